@@ -1,0 +1,160 @@
+"""The selling methodology relcrm encodes, as data.
+
+Everything the program knows about relationship selling lives here as tables: the seven
+relationship stages and their touch cadences, qualification criteria and levels, SPIN call
+outcomes and note kinds, touch kinds. Validation, help text, completion and the follow-up rules
+all read these tables; nothing else in the code spells a stage or an outcome out.
+
+See ../shared/domain.md for the source of each table. This module imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import UsageError
+from .text import fold
+
+
+@dataclass(frozen=True)
+class Stage:
+    number: int  # 1..7; 0 for the "lost" end state
+    key: str
+    name: str
+    vietnamese: str
+    cadence_days: int | None  # how often a relationship at this stage needs a touch
+    hint: str
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage(1, "attract", "Attract", "Thu hút", 3,
+          "first contacts; catch their interest and contact them at once"),
+    Stage(2, "establish", "Establish", "Thiết lập", 7,
+          "first conversations; learn their situation and needs"),
+    Stage(3, "build", "Build", "Tạo dựng", 10,
+          "build trust: keep every promise, answer fast"),
+    Stage(4, "develop", "Develop", "Phát triển", 14,
+          "widen the relationship: more people, more needs met"),
+    Stage(5, "maintain", "Maintain", "Duy trì", 30,
+          "a customer now; keep care from thinning out"),
+    Stage(6, "consolidate", "Consolidate", "Củng cố", 45,
+          "deepen the bond: value, social ties, relationship pricing"),
+    Stage(7, "loyal", "Loyal", "Trung thành", 60,
+          "a loyal customer; greet their occasions, ask for referrals"),
+)
+LOST = Stage(0, "lost", "Lost", "Đổ vỡ", None, "the relationship ended; it can be reopened")
+ALL_STAGES: tuple[Stage, ...] = STAGES + (LOST,)
+STAGE_BY_KEY: dict[str, Stage] = {s.key: s for s in ALL_STAGES}
+FIRST_STAGE = STAGES[0]
+
+
+def resolve_stage(text: str) -> Stage:
+    """A stage from its number (1-7), key, English or Vietnamese name (any case, accents optional)."""
+    wanted = fold(text)
+    for stage in ALL_STAGES:
+        if wanted in {str(stage.number) if stage.number else "", stage.key,
+                      fold(stage.name), fold(stage.vietnamese)}:
+            return stage
+    raise UsageError(f"unknown stage {text!r}; use a number 1-7 or one of: "
+                     + ", ".join(s.key for s in ALL_STAGES))
+
+
+def next_stage(stage: Stage) -> Stage | None:
+    """The stage after `stage`, or None at Loyal (and for Lost)."""
+    if stage is LOST or stage.number >= len(STAGES):
+        return None
+    return STAGES[stage.number]
+
+
+# -- Qualification (domain.md §2) ------------------------------------------------------------
+@dataclass(frozen=True)
+class Criterion:
+    key: str
+    name: str
+    vietnamese: str
+    question: str
+
+
+CRITERIA: tuple[Criterion, ...] = (
+    Criterion("need", "Need", "nhu cầu", "do they need what we sell?"),
+    Criterion("budget", "Budget", "khả năng tài chính", "can they pay for it?"),
+    Criterion("authority", "Authority", "quyền quyết định",
+              "does the person we talk to decide?"),
+)
+LEVELS: tuple[str, ...] = ("yes", "partial", "no", "unknown")
+QUALIFIED, DISQUALIFIED, OPEN = "qualified", "disqualified", "open"
+
+
+def qualification_status(levels: dict[str, str | None]) -> tuple[str, list[str]]:
+    """Status from the current level of each criterion, and the criteria not yet a yes.
+
+    qualified: all yes; disqualified: any no (a phantom prospect, "tiềm năng ảo"); else open.
+    """
+    current = {c.key: (levels.get(c.key) or "unknown") for c in CRITERIA}
+    missing = [key for key, level in current.items() if level != "yes"]
+    if any(level == "no" for level in current.values()):
+        return DISQUALIFIED, missing
+    return (QUALIFIED if not missing else OPEN), missing
+
+
+# -- Touches and SPIN calls (domain.md §3) -----------------------------------------------------
+TOUCH_KINDS: tuple[str, ...] = (
+    "call", "meeting", "email", "message", "visit", "letter", "gift", "event", "note",
+)
+# Kinds that record something about the prospect without reaching them. A note does not
+# count as contact: it neither satisfies a next step nor resets the cadence.
+NON_CONTACT_KINDS: frozenset[str] = frozenset({"note"})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    key: str
+    meaning: str
+    needs_commitment: bool
+
+
+OUTCOMES: tuple[Outcome, ...] = (
+    Outcome("order", "the customer placed an order", True),
+    Outcome("advance", "the customer committed to a step that moves the sale forward", True),
+    Outcome("continuation", "talks go on, but nothing was committed", False),
+    Outcome("no-sale", "the customer declined", False),
+)
+OUTCOME_BY_KEY: dict[str, Outcome] = {o.key: o for o in OUTCOMES}
+STALLED_AFTER = 2  # continuations in a row without an advance or order (Rackham)
+
+
+@dataclass(frozen=True)
+class SpinKind:
+    key: str  # the column/note kind
+    option: str  # the command-line flag, without dashes
+    label: str
+    vietnamese: str
+    hint: str
+
+
+SPIN_KINDS: tuple[SpinKind, ...] = (
+    SpinKind("situation", "situation", "Situation", "câu hỏi tình huống",
+             "their current state: people, processes, suppliers, volumes"),
+    SpinKind("problem", "problem", "Problem", "câu hỏi về vấn đề",
+             "difficulties and dissatisfactions they have"),
+    SpinKind("implication", "implication", "Implication", "câu hỏi ẩn / hệ quả",
+             "the effects and consequences of those problems"),
+    SpinKind("need_payoff", "need-payoff", "Need-payoff", "câu hỏi về kết quả của nhu cầu",
+             "the value to them of solving the problems"),
+    SpinKind("implied_need", "implied-need", "Implied need", "nhu cầu ẩn",
+             "a problem the customer stated"),
+    SpinKind("explicit_need", "explicit-need", "Explicit need", "nhu cầu lộ",
+             "a want the customer stated, which our product meets"),
+)
+SPIN_BY_KEY: dict[str, SpinKind] = {k.key: k for k in SPIN_KINDS}
+
+# The four steps of a key-account sales call (seed 004), shown by the interactive `call`.
+CALL_STEPS: tuple[tuple[str, str], ...] = (
+    ("Preliminaries (sơ khởi)", "who you are, why you came, permission to ask"),
+    ("Investigating (điều tra)", "SPIN questions turn implied needs into explicit needs"),
+    ("Demonstrating capability (biểu diễn khả năng)",
+     "show benefits tied to explicit needs only; solutions offered too early draw objections"),
+    ("Obtaining commitment (gài cam kết)",
+     "check the key points, summarise benefits, propose a commitment: a demonstration, "
+     "a trial, a meeting with a higher decision-maker, an order"),
+)
