@@ -1,0 +1,89 @@
+"""Derived values kept on `prospect` for fast queries, recomputed from the facts.
+
+`followups` and `list` must filter and sort in SQL with indexes, so a few values that could be
+derived at read time are stored: the current stage and since when, the current need/budget/
+authority levels, the last contact, the run of continuation calls, and the follow-up date
+(`due_on`). They are facts' consequences, never edited directly: every write that adds a fact
+calls `refresh()` for the prospects it touched, in the same transaction. The same SQL rebuilds
+them in bulk (bench data, imports), and tests check that the stored values equal a rebuild.
+
+The follow-up date, in order of precedence:
+  1. a scheduled next step (`next_at`): its date;
+  2. never contacted: the day the prospect was added (domain.md §2: contact them at once);
+  3. otherwise: last contact + the stage's cadence.
+Lost relationships have none.
+"""
+
+from __future__ import annotations
+
+from ..methodology import CRITERIA, FIRST_STAGE, NON_CONTACT_KINDS, STAGES
+
+_CONTACT = "kind NOT IN (%s)" % ", ".join(f"'{k}'" for k in sorted(NON_CONTACT_KINDS))
+CADENCE_SQL = "CASE stage %s END" % " ".join(
+    f"WHEN '{s.key}' THEN {s.cadence_days}" for s in STAGES)
+
+_LATEST_STAGE = """(SELECT {col} FROM stage_change s WHERE s.prospect_id = prospect.id
+                    ORDER BY s.at DESC, s.id DESC LIMIT 1)"""
+_LATEST_LEVEL = """(SELECT q.level FROM qualification q
+                    WHERE q.prospect_id = prospect.id AND q.criterion = '{key}'
+                    ORDER BY q.at DESC, q.id DESC LIMIT 1)"""
+
+FACTS_SQL = f"""
+UPDATE prospect SET
+    stage = coalesce({_LATEST_STAGE.format(col="to_stage")}, '{FIRST_STAGE.key}'),
+    stage_since = coalesce({_LATEST_STAGE.format(col="at")}, created_at),
+    {", ".join(f"{c.key} = {_LATEST_LEVEL.format(key=c.key)}" for c in CRITERIA)},
+    last_touch_at = (SELECT max(t.at) FROM touch t
+                     WHERE t.prospect_id = prospect.id AND t.{_CONTACT}),
+    continuations = (  -- continuation calls with no decisive call (order, advance, no-sale) after
+        SELECT count(*) FROM touch t
+        WHERE t.prospect_id = prospect.id AND t.outcome = 'continuation'
+          AND NOT EXISTS (
+              SELECT 1 FROM touch t2
+              WHERE t2.prospect_id = prospect.id AND t2.outcome IS NOT NULL
+                AND t2.outcome <> 'continuation'
+                AND (t2.at > t.at OR (t2.at = t.at AND t2.id > t.id))))
+WHERE {{where}}
+"""
+
+DUE_SQL = f"""
+UPDATE prospect SET due_on = CASE
+    WHEN stage = 'lost' THEN NULL
+    WHEN next_at IS NOT NULL THEN substr(next_at, 1, 10)
+    WHEN last_touch_at IS NULL THEN substr(created_at, 1, 10)
+    ELSE date(last_touch_at, '+' || {CADENCE_SQL} || ' days')
+END
+WHERE {{where}}
+"""
+
+ONE = "id = :id"
+MANY = "id IN (SELECT value FROM json_each(:ids))"
+ALL = "1 = 1"
+
+
+def statements(where: str) -> list[str]:
+    """The two UPDATEs that refresh the prospects selected by `where`, in order."""
+    return [FACTS_SQL.format(where=where), DUE_SQL.format(where=where)]
+
+
+def refresh(session, prospect_id: int):
+    """Recompute one prospect's derived values inside the session's transaction.
+
+    Returns the prospect, reloaded so that its attributes show the new values.
+    """
+    from sqlalchemy import text
+
+    from ..models import Prospect
+
+    session.flush()
+    for sql in statements(ONE):
+        session.execute(text(sql), {"id": prospect_id})
+    prospect = session.get(Prospect, prospect_id)
+    session.refresh(prospect)
+    return prospect
+
+
+def refresh_all(con) -> None:
+    """Recompute every prospect's derived values on a sqlite3 connection (bulk loads)."""
+    for sql in statements(ALL):
+        con.execute(sql)

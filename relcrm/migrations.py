@@ -1,0 +1,169 @@
+"""Numbered schema migrations, applied in order when a book is opened.
+
+The schema version is `PRAGMA user_version` (read in microseconds on every open) and each
+applied migration is also recorded, with its time, in the `_migrations` table. A new book runs
+every migration; an older one runs those it lacks, all in one transaction, after a backup copy
+of the file is written next to it (`relcrm.db.bak-<old version>`). A book newer than this
+program is refused and left untouched.
+
+Migrations are plain SQL on the sqlite3 connection, so opening a book never imports SQLAlchemy.
+`models.py` states the same schema for the write side; tests/test_schema.py checks the two agree.
+Never edit a released migration: add a new one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+from .errors import DatabaseError
+
+M0001_INITIAL = """
+CREATE TABLE prospect (
+    id INTEGER NOT NULL PRIMARY KEY,
+    name TEXT NOT NULL,
+    name_key TEXT NOT NULL,
+    company TEXT,
+    company_key TEXT,
+    title TEXT,
+    email TEXT,
+    phone TEXT,
+    source TEXT,
+    value REAL,
+    note TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    next_at TEXT,
+    next_step TEXT,
+    next_set_at TEXT,
+    stage TEXT NOT NULL,
+    stage_since TEXT NOT NULL,
+    need TEXT,
+    budget TEXT,
+    authority TEXT,
+    last_touch_at TEXT,
+    continuations INTEGER NOT NULL,
+    due_on TEXT,
+    search_key TEXT NOT NULL
+);
+CREATE INDEX ix_prospect_name_key ON prospect (name_key);
+CREATE INDEX ix_prospect_company_key ON prospect (company_key);
+CREATE INDEX ix_prospect_stage ON prospect (stage, name_key);
+CREATE INDEX ix_prospect_followup ON prospect (due_on, continuations DESC, value DESC)
+    WHERE stage <> 'lost';
+
+CREATE TABLE tag (
+    prospect_id INTEGER NOT NULL REFERENCES prospect (id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    PRIMARY KEY (prospect_id, name)
+);
+CREATE INDEX ix_tag_name ON tag (name, prospect_id);
+
+CREATE TABLE touch (
+    id INTEGER NOT NULL PRIMARY KEY,
+    prospect_id INTEGER NOT NULL REFERENCES prospect (id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    at TEXT NOT NULL,
+    summary TEXT,
+    minutes INTEGER,
+    outcome TEXT,
+    commitment TEXT,
+    next_at TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX ix_touch_prospect_at ON touch (prospect_id, at);
+
+CREATE TABLE call_note (
+    id INTEGER NOT NULL PRIMARY KEY,
+    touch_id INTEGER NOT NULL REFERENCES touch (id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX ix_call_note_touch ON call_note (touch_id, kind, position);
+
+CREATE TABLE stage_change (
+    id INTEGER NOT NULL PRIMARY KEY,
+    prospect_id INTEGER NOT NULL REFERENCES prospect (id) ON DELETE CASCADE,
+    at TEXT NOT NULL,
+    from_stage TEXT,
+    to_stage TEXT NOT NULL,
+    reason TEXT
+);
+CREATE INDEX ix_stage_change_prospect_at ON stage_change (prospect_id, at);
+
+CREATE TABLE qualification (
+    id INTEGER NOT NULL PRIMARY KEY,
+    prospect_id INTEGER NOT NULL REFERENCES prospect (id) ON DELETE CASCADE,
+    at TEXT NOT NULL,
+    criterion TEXT NOT NULL,
+    level TEXT NOT NULL,
+    note TEXT
+);
+CREATE INDEX ix_qualification_prospect ON qualification (prospect_id, criterion, at);
+"""
+
+# (version, name, SQL script); versions are 1, 2, 3, ... in order.
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (1, "initial", M0001_INITIAL),
+]
+LATEST = MIGRATIONS[-1][0]
+
+_LEDGER = """CREATE TABLE IF NOT EXISTS _migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"""
+
+
+def version(con: sqlite3.Connection) -> int:
+    return con.execute("PRAGMA user_version").fetchone()[0]
+
+
+def upgrade(con: sqlite3.Connection, path: Path | None = None) -> list[int]:
+    """Apply pending migrations in one transaction; returns the versions applied."""
+    current = version(con)
+    if current == LATEST:
+        return []
+    if current > LATEST:
+        raise DatabaseError(
+            f"{path or 'this database'} has schema version {current}, newer than this relcrm "
+            f"knows ({LATEST}); upgrade relcrm (pip install -U relcrm). The file was not changed.")
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        current = version(con)  # another process may have migrated while we waited
+        if current > 0 and current < LATEST and path is not None:
+            backup(con, path.with_name(f"{path.name}.bak-{current}"))
+        applied = []
+        con.execute(_LEDGER)
+        for number, name, script in MIGRATIONS:
+            if number <= current:
+                continue
+            for statement in _statements(script):
+                con.execute(statement)
+            con.execute("INSERT INTO _migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                        (number, name, dt.datetime.now().isoformat(timespec="seconds")))
+            applied.append(number)
+        con.execute(f"PRAGMA user_version = {LATEST}")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+    return applied
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (our scripts hold no ';' inside strings)."""
+    return [part.strip() for part in script.split(";") if part.strip()]
+
+
+def backup(con: sqlite3.Connection, target: Path) -> Path:
+    """Copy the open database to `target` with SQLite's online backup API, mode 0600."""
+    import os
+
+    if not target.exists():
+        os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o600))
+    dest = sqlite3.connect(target)
+    try:
+        con.backup(dest)
+    finally:
+        dest.close()
+    return target
