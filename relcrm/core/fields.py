@@ -1,0 +1,116 @@
+"""Validation of the values a seller types: one rule per field, shared by every way in."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+from .. import dates
+from ..errors import UsageError
+from ..text import clean
+
+MAX_LINE = 300  # names, companies, titles, emails, phones, sources, tags
+MAX_TEXT = 20_000  # notes, summaries, SPIN notes
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_PHONE = re.compile(r"[0-9+()./ \-#*x]+", re.IGNORECASE)
+
+
+def _check(label: str, value: str, limit: int, multiline: bool) -> str:
+    value = clean(value)
+    if len(value) > limit:
+        raise UsageError(f"{label} is too long ({len(value)} characters; at most {limit})")
+    for ch in value:
+        if (ch in "\n\t" and multiline) or not unicodedata.category(ch).startswith("C"):
+            continue
+        if ch in "\u200d\u200c":  # joiners are part of some scripts' spelling
+            continue
+        raise UsageError(f"{label} contains a control character ({ch!r}); "
+                         "use printable text" + ("" if multiline else " on one line"))
+    return value
+
+
+def line(label: str, value: str | None, *, required: bool = False) -> str | None:
+    """A one-line text field; empty means "not set" (None) unless required."""
+    if value is None:
+        if required:
+            raise UsageError(f"{label} is required")
+        return None
+    value = _check(label, value, MAX_LINE, multiline=False)
+    if not value:
+        if required:
+            raise UsageError(f"{label} cannot be empty")
+        return None
+    return value
+
+
+def text(label: str, value: str | None) -> str | None:
+    """A free-text field (may span lines); empty means not set."""
+    if value is None:
+        return None
+    return _check(label, value, MAX_TEXT, multiline=True) or None
+
+
+def email(value: str | None) -> str | None:
+    value = line("email", value)
+    if value is not None and not _EMAIL.fullmatch(value):
+        raise UsageError(f"email {value!r} is not an address like name@example.com")
+    return value
+
+
+def phone(value: str | None) -> str | None:
+    value = line("phone", value)
+    if value is not None and (not _PHONE.fullmatch(value) or not any(c.isdigit() for c in value)):
+        raise UsageError(f"phone {value!r} is not a phone number; use digits, spaces and + ( ) - .")
+    return value
+
+
+def tag(value: str) -> str:
+    value = line("tag", value, required=True) or ""
+    value = "-".join(value.lower().split())
+    if "," in value:
+        raise UsageError(f"tag {value!r} contains a comma; give each tag with its own --tag")
+    return value
+
+
+def amount(value: str | None, label: str = "value") -> float | None:
+    """A money amount: digits with an optional decimal point; ',' '_' and spaces group digits."""
+    if value is None:
+        return None
+    raw = value.strip().replace(",", "").replace("_", "").replace(" ", "")
+    if raw == "":
+        return None
+    try:
+        number = Decimal(raw)
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite() or number < 0 or number >= Decimal("1e15"):
+        raise UsageError(f"{label} {value!r} is not an amount; use a number such as 12500 or "
+                         "12,500.50 (0 to 999 trillion)")
+    return float(number)
+
+
+def minutes(value: int | None) -> int | None:
+    if value is not None and not 0 < value <= 24 * 60:
+        raise UsageError(f"minutes must be between 1 and 1440, not {value}")
+    return value
+
+
+def next_date(value: dt.date | dt.datetime | None) -> str | None:
+    """A scheduled next step: today or later."""
+    if value is None:
+        return None
+    if dates.to_day(value) < dates.today():
+        raise UsageError(f"the next step {dates.show(value)} is in the past; "
+                         "give today or a later date")
+    return dates.iso(value)
+
+
+def touch_time(value: dt.date | dt.datetime | None) -> str:
+    """When a touch happened: now by default, never after today."""
+    moment = dates.now() if value is None else dates.at_time(value)
+    if moment.date() > dates.today():
+        raise UsageError(f"{dates.show(moment)} is in the future; "
+                         "a touch is logged when it has happened (use --next to plan one)")
+    return dates.iso(moment)

@@ -1,0 +1,68 @@
+"""Moving a relationship through the seven stages; every change is kept with date and reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .. import dates
+from ..errors import UsageError
+from ..methodology import LOST, STAGE_BY_KEY, Stage, next_stage, resolve_stage
+from . import derive, fields
+from .prospects import resolve
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from ..models import Prospect
+
+
+@dataclass
+class Moved:
+    prospect: "Prospect"
+    before: Stage
+    after: Stage
+
+
+def set_stage(session: "Session", ref: str, stage: str | Stage,
+              reason: str | None = None) -> Moved:
+    """Put a relationship at any stage (number, key or name), including lost and back."""
+    target = stage if isinstance(stage, Stage) else resolve_stage(stage)
+    reason = fields.text("reason", reason)
+    if target is LOST and not reason:
+        raise UsageError("marking a relationship lost needs --reason (what ended it?)")
+    prospect = resolve(session, ref)
+    before = STAGE_BY_KEY[prospect.stage]
+    if before is target:
+        raise UsageError(f"{prospect.name} is already at {_label(target)}")
+    return _move(session, prospect, before, target, reason)
+
+
+def advance(session: "Session", ref: str, reason: str | None = None) -> Moved:
+    """Stage n -> n+1. Refuses at Loyal (the last stage) and for lost relationships."""
+    reason = fields.text("reason", reason)
+    prospect = resolve(session, ref)
+    before = STAGE_BY_KEY[prospect.stage]
+    if before is LOST:
+        raise UsageError(f"{prospect.name} is lost; reopen with `relcrm stage set "
+                         f"{prospect.id} STAGE`")
+    after = next_stage(before)
+    if after is None:
+        raise UsageError(f"{prospect.name} is already at {_label(before)}, the last stage; "
+                         "keep the relationship with regular care")
+    return _move(session, prospect, before, after, reason)
+
+
+def _move(session: "Session", prospect: "Prospect", before: Stage, after: Stage,
+          reason: str | None) -> Moved:
+    from ..models import StageChange
+
+    stamp = dates.iso(dates.now())
+    session.add(StageChange(prospect_id=prospect.id, at=stamp, from_stage=before.key,
+                            to_stage=after.key, reason=reason))
+    prospect.updated_at = stamp
+    return Moved(derive.refresh(session, prospect.id), before, after)
+
+
+def _label(stage: Stage) -> str:
+    return f"{stage.name} (stage {stage.number})" if stage.number else stage.name
