@@ -1,0 +1,150 @@
+"""The root of the command tree: global options, sub-commands, and error handling.
+
+Every failure reaches the user as one line on stderr and an exit code, never a traceback:
+  2  bad input (a value that is not accepted, an ambiguous REF, a usage error)
+  1  an unknown record, or a database that cannot be used as it is
+  70 a bug (set RELCRM_DEBUG=1 to see the traceback), 130 interrupted
+Modules imported here stay light: Typer plus relcrm's own small modules. Heavy imports
+(sqlmodel, dateutil, rich tables, csv) happen inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from typer.core import TyperGroup
+
+from .. import __version__
+from ..errors import RelcrmError
+
+HELP = """relcrm: a terminal CRM for relationship selling.
+
+Add prospects, qualify them (need, budget, authority), log SPIN sales calls and other touches,
+move each relationship through seven stages, and see each morning who needs follow-up and why.
+
+The book is a SQLite file: --db PATH, else $RELCRM_DB, else your data folder
+(~/.local/share/relcrm/relcrm.db on Linux). RELCRM_TODAY=YYYY-MM-DD fixes today's date.
+"""
+
+
+def _fail(message: str, code: int) -> None:
+    from ..render import escape
+
+    print(f"relcrm: error: {escape(message)}", file=sys.stderr)
+    sys.exit(code)
+
+
+def _usage_message(exc: Exception) -> str:
+    message = exc.format_message().strip().replace("Value error, ", "")  # type: ignore[attr-defined]
+    message = " ".join(message.split())
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        message += f" (see: {ctx.command_path} --help)"
+    return message
+
+
+class RelcrmGroup(TyperGroup):
+    """Runs the tree in non-standalone mode and turns every exception into one stderr line."""
+
+    def main(self, args: Any = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        try:
+            result = super().main(args=args, prog_name=prog_name or "relcrm",
+                                  complete_var=complete_var, standalone_mode=False, **extra)
+        except RelcrmError as exc:
+            _fail(exc.message, exc.exit_code)
+        except KeyboardInterrupt:
+            print(file=sys.stderr)
+            sys.exit(130)
+        except BrokenPipeError:
+            _silence_stdout()
+            sys.exit(1)
+        except Exception as exc:  # noqa: BLE001 - the one place that maps every failure
+            kind = type(exc).__name__
+            if kind == "NoArgsIsHelpError":
+                sys.exit(0)  # the help was shown
+            if kind == "Abort":
+                print(file=sys.stderr)  # end the unanswered prompt's line
+                _fail("aborted", 1)
+            if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+                _fail(_usage_message(exc), exc.exit_code)
+            _unexpected(exc)
+        code = result if isinstance(result, int) else 0
+        sys.exit(code)
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _unexpected(exc: Exception) -> None:
+    import sqlite3
+
+    cause = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps the sqlite3 error
+    if isinstance(cause, sqlite3.OperationalError) and "locked" in str(cause):
+        _fail("the database is busy (another relcrm is writing to it); try again", 1)
+    if isinstance(cause, sqlite3.DatabaseError):
+        _fail(f"database error: {cause}; run `relcrm --help` for where the book lives", 1)
+    if os.environ.get("RELCRM_DEBUG"):
+        raise exc
+    _fail(f"internal error ({type(exc).__name__}: {exc}); this is a bug in relcrm, "
+          "please report it; RELCRM_DEBUG=1 shows the traceback", 70)
+
+
+app = typer.Typer(
+    name="relcrm",
+    cls=RelcrmGroup,
+    help=HELP,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"relcrm {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    db: Annotated[Optional[Path], typer.Option(
+        "--db", metavar="PATH", help="The book to use (default: $RELCRM_DB, else the data "
+        "folder's relcrm.db).", dir_okay=False)] = None,
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
+) -> None:
+    from .. import db as database
+
+    database.select(db)
+
+
+from . import demo, followups, prospects, selling, stages, transfer  # noqa: E402
+
+app.command("add")(prospects.add)
+app.command("list")(prospects.list_)
+app.command("show")(prospects.show)
+app.command("edit")(prospects.edit)
+app.command("qualify")(selling.qualify)
+app.command("call")(selling.call)
+app.command("log")(selling.log)
+app.add_typer(stages.app, name="stage")
+app.command("followups")(followups.followups)
+app.command("export")(transfer.export)
+app.command("demo")(demo.demo)
+
+
+def main() -> None:
+    """The console entry point."""
+    app()

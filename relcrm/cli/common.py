@@ -1,0 +1,99 @@
+"""Options and helpers shared by the command modules. Light imports only."""
+
+from __future__ import annotations
+
+import enum
+import sqlite3
+from pathlib import Path
+from typing import Annotated, Any, Callable, Optional, Sequence
+
+import typer
+
+from .. import dates
+from ..methodology import ALL_STAGES, LEVELS, OUTCOMES, TOUCH_KINDS
+
+
+def _choices(name: str, values: Sequence[str]) -> type[enum.Enum]:
+    """A str Enum of the methodology's values, for Typer choices (help, completion, checks)."""
+    return enum.Enum(name, {v.replace("-", "_"): v for v in values}, type=str)  # type: ignore
+
+
+Format = _choices("Format", ("table", "csv", "tsv", "json"))
+Level = _choices("Level", LEVELS)
+Outcome = _choices("Outcome", [o.key for o in OUTCOMES])
+Kind = _choices("Kind", TOUCH_KINDS)
+
+
+def _complete_refs(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Names for TAB completion, read with sqlite3 (no SQLAlchemy); never creates a book."""
+    try:
+        from .. import db, queries
+
+        root = ctx.find_root().params.get("db") if ctx else None
+        path = Path(root) if root else db.db_path()
+        if not path.is_file():
+            return []
+        con = db.connect(path, migrate=False)
+        try:
+            return queries.complete_names(con, incomplete)
+        finally:
+            con.close()
+    except Exception:  # completion must never print a traceback into the shell
+        return []
+
+
+def _complete_stages(incomplete: str) -> list[str]:
+    return [s.key for s in ALL_STAGES if s.key.startswith(incomplete.lower())]
+
+
+FormatOpt = Annotated[Format, typer.Option(  # type: ignore[valid-type]
+    "--format", "-f", case_sensitive=False,
+    help="table on a terminal; csv, tsv or json for scripts.")]
+RefArg = Annotated[str, typer.Argument(
+    metavar="REF", help="A prospect id, or a unique part of the name (accents optional).",
+    autocompletion=_complete_refs, show_default=False)]
+WhenOpt = Annotated[Optional[str], typer.Option(
+    "--next", metavar="WHEN", help=f"Schedule the next step. WHEN: {dates.WHEN_HELP}.",
+    show_default=False)]
+AtOpt = Annotated[Optional[str], typer.Option(
+    "--at", metavar="WHEN", help="When it happened (default: now).", show_default=False)]
+NextStepOpt = Annotated[Optional[str], typer.Option(
+    "--next-step", metavar="TEXT", help="What the next step is (with --next).",
+    show_default=False)]
+StageArg = Annotated[str, typer.Argument(
+    metavar="STAGE", help="1-7, a key (attract ... loyal, lost) or a name (Tạo dựng).",
+    autocompletion=_complete_stages, show_default=False)]
+
+
+def when(text: str | None, *, past: bool = False):
+    """Parse an optional WHEN option value (None stays None)."""
+    return None if text is None else dates.parse_when(text, past=past)
+
+
+def fmt(value: Any) -> str:
+    return value.value if isinstance(value, enum.Enum) else str(value)
+
+
+def read() -> sqlite3.Connection:
+    """A read connection to the book in use."""
+    from .. import db
+
+    return db.connect()
+
+
+def emit_record(format_: Any, columns: Sequence[str], record: dict[str, Any],
+                message: Callable[[], str]) -> None:
+    """A write command's result: a sentence for people, or the record for scripts."""
+    from .. import render
+
+    kind = fmt(format_)
+    if kind == "table":
+        print(render.escape(message()))
+    else:
+        render.machine(kind, columns, [record])
+
+
+def money(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"

@@ -1,0 +1,40 @@
+"""demo: build an example book (separate from yours) and show this week's follow-ups."""
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+
+def demo(
+    path: Annotated[Optional[Path], typer.Option(
+        "--path", metavar="FILE", dir_okay=False,
+        help="Where to build it (default: demo.db in the data folder). Rebuilt each time.")
+    ] = None,
+) -> None:
+    """Build a demo book of ten prospects dated relative to today, and show the follow-ups.
+
+    Your own book is never touched. Explore the demo afterwards with
+    `relcrm --db <the path printed> list` (or show, stage history, export ...).
+    """
+    from .. import db, render
+    from ..core import demo as core
+    from ..errors import UsageError
+    from .followups import followups
+
+    target = (path or db.data_dir() / "demo.db").expanduser()
+    if target.exists() and "demo" not in target.name.lower():
+        raise UsageError(f"{target} exists and is not a demo book; give a --path whose "
+                         "file name contains 'demo', or a new file")
+    if db.db_path().resolve() == target.resolve() and "demo" not in target.name.lower():
+        raise UsageError("the demo cannot be built in your book")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    db.select(target)
+    with db.write_session() as session:
+        count = core.build(session)
+    render.note(f"Demo book with {count} prospects: {target}")
+    render.note(f"Explore it: relcrm --db {target} list   (or show \"Nguyễn Văn An\", "
+                "stage history 1, export calls ...)")
+    render.note("")
+    followups(days=None, all_=False, limit=None, format_="table")

@@ -1,0 +1,69 @@
+"""followups: who needs follow-up this week, most urgent first, and why."""
+
+from typing import Annotated, Optional
+
+import typer
+
+from .. import dates
+from ..methodology import STAGE_BY_KEY
+from .common import FormatOpt, fmt, read
+
+
+def followups(
+    days: Annotated[Optional[int], typer.Option(
+        "--days", "-d", help="Look N days ahead instead of to the end of this week "
+        "(0 = today and overdue only).", show_default=False)] = None,
+    all_: Annotated[bool, typer.Option(
+        "--all", "-a", help="Include disqualified prospects.")] = False,
+    limit: Annotated[Optional[int], typer.Option(
+        "--limit", "-l", help="At most N rows (default: 50 in a table, all otherwise; "
+        "0 = all).", show_default=False)] = None,
+    format_: FormatOpt = "table",
+) -> None:
+    """Who needs follow-up this week (Monday to Sunday, and anything overdue), and why.
+
+    Reasons: an overdue or due next step, never contacted (contact new prospects at once),
+    gone cold (no touch for longer than the stage's cadence), the cadence coming round;
+    stalled sales (2+ continuations in a row) are flagged.
+    """
+    from .. import render
+    from ..core import followups as core
+    from ..errors import UsageError
+
+    kind = fmt(format_)
+    if limit is not None and limit < 0:
+        raise UsageError(f"--limit must be 0 (all) or more, not {limit}")
+    if limit is None:
+        limit = 50 if kind == "table" else 0
+    due = core.due(read(), days=days, include_disqualified=all_, limit=limit or None)
+    if kind != "table":
+        render.machine(kind, core.COLUMNS, due.rows)
+        return
+    today = due.today
+    period = (f"this week, to {dates.show(due.until)}" if days is None
+              else f"to {dates.show(due.until)}")
+    title = f"Follow-ups {dates.show(today)}: {due.total} due {period}"
+    caption = None
+    if due.total > len(due.rows):
+        caption = f"{len(due.rows)} most urgent of {due.total} shown; --limit 0 shows all"
+
+    def due_text(row) -> str:
+        day = dates.from_iso(row["due_on"])
+        if row["days_overdue"]:
+            return f"{dates.show_day(day)} +{row['days_overdue']}d"
+        return "today" if day == today else dates.show_day(day)
+
+    def due_style(row) -> Optional[str]:
+        return "bold red" if row["days_overdue"] else (
+            "yellow" if row["due_on"] == dates.iso(today) else None)
+
+    render.table(due.rows, [
+        render.Col("Due", due_text, style=due_style, no_wrap=True),
+        render.Col("#", "id", justify="right", style="dim"),
+        render.Col("Prospect", "name", style="bold", no_wrap=True),
+        render.Col("Company", "company", max_width=24),
+        render.Col("Stage", lambda r: STAGE_BY_KEY[r["stage"]].name, style="magenta"),
+        render.Col("Why", "why", style=lambda r: "yellow" if r["stalled"] else None),
+    ], title=title, caption=caption,
+        empty=f"Nobody needs follow-up {period}. "
+              "Add prospects with `relcrm add`, or look further with --days.")

@@ -1,0 +1,230 @@
+"""add, list, show, edit."""
+
+from typing import Annotated, Any, Optional
+
+import typer
+
+from .. import dates
+from ..methodology import CRITERIA, STAGE_BY_KEY
+from .common import (FormatOpt, NextStepOpt, RefArg, WhenOpt, emit_record, fmt, money, read,
+                     when)
+
+CompanyOpt = Annotated[Optional[str], typer.Option("--company", "-c", help="Company.")]
+TitleOpt = Annotated[Optional[str], typer.Option("--title", "-t", help="Job title.")]
+EmailOpt = Annotated[Optional[str], typer.Option("--email", "-e", help="Email address.")]
+PhoneOpt = Annotated[Optional[str], typer.Option("--phone", "-p", help="Phone number.")]
+SourceOpt = Annotated[Optional[str], typer.Option(
+    "--source", "-s", help="Where they came from (referral, event, LinkedIn ...).")]
+TagOpt = Annotated[Optional[list[str]], typer.Option(
+    "--tag", help="A tag (repeat for several).", show_default=False)]
+ValueOpt = Annotated[Optional[str], typer.Option(
+    "--value", metavar="AMOUNT", help="Expected deal value, e.g. 125000000 or 12,500.50.")]
+NoteOpt = Annotated[Optional[str], typer.Option("--note", "-n", help="Free-text note.")]
+
+
+def add(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The person's full name.",
+                                        show_default=False)],
+    company: CompanyOpt = None, title: TitleOpt = None, email: EmailOpt = None,
+    phone: PhoneOpt = None, source: SourceOpt = None, tag: TagOpt = None,
+    value: ValueOpt = None, next_: WhenOpt = None, next_step: NextStepOpt = None,
+    note: NoteOpt = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the new id.")] = False,
+    format_: FormatOpt = "table",
+) -> None:
+    """Add a prospect at stage 1 (Attract). Without --next it is due for first contact today."""
+    from .. import db, queries
+    from ..core import prospects
+
+    details = prospects.Details(name=name, company=company, title=title, email=email,
+                                phone=phone, source=source, value=value, note=note,
+                                next_at=when(next_), next_step=next_step, tags=tag or [])
+    with db.write_session() as session:
+        new_id = prospects.create(session, details).id
+    if quiet:
+        print(new_id)
+        return
+    record = queries.prospect(read(), new_id)
+    emit_record(format_, queries.PROSPECT_COLUMNS, record,
+                lambda: f"Added #{new_id} {record['name']} at stage "
+                        f"{STAGE_BY_KEY[record['stage']].name}; "
+                        + _follow_up_sentence(record))
+
+
+def _follow_up_sentence(record: dict[str, Any]) -> str:
+    if record["next_at"]:
+        return f"next step {dates.show(record['next_at'])}."
+    return f"first contact due {dates.show(record['due_on'])} (contact them at once)."
+
+
+def list_(
+    stage: Annotated[Optional[str], typer.Option(
+        "--stage", help="Only this stage (1-7, key or name; lost shows lost ones).")] = None,
+    tag: Annotated[Optional[str], typer.Option("--tag", help="Only prospects with this tag.")] = None,
+    company: Annotated[Optional[str], typer.Option(
+        "--company", "-c", help="Only companies containing this (accents optional).")] = None,
+    search: Annotated[Optional[str], typer.Option(
+        "--search", "-S", help="Text anywhere in name, company, title, email, phone, "
+        "source, note or tags.")] = None,
+    status: Annotated[Optional[str], typer.Option(
+        "--status", help="Qualification: qualified, open or disqualified.")] = None,
+    all_: Annotated[bool, typer.Option("--all", "-a", help="Include lost relationships.")] = False,
+    sort: Annotated[str, typer.Option(
+        "--sort", help="name, stage, last-touch, due, value or created.")] = "name",
+    limit: Annotated[Optional[int], typer.Option(
+        "--limit", "-l", help="At most N rows (default: 100 in a table, all otherwise; "
+        "0 = all).")] = None,
+    format_: FormatOpt = "table",
+) -> None:
+    """List prospects (lost ones only with --all or --stage lost)."""
+    from .. import queries
+    from ..errors import UsageError
+    from ..methodology import DISQUALIFIED, OPEN, QUALIFIED, resolve_stage
+
+    if sort not in queries.SORTS:
+        raise UsageError(f"unknown sort {sort!r}; use one of: {', '.join(queries.SORTS)}")
+    if status is not None and status not in (QUALIFIED, OPEN, DISQUALIFIED):
+        raise UsageError(f"unknown status {status!r}; use qualified, open or disqualified")
+    stage_key = resolve_stage(stage).key if stage else None
+    kind = fmt(format_)
+    limit = _limit(limit, kind)
+    tag_name = None
+    if tag is not None:
+        from ..core.fields import tag as clean_tag
+
+        tag_name = clean_tag(tag)
+    rows, total = queries.list_prospects(read(), stage=stage_key, tag=tag_name,
+                                         company=company, search=search, status=status,
+                                         include_lost=all_, sort=sort, limit=limit)
+    if kind != "table":
+        from .. import render
+
+        render.machine(kind, queries.PROSPECT_COLUMNS, rows)
+        return
+    from .. import render
+    from ..render import Col
+
+    today = dates.today()
+    cols = [
+        Col("#", "id", justify="right", style="dim"),
+        Col("Name", "name", style="bold", no_wrap=True),
+        Col("Company", "company", max_width=28),
+        Col("Stage", lambda r: _stage_label(r["stage"]), style=_stage_style, no_wrap=True),
+        Col("Qualified", "qualification", style=_qual_style),
+        Col("Last touch", lambda r: dates.show_day(r["last_touch_at"]), no_wrap=True),
+        Col("Follow-up", lambda r: dates.show_day(r["due_on"]), no_wrap=True,
+            style=lambda r: _due_style(r["due_on"], today)),
+        Col("Value", lambda r: money(r["value"]), justify="right"),
+        Col("Tags", "tags", style="cyan"),
+    ]
+    caption = None
+    if total > len(rows):
+        caption = f"{len(rows)} of {total} shown; --limit 0 shows all"
+    render.table(rows, cols, caption=caption,
+                 empty="No prospects match." if (stage or tag or company or search or status)
+                 else "No prospects yet. Add one: relcrm add \"NAME\" --company COMPANY")
+
+
+def _limit(limit: Optional[int], kind: str) -> Optional[int]:
+    from ..errors import UsageError
+
+    if limit is not None and limit < 0:
+        raise UsageError(f"--limit must be 0 (all) or more, not {limit}")
+    if limit == 0:
+        return None
+    if limit is None:
+        return 100 if kind == "table" else None
+    return limit
+
+
+def _stage_label(key: str) -> str:
+    stage = STAGE_BY_KEY[key]
+    return f"{stage.number} {stage.name}" if stage.number else stage.name
+
+
+def _stage_style(row: dict[str, Any]) -> str:
+    return "red" if row["stage"] == "lost" else "magenta"
+
+
+def _qual_style(row: dict[str, Any]) -> Optional[str]:
+    return {"qualified": "green", "disqualified": "red"}.get(row["qualification"])
+
+
+def _due_style(due_on: Optional[str], today) -> Optional[str]:
+    if not due_on:
+        return None
+    day = dates.from_iso(due_on)
+    return "bold red" if day < today else "yellow" if day == today else None
+
+
+def show(
+    ref: RefArg,
+    limit: Annotated[int, typer.Option(
+        "--limit", "-l", help="Timeline entries to show (0 = all).")] = 20,
+    format_: FormatOpt = "table",
+) -> None:
+    """A prospect's profile and timeline (touches, calls, stage changes, judgements)."""
+    from .. import queries
+    from ..methodology import qualification_status
+
+    con = read()
+    found = queries.resolve(con, ref)
+    record = queries.prospect(con, found["id"])
+    events, total = queries.timeline(con, found["id"], None if limit <= 0 else limit)
+    notes = queries.call_notes(con, [e["ref"] for e in events if e["event"] == "call"])
+    for event in events:
+        event["notes"] = notes.get(event["ref"], {}) if event["event"] == "call" else {}
+    status, missing = qualification_status({c.key: record[c.key] for c in CRITERIA})
+    kind = fmt(format_)
+    if kind == "json":
+        import json
+
+        print(json.dumps({**record, "missing": missing, "timeline": events},
+                         ensure_ascii=False, indent=2))
+        return
+    if kind in ("csv", "tsv"):
+        from .. import render
+
+        flat = [{**e, "notes": _notes_text(e["notes"])} for e in events]
+        render.machine(kind, queries.TIMELINE_COLUMNS + ("notes",), flat)
+        return
+    from .views import profile
+
+    profile(record, status, missing, events, total)
+
+
+def _notes_text(notes: dict[str, list[str]]) -> str:
+    from ..methodology import SPIN_BY_KEY
+
+    return "\n".join(f"{SPIN_BY_KEY[k].label}: {t}" for k, texts in notes.items() for t in texts)
+
+
+def edit(
+    ref: RefArg,
+    name: Annotated[Optional[str], typer.Option("--name", help="New full name.")] = None,
+    company: CompanyOpt = None, title: TitleOpt = None, email: EmailOpt = None,
+    phone: PhoneOpt = None, source: SourceOpt = None, tag: TagOpt = None,
+    untag: Annotated[Optional[list[str]], typer.Option(
+        "--untag", help="Remove a tag (repeat for several).", show_default=False)] = None,
+    value: ValueOpt = None, next_: WhenOpt = None, next_step: NextStepOpt = None,
+    no_next: Annotated[bool, typer.Option(
+        "--no-next", help="Clear the scheduled next step.")] = False,
+    note: NoteOpt = None,
+    format_: FormatOpt = "table",
+) -> None:
+    """Change a prospect's details. An empty value ("") clears an optional field."""
+    from .. import db, queries
+    from ..core import prospects
+    from ..errors import UsageError
+
+    if no_next and (next_ is not None or next_step is not None):
+        raise UsageError("--no-next cannot be combined with --next or --next-step")
+    details = prospects.Details(name=name, company=company, title=title, email=email,
+                                phone=phone, source=source, value=value, note=note,
+                                next_at=when(next_), next_step=next_step, clear_next=no_next,
+                                tags=tag or [], untags=untag or [])
+    with db.write_session() as session:
+        prospect_id = prospects.edit(session, ref, details).id
+    record = queries.prospect(read(), prospect_id)
+    emit_record(format_, queries.PROSPECT_COLUMNS, record,
+                lambda: f"Updated #{prospect_id} {record['name']}.")

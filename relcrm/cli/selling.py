@@ -1,0 +1,243 @@
+"""qualify, call, log."""
+
+import sys
+from typing import Annotated, Any, Optional
+
+import typer
+
+from .. import dates
+from ..methodology import CALL_STEPS, CRITERIA, OUTCOMES, SPIN_BY_KEY, SPIN_KINDS
+from .common import (AtOpt, FormatOpt, Kind, Level, NextStepOpt, Outcome, RefArg, WhenOpt,
+                     emit_record, fmt, read, when)
+
+LevelOpt = lambda key, help_: Annotated[Optional[Level], typer.Option(  # noqa: E731
+    f"--{key}", case_sensitive=False, help=help_, show_default=False)]
+MinutesOpt = Annotated[Optional[int], typer.Option(
+    "--minutes", "-m", help="How long it took, in minutes.", show_default=False)]
+
+
+def qualify(
+    ref: RefArg,
+    need: LevelOpt("need", "Do they need what we sell? (nhu cầu)") = None,
+    budget: LevelOpt("budget", "Can they pay? (khả năng tài chính)") = None,
+    authority: LevelOpt("authority", "Does this person decide? (quyền quyết định)") = None,
+    note: Annotated[Optional[str], typer.Option("--note", "-n", help="Why you judge so.")] = None,
+    format_: FormatOpt = "table",
+) -> None:
+    """Judge need, budget and authority: yes, partial, no or unknown. Every judgement is kept.
+
+    Qualified when all three are yes; disqualified (a phantom prospect) when any is no, and
+    then dropped from followups unless --all.
+    """
+    from .. import db, queries
+    from ..core import selling
+
+    levels = {"need": need, "budget": budget, "authority": authority}
+    with db.write_session() as session:
+        judged = selling.qualify(session, ref, {k: fmt(v) if v is not None else None
+                                                for k, v in levels.items()}, note)
+        prospect_id, name = judged.prospect.id, judged.prospect.name
+    record = queries.prospect(read(), prospect_id)
+
+    def sentence() -> str:
+        now = ", ".join(f"{c.key} {record[c.key] or 'unknown'}" for c in CRITERIA)
+        text = f"#{prospect_id} {name}: {judged.status} ({now})"
+        if judged.status == "open":
+            text += f"; still to establish: {', '.join(judged.missing)}"
+        elif judged.status == "disqualified":
+            text += "; dropped from followups (see them with --all)"
+        return text + "."
+
+    emit_record(format_, queries.PROSPECT_COLUMNS, record, sentence)
+
+
+TOUCH_COLUMNS = ("id", "prospect_id", "prospect", "kind", "at", "summary", "minutes",
+                 "outcome", "commitment", "next_at", "satisfied_next_at", "continuations",
+                 "stalled")
+
+
+def _report(format_: Any, logged: Any, what: str) -> None:
+    touch, prospect = logged.touch, logged.prospect
+    record = {"id": touch.id, "prospect_id": prospect.id, "prospect": prospect.name,
+              "kind": touch.kind, "at": touch.at, "summary": touch.summary,
+              "minutes": touch.minutes, "outcome": touch.outcome,
+              "commitment": touch.commitment, "next_at": touch.next_at,
+              "satisfied_next_at": logged.satisfied, "continuations": prospect.continuations,
+              "stalled": logged.stalled}
+
+    def sentence() -> str:
+        text = f"Logged {what} #{touch.id} with {prospect.name} ({dates.show(touch.at)})"
+        if touch.outcome:
+            text += f": {touch.outcome}"
+            if touch.commitment:
+                text += f", committed to {touch.commitment}"
+        text += "."
+        if logged.satisfied:
+            text += f" Done: the next step of {dates.show(logged.satisfied)}."
+        if prospect.next_at:
+            step = f" ({prospect.next_step})" if prospect.next_step else ""
+            text += f" Next step {dates.show(prospect.next_at)}{step}."
+        elif prospect.due_on:
+            text += f" Next follow-up by cadence: {dates.show(prospect.due_on)}."
+        return text
+
+    emit_record(format_, TOUCH_COLUMNS, record, sentence)
+    if logged.stalled:
+        from .. import render
+
+        render.warn(f"{prospect.name} has had {prospect.continuations} continuations in a row "
+                    "without an advance: the sale is stalling. Next time, propose a concrete "
+                    "commitment (a demonstration, a trial, a meeting with the decider).")
+
+
+def log(
+    ref: RefArg,
+    kind: Annotated[Kind, typer.Argument(  # type: ignore[valid-type]
+        metavar="KIND", case_sensitive=False, show_default=False,
+        help="call, meeting, email, message, visit, letter, gift, event or note.")],
+    text: Annotated[Optional[str], typer.Argument(
+        metavar="[TEXT]", help="What happened.", show_default=False)] = None,
+    at: AtOpt = None, next_: WhenOpt = None, next_step: NextStepOpt = None,
+    minutes: MinutesOpt = None,
+    format_: FormatOpt = "table",
+) -> None:
+    """Log a touch. It satisfies the scheduled next step (a note does not); without --next the
+    next follow-up falls back to the stage's cadence."""
+    from .. import db
+    from ..core import selling
+
+    with db.write_session() as session:
+        logged = selling.log_touch(session, ref, fmt(kind), text, at=when(at, past=True),
+                                   next_at=when(next_), next_step=next_step, minutes=minutes)
+    _report(format_, logged, fmt(kind))
+
+
+def _spin_opt(key: str):
+    spin = SPIN_BY_KEY[key]
+    return Annotated[Optional[list[str]], typer.Option(
+        f"--{spin.option}", help=f"{spin.label} ({spin.vietnamese}): {spin.hint}. Repeatable.",
+        show_default=False)]
+
+
+def call(
+    ref: RefArg,
+    situation: _spin_opt("situation") = None,
+    problem: _spin_opt("problem") = None,
+    implication: _spin_opt("implication") = None,
+    need_payoff: _spin_opt("need_payoff") = None,
+    implied_need: _spin_opt("implied_need") = None,
+    explicit_need: _spin_opt("explicit_need") = None,
+    outcome: Annotated[Optional[Outcome], typer.Option(  # type: ignore[valid-type]
+        "--outcome", "-o", case_sensitive=False, show_default=False,
+        help="order, advance, continuation or no-sale (required).")] = None,
+    commitment: Annotated[Optional[str], typer.Option(
+        "--commitment", help="What the customer committed to (required for advance and "
+        "order).", show_default=False)] = None,
+    note: Annotated[Optional[str], typer.Option("--note", "-n", help="A summary.")] = None,
+    at: AtOpt = None, next_: WhenOpt = None, next_step: NextStepOpt = None,
+    minutes: MinutesOpt = None,
+    interactive: Annotated[bool, typer.Option(
+        "--interactive", "-i", help="Ask the questions one by one (the default on a terminal "
+        "when no call details are given).")] = False,
+    format_: FormatOpt = "table",
+) -> None:
+    """Log a SPIN sales call: what you learned, the needs stated, and the outcome.
+
+    Situation, Problem, Implication and Need-payoff questions turn implied needs (problems
+    the customer states) into explicit needs (wants our product meets). Outcome: order,
+    advance (a commitment that moves the sale on), continuation or no-sale. Two or more
+    continuations in a row mean a stalled sale.
+    """
+    from .. import db
+    from ..core import selling
+
+    notes = dict(zip([k.key for k in SPIN_KINDS],
+                     [situation, problem, implication, need_payoff, implied_need,
+                      explicit_need]))
+    given = outcome is not None or commitment is not None or any(notes.values())
+    if interactive or (not given and sys.stdin.isatty() and sys.stdout.isatty()):
+        from .. import queries
+
+        found = queries.resolve(read(), ref)
+        report, next_, minutes = _ask(found, next_, minutes)
+        ref = str(found["id"])
+    else:
+        report = selling.CallReport(outcome=fmt(outcome) if outcome is not None else None,
+                                    commitment=commitment,
+                                    notes={k: v or [] for k, v in notes.items()}, summary=note)
+    with db.write_session() as session:
+        logged = selling.log_touch(session, ref, "call", None, at=when(at, past=True),
+                                   next_at=when(next_), next_step=next_step, minutes=minutes,
+                                   call=report)
+    _report(format_, logged, "call")
+
+
+def _ask(found: dict[str, Any], next_: Optional[str], minutes: Optional[int]):
+    """The interactive call: the four steps of a key-account call, SPIN hints, the outcome."""
+    from ..core import selling
+    from ..errors import UsageError
+
+    def say(text: str = "") -> None:
+        typer.echo(text, err=True)
+
+    def lines(label: str) -> list[str]:
+        answers = []
+        while True:
+            answer = typer.prompt(f"  {label}", default="", show_default=False, err=True)
+            if not answer.strip():
+                return answers
+            answers.append(answer)
+
+    who = found["name"] + (f" ({found['company']})" if found["company"] else "")
+    say(f"SPIN call with {who}. One answer per line; an empty line moves on.")
+    say(f"1. {CALL_STEPS[0][0]}: {CALL_STEPS[0][1]}.")
+    say(f"2. {CALL_STEPS[1][0]}: {CALL_STEPS[1][1]}.")
+    notes: dict[str, list[str]] = {}
+    for spin in SPIN_KINDS:
+        say(f"   {spin.label} ({spin.vietnamese}): {spin.hint}")
+        notes[spin.key] = lines(spin.label.lower())
+    say(f"3. {CALL_STEPS[2][0]}: {CALL_STEPS[2][1]}.")
+    say(f"4. {CALL_STEPS[3][0]}: {CALL_STEPS[3][1]}.")
+    keys = [o.key for o in OUTCOMES]
+    for o in OUTCOMES:
+        say(f"   {o.key}: {o.meaning}")
+    while True:
+        outcome = typer.prompt(f"Outcome ({'/'.join(keys)})", err=True).strip().lower()
+        if outcome in keys:
+            break
+        say(f"   please answer one of: {', '.join(keys)}")
+    commitment = None
+    needs = next(o for o in OUTCOMES if o.key == outcome).needs_commitment
+    while True:
+        commitment = typer.prompt("Commitment obtained" + ("" if needs else " (optional)"),
+                                  default="", show_default=False, err=True).strip() or None
+        if commitment or not needs:
+            break
+        say("   an advance or an order needs the commitment the customer made")
+    summary = typer.prompt("Summary (optional)", default="", show_default=False,
+                           err=True).strip() or None
+    if next_ is None:
+        while True:
+            answer = typer.prompt(f"Next step, WHEN (optional; {dates.WHEN_HELP})",
+                                  default="", show_default=False, err=True).strip()
+            if not answer:
+                break
+            try:
+                dates.parse_when(answer)
+                next_ = answer
+                break
+            except UsageError as exc:
+                say(f"   {exc.message}")
+    if minutes is None:
+        while True:
+            answer = typer.prompt("Minutes (optional)", default="", show_default=False,
+                                  err=True).strip()
+            if not answer:
+                break
+            if answer.isdigit():
+                minutes = int(answer)
+                break
+            say("   a whole number of minutes, please")
+    report = selling.CallReport(outcome=outcome, commitment=commitment, notes=notes,
+                                summary=summary)
+    return report, next_, minutes

@@ -1,0 +1,111 @@
+"""stage list / advance / set / history."""
+
+from typing import Annotated, Any, Optional
+
+import typer
+
+from .. import dates
+from ..methodology import ALL_STAGES, STAGE_BY_KEY
+from .common import FormatOpt, RefArg, StageArg, emit_record, fmt, read
+
+app = typer.Typer(help="The seven relationship stages (7 giai đoạn), and moving between them.",
+                  no_args_is_help=True, rich_markup_mode=None)
+
+ReasonOpt = Annotated[Optional[str], typer.Option(
+    "--reason", "-r", help="Why (kept in the history; required for lost).")]
+STAGE_COLUMNS = ("number", "key", "name", "vietnamese", "cadence_days", "focus")
+
+
+@app.command("list")
+def list_(format_: FormatOpt = "table") -> None:
+    """The seven stages in order, with their touch cadence (and the lost end state)."""
+    from .. import render
+
+    rows = [{"number": s.number or None, "key": s.key, "name": s.name,
+             "vietnamese": s.vietnamese, "cadence_days": s.cadence_days, "focus": s.hint}
+            for s in ALL_STAGES]
+    kind = fmt(format_)
+    if kind != "table":
+        render.machine(kind, STAGE_COLUMNS, rows)
+        return
+    render.table(rows, [
+        render.Col("#", "number", justify="right"),
+        render.Col("Key", "key", style="magenta"),
+        render.Col("Stage", "name", style="bold"),
+        render.Col("Vietnamese", "vietnamese"),
+        render.Col("Touch every", lambda r: f"{r['cadence_days']} days" if r["cadence_days"]
+                   else "—", justify="right"),
+        render.Col("Focus", "focus"),
+    ])
+
+
+def _moved(format_: Any, moved: Any) -> None:
+    from .. import queries
+
+    record = queries.prospect(read(), moved.prospect.id)
+
+    def sentence() -> str:
+        text = (f"#{record['id']} {record['name']}: {moved.before.name} → {moved.after.name}"
+                f" ({moved.after.vietnamese}).")
+        if moved.after.cadence_days:
+            text += (f" Touch every {moved.after.cadence_days} days; next follow-up "
+                     f"{dates.show(record['due_on'])}.")
+        return text
+
+    emit_record(format_, queries.PROSPECT_COLUMNS, record, sentence)
+
+
+@app.command("advance")
+def advance(ref: RefArg, reason: ReasonOpt = None, format_: FormatOpt = "table") -> None:
+    """Move a relationship to the next stage (n → n+1). At Loyal there is no next stage."""
+    from .. import db
+    from ..core import stages
+
+    with db.write_session() as session:
+        moved = stages.advance(session, ref, reason)
+    _moved(format_, moved)
+
+
+@app.command("set")
+def set_(ref: RefArg, stage: StageArg, reason: ReasonOpt = None,
+         format_: FormatOpt = "table") -> None:
+    """Put a relationship at any stage, by number, key or name; `lost` ends it (with --reason)
+    and any other stage reopens it."""
+    from .. import db
+    from ..core import stages
+    from ..methodology import resolve_stage
+
+    target = resolve_stage(stage)  # a bad stage is an error before the book is opened
+    with db.write_session() as session:
+        moved = stages.set_stage(session, ref, target, reason)
+    _moved(format_, moved)
+
+
+HISTORY_COLUMNS = ("at", "from_stage", "to_stage", "reason", "days")
+
+
+@app.command("history")
+def history(ref: RefArg, format_: FormatOpt = "table") -> None:
+    """Every stage change of a relationship, oldest first, with how long each stage lasted."""
+    from .. import queries, render
+
+    con = read()
+    found = queries.resolve(con, ref)
+    rows = queries.stage_history(con, found["id"])
+    today = dates.today()
+    for i, row in enumerate(rows):
+        start = dates.from_iso(row["at"][:10])
+        end = dates.from_iso(rows[i + 1]["at"][:10]) if i + 1 < len(rows) else today
+        row["days"] = (end - start).days
+    kind = fmt(format_)
+    if kind != "table":
+        render.machine(kind, HISTORY_COLUMNS, rows)
+        return
+    name = lambda key: STAGE_BY_KEY[key].name if key else "—"  # noqa: E731
+    render.table(rows, [
+        render.Col("When", lambda r: dates.show(r["at"]), no_wrap=True),
+        render.Col("From", lambda r: name(r["from_stage"])),
+        render.Col("To", lambda r: name(r["to_stage"]), style="magenta"),
+        render.Col("Days there", "days", justify="right"),
+        render.Col("Reason", "reason"),
+    ], title=f"#{found['id']} {found['name']}: stage history")

@@ -1,0 +1,148 @@
+"""Layouts that are more than one table: the prospect profile of `show`. Imports rich."""
+
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+
+from .. import dates
+from ..methodology import CRITERIA, SPIN_KINDS, STAGE_BY_KEY, STAGES, STALLED_AFTER
+from ..render import console, emit, escape
+from .common import money
+
+
+def _t(value: Any, style: str = "") -> Text:
+    return Text(escape("" if value is None else str(value)), style=style)
+
+
+def profile(record: dict[str, Any], status: str, missing: list[str],
+            events: list[dict[str, Any]], total: int) -> None:
+    out = console()
+    styled = out.color_system is not None
+    s = (lambda style: style) if styled else (lambda style: "")
+    today = dates.today()
+
+    head = _t(f"#{record['id']} ", s("dim")) + _t(record["name"], s("bold"))
+    role = ", ".join(v for v in (record["title"], record["company"]) if v)
+    if role:
+        head += _t(f" — {role}")
+    emit(out, head)
+
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style=s("dim"), no_wrap=True)
+    facts.add_column()
+    stage = STAGE_BY_KEY[record["stage"]]
+    since = dates.from_iso(record["stage_since"][:10])
+    in_stage = (today - since).days
+    stage_text = (f"{stage.number}/{len(STAGES)} {stage.name} ({stage.vietnamese})"
+                  if stage.number else f"{stage.name} ({stage.vietnamese})")
+    facts.add_row("stage", _t(stage_text, s("magenta")) + _t(
+        f", {in_stage} day{'s' if in_stage != 1 else ''} in stage (since "
+        f"{dates.show_day(since)})"))
+    levels = ", ".join(f"{c.key} {record[c.key] or 'unknown'}" for c in CRITERIA)
+    qual_style = {"qualified": "green", "disqualified": "red"}.get(status, "yellow")
+    qual = _t(status, s(qual_style)) + _t(f" — {levels}")
+    if missing and status != "disqualified":
+        qual += _t(f"; missing: {', '.join(missing)}")
+    facts.add_row("qualification", qual)
+    contact = " · ".join(v for v in (record["email"], record["phone"]) if v)
+    if contact:
+        facts.add_row("contact", _t(contact))
+    if record["value"] is not None:
+        facts.add_row("value", _t(money(record["value"])))
+    if record["tags"]:
+        facts.add_row("tags", _t(record["tags"].replace(",", ", "), s("cyan")))
+    if record["source"]:
+        facts.add_row("source", _t(record["source"]))
+    if record["last_touch_at"]:
+        last = dates.from_iso(record["last_touch_at"][:10])
+        facts.add_row("last touch", _t(f"{dates.show(record['last_touch_at'])} "
+                                       f"({dates.ago(last, today)})"))
+    else:
+        facts.add_row("last touch", _t("never contacted", s("yellow")))
+    if record["next_at"]:
+        step = f": {record['next_step']}" if record["next_step"] else ""
+        facts.add_row("next step", _t(f"{dates.show(record['next_at'])}{step}"))
+    if record["due_on"]:
+        due = dates.from_iso(record["due_on"])
+        late = due < today
+        facts.add_row("follow-up", _t(f"{dates.show_day(due)} ({dates.ago(due, today)})",
+                                      s("bold red" if late else "")))
+    if record["note"]:
+        facts.add_row("note", _t(record["note"]))
+    facts.add_row("added", _t(dates.show(record["created_at"])))
+    emit(out, facts)
+
+    if not events:
+        return
+    emit(out, Text())
+    line = Table(box=None, show_header=False, padding=(0, 2, 0, 0), pad_edge=False,
+                 title="Timeline (newest first)", title_justify="left",
+                 title_style=s("bold"))
+    line.add_column(no_wrap=True, style=s("dim"))
+    line.add_column(no_wrap=True)
+    line.add_column(no_wrap=not out.is_terminal)
+    for event in _merge_judgements(events):
+        what, detail = _event(event, s)
+        line.add_row(_t(dates.show(event["at"])), what, detail)
+    emit(out, line)
+    if total > len(events):
+        emit(out, _t(f"{len(events)} of {total} shown; --limit 0 shows all", s("dim")))
+    if record["stage"] != "lost" and record["continuations"] >= STALLED_AFTER:
+        emit(out, _t(f"stalled: {record['continuations']} continuations in a row without an "
+                     "advance; plan a call that asks for a commitment", s("bold yellow")))
+
+
+def _event(event: dict[str, Any], s) -> tuple[Text, Text]:
+    kind = event["event"]
+    if kind == "stage":
+        before = STAGE_BY_KEY[event["detail"]].name if event["detail"] else "—"
+        after = STAGE_BY_KEY[event["kind"]].name
+        text = _t(f"{before} → {after}")
+        if event["summary"]:
+            text += _t(f": {event['summary']}")
+        return _t("stage", s("magenta")), text
+    if kind == "qualify":
+        text = _t(", ".join(f"{key} {level}" for key, level in event["levels"]))
+        if event["summary"]:
+            text += _t(f": {event['summary']}")
+        return _t("qualify", s("green")), text
+    label = _t(event["kind"], s("cyan"))
+    text = Text()
+    if kind == "call":
+        text += _t(event["outcome"], s("bold"))
+        if event["commitment"]:
+            text += _t(f" — committed: {event['commitment']}")
+        if event["summary"]:
+            text += _t(f" — {event['summary']}")
+        for spin in SPIN_KINDS:
+            for note in event["notes"].get(spin.key, []):
+                text += Text("\n") + _t(f"{spin.label}: ", s("dim")) + _t(note)
+    elif event["summary"]:
+        text += _t(event["summary"])
+    extras = []
+    if event["minutes"]:
+        extras.append(f"{event['minutes']} min")
+    if event["next_at"]:
+        extras.append(f"next {dates.show(event['next_at'])}")
+    if extras:
+        text += _t(("  " if text.plain else "") + f"({', '.join(extras)})", s("dim"))
+    return label, text
+
+
+
+def _merge_judgements(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One line per qualify command: its criteria (in the methodology's order) together."""
+    order = {c.key: i for i, c in enumerate(CRITERIA)}
+    merged: list[dict[str, Any]] = []
+    for event in events:
+        last = merged[-1] if merged else None
+        if (event["event"] == "qualify" and last is not None and last["event"] == "qualify"
+                and last["at"] == event["at"] and last["summary"] == event["summary"]):
+            last["levels"].append((event["kind"], event["detail"]))
+            last["levels"].sort(key=lambda pair: order.get(pair[0], 99))
+            continue
+        if event["event"] == "qualify":
+            event = {**event, "levels": [(event["kind"], event["detail"])]}
+        merged.append(event)
+    return merged

@@ -1,0 +1,170 @@
+"""Records out: a rich table for people, csv / tsv / json for scripts.
+
+- table (the default): on a terminal, a rich table with colours (none when NO_COLOR is set);
+  when stdout is not a terminal, plain aligned columns with no colour, no box drawing and no
+  wrapping, so `relcrm list | grep` works line by line.
+- csv / tsv: a header row, then one row per record, UTF-8; empty cells for missing values.
+- json: an array of objects with the same keys as the CSV columns; ISO 8601 dates.
+Text from the database is shown in tables through rich.Text (never as markup), with control
+characters escaped, so a name cannot restyle or rewrite the seller's terminal.
+Rich is imported only when a table is drawn.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Sequence, TextIO
+
+FORMATS = ("table", "csv", "tsv", "json")
+MACHINE_FORMATS = ("csv", "tsv", "json")
+_CONTROL = {i: f"\\x{i:02x}" for i in list(range(0x20)) + [0x7F]}
+_CONTROL.update({0x0A: "\\n", 0x09: "\\t", 0x0D: "\\r"})
+_C1 = {i: f"\\x{i:02x}" for i in range(0x80, 0xA0)}
+
+
+def escape(text: str) -> str:
+    """Control characters made visible: ESC becomes \\x1b, a newline \\n."""
+    return text.translate(_CONTROL).translate(_C1)
+
+
+@dataclass
+class Col:
+    """A table column: header, how to show a record's value, and its style."""
+
+    header: str
+    value: Callable[[dict[str, Any]], Any] | str
+    style: str | Callable[[dict[str, Any]], str | None] | None = None
+    justify: str = "left"
+    no_wrap: bool = False
+    max_width: int | None = None
+
+    def cell(self, row: dict[str, Any]) -> tuple[str, str | None]:
+        raw = row.get(self.value) if isinstance(self.value, str) else self.value(row)
+        style = self.style(row) if callable(self.style) else self.style
+        return ("" if raw is None else escape(str(raw))), style
+
+
+def use_color() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def console(stderr: bool = False):
+    """A rich Console for the stream: styled on a colour terminal, plain otherwise."""
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    if stream.isatty() and "NO_COLOR" not in os.environ:
+        return Console(file=stream, highlight=False)
+    width = None if stream.isatty() else 10_000
+    return Console(file=stream, highlight=False, force_terminal=False, no_color=True,
+                   width=width, emoji=False)
+
+
+def emit(out, renderable) -> None:
+    """Print to a console; when it is not a terminal, without the padding at line ends."""
+    if out.is_terminal:
+        out.print(renderable)
+        return
+    with out.capture() as captured:
+        out.print(renderable)
+    text = "\n".join(line.rstrip() for line in captured.get().splitlines())
+    out.file.write(text + "\n")
+
+
+def table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], *, title: str | None = None,
+          caption: str | None = None, empty: str = "Nothing to show.") -> None:
+    """Draw `rows` as a table (see the module doc for terminal vs pipe)."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    out = console()
+    if not rows:
+        emit(out, Text(empty))
+        return
+    styled = out.is_terminal and out.color_system is not None
+    grid = Table(title=title, box=box.SIMPLE_HEAD if out.is_terminal else None,
+                 header_style="bold" if styled else "", title_style="bold" if styled else "",
+                 show_edge=False, pad_edge=False,
+                 title_justify="left")
+    for col in cols:
+        grid.add_column(col.header, justify=col.justify, no_wrap=col.no_wrap or not out.is_terminal,
+                        max_width=col.max_width if out.is_terminal else None)
+    for row in rows:
+        cells = []
+        for col in cols:
+            text, style = col.cell(row)
+            cells.append(Text(text, style=(style or "") if styled else ""))
+        grid.add_row(*cells)
+    emit(out, grid)
+    if caption:
+        emit(out, Text(caption, style="dim" if styled else ""))
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _utf8(stream: TextIO) -> TextIO:
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+    if encoding != "utf8" and hasattr(stream, "reconfigure"):
+        try:
+            stream.reconfigure(encoding="utf-8")
+        except (ValueError, OSError):
+            pass
+    return stream
+
+
+def machine(fmt: str, columns: Sequence[str], rows: Iterable[Sequence[Any] | dict[str, Any]],
+            out: TextIO | None = None, *, excel: bool = False) -> int:
+    """Write rows (dicts or tuples in `columns` order) as csv, tsv or json; returns the count."""
+    out = _utf8(out or sys.stdout)
+    count = 0
+    if fmt == "json":
+        out.write("[")
+        for row in rows:
+            values = [row.get(c) for c in columns] if isinstance(row, dict) else row
+            record = {c: _json_value(v) for c, v in zip(columns, values)}
+            out.write(("\n  " if count == 0 else ",\n  ")
+                      + json.dumps(record, ensure_ascii=False))
+            count += 1
+        out.write("\n]\n" if count else "]\n")
+        return count
+    import csv
+
+    writer = csv.writer(out, delimiter="\t" if fmt == "tsv" else ",",
+                        lineterminator="\r\n" if excel else "\n")
+    writer.writerow(columns)
+    for row in rows:
+        values = [row.get(c) for c in columns] if isinstance(row, dict) else row
+        writer.writerow([_plain(v) for v in values])
+        count += 1
+    return count
+
+
+def note(message: str) -> None:
+    """A line for the person at the terminal, on stderr (so stdout stays data)."""
+    print(message, file=sys.stderr)
+
+
+def warn(message: str) -> None:
+    out = console(stderr=True)
+    from rich.text import Text
+
+    prefix = Text("warning: ", style="bold yellow" if out.color_system else "")
+    out.print(prefix + Text(escape(message)))
