@@ -65,15 +65,20 @@ def _create_private(path: Path) -> None:
         raise DatabaseError(f"cannot create the database at {path}: {exc.strerror}") from None
 
 
-def connect(path: Path | None = None, *, migrate: bool = True) -> sqlite3.Connection:
+def connect(path: Path | None = None, *, migrate: bool = True,
+            create: bool = True) -> sqlite3.Connection:
     """An open sqlite3 connection to the book, created and migrated as needed.
 
+    With create=False (read commands) a book that does not exist yet is not created: the
+    connection is to an empty in-memory book instead, so reading never leaves a file behind.
     The connection is in autocommit mode (isolation_level=None): every transaction is begun
     explicitly, by `transaction()` or by the SQLModel session's BEGIN IMMEDIATE.
     """
     path = path or db_path()
     if path.is_dir():
         raise DatabaseError(f"{path} is a folder, not a database file")
+    if not create and not path.exists():
+        return _empty()
     _create_private(path)
     try:
         con = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
@@ -90,6 +95,15 @@ def connect(path: Path | None = None, *, migrate: bool = True) -> sqlite3.Connec
         from .migrations import upgrade
 
         upgrade(con, path)
+    return con
+
+
+def _empty() -> sqlite3.Connection:
+    from .migrations import upgrade
+
+    con = sqlite3.connect(":memory:", isolation_level=None)
+    con.row_factory = sqlite3.Row
+    upgrade(con)
     return con
 
 

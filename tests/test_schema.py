@@ -75,7 +75,7 @@ def test_every_read_query_runs_on_the_models_schema(models_db):
                 "'2026-11-01T10:00:00', '2026-11-01T10:00:00', 'attract', "
                 "'2026-11-01T10:00:00', 0, 'an', '2026-11-01')")
     assert queries.resolve(con, "an")["id"] == 1
-    assert queries.complete_names(con, "a") == ["An"]
+    assert queries.complete_names(con, "a") == [("an", "An")]
     for sort in queries.SORTS:
         queries.list_prospects(con, tag="x", company="c", search="s", status="open",
                                sort=sort, limit=5)
@@ -168,3 +168,13 @@ def test_a_folder_as_the_book_is_a_clear_error(tmp_path, cli):
     assert "(see: relcrm --help)" in result.err
     result = cli.run("list", env={"RELCRM_DB": str(tmp_path)})
     assert result.code == 1 and "is a folder" in result.err
+
+
+def test_reading_a_missing_book_does_not_create_it(tmp_path, cli):
+    assert "No prospects yet" in cli("list").out
+    cli("followups")
+    cli("export")
+    cli.fails(1, "show", "an", match="no prospect matches")
+    assert not (tmp_path / "book.db").exists()
+    cli.add("An")
+    assert (tmp_path / "book.db").exists()

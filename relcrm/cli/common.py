@@ -75,10 +75,10 @@ def fmt(value: Any) -> str:
 
 
 def read() -> sqlite3.Connection:
-    """A read connection to the book in use."""
+    """A read connection to the book in use (a missing book reads as empty, and is not made)."""
     from .. import db
 
-    return db.connect()
+    return db.connect(create=False)
 
 
 def emit_record(format_: Any, columns: Sequence[str], record: dict[str, Any],
