@@ -29,22 +29,21 @@ def export(
     The columns are documented in the README and stable. Dates are ISO 8601; tags are
     comma-separated; a call's SPIN notes are one per line within their cell.
     """
-    from .. import queries, render
-    from .common import read
-
-    name, kind = fmt(entity), fmt(format_)
-    columns, rows = queries.export(read(), name)
-    if output is None:
-        render.machine(kind, columns, rows)
-        return
     import os
     import tempfile
 
+    from .. import queries, render
     from ..errors import UsageError
+    from .common import read
 
-    target = output.expanduser()
-    if not target.parent.is_dir():
+    name, kind = fmt(entity), fmt(format_)
+    target = output.expanduser() if output is not None else None
+    if target is not None and not target.parent.is_dir():
         raise UsageError(f"cannot write {output}: folder {target.parent} does not exist")
+    columns, rows = queries.export(read(), name)
+    if target is None:
+        render.machine(kind, columns, rows)
+        return
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
