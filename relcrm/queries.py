@@ -88,12 +88,25 @@ def resolve(con: sqlite3.Connection, ref: str) -> dict[str, Any]:
     raise NotFound(f"no prospect matches {ref!r}; try `relcrm list --search` or an id")
 
 
-def complete_names(con: sqlite3.Connection, incomplete: str, limit: int = 50) -> list[str]:
-    """Names for shell completion: those whose folded name contains what was typed."""
+def complete_names(con: sqlite3.Connection, incomplete: str,
+                   limit: int = 50) -> list[tuple[str, str]]:
+    """Shell completions for a REF: (value, help) pairs whose value starts with what was typed.
+
+    Shells insert a completion as one word and Typer keeps only values that start with the
+    typed text, so a value is the name with "_" for spaces, as typed ("Nguyễn_Văn_An") or
+    folded ("nguyen_van_an"); the resolver folds "_" back to a space.
+    """
     key = fold(incomplete)
-    return [r[0] for r in con.execute(
-        "SELECT name FROM prospect WHERE instr(name_key, :key) > 0 "
-        "ORDER BY instr(name_key, :key), name_key LIMIT :limit", {"key": key, "limit": limit})]
+    rows = con.execute(
+        "SELECT name, company FROM prospect WHERE name_key >= :key AND name_key < :key || "
+        "char(1114111) ORDER BY name_key LIMIT :limit", {"key": key, "limit": limit})
+    out = []
+    for name, company in rows:
+        for value in ("_".join(name.split()), "_".join(fold(name).split())):
+            if value.startswith(incomplete):
+                out.append((value, name + (f" ({company})" if company else "")))
+                break
+    return out
 
 
 # -- list ----------------------------------------------------------------------------------------

@@ -5,8 +5,9 @@ from __future__ import annotations
 import unicodedata
 
 # Letters that do not decompose into a base letter plus combining marks.
+# "_" folds to a space, so a name completed as one shell word (Nguyễn_Văn_An) still matches.
 _EXTRA = str.maketrans({"đ": "d", "Đ": "d", "ø": "o", "Ø": "o", "ł": "l", "Ł": "l",
-                        "ß": "ss", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe"})
+                        "ß": "ss", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "_": " "})
 
 
 def fold(text: str) -> str:
