@@ -47,20 +47,29 @@ class Col:
         return ("" if raw is None else escape(str(raw))), style
 
 
-def use_color() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+def is_tty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def console(stderr: bool = False):
-    """A rich Console for the stream: styled on a colour terminal, plain otherwise."""
+    """A rich Console for the stream: colour on a terminal unless NO_COLOR is set; on a
+    terminal with NO_COLOR, the terminal's width but no escape codes at all; not on a terminal,
+    no escape codes and no width limit (nothing wraps)."""
+    import shutil
+
     from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
-    if stream.isatty() and "NO_COLOR" not in os.environ:
+    if not is_tty(stream):
+        return Console(file=stream, highlight=False, force_terminal=False, no_color=True,
+                       width=10_000, emoji=False)
+    if "NO_COLOR" not in os.environ:
         return Console(file=stream, highlight=False)
-    width = None if stream.isatty() else 10_000
     return Console(file=stream, highlight=False, force_terminal=False, no_color=True,
-                   width=width, emoji=False)
+                   width=shutil.get_terminal_size().columns, emoji=False)
 
 
 def emit(out, renderable) -> None:
@@ -85,14 +94,15 @@ def table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], *, title: str | N
     if not rows:
         emit(out, Text(empty))
         return
+    human = is_tty(out.file)  # a person reads it: box rules, wrapping to the terminal
     styled = out.is_terminal and out.color_system is not None
-    grid = Table(title=title, box=box.SIMPLE_HEAD if out.is_terminal else None,
+    grid = Table(title=title, box=box.SIMPLE_HEAD if human else None,
                  header_style="bold" if styled else "", title_style="bold" if styled else "",
                  show_edge=False, pad_edge=False,
                  title_justify="left")
     for col in cols:
-        grid.add_column(col.header, justify=col.justify, no_wrap=col.no_wrap or not out.is_terminal,
-                        max_width=col.max_width if out.is_terminal else None)
+        grid.add_column(col.header, justify=col.justify, no_wrap=col.no_wrap or not human,
+                        max_width=col.max_width if human else None)
     for row in rows:
         cells = []
         for col in cols:

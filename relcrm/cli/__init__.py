@@ -66,8 +66,10 @@ class RelcrmGroup(TyperGroup):
             sys.exit(1)
         except Exception as exc:  # noqa: BLE001 - the one place that maps every failure
             kind = type(exc).__name__
-            if kind == "NoArgsIsHelpError":
-                sys.exit(0)  # the help was shown
+            if kind == "NoArgsIsHelpError":  # `relcrm` or `relcrm stage` alone: show help
+                ctx = getattr(exc, "ctx", None)
+                print(ctx.get_help() if ctx is not None else exc.format_message())
+                sys.exit(0)
             if kind == "Abort":
                 print(file=sys.stderr)  # end the unanswered prompt's line
                 _fail("aborted", 1)

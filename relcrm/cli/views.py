@@ -7,7 +7,7 @@ from rich.text import Text
 
 from .. import dates
 from ..methodology import CRITERIA, SPIN_KINDS, STAGE_BY_KEY, STAGES, STALLED_AFTER
-from ..render import console, emit, escape
+from ..render import console, emit, escape, is_tty
 from .common import money
 
 
@@ -81,7 +81,7 @@ def profile(record: dict[str, Any], status: str, missing: list[str],
                  title_style=s("bold"))
     line.add_column(no_wrap=True, style=s("dim"))
     line.add_column(no_wrap=True)
-    line.add_column(no_wrap=not out.is_terminal)
+    line.add_column(no_wrap=not is_tty(out.file))
     for event in _merge_judgements(events):
         what, detail = _event(event, s)
         line.add_row(_t(dates.show(event["at"])), what, detail)
