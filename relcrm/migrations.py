@@ -50,7 +50,8 @@ CREATE TABLE prospect (
 CREATE INDEX ix_prospect_name_key ON prospect (name_key);
 CREATE INDEX ix_prospect_company_key ON prospect (company_key);
 CREATE INDEX ix_prospect_stage ON prospect (stage, name_key);
-CREATE INDEX ix_prospect_followup ON prospect (due_on, continuations DESC, value DESC)
+CREATE INDEX ix_prospect_followup
+    ON prospect (due_on, continuations DESC, value DESC, need, budget, authority)
     WHERE stage <> 'lost';
 
 CREATE TABLE tag (
@@ -70,7 +71,8 @@ CREATE TABLE touch (
     outcome TEXT,
     commitment TEXT,
     next_at TEXT,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    seq INTEGER NOT NULL
 );
 CREATE INDEX ix_touch_prospect_at ON touch (prospect_id, at);
 
@@ -89,7 +91,8 @@ CREATE TABLE stage_change (
     at TEXT NOT NULL,
     from_stage TEXT,
     to_stage TEXT NOT NULL,
-    reason TEXT
+    reason TEXT,
+    seq INTEGER NOT NULL
 );
 CREATE INDEX ix_stage_change_prospect_at ON stage_change (prospect_id, at);
 
@@ -99,7 +102,8 @@ CREATE TABLE qualification (
     at TEXT NOT NULL,
     criterion TEXT NOT NULL,
     level TEXT NOT NULL,
-    note TEXT
+    note TEXT,
+    seq INTEGER NOT NULL
 );
 CREATE INDEX ix_qualification_prospect ON qualification (prospect_id, criterion, at);
 """

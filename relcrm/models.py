@@ -27,8 +27,9 @@ class Prospect(SQLModel, table=True):
         Index("ix_prospect_name_key", "name_key"),
         Index("ix_prospect_company_key", "company_key"),
         Index("ix_prospect_stage", "stage", "name_key"),
+        # ordered as followups sorts; need/budget/authority make its count index-only
         Index("ix_prospect_followup", "due_on", text("continuations DESC"), text("value DESC"),
-              sqlite_where=text("stage <> 'lost'")),
+              "need", "budget", "authority", sqlite_where=text("stage <> 'lost'")),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -85,6 +86,7 @@ class Touch(SQLModel, table=True):
     commitment: Optional[str] = None
     next_at: Optional[str] = None
     created_at: str
+    seq: int  # the order facts about this prospect were recorded (see derive.next_seq)
 
 
 class CallNote(SQLModel, table=True):
@@ -110,6 +112,7 @@ class StageChange(SQLModel, table=True):
     from_stage: Optional[str] = None
     to_stage: str
     reason: Optional[str] = None
+    seq: int
 
 
 class Qualification(SQLModel, table=True):
@@ -124,3 +127,4 @@ class Qualification(SQLModel, table=True):
     criterion: str
     level: str
     note: Optional[str] = None
+    seq: int

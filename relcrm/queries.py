@@ -213,17 +213,18 @@ def prospect(con: sqlite3.Connection, prospect_id: int) -> dict[str, Any]:
 TIMELINE_COLUMNS = ("at", "event", "kind", "summary", "outcome", "commitment", "minutes",
                     "next_at", "detail", "ref")
 _TIMELINE_SQL = """
-SELECT at, event, kind, summary, outcome, commitment, minutes, next_at, detail, ref, seq
+SELECT at, event, kind, summary, outcome, commitment, minutes, next_at, detail, ref
 FROM (
     SELECT t.at, CASE WHEN t.outcome IS NULL THEN 'touch' ELSE 'call' END AS event,
            t.kind, t.summary, t.outcome, t.commitment, t.minutes, t.next_at,
-           NULL AS detail, t.id AS ref, 3 AS seq
+           NULL AS detail, t.id AS ref, t.seq
     FROM touch t WHERE t.prospect_id = :id
     UNION ALL
-    SELECT s.at, 'stage', s.to_stage, s.reason, NULL, NULL, NULL, NULL, s.from_stage, s.id, 2
+    SELECT s.at, 'stage', s.to_stage, s.reason, NULL, NULL, NULL, NULL, s.from_stage, s.id,
+           s.seq
     FROM stage_change s WHERE s.prospect_id = :id
     UNION ALL
-    SELECT q.at, 'qualify', q.criterion, q.note, NULL, NULL, NULL, NULL, q.level, q.id, 1
+    SELECT q.at, 'qualify', q.criterion, q.note, NULL, NULL, NULL, NULL, q.level, q.id, q.seq
     FROM qualification q WHERE q.prospect_id = :id
 )
 ORDER BY at DESC, seq DESC, ref DESC
@@ -238,8 +239,6 @@ def timeline(con: sqlite3.Connection, prospect_id: int,
         sql += " LIMIT :limit"
         params["limit"] = limit
     rows = _rows(con.execute(sql, params))
-    for row in rows:
-        row.pop("seq")
     total = len(rows)
     if limit is not None and total >= limit:
         total = con.execute(
@@ -268,13 +267,13 @@ def call_notes(con: sqlite3.Connection, touch_ids: list[int]) -> dict[int, dict[
 def stage_history(con: sqlite3.Connection, prospect_id: int) -> list[dict[str, Any]]:
     return _rows(con.execute(
         "SELECT at, from_stage, to_stage, reason FROM stage_change "
-        "WHERE prospect_id = :id ORDER BY at, id", {"id": prospect_id}))
+        "WHERE prospect_id = :id ORDER BY at, seq", {"id": prospect_id}))
 
 
 def qualification_history(con: sqlite3.Connection, prospect_id: int) -> list[dict[str, Any]]:
     return _rows(con.execute(
         "SELECT at, criterion, level, note FROM qualification "
-        "WHERE prospect_id = :id ORDER BY at, id", {"id": prospect_id}))
+        "WHERE prospect_id = :id ORDER BY at, seq, id", {"id": prospect_id}))
 
 
 # -- export ----------------------------------------------------------------------------------------

@@ -23,10 +23,10 @@ CADENCE_SQL = "CASE stage %s END" % " ".join(
     f"WHEN '{s.key}' THEN {s.cadence_days}" for s in STAGES)
 
 _LATEST_STAGE = """(SELECT {col} FROM stage_change s WHERE s.prospect_id = prospect.id
-                    ORDER BY s.at DESC, s.id DESC LIMIT 1)"""
+                    ORDER BY s.at DESC, s.seq DESC LIMIT 1)"""
 _LATEST_LEVEL = """(SELECT q.level FROM qualification q
                     WHERE q.prospect_id = prospect.id AND q.criterion = '{key}'
-                    ORDER BY q.at DESC, q.id DESC LIMIT 1)"""
+                    ORDER BY q.at DESC, q.seq DESC LIMIT 1)"""
 
 FACTS_SQL = f"""
 UPDATE prospect SET
@@ -42,7 +42,7 @@ UPDATE prospect SET
               SELECT 1 FROM touch t2
               WHERE t2.prospect_id = prospect.id AND t2.outcome IS NOT NULL
                 AND t2.outcome <> 'continuation'
-                AND (t2.at > t.at OR (t2.at = t.at AND t2.id > t.id))))
+                AND (t2.at > t.at OR (t2.at = t.at AND t2.seq > t.seq))))
 WHERE {{where}}
 """
 
@@ -64,6 +64,24 @@ ALL = "1 = 1"
 def statements(where: str) -> list[str]:
     """The two UPDATEs that refresh the prospects selected by `where`, in order."""
     return [FACTS_SQL.format(where=where), DUE_SQL.format(where=where)]
+
+
+SEQ_SQL = """SELECT 1 + max(
+    coalesce((SELECT max(seq) FROM touch WHERE prospect_id = :id), 0),
+    coalesce((SELECT max(seq) FROM stage_change WHERE prospect_id = :id), 0),
+    coalesce((SELECT max(seq) FROM qualification WHERE prospect_id = :id), 0))"""
+
+
+def next_seq(session, prospect_id: int) -> int:
+    """The next number in the order facts about a prospect are recorded.
+
+    Touches, stage changes and judgements made in the same second (a script, or a fixed clock)
+    would otherwise have no order between them; the timeline breaks ties with this.
+    """
+    from sqlalchemy import text
+
+    session.flush()
+    return session.execute(text(SEQ_SQL), {"id": prospect_id}).scalar_one()
 
 
 def refresh(session, prospect_id: int):

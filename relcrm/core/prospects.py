@@ -100,7 +100,7 @@ def create(session: "Session", details: Details) -> "Prospect":
     session.add(prospect)
     session.flush()
     session.add(StageChange(prospect_id=prospect.id, at=stamp, from_stage=None,
-                            to_stage=FIRST_STAGE.key, reason="added"))
+                            to_stage=FIRST_STAGE.key, reason="added", seq=1))
     for name in tags:
         session.add(Tag(prospect_id=prospect.id, name=name))
     return derive.refresh(session, prospect.id)

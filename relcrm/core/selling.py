@@ -49,11 +49,12 @@ def qualify(session: "Session", ref: str, levels: dict[str, str | None],
     note = fields.text("note", note)
     prospect = resolve(session, ref)
     stamp = dates.iso(dates.now())
+    seq = derive.next_seq(session, prospect.id)
     for criterion in CRITERIA:  # stored in the methodology's order
         if criterion.key in given:
             session.add(Qualification(prospect_id=prospect.id, at=stamp,
                                       criterion=criterion.key, level=given[criterion.key],
-                                      note=note))
+                                      note=note, seq=seq))
     prospect = derive.refresh(session, prospect.id)
     status, missing = qualification_status({c.key: getattr(prospect, c.key) for c in CRITERIA})
     return Judged(prospect, status, missing)
@@ -108,7 +109,7 @@ def log_touch(session: "Session", ref: str, kind: str, summary: str | None = Non
     stamp = dates.iso(dates.now())
     touch = Touch(prospect_id=prospect.id, kind=kind, at=when, summary=summary,
                   minutes=minutes, outcome=outcome, commitment=commitment, next_at=next_iso,
-                  created_at=stamp)
+                  created_at=stamp, seq=derive.next_seq(session, prospect.id))
     session.add(touch)
     session.flush()
     for position, (spin_kind, text) in enumerate(notes):

@@ -59,7 +59,8 @@ def _move(session: "Session", prospect: "Prospect", before: Stage, after: Stage,
 
     stamp = dates.iso(dates.now())
     session.add(StageChange(prospect_id=prospect.id, at=stamp, from_stage=before.key,
-                            to_stage=after.key, reason=reason))
+                            to_stage=after.key, reason=reason,
+                            seq=derive.next_seq(session, prospect.id)))
     prospect.updated_at = stamp
     return Moved(derive.refresh(session, prospect.id), before, after)
 
