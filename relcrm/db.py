@@ -126,6 +126,8 @@ def write_session(path: Path | None = None) -> Iterator["Session"]:
     from sqlalchemy.pool import StaticPool
     from sqlmodel import Session, create_engine
 
+    path = path or db_path()
+    new = not path.exists()
     con = connect(path)
     engine = create_engine("sqlite://", creator=lambda: con, poolclass=StaticPool)
 
@@ -137,6 +139,12 @@ def write_session(path: Path | None = None) -> Iterator["Session"]:
         with Session(engine, expire_on_commit=False) as session:
             with session.begin():
                 yield session
-    finally:
+    except BaseException:
         engine.dispose()
         con.close()
+        if new:  # the first write failed: leave no empty book behind
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        raise
+    engine.dispose()
+    con.close()

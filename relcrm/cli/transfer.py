@@ -53,7 +53,9 @@ def export(
     except BaseException:
         os.unlink(tmp)
         raise
-    render.note(f"Exported {count:,} {name} to {output}.")
+    noun = name if count != 1 else {"touches": "touch", "stages": "stage change"}.get(
+        name, name[:-1])
+    render.note(f"Exported {count:,} {noun} to {output}.")
 
 
 def _umask() -> int:

@@ -1,0 +1,233 @@
+#!/usr/bin/env python3
+"""Build large books and time relcrm as a seller runs it.
+
+    python bench/bench.py                      # 10,000 / 200,000 and 100,000 / 2,000,000
+    python bench/bench.py --sizes 10000:200000 --runs 9
+
+For each size (prospects : touches) it builds a book with bulk inserts (one transaction,
+executemany; derived columns rebuilt with the same SQL the program uses), then times whole
+processes of the installed `relcrm` (median of --runs), and, inside one process, the follow-ups
+query plus its table rendering alone. Results are printed as a Markdown table with the targets
+from the issue. Timings are of this machine; nothing here is asserted by the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import os
+import random
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from relcrm import db, migrations  # noqa: E402
+from relcrm.core import derive  # noqa: E402
+from relcrm.methodology import STAGES  # noqa: E402
+from relcrm.text import fold  # noqa: E402
+
+TODAY = dt.date(2026, 11, 25)
+SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng",
+            "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý", "Smith", "Johnson", "Tanaka", "Kim"]
+MIDDLE = ["Văn", "Thị", "Minh", "Quốc", "Thanh", "Hoàng", "Ngọc", "Đức", "Thu", "Hữu"]
+GIVEN = ["An", "Bình", "Cường", "Dũng", "Giang", "Hải", "Lan", "Mai", "Nam", "Phong",
+         "Quân", "Sơn", "Trang", "Tuấn", "Vy", "Yến", "Anh", "Hà", "Linh", "Khoa"]
+COMPANY = ["Minh Phát", "Hòa Bình", "Sài Gòn Tech", "Mekong Foods", "Đông Á", "Hải Đăng",
+           "Cường Phát", "Pacific", "Vina Steel", "An Khang", "Phú Mỹ", "Thành Công"]
+KINDS = ["call", "meeting", "email", "message", "visit", "email", "call", "note"]
+OUTCOMES = ["advance", "continuation", "continuation", "order", "no-sale"]
+
+
+def iso(moment: dt.datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def build(path: Path, n_prospects: int, n_touches: int, seed: int = 7) -> float:
+    """A book of n_prospects and n_touches at `path`; returns the seconds it took."""
+    rng = random.Random(seed)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    started = time.perf_counter()
+    con = db.connect(path)
+    con.execute("PRAGMA synchronous = OFF")
+    start = dt.datetime.combine(TODAY, dt.time(9)) - dt.timedelta(days=3 * 365)
+    span = int((dt.datetime.combine(TODAY, dt.time(9)) - start).total_seconds())
+    prospects, stage_rows, tags, quals = [], [], [], []
+    created_at = {}
+    for pid in range(1, n_prospects + 1):
+        name = f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)} {pid}"
+        company = f"{rng.choice(COMPANY)} {rng.randint(1, n_prospects // 20 + 1)}"
+        created = start + dt.timedelta(seconds=rng.randint(0, span))
+        created_at[pid] = created
+        stage = rng.choice(STAGES).key if rng.random() > 0.05 else "lost"
+        next_at = None
+        if rng.random() < 0.2:
+            next_at = (TODAY + dt.timedelta(days=rng.randint(-14, 21))).isoformat()
+        value = float(rng.randint(1, 500) * 1_000_000) if rng.random() < 0.6 else None
+        email = f"p{pid}@example.com"
+        stamp = iso(created)
+        prospects.append((pid, name, fold(name), company, fold(company), "Buyer", email,
+                          None, "bench", value, None, stamp, stamp, next_at,
+                          "follow up" if next_at else None, stamp if next_at else None,
+                          "attract", stamp, 0, fold(f"{name} | {company} | {email}")))
+        stage_rows.append((pid, stamp, None, "attract", "added", 1))
+        if stage != "attract":
+            moved = created + dt.timedelta(days=rng.randint(1, 30))
+            stage_rows.append((pid, iso(min(moved, dt.datetime.combine(TODAY, dt.time(8)))),
+                               "attract", stage, "bench", 2))
+        if rng.random() < 0.3:
+            tags.append((pid, rng.choice(["vip", "hcm", "hanoi", "event", "referral"])))
+        if rng.random() < 0.4:
+            for key in ("need", "budget", "authority"):
+                level = rng.choice(["yes", "yes", "partial", "unknown"]) \
+                    if rng.random() > 0.04 else "no"
+                quals.append((pid, stamp, key, level, None, 3))
+    con.execute("BEGIN")
+    con.executemany(
+        "INSERT INTO prospect (id, name, name_key, company, company_key, title, email, phone, "
+        "source, value, note, created_at, updated_at, next_at, next_step, next_set_at, stage, "
+        "stage_since, continuations, search_key) VALUES "
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", prospects)
+    con.executemany("INSERT INTO stage_change (prospect_id, at, from_stage, to_stage, reason, "
+                    "seq) VALUES (?, ?, ?, ?, ?, ?)", stage_rows)
+    con.executemany("INSERT INTO tag (prospect_id, name) VALUES (?, ?)", tags)
+    con.executemany("INSERT INTO qualification (prospect_id, at, criterion, level, note, seq) "
+                    "VALUES (?, ?, ?, ?, ?, ?)", quals)
+    del prospects, stage_rows, tags, quals
+
+    def touches():
+        end = dt.datetime.combine(TODAY, dt.time(8))
+        for tid in range(1, n_touches + 1):
+            pid = rng.randint(1, n_prospects)
+            first = created_at[pid]
+            seconds = max(int((end - first).total_seconds()), 1)
+            at = first + dt.timedelta(seconds=int(seconds * (rng.random() ** 0.5)))
+            kind = rng.choice(KINDS)
+            outcome = rng.choice(OUTCOMES) if kind == "call" and rng.random() < 0.5 else None
+            yield (tid, pid, kind, iso(at), "bench touch", None, outcome,
+                   "next meeting" if outcome in ("advance", "order") else None, None, iso(at),
+                   tid + 3)
+
+    con.executemany("INSERT INTO touch (id, prospect_id, kind, at, summary, minutes, outcome, "
+                    "commitment, next_at, created_at, seq) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", touches())
+    derive.refresh_all(con)
+    con.execute("COMMIT")
+    con.execute("ANALYZE")
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    return time.perf_counter() - started
+
+
+def timed(cmd: list[str], env: dict, runs: int) -> tuple[float, int]:
+    """Median wall time in ms of a whole process, and its exit code."""
+    times, code = [], 0
+    subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # warm
+    for _ in range(runs):
+        started = time.perf_counter()
+        code = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL).returncode
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), code
+
+
+def in_process(path: Path, runs: int) -> tuple[float, float, int]:
+    """Median ms of the follow-ups query, and of query plus table rendering, in one process."""
+    from relcrm import render
+    from relcrm.cli import followups as cli_followups
+    from relcrm.core import followups
+
+    os.environ["RELCRM_TODAY"] = TODAY.isoformat()
+    db.select(path)
+    query, whole, count = [], [], 0
+    real_stdout = sys.stdout
+    for _ in range(runs):
+        con = db.connect(path, create=False)
+        started = time.perf_counter()
+        due = followups.due(con, limit=50)
+        query.append((time.perf_counter() - started) * 1000)
+        con.close()
+        count = due.total
+        sys.stdout = io.StringIO()
+        try:
+            started = time.perf_counter()
+            cli_followups.followups(days=None, all_=False, limit=None, format_="table")
+            whole.append((time.perf_counter() - started) * 1000)
+        finally:
+            sys.stdout = real_stdout
+    del render
+    return statistics.median(query), statistics.median(whole), count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10000:200000,100000:2000000",
+                        help="prospects:touches pairs, comma-separated")
+    parser.add_argument("--runs", type=int, default=7, help="runs per measurement (median)")
+    parser.add_argument("--dir", type=Path, default=None, help="where to build (default: temp)")
+    args = parser.parse_args()
+    relcrm = shutil.which("relcrm") or str(Path(sys.executable).parent / "relcrm")
+    workdir = args.dir or Path(tempfile.mkdtemp(prefix="relcrm-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "RELCRM_TODAY": TODAY.isoformat()}
+    env.pop("NO_COLOR", None)
+
+    def py(code: str) -> float:
+        return timed([sys.executable, "-c", code], env, args.runs)[0]
+
+    print(f"relcrm benchmark, {dt.datetime.now():%Y-%m-%d %H:%M}, Python "
+          f"{sys.version.split()[0]}, {os.cpu_count()} CPUs, median of {args.runs} runs\n")
+    print(f"baseline: python -c pass {py('pass'):.0f} ms; import typer {py('import typer'):.0f} ms; "
+          f"import typer+rich.table {py('import typer, rich.table'):.0f} ms; "
+          f"import sqlmodel {py('import sqlmodel'):.0f} ms\n")
+    print("| size | measurement | median | target |")
+    print("|---|---|---|---|")
+    base_render = None
+    for pair in args.sizes.split(","):
+        n_p, n_t = (int(x) for x in pair.split(":"))
+        label = f"{n_p:,} / {n_t:,}"
+        path = workdir / f"bench-{n_p}.db"
+        seconds = build(path, n_p, n_t)
+        size_mb = path.stat().st_size / 1e6
+        print(f"| {label} | build (bulk insert + derive), {size_mb:.0f} MB | {seconds:.1f} s | "
+              "seconds, not minutes |")
+        cmd_env = {**env, "RELCRM_DB": str(path)}
+        name = sqlite3.connect(path).execute(
+            "SELECT name FROM prospect WHERE id = ?", (n_p // 2,)).fetchone()[0]
+        small = n_p <= 10_000
+        for what, argv, target in [
+            ("relcrm --help", ["--help"], 150),
+            ("relcrm stage list", ["stage", "list"], 150),
+            ("relcrm followups", ["followups"], 200 if small else None),
+            ("relcrm list", ["list"], 200 if small else None),
+            ("relcrm show NAME", ["show", name], 200 if small else None),
+            ("relcrm log ID email", ["log", str(n_p // 3), "email", "bench"], 700),
+            ("relcrm export prospects", ["export", "prospects"], 1000 if small else None),
+        ]:
+            ms, code = timed([relcrm, *argv], cmd_env, args.runs)
+            status = "" if code == 0 else f" (exit {code}!)"
+            goal = f"< {target} ms {'ok' if ms < target else 'MISSED'}" if target else "—"
+            print(f"| {label} | `{what}`{status} | {ms:.0f} ms | {goal} |")
+        query_ms, render_ms, due = in_process(path, max(args.runs, 15))
+        if base_render is None:
+            base_render, goal = render_ms, f"< 50 ms {'ok' if render_ms < 50 else 'MISSED'}"
+        else:
+            ratio = render_ms / base_render
+            goal = f"within 2x of {base_render:.1f} ms: {ratio:.2f}x " + (
+                "ok" if ratio <= 2 else "MISSED")
+        print(f"| {label} | follow-ups query alone ({due:,} due) | {query_ms:.1f} ms | — |")
+        print(f"| {label} | follow-ups query + table rendering | {render_ms:.1f} ms | {goal} |")
+    if args.dir is None:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""Derived columns kept for fast queries stay equal to a rebuild from the facts."""
+
+import random
+import shutil
+import sqlite3
+
+from relcrm.core import derive
+
+DERIVED = ("stage", "stage_since", "need", "budget", "authority", "last_touch_at",
+           "continuations", "due_on")
+
+
+def _derived(path):
+    con = sqlite3.connect(path)
+    try:
+        return con.execute(f"SELECT id, {', '.join(DERIVED)} FROM prospect ORDER BY id").fetchall()
+    finally:
+        con.close()
+
+
+def _rebuilt(path, tmp_path):
+    copy = tmp_path / "rebuilt.db"
+    shutil.copy(path, copy)
+    con = sqlite3.connect(copy)
+    con.execute("UPDATE prospect SET stage = 'x', stage_since = 'x', need = NULL, budget = NULL, "
+                "authority = NULL, last_touch_at = NULL, continuations = -1, due_on = NULL")
+    derive.refresh_all(con)
+    con.commit()
+    con.close()
+    return _derived(copy)
+
+
+def test_derived_values_survive_a_random_day_of_work(cli, tmp_path):
+    rng = random.Random(20261125)
+    names = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường", "Phạm Thu Dung", "Bob Evans"]
+    for name in names:
+        cli.add(name, env={"RELCRM_TODAY": "2026-10-01"})
+    days = [f"2026-{m:02d}-{d:02d}" for m, d in
+            [(10, 2), (10, 9), (10, 20), (11, 2), (11, 10), (11, 18), (11, 25)]]
+    for day in days:
+        for _ in range(12):
+            who = str(rng.randint(1, len(names)))
+            action = rng.choice(["log", "log", "call", "call", "qualify", "stage", "edit"])
+            env = {"RELCRM_TODAY": f"{day}T{rng.randint(8, 18):02d}:{rng.randint(0, 59):02d}"}
+            if action == "log":
+                kind = rng.choice(["email", "call", "note", "meeting"])
+                args = ["log", who, kind]
+                if rng.random() < 0.3:
+                    args += ["--next", "+3d"]
+                if rng.random() < 0.3:
+                    args += ["--at", "yesterday"]
+            elif action == "call":
+                outcome = rng.choice(["continuation", "continuation", "advance", "no-sale",
+                                      "order"])
+                args = ["call", who, "-o", outcome, "--commitment", "next meeting"]
+            elif action == "qualify":
+                crit = rng.choice(["--need", "--budget", "--authority"])
+                args = ["qualify", who, crit, rng.choice(["yes", "partial", "no", "unknown"])]
+            elif action == "stage":
+                args = ["stage", "set", who, str(rng.randint(1, 7))]
+                if rng.random() < 0.15:
+                    args = ["stage", "set", who, "lost", "--reason", "gone quiet"]
+            else:
+                args = ["edit", who, "--next", "+1w"] if rng.random() < 0.5 else \
+                    ["edit", who, "--no-next"]
+            cli.run(*args, env=env)  # some are refused (same stage ...): that is fine
+    stored = _derived(cli.path)
+    assert stored == _rebuilt(cli.path, tmp_path)
+    assert cli.one("SELECT count(*) FROM touch") > 20
+    assert cli.one("SELECT count(*) FROM stage_change") > len(names)
+
+
+def test_due_on_follows_the_documented_precedence(cli):
+    cli.add("Planned", "--next", "fri")
+    cli.add("New")
+    cli.add("Touched", env={"RELCRM_TODAY": "2026-11-20"})
+    cli("stage", "set", "touched", "build", env={"RELCRM_TODAY": "2026-11-20"})
+    cli("log", "touched", "email", env={"RELCRM_TODAY": "2026-11-21"})
+    cli("log", "touched", "note", env={"RELCRM_TODAY": "2026-11-24"})  # a note is not contact
+    assert cli.sql("SELECT name, due_on FROM prospect ORDER BY id") == [
+        ("Planned", "2026-11-27"), ("New", "2026-11-25"), ("Touched", "2026-12-01")]

@@ -1,0 +1,90 @@
+"""The README's tour is real: every `$ relcrm ...` in a ```console block is run, in order, on
+one book with today fixed at 2026-11-25, and its output must match what the README shows.
+
+After changing behaviour on purpose, refresh the README with:
+    RELCRM_UPDATE_README=1 pytest tests/test_readme.py
+"""
+
+import os
+import re
+import shlex
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from relcrm import db
+from test_entrypoint import _relcrm
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+BLOCK = re.compile(r"```console\n(.*?)```", re.S)
+TODAY = "2026-11-25"
+
+
+def _commands(block: str):
+    """(command, shown output) pairs of a console block."""
+    out, current = [], None
+    for line in block.splitlines(keepends=True):
+        if line.startswith("$ "):
+            current = [line[2:].rstrip("\n"), ""]
+            out.append(current)
+        elif current is not None:
+            current[1] += line
+    return [tuple(c) for c in out]
+
+
+def _run(command: str, env: dict, cwd: Path) -> str:
+    args = shlex.split(command)
+    assert args[0] == "relcrm", f"README commands start with relcrm: {command}"
+    result = subprocess.run([*_relcrm(), *args[1:]], capture_output=True, text=True, env=env,
+                            cwd=cwd, timeout=60)
+    return result.stdout if result.returncode == 0 else result.stderr
+
+
+def test_readme_tour_output_is_real(tmp_path):
+    text = README.read_text(encoding="utf-8")
+    env = {**os.environ, "RELCRM_TODAY": TODAY, "RELCRM_DB": str(tmp_path / "book.db"),
+           "XDG_DATA_HOME": str(tmp_path / "data"), "HOME": str(tmp_path / "home")}
+    env.pop("NO_COLOR", None)
+    db.select(None)
+    blocks = BLOCK.findall(text)
+    assert blocks, "the README has a tour"
+    updated, mismatches = text, []
+    for block in blocks:
+        new_block = ""
+        for command, shown in _commands(block):
+            actual = _run(command, env, tmp_path)
+            if actual != shown:
+                mismatches.append((command, shown, actual))
+            new_block += f"$ {command}\n{actual}"
+        updated = updated.replace(f"```console\n{block}```", f"```console\n{new_block}```", 1)
+    if os.environ.get("RELCRM_UPDATE_README"):
+        README.write_text(updated, encoding="utf-8")
+        pytest.skip("README refreshed")
+    assert not mismatches, "\n\n".join(
+        f"$ {c}\n--- README shows:\n{s}--- relcrm prints:\n{a}" for c, s, a in mismatches[:3])
+
+
+def test_readme_opens_with_the_two_setup_commands():
+    text = README.read_text(encoding="utf-8")
+    first_block = re.search(r"```(?:sh|bash)\n(.*?)```", text, re.S).group(1).strip().splitlines()
+    commands = [line for line in first_block if line and not line.startswith("#")]
+    assert len(commands) == 2
+    assert commands[0].endswith("pip install . && relcrm demo")
+    assert commands[1].endswith("pip install -e '.[test]' && pytest")
+    ci = (README.parent / ".ci" / "run").read_text()
+    assert "pip install -e '.[test]'" in ci and "pytest" in ci
+
+
+def test_examples_script_builds_and_exports_a_book(tmp_path):
+    script = README.parent / "examples" / "build-book.sh"
+    bin_dir = str(Path(_relcrm()[0]).parent)
+    env = {**os.environ, "RELCRM_TODAY": TODAY, "PATH": f"{bin_dir}:{os.environ['PATH']}",
+           "HOME": str(tmp_path / "home")}
+    result = subprocess.run(["bash", str(script), str(tmp_path / "ex")], capture_output=True,
+                            text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    for entity in ("prospects", "touches", "calls", "stages", "qualifications", "followups"):
+        assert (tmp_path / "ex" / f"{entity}.csv").exists()
+    prospects = (tmp_path / "ex" / "prospects.csv").read_text(encoding="utf-8").splitlines()
+    assert len(prospects) == 4 and "Nguyễn Văn An" in prospects[1]
