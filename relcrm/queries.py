@@ -47,6 +47,20 @@ def _rows(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
     return [dict(row) for row in cursor]
 
 
+def _limited(con: sqlite3.Connection, sql: str, params: dict[str, Any], limit: int | None,
+             count_sql: str) -> tuple[list[dict[str, Any]], int]:
+    """At most `limit` rows of `sql`, and how many there are in all (counted only when the
+    limit cut the list short)."""
+    if limit is not None:
+        sql += " LIMIT :limit"
+        params = {**params, "limit": limit}
+    rows = _rows(con.execute(sql, params))
+    total = len(rows)
+    if limit is not None and total >= limit:
+        total = con.execute(count_sql, params).fetchone()[0]
+    return rows, total
+
+
 # -- resolving a REF ---------------------------------------------------------------------------
 _MATCH_TIERS = (
     "name_key = :key",  # the whole name
@@ -152,15 +166,8 @@ def list_prospects(con: sqlite3.Connection, *, stage: str | None = None,
                    limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
     """Prospects matching the filters, sorted, at most `limit`; and how many match in all."""
     where, params = _list_where(stage, tag, company, search, status, include_lost)
-    sql = f"{_PROSPECT_SELECT} {where} ORDER BY {SORTS[sort]}"
-    if limit is not None:
-        sql += " LIMIT :limit"
-        params["limit"] = limit
-    rows = _rows(con.execute(sql, params))
-    total = len(rows)
-    if limit is not None and total >= limit:
-        total = con.execute(f"SELECT count(*) FROM prospect p {where}", params).fetchone()[0]
-    return rows, total
+    return _limited(con, f"{_PROSPECT_SELECT} {where} ORDER BY {SORTS[sort]}", params, limit,
+                    f"SELECT count(*) FROM prospect p {where}")
 
 
 # -- follow-ups ----------------------------------------------------------------------------------
@@ -187,19 +194,9 @@ def followups(con: sqlite3.Connection, until: str, *, include_disqualified: bool
     and how many are due in all.
     """
     extra = "" if include_disqualified else f"AND {NOT_DISQUALIFIED_SQL}"
-    sql = _FOLLOWUP_SQL.format(extra=extra)
-    params: dict[str, Any] = {"until": until}
-    if limit is not None:
-        sql += " LIMIT :limit"
-        params["limit"] = limit
-    rows = _rows(con.execute(sql, params))
-    total = len(rows)
-    if limit is not None and total >= limit:
-        total = con.execute(
-            "SELECT count(*) FROM prospect p INDEXED BY ix_prospect_followup "
-            f"WHERE p.stage <> 'lost' AND p.due_on <= :until {extra}",
-            {"until": until}).fetchone()[0]
-    return rows, total
+    return _limited(con, _FOLLOWUP_SQL.format(extra=extra), {"until": until}, limit,
+                    "SELECT count(*) FROM prospect p INDEXED BY ix_prospect_followup "
+                    f"WHERE p.stage <> 'lost' AND p.due_on <= :until {extra}")
 
 
 # -- show ------------------------------------------------------------------------------------------
@@ -234,19 +231,10 @@ ORDER BY at DESC, seq DESC, ref DESC
 def timeline(con: sqlite3.Connection, prospect_id: int,
              limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
     """Touches, calls, stage changes and judgements of one prospect, newest first."""
-    sql, params = _TIMELINE_SQL, {"id": prospect_id}
-    if limit is not None:
-        sql += " LIMIT :limit"
-        params["limit"] = limit
-    rows = _rows(con.execute(sql, params))
-    total = len(rows)
-    if limit is not None and total >= limit:
-        total = con.execute(
-            "SELECT (SELECT count(*) FROM touch WHERE prospect_id = :id)"
-            " + (SELECT count(*) FROM stage_change WHERE prospect_id = :id)"
-            " + (SELECT count(*) FROM qualification WHERE prospect_id = :id)",
-            {"id": prospect_id}).fetchone()[0]
-    return rows, total
+    return _limited(con, _TIMELINE_SQL, {"id": prospect_id}, limit,
+                    "SELECT (SELECT count(*) FROM touch WHERE prospect_id = :id)"
+                    " + (SELECT count(*) FROM stage_change WHERE prospect_id = :id)"
+                    " + (SELECT count(*) FROM qualification WHERE prospect_id = :id)")
 
 
 def call_notes(con: sqlite3.Connection, touch_ids: list[int]) -> dict[int, dict[str, list[str]]]:

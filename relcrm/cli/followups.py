@@ -11,12 +11,12 @@ from .common import FormatOpt, fmt, read
 
 def followups(
     days: Annotated[Optional[int], typer.Option(
-        "--days", "-d", help="Look N days ahead instead of to the end of this week "
+        "--days", "-d", metavar="N", help="Look N days ahead instead of to the end of this week "
         "(0 = today and overdue only).", show_default=False)] = None,
     all_: Annotated[bool, typer.Option(
         "--all", "-a", help="Include disqualified prospects.")] = False,
     limit: Annotated[Optional[int], typer.Option(
-        "--limit", "-l", help="At most N rows (default: 50 in a table, all otherwise; "
+        "--limit", "-l", metavar="N", help="At most N rows (default: 50 in a table, all otherwise; "
         "0 = all).", show_default=False)] = None,
     format_: FormatOpt = "table",
 ) -> None:

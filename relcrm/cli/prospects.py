@@ -9,17 +9,17 @@ from ..methodology import CRITERIA, STAGE_BY_KEY
 from .common import (FormatOpt, NextStepOpt, RefArg, WhenOpt, emit_record, fmt, money, read,
                      when)
 
-CompanyOpt = Annotated[Optional[str], typer.Option("--company", "-c", help="Company.")]
-TitleOpt = Annotated[Optional[str], typer.Option("--title", "-t", help="Job title.")]
-EmailOpt = Annotated[Optional[str], typer.Option("--email", "-e", help="Email address.")]
-PhoneOpt = Annotated[Optional[str], typer.Option("--phone", "-p", help="Phone number.")]
+CompanyOpt = Annotated[Optional[str], typer.Option("--company", "-c", metavar="TEXT", help="Company.")]
+TitleOpt = Annotated[Optional[str], typer.Option("--title", "-t", metavar="TEXT", help="Job title.")]
+EmailOpt = Annotated[Optional[str], typer.Option("--email", "-e", metavar="EMAIL", help="Email address.")]
+PhoneOpt = Annotated[Optional[str], typer.Option("--phone", "-p", metavar="PHONE", help="Phone number.")]
 SourceOpt = Annotated[Optional[str], typer.Option(
-    "--source", "-s", help="Where they came from (referral, event, LinkedIn ...).")]
+    "--source", "-s", metavar="TEXT", help="Where they came from (referral, event, LinkedIn ...).")]
 TagOpt = Annotated[Optional[list[str]], typer.Option(
-    "--tag", help="A tag (repeat for several).", show_default=False)]
+    "--tag", metavar="TAG", help="A tag (repeat for several).", show_default=False)]
 ValueOpt = Annotated[Optional[str], typer.Option(
     "--value", metavar="AMOUNT", help="Expected deal value, e.g. 125000000 or 12,500.50.")]
-NoteOpt = Annotated[Optional[str], typer.Option("--note", "-n", help="Free-text note.")]
+NoteOpt = Annotated[Optional[str], typer.Option("--note", "-n", metavar="TEXT", help="Free-text note.")]
 
 
 def add(
@@ -59,20 +59,20 @@ def _follow_up_sentence(record: dict[str, Any]) -> str:
 
 def list_(
     stage: Annotated[Optional[str], typer.Option(
-        "--stage", help="Only this stage (1-7, key or name; lost shows lost ones).")] = None,
-    tag: Annotated[Optional[str], typer.Option("--tag", help="Only prospects with this tag.")] = None,
+        "--stage", metavar="STAGE", help="Only this stage (1-7, key or name; lost shows lost ones).")] = None,
+    tag: Annotated[Optional[str], typer.Option("--tag", metavar="TAG", help="Only prospects with this tag.")] = None,
     company: Annotated[Optional[str], typer.Option(
-        "--company", "-c", help="Only companies containing this (accents optional).")] = None,
+        "--company", "-c", metavar="TEXT", help="Only companies containing this (accents optional).")] = None,
     search: Annotated[Optional[str], typer.Option(
-        "--search", "-S", help="Text anywhere in name, company, title, email, phone, "
+        "--search", "-S", metavar="TEXT", help="Text anywhere in name, company, title, email, phone, "
         "source, note or tags.")] = None,
     status: Annotated[Optional[str], typer.Option(
-        "--status", help="Qualification: qualified, open or disqualified.")] = None,
+        "--status", metavar="STATUS", help="Qualification: qualified, open or disqualified.")] = None,
     all_: Annotated[bool, typer.Option("--all", "-a", help="Include lost relationships.")] = False,
     sort: Annotated[str, typer.Option(
-        "--sort", help="name, stage, last-touch, due, value or created.")] = "name",
+        "--sort", metavar="ORDER", help="name, stage, last-touch, due, value or created.")] = "name",
     limit: Annotated[Optional[int], typer.Option(
-        "--limit", "-l", help="At most N rows (default: 100 in a table, all otherwise; "
+        "--limit", "-l", metavar="N", help="At most N rows (default: 100 in a table, all otherwise; "
         "0 = all).")] = None,
     format_: FormatOpt = "table",
 ) -> None:
@@ -160,7 +160,7 @@ def _due_style(due_on: Optional[str], today) -> Optional[str]:
 def show(
     ref: RefArg,
     limit: Annotated[int, typer.Option(
-        "--limit", "-l", help="Timeline entries to show (0 = all).")] = 20,
+        "--limit", "-l", metavar="N", help="Timeline entries to show (0 = all).")] = 20,
     format_: FormatOpt = "table",
 ) -> None:
     """A prospect's profile and timeline (touches, calls, stage changes, judgements)."""
@@ -201,11 +201,11 @@ def _notes_text(notes: dict[str, list[str]]) -> str:
 
 def edit(
     ref: RefArg,
-    name: Annotated[Optional[str], typer.Option("--name", help="New full name.")] = None,
+    name: Annotated[Optional[str], typer.Option("--name", metavar="TEXT", help="New full name.")] = None,
     company: CompanyOpt = None, title: TitleOpt = None, email: EmailOpt = None,
     phone: PhoneOpt = None, source: SourceOpt = None, tag: TagOpt = None,
     untag: Annotated[Optional[list[str]], typer.Option(
-        "--untag", help="Remove a tag (repeat for several).", show_default=False)] = None,
+        "--untag", metavar="TAG", help="Remove a tag (repeat for several).", show_default=False)] = None,
     value: ValueOpt = None, next_: WhenOpt = None, next_step: NextStepOpt = None,
     no_next: Annotated[bool, typer.Option(
         "--no-next", help="Clear the scheduled next step.")] = False,

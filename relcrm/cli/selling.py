@@ -13,7 +13,7 @@ from .common import (AtOpt, FormatOpt, Kind, Level, NextStepOpt, Outcome, RefArg
 LevelOpt = lambda key, help_: Annotated[Optional[Level], typer.Option(  # noqa: E731
     f"--{key}", case_sensitive=False, help=help_, show_default=False)]
 MinutesOpt = Annotated[Optional[int], typer.Option(
-    "--minutes", "-m", help="How long it took, in minutes.", show_default=False)]
+    "--minutes", "-m", metavar="N", help="How long it took, in minutes.", show_default=False)]
 
 
 def qualify(
@@ -21,7 +21,7 @@ def qualify(
     need: LevelOpt("need", "Do they need what we sell? (nhu cầu)") = None,
     budget: LevelOpt("budget", "Can they pay? (khả năng tài chính)") = None,
     authority: LevelOpt("authority", "Does this person decide? (quyền quyết định)") = None,
-    note: Annotated[Optional[str], typer.Option("--note", "-n", help="Why you judge so.")] = None,
+    note: Annotated[Optional[str], typer.Option("--note", "-n", metavar="TEXT", help="Why you judge so.")] = None,
     format_: FormatOpt = "table",
 ) -> None:
     """Judge need, budget and authority: yes, partial, no or unknown. Every judgement is kept.
@@ -115,7 +115,7 @@ def log(
 def _spin_opt(key: str):
     spin = SPIN_BY_KEY[key]
     return Annotated[Optional[list[str]], typer.Option(
-        f"--{spin.option}", help=f"{spin.label} ({spin.vietnamese}): {spin.hint}. Repeatable.",
+        f"--{spin.option}", metavar="TEXT", help=f"{spin.label} ({spin.vietnamese}): {spin.hint}. Repeatable.",
         show_default=False)]
 
 
@@ -131,9 +131,9 @@ def call(
         "--outcome", "-o", case_sensitive=False, show_default=False,
         help="order, advance, continuation or no-sale (required).")] = None,
     commitment: Annotated[Optional[str], typer.Option(
-        "--commitment", help="What the customer committed to (required for advance and "
+        "--commitment", metavar="TEXT", help="What the customer committed to (required for advance and "
         "order).", show_default=False)] = None,
-    note: Annotated[Optional[str], typer.Option("--note", "-n", help="A summary.")] = None,
+    note: Annotated[Optional[str], typer.Option("--note", "-n", metavar="TEXT", help="A summary.")] = None,
     at: AtOpt = None, next_: WhenOpt = None, next_step: NextStepOpt = None,
     minutes: MinutesOpt = None,
     interactive: Annotated[bool, typer.Option(

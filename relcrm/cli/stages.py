@@ -12,7 +12,7 @@ app = typer.Typer(help="The seven relationship stages (7 giai đoạn), and movi
                   no_args_is_help=True, rich_markup_mode=None)
 
 ReasonOpt = Annotated[Optional[str], typer.Option(
-    "--reason", "-r", help="Why (kept in the history; required for lost).")]
+    "--reason", "-r", metavar="TEXT", help="Why (kept in the history; required for lost).")]
 STAGE_COLUMNS = ("number", "key", "name", "vietnamese", "cadence_days", "focus")
 
 
