@@ -210,6 +210,7 @@ def main() -> None:
             ("relcrm list", ["list"], 200 if small else None),
             ("relcrm show NAME", ["show", name], 200 if small else None),
             ("relcrm log ID email", ["log", str(n_p // 3), "email", "bench"], 700),
+            ("relcrm add NAME", ["add", "Bench Person", "--company", "Bench Co"], 700),
             ("relcrm export prospects", ["export", "prospects"], 1000 if small else None),
         ]:
             ms, code = timed([relcrm, *argv], cmd_env, args.runs)
