@@ -72,7 +72,7 @@ def connect(path: Path | None = None, *, migrate: bool = True,
     With create=False (read commands) a book that does not exist yet is not created: the
     connection is to an empty in-memory book instead, so reading never leaves a file behind.
     The connection is in autocommit mode (isolation_level=None): every transaction is begun
-    explicitly, by `transaction()` or by the SQLModel session's BEGIN IMMEDIATE.
+    explicitly (migrations, and the SQLModel session's BEGIN IMMEDIATE).
     """
     path = path or db_path()
     if path.is_dir():
@@ -105,18 +105,6 @@ def _empty() -> sqlite3.Connection:
     con.row_factory = sqlite3.Row
     upgrade(con)
     return con
-
-
-@contextmanager
-def transaction(con: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """BEGIN IMMEDIATE ... COMMIT on a sqlite3 connection, rolled back on any error."""
-    con.execute("BEGIN IMMEDIATE")
-    try:
-        yield con
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
 
 
 @contextmanager

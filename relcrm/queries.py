@@ -258,12 +258,6 @@ def stage_history(con: sqlite3.Connection, prospect_id: int) -> list[dict[str, A
         "WHERE prospect_id = :id ORDER BY at, seq", {"id": prospect_id}))
 
 
-def qualification_history(con: sqlite3.Connection, prospect_id: int) -> list[dict[str, Any]]:
-    return _rows(con.execute(
-        "SELECT at, criterion, level, note FROM qualification "
-        "WHERE prospect_id = :id ORDER BY at, seq, id", {"id": prospect_id}))
-
-
 # -- export ----------------------------------------------------------------------------------------
 _SPIN_AGG = ("(SELECT group_concat(text, char(10)) FROM (SELECT text FROM call_note n "
              "WHERE n.touch_id = t.id AND n.kind = '{kind}' ORDER BY position))")
@@ -303,10 +297,3 @@ def export(con: sqlite3.Connection, entity: str) -> tuple[tuple[str, ...], Itera
     cursor = con.execute(sql)
     cursor.row_factory = None  # plain tuples: the fastest path for large exports
     return columns, cursor
-
-
-def counts(con: sqlite3.Connection) -> dict[str, int]:
-    row = con.execute(
-        "SELECT (SELECT count(*) FROM prospect), (SELECT count(*) FROM touch), "
-        "(SELECT count(*) FROM stage_change), (SELECT count(*) FROM qualification)").fetchone()
-    return dict(zip(("prospects", "touches", "stage_changes", "qualifications"), row))

@@ -87,8 +87,6 @@ def test_every_read_query_runs_on_the_models_schema(models_db):
     queries.timeline(con, 1, limit=1)
     queries.call_notes(con, [1, 2])
     queries.stage_history(con, 1)
-    queries.qualification_history(con, 1)
-    queries.counts(con)
     for entity in queries.EXPORTS:
         columns, rows = queries.export(con, entity)
         for row in rows:

@@ -30,8 +30,10 @@ def build(session: "Session") -> int:
         return min(today + dt.timedelta(days=days), end)
 
     steps = []  # (moment, action): replayed in time order
+    names = []
 
     def add(days_ago: int, **details) -> None:
+        names.append(details["name"])
         steps.append((at(days_ago, 9), lambda: prospects.create(session, Details(**details))))
 
     def do(days_ago: int, action, hour: int = 10) -> None:
@@ -132,4 +134,4 @@ def build(session: "Session") -> int:
     for moment, action in steps:
         with dates.frozen(moment):
             action()
-    return 10
+    return len(names)
