@@ -29,6 +29,7 @@ CREATE TABLE prospect (
     title TEXT,
     email TEXT,
     phone TEXT,
+    url TEXT,
     source TEXT,
     value REAL,
     note TEXT,

@@ -40,6 +40,7 @@ class Prospect(SQLModel, table=True):
     title: Optional[str] = None
     email: Optional[str] = None
     phone: Optional[str] = None
+    url: Optional[str] = None
     source: Optional[str] = None
     value: Optional[float] = None
     note: Optional[str] = None

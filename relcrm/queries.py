@@ -12,6 +12,7 @@ tests/test_schema.py runs every query here against the schema built from models.
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from typing import Any, Iterator
 
 from .errors import Ambiguous, NotFound
@@ -29,16 +30,16 @@ TAGS_SQL = ("(SELECT group_concat(name, ',') FROM "
 
 # Column order of `list` and `export prospects` (documented in the README).
 PROSPECT_COLUMNS = (
-    "id", "name", "company", "title", "email", "phone", "source", "tags", "value", "stage",
-    "stage_since", "need", "budget", "authority", "qualification", "continuations",
-    "last_touch_at",
-    "next_at", "next_step", "due_on", "note", "created_at", "updated_at",
+    "id", "name", "company", "title", "email", "phone", "url", "source", "tags", "value",
+    "stage", "stage_since", "need", "budget", "authority", "qualification", "continuations",
+    "last_touch_at", "next_at", "next_step", "next_set_at", "due_on", "note", "created_at",
+    "updated_at",
 )
 _PROSPECT_SELECT = f"""
-SELECT p.id, p.name, p.company, p.title, p.email, p.phone, p.source, {TAGS_SQL} AS tags,
-       p.value, p.stage, p.stage_since, p.need, p.budget, p.authority,
+SELECT p.id, p.name, p.company, p.title, p.email, p.phone, p.url, p.source,
+       {TAGS_SQL} AS tags, p.value, p.stage, p.stage_since, p.need, p.budget, p.authority,
        {QUAL_STATUS_SQL} AS qualification, p.continuations, p.last_touch_at, p.next_at,
-       p.next_step, p.due_on, p.note, p.created_at, p.updated_at
+       p.next_step, p.next_set_at, p.due_on, p.note, p.created_at, p.updated_at
 FROM prospect p
 """
 
@@ -259,41 +260,67 @@ def stage_history(con: sqlite3.Connection, prospect_id: int) -> list[dict[str, A
 
 
 # -- export ----------------------------------------------------------------------------------------
+SPIN_COLUMNS = ("situation", "problem", "implication", "need_payoff", "implied_need",
+                "explicit_need")
 _SPIN_AGG = ("(SELECT group_concat(text, char(10)) FROM (SELECT text FROM call_note n "
              "WHERE n.touch_id = t.id AND n.kind = '{kind}' ORDER BY position))")
-EXPORTS: dict[str, tuple[tuple[str, ...], str]] = {
-    "prospects": (PROSPECT_COLUMNS, f"{_PROSPECT_SELECT} ORDER BY p.id"),
-    "touches": (
+
+
+@dataclass(frozen=True)
+class Export:
+    """One exportable entity: its columns (in order) and the SQL that yields them."""
+
+    columns: tuple[str, ...]
+    select: str  # SELECT ... FROM ... (no WHERE)
+    when: str  # the column --since filters on
+    prospect: str  # the column that names the prospect, for REF filters
+    order: str  # the row id: exports are in id order
+    where: str = "1 = 1"
+
+
+EXPORTS: dict[str, Export] = {
+    "prospects": Export(PROSPECT_COLUMNS, _PROSPECT_SELECT, "p.updated_at", "p.id", "p.id"),
+    "touches": Export(
         ("id", "prospect_id", "prospect", "kind", "at", "summary", "minutes", "outcome",
-         "commitment", "next_at", "created_at"),
+         "commitment", "next_at", "created_at", "seq"),
         "SELECT t.id, t.prospect_id, p.name AS prospect, t.kind, t.at, t.summary, t.minutes, "
-        "t.outcome, t.commitment, t.next_at, t.created_at "
-        "FROM touch t JOIN prospect p ON p.id = t.prospect_id ORDER BY t.id"),
-    "calls": (
-        ("id", "prospect_id", "prospect", "at", "outcome", "commitment", "minutes", "summary",
-         "situation", "problem", "implication", "need_payoff", "implied_need", "explicit_need",
-         "next_at", "created_at"),
+        "t.outcome, t.commitment, t.next_at, t.created_at, t.seq "
+        "FROM touch t JOIN prospect p ON p.id = t.prospect_id", "t.at", "t.prospect_id", "t.id"),
+    "calls": Export(
+        ("id", "prospect_id", "prospect", "at", "outcome", "commitment", "minutes", "summary")
+        + SPIN_COLUMNS + ("next_at", "created_at", "seq"),
         "SELECT t.id, t.prospect_id, p.name AS prospect, t.at, t.outcome, t.commitment, "
         "t.minutes, t.summary, "
-        + ", ".join(f"{_SPIN_AGG.format(kind=k)} AS {k}" for k in (
-            "situation", "problem", "implication", "need_payoff", "implied_need",
-            "explicit_need"))
-        + ", t.next_at, t.created_at FROM touch t JOIN prospect p ON p.id = t.prospect_id "
-        "WHERE t.outcome IS NOT NULL ORDER BY t.id"),
-    "stages": (
-        ("id", "prospect_id", "prospect", "at", "from_stage", "to_stage", "reason"),
+        + ", ".join(f"{_SPIN_AGG.format(kind=k)} AS {k}" for k in SPIN_COLUMNS)
+        + ", t.next_at, t.created_at, t.seq FROM touch t JOIN prospect p ON p.id = t.prospect_id",
+        "t.at", "t.prospect_id", "t.id", "t.outcome IS NOT NULL"),
+    "stages": Export(
+        ("id", "prospect_id", "prospect", "at", "from_stage", "to_stage", "reason", "seq"),
         "SELECT s.id, s.prospect_id, p.name AS prospect, s.at, s.from_stage, s.to_stage, "
-        "s.reason FROM stage_change s JOIN prospect p ON p.id = s.prospect_id ORDER BY s.id"),
-    "qualifications": (
-        ("id", "prospect_id", "prospect", "at", "criterion", "level", "note"),
-        "SELECT q.id, q.prospect_id, p.name AS prospect, q.at, q.criterion, q.level, q.note "
-        "FROM qualification q JOIN prospect p ON p.id = q.prospect_id ORDER BY q.id"),
+        "s.reason, s.seq FROM stage_change s JOIN prospect p ON p.id = s.prospect_id",
+        "s.at", "s.prospect_id", "s.id"),
+    "qualifications": Export(
+        ("id", "prospect_id", "prospect", "at", "criterion", "level", "note", "seq"),
+        "SELECT q.id, q.prospect_id, p.name AS prospect, q.at, q.criterion, q.level, q.note, "
+        "q.seq FROM qualification q JOIN prospect p ON p.id = q.prospect_id",
+        "q.at", "q.prospect_id", "q.id"),
 }
 
 
-def export(con: sqlite3.Connection, entity: str) -> tuple[tuple[str, ...], Iterator[tuple]]:
-    """The columns and a row iterator (tuples, streamed) of one exportable entity."""
-    columns, sql = EXPORTS[entity]
-    cursor = con.execute(sql)
+def export(con: sqlite3.Connection, entity: str, *, since: str | None = None,
+           prospect_ids: list[int] | None = None) -> tuple[tuple[str, ...], Iterator[tuple]]:
+    """The columns and a row iterator (tuples, streamed) of one exportable entity, in id order;
+    optionally only rows at or after `since` (ISO) and of the given prospects."""
+    import json
+
+    spec = EXPORTS[entity]
+    sql, params = f"{spec.select} WHERE {spec.where}", {}
+    if since is not None:
+        sql += f" AND {spec.when} >= :since"
+        params["since"] = since
+    if prospect_ids is not None:
+        sql += f" AND {spec.prospect} IN (SELECT value FROM json_each(:ids))"
+        params["ids"] = json.dumps(prospect_ids)
+    cursor = con.execute(f"{sql} ORDER BY {spec.order}", params)
     cursor.row_factory = None  # plain tuples: the fastest path for large exports
-    return columns, cursor
+    return spec.columns, cursor

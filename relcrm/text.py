@@ -12,6 +12,8 @@ _EXTRA = str.maketrans({"đ": "d", "Đ": "d", "ø": "o", "Ø": "o", "ł": "l", "
 
 def fold(text: str) -> str:
     """Lower-case, accent-free, single-spaced form of `text`, used for keys and look-ups."""
+    if text.isascii():
+        return " ".join(text.replace("_", " ").lower().split())
     decomposed = unicodedata.normalize("NFKD", text.translate(_EXTRA))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.casefold().split())

@@ -13,6 +13,8 @@ CompanyOpt = Annotated[Optional[str], typer.Option("--company", "-c", metavar="T
 TitleOpt = Annotated[Optional[str], typer.Option("--title", "-t", metavar="TEXT", help="Job title.")]
 EmailOpt = Annotated[Optional[str], typer.Option("--email", "-e", metavar="EMAIL", help="Email address.")]
 PhoneOpt = Annotated[Optional[str], typer.Option("--phone", "-p", metavar="PHONE", help="Phone number.")]
+UrlOpt = Annotated[Optional[str], typer.Option(
+    "--url", "-u", metavar="URL", help="Web page: LinkedIn profile, company site ...")]
 SourceOpt = Annotated[Optional[str], typer.Option(
     "--source", "-s", metavar="TEXT", help="Where they came from (referral, event, LinkedIn ...).")]
 TagOpt = Annotated[Optional[list[str]], typer.Option(
@@ -26,9 +28,9 @@ def add(
     name: Annotated[str, typer.Argument(metavar="NAME", help="The person's full name.",
                                         show_default=False)],
     company: CompanyOpt = None, title: TitleOpt = None, email: EmailOpt = None,
-    phone: PhoneOpt = None, source: SourceOpt = None, tag: TagOpt = None,
-    value: ValueOpt = None, next_: WhenOpt = None, next_step: NextStepOpt = None,
-    note: NoteOpt = None,
+    phone: PhoneOpt = None, url: UrlOpt = None, source: SourceOpt = None,
+    tag: TagOpt = None, value: ValueOpt = None, next_: WhenOpt = None,
+    next_step: NextStepOpt = None, note: NoteOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the new id.")] = False,
     format_: FormatOpt = "table",
 ) -> None:
@@ -37,7 +39,7 @@ def add(
     from ..core import prospects
 
     details = prospects.Details(name=name, company=company, title=title, email=email,
-                                phone=phone, source=source, value=value, note=note,
+                                phone=phone, url=url, source=source, value=value, note=note,
                                 next_at=when(next_), next_step=next_step, tags=tag or [])
     with db.write_session() as session:
         new_id = prospects.create(session, details).id
@@ -203,7 +205,8 @@ def edit(
     ref: RefArg,
     name: Annotated[Optional[str], typer.Option("--name", metavar="TEXT", help="New full name.")] = None,
     company: CompanyOpt = None, title: TitleOpt = None, email: EmailOpt = None,
-    phone: PhoneOpt = None, source: SourceOpt = None, tag: TagOpt = None,
+    phone: PhoneOpt = None, url: UrlOpt = None, source: SourceOpt = None,
+    tag: TagOpt = None,
     untag: Annotated[Optional[list[str]], typer.Option(
         "--untag", metavar="TAG", help="Remove a tag (repeat for several).", show_default=False)] = None,
     value: ValueOpt = None, next_: WhenOpt = None, next_step: NextStepOpt = None,
@@ -220,7 +223,7 @@ def edit(
     if no_next and (next_ is not None or next_step is not None):
         raise UsageError("--no-next cannot be combined with --next or --next-step")
     details = prospects.Details(name=name, company=company, title=title, email=email,
-                                phone=phone, source=source, value=value, note=note,
+                                phone=phone, url=url, source=source, value=value, note=note,
                                 next_at=when(next_), next_step=next_step, clear_next=no_next,
                                 tags=tag or [], untags=untag or [])
     with db.write_session() as session:

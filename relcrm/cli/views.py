@@ -45,7 +45,7 @@ def profile(record: dict[str, Any], status: str, missing: list[str],
     if missing and status != "disqualified":
         qual += _t(f"; missing: {', '.join(missing)}")
     facts.add_row("qualification", qual)
-    contact = " · ".join(v for v in (record["email"], record["phone"]) if v)
+    contact = " · ".join(v for v in (record["email"], record["phone"], record["url"]) if v)
     if contact:
         facts.add_row("contact", _t(contact))
     if record["value"] is not None:

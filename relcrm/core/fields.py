@@ -21,6 +21,8 @@ def _check(label: str, value: str, limit: int, multiline: bool) -> str:
     value = clean(value)
     if len(value) > limit:
         raise UsageError(f"{label} is too long ({len(value)} characters; at most {limit})")
+    if (value.replace("\n", " ").replace("\t", " ") if multiline else value).isprintable():
+        return value  # no control or format characters: the common case, checked fast
     for ch in value:
         if (ch in "\n\t" and multiline) or not unicodedata.category(ch).startswith("C"):
             continue
@@ -63,6 +65,13 @@ def phone(value: str | None) -> str | None:
     value = line("phone", value)
     if value is not None and (not _PHONE.fullmatch(value) or not any(c.isdigit() for c in value)):
         raise UsageError(f"phone {value!r} is not a phone number; use digits, spaces and + ( ) - .")
+    return value
+
+
+def url(value: str | None) -> str | None:
+    value = line("url", value)
+    if value is not None and (" " in value or "." not in value):
+        raise UsageError(f"url {value!r} is not a web address like https://example.com")
     return value
 
 

@@ -27,6 +27,7 @@ class Details:
     title: str | None = None
     email: str | None = None
     phone: str | None = None
+    url: str | None = None
     source: str | None = None
     value: str | None = None
     note: str | None = None
@@ -48,6 +49,8 @@ class Details:
             out["email"] = fields.email(self.email)
         if self.phone is not None:
             out["phone"] = fields.phone(self.phone)
+        if self.url is not None:
+            out["url"] = fields.url(self.url)
         if self.value is not None:
             out["value"] = fields.amount(self.value)
         if self.note is not None:
@@ -77,7 +80,7 @@ def _keys(prospect: "Prospect") -> None:
     prospect.company_key = fold(prospect.company) if prospect.company else None
     prospect.search_key = fold(" | ".join(
         v for v in (prospect.name, prospect.company, prospect.title, prospect.email,
-                    prospect.phone, prospect.source, prospect.note) if v))
+                    prospect.phone, prospect.url, prospect.source, prospect.note) if v))
 
 
 def create(session: "Session", details: Details) -> "Prospect":
