@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 ENV_DB = "RELCRM_DB"
 BUSY_TIMEOUT_S = 10.0
 _selected: Path | None = None  # set by the --db global option
+_open: list[sqlite3.Connection] = []  # closed by close_all() when a command ends
 
 
 def select(path: str | Path | None) -> None:
@@ -91,11 +92,21 @@ def connect(path: Path | None = None, *, migrate: bool = True,
     except sqlite3.DatabaseError as exc:
         raise DatabaseError(f"{path} is not a relcrm database ({exc})") from None
     con.row_factory = sqlite3.Row
+    _open.append(con)
     if migrate:
         from .migrations import upgrade
 
         upgrade(con, path)
     return con
+
+
+def close_all() -> None:
+    """Close every connection this process opened (the last close checkpoints the WAL)."""
+    while _open:
+        try:
+            _open.pop().close()
+        except sqlite3.Error:
+            pass
 
 
 def _empty() -> sqlite3.Connection:

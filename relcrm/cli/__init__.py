@@ -54,8 +54,13 @@ class RelcrmGroup(TyperGroup):
              complete_var: str | None = None, standalone_mode: bool = True,
              **extra: Any) -> Any:
         try:
-            result = super().main(args=args, prog_name=prog_name or "relcrm",
-                                  complete_var=complete_var, standalone_mode=False, **extra)
+            try:
+                result = super().main(args=args, prog_name=prog_name or "relcrm",
+                                      complete_var=complete_var, standalone_mode=False, **extra)
+            finally:
+                from ..db import close_all
+
+                close_all()
         except RelcrmError as exc:
             _fail(exc.message, exc.exit_code)
         except KeyboardInterrupt:
@@ -144,6 +149,7 @@ app.command("log")(selling.log)
 app.add_typer(stages.app, name="stage")
 app.command("followups")(followups.followups)
 app.command("export")(transfer.export)
+app.command("import")(transfer.import_)
 app.command("demo")(demo.demo)
 
 
