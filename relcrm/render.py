@@ -18,8 +18,6 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence, TextIO
 
-FORMATS = ("table", "csv", "tsv", "json")
-MACHINE_FORMATS = ("csv", "tsv", "json")
 _CONTROL = {i: f"\\x{i:02x}" for i in list(range(0x20)) + [0x7F]}
 _CONTROL.update({0x0A: "\\n", 0x09: "\\t", 0x0D: "\\r"})
 _C1 = {i: f"\\x{i:02x}" for i in range(0x80, 0xA0)}
@@ -140,11 +138,29 @@ def _utf8(stream: TextIO) -> TextIO:
     return stream
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _excel_safe(cell: str) -> str:
+    """A cell a spreadsheet will not run as a formula (CSV injection): ' before = + - @."""
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+
+
 def machine(fmt: str, columns: Sequence[str], rows: Iterable[Sequence[Any] | dict[str, Any]],
-            out: TextIO | None = None, *, excel: bool = False) -> int:
-    """Write rows (dicts or tuples in `columns` order) as csv, tsv or json; returns the count."""
+            out: TextIO | None = None, *, excel: bool = False,
+            extra: dict[str, Any] | None = None) -> int:
+    """Write rows (dicts or tuples in `columns` order) as csv, tsv, json or jsonl; returns the
+    count. `excel` (csv/tsv): a UTF-8 BOM, CRLF line ends, and formula-like cells neutralised.
+    `extra` (jsonl): keys put first on every line (the entity of an `export all`)."""
     out = _utf8(out or sys.stdout)
     count = 0
+    if fmt == "jsonl":
+        for row in rows:
+            values = [row.get(c) for c in columns] if isinstance(row, dict) else row
+            record = {**(extra or {}), **{c: _json_value(v) for c, v in zip(columns, values)}}
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            count += 1
+        return count
     if fmt == "json":
         out.write("[")
         for row in rows:
@@ -159,10 +175,13 @@ def machine(fmt: str, columns: Sequence[str], rows: Iterable[Sequence[Any] | dic
 
     writer = csv.writer(out, delimiter="\t" if fmt == "tsv" else ",",
                         lineterminator="\r\n" if excel else "\n")
+    if excel:
+        out.write("\ufeff")
     writer.writerow(columns)
     for row in rows:
         values = [row.get(c) for c in columns] if isinstance(row, dict) else row
-        writer.writerow([_plain(v) for v in values])
+        cells = [_plain(v) for v in values]
+        writer.writerow([_excel_safe(c) for c in cells] if excel else cells)
         count += 1
     return count
 

@@ -1,5 +1,6 @@
 """followups: who needs follow-up this week, most urgent first, and why."""
 
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -18,6 +19,13 @@ def followups(
     limit: Annotated[Optional[int], typer.Option(
         "--limit", "-l", metavar="N", help="At most N rows (default: 50 in a table, all otherwise; "
         "0 = all).", show_default=False)] = None,
+    ics: Annotated[Optional[Path], typer.Option(
+        "--ics", metavar="FILE", dir_okay=False, help="Write them as an iCalendar file for "
+        "your calendar (all-day events; overdue ones today) instead of printing them.",
+        show_default=False)] = None,
+    todo: Annotated[bool, typer.Option(
+        "--todo", help="With --ics: to-dos due on the follow-up date instead of events.")
+    ] = False,
     format_: FormatOpt = "table",
 ) -> None:
     """Who needs follow-up this week (Monday to Sunday, and anything overdue), and why.
@@ -33,9 +41,22 @@ def followups(
     kind = fmt(format_)
     if limit is not None and limit < 0:
         raise UsageError(f"--limit must be 0 (all) or more, not {limit}")
+    if todo and ics is None:
+        raise UsageError("--todo goes with --ics FILE")
+    if ics is not None and not ics.expanduser().parent.is_dir():
+        raise UsageError(f"cannot write {ics}: folder {ics.expanduser().parent} does not exist")
     if limit is None:
-        limit = 50 if kind == "table" else 0
+        limit = 50 if kind == "table" and ics is None else 0
     due = core.due(read(), days=days, include_disqualified=all_, limit=limit or None)
+    if ics is not None:
+        from ..formats import ics as calendar
+        from .transfer import _write
+
+        data = calendar.write(due.rows, due.today, todo=todo).decode("utf-8")
+        _write(ics.expanduser(), lambda out: out.write(data))
+        render.note(f"Wrote {len(due.rows):,} follow-up{'s' if len(due.rows) != 1 else ''} to "
+                    f"{ics} as {'to-dos' if todo else 'events'}.")
+        return
     if kind != "table":
         render.machine(kind, core.COLUMNS, due.rows)
         return

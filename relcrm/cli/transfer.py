@@ -1,66 +1,293 @@
-"""export: every row of an entity, with stable column names, for scripts and spreadsheets."""
+"""export and import: every record out, for scripts, spreadsheets and phones; contacts in."""
 
 import enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 from ..queries import EXPORTS
-from .common import fmt
+from .common import Format, fmt, read
 
-Entity = enum.Enum("Entity", {name: name for name in EXPORTS}, type=str)  # type: ignore[misc]
-ExportFormat = enum.Enum("ExportFormat", {n: n for n in ("csv", "tsv", "json")},
+ENTITIES = tuple(EXPORTS) + ("all", "vcard")
+Entity = enum.Enum("Entity", {name: name for name in ENTITIES}, type=str)  # type: ignore[misc]
+ExportFormat = enum.Enum("ExportFormat", {n: n for n in ("csv", "tsv", "json", "jsonl")},
                          type=str)  # type: ignore[misc]
+OutputOpt = Annotated[Optional[Path], typer.Option(
+    "--output", "-o", metavar="FILE", help="Write to FILE instead of standard output "
+    "(a folder for `export all` as csv/tsv).")]
 
 
 def export(
     entity: Annotated[Entity, typer.Argument(  # type: ignore[valid-type]
-        case_sensitive=False, help="What to export: " + ", ".join(EXPORTS) + ".",
-        metavar="[ENTITY]")] = "prospects",
-    format_: Annotated[ExportFormat, typer.Option(  # type: ignore[valid-type]
-        "--format", "-f", case_sensitive=False, help="csv, tsv or json.")] = "csv",
-    output: Annotated[Optional[Path], typer.Option(
-        "--output", "-o", metavar="FILE", dir_okay=False,
-        help="Write to FILE instead of standard output.")] = None,
+        case_sensitive=False, metavar="[ENTITY]",
+        help="prospects (default), touches, calls, stages, qualifications, all (the whole "
+        "book), or vcard (contact cards).")] = "prospects",
+    refs: Annotated[Optional[list[str]], typer.Argument(
+        metavar="[REF]...", help="Only these prospects (and their history).",
+        show_default=False)] = None,
+    format_: Annotated[Optional[ExportFormat], typer.Option(  # type: ignore[valid-type]
+        "--format", "-f", case_sensitive=False,
+        help="csv (default), tsv, json or jsonl (one JSON object per line).",
+        show_default=False)] = None,
+    output: OutputOpt = None,
+    since: Annotated[Optional[str], typer.Option(
+        "--since", metavar="WHEN", help="Only records from WHEN on (touches, calls, stages and "
+        "qualifications by date; prospects by last update).", show_default=False)] = None,
+    excel: Annotated[bool, typer.Option(
+        "--excel", help="For spreadsheets: UTF-8 with BOM, CRLF, and cells that begin with "
+        "= + - @ prefixed with ' so they are not run as formulas.")] = False,
 ) -> None:
-    """Export all rows of prospects, touches, calls, stages or qualifications (UTF-8).
+    """Export records with stable, documented columns (UTF-8), to stdout or a file.
 
-    The columns are documented in the README and stable. Dates are ISO 8601; tags are
-    comma-separated; a call's SPIN notes are one per line within their cell.
+    `export all -f json` writes the whole book as one JSON document that `relcrm import` reads
+    back (a round trip gives identical files); `export all -o FOLDER` writes one CSV per entity.
+    `export vcard` writes vCard 4.0 cards for phones and Google Contacts.
     """
+    from .. import dates, queries, render
+    from ..errors import UsageError
+
+    name = fmt(entity)
+    kind = fmt(format_) if format_ is not None else None
+    if name == "vcard" and kind is not None:
+        raise UsageError("export vcard writes vCard 4.0; leave out --format")
+    kind = kind or "csv"
+    if excel and kind not in ("csv", "tsv"):
+        raise UsageError("--excel is for csv and tsv")
+    target = output.expanduser() if output is not None else None
+    folder = name == "all" and kind in ("csv", "tsv")
+    if folder and target is None:
+        raise UsageError(f"export all as {kind} writes one file per entity: give --output FOLDER")
+    if target is not None and not folder and not target.parent.is_dir():
+        raise UsageError(f"cannot write {output}: folder {target.parent} does not exist")
+    if folder and target is not None and target.exists() and not target.is_dir():
+        raise UsageError(f"{output} is a file; export all as {kind} needs a folder")
+    since_iso = dates.iso(dates.parse_when(since, past=True)) if since else None
+    con = read()
+    ids = sorted({queries.resolve(con, ref)["id"] for ref in refs}) if refs else None
+
+    def rows(entity_name: str):
+        return queries.export(con, entity_name, since=since_iso, prospect_ids=ids)
+
+    if name == "vcard":
+        from ..formats import vcard
+
+        columns, records = rows("prospects")
+        text = vcard.write(dict(zip(columns, r)) for r in records)
+        _write(target, lambda out: out.write(text), newline="")
+        if target is not None:
+            render.note(f"Exported {text.count('BEGIN:VCARD'):,} vCards to {output}.")
+        return
+    if folder:
+        target.mkdir(parents=True, exist_ok=True)
+        for entity_name in EXPORTS:
+            columns, records = rows(entity_name)
+            path = target / f"{entity_name}.{kind}"
+            count = _write(path, lambda out: render.machine(kind, columns, records, out,
+                                                            excel=excel))
+            render.note(f"Exported {_count(count, entity_name)} to {path}.")
+        return
+    if name == "all":
+        def book(out) -> int:
+            if kind == "jsonl":
+                return sum(render.machine("jsonl", *rows(e), out, extra={"entity": e})
+                           for e in EXPORTS)
+            out.write('{"format": "relcrm-book", "version": 1')
+            total = 0
+            for entity_name in EXPORTS:
+                out.write(f',\n"{entity_name}": ')
+                total += render.machine("json", *rows(entity_name), out)
+            out.write("}\n")
+            return total
+
+        count = _write(target, book)
+        if target is not None:
+            render.note(f"Exported the book ({count:,} records) to {output}.")
+        return
+    columns, records = rows(name)
+    count = _write(target, lambda out: render.machine(kind, columns, records, out, excel=excel))
+    if target is not None:
+        render.note(f"Exported {_count(count, name)} to {output}.")
+
+
+_NOUNS = {"touches": ("touch", "touches"), "stages": ("stage change", "stage changes")}
+
+
+def _count(count: int, entity: str) -> str:
+    one, many = _NOUNS.get(entity, (entity[:-1], entity))
+    return f"{count:,} {one if count == 1 else many}"
+
+
+def _write(target: Optional[Path], produce, newline: Optional[str] = "") -> Any:
+    """Run `produce(stream)` on stdout, or on a temporary file renamed over `target` at the
+    end (a failed export leaves no half-written file)."""
     import os
+    import sys
     import tempfile
 
-    from .. import queries, render
-    from ..errors import UsageError
-    from .common import read
-
-    name, kind = fmt(entity), fmt(format_)
-    target = output.expanduser() if output is not None else None
-    if target is not None and not target.parent.is_dir():
-        raise UsageError(f"cannot write {output}: folder {target.parent} does not exist")
-    columns, rows = queries.export(read(), name)
     if target is None:
-        render.machine(kind, columns, rows)
-        return
+        return produce(sys.stdout)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            count = render.machine(kind, columns, rows, out)
-        os.chmod(tmp, 0o644 & ~_umask())
+        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as out:
+            result = produce(out)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)
         os.replace(tmp, target)
     except BaseException:
         os.unlink(tmp)
         raise
-    noun = name if count != 1 else {"touches": "touch", "stages": "stage change"}.get(
-        name, name[:-1])
-    render.note(f"Exported {count:,} {noun} to {output}.")
+    return result
 
 
-def _umask() -> int:
-    import os
+ImportFormat = enum.Enum("ImportFormat", {n: n for n in (
+    "auto", "relcrm", "linkedin", "google", "vcard", "csv")}, type=str)  # type: ignore[misc]
+Policy = enum.Enum("Policy", {n: n for n in ("skip", "update", "error")},
+                   type=str)  # type: ignore[misc]
 
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+
+def import_(
+    file: Annotated[Path, typer.Argument(
+        metavar="FILE", help="A CSV, vCard (.vcf) or relcrm export file, or a folder made by "
+        "`relcrm export all -o FOLDER`.", show_default=False)],
+    format_: Annotated[ImportFormat, typer.Option(  # type: ignore[valid-type]
+        "--format", "-F", case_sensitive=False,
+        help="auto (default: from the content), relcrm, linkedin, google, vcard or csv.")
+    ] = "auto",
+    map_: Annotated[Optional[list[str]], typer.Option(
+        "--map", metavar="COLUMN=FIELD", help="Which CSV column is which field: name, "
+        "first_name, middle_name, last_name, company, title, email, phone, url, source, tags, "
+        "value, note, or skip. Repeatable.", show_default=False)] = None,
+    tag: Annotated[Optional[list[str]], typer.Option(
+        "--tag", metavar="TAG", help="Tag every imported prospect (repeatable).",
+        show_default=False)] = None,
+    on_duplicate: Annotated[Policy, typer.Option(  # type: ignore[valid-type]
+        "--on-duplicate", case_sensitive=False,
+        help="skip (default), update (fill in the existing prospect), or error.")] = "skip",
+    skip_bad_rows: Annotated[bool, typer.Option(
+        "--skip-bad-rows", help="Import the good rows even if some are bad (they are "
+        "listed).")] = False,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", "-n", help="Show what would happen; write nothing.")] = False,
+    next_: Annotated[Optional[str], typer.Option(
+        "--next", metavar="WHEN", help="Schedule first contact of new prospects (default: "
+        "today, as for `add`).", show_default=False)] = None,
+    encoding: Annotated[Optional[str], typer.Option(
+        "--encoding", metavar="ENC", help="The file's encoding if not UTF-8/UTF-16 "
+        "(e.g. cp1252, latin-1, cp1258).", show_default=False)] = None,
+    report: Annotated[Format, typer.Option(  # type: ignore[valid-type]
+        "--report", "-r", case_sensitive=False,
+        help="table (a summary); csv, tsv or json: each row's outcome, for scripts. (--format "
+        "names the file's format here.)")] = "table",
+) -> None:
+    """Import prospects from LinkedIn, Google Contacts, vCard, any CSV, or a relcrm export.
+
+    Duplicates (same email, else same name and company, accents and case ignored) are skipped
+    by default. The whole import is one transaction: with bad rows nothing is written unless
+    --skip-bad-rows. With --report csv/json the outcome of each row is printed.
+    """
+    from .. import db, formats, render
+    from ..core import importing
+    from ..errors import UsageError
+    from ..formats.contacts import parse_mapping
+    from .common import when
+
+    mapping = parse_mapping(map_ or [])
+    next_at = when(next_)
+    source = formats.read(file.expanduser(), fmt(format_), encoding=encoding, mapping=mapping)
+    policy = fmt(on_duplicate)
+    total = len(source.records)
+    with _progress(total * 2, f"Importing {file.name}") as step:
+        if source.format == "relcrm":
+            if next_ is not None or tag:
+                raise UsageError("--next and --tag are for contact lists, not relcrm exports")
+            plan = importing.plan_book(read(), source, on_duplicate=policy, progress=step)
+        else:
+            plan = importing.plan_contacts(read(), source, tags=tag or [], on_duplicate=policy,
+                                           next_at=next_at, origin=file.name, progress=step)
+        bad = plan.errors
+        kind = fmt(report)
+        if bad and not skip_bad_rows:
+            _report_rows(kind, plan, file.name)
+            raise UsageError(f"{_n(len(bad), 'bad row')} in {file.name}; nothing was imported "
+                             "(fix them, or import the rest with --skip-bad-rows)")
+        if not dry_run and not plan.empty:
+            with db.write_session() as session:
+                importing.apply(session, plan, progress=step)
+    _report_rows(kind, plan, file.name)
+    if kind == "table":
+        print(_summary(plan, file.name, dry_run))
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def _report_rows(kind: str, plan: Any, name: str) -> None:
+    """Per-row outcomes: bad rows on stderr for people; every row with --format for scripts."""
+    from .. import render
+    from ..core.importing import ACTION_COLUMNS
+
+    if kind != "table":
+        render.machine(kind, ACTION_COLUMNS, [vars(a) for a in plan.actions])
+        return
+    bad = plan.errors
+    for action in bad[:20]:
+        where = f"{action.entity} " if action.entity not in ("", "prospects") else ""
+        render.note(f"{name}: {where}line {action.line}: {action.reason}")
+    if len(bad) > 20:
+        render.note(f"{name}: ... and {len(bad) - 20} more bad rows")
+
+
+def _summary(plan: Any, name: str, dry_run: bool) -> str:
+    added, updated, skipped = plan.count("add"), plan.count("update"), plan.count("skip")
+    verb = "Would import" if dry_run else "Imported"
+    text = f"{verb} {_n(added, 'new prospect')} from {name} ({plan.format})"
+    parts = []
+    if updated:
+        parts.append(f"{'would update' if dry_run else 'updated'} {updated:,}")
+    if skipped:
+        reasons: dict[str, int] = {}
+        for action in plan.actions:
+            if action.action == "skip" and action.entity == "prospects":
+                how = action.reason.split("(same ")[-1].rstrip(")")
+                reasons[how] = reasons.get(how, 0) + 1
+        why = ", ".join(f"{count:,} by {how}" for how, count in sorted(reasons.items()))
+        parts.append(f"skipped {_n(skipped, 'duplicate')} ({why})")
+    bad = len(plan.errors)
+    if bad:
+        parts.append(f"left out {_n(bad, 'bad row')}")
+    history = [(e, plan.count("add", e)) for e in ("touches", "calls", "stages", "qualifications")]
+    history = [(e, c) for e, c in history if c]
+    if history:
+        parts.append("with " + ", ".join(_count(c, e) for e, c in history))
+    if parts:
+        text += "; " + "; ".join(parts)
+    return text + (". Nothing was written (--dry-run)." if dry_run else ".")
+
+
+class _progress:
+    """A rich progress bar on a terminal for imports of more than a few hundred rows."""
+
+    def __init__(self, total: int, label: str):
+        self.total, self.label, self.bar = total, label, None
+
+    def __enter__(self):
+        import sys
+
+        if self.total < 1000 or not sys.stderr.isatty():
+            return None
+        from rich.progress import Progress
+
+        from ..render import console
+
+        self.bar = Progress(console=console(stderr=True), transient=True)
+        self.bar.start()
+        task = self.bar.add_task(self.label, total=self.total)
+        return lambda n: self.bar.advance(task, n)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
+        return False

@@ -1,0 +1,540 @@
+"""Bringing records in: plan every row first, then write the plan in one transaction.
+
+Planning reads the book (plain sqlite3) and the file, validates each record with the same field
+rules as `add`, recognises duplicates, and decides an action per row: add, update, skip or
+error. Nothing is written while planning, so a file with bad rows (unless --skip-bad-rows) or a
+--dry-run leaves the book byte-for-byte as it was. Writing is bulk inserts in one transaction,
+then the derived columns are rebuilt with the same SQL as every other write (derive.py).
+
+Duplicates: the same email (case-insensitive), else the same name and company (case- and
+accent-insensitive), in the book or earlier in the file.
+
+relcrm's own exports carry whole histories. Into an empty book every id is kept, so
+export -> import -> export gives identical files; into a book that has prospects, records get
+new ids and history follows its prospect. A duplicate prospect's history is not merged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .. import dates
+from ..errors import UsageError
+from ..formats import Read, Source
+from ..methodology import (CRITERIA, FIRST_STAGE, LEVELS, OUTCOME_BY_KEY, SPIN_KINDS,
+                           STAGE_BY_KEY, TOUCH_KINDS)
+from ..text import fold
+from . import derive, fields
+
+DUPLICATE_POLICIES = ("skip", "update", "error")
+Progress = Callable[[int], None]
+
+
+@dataclass
+class Action:
+    """What happens to one record of the file."""
+
+    line: int
+    entity: str
+    action: str  # add, update, skip, error
+    name: str = ""
+    prospect_id: int | None = None
+    reason: str = ""
+    origin: str = ""  # the file, when a folder is imported
+
+
+ACTION_COLUMNS = ("line", "entity", "action", "prospect_id", "name", "reason")
+
+
+@dataclass
+class Plan:
+    format: str
+    actions: list[Action] = field(default_factory=list)
+    new: list[dict[str, Any]] = field(default_factory=list)  # prospect rows to insert
+    tags: list[tuple[int, str]] = field(default_factory=list)
+    updates: dict[int, dict[str, Any]] = field(default_factory=dict)
+    stages: list[dict[str, Any]] = field(default_factory=list)
+    judgements: list[dict[str, Any]] = field(default_factory=list)
+    touches: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)
+    keep_ids: bool = False
+
+    def count(self, action: str, entity: str = "prospects") -> int:
+        return sum(1 for a in self.actions if a.action == action and a.entity == entity)
+
+    @property
+    def errors(self) -> list[Action]:
+        return [a for a in self.actions if a.action == "error"]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.new or self.updates or self.stages or self.judgements or self.touches
+                    or self.notes)
+
+
+class _Index:
+    """Who is already known: by email and by name + company, in the book and the file."""
+
+    def __init__(self, con: sqlite3.Connection):
+        self.email: dict[str, tuple[int | None, int | None]] = {}
+        self.person: dict[str, tuple[int | None, int | None]] = {}
+        for pid, email, name_key, company_key in con.execute(
+                "SELECT id, lower(email), name_key, coalesce(company_key, '') FROM prospect"):
+            if email:
+                self.email.setdefault(email, (pid, None))
+            self.person.setdefault(f"{name_key}|{company_key}", (pid, None))
+
+    def find(self, row: dict[str, Any]):
+        """(book id or None, earlier line or None, 'email' or 'name and company') or None,
+        for a row that has its keys (_keys)."""
+        email = row.get("email")
+        if email and email.lower() in self.email:
+            return (*self.email[email.lower()], "email")
+        key = f"{row['name_key']}|{row['company_key'] or ''}"
+        if key in self.person:
+            return (*self.person[key], "name and company")
+        return None
+
+    def remember(self, row: dict[str, Any], line: int) -> None:
+        if row.get("email"):
+            self.email.setdefault(row["email"].lower(), (None, line))
+        self.person.setdefault(f"{row['name_key']}|{row['company_key'] or ''}", (None, line))
+
+
+def _duplicate(found, policy: str) -> tuple[str, str, int | None]:
+    pid, line, how = found
+    what = f"#{pid}" if pid is not None else f"line {line}"
+    if policy == "error":
+        return "error", f"duplicate of {what} (same {how})", pid
+    if policy == "update" and pid is not None:
+        return "update", f"updates #{pid} (same {how})", pid
+    return "skip", f"duplicate of {what} (same {how})", pid
+
+
+def _next_id(con: sqlite3.Connection, table: str) -> int:
+    return con.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0]
+
+
+def _keys(values: dict[str, Any]) -> dict[str, Any]:
+    values["name_key"] = fold(values["name"])
+    values["company_key"] = fold(values["company"]) if values.get("company") else None
+    values["search_key"] = fold(" | ".join(
+        str(values[k]) for k in ("name", "company", "title", "email", "phone", "url", "source",
+                                 "note") if values.get(k)))
+    return values
+
+
+# -- contact lists (LinkedIn, Google, vCard, any CSV) ------------------------------------------
+def plan_contacts(con: sqlite3.Connection, read: Read, *, tags: list[str], on_duplicate: str,
+                  next_at: dt.date | dt.datetime | None = None, origin: str = "",
+                  progress: Progress | None = None) -> Plan:
+    from .prospects import Details
+
+    plan = Plan(read.format)
+    plan.actions.extend(Action(line, "prospects", "error", reason=msg) for line, msg in read.errors)
+    extra_tags = [fields.tag(t) for t in tags]
+    next_iso = fields.next_date(next_at)
+    index = _Index(con)
+    pid = _next_id(con, "prospect")
+    stamp = dates.iso(dates.now())
+    for number, record in enumerate(read.records, 1):
+        if progress and number % 500 == 0:
+            progress(500)
+        values = record.values
+        name = (values.get("name") or "").strip()
+        try:
+            details = Details(**{k: values.get(k) for k in (
+                "name", "company", "title", "email", "phone", "url", "source", "value", "note")})
+            if not name:
+                raise UsageError("no name")
+            columns = details.validated()
+            row_tags = sorted({fields.tag(t) for t in values.get("tags") or []} | set(extra_tags))
+        except UsageError as exc:
+            plan.actions.append(Action(record.line, "prospects", "error", name, reason=exc.message))
+            continue
+        columns.setdefault("source", read.source_name or None)
+        row = {k: None for k in ("company", "title", "email", "phone", "url", "source",
+                                 "value", "note", "next_step")}
+        row.update(columns)
+        _keys(row)
+        found = index.find(row)
+        if found:
+            action, reason, existing = _duplicate(found, on_duplicate)
+            plan.actions.append(Action(record.line, "prospects", action, columns["name"],
+                                       existing, reason))
+            if action == "update":
+                change = plan.updates.setdefault(existing, {"tags": set()})
+                change.update({k: v for k, v in columns.items() if v is not None})
+                change["tags"].update(row_tags)
+            continue
+        index.remember(row, record.line)
+        row.update(id=pid, created_at=stamp, updated_at=stamp, next_at=next_iso,
+                   next_set_at=stamp if next_iso else None, stage=FIRST_STAGE.key,
+                   stage_since=stamp, continuations=0)
+        plan.new.append(row)
+        plan.tags.extend((pid, t) for t in row_tags)
+        plan.stages.append({"prospect_id": pid, "at": stamp, "from_stage": None,
+                            "to_stage": FIRST_STAGE.key, "seq": 1,
+                            "reason": f"imported from {origin or read.format}"})
+        plan.actions.append(Action(record.line, "prospects", "add", columns["name"], pid))
+        pid += 1
+    return plan
+
+
+# -- relcrm's own exports ----------------------------------------------------------------------
+def _int(value: Any, label: str, *, required: bool = True) -> int | None:
+    if value is None or value == "":
+        if required:
+            raise UsageError(f"{label} is missing")
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise UsageError(f"{label} {value!r} is not a whole number") from None
+    if isinstance(value, float) and value != number:
+        raise UsageError(f"{label} {value!r} is not a whole number")
+    return number
+
+
+def _moment(value: Any, label: str, *, required: bool = True) -> str | None:
+    if value is None or value == "":
+        if required:
+            raise UsageError(f"{label} is missing")
+        return None
+    text = str(value)
+    try:
+        parsed = dates.from_iso(text)
+    except ValueError:
+        raise UsageError(f"{label} {text!r} is not an ISO date or time") from None
+    if not dates.MIN_YEAR <= parsed.year <= dates.MAX_YEAR:
+        raise UsageError(f"{label} {text!r} is out of range")
+    return text
+
+
+def _choice(value: Any, label: str, allowed, *, required: bool = True) -> str | None:
+    if value is None or value == "":
+        if required:
+            raise UsageError(f"{label} is missing")
+        return None
+    if value not in allowed:
+        raise UsageError(f"{label} {value!r} is not one of {', '.join(allowed)}")
+    return value
+
+
+def _text(value: Any, label: str) -> str | None:
+    return fields.text(label, None if value is None else str(value))
+
+
+def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
+              progress: Progress | None = None) -> Plan:
+    plan = Plan("relcrm")
+    plan.actions.extend(Action(line, "", "error", reason=msg) for line, msg in read.errors)
+    plan.keep_ids = con.execute("SELECT count(*) FROM prospect").fetchone()[0] == 0
+    by_entity: dict[str, list[Source]] = {}
+    for record in read.records:
+        by_entity.setdefault(record.entity, []).append(record)
+    ids = {"prospect": _next_id(con, "prospect"), "touch": _next_id(con, "touch"),
+           "stage_change": _next_id(con, "stage_change"),
+           "qualification": _next_id(con, "qualification")}
+
+    def new_id(table: str, old: int) -> int:
+        if plan.keep_ids:
+            return old
+        ids[table] += 1
+        return ids[table] - 1
+
+    prospect_map: dict[int, int] = {}  # id in the file -> id in the book (new prospects)
+    names: dict[int, str] = {}
+    skipped: dict[int, str] = {}  # id in the file -> why its history is not imported
+    index = _Index(con)
+    for number, record in enumerate(by_entity.get("prospects", []), 1):
+        if progress and number % 500 == 0:
+            progress(500)
+        try:
+            row, row_tags = _book_prospect(record.values)
+        except UsageError as exc:
+            plan.actions.append(Action(record.line, "prospects", "error",
+                                       str(record.values.get("name") or ""), reason=exc.message))
+            continue
+        old = row["id"]
+        if old in prospect_map or old in skipped:
+            plan.actions.append(Action(record.line, "prospects", "error", row["name"],
+                                       reason=f"id {old} appears twice in the file"))
+            continue
+        # only people already in the book are duplicates: a book may hold two namesakes
+        found = index.find(_keys(row))
+        if found:
+            action, reason, existing = _duplicate(found, on_duplicate)
+            plan.actions.append(Action(record.line, "prospects", action, row["name"], existing,
+                                       reason))
+            skipped[old] = f"its prospect was not imported ({reason})"
+            if action == "update":
+                change = plan.updates.setdefault(existing, {"tags": set()})
+                change.update({k: row[k] for k in ("company", "title", "email", "phone", "url",
+                                                    "source", "value", "note") if row[k]})
+                change["tags"].update(row_tags)
+            continue
+        row["id"] = prospect_map[old] = new_id("prospect", old)
+        names[row["id"]] = row["name"]
+        plan.new.append(row)
+        plan.tags.extend((row["id"], t) for t in row_tags)
+        plan.actions.append(Action(record.line, "prospects", "add", row["name"], row["id"]))
+
+    def owner(record: Source) -> int:
+        """The book id of a history record's prospect (raises when it has none)."""
+        old = _int(record.values.get("prospect_id"), "prospect_id")
+        if old in skipped:
+            raise _Skip(skipped[old])
+        if old in prospect_map:
+            return prospect_map[old]
+        name = str(record.values.get("prospect") or "")
+        row = con.execute("SELECT id, name FROM prospect WHERE id = ?", (old,)).fetchone()
+        if row is not None and (not name or fold(row[1]) == fold(name)):
+            names[row[0]] = row[1]
+            return row[0]
+        matches = con.execute("SELECT id, name FROM prospect WHERE name_key = ? LIMIT 2",
+                              (fold(name),)).fetchall() if name else []
+        if len(matches) == 1:
+            names[matches[0][0]] = matches[0][1]
+            return matches[0][0]
+        raise UsageError(f"prospect #{old} {name!r} is neither in the file nor in the book "
+                         "(import its prospects first)")
+
+    new_ids = set(prospect_map.values())
+
+    def known(entity: str, pid: int, row: dict[str, Any]) -> None:
+        """Skip a history record the book already has (importing a file twice adds nothing)."""
+        if pid in new_ids:
+            return
+        sql, params = _SAME[entity]
+        if con.execute(sql, [pid] + [row[k] for k in params]).fetchone():
+            raise _Skip("already in the book")
+
+    history_of: set[tuple[str, int]] = set()
+    for entity, handler in (("stages", _book_stage), ("qualifications", _book_judgement)):
+        for record in by_entity.get(entity, []):
+            try:
+                pid = owner(record)
+                row = handler(record.values)
+                known(entity, pid, row)
+            except _Skip as skip:
+                plan.actions.append(Action(record.line, entity, "skip", reason=skip.reason))
+                continue
+            except UsageError as exc:
+                plan.actions.append(Action(record.line, entity, "error", reason=exc.message))
+                continue
+            table = "stage_change" if entity == "stages" else "qualification"
+            row.update(prospect_id=pid, id=new_id(table, row["id"]))
+            (plan.stages if entity == "stages" else plan.judgements).append(row)
+            history_of.add((entity, pid))
+            plan.actions.append(Action(record.line, entity, "add", names.get(pid, ""), pid))
+
+    touch_map: dict[int, int] = {}
+    for entity in ("touches", "calls"):
+        for record in by_entity.get(entity, []):
+            existing = None
+            try:
+                pid = owner(record)
+                row, notes = _book_touch(record.values, entity)
+                if row["id"] not in touch_map:
+                    existing = _existing_call(con, pid, row) if entity == "calls" else None
+                    if existing is None:
+                        known("touches", pid, row)
+            except _Skip as skip:
+                plan.actions.append(Action(record.line, entity, "skip", reason=skip.reason))
+                continue
+            except UsageError as exc:
+                plan.actions.append(Action(record.line, entity, "error", reason=exc.message))
+                continue
+            old = row["id"]
+            if existing is not None:  # a touch imported earlier (touches.csv) gets its notes
+                if existing[1] or not notes:
+                    plan.actions.append(Action(record.line, entity, "skip", names.get(pid, ""),
+                                               pid, "already in the book"))
+                    continue
+                touch_id = existing[0]
+            elif entity == "calls" and old in touch_map:  # the touch came from touches
+                touch_id = touch_map[old]
+            else:
+                if old in touch_map:
+                    plan.actions.append(Action(record.line, entity, "error",
+                                               reason=f"touch id {old} appears twice"))
+                    continue
+                touch_id = touch_map[old] = new_id("touch", old)
+                row.update(id=touch_id, prospect_id=pid)
+                plan.touches.append(row)
+            for position, (kind, text) in enumerate(notes):
+                plan.notes.append({"touch_id": touch_id, "kind": kind, "position": position,
+                                   "text": text})
+            plan.actions.append(Action(record.line, entity, "add", names.get(pid, ""), pid))
+
+    # A prospect that came without its stage or qualification history (a prospects.csv on
+    # its own) keeps its stage and levels as judgements made when it was last updated.
+    for row in plan.new:
+        pid = row["id"]
+        if ("stages", pid) not in history_of:
+            plan.stages.append({"id": None, "prospect_id": pid, "at": row["created_at"], "from_stage": None,
+                                "to_stage": FIRST_STAGE.key, "reason": "added", "seq": 1})
+            if row["stage"] != FIRST_STAGE.key:
+                plan.stages.append({"id": None, "prospect_id": pid, "at": row["stage_since"],
+                                    "from_stage": FIRST_STAGE.key, "to_stage": row["stage"],
+                                    "reason": "imported", "seq": 2})
+        if ("qualifications", pid) not in history_of:
+            for criterion in CRITERIA:
+                if row.get(criterion.key):
+                    plan.judgements.append({
+                        "id": None, "prospect_id": pid, "at": row["updated_at"],
+                        "criterion": criterion.key, "level": row[criterion.key],
+                        "note": "imported", "seq": 3})
+    return plan
+
+
+# How to find a history record the book already has: SQL, and the row keys after prospect_id.
+_SAME = {
+    "stages": ("SELECT 1 FROM stage_change WHERE prospect_id = ? AND at = ? "
+               "AND coalesce(from_stage, '') = coalesce(?, '') AND to_stage = ?",
+               ("at", "from_stage", "to_stage")),
+    "qualifications": ("SELECT 1 FROM qualification WHERE prospect_id = ? AND at = ? "
+                       "AND criterion = ? AND level = ?", ("at", "criterion", "level")),
+    "touches": ("SELECT 1 FROM touch WHERE prospect_id = ? AND at = ? AND kind = ? "
+                "AND coalesce(summary, '') = coalesce(?, '')", ("at", "kind", "summary")),
+}
+
+
+def _existing_call(con: sqlite3.Connection, pid: int, row: dict[str, Any]):
+    """(touch id, has SPIN notes) of the book's call matching an imported call, or None."""
+    found = con.execute(
+        "SELECT t.id, EXISTS (SELECT 1 FROM call_note n WHERE n.touch_id = t.id) FROM touch t "
+        "WHERE t.prospect_id = ? AND t.at = ? AND t.kind = 'call' "
+        "AND coalesce(t.outcome, '') = coalesce(?, '')", (pid, row["at"], row["outcome"])
+    ).fetchone()
+    return None if found is None else (found[0], bool(found[1]))
+
+
+class _Skip(Exception):
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _book_prospect(v: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    from .prospects import Details
+
+    row = Details(name=_str(v.get("name")), company=_str(v.get("company")),
+                  title=_str(v.get("title")), email=_str(v.get("email")),
+                  phone=_str(v.get("phone")), url=_str(v.get("url")),
+                  source=_str(v.get("source")), note=_str(v.get("note")),
+                  next_step=_str(v.get("next_step"))).validated()
+    if "name" not in row:
+        raise UsageError("name is missing")
+    value = v.get("value")
+    row["value"] = fields.amount(None if value is None else str(value))
+    row["id"] = _int(v.get("id"), "id")
+    stage = _choice(v.get("stage") or FIRST_STAGE.key, "stage", tuple(STAGE_BY_KEY))
+    row.update(
+        stage=stage, continuations=0,
+        created_at=_moment(v.get("created_at"), "created_at"),
+        updated_at=_moment(v.get("updated_at"), "updated_at"),
+        next_at=_moment(v.get("next_at"), "next_at", required=False),
+        next_set_at=_moment(v.get("next_set_at"), "next_set_at", required=False))
+    row["stage_since"] = _moment(v.get("stage_since") or row["created_at"], "stage_since")
+    for criterion in CRITERIA:
+        row[criterion.key] = _choice(v.get(criterion.key), criterion.key, LEVELS,
+                                     required=False)
+    for key in ("company", "title", "email", "phone", "url", "source", "note", "next_step"):
+        row.setdefault(key, None)
+    tags = sorted({fields.tag(t) for t in str(v.get("tags") or "").split(",") if t.strip()})
+    return row, tags
+
+
+def _str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _book_stage(v: dict[str, Any]) -> dict[str, Any]:
+    return {"id": _int(v.get("id"), "id"), "at": _moment(v.get("at"), "at"),
+            "from_stage": _choice(v.get("from_stage"), "from_stage", tuple(STAGE_BY_KEY),
+                                  required=False),
+            "to_stage": _choice(v.get("to_stage"), "to_stage", tuple(STAGE_BY_KEY)),
+            "reason": _text(v.get("reason"), "reason"), "seq": _int(v.get("seq"), "seq")}
+
+
+def _book_judgement(v: dict[str, Any]) -> dict[str, Any]:
+    return {"id": _int(v.get("id"), "id"), "at": _moment(v.get("at"), "at"),
+            "criterion": _choice(v.get("criterion"), "criterion", [c.key for c in CRITERIA]),
+            "level": _choice(v.get("level"), "level", LEVELS),
+            "note": _text(v.get("note"), "note"), "seq": _int(v.get("seq"), "seq")}
+
+
+def _book_touch(v: dict[str, Any], entity: str) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    kind = "call" if entity == "calls" else _choice(v.get("kind"), "kind", TOUCH_KINDS)
+    outcome = _choice(v.get("outcome"), "outcome", tuple(OUTCOME_BY_KEY),
+                      required=entity == "calls")
+    minutes = _int(v.get("minutes"), "minutes", required=False)
+    row = {"id": _int(v.get("id"), "id"), "kind": kind, "at": _moment(v.get("at"), "at"),
+           "summary": _text(v.get("summary"), "summary"), "minutes": fields.minutes(minutes),
+           "outcome": outcome, "commitment": _text(v.get("commitment"), "commitment"),
+           "next_at": _moment(v.get("next_at"), "next_at", required=False),
+           "created_at": _moment(v.get("created_at"), "created_at"),
+           "seq": _int(v.get("seq"), "seq")}
+    notes = []
+    if entity == "calls":
+        for spin in SPIN_KINDS:
+            for text in str(v.get(spin.key) or "").split("\n"):
+                if text.strip():
+                    notes.append((spin.key, fields.text(spin.option, text)))
+    return row, notes
+
+
+# -- writing -----------------------------------------------------------------------------------
+def apply(session, plan: Plan, progress: Progress | None = None, chunk: int = 2000) -> None:
+    """Write a plan in the session's transaction: bulk inserts, updates, derived columns."""
+    from sqlalchemy import insert, text
+
+    from ..models import CallNote, Prospect, Qualification, StageChange, Tag, Touch
+
+    def bulk(table, rows: list[dict[str, Any]], prefix: str | None = None) -> None:
+        statement = insert(table.__table__)
+        if prefix:
+            statement = statement.prefix_with(prefix)
+        for start in range(0, len(rows), chunk):
+            session.execute(statement, rows[start:start + chunk])
+            if progress:
+                progress(len(rows[start:start + chunk]))
+
+    columns = [c.name for c in Prospect.__table__.columns]
+    bulk(Prospect, [{c: row.get(c) for c in columns} for row in plan.new])
+    bulk(Tag, [{"prospect_id": pid, "name": name} for pid, name in plan.tags])
+    for rows, table in ((plan.stages, StageChange), (plan.judgements, Qualification)):
+        with_ids = [r for r in rows if r.get("id") is not None]
+        without = [{k: v for k, v in r.items() if k != "id"} for r in rows if r.get("id") is None]
+        bulk(table, with_ids)
+        bulk(table, without)
+    bulk(Touch, plan.touches)
+    bulk(CallNote, plan.notes)
+    stamp = dates.iso(dates.now())
+    for pid, change in plan.updates.items():
+        tags = change.pop("tags", set())
+        change = {k: v for k, v in change.items() if k != "name"}
+        if change:
+            prospect = session.get(Prospect, pid)
+            for key, value in change.items():
+                setattr(prospect, key, value)
+            prospect.updated_at = stamp
+            values = {c: getattr(prospect, c) for c in ("name", "company", "title", "email",
+                                                         "phone", "url", "source", "note")}
+            keys = _keys(values)
+            prospect.company_key, prospect.search_key = keys["company_key"], keys["search_key"]
+        if tags:
+            bulk(Tag, [{"prospect_id": pid, "name": t} for t in sorted(tags)], "OR IGNORE")
+    session.flush()
+    touched = [r["id"] for r in plan.new] + list(plan.updates)
+    touched += [r["prospect_id"] for r in plan.stages + plan.judgements + plan.touches]
+    if touched:
+        import json
+
+        for sql in derive.statements(derive.MANY):
+            session.execute(text(sql), {"ids": json.dumps(sorted(set(touched)))})

@@ -1,0 +1,124 @@
+"""relcrm's own exports read back: a whole book (`export all`: one JSON document, JSON lines,
+or a folder of CSV/TSV files) or one entity's CSV/TSV/JSON/JSONL export.
+
+Each record keeps its entity and its values by export column name; which entity a CSV or a
+JSON record is follows from its exact columns.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ..errors import UsageError
+from ..queries import EXPORTS
+from . import Read, Source, decode, tabular
+
+BOOK_FORMAT = "relcrm-book"
+ENTITIES = tuple(EXPORTS)  # prospects, touches, calls, stages, qualifications
+
+
+def _entity_of_keys(keys: list[str]) -> str | None:
+    for name, spec in EXPORTS.items():
+        if tuple(keys) == spec.columns or set(keys) == set(spec.columns):
+            return name
+    return None
+
+
+def _add(result: Read, entity: str, line: int, record: Any) -> None:
+    if not isinstance(record, dict):
+        result.errors.append((line, f"a {entity} record must be a JSON object"))
+        return
+    wanted = EXPORTS[entity].columns
+    missing = [c for c in wanted if c not in record]
+    if missing:
+        result.errors.append((line, f"{entity} record lacks {', '.join(missing)}"))
+        return
+    result.records.append(Source(line, {c: record[c] for c in wanted}, entity))
+
+
+def read_text(text: str, name: str) -> Read:
+    result = Read("relcrm", source_name=name)
+    stripped = text.lstrip()
+    if stripped.startswith(("{", "[")):
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as exc:
+            if stripped.startswith("{") and exc.msg == "Extra data":
+                return _json_lines(text, name, result)
+            raise UsageError(f"{name} is not valid JSON (line {exc.lineno}: {exc.msg}); the "
+                             "file may be truncated") from None
+        if isinstance(document, dict):
+            if document.get("format") != BOOK_FORMAT:
+                raise UsageError(f"{name} is a JSON object but not a relcrm book (made by "
+                                 "`relcrm export all --format json`)")
+            for entity in ENTITIES:
+                for index, record in enumerate(document.get(entity) or [], 1):
+                    _add(result, entity, index, record)
+            return result
+        if not document:
+            return result
+        entity = _entity_of_keys(list(document[0])) if isinstance(document[0], dict) else None
+        if entity is None:
+            raise UsageError(f"{name} is JSON but not a relcrm export (its records' keys are "
+                             "not the columns of prospects, touches, calls, stages or "
+                             "qualifications)")
+        for index, record in enumerate(document, 1):
+            _add(result, entity, index, record)
+        return result
+    table = tabular.table(text)
+    entity = tabular.entity_of(table.header)
+    if entity is None:
+        raise UsageError(f"{name} is not a relcrm export: its columns are not those of "
+                         "prospects, touches, calls, stages or qualifications")
+    width = len(table.header)
+    for line, cells in table.rows:
+        if len(cells) != width:
+            result.errors.append((line, f"has {len(cells)} fields where the header has {width}"
+                                        " (is the file truncated?)"))
+            continue
+        result.records.append(Source(line, {c: (v if v != "" else None)
+                                            for c, v in zip(table.header, cells)}, entity))
+    return result
+
+
+def _json_lines(text: str, name: str, result: Read) -> Read:
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            result.errors.append((number, f"not valid JSON ({exc.msg})"))
+            continue
+        if not isinstance(record, dict):
+            result.errors.append((number, "not a JSON object"))
+            continue
+        entity = record.pop("entity", None) or _entity_of_keys(list(record))
+        if entity not in EXPORTS:
+            result.errors.append((number, "not a record of a relcrm export"))
+            continue
+        _add(result, entity, number, record)
+    return result
+
+
+def read_folder(folder: Path, encoding: str | None) -> Read:
+    """A folder written by `relcrm export all --output FOLDER`: <entity>.csv (or .tsv)."""
+    result = Read("relcrm", source_name=folder.name)
+    found = False
+    for entity in ENTITIES:
+        for suffix in (".csv", ".tsv"):
+            path = folder / f"{entity}{suffix}"
+            if not path.exists():
+                continue
+            found = True
+            part = read_text(decode(path.read_bytes(), path.name, encoding), path.name)
+            if part.records and part.records[0].entity != entity:
+                raise UsageError(f"{path.name} holds {part.records[0].entity}, not {entity}")
+            result.records.extend(part.records)
+            result.errors.extend((line, f"{path.name}: {msg}") for line, msg in part.errors)
+    if not found:
+        raise UsageError(f"{folder} holds no relcrm export files ("
+                         + ", ".join(f"{e}.csv" for e in ENTITIES) + ")")
+    return result
