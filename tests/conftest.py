@@ -44,6 +44,7 @@ class Run:
     code: int
     out: str
     err: str
+    raw: bytes = b""  # stdout as written (Result.stdout turns CRLF into LF)
 
     @property
     def lines(self) -> list[str]:
@@ -61,7 +62,7 @@ class Cli:
         result = self.runner.invoke(app, [str(a) for a in args], input=input, env=env)
         if result.exception and not isinstance(result.exception, SystemExit):
             raise result.exception  # a traceback would have reached the user
-        return Run(result.exit_code, result.stdout, result.stderr)
+        return Run(result.exit_code, result.stdout, result.stderr, result.stdout_bytes)
 
     def __call__(self, *args: str, **kw) -> Run:
         """Run and require success."""

@@ -7,15 +7,15 @@ import json
 import pytest
 
 COLUMNS = {
-    "prospects": "id,name,company,title,email,phone,source,tags,value,stage,stage_since,need,"
-                 "budget,authority,qualification,continuations,last_touch_at,next_at,next_step,"
-                 "due_on,note,created_at,updated_at",
+    "prospects": "id,name,company,title,email,phone,url,source,tags,value,stage,stage_since,"
+                 "need,budget,authority,qualification,continuations,last_touch_at,next_at,"
+                 "next_step,next_set_at,due_on,note,created_at,updated_at",
     "touches": "id,prospect_id,prospect,kind,at,summary,minutes,outcome,commitment,next_at,"
-               "created_at",
+               "created_at,seq",
     "calls": "id,prospect_id,prospect,at,outcome,commitment,minutes,summary,situation,problem,"
-             "implication,need_payoff,implied_need,explicit_need,next_at,created_at",
-    "stages": "id,prospect_id,prospect,at,from_stage,to_stage,reason",
-    "qualifications": "id,prospect_id,prospect,at,criterion,level,note",
+             "implication,need_payoff,implied_need,explicit_need,next_at,created_at,seq",
+    "stages": "id,prospect_id,prospect,at,from_stage,to_stage,reason,seq",
+    "qualifications": "id,prospect_id,prospect,at,criterion,level,note,seq",
 }
 
 
@@ -63,7 +63,7 @@ def test_json_and_tsv(book):
     assert prospects[0]["value"] == 1500.5 and prospects[1]["value"] is None
     tsv = book("export", "stages", "-f", "tsv").lines
     assert tsv[0].split("\t") == COLUMNS["stages"].split(",")
-    assert tsv[-1].split("\t")[4:] == ["attract", "lost", "no reply"]
+    assert tsv[-1].split("\t")[4:] == ["attract", "lost", "no reply", "3"]
 
 
 def test_empty_exports_are_valid(cli):
@@ -84,6 +84,90 @@ def test_output_to_a_file(book, tmp_path):
     (["export", "people"], "Invalid value for '[ENTITY]'"),
     (["export", "-f", "xlsx"], "Invalid value for '--format'"),
     (["export", "-o", "/nonexistent/dir/x.csv"], "does not exist"),
+    (["export", "all"], "export all as csv writes one file per entity: give --output FOLDER"),
+    (["export", "vcard", "-f", "json"], "export vcard writes vCard 4.0; leave out --format"),
+    (["export", "-f", "json", "--excel"], "--excel is for csv and tsv"),
+    (["export", "touches", "--since", "whenever"], "cannot read date"),
+    (["export", "prospects", "ghost"], "no prospect matches 'ghost'"),
 ])
 def test_export_rejects_bad_input(cli, args, match):
-    cli.fails(2, *args, match=match)
+    cli.add("Somebody")
+    cli.fails(1 if "ghost" in args else 2, *args, match=match)
+
+
+def test_since_and_refs_narrow_the_rows(book):
+    book("log", "an", "email", "old", "--at", "2026-11-01")
+    touches = lambda *a: [r["summary"] for r in json.loads(  # noqa: E731
+        book("export", "touches", "-f", "json", *a).out)]
+    assert touches() == [None, "hello", "old"]
+    assert touches("--since", "2026-11-20") == [None, "hello"]
+    assert touches("an") == [None, "old"]
+    names = [r["name"] for r in json.loads(book("export", "prospects", "bình", "-f",
+                                                "json").out)]
+    assert names == ["Trần Thị Bình"]
+
+
+def test_jsonl_is_one_object_per_line(book):
+    lines = book("export", "stages", "-f", "jsonl").lines
+    assert [json.loads(line)["to_stage"] for line in lines] == ["attract", "attract", "lost"]
+
+
+def test_excel_csv_has_bom_crlf_and_no_formulas(book):
+    book("add", "=HYPERLINK(\"http://evil\")", "--phone", "+84 90 1", "--note", "@SUM(A1)",
+         "--company", "-1+2")
+    raw = book("export", "--excel").raw.decode("utf-8")
+    assert raw.startswith("\ufeffid,name,")
+    assert raw.count("\r\n") == 4  # the header and three rows; a note's own newline stays
+    rows = list(csv.DictReader(io.StringIO(raw.lstrip("\ufeff"), newline="")))
+    evil = rows[-1]
+    assert evil["name"] == "'=HYPERLINK(\"http://evil\")"
+    assert (evil["phone"], evil["note"], evil["company"]) == ("'+84 90 1", "'@SUM(A1)", "'-1+2")
+    assert rows[0]["name"] == "Nguyễn Văn An"
+    plain = list(csv.DictReader(io.StringIO(book("export").out)))
+    assert plain[-1]["name"] == '=HYPERLINK("http://evil")'  # only --excel changes cells
+
+
+def test_vcard_export_is_version_4_and_imports_back(book, tmp_path):
+    text = book("export", "vcard").raw.decode("utf-8")
+    import vobject
+
+    cards = list(vobject.readComponents(text))
+    assert [c.fn.value for c in cards] == ["Nguyễn Văn An", "Trần Thị Bình"]
+    an = cards[0]
+    assert an.version.value == "4.0" and an.uid.value.startswith("urn:uuid:")
+    assert an.org.value == ["Minh Phát, Co."] and an.note.value == 'says "hi"\nand more'
+    assert an.categories.value == ["a", "b"]
+    assert "\r\n" in text
+    assert book("export", "vcard").raw.decode("utf-8") == text  # stable UIDs
+    one = book("export", "vcard", "an").out
+    assert one.count("BEGIN:VCARD") == 1
+    target = tmp_path / "cards.vcf"
+    assert "Exported 2 vCards" in book("export", "vcard", "-o", str(target)).err
+    other = tmp_path / "other.db"
+    book("--db", str(other), "import", str(target))
+    names = [r["name"] for r in json.loads(book("--db", str(other), "list", "-f", "json").out)]
+    assert names == ["Nguyễn Văn An", "Trần Thị Bình"]
+
+
+def test_followups_as_icalendar_events_and_todos(cli, tmp_path):
+    from icalendar import Calendar
+
+    cli.add("Late", "--email", "late@x.vn", env={"RELCRM_TODAY": "2026-11-20"})
+    cli.add("Friday", "--next", "fri", "--next-step", "send quote")
+    target = tmp_path / "followups.ics"
+    result = cli("followups", "--ics", str(target))
+    assert result.out == "" and result.err == f"Wrote 2 follow-ups to {target} as events.\n"
+    calendar = Calendar.from_ical(target.read_bytes())
+    events = {str(e["summary"]): e for e in calendar.walk("VEVENT")}
+    late = events["Follow up: Late"]
+    assert late.decoded("dtstart").isoformat() == "2026-11-25"  # overdue: today
+    assert "never contacted, added Fri 2026-11-20" in str(late["description"])
+    assert "Email: late@x.vn" in str(late["description"])
+    friday = events["Follow up: Friday"]
+    assert friday.decoded("dtstart").isoformat() == "2026-11-27"
+    assert str(friday["uid"]) == "relcrm-followup-2-2026-11-27@relcrm"
+    cli("followups", "--ics", str(target), "--todo")
+    todos = Calendar.from_ical(target.read_bytes()).walk("VTODO")
+    assert sorted(t.decoded("due").isoformat() for t in todos) == ["2026-11-20", "2026-11-27"]
+    cli.fails(2, "followups", "--todo", match="--todo goes with --ics FILE")
+    cli.fails(2, "followups", "--ics", "/no/such/dir/f.ics", match="does not exist")

@@ -38,7 +38,9 @@ def _run(command: str, env: dict, cwd: Path) -> str:
     assert args[0] == "relcrm", f"README commands start with relcrm: {command}"
     result = subprocess.run([*_relcrm(), *args[1:]], capture_output=True, text=True, env=env,
                             cwd=cwd, timeout=60)
-    return result.stdout if result.returncode == 0 else result.stderr
+    if result.returncode != 0 or not result.stdout:  # errors, and notes like "Exported ..."
+        return result.stderr.replace(str(cwd) + "/", "")
+    return result.stdout
 
 
 def test_readme_tour_output_is_real(tmp_path):
@@ -47,6 +49,9 @@ def test_readme_tour_output_is_real(tmp_path):
            "XDG_DATA_HOME": str(tmp_path / "data"), "HOME": str(tmp_path / "home")}
     env.pop("NO_COLOR", None)
     db.select(None)
+    import shutil
+
+    shutil.copytree(README.parent / "examples", tmp_path / "examples")
     blocks = BLOCK.findall(text)
     assert blocks, "the README has a tour"
     updated, mismatches = text, []

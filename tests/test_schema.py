@@ -88,9 +88,10 @@ def test_every_read_query_runs_on_the_models_schema(models_db):
     queries.call_notes(con, [1, 2])
     queries.stage_history(con, 1)
     for entity in queries.EXPORTS:
-        columns, rows = queries.export(con, entity)
-        for row in rows:
-            assert len(row) == len(columns)
+        for kw in ({}, {"since": "2026-01-01", "prospect_ids": [1]}):
+            columns, rows = queries.export(con, entity, **kw)
+            for row in rows:
+                assert len(row) == len(columns)
     derive.refresh_all(con)
 
 

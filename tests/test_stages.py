@@ -108,8 +108,8 @@ def test_qualification_status_in_python_and_sql_agree(cli):
         args = [f"--{k}={v}" for k, v in zip(("need", "budget", "authority"), (n, b, a)) if v]
         if args:
             cli("qualify", str(pid), *args)
-    listed = {int(r.split(",")[0]): r.split(",")[14]
-              for r in cli("list", "-f", "csv", "--limit", "0").lines[1:]}
+    listed = {r["id"]: r["qualification"]
+              for r in json.loads(cli("list", "-f", "json", "--limit", "0").out)}
     for i, (n, b, a) in enumerate(combos):
         expected, _ = qualification_status({"need": n, "budget": b, "authority": a})
         assert listed[i + 1] == expected, (n, b, a)
