@@ -13,10 +13,10 @@ Never edit a released migration: add a new one.
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
 from pathlib import Path
 
+from . import dates
 from .errors import DatabaseError
 
 M0001_INITIAL = """
@@ -132,11 +132,15 @@ def upgrade(con: sqlite3.Connection, path: Path | None = None) -> list[int]:
         raise DatabaseError(
             f"{path or 'this database'} has schema version {current}, newer than this relcrm "
             f"knows ({LATEST}); upgrade relcrm (pip install -U relcrm). The file was not changed.")
+    if current > 0 and path is not None:
+        # A copy of the book as it was, made before the upgrade's transaction (a connection
+        # that is writing cannot be the source of a backup).
+        from .maintenance import copy
+
+        copy(con, path.with_name(f"{path.name}.bak-{current}"))
     con.execute("BEGIN IMMEDIATE")
     try:
         current = version(con)  # another process may have migrated while we waited
-        if current > 0 and current < LATEST and path is not None:
-            backup(con, path.with_name(f"{path.name}.bak-{current}"))
         applied = []
         con.execute(_LEDGER)
         for number, name, script in MIGRATIONS:
@@ -145,7 +149,7 @@ def upgrade(con: sqlite3.Connection, path: Path | None = None) -> list[int]:
             for statement in _statements(script):
                 con.execute(statement)
             con.execute("INSERT INTO _migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                        (number, name, dt.datetime.now().isoformat(timespec="seconds")))
+                        (number, name, dates.iso(dates.now())))
             applied.append(number)
         con.execute(f"PRAGMA user_version = {LATEST}")
     except BaseException:
@@ -158,17 +162,3 @@ def upgrade(con: sqlite3.Connection, path: Path | None = None) -> list[int]:
 def _statements(script: str) -> list[str]:
     """Split a migration script into statements (our scripts hold no ';' inside strings)."""
     return [part.strip() for part in script.split(";") if part.strip()]
-
-
-def backup(con: sqlite3.Connection, target: Path) -> Path:
-    """Copy the open database to `target` with SQLite's online backup API, mode 0600."""
-    import os
-
-    if not target.exists():
-        os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o600))
-    dest = sqlite3.connect(target)
-    try:
-        con.backup(dest)
-    finally:
-        dest.close()
-    return target
