@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
@@ -66,6 +67,21 @@ def _create_private(path: Path) -> None:
         raise DatabaseError(f"cannot create the database at {path}: {exc.strerror}") from None
 
 
+_warned: set[Path] = set()
+
+
+def _warn_if_shared(path: Path) -> None:
+    """One line on stderr when other users can read the book (it holds personal data)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return
+    if mode & 0o044 and path not in _warned:
+        _warned.add(path)
+        print(f"relcrm: warning: {path} can be read by other users (mode {mode & 0o777:o}); "
+              f"make it private: chmod 600 {path}", file=sys.stderr)
+
+
 def connect(path: Path | None = None, *, migrate: bool = True,
             create: bool = True) -> sqlite3.Connection:
     """An open sqlite3 connection to the book, created and migrated as needed.
@@ -81,6 +97,7 @@ def connect(path: Path | None = None, *, migrate: bool = True,
     if not create and not path.exists():
         return _empty()
     _create_private(path)
+    _warn_if_shared(path)
     try:
         con = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         con.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")

@@ -54,6 +54,7 @@ class RelcrmGroup(TyperGroup):
              complete_var: str | None = None, standalone_mode: bool = True,
              **extra: Any) -> Any:
         try:
+            _check_text(sys.argv[1:] if args is None else list(args))
             try:
                 result = super().main(args=args, prog_name=prog_name or "relcrm",
                                       complete_var=complete_var, standalone_mode=False, **extra)
@@ -85,6 +86,17 @@ class RelcrmGroup(TyperGroup):
         sys.exit(code)
 
 
+def _check_text(args: list[str]) -> None:
+    """Arguments must be text: no NUL, and no bytes that are not UTF-8 (which Python keeps as
+    lone surrogates and SQLite could not store)."""
+    from ..errors import UsageError
+
+    for number, arg in enumerate(args, 1):
+        if "\x00" in arg or any("\ud800" <= ch <= "\udfff" for ch in arg):
+            raise UsageError(f"argument {number} is not valid text (it holds a NUL or bytes "
+                             "that are not UTF-8); check the terminal's encoding")
+
+
 def _silence_stdout() -> None:
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -100,7 +112,10 @@ def _unexpected(exc: Exception) -> None:
     if isinstance(cause, sqlite3.OperationalError) and "locked" in str(cause):
         _fail("the database is busy (another relcrm is writing to it); try again", 1)
     if isinstance(cause, sqlite3.DatabaseError):
-        _fail(f"database error: {cause}; run `relcrm --help` for where the book lives", 1)
+        _fail(f"database error: {cause}; `relcrm doctor` checks the book", 1)
+    if isinstance(cause, UnicodeDecodeError):
+        _fail("the book holds text that is not UTF-8 (is it damaged?); `relcrm doctor` checks it",
+              1)
     if os.environ.get("RELCRM_DEBUG"):
         raise exc
     _fail(f"internal error ({type(exc).__name__}: {exc}); this is a bug in relcrm, "
@@ -137,7 +152,7 @@ def root(
     database.select(db)
 
 
-from . import demo, followups, prospects, selling, stages, transfer  # noqa: E402
+from . import demo, followups, maintenance, prospects, selling, stages, transfer  # noqa: E402
 
 app.command("add")(prospects.add)
 app.command("list")(prospects.list_)
@@ -150,6 +165,9 @@ app.add_typer(stages.app, name="stage")
 app.command("followups")(followups.followups)
 app.command("export")(transfer.export)
 app.command("import")(transfer.import_)
+app.command("backup")(maintenance.backup)
+app.command("restore")(maintenance.restore)
+app.command("doctor")(maintenance.doctor)
 app.command("demo")(demo.demo)
 
 

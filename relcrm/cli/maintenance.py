@@ -1,0 +1,104 @@
+"""backup, restore, doctor: keeping the book safe."""
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .common import FormatOpt, emit_record, fmt
+
+
+def backup(
+    file: Annotated[Optional[Path], typer.Argument(
+        metavar="[FILE]", help="Where to write it (default: backups/relcrm-DATE-TIME.db beside "
+        "the book). A folder gets a dated file inside.", show_default=False)] = None,
+    format_: FormatOpt = "table",
+) -> None:
+    """Copy the book with SQLite's online backup API (safe while relcrm is in use elsewhere)."""
+    from .. import db, maintenance
+
+    book = db.db_path()
+    target, size = maintenance.backup(book, file)
+    emit_record(format_, ("book", "backup", "bytes"),
+                {"book": str(book), "backup": str(target), "bytes": size},
+                lambda: f"Backed up {book} to {target} ({size:,} bytes).")
+
+
+def restore(
+    file: Annotated[Path, typer.Argument(
+        metavar="FILE", help="A backup (or any relcrm book file) to restore.",
+        show_default=False)],
+    format_: FormatOpt = "table",
+) -> None:
+    """Replace the book with a backup, after checking the backup's integrity and schema.
+
+    The current book is kept beside it as relcrm.db.before-restore-DATE-TIME. An older
+    backup is upgraded the next time the book is opened.
+    """
+    from .. import db, maintenance
+
+    book = db.db_path()
+    found, aside = maintenance.restore(book, file)
+    counts = found.counts
+    record = {"book": str(book), "restored_from": str(file), "previous": str(aside or ""),
+              "schema_version": found.version, **{f"{t}_rows": n for t, n in counts.items()}}
+
+    def sentence() -> str:
+        text = (f"Restored {book} from {file}: {counts.get('prospect', 0):,} prospects, "
+                f"{counts.get('touch', 0):,} touches (schema version {found.version}).")
+        if aside:
+            text += f" The previous book is kept at {aside}."
+        return text
+
+    emit_record(format_, tuple(record), record, sentence)
+
+
+def doctor(format_: FormatOpt = "table") -> None:
+    """Check the book: integrity, links between records, schema version, sizes, privacy.
+
+    Exits 1 when something is wrong, so scripts can run it.
+    """
+    from .. import db, maintenance, render
+
+    report = maintenance.health(db.db_path())
+    kind = fmt(format_)
+    if kind != "table":
+        record = report.record()
+        render.machine(kind, tuple(record), [record])
+    else:
+        for line in _describe(report).splitlines():
+            print(render.escape(line))
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+_PLURAL = {"prospect": ("prospect", "prospects"), "tag": ("tag", "tags"),
+           "touch": ("touch", "touches"), "call_note": ("call note", "call notes"),
+           "stage_change": ("stage change", "stage changes"),
+           "qualification": ("judgement", "judgements")}
+
+
+def _describe(report) -> str:
+    if not report.exists:
+        return (f"book        {report.path}\nstate       not created yet (it is made by the "
+                "first command that writes)")
+    lines = [
+        f"book        {report.path}",
+        f"size        {report.size:,} bytes" + (f" (+ {report.wal_size:,} in the write-ahead "
+                                                "log)" if report.wal_size else ""),
+        f"privacy     {report.mode} " + ("ok: only you can read it" if report.private else
+                                         f"PROBLEM: others can read it; chmod 600 {report.path}"),
+        f"schema      version {report.version} of {report.latest}; migrations: "
+        + ", ".join(f"{v} {n} ({at[:10]})" for v, n, at in report.migrations or []),
+        f"integrity   " + ("ok" if report.integrity == ["ok"] else
+                           "PROBLEM: " + "; ".join(report.integrity or [])),
+        f"links       " + ("ok" if report.foreign_keys == 0 else
+                           f"PROBLEM: {report.foreign_keys} records point at missing ones"),
+        "records     " + ", ".join(f"{n:,} {_PLURAL[t][n != 1]}" for t, n in
+                                   (report.counts or {}).items()),
+        f"backups     {len(report.backups or [])}"
+        + (f", newest {report.backups[-1].name}" if report.backups else
+           " (make one: relcrm backup)"),
+    ]
+    lines.append("verdict     " + ("healthy" if report.ok else "needs attention"))
+    return "\n".join(lines)
