@@ -44,6 +44,9 @@ FROM prospect p
 """
 
 
+MAX_ID = 2**63 - 1  # SQLite's largest integer
+
+
 def _rows(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
     return [dict(row) for row in cursor]
 
@@ -52,9 +55,11 @@ def _limited(con: sqlite3.Connection, sql: str, params: dict[str, Any], limit: i
              count_sql: str) -> tuple[list[dict[str, Any]], int]:
     """At most `limit` rows of `sql`, and how many there are in all (counted only when the
     limit cut the list short)."""
-    if limit is not None:
+    if limit is not None and limit < MAX_ID:  # a limit beyond any table's size is no limit
         sql += " LIMIT :limit"
         params = {**params, "limit": limit}
+    else:
+        limit = None
     rows = _rows(con.execute(sql, params))
     total = len(rows)
     if limit is not None and total >= limit:
@@ -80,8 +85,9 @@ def resolve(con: sqlite3.Connection, ref: str) -> dict[str, Any]:
     """
     ref = ref.strip()
     if ref.lstrip("#").isdigit():
+        number = int(ref.lstrip("#"))
         row = con.execute("SELECT id, name, company FROM prospect WHERE id = :id",
-                          {"id": int(ref.lstrip("#"))}).fetchone()
+                          {"id": number}).fetchone() if number <= MAX_ID else None
         if row is None:
             raise NotFound(f"no prospect with id {ref.lstrip('#')}")
         return dict(row)

@@ -188,7 +188,7 @@ def machine(fmt: str, columns: Sequence[str], rows: Iterable[Sequence[Any] | dic
 
 def note(message: str) -> None:
     """A line for the person at the terminal, on stderr (so stdout stays data)."""
-    print(message, file=sys.stderr)
+    print(escape(message), file=sys.stderr)
 
 
 def warn(message: str) -> None:

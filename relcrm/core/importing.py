@@ -196,6 +196,8 @@ def _int(value: Any, label: str, *, required: bool = True) -> int | None:
         raise UsageError(f"{label} {value!r} is not a whole number") from None
     if isinstance(value, float) and value != number:
         raise UsageError(f"{label} {value!r} is not a whole number")
+    if not 0 <= number < 2**63:
+        raise UsageError(f"{label} {value!r} is out of range")
     return number
 
 
