@@ -38,9 +38,10 @@ def _run(command: str, env: dict, cwd: Path) -> str:
     assert args[0] == "relcrm", f"README commands start with relcrm: {command}"
     result = subprocess.run([*_relcrm(), *args[1:]], capture_output=True, text=True, env=env,
                             cwd=cwd, timeout=60)
+    shown = result.stdout
     if result.returncode != 0 or not result.stdout:  # errors, and notes like "Exported ..."
-        return result.stderr.replace(str(cwd) + "/", "")
-    return result.stdout
+        shown = result.stderr
+    return shown.replace(str(cwd) + "/", "")
 
 
 def test_readme_tour_output_is_real(tmp_path):

@@ -73,3 +73,21 @@ def test_the_default_book_lives_in_the_data_folder(cli, tmp_path, monkeypatch):
     cli("add", "An")
     book = tmp_path / "data" / "relcrm" / "relcrm.db"
     assert book.exists() and oct(book.stat().st_mode & 0o777) == "0o600"
+
+
+def test_huge_numbers_are_not_a_crash(cli):
+    cli.add("An")
+    huge = "9" * 30
+    assert "An" in cli("list", "--limit", huge).out
+    assert "An" in cli("followups", "--limit", huge).out
+    assert "Timeline" in cli("show", "an", "--limit", huge).out
+    cli.fails(1, "show", huge, match=f"no prospect with id {huge}")
+    cli.fails(2, "log", "an", "email", "--minutes", huge, match="minutes must be between")
+    cli.fails(2, "followups", "--days", huge, match="--days must be between")
+
+
+@pytest.mark.parametrize("bad", ["\ud800", "a\x00b"])
+def test_arguments_that_are_not_text(cli, bad):
+    cli.add("An")
+    cli.fails(2, "show", bad, match="argument 2 is not valid text")
+    cli.fails(2, "add", "X", "--note", bad, match="argument 4 is not valid text")
