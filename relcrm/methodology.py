@@ -158,3 +158,141 @@ CALL_STEPS: tuple[tuple[str, str], ...] = (
      "check the key points, summarise benefits, propose a commitment: a demonstration, "
      "a trial, a meeting with a higher decision-maker, an order"),
 )
+
+
+# -- Key accounts (domain.md §4, seed 004 chương 6) ---------------------------------------------
+@dataclass(frozen=True)
+class KamStage:
+    number: int
+    key: str
+    name: str
+    vietnamese: str
+    cadence_days: int | None  # how often someone at a key account needs a touch
+    hint: str
+
+
+# Millman & Wilson's relationship development model, the key-account stages.
+KAM_STAGES: tuple[KamStage, ...] = (
+    KamStage(1, "pre", "Pre-KAM", "trước CKL", 14,
+             "find out whether they could become key; serve them and gather information"),
+    KamStage(2, "early", "Early-KAM", "đầu CKL", 10,
+             "explore: their motives, decision-making unit and process; build trust"),
+    KamStage(3, "mid", "Mid-KAM", "giữa CKL", 14,
+             "trust is there: a preferred supplier; more contacts, closer ties"),
+    KamStage(4, "partnership", "Partnership-KAM", "liên kết CKL", 21,
+             "solve problems together, develop products and people together"),
+    KamStage(5, "synergistic", "Synergistic-KAM", "cộng hưởng CKL", 30,
+             "one larger whole: joint plans, shared research, costs taken out"),
+)
+UNCOUPLING = KamStage(0, "uncoupling", "Uncoupling-KAM", "đổ vỡ CKL", None,
+                      "the relationship broke down: find out why (people changed, trust lost)")
+ALL_KAM_STAGES: tuple[KamStage, ...] = KAM_STAGES + (UNCOUPLING,)
+KAM_BY_KEY: dict[str, KamStage] = {s.key: s for s in ALL_KAM_STAGES}
+FIRST_KAM = KAM_STAGES[0]
+
+
+def resolve_kam(text: str) -> KamStage:
+    """A KAM stage from its number, key or name (pre, Early-KAM, "giữa", 3 ...)."""
+    wanted = fold(text).replace("-kam", "").replace(" kam", "").replace(" ckl", "").strip()
+    for stage in ALL_KAM_STAGES:
+        names = {stage.key, fold(stage.name).replace("-kam", ""),
+                 fold(stage.vietnamese).replace(" ckl", "")}
+        if stage.number:
+            names.add(str(stage.number))
+        if wanted in names:
+            return stage
+    raise UsageError(f"unknown key-account stage {text!r}; use one of: "
+                     + ", ".join(s.key for s in ALL_KAM_STAGES))
+
+
+def next_kam(stage: KamStage) -> KamStage | None:
+    if stage is UNCOUPLING or stage.number >= len(KAM_STAGES):
+        return None
+    return KAM_STAGES[stage.number]
+
+
+@dataclass(frozen=True)
+class Role:
+    key: str
+    name: str
+    vietnamese: str
+    meaning: str
+
+
+# The decision-making unit (đơn vị quyết định): six roles; a person may hold several.
+ROLES: tuple[Role, ...] = (
+    Role("initiator", "Initiator", "người khởi xướng", "starts the buying process"),
+    Role("user", "User", "người sử dụng", "uses the product"),
+    Role("decider", "Decider", "người quyết định", "chooses the product and the supplier"),
+    Role("influencer", "Influencer", "người gây ảnh hưởng",
+         "supplies information and decision rules"),
+    Role("buyer", "Buyer", "người mua", "arranges the contract"),
+    Role("gatekeeper", "Gatekeeper", "người giữ cửa",
+         "controls the flow of information to the others"),
+)
+ROLE_BY_KEY: dict[str, Role] = {r.key: r for r in ROLES}
+DECIDER = "decider"
+DECIDER_QUIET_DAYS = 30  # account show flags a decider not touched for longer
+
+
+def resolve_role(text: str) -> Role:
+    wanted = fold(text)
+    for role in ROLES:
+        if wanted in (role.key, fold(role.name), fold(role.vietnamese)):
+            return role
+    raise UsageError(f"unknown role {text!r}; use: " + ", ".join(r.key for r in ROLES))
+
+
+BUY_CLASSES: tuple[tuple[str, str, str], ...] = (
+    ("straight-rebuy", "Straight rebuy", "mua lại như cũ"),
+    ("modified-rebuy", "Modified rebuy", "mua lại có thay đổi"),
+    ("new-task", "New task", "mua mới"),
+)
+
+
+@dataclass(frozen=True)
+class ChoiceCriterion:
+    key: str
+    kind: str  # economic or emotional
+    name: str
+    vietnamese: str
+
+
+# What the customer judges suppliers on (quy tắc lựa chọn nhà cung cấp).
+CHOICE_CRITERIA: tuple[ChoiceCriterion, ...] = tuple(
+    ChoiceCriterion(key, kind, name, vn) for kind, items in (
+        ("economic", (("price", "Price", "giá cả"), ("delivery", "Delivery", "giao hàng"),
+                      ("productivity", "Productivity: cost against profit",
+                       "năng suất - chi phí so với lợi nhuận"),
+                      ("life-cycle-cost", "Life-cycle cost", "chi phí chu kỳ tồn tại"),
+                      ("reliability", "Reliability", "độ tin cậy"),
+                      ("durability", "Durability", "độ lâu bền"),
+                      ("upgradability", "Upgradability", "tính năng nâng cấp"),
+                      ("technical-support", "Technical support", "yểm trợ kỹ thuật"),
+                      ("commercial-support", "Commercial support", "yểm trợ thương mại"),
+                      ("safety", "Safety", "an toàn"))),
+        ("emotional", (("reputation", "Reputation", "uy tín"),
+                       ("personal-risk", "Lower personal risk", "giảm rủi ro cá nhân"),
+                       ("office-politics", "Office politics", "chính trị văn phòng"),
+                       ("quiet-life", "Quiet life", "cuộc sống yên tĩnh"),
+                       ("enjoyment", "Enjoyment", "sự thích thú"),
+                       ("reciprocity", "Reciprocity", "tính qua lại"),
+                       ("confidence", "Confidence", "sự tự tin"),
+                       ("convenience", "Convenience", "sự thuận lợi"))))
+    for key, name, vn in items)
+CHOICE_BY_KEY: dict[str, ChoiceCriterion] = {c.key: c for c in CHOICE_CRITERIA}
+
+
+def resolve_choice(text: str) -> ChoiceCriterion:
+    wanted = fold(text).replace(" ", "-")
+    for criterion in CHOICE_CRITERIA:
+        if wanted in (criterion.key, fold(criterion.name).replace(" ", "-"),
+                      fold(criterion.vietnamese).replace(" ", "-")):
+            return criterion
+    raise UsageError(f"unknown criterion {text!r}; economic: "
+                     + ", ".join(c.key for c in CHOICE_CRITERIA if c.kind == "economic")
+                     + "; emotional: "
+                     + ", ".join(c.key for c in CHOICE_CRITERIA if c.kind == "emotional"))
+
+
+PARETO_SHARE = 0.8  # "about 80% of sales": the accounts that together make this share

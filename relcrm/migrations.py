@@ -109,9 +109,67 @@ CREATE TABLE qualification (
 CREATE INDEX ix_qualification_prospect ON qualification (prospect_id, criterion, at);
 """
 
+M0002_ACCOUNTS = """
+CREATE TABLE account (
+    id INTEGER NOT NULL PRIMARY KEY,
+    name TEXT NOT NULL,
+    name_key TEXT NOT NULL,
+    industry TEXT,
+    note TEXT,
+    is_key BOOLEAN NOT NULL,
+    buy_class TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    kam_stage TEXT,
+    kam_since TEXT
+);
+CREATE UNIQUE INDEX ix_account_name_key ON account (name_key);
+CREATE INDEX ix_account_key ON account (is_key, name_key);
+
+CREATE TABLE account_criterion (
+    account_id INTEGER NOT NULL REFERENCES account (id) ON DELETE CASCADE,
+    criterion TEXT NOT NULL,
+    PRIMARY KEY (account_id, criterion)
+);
+
+CREATE TABLE kam_change (
+    id INTEGER NOT NULL PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES account (id) ON DELETE CASCADE,
+    at TEXT NOT NULL,
+    from_stage TEXT,
+    to_stage TEXT NOT NULL,
+    reason TEXT,
+    seq INTEGER NOT NULL
+);
+CREATE INDEX ix_kam_change_account_at ON kam_change (account_id, at);
+
+CREATE TABLE prospect_role (
+    prospect_id INTEGER NOT NULL REFERENCES prospect (id) ON DELETE CASCADE,
+    role TEXT NOT NULL,
+    PRIMARY KEY (prospect_id, role)
+);
+CREATE INDEX ix_prospect_role_role ON prospect_role (role, prospect_id);
+
+ALTER TABLE prospect ADD COLUMN account_id INTEGER REFERENCES account (id);
+CREATE INDEX ix_prospect_account ON prospect (account_id);
+ALTER TABLE touch ADD COLUMN amount REAL;
+CREATE INDEX ix_touch_orders ON touch (prospect_id, amount) WHERE amount IS NOT NULL;
+
+-- every company a prospect names becomes an account (spelled as its first prospect spelled it)
+INSERT INTO account (name, name_key, is_key, created_at, updated_at)
+SELECT (SELECT p2.company FROM prospect p2 WHERE p2.company_key = p.company_key
+        ORDER BY p2.id LIMIT 1),
+       p.company_key, 0, min(p.created_at), min(p.created_at)
+FROM prospect p WHERE p.company_key IS NOT NULL AND p.company_key <> ''
+GROUP BY p.company_key ORDER BY min(p.id);
+UPDATE prospect SET account_id = (SELECT a.id FROM account a WHERE a.name_key = prospect.company_key)
+WHERE company_key IS NOT NULL AND company_key <> ''
+"""
+
 # (version, name, SQL script); versions are 1, 2, 3, ... in order.
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "initial", M0001_INITIAL),
+    (2, "accounts", M0002_ACCOUNTS),
 ]
 LATEST = MIGRATIONS[-1][0]
 

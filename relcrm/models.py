@@ -25,6 +25,7 @@ class Prospect(SQLModel, table=True):
     __tablename__ = "prospect"
     __table_args__ = (
         Index("ix_prospect_name_key", "name_key"),
+        Index("ix_prospect_account", "account_id"),
         Index("ix_prospect_company_key", "company_key"),
         Index("ix_prospect_stage", "stage", "name_key"),
         # ordered as followups sorts; need/budget/authority make its count index-only
@@ -60,6 +61,8 @@ class Prospect(SQLModel, table=True):
     continuations: int = 0
     due_on: Optional[str] = None
     search_key: str
+    account_id: Optional[int] = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("account.id"), nullable=True))
 
 
 class Tag(SQLModel, table=True):
@@ -75,7 +78,9 @@ class Touch(SQLModel, table=True):
     """Any contact or note; a SPIN sales call is a touch of kind 'call' with an outcome."""
 
     __tablename__ = "touch"
-    __table_args__ = (Index("ix_touch_prospect_at", "prospect_id", "at"),)
+    __table_args__ = (Index("ix_touch_prospect_at", "prospect_id", "at"),
+                      Index("ix_touch_orders", "prospect_id", "amount",
+                            sqlite_where=text("amount IS NOT NULL")))
 
     id: Optional[int] = Field(default=None, primary_key=True)
     prospect_id: int = Field(sa_column=_fk("prospect.id"))
@@ -88,6 +93,7 @@ class Touch(SQLModel, table=True):
     next_at: Optional[str] = None
     created_at: str
     seq: int  # the order facts about this prospect were recorded (see derive.next_seq)
+    amount: Optional[float] = None  # the value of an order
 
 
 class CallNote(SQLModel, table=True):
@@ -129,3 +135,58 @@ class Qualification(SQLModel, table=True):
     level: str
     note: Optional[str] = None
     seq: int
+
+
+class Account(SQLModel, table=True):
+    """An organisation; its people are the prospects linked to it (by their company)."""
+
+    __tablename__ = "account"
+    __table_args__ = (Index("ix_account_name_key", "name_key", unique=True),
+                      Index("ix_account_key", "is_key", "name_key"))
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str
+    name_key: str
+    industry: Optional[str] = None
+    note: Optional[str] = None
+    is_key: bool = False
+    buy_class: Optional[str] = None
+    created_at: str
+    updated_at: str
+    # derived from kam_change, maintained by core/accounts.py
+    kam_stage: Optional[str] = None
+    kam_since: Optional[str] = None
+
+
+class AccountCriterion(SQLModel, table=True):
+    """A choice criterion (economic or emotional) the account buys on."""
+
+    __tablename__ = "account_criterion"
+
+    account_id: int = Field(sa_column=Column(Integer, ForeignKey("account.id",
+                            ondelete="CASCADE"), primary_key=True))
+    criterion: str = Field(primary_key=True)
+
+
+class KamChange(SQLModel, table=True):
+    __tablename__ = "kam_change"
+    __table_args__ = (Index("ix_kam_change_account_at", "account_id", "at"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    account_id: int = Field(sa_column=_fk("account.id"))
+    at: str
+    from_stage: Optional[str] = None
+    to_stage: str
+    reason: Optional[str] = None
+    seq: int
+
+
+class ProspectRole(SQLModel, table=True):
+    """A role a person plays in their organisation's decision-making unit."""
+
+    __tablename__ = "prospect_role"
+    __table_args__ = (Index("ix_prospect_role_role", "role", "prospect_id"),)
+
+    prospect_id: int = Field(sa_column=Column(Integer, ForeignKey("prospect.id",
+                             ondelete="CASCADE"), primary_key=True))
+    role: str = Field(primary_key=True)

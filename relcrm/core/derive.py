@@ -16,7 +16,7 @@ Lost relationships have none.
 
 from __future__ import annotations
 
-from ..methodology import CRITERIA, FIRST_STAGE, NON_CONTACT_KINDS, STAGES
+from ..methodology import CRITERIA, DECIDER, FIRST_STAGE, NON_CONTACT_KINDS, STAGES
 
 _CONTACT = "kind NOT IN (%s)" % ", ".join(f"'{k}'" for k in sorted(NON_CONTACT_KINDS))
 CADENCE_SQL = "CASE stage %s END" % " ".join(
@@ -28,11 +28,17 @@ _LATEST_LEVEL = """(SELECT q.level FROM qualification q
                     WHERE q.prospect_id = prospect.id AND q.criterion = '{key}'
                     ORDER BY q.at DESC, q.seq DESC LIMIT 1)"""
 
+# A decider in the decision-making unit counts as authority = yes unless judged otherwise.
+_DECIDER = ("(SELECT 'yes' FROM prospect_role r WHERE r.prospect_id = prospect.id "
+            f"AND r.role = '{DECIDER}')")
+_LEVEL_SQL = {c.key: _LATEST_LEVEL.format(key=c.key) for c in CRITERIA}
+_LEVEL_SQL["authority"] = f"coalesce({_LEVEL_SQL['authority']}, {_DECIDER})"
+
 FACTS_SQL = f"""
 UPDATE prospect SET
     stage = coalesce({_LATEST_STAGE.format(col="to_stage")}, '{FIRST_STAGE.key}'),
     stage_since = coalesce({_LATEST_STAGE.format(col="at")}, created_at),
-    {", ".join(f"{c.key} = {_LATEST_LEVEL.format(key=c.key)}" for c in CRITERIA)},
+    {", ".join(f"{key} = {sql}" for key, sql in _LEVEL_SQL.items())},
     last_touch_at = (SELECT max(t.at) FROM touch t
                      WHERE t.prospect_id = prospect.id AND t.{_CONTACT}),
     continuations = (  -- continuation calls with no decisive call (order, advance, no-sale) after
@@ -102,6 +108,30 @@ def refresh(session, prospect_id: int):
 
 
 def refresh_all(con) -> None:
-    """Recompute every prospect's derived values on a sqlite3 connection (bulk loads)."""
-    for sql in statements(ALL):
+    """Recompute every prospect's and account's derived values on a sqlite3 connection."""
+    for sql in statements(ALL) + [ACCOUNT_SQL.format(where=ALL)]:
         con.execute(sql)
+
+
+# An account's key-account stage: the latest KAM change.
+_LATEST_KAM = """(SELECT {col} FROM kam_change k WHERE k.account_id = account.id
+                  ORDER BY k.at DESC, k.seq DESC LIMIT 1)"""
+ACCOUNT_SQL = f"""
+UPDATE account SET kam_stage = {_LATEST_KAM.format(col="to_stage")},
+                   kam_since = {_LATEST_KAM.format(col="at")}
+WHERE {{where}}
+"""
+KAM_SEQ_SQL = "SELECT 1 + coalesce(max(seq), 0) FROM kam_change WHERE account_id = :id"
+
+
+def refresh_account(session, account_id: int):
+    """Recompute an account's KAM stage in the session's transaction; returns it reloaded."""
+    from sqlalchemy import text
+
+    from ..models import Account
+
+    session.flush()
+    session.execute(text(ACCOUNT_SQL.format(where=ONE)), {"id": account_id})
+    account = session.get(Account, account_id)
+    session.refresh(account)
+    return account
