@@ -27,19 +27,22 @@ QUAL_STATUS_SQL = (
 NOT_DISQUALIFIED_SQL = " AND ".join(f"coalesce({c.key}, '') <> 'no'" for c in CRITERIA)
 TAGS_SQL = ("(SELECT group_concat(name, ',') FROM "
             "(SELECT name FROM tag WHERE tag.prospect_id = p.id ORDER BY name))")
+ROLES_SQL = ("(SELECT group_concat(role, ',') FROM "
+             "(SELECT role FROM prospect_role r WHERE r.prospect_id = p.id ORDER BY role))")
 
 # Column order of `list` and `export prospects` (documented in the README).
 PROSPECT_COLUMNS = (
     "id", "name", "company", "title", "email", "phone", "url", "source", "tags", "value",
     "stage", "stage_since", "need", "budget", "authority", "qualification", "continuations",
     "last_touch_at", "next_at", "next_step", "next_set_at", "due_on", "note", "created_at",
-    "updated_at",
+    "updated_at", "account_id", "roles",
 )
 _PROSPECT_SELECT = f"""
 SELECT p.id, p.name, p.company, p.title, p.email, p.phone, p.url, p.source,
        {TAGS_SQL} AS tags, p.value, p.stage, p.stage_since, p.need, p.budget, p.authority,
        {QUAL_STATUS_SQL} AS qualification, p.continuations, p.last_touch_at, p.next_at,
-       p.next_step, p.next_set_at, p.due_on, p.note, p.created_at, p.updated_at
+       p.next_step, p.next_set_at, p.due_on, p.note, p.created_at, p.updated_at,
+       p.account_id, {ROLES_SQL} AS roles
 FROM prospect p
 """
 
@@ -83,30 +86,39 @@ def resolve(con: sqlite3.Connection, ref: str) -> dict[str, Any]:
     words, anywhere. The first tier with any match decides: one match is the prospect, several
     are ambiguous. Raises NotFound (exit 1) or Ambiguous (exit 2, listing the candidates).
     """
+    return _resolve(con, ref, "prospect", "SELECT id, name, company FROM prospect")
+
+
+def resolve_account(con: sqlite3.Connection, ref: str) -> dict[str, Any]:
+    """The account a REF names, by the same rules as a prospect's."""
+    return _resolve(con, ref, "account", "SELECT id, name, industry AS company FROM account")
+
+
+def _resolve(con: sqlite3.Connection, ref: str, noun: str, select: str) -> dict[str, Any]:
     ref = ref.strip()
     if ref.lstrip("#").isdigit():
         number = int(ref.lstrip("#"))
-        row = con.execute("SELECT id, name, company FROM prospect WHERE id = :id",
-                          {"id": number}).fetchone() if number <= MAX_ID else None
+        row = con.execute(f"{select} WHERE id = :id", {"id": number}).fetchone() \
+            if number <= MAX_ID else None
         if row is None:
-            raise NotFound(f"no prospect with id {ref.lstrip('#')}")
+            raise NotFound(f"no {noun} with id {ref.lstrip('#')}")
         return dict(row)
     key = fold(ref)
     if not key:
-        raise NotFound("empty prospect reference; give an id or part of a name")
+        raise NotFound(f"empty {noun} reference; give an id or part of a name")
     for tier in _MATCH_TIERS:
-        found = _rows(con.execute(
-            f"SELECT id, name, company FROM prospect WHERE {tier} ORDER BY name_key, id "
-            "LIMIT 11", {"key": key}))
+        found = _rows(con.execute(f"{select} WHERE {tier} ORDER BY name_key, id LIMIT 11",
+                                  {"key": key}))
         if len(found) == 1:
             return found[0]
         if found:
             shown = ", ".join(f"#{r['id']} {r['name']}" + (f" ({r['company']})" if r["company"]
                               else "") for r in found[:10])
             more = " and more" if len(found) > 10 else ""
-            raise Ambiguous(f"{ref!r} matches several prospects: {shown}{more}; "
+            raise Ambiguous(f"{ref!r} matches several {noun}s: {shown}{more}; "
                             "use the id or more of the name")
-    raise NotFound(f"no prospect matches {ref!r}; try `relcrm list --search` or an id")
+    hint = "relcrm list --search" if noun == "prospect" else "relcrm account list"
+    raise NotFound(f"no {noun} matches {ref!r}; try `{hint}` or an id")
 
 
 def complete_names(con: sqlite3.Connection, incomplete: str,
@@ -181,11 +193,12 @@ def list_prospects(con: sqlite3.Connection, *, stage: str | None = None,
 FOLLOWUP_COLUMNS = (
     "id", "name", "company", "email", "phone", "stage", "stage_since", "qualification",
     "last_touch_at", "next_at", "next_step", "continuations", "value", "due_on", "created_at",
+    "account_id",
 )
 _FOLLOWUP_SQL = f"""
 SELECT p.id, p.name, p.company, p.email, p.phone, p.stage, p.stage_since,
        {QUAL_STATUS_SQL} AS qualification, p.last_touch_at, p.next_at, p.next_step,
-       p.continuations, p.value, p.due_on, p.created_at
+       p.continuations, p.value, p.due_on, p.created_at, p.account_id
 FROM prospect p INDEXED BY ix_prospect_followup
 WHERE p.stage <> 'lost' AND p.due_on <= :until {{extra}}
 ORDER BY p.due_on, p.continuations DESC, p.value DESC
@@ -265,6 +278,106 @@ def stage_history(con: sqlite3.Connection, prospect_id: int) -> list[dict[str, A
         "WHERE prospect_id = :id ORDER BY at, seq", {"id": prospect_id}))
 
 
+# -- accounts ------------------------------------------------------------------------------------
+_ORDERS = ("(SELECT {agg} FROM touch t JOIN prospect o ON o.id = t.prospect_id "
+           "WHERE o.account_id = a.id AND t.amount IS NOT NULL "
+           "AND coalesce(t.outcome, 'order') = 'order')")
+ACCOUNT_COLUMNS = (
+    "id", "name", "industry", "key", "kam_stage", "kam_since", "buy_class", "criteria",
+    "people", "deciders", "last_touch_at", "orders", "order_value", "note", "created_at",
+    "updated_at",
+)
+_ACCOUNT_SELECT = f"""
+SELECT a.id, a.name, a.industry, a.is_key AS key, a.kam_stage, a.kam_since, a.buy_class,
+       (SELECT group_concat(criterion, ',') FROM (SELECT criterion FROM account_criterion c
+        WHERE c.account_id = a.id ORDER BY criterion)) AS criteria,
+       (SELECT count(*) FROM prospect p WHERE p.account_id = a.id AND p.stage <> 'lost')
+           AS people,
+       (SELECT count(*) FROM prospect p JOIN prospect_role r ON r.prospect_id = p.id
+        WHERE p.account_id = a.id AND p.stage <> 'lost' AND r.role = 'decider') AS deciders,
+       (SELECT max(p.last_touch_at) FROM prospect p WHERE p.account_id = a.id) AS last_touch_at,
+       {_ORDERS.format(agg="count(*)")} AS orders,
+       {_ORDERS.format(agg="sum(t.amount)")} AS order_value,
+       a.note, a.created_at, a.updated_at
+FROM account a
+"""
+
+
+def list_accounts(con: sqlite3.Connection, *, key_only: bool = False,
+                  limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
+    where = "WHERE a.is_key = 1" if key_only else ""
+    return _limited(con, f"{_ACCOUNT_SELECT} {where} ORDER BY a.is_key DESC, a.name_key, a.id",
+                    {}, limit, f"SELECT count(*) FROM account a {where}")
+
+
+def account(con: sqlite3.Connection, account_id: int) -> dict[str, Any]:
+    row = con.execute(f"{_ACCOUNT_SELECT} WHERE a.id = :id", {"id": account_id}).fetchone()
+    if row is None:
+        raise NotFound(f"no account with id {account_id}")
+    return dict(row)
+
+
+def account_people(con: sqlite3.Connection, account_id: int) -> list[dict[str, Any]]:
+    """The account's people with their roles (comma-separated, in the methodology's order)."""
+    return _rows(con.execute(
+        "SELECT p.id, p.name, p.title, p.email, p.phone, p.stage, p.last_touch_at, p.next_at, "
+        "p.next_step, p.due_on, p.authority, "
+        "(SELECT group_concat(role, ',') FROM prospect_role r WHERE r.prospect_id = p.id) "
+        "AS roles FROM prospect p WHERE p.account_id = :id ORDER BY p.name_key, p.id",
+        {"id": account_id}))
+
+
+def kam_history(con: sqlite3.Connection, account_id: int) -> list[dict[str, Any]]:
+    return _rows(con.execute(
+        "SELECT at, from_stage, to_stage, reason FROM kam_change WHERE account_id = :id "
+        "ORDER BY at, seq", {"id": account_id}))
+
+
+def account_touches(con: sqlite3.Connection, account_id: int,
+                    limit: int = 10) -> list[dict[str, Any]]:
+    """The latest touches with anyone at the account, newest first."""
+    return _rows(con.execute(
+        "SELECT t.id, t.at, t.kind, t.summary, t.outcome, t.amount, p.id AS prospect_id, "
+        "p.name AS prospect FROM touch t JOIN prospect p ON p.id = t.prospect_id "
+        "WHERE p.account_id = :id ORDER BY t.at DESC, t.seq DESC LIMIT :limit",
+        {"id": account_id, "limit": limit}))
+
+
+KEY_ACCOUNT_COLUMNS = ("id", "name", "kam_stage", "kam_since", "last_touch_at", "people",
+                       "deciders", "created_at")
+
+
+def key_accounts_due(con: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Key accounts still in a relationship (not uncoupled), with what follow-ups need."""
+    return _rows(con.execute(
+        "SELECT a.id, a.name, a.kam_stage, a.kam_since, "
+        "(SELECT max(p.last_touch_at) FROM prospect p WHERE p.account_id = a.id "
+        " AND p.stage <> 'lost') AS last_touch_at, "
+        "(SELECT count(*) FROM prospect p WHERE p.account_id = a.id AND p.stage <> 'lost') "
+        "AS people, "
+        "(SELECT count(*) FROM prospect p JOIN prospect_role r ON r.prospect_id = p.id "
+        " WHERE p.account_id = a.id AND p.stage <> 'lost' AND r.role = 'decider') AS deciders,"
+        " a.created_at FROM account a INDEXED BY ix_account_key "
+        "WHERE a.is_key = 1 AND coalesce(a.kam_stage, '') <> 'uncoupling' ORDER BY a.name_key"))
+
+
+CANDIDATE_COLUMNS = ("rank", "id", "name", "key", "kam_stage", "orders", "order_value",
+                     "share", "cumulative_share", "in_80")
+
+
+def order_values(con: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Accounts with recorded orders, by order value, largest first (orders are few: the
+    partial index on touches with an amount finds them without reading the others)."""
+    return _rows(con.execute(
+        "SELECT a.id, a.name, a.is_key AS key, a.kam_stage, v.orders, v.order_value "
+        "FROM (SELECT o.account_id, count(*) AS orders, sum(t.amount) AS order_value "
+        "      FROM touch t INDEXED BY ix_touch_orders JOIN prospect o ON o.id = t.prospect_id"
+        "      WHERE t.amount IS NOT NULL AND coalesce(t.outcome, 'order') = 'order' "
+        "        AND o.account_id IS NOT NULL GROUP BY o.account_id) v "
+        "JOIN account a ON a.id = v.account_id "
+        "WHERE v.order_value > 0 ORDER BY v.order_value DESC, a.name_key"))
+
+
 # -- export ----------------------------------------------------------------------------------------
 SPIN_COLUMNS = ("situation", "problem", "implication", "need_payoff", "implied_need",
                 "explicit_need")
@@ -279,37 +392,56 @@ class Export:
     columns: tuple[str, ...]
     select: str  # SELECT ... FROM ... (no WHERE)
     when: str  # the column --since filters on
-    prospect: str  # the column that names the prospect, for REF filters
+    prospect: str  # the rows of some prospects: a condition on {ids} (REF filters)
     order: str  # the row id: exports are in id order
     where: str = "1 = 1"
 
 
 EXPORTS: dict[str, Export] = {
-    "prospects": Export(PROSPECT_COLUMNS, _PROSPECT_SELECT, "p.updated_at", "p.id", "p.id"),
+    "prospects": Export(PROSPECT_COLUMNS, _PROSPECT_SELECT, "p.updated_at", "p.id IN {ids}", "p.id"),
     "touches": Export(
         ("id", "prospect_id", "prospect", "kind", "at", "summary", "minutes", "outcome",
-         "commitment", "next_at", "created_at", "seq"),
+         "commitment", "next_at", "created_at", "seq", "amount"),
         "SELECT t.id, t.prospect_id, p.name AS prospect, t.kind, t.at, t.summary, t.minutes, "
-        "t.outcome, t.commitment, t.next_at, t.created_at, t.seq "
-        "FROM touch t JOIN prospect p ON p.id = t.prospect_id", "t.at", "t.prospect_id", "t.id"),
+        "t.outcome, t.commitment, t.next_at, t.created_at, t.seq, t.amount "
+        "FROM touch t JOIN prospect p ON p.id = t.prospect_id", "t.at", "t.prospect_id IN {ids}", "t.id"),
     "calls": Export(
         ("id", "prospect_id", "prospect", "at", "outcome", "commitment", "minutes", "summary")
-        + SPIN_COLUMNS + ("next_at", "created_at", "seq"),
+        + SPIN_COLUMNS + ("next_at", "created_at", "seq", "amount"),
         "SELECT t.id, t.prospect_id, p.name AS prospect, t.at, t.outcome, t.commitment, "
         "t.minutes, t.summary, "
         + ", ".join(f"{_SPIN_AGG.format(kind=k)} AS {k}" for k in SPIN_COLUMNS)
-        + ", t.next_at, t.created_at, t.seq FROM touch t JOIN prospect p ON p.id = t.prospect_id",
-        "t.at", "t.prospect_id", "t.id", "t.outcome IS NOT NULL"),
+        + ", t.next_at, t.created_at, t.seq, t.amount FROM touch t "
+        "JOIN prospect p ON p.id = t.prospect_id",
+        "t.at", "t.prospect_id IN {ids}", "t.id", "t.outcome IS NOT NULL"),
     "stages": Export(
         ("id", "prospect_id", "prospect", "at", "from_stage", "to_stage", "reason", "seq"),
         "SELECT s.id, s.prospect_id, p.name AS prospect, s.at, s.from_stage, s.to_stage, "
         "s.reason, s.seq FROM stage_change s JOIN prospect p ON p.id = s.prospect_id",
-        "s.at", "s.prospect_id", "s.id"),
+        "s.at", "s.prospect_id IN {ids}", "s.id"),
     "qualifications": Export(
         ("id", "prospect_id", "prospect", "at", "criterion", "level", "note", "seq"),
         "SELECT q.id, q.prospect_id, p.name AS prospect, q.at, q.criterion, q.level, q.note, "
         "q.seq FROM qualification q JOIN prospect p ON p.id = q.prospect_id",
-        "q.at", "q.prospect_id", "q.id"),
+        "q.at", "q.prospect_id IN {ids}", "q.id"),
+    "accounts": Export(
+        ("id", "name", "industry", "key", "kam_stage", "kam_since", "buy_class", "criteria",
+         "note", "created_at", "updated_at"),
+        "SELECT a.id, a.name, a.industry, a.is_key AS key, a.kam_stage, a.kam_since, "
+        "a.buy_class, (SELECT group_concat(criterion, ',') FROM (SELECT criterion FROM "
+        "account_criterion c WHERE c.account_id = a.id ORDER BY criterion)) AS criteria, "
+        "a.note, a.created_at, a.updated_at FROM account a",
+        "a.updated_at", "a.id IN (SELECT account_id FROM prospect WHERE id IN {ids})", "a.id"),
+    "roles": Export(
+        ("prospect_id", "prospect", "account_id", "role"),
+        "SELECT r.prospect_id, p.name AS prospect, p.account_id, r.role "
+        "FROM prospect_role r JOIN prospect p ON p.id = r.prospect_id",
+        "p.updated_at", "r.prospect_id IN {ids}", "r.prospect_id, r.role"),
+    "kam": Export(
+        ("id", "account_id", "account", "at", "from_stage", "to_stage", "reason", "seq"),
+        "SELECT k.id, k.account_id, a.name AS account, k.at, k.from_stage, k.to_stage, "
+        "k.reason, k.seq FROM kam_change k JOIN account a ON a.id = k.account_id",
+        "k.at", "k.account_id IN (SELECT account_id FROM prospect WHERE id IN {ids})", "k.id"),
 }
 
 
@@ -325,7 +457,7 @@ def export(con: sqlite3.Connection, entity: str, *, since: str | None = None,
         sql += f" AND {spec.when} >= :since"
         params["since"] = since
     if prospect_ids is not None:
-        sql += f" AND {spec.prospect} IN (SELECT value FROM json_each(:ids))"
+        sql += " AND " + spec.prospect.format(ids="(SELECT value FROM json_each(:ids))")
         params["ids"] = json.dumps(prospect_ids)
     cursor = con.execute(f"{sql} ORDER BY {spec.order}", params)
     cursor.row_factory = None  # plain tuples: the fastest path for large exports

@@ -11,6 +11,11 @@ Reasons (the `reason` column):
   cold        no contact for longer than the stage's cadence
   cadence     the stage's cadence comes round in the window
 A sale with STALLED_AFTER or more continuations in a row is flagged `stalled` on any of these.
+
+Key accounts get rows of their own (subject "account"), domain.md §4:
+  account-quiet    no touch with anyone there for longer than the KAM stage's cadence, or
+                   the cadence comes round in the window
+  no-decider       nobody there is known to be the decider: map the buying centre
 """
 
 from __future__ import annotations
@@ -22,10 +27,10 @@ from typing import Any
 
 from .. import dates, queries
 from ..errors import UsageError
-from ..methodology import STAGE_BY_KEY, STALLED_AFTER
+from ..methodology import FIRST_KAM, KAM_BY_KEY, STAGE_BY_KEY, STALLED_AFTER
 
 COLUMNS = ("due_on", "reason", "why", "stalled", "days_overdue") + tuple(
-    c for c in queries.FOLLOWUP_COLUMNS if c != "due_on")
+    c for c in queries.FOLLOWUP_COLUMNS if c != "due_on") + ("subject",)
 
 
 @dataclass
@@ -51,7 +56,51 @@ def due(con: sqlite3.Connection, *, days: int | None = None, include_disqualifie
     until = window(today, days)
     rows, total = queries.followups(con, dates.iso(until),
                                     include_disqualified=include_disqualified, limit=limit)
-    return Due(today, until, [explain(row, today) for row in rows], total)
+    rows = [explain(row, today) for row in rows]
+    accounts = [row for row in (_key_account(a, today, until)
+                                for a in queries.key_accounts_due(con)) if row is not None]
+    if accounts:
+        rows = sorted(rows + accounts, key=_urgency)[:limit]
+    return Due(today, until, rows, total + len(accounts))
+
+
+def _urgency(row: dict[str, Any]) -> tuple:
+    """Earliest date first; on one day stalled sales, then key accounts, then larger deals."""
+    return (row["due_on"], not row["stalled"], row["subject"] != "account",
+            -(row["value"] or 0))
+
+
+def _key_account(account: dict[str, Any], today: dt.date,
+                 until: dt.date) -> dict[str, Any] | None:
+    """The follow-up row of a key account, or None when it needs nothing in the window."""
+    stage = KAM_BY_KEY.get(account["kam_stage"] or FIRST_KAM.key, FIRST_KAM)
+    last = account["last_touch_at"]
+    since = dt.date.fromisoformat((last or account["kam_since"] or account["created_at"])[:10])
+    due = since + dt.timedelta(days=stage.cadence_days or 0)
+    reasons, whys = [], []
+    cadence = f"{stage.name}: every {_days(stage.cadence_days)}"
+    if due <= until:
+        if due < today:
+            quiet = (f"no touch with anyone there for {_days((today - since).days)}" if last
+                     else "nobody there touched yet")
+            whys.append(f"key account gone quiet: {quiet} ({cadence})")
+        else:
+            whys.append(f"key account: touch someone there by {dates.show(due)} ({cadence})")
+        reasons.append("account-quiet")
+    if not account["deciders"]:
+        whys.append("no known decider: map the buying centre (relcrm role REF decider)")
+        reasons.append("no-decider")
+        due = min(due, today)
+    if not reasons:
+        return None
+    late = (today - due).days
+    return {"due_on": dates.iso(due), "reason": ",".join(reasons), "why": "; ".join(whys),
+            "stalled": False, "days_overdue": max(late, 0), "id": None, "name": None,
+            "company": account["name"], "email": None, "phone": None,
+            "stage": stage.key, "stage_since": account["kam_since"], "qualification": None,
+            "last_touch_at": last, "next_at": None, "next_step": None, "continuations": 0,
+            "value": None, "created_at": account["created_at"], "account_id": account["id"],
+            "subject": "account"}
 
 
 def explain(row: dict[str, Any], today: dt.date) -> dict[str, Any]:
@@ -87,7 +136,8 @@ def explain(row: dict[str, Any], today: dt.date) -> dict[str, Any]:
     if stalled:
         why += (f"; stalled: {row['continuations']} continuations in a row, no advance; "
                 "propose a commitment")
-    return {**row, "reason": reason, "why": why, "stalled": stalled, "days_overdue": max(late, 0)}
+    return {**row, "reason": reason, "why": why, "stalled": stalled, "days_overdue": max(late, 0),
+            "subject": "prospect"}
 
 
 def _days(n: int | None) -> str:

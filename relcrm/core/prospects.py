@@ -10,7 +10,7 @@ from .. import dates, queries
 from ..errors import UsageError
 from ..methodology import FIRST_STAGE
 from ..text import fold
-from . import derive, fields
+from . import accounts, derive, fields
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -99,6 +99,7 @@ def create(session: "Session", details: Details) -> "Prospect":
         prospect.next_set_at = stamp
     elif prospect.next_step:
         raise UsageError("--next-step needs --next WHEN (when is the next step?)")
+    accounts.link(session, prospect)
     _keys(prospect)
     session.add(prospect)
     session.flush()
@@ -132,6 +133,8 @@ def edit(session: "Session", ref: str, details: Details) -> "Prospect":
         raise UsageError("--next-step needs a next step date; give --next WHEN too")
     for key, value in values.items():
         setattr(prospect, key, value)
+    if "company" in values:
+        accounts.link(session, prospect)
     prospect.updated_at = stamp
     _keys(prospect)
     if remove:

@@ -81,8 +81,13 @@ class CallReport:
 def log_touch(session: "Session", ref: str, kind: str, summary: str | None = None, *,
               at: dt.date | dt.datetime | None = None,
               next_at: dt.date | dt.datetime | None = None, next_step: str | None = None,
-              minutes: int | None = None, call: CallReport | None = None) -> Logged:
-    """Record a touch (or, with `call`, a SPIN sales call) and reschedule the follow-up."""
+              minutes: int | None = None, call: CallReport | None = None,
+              amount: str | None = None) -> Logged:
+    """Record a touch (or, with `call`, a SPIN sales call) and reschedule the follow-up.
+
+    `amount` is the value of an order: a call with outcome order, or a logged touch that
+    brought one (a purchase order by email ...). Orders are what `account candidates` ranks.
+    """
     from ..models import CallNote, Touch
 
     if kind not in TOUCH_KINDS:
@@ -94,10 +99,13 @@ def log_touch(session: "Session", ref: str, kind: str, summary: str | None = Non
     if next_step and not next_iso:
         raise UsageError("--next-step needs --next WHEN (when is the next step?)")
     minutes = fields.minutes(minutes)
+    value = fields.amount(amount, "amount")
     outcome = commitment = None
     notes: list[tuple[str, str]] = []
     if call is not None:
         outcome, commitment = _check_call(call)
+        if value is not None and outcome != "order":
+            raise UsageError("--amount is the value of an order; give it with --outcome order")
         summary = fields.text("note", call.summary) if call.summary is not None else summary
         for spin in SPIN_KINDS:
             for text in call.notes.get(spin.key, []):
@@ -109,7 +117,7 @@ def log_touch(session: "Session", ref: str, kind: str, summary: str | None = Non
     stamp = dates.iso(dates.now())
     touch = Touch(prospect_id=prospect.id, kind=kind, at=when, summary=summary,
                   minutes=minutes, outcome=outcome, commitment=commitment, next_at=next_iso,
-                  created_at=stamp, seq=derive.next_seq(session, prospect.id))
+                  created_at=stamp, seq=derive.next_seq(session, prospect.id), amount=value)
     session.add(touch)
     session.flush()
     for position, (spin_kind, text) in enumerate(notes):

@@ -1,0 +1,254 @@
+"""Accounts (organisations), their decision-making unit, and key-account management.
+
+- A prospect's company is its account: the first use of a company name creates the account,
+  and later spellings that fold alike ("minh phat", "MINH PHÁT") join it and take its name.
+- Roles place people in the account's decision-making unit; a decider counts as authority =
+  yes unless judged otherwise (derive.py).
+- A key account moves through the KAM stages (pre, early, mid, partnership, synergistic, or
+  uncoupling, which needs a reason); marking an account key starts it at pre-KAM. Every change
+  is kept with its date and reason; the current stage is the latest (derive.refresh_account).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .. import dates, queries
+from ..errors import UsageError
+from ..methodology import (BUY_CLASSES, FIRST_KAM, KAM_BY_KEY, ROLES, UNCOUPLING, KamStage,
+                           next_kam, resolve_choice, resolve_kam, resolve_role)
+from ..text import fold
+from . import derive, fields
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from ..models import Account, Prospect
+
+
+def session_con(session: "Session"):
+    return session.connection().connection.dbapi_connection
+
+
+def resolve(session: "Session", ref: str) -> "Account":
+    from ..models import Account
+
+    return session.get(Account, queries.resolve_account(session_con(session), ref)["id"])
+
+
+def for_company(session: "Session", company: str) -> "Account":
+    """The account a company name belongs to, created on first use."""
+    from sqlmodel import select
+
+    from ..models import Account
+
+    key = fold(company)
+    account = session.exec(select(Account).where(Account.name_key == key)).first()
+    if account is None:
+        stamp = dates.iso(dates.now())
+        account = Account(name=company, name_key=key, is_key=False, created_at=stamp,
+                          updated_at=stamp)
+        session.add(account)
+        session.flush()
+    return account
+
+
+def link(session: "Session", prospect: "Prospect") -> None:
+    """Point a prospect at the account of its company (or none), in the account's spelling."""
+    if not prospect.company:
+        prospect.account_id = None
+        return
+    account = for_company(session, prospect.company)
+    prospect.account_id = account.id
+    prospect.company = account.name
+
+
+@dataclass
+class AccountDetails:
+    name: str | None = None
+    industry: str | None = None
+    note: str | None = None
+    key: bool | None = None
+    buy_class: str | None = None
+    criteria: list[str] | None = None
+    drop_criteria: list[str] | None = None
+
+
+def _buy_class(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    wanted = fold(value).replace(" ", "-")
+    for key, name, vietnamese in BUY_CLASSES:
+        if wanted in (key, fold(name).replace(" ", "-"), fold(vietnamese).replace(" ", "-")):
+            return key
+    raise UsageError(f"unknown buy class {value!r}; use one of: "
+                     + ", ".join(k for k, _, _ in BUY_CLASSES))
+
+
+def create(session: "Session", details: AccountDetails) -> "Account":
+    from sqlmodel import select
+
+    from ..models import Account
+
+    name = fields.line("account name", details.name, required=True)
+    existing = session.exec(select(Account).where(Account.name_key == fold(name))).first()
+    if existing is not None:
+        raise UsageError(f"there is already an account {existing.name!r} (#{existing.id}); "
+                         "change it with `relcrm account edit`")
+    stamp = dates.iso(dates.now())
+    account = Account(name=name, name_key=fold(name), is_key=False, created_at=stamp,
+                      updated_at=stamp)
+    session.add(account)
+    session.flush()
+    return _apply(session, account, AccountDetails(
+        industry=details.industry, note=details.note, key=details.key,
+        buy_class=details.buy_class, criteria=details.criteria), stamp)
+
+
+def edit(session: "Session", ref: str, details: AccountDetails) -> "Account":
+    if all(v in (None, []) for v in vars(details).values()):
+        raise UsageError("nothing to change; give at least one field (see relcrm account edit "
+                         "--help)")
+    account = resolve(session, ref)
+    return _apply(session, account, details, dates.iso(dates.now()))
+
+
+def _apply(session: "Session", account: "Account", details: AccountDetails,
+           stamp: str) -> "Account":
+    from sqlmodel import delete, select
+
+    from ..models import AccountCriterion, Account, Prospect
+    from .prospects import _keys
+
+    if details.name is not None:
+        name = fields.line("account name", details.name, required=True)
+        clash = session.exec(select(Account).where(Account.name_key == fold(name),
+                                                   Account.id != account.id)).first()
+        if clash is not None:
+            raise UsageError(f"there is already an account {clash.name!r} (#{clash.id})")
+        account.name, account.name_key = name, fold(name)
+        for person in session.exec(select(Prospect).where(Prospect.account_id == account.id)):
+            person.company = name  # the people's company is the account's name
+            _keys(person)
+    if details.industry is not None:
+        account.industry = fields.line("industry", details.industry)
+    if details.note is not None:
+        account.note = fields.text("note", details.note)
+    if details.buy_class is not None:
+        account.buy_class = _buy_class(details.buy_class)
+    add = sorted({resolve_choice(c).key for c in details.criteria or []})
+    drop = sorted({resolve_choice(c).key for c in details.drop_criteria or []})
+    if drop:
+        session.exec(delete(AccountCriterion).where(AccountCriterion.account_id == account.id,
+                                                    AccountCriterion.criterion.in_(drop)))
+    have = set(session.exec(select(AccountCriterion.criterion).where(
+        AccountCriterion.account_id == account.id)).all())
+    for criterion in add:
+        if criterion not in have:
+            session.add(AccountCriterion(account_id=account.id, criterion=criterion))
+    if details.key is not None:
+        account.is_key = details.key
+        if details.key and not account.kam_stage:
+            _kam_change(session, account, None, FIRST_KAM, "marked key")
+    account.updated_at = stamp
+    return derive.refresh_account(session, account.id)
+
+
+def _kam_change(session: "Session", account: "Account", before: KamStage | None,
+                after: KamStage, reason: str | None) -> None:
+    from sqlalchemy import text
+
+    from ..models import KamChange
+
+    session.flush()
+    seq = session.execute(text(derive.KAM_SEQ_SQL), {"id": account.id}).scalar_one()
+    session.add(KamChange(account_id=account.id, at=dates.iso(dates.now()),
+                          from_stage=before.key if before else None, to_stage=after.key,
+                          reason=reason, seq=seq))
+
+
+@dataclass
+class KamMoved:
+    account: "Account"
+    before: KamStage | None
+    after: KamStage
+
+
+def set_kam(session: "Session", ref: str, stage: str | KamStage,
+            reason: str | None = None) -> KamMoved:
+    target = stage if isinstance(stage, KamStage) else resolve_kam(stage)
+    reason = fields.text("reason", reason)
+    if target is UNCOUPLING and not reason:
+        raise UsageError("uncoupling needs --reason (the seed: usually senior people changed "
+                         "or trust was lost, rarely price)")
+    account = _key_account(session, ref)
+    before = KAM_BY_KEY.get(account.kam_stage) if account.kam_stage else None
+    if before is target:
+        raise UsageError(f"{account.name} is already at {target.name}")
+    return _move(session, account, before, target, reason)
+
+
+def advance_kam(session: "Session", ref: str, reason: str | None = None) -> KamMoved:
+    reason = fields.text("reason", reason)
+    account = _key_account(session, ref)
+    before = KAM_BY_KEY[account.kam_stage]
+    if before is UNCOUPLING:
+        raise UsageError(f"{account.name} is uncoupled; reopen with `relcrm kam set "
+                         f"{account.id} STAGE`")
+    after = next_kam(before)
+    if after is None:
+        raise UsageError(f"{account.name} is already at {before.name}, the last stage")
+    return _move(session, account, before, after, reason)
+
+
+def _key_account(session: "Session", ref: str) -> "Account":
+    account = resolve(session, ref)
+    if not account.is_key:
+        raise UsageError(f"{account.name} is not a key account; mark it first: relcrm account "
+                         f"edit {account.id} --key")
+    return account
+
+
+def _move(session: "Session", account: "Account", before: KamStage | None, after: KamStage,
+          reason: str | None) -> KamMoved:
+    _kam_change(session, account, before, after, reason)
+    account.updated_at = dates.iso(dates.now())
+    return KamMoved(derive.refresh_account(session, account.id), before, after)
+
+
+@dataclass
+class Roles:
+    prospect: "Prospect"
+    roles: list[str]
+
+
+def set_roles(session: "Session", ref: str, add: list[str], remove: list[str]) -> Roles:
+    """Add and remove a person's decision-making-unit roles; returns their roles now."""
+    from sqlmodel import delete, select
+
+    from ..models import ProspectRole
+    from .prospects import resolve as resolve_prospect
+
+    adding = [resolve_role(r).key for r in add]
+    removing = [resolve_role(r).key for r in remove]
+    prospect = resolve_prospect(session, ref)
+    if adding or removing:
+        if not prospect.account_id:
+            raise UsageError(f"{prospect.name} has no company: roles are in an organisation's "
+                             f"buying centre; give one with `relcrm edit {prospect.id} "
+                             "--company NAME`")
+        if removing:
+            session.exec(delete(ProspectRole).where(ProspectRole.prospect_id == prospect.id,
+                                                    ProspectRole.role.in_(removing)))
+        have = set(session.exec(select(ProspectRole.role).where(
+            ProspectRole.prospect_id == prospect.id)).all())
+        for role in dict.fromkeys(adding):
+            if role not in have:
+                session.add(ProspectRole(prospect_id=prospect.id, role=role))
+        prospect.updated_at = dates.iso(dates.now())
+        prospect = derive.refresh(session, prospect.id)
+    roles = session.exec(select(ProspectRole.role).where(
+        ProspectRole.prospect_id == prospect.id)).all()
+    order = {role.key: i for i, role in enumerate(ROLES)}
+    return Roles(prospect, sorted(roles, key=lambda r: order.get(r, 99)))
