@@ -152,7 +152,8 @@ def root(
     database.select(db)
 
 
-from . import demo, followups, maintenance, prospects, selling, stages, transfer  # noqa: E402
+from . import (accounts, demo, followups, maintenance, prospects, selling, stages,  # noqa: E402
+               transfer)
 
 app.command("add")(prospects.add)
 app.command("list")(prospects.list_)
@@ -162,6 +163,9 @@ app.command("qualify")(selling.qualify)
 app.command("call")(selling.call)
 app.command("log")(selling.log)
 app.add_typer(stages.app, name="stage")
+app.add_typer(accounts.app, name="account")
+app.command("role")(accounts.role)
+app.add_typer(accounts.kam, name="kam")
 app.command("followups")(followups.followups)
 app.command("export")(transfer.export)
 app.command("import")(transfer.import_)

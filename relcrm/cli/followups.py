@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 import typer
 
 from .. import dates
-from ..methodology import STAGE_BY_KEY
+from ..methodology import KAM_BY_KEY, STAGE_BY_KEY
 from .common import FormatOpt, fmt, read
 
 
@@ -78,12 +78,18 @@ def followups(
         return "bold red" if row["days_overdue"] else (
             "yellow" if row["due_on"] == dates.iso(today) else None)
 
+    def stage(row) -> str:
+        if row["subject"] == "account":
+            return KAM_BY_KEY[row["stage"]].name
+        return STAGE_BY_KEY[row["stage"]].name
+
     render.table(due.rows, [
         render.Col("Due", due_text, style=due_style, no_wrap=True),
         render.Col("#", "id", justify="right", style="dim"),
-        render.Col("Prospect", "name", style="bold", no_wrap=True),
+        render.Col("Prospect", lambda r: r["name"] or "(key account)", style="bold",
+                   no_wrap=True),
         render.Col("Company", "company", max_width=24),
-        render.Col("Stage", lambda r: STAGE_BY_KEY[r["stage"]].name, style="magenta"),
+        render.Col("Stage", stage, style="magenta"),
         render.Col("Why", "why", style=lambda r: "yellow" if r["stalled"] else None),
     ], title=title, caption=caption,
         empty=f"Nobody needs follow-up {period}. "

@@ -8,12 +8,15 @@ import typer
 from .. import dates
 from ..methodology import CALL_STEPS, CRITERIA, OUTCOMES, SPIN_BY_KEY, SPIN_KINDS
 from .common import (AtOpt, FormatOpt, Kind, Level, NextStepOpt, Outcome, RefArg, WhenOpt,
-                     emit_record, fmt, read, when)
+                     emit_record, fmt, money, read, when)
 
 LevelOpt = lambda key, help_: Annotated[Optional[Level], typer.Option(  # noqa: E731
     f"--{key}", case_sensitive=False, help=help_, show_default=False)]
 MinutesOpt = Annotated[Optional[int], typer.Option(
     "--minutes", "-m", metavar="N", help="How long it took, in minutes.", show_default=False)]
+AmountOpt = Annotated[Optional[str], typer.Option(
+    "--amount", metavar="AMOUNT", help="The value of an order it brought (for `account "
+    "candidates`).", show_default=False)]
 
 
 def qualify(
@@ -53,7 +56,7 @@ def qualify(
 
 TOUCH_COLUMNS = ("id", "prospect_id", "prospect", "kind", "at", "summary", "minutes",
                  "outcome", "commitment", "next_at", "satisfied_next_at", "continuations",
-                 "stalled")
+                 "stalled", "amount")
 
 
 def _report(format_: Any, logged: Any, what: str) -> None:
@@ -63,7 +66,7 @@ def _report(format_: Any, logged: Any, what: str) -> None:
               "minutes": touch.minutes, "outcome": touch.outcome,
               "commitment": touch.commitment, "next_at": touch.next_at,
               "satisfied_next_at": logged.satisfied, "continuations": prospect.continuations,
-              "stalled": logged.stalled}
+              "stalled": logged.stalled, "amount": touch.amount}
 
     def sentence() -> str:
         text = f"Logged {what} #{touch.id} with {prospect.name} ({dates.show(touch.at)})"
@@ -71,6 +74,8 @@ def _report(format_: Any, logged: Any, what: str) -> None:
             text += f": {touch.outcome}"
             if touch.commitment:
                 text += f", committed to {touch.commitment}"
+        if touch.amount is not None:
+            text += f", an order of {money(touch.amount)}"
         text += "."
         if logged.satisfied:
             text += f" Done: the next step of {dates.show(logged.satisfied)}."
@@ -98,7 +103,7 @@ def log(
     text: Annotated[Optional[str], typer.Argument(
         metavar="[TEXT]", help="What happened.", show_default=False)] = None,
     at: AtOpt = None, next_: WhenOpt = None, next_step: NextStepOpt = None,
-    minutes: MinutesOpt = None,
+    minutes: MinutesOpt = None, amount: AmountOpt = None,
     format_: FormatOpt = "table",
 ) -> None:
     """Log a touch. It satisfies the scheduled next step (a note does not); without --next the
@@ -108,7 +113,8 @@ def log(
 
     with db.write_session() as session:
         logged = selling.log_touch(session, ref, fmt(kind), text, at=when(at, past=True),
-                                   next_at=when(next_), next_step=next_step, minutes=minutes)
+                                   next_at=when(next_), next_step=next_step, minutes=minutes,
+                                   amount=amount)
     _report(format_, logged, fmt(kind))
 
 
@@ -135,7 +141,7 @@ def call(
         "order).", show_default=False)] = None,
     note: Annotated[Optional[str], typer.Option("--note", "-n", metavar="TEXT", help="A summary.")] = None,
     at: AtOpt = None, next_: WhenOpt = None, next_step: NextStepOpt = None,
-    minutes: MinutesOpt = None,
+    minutes: MinutesOpt = None, amount: AmountOpt = None,
     interactive: Annotated[bool, typer.Option(
         "--interactive", "-i", help="Ask the questions one by one (the default on a terminal "
         "when no call details are given).")] = False,
@@ -168,7 +174,7 @@ def call(
     with db.write_session() as session:
         logged = selling.log_touch(session, ref, "call", None, at=when(at, past=True),
                                    next_at=when(next_), next_step=next_step, minutes=minutes,
-                                   call=report)
+                                   call=report, amount=amount)
     _report(format_, logged, "call")
 
 

@@ -21,8 +21,8 @@ OutputOpt = Annotated[Optional[Path], typer.Option(
 def export(
     entity: Annotated[Entity, typer.Argument(  # type: ignore[valid-type]
         case_sensitive=False, metavar="[ENTITY]",
-        help="prospects (default), touches, calls, stages, qualifications, all (the whole "
-        "book), or vcard (contact cards).")] = "prospects",
+        help="prospects (default), touches, calls, stages, qualifications, accounts, roles, "
+        "kam, all (the whole book), or vcard (contact cards).")] = "prospects",
     refs: Annotated[Optional[list[str]], typer.Argument(
         metavar="[REF]...", help="Only these prospects (and their history).",
         show_default=False)] = None,
@@ -39,6 +39,8 @@ def export(
         "= + - @ prefixed with ' so they are not run as formulas.")] = False,
 ) -> None:
     """Export records with stable, documented columns (UTF-8), to stdout or a file.
+
+    Entities: prospects, touches, calls, stages, qualifications, accounts, roles, kam.
 
     `export all -f json` writes the whole book as one JSON document that `relcrm import` reads
     back (a round trip gives identical files); `export all -o FOLDER` writes one CSV per entity.
@@ -110,7 +112,8 @@ def export(
         render.note(f"Exported {_count(count, name)} to {output}.")
 
 
-_NOUNS = {"touches": ("touch", "touches"), "stages": ("stage change", "stage changes")}
+_NOUNS = {"touches": ("touch", "touches"), "stages": ("stage change", "stage changes"),
+          "kam": ("key-account stage change", "key-account stage changes")}
 
 
 def _count(count: int, entity: str) -> str:
@@ -258,7 +261,8 @@ def _summary(plan: Any, name: str, dry_run: bool) -> str:
     bad = len(plan.errors)
     if bad:
         parts.append(f"left out {_n(bad, 'bad row')}")
-    history = [(e, plan.count("add", e)) for e in ("touches", "calls", "stages", "qualifications")]
+    history = [(e, plan.count("add", e)) for e in ("touches", "calls", "stages", "qualifications",
+                                                   "accounts", "roles", "kam")]
     history = [(e, c) for e, c in history if c]
     if history:
         parts.append("with " + ", ".join(_count(c, e) for e, c in history))

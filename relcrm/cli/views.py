@@ -50,6 +50,9 @@ def profile(record: dict[str, Any], status: str, missing: list[str],
         facts.add_row("contact", _t(contact))
     if record["value"] is not None:
         facts.add_row("value", _t(money(record["value"])))
+    if record["roles"]:
+        facts.add_row("roles", _t(record["roles"].replace(",", ", ") + " (buying centre of "
+                                  f"{record['company']})", s("cyan")))
     if record["tags"]:
         facts.add_row("tags", _t(record["tags"].replace(",", ", "), s("cyan")))
     if record["source"]:
@@ -146,3 +149,96 @@ def _merge_judgements(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
             event = {**event, "levels": [(event["kind"], event["detail"])]}
         merged.append(event)
     return merged
+
+
+def account_profile(record: dict[str, Any], problems: list[str], people: list[dict[str, Any]],
+                    history: list[dict[str, Any]], touches: list[dict[str, Any]]) -> None:
+    """`account show`: the buying centre by role, KAM stage, buying situation, gaps, steps."""
+    from ..methodology import BUY_CLASSES, CHOICE_BY_KEY, KAM_BY_KEY, ROLES
+
+    out = console()
+    styled = out.color_system is not None
+    s = (lambda style: style) if styled else (lambda style: "")
+    today = dates.today()
+    head = _t(f"#{record['id']} ", s("dim")) + _t(record["name"], s("bold"))
+    if record["industry"]:
+        head += _t(f" — {record['industry']}")
+    emit(out, head)
+
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style=s("dim"), no_wrap=True)
+    facts.add_column()
+    if record["key"] and record["kam_stage"]:
+        stage = KAM_BY_KEY[record["kam_stage"]]
+        since = dates.from_iso(record["kam_since"][:10])
+        facts.add_row("key account", _t(f"{stage.name} ({stage.vietnamese})", s("magenta"))
+                      + _t(f", since {dates.show_day(since)} ({dates.ago(since, today)}); "
+                           f"{stage.hint}"))
+    else:
+        facts.add_row("key account", _t("no" + (f" (was {KAM_BY_KEY[record['kam_stage']].name})"
+                                                if record["kam_stage"] else "")))
+    if record["buy_class"]:
+        name = next(f"{n} ({vn})" for k, n, vn in BUY_CLASSES if k == record["buy_class"])
+        facts.add_row("buying", _t(name))
+    if record["criteria"]:
+        for kind in ("economic", "emotional"):
+            chosen = [CHOICE_BY_KEY[c].name.lower() for c in record["criteria"].split(",")
+                      if CHOICE_BY_KEY[c].kind == kind]
+            if chosen:
+                facts.add_row(f"{kind} criteria", _t(", ".join(chosen)))
+    if record["order_value"]:
+        facts.add_row("orders", _t(f"{record['orders']} worth {money(record['order_value'])}"))
+    if record["note"]:
+        facts.add_row("note", _t(record["note"]))
+    emit(out, facts)
+    for problem in problems:
+        emit(out, _t("gap: ", s("bold yellow")) + _t(problem))
+
+    emit(out, Text())
+    centre = Table(box=None, show_header=False, padding=(0, 2, 0, 0), pad_edge=False,
+                   title="Buying centre (đơn vị quyết định)", title_justify="left",
+                   title_style=s("bold"))
+    centre.add_column(no_wrap=True, style=s("cyan"))
+    centre.add_column(no_wrap=True)
+    centre.add_column()
+    groups = [(role.name, [p for p in people if role.key in (p["roles"] or "").split(",")])
+              for role in ROLES]
+    groups.append(("no role known", [p for p in people if not p["roles"]]))
+    for label, members in groups:
+        for index, person in enumerate(members):
+            last = person["last_touch_at"]
+            detail = ", ".join(v for v in (person["title"],
+                                           STAGE_BY_KEY[person["stage"]].name) if v)
+            detail += f"; last touch {dates.show_day(last)}" if last else "; never touched"
+            centre.add_row(_t(label if index == 0 else ""),
+                           _t(f"#{person['id']} ", s("dim")) + _t(person["name"], s("bold")),
+                           _t(detail))
+        if not members and label != "no role known":
+            centre.add_row(_t(label), _t("—", s("dim")), _t(""))
+    emit(out, centre)
+
+    steps = sorted((p for p in people if p["next_at"]), key=lambda p: p["next_at"])
+    if steps:
+        emit(out, Text())
+        emit(out, _t("Open next steps", s("bold")))
+        for person in steps:
+            what = f": {person['next_step']}" if person["next_step"] else ""
+            emit(out, _t(f"{dates.show(person['next_at'])}  {person['name']}{what}"))
+    if history:
+        emit(out, Text())
+        emit(out, _t("Key-account history", s("bold")))
+        for change in history:
+            before = KAM_BY_KEY[change["from_stage"]].name if change["from_stage"] else "—"
+            reason = f": {change['reason']}" if change["reason"] else ""
+            emit(out, _t(f"{dates.show(change['at'])}  {before} → "
+                         f"{KAM_BY_KEY[change['to_stage']].name}{reason}"))
+    if touches:
+        emit(out, Text())
+        emit(out, _t("Last touches with anyone there", s("bold")))
+        for touch in touches:
+            extra = f" {touch['outcome']}" if touch["outcome"] else ""
+            if touch["amount"] is not None:
+                extra += f" ({money(touch['amount'])})"
+            summary = f": {touch['summary']}" if touch["summary"] else ""
+            emit(out, _t(f"{dates.show(touch['at'])}  {touch['prospect']}  {touch['kind']}"
+                         f"{extra}{summary}"))

@@ -10,7 +10,8 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from .. import dates
-from . import prospects, selling, stages
+from . import accounts, prospects, selling, stages
+from .accounts import AccountDetails
 from .prospects import Details
 from .selling import CallReport
 
@@ -129,6 +130,26 @@ def build(session: "Session") -> int:
         notes={"situation": ["renews contracts in January"]}),
         next_at=today, next_step="call back with pricing"))
     do(8, lambda: stages.advance(session, "Sarah Collins"), hour=11)
+
+    # Key accounts: the buying centre at Minh Phát, and a loyal customer with no known decider.
+    do(39, lambda: accounts.set_roles(session, "Nguyễn Văn An", ["decider", "influencer"], []))
+    do(2, lambda: accounts.set_roles(session, "Ngô Thị Lan", ["user", "gatekeeper"], []),
+       hour=11)
+    do(36, lambda: accounts.edit(session, "Minh Phát", AccountDetails(
+        key=True, industry="Packaging", buy_class="modified-rebuy",
+        criteria=["price", "delivery", "reliability", "reputation"])))
+    do(27, lambda: accounts.set_kam(session, "Minh Phát", "early", "site visit went well"))
+    do(380, lambda: accounts.edit(session, "Hải Đăng", AccountDetails(
+        key=True, industry="Shipping", buy_class="straight-rebuy",
+        criteria=["reliability", "reciprocity"])))
+    do(200, lambda: accounts.set_kam(session, "Hải Đăng", "partnership", "joint planning"))
+    # Orders, for `relcrm account candidates`.
+    do(100, lambda: selling.log_touch(session, "Bùi Thanh Hải", "email", "annual contract",
+                                      amount="1,200,000,000"), hour=15)
+    do(8, lambda: selling.log_touch(session, "Đặng Quốc Phong", "email", "Q4 order",
+                                    amount="300,000,000"), hour=15)
+    do(150, lambda: selling.log_touch(session, "Đặng Quốc Phong", "email", "Q2 order",
+                                      amount="250,000,000"), hour=15)
 
     steps.sort(key=lambda step: step[0])
     for moment, action in steps:

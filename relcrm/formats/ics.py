@@ -25,16 +25,22 @@ def write(rows: Iterable[dict[str, Any]], today: dt.date, *, todo: bool = False)
     for row in rows:
         due = dt.date.fromisoformat(row["due_on"])
         entry = Todo() if todo else Event()
-        entry.add("uid", f"relcrm-followup-{row['id']}-{row['due_on']}@relcrm")
+        account = row.get("subject") == "account"
+        subject = f"account-{row['account_id']}" if account else str(row["id"])
+        entry.add("uid", f"relcrm-followup-{subject}-{row['due_on']}@relcrm")
         entry.add("dtstamp", stamp)
-        who = row["name"] + (f" ({row['company']})" if row["company"] else "")
+        if account:
+            who = f"key account {row['company']}"
+        else:
+            who = row["name"] + (f" ({row['company']})" if row["company"] else "")
         entry.add("summary", f"Follow up: {who}")
         lines = [row["why"]]
         lines += [f"{label}: {row[key]}" for key, label in (("email", "Email"), ("phone", "Phone"))
                   if row.get(key)]
-        lines.append(f"relcrm show {row['id']}")
+        lines.append(f"relcrm account show {row['account_id']}" if account
+                     else f"relcrm show {row['id']}")
         entry.add("description", "\n".join(lines))
-        entry.add("categories", ["relcrm", row["reason"]])
+        entry.add("categories", ["relcrm", *row["reason"].split(",")])
         if todo:
             entry.add("due", due)
             entry.add("status", "NEEDS-ACTION")

@@ -1,0 +1,323 @@
+"""account add/list/show/edit/candidates, role, kam list/set/advance/history."""
+
+from typing import Annotated, Any, Optional
+
+import typer
+
+from .. import dates
+from ..methodology import (ALL_KAM_STAGES, BUY_CLASSES, CHOICE_CRITERIA, KAM_BY_KEY, ROLES)
+from .common import FormatOpt, RefArg, emit_record, fmt, money, read
+
+app = typer.Typer(help="Accounts: the organisations your prospects work for, and key-account "
+                  "management (khách hàng lớn).", no_args_is_help=True, rich_markup_mode=None)
+kam = typer.Typer(help="Key-account stages (Millman & Wilson): pre, early, mid, partnership, "
+                  "synergistic, or uncoupling.", no_args_is_help=True, rich_markup_mode=None)
+
+AccountArg = Annotated[str, typer.Argument(
+    metavar="ACCOUNT", help="An account id, or a unique part of its name (accents optional).",
+    show_default=False)]
+IndustryOpt = Annotated[Optional[str], typer.Option("--industry", metavar="TEXT",
+                                                    help="Industry.")]
+NoteOpt = Annotated[Optional[str], typer.Option("--note", "-n", metavar="TEXT", help="A note.")]
+BuyClassOpt = Annotated[Optional[str], typer.Option(
+    "--buy-class", metavar="CLASS", help="The buying situation: "
+    + ", ".join(k for k, _, _ in BUY_CLASSES) + ".", show_default=False)]
+CriterionOpt = Annotated[Optional[list[str]], typer.Option(
+    "--criterion", metavar="NAME", help="A choice criterion they buy on (repeatable). Economic: "
+    + ", ".join(c.key for c in CHOICE_CRITERIA if c.kind == "economic") + ". Emotional: "
+    + ", ".join(c.key for c in CHOICE_CRITERIA if c.kind == "emotional") + ".",
+    show_default=False)]
+ReasonOpt = Annotated[Optional[str], typer.Option(
+    "--reason", "-r", metavar="TEXT", help="Why (kept in the history; required for "
+    "uncoupling).")]
+
+
+def _record(account_id: int) -> dict[str, Any]:
+    from .. import queries
+
+    return queries.account(read(), account_id)
+
+
+def _label(record: dict[str, Any]) -> str:
+    if not record["key"]:
+        return "not key"
+    stage = KAM_BY_KEY.get(record["kam_stage"])
+    return f"key, {stage.name}" if stage else "key"
+
+
+@app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The organisation's name.",
+                                        show_default=False)],
+    industry: IndustryOpt = None,
+    key: Annotated[bool, typer.Option("--key", help="A key account: starts at pre-KAM.")
+                   ] = False,
+    note: NoteOpt = None, buy_class: BuyClassOpt = None, criterion: CriterionOpt = None,
+    format_: FormatOpt = "table",
+) -> None:
+    """Add an account. (Prospects' companies become accounts by themselves.)"""
+    from .. import db, queries
+    from ..core import accounts
+
+    with db.write_session() as session:
+        account_id = accounts.create(session, accounts.AccountDetails(
+            name=name, industry=industry, note=note, key=key or None, buy_class=buy_class,
+            criteria=criterion or [])).id
+    record = _record(account_id)
+    emit_record(format_, queries.ACCOUNT_COLUMNS, record,
+                lambda: f"Added account #{account_id} {record['name']} ({_label(record)}).")
+
+
+@app.command("edit")
+def edit(
+    ref: AccountArg,
+    name: Annotated[Optional[str], typer.Option("--name", metavar="TEXT",
+                                                help="New name (its people's company too).")
+                    ] = None,
+    industry: IndustryOpt = None,
+    key: Annotated[Optional[bool], typer.Option(
+        "--key/--no-key", help="Mark as a key account (starts at pre-KAM), or not.",
+        show_default=False)] = None,
+    note: NoteOpt = None, buy_class: BuyClassOpt = None, criterion: CriterionOpt = None,
+    drop_criterion: Annotated[Optional[list[str]], typer.Option(
+        "--drop-criterion", metavar="NAME", help="Remove a choice criterion (repeatable).",
+        show_default=False)] = None,
+    format_: FormatOpt = "table",
+) -> None:
+    """Change an account: name, industry, key or not, buying situation, choice criteria."""
+    from .. import db, queries
+    from ..core import accounts
+
+    with db.write_session() as session:
+        account_id = accounts.edit(session, ref, accounts.AccountDetails(
+            name=name, industry=industry, note=note, key=key, buy_class=buy_class,
+            criteria=criterion or [], drop_criteria=drop_criterion or [])).id
+    record = _record(account_id)
+    emit_record(format_, queries.ACCOUNT_COLUMNS, record,
+                lambda: f"Updated account #{account_id} {record['name']} ({_label(record)}).")
+
+
+@app.command("list")
+def list_(
+    key: Annotated[bool, typer.Option("--key", help="Only key accounts.")] = False,
+    limit: Annotated[Optional[int], typer.Option(
+        "--limit", "-l", metavar="N", help="At most N rows (default: 100 in a table, all "
+        "otherwise; 0 = all).", show_default=False)] = None,
+    format_: FormatOpt = "table",
+) -> None:
+    """Accounts, key ones first: KAM stage, people, deciders, last touch, orders."""
+    from .. import queries, render
+    from .prospects import _limit
+
+    kind = fmt(format_)
+    rows, total = queries.list_accounts(read(), key_only=key, limit=_limit(limit, kind))
+    if kind != "table":
+        render.machine(kind, queries.ACCOUNT_COLUMNS, rows)
+        return
+    render.table(rows, [
+        render.Col("#", "id", justify="right", style="dim"),
+        render.Col("Account", "name", style="bold", no_wrap=True),
+        render.Col("Industry", "industry"),
+        render.Col("Key", lambda r: KAM_BY_KEY[r["kam_stage"]].name if r["key"] and
+                   r["kam_stage"] else ("key" if r["key"] else ""), style="magenta"),
+        render.Col("People", "people", justify="right"),
+        render.Col("Deciders", "deciders", justify="right",
+                   style=lambda r: "red" if r["key"] and not r["deciders"] else None),
+        render.Col("Last touch", lambda r: dates.show_day(r["last_touch_at"]), no_wrap=True),
+        render.Col("Orders", lambda r: money(r["order_value"]), justify="right"),
+    ], caption=(f"{len(rows):,} of {total:,} shown; --limit 0 shows all" if total > len(rows)
+                else None),
+        empty="No key accounts: mark one with `relcrm account edit ACCOUNT --key`." if key
+        else "No accounts yet: they appear when prospects have a --company.")
+
+
+@app.command("show")
+def show(ref: AccountArg, format_: FormatOpt = "table") -> None:
+    """An account: its buying centre by role, KAM stage and history, buying situation, choice
+    criteria, gaps, open next steps across its people, and the last touches with anyone."""
+    from .. import queries
+    from ..core.accounts_view import gaps
+
+    con = read()
+    found = queries.resolve_account(con, ref)
+    record = queries.account(con, found["id"])
+    people = queries.account_people(con, found["id"])
+    history = queries.kam_history(con, found["id"])
+    touches = queries.account_touches(con, found["id"])
+    problems = gaps(record, people, dates.today())
+    kind = fmt(format_)
+    if kind == "json":
+        import json
+
+        print(json.dumps({**record, "gaps": problems, "people": people, "kam_history": history,
+                          "last_touches": touches}, ensure_ascii=False, indent=2))
+        return
+    if kind in ("csv", "tsv"):
+        from .. import render
+
+        render.machine(kind, ("id", "name", "title", "roles", "stage", "last_touch_at",
+                              "next_at", "next_step", "email", "phone"), people)
+        return
+    from .views import account_profile
+
+    account_profile(record, problems, people, history, touches)
+
+
+@app.command("candidates")
+def candidates(
+    limit: Annotated[Optional[int], typer.Option(
+        "--limit", "-l", metavar="N", help="At most N rows (default: 50 in a table, all "
+        "otherwise; 0 = all).", show_default=False)] = None,
+    format_: FormatOpt = "table",
+) -> None:
+    """Rank accounts by their share of recorded order value, and show which few together make
+    80% of it: the seed's sign of the customers that carry the business (key-account
+    candidates). Orders: `call --outcome order --amount` or `log ... --amount`."""
+    from .. import queries, render
+    from ..core.accounts_view import pareto
+    from ..methodology import PARETO_SHARE
+
+    from ..errors import UsageError
+
+    kind = fmt(format_)
+    if limit is not None and limit < 0:
+        raise UsageError(f"--limit must be 0 (all) or more, not {limit}")
+    if limit is None:
+        limit = 50 if kind == "table" else 0
+    ranked = pareto(queries.order_values(read()))
+    rows = ranked[:limit] if limit else ranked
+    if kind != "table":
+        render.machine(kind, queries.CANDIDATE_COLUMNS, rows)
+        return
+    carrying = [r for r in ranked if r["in_80"]]
+    title = None
+    if ranked:
+        title = (f"{len(carrying):,} of {len(ranked):,} accounts with orders make "
+                 f"{PARETO_SHARE:.0%} of order value")
+    render.table(rows, [
+        render.Col("Rank", "rank", justify="right"),
+        render.Col("#", "id", justify="right", style="dim"),
+        render.Col("Account", "name", style="bold", no_wrap=True),
+        render.Col("Orders", "orders", justify="right"),
+        render.Col("Value", lambda r: money(r["order_value"]), justify="right"),
+        render.Col("Share", lambda r: f"{r['share']:.1%}", justify="right"),
+        render.Col("Cumulative", lambda r: f"{r['cumulative_share']:.1%}", justify="right"),
+        render.Col("80%", lambda r: "yes" if r["in_80"] else "", style="green"),
+        render.Col("Key", lambda r: KAM_BY_KEY[r["kam_stage"]].name if r["key"] and
+                   r["kam_stage"] else ("" if not r["in_80"] else "not yet"),
+                   style=lambda r: "yellow" if r["in_80"] and not r["key"] else "magenta"),
+    ], title=title, caption=(f"{len(rows):,} of {len(ranked):,} shown; --limit 0 shows all"
+                             if len(ranked) > len(rows) else None),
+        empty="No orders recorded yet: log them with `relcrm call REF --outcome order "
+              "--amount N` (or `log ... --amount N`).")
+
+
+def role(
+    ref: RefArg,
+    roles: Annotated[Optional[list[str]], typer.Argument(
+        metavar="[ROLE]...", help="Roles to add: " + ", ".join(r.key for r in ROLES) + ".",
+        show_default=False)] = None,
+    remove: Annotated[Optional[list[str]], typer.Option(
+        "--remove", metavar="ROLE", help="A role to take away (repeatable).",
+        show_default=False)] = None,
+    format_: FormatOpt = "table",
+) -> None:
+    """Place a person in their account's decision-making unit (đơn vị quyết định): initiator,
+    user, decider, influencer, buyer, gatekeeper; a person may hold several. Without roles,
+    show theirs. A decider counts as authority = yes unless judged otherwise."""
+    from .. import db
+    from ..core import accounts
+
+    with db.write_session() as session:
+        result = accounts.set_roles(session, ref, roles or [], remove or [])
+        person = {"id": result.prospect.id, "name": result.prospect.name,
+                  "company": result.prospect.company, "roles": ",".join(result.roles),
+                  "authority": result.prospect.authority}
+    emit_record(format_, tuple(person), person,
+                lambda: f"#{person['id']} {person['name']}"
+                        + (f" at {person['company']}" if person["company"] else "") + ": "
+                        + (", ".join(result.roles) if result.roles else "no role known") + ".")
+
+
+@kam.command("list")
+def kam_list(format_: FormatOpt = "table") -> None:
+    """The key-account stages, with how often someone there needs a touch."""
+    from .. import render
+
+    rows = [{"number": s.number or None, "key": s.key, "name": s.name,
+             "vietnamese": s.vietnamese, "cadence_days": s.cadence_days, "focus": s.hint}
+            for s in ALL_KAM_STAGES]
+    kind = fmt(format_)
+    if kind != "table":
+        render.machine(kind, tuple(rows[0]), rows)
+        return
+    render.table(rows, [
+        render.Col("#", "number", justify="right"),
+        render.Col("Key", "key", style="magenta"),
+        render.Col("Stage", "name", style="bold"),
+        render.Col("Vietnamese", "vietnamese"),
+        render.Col("Touch every", lambda r: f"{r['cadence_days']} days" if r["cadence_days"]
+                   else "—", justify="right"),
+        render.Col("Focus", "focus"),
+    ])
+
+
+def _kam_moved(format_: Any, moved: Any) -> None:
+    from .. import queries
+
+    record = _record(moved.account.id)
+    before = moved.before.name if moved.before else "—"
+    emit_record(format_, queries.ACCOUNT_COLUMNS, record,
+                lambda: f"#{record['id']} {record['name']}: {before} → {moved.after.name} "
+                        f"({moved.after.vietnamese}).")
+
+
+@kam.command("set")
+def kam_set(account: AccountArg, stage: Annotated[str, typer.Argument(
+        metavar="STAGE", help="pre, early, mid, partnership, synergistic or uncoupling (or "
+        "1-5).", show_default=False)], reason: ReasonOpt = None,
+        format_: FormatOpt = "table") -> None:
+    """Put a key account at any KAM stage; uncoupling needs --reason."""
+    from .. import db
+    from ..core import accounts
+    from ..methodology import resolve_kam
+
+    target = resolve_kam(stage)
+    with db.write_session() as session:
+        moved = accounts.set_kam(session, account, target, reason)
+    _kam_moved(format_, moved)
+
+
+@kam.command("advance")
+def kam_advance(account: AccountArg, reason: ReasonOpt = None,
+                format_: FormatOpt = "table") -> None:
+    """Move a key account to the next KAM stage."""
+    from .. import db
+    from ..core import accounts
+
+    with db.write_session() as session:
+        moved = accounts.advance_kam(session, account, reason)
+    _kam_moved(format_, moved)
+
+
+@kam.command("history")
+def kam_history(account: AccountArg, format_: FormatOpt = "table") -> None:
+    """Every KAM stage change of an account, oldest first."""
+    from .. import queries, render
+
+    con = read()
+    found = queries.resolve_account(con, account)
+    rows = queries.kam_history(con, found["id"])
+    kind = fmt(format_)
+    if kind != "table":
+        render.machine(kind, ("at", "from_stage", "to_stage", "reason"), rows)
+        return
+    name = lambda key: KAM_BY_KEY[key].name if key else "—"  # noqa: E731
+    render.table(rows, [
+        render.Col("When", lambda r: dates.show(r["at"]), no_wrap=True),
+        render.Col("From", lambda r: name(r["from_stage"])),
+        render.Col("To", lambda r: name(r["to_stage"]), style="magenta"),
+        render.Col("Reason", "reason"),
+    ], title=f"#{found['id']} {found['name']}: key-account history",
+        empty=f"{found['name']} has no key-account history (mark it key: relcrm account edit "
+              f"{found['id']} --key).")
