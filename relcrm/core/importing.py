@@ -24,8 +24,8 @@ from typing import Any, Callable
 from .. import dates
 from ..errors import UsageError
 from ..formats import Read, Source
-from ..methodology import (CRITERIA, FIRST_STAGE, LEVELS, OUTCOME_BY_KEY, SPIN_KINDS,
-                           STAGE_BY_KEY, TOUCH_KINDS)
+from ..methodology import (CRITERIA, DECIDER, FIRST_STAGE, KAM_BY_KEY, LEVELS, OUTCOME_BY_KEY,
+                           ROLE_BY_KEY, SPIN_KINDS, STAGE_BY_KEY, TOUCH_KINDS, resolve_choice)
 from ..text import fold
 from . import derive, fields
 
@@ -60,6 +60,10 @@ class Plan:
     judgements: list[dict[str, Any]] = field(default_factory=list)
     touches: list[dict[str, Any]] = field(default_factory=list)
     notes: list[dict[str, Any]] = field(default_factory=list)
+    accounts: list[dict[str, Any]] = field(default_factory=list)  # new accounts
+    criteria: list[tuple[int, str]] = field(default_factory=list)
+    roles: list[tuple[int, str]] = field(default_factory=list)
+    kam: list[dict[str, Any]] = field(default_factory=list)
     keep_ids: bool = False
 
     def count(self, action: str, entity: str = "prospects") -> int:
@@ -72,7 +76,7 @@ class Plan:
     @property
     def empty(self) -> bool:
         return not (self.new or self.updates or self.stages or self.judgements or self.touches
-                    or self.notes)
+                    or self.notes or self.accounts or self.roles or self.kam)
 
 
 class _Index:
@@ -118,6 +122,31 @@ def _next_id(con: sqlite3.Connection, table: str) -> int:
     return con.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0]
 
 
+class _Accounts:
+    """Companies to accounts: those in the book, and those this import will create."""
+
+    def __init__(self, con: sqlite3.Connection, plan: Plan, stamp: str):
+        self.plan, self.stamp = plan, stamp
+        self.by_key = {key: (aid, name) for aid, key, name in con.execute(
+            "SELECT id, name_key, name FROM account")}
+        self.next_id = _next_id(con, "account")
+
+    def link(self, row: dict[str, Any]) -> None:
+        """Set the row's account_id from its company (creating the account if new), and give
+        the company the account's spelling."""
+        if not row.get("company"):
+            row["account_id"] = None
+            return
+        key = fold(row["company"])
+        if key not in self.by_key:
+            self.by_key[key] = (self.next_id, row["company"])
+            self.plan.accounts.append({"id": self.next_id, "name": row["company"],
+                                       "name_key": key, "is_key": False,
+                                       "created_at": self.stamp, "updated_at": self.stamp})
+            self.next_id += 1
+        row["account_id"], row["company"] = self.by_key[key]
+
+
 def _keys(values: dict[str, Any]) -> dict[str, Any]:
     values["name_key"] = fold(values["name"])
     values["company_key"] = fold(values["company"]) if values.get("company") else None
@@ -140,6 +169,7 @@ def plan_contacts(con: sqlite3.Connection, read: Read, *, tags: list[str], on_du
     index = _Index(con)
     pid = _next_id(con, "prospect")
     stamp = dates.iso(dates.now())
+    companies = _Accounts(con, plan, stamp)
     for number, record in enumerate(read.records, 1):
         if progress and number % 500 == 0:
             progress(500)
@@ -171,6 +201,8 @@ def plan_contacts(con: sqlite3.Connection, read: Read, *, tags: list[str], on_du
                 change["tags"].update(row_tags)
             continue
         index.remember(row, record.line)
+        companies.link(row)
+        _keys(row)
         row.update(id=pid, created_at=stamp, updated_at=stamp, next_at=next_iso,
                    next_set_at=stamp if next_iso else None, stage=FIRST_STAGE.key,
                    stage_since=stamp, continuations=0)
@@ -234,13 +266,13 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
               progress: Progress | None = None) -> Plan:
     plan = Plan("relcrm")
     plan.actions.extend(Action(line, "", "error", reason=msg) for line, msg in read.errors)
-    plan.keep_ids = con.execute("SELECT count(*) FROM prospect").fetchone()[0] == 0
+    plan.keep_ids = con.execute("SELECT (SELECT count(*) FROM prospect) + "
+                                "(SELECT count(*) FROM account)").fetchone()[0] == 0
     by_entity: dict[str, list[Source]] = {}
     for record in read.records:
         by_entity.setdefault(record.entity, []).append(record)
-    ids = {"prospect": _next_id(con, "prospect"), "touch": _next_id(con, "touch"),
-           "stage_change": _next_id(con, "stage_change"),
-           "qualification": _next_id(con, "qualification")}
+    ids = {table: _next_id(con, table) for table in (
+        "prospect", "touch", "stage_change", "qualification", "account", "kam_change")}
 
     def new_id(table: str, old: int) -> int:
         if plan.keep_ids:
@@ -248,9 +280,49 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
         ids[table] += 1
         return ids[table] - 1
 
+    stamp = dates.iso(dates.now())
+    companies = _Accounts(con, plan, stamp)
+    account_map: dict[int, int] = {}  # account id in the file -> id in the book
+    account_names: dict[int, str] = {}
+    new_accounts: set[int] = set()
+    for record in by_entity.get("accounts", []):
+        try:
+            row, criteria = _book_account(record.values)
+        except UsageError as exc:
+            plan.actions.append(Action(record.line, "accounts", "error",
+                                       str(record.values.get("name") or ""), reason=exc.message))
+            continue
+        old = row["id"]
+        if old in account_map:
+            plan.actions.append(Action(record.line, "accounts", "error", row["name"],
+                                       reason=f"account id {old} appears twice in the file"))
+            continue
+        known_account = companies.by_key.get(row["name_key"])
+        if known_account is not None:
+            account_map[old] = known_account[0]
+            account_names[known_account[0]] = known_account[1]
+            if known_account[0] in new_accounts:
+                plan.actions.append(Action(record.line, "accounts", "error", row["name"],
+                                           reason="an account of that name is already in the "
+                                                  "file"))
+            else:
+                plan.actions.append(Action(record.line, "accounts", "skip", row["name"],
+                                           known_account[0], "already in the book"))
+            continue
+        row["id"] = account_map[old] = new_id("account", old)
+        companies.by_key[row["name_key"]] = (row["id"], row["name"])
+        account_names[row["id"]] = row["name"]
+        new_accounts.add(row["id"])
+        plan.accounts.append(row)
+        plan.criteria.extend((row["id"], c) for c in criteria)
+        plan.actions.append(Action(record.line, "accounts", "add", row["name"], row["id"]))
+
+    # accounts made for companies that came without one follow those of the file
+    companies.next_id = max(ids["account"], max(account_map.values(), default=0) + 1)
     prospect_map: dict[int, int] = {}  # id in the file -> id in the book (new prospects)
     names: dict[int, str] = {}
     skipped: dict[int, str] = {}  # id in the file -> why its history is not imported
+    roles_of: dict[int, list[str]] = {}  # the roles column, for files without a roles entity
     index = _Index(con)
     for number, record in enumerate(by_entity.get("prospects", []), 1):
         if progress and number % 500 == 0:
@@ -281,6 +353,13 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
             continue
         row["id"] = prospect_map[old] = new_id("prospect", old)
         names[row["id"]] = row["name"]
+        if row["account_id"] in account_map:
+            row["account_id"] = account_map[row["account_id"]]
+            row["company"] = account_names[row["account_id"]]
+        else:
+            companies.link(row)
+        _keys(row)
+        roles_of[row["id"]] = row.pop("roles")
         plan.new.append(row)
         plan.tags.extend((row["id"], t) for t in row_tags)
         plan.actions.append(Action(record.line, "prospects", "add", row["name"], row["id"]))
@@ -334,6 +413,44 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
             history_of.add((entity, pid))
             plan.actions.append(Action(record.line, entity, "add", names.get(pid, ""), pid))
 
+    for record in by_entity.get("roles", []):
+        try:
+            pid = owner(record)
+            role = _choice(record.values.get("role"), "role", tuple(ROLE_BY_KEY))
+            if pid not in new_ids and con.execute(
+                    "SELECT 1 FROM prospect_role WHERE prospect_id = ? AND role = ?",
+                    (pid, role)).fetchone():
+                raise _Skip("already in the book")
+        except _Skip as skip:
+            plan.actions.append(Action(record.line, "roles", "skip", reason=skip.reason))
+            continue
+        except UsageError as exc:
+            plan.actions.append(Action(record.line, "roles", "error", reason=exc.message))
+            continue
+        plan.roles.append((pid, role))
+        history_of.add(("roles", pid))
+        plan.actions.append(Action(record.line, "roles", "add", names.get(pid, ""), pid))
+
+    kam_of: set[int] = set()
+    for record in by_entity.get("kam", []):
+        try:
+            aid = _account_owner(con, record.values, account_map)
+            row = _book_kam(record.values)
+            if aid not in new_accounts and con.execute(
+                    "SELECT 1 FROM kam_change WHERE account_id = ? AND at = ? AND to_stage = ?",
+                    (aid, row["at"], row["to_stage"])).fetchone():
+                raise _Skip("already in the book")
+        except _Skip as skip:
+            plan.actions.append(Action(record.line, "kam", "skip", reason=skip.reason))
+            continue
+        except UsageError as exc:
+            plan.actions.append(Action(record.line, "kam", "error", reason=exc.message))
+            continue
+        row.update(account_id=aid, id=new_id("kam_change", row["id"]))
+        plan.kam.append(row)
+        kam_of.add(aid)
+        plan.actions.append(Action(record.line, "kam", "add", account_names.get(aid, ""), aid))
+
     touch_map: dict[int, int] = {}
     for entity in ("touches", "calls"):
         for record in by_entity.get(entity, []):
@@ -386,11 +503,21 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
                                     "reason": "imported", "seq": 2})
         if ("qualifications", pid) not in history_of:
             for criterion in CRITERIA:
-                if row.get(criterion.key):
+                if row.get(criterion.key) and not (criterion.key == "authority"
+                                                   and DECIDER in roles_of[pid]
+                                                   and row[criterion.key] == "yes"):
                     plan.judgements.append({
                         "id": None, "prospect_id": pid, "at": row["updated_at"],
                         "criterion": criterion.key, "level": row[criterion.key],
                         "note": "imported", "seq": 3})
+        if ("roles", pid) not in history_of:
+            plan.roles.extend((pid, role) for role in roles_of[pid])
+    for row in plan.accounts:  # a key account that came without its KAM history
+        if row.get("kam_stage") and row["id"] not in kam_of:
+            plan.kam.append({"id": None, "account_id": row["id"],
+                             "at": row.get("kam_since") or row["created_at"],
+                             "from_stage": None, "to_stage": row["kam_stage"],
+                             "reason": "imported", "seq": 1})
     return plan
 
 
@@ -448,8 +575,61 @@ def _book_prospect(v: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
                                      required=False)
     for key in ("company", "title", "email", "phone", "url", "source", "note", "next_step"):
         row.setdefault(key, None)
+    row["account_id"] = _int(v.get("account_id"), "account_id", required=False)
+    row["roles"] = [_choice(r.strip(), "role", tuple(ROLE_BY_KEY))
+                    for r in str(v.get("roles") or "").split(",") if r.strip()]
     tags = sorted({fields.tag(t) for t in str(v.get("tags") or "").split(",") if t.strip()})
     return row, tags
+
+
+def _flag(value: Any, label: str) -> bool:
+    if isinstance(value, bool) or value in (0, 1):
+        return bool(value)
+    text = str(value or "").strip().lower()
+    if text in ("1", "true", "yes", "y"):
+        return True
+    if text in ("", "0", "false", "no", "n"):
+        return False
+    raise UsageError(f"{label} {value!r} is not 1/0 or true/false")
+
+
+def _book_account(v: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    from .accounts import _buy_class
+
+    name = fields.line("name", _str(v.get("name")), required=True)
+    key = _flag(v.get("key"), "key")
+    row = {"id": _int(v.get("id"), "id"), "name": name, "name_key": fold(name),
+           "industry": fields.line("industry", _str(v.get("industry"))),
+           "note": fields.text("note", _str(v.get("note"))), "is_key": key,
+           "buy_class": _buy_class(_str(v.get("buy_class"))),
+           "created_at": _moment(v.get("created_at"), "created_at"),
+           "updated_at": _moment(v.get("updated_at"), "updated_at"),
+           "kam_stage": _choice(v.get("kam_stage"), "kam_stage", tuple(KAM_BY_KEY),
+                                required=False),
+           "kam_since": _moment(v.get("kam_since"), "kam_since", required=False)}
+    criteria = sorted({resolve_choice(c.strip()).key
+                       for c in str(v.get("criteria") or "").split(",") if c.strip()})
+    return row, criteria
+
+
+def _book_kam(v: dict[str, Any]) -> dict[str, Any]:
+    return {"id": _int(v.get("id"), "id"), "at": _moment(v.get("at"), "at"),
+            "from_stage": _choice(v.get("from_stage"), "from_stage", tuple(KAM_BY_KEY),
+                                  required=False),
+            "to_stage": _choice(v.get("to_stage"), "to_stage", tuple(KAM_BY_KEY)),
+            "reason": _text(v.get("reason"), "reason"), "seq": _int(v.get("seq"), "seq")}
+
+
+def _account_owner(con: sqlite3.Connection, v: dict[str, Any], account_map: dict[int, int]) -> int:
+    old = _int(v.get("account_id"), "account_id")
+    if old in account_map:
+        return account_map[old]
+    name = str(v.get("account") or "")
+    found = con.execute("SELECT id FROM account WHERE name_key = ?", (fold(name),)).fetchone()
+    if found is None:
+        raise UsageError(f"account #{old} {name!r} is neither in the file nor in the book "
+                         "(import accounts first)")
+    return found[0]
 
 
 def _str(value: Any) -> str | None:
@@ -481,7 +661,8 @@ def _book_touch(v: dict[str, Any], entity: str) -> tuple[dict[str, Any], list[tu
            "outcome": outcome, "commitment": _text(v.get("commitment"), "commitment"),
            "next_at": _moment(v.get("next_at"), "next_at", required=False),
            "created_at": _moment(v.get("created_at"), "created_at"),
-           "seq": _int(v.get("seq"), "seq")}
+           "seq": _int(v.get("seq"), "seq"),
+           "amount": fields.amount(_str(v.get("amount")), "amount")}
     notes = []
     if entity == "calls":
         for spin in SPIN_KINDS:
@@ -496,7 +677,9 @@ def apply(session, plan: Plan, progress: Progress | None = None, chunk: int = 20
     """Write a plan in the session's transaction: bulk inserts, updates, derived columns."""
     from sqlalchemy import insert, text
 
-    from ..models import CallNote, Prospect, Qualification, StageChange, Tag, Touch
+    from ..models import (Account, AccountCriterion, CallNote, KamChange, Prospect,
+                          ProspectRole, Qualification, StageChange, Tag, Touch)
+    from .accounts import link
 
     def bulk(table, rows: list[dict[str, Any]], prefix: str | None = None) -> None:
         statement = insert(table.__table__)
@@ -507,8 +690,15 @@ def apply(session, plan: Plan, progress: Progress | None = None, chunk: int = 20
             if progress:
                 progress(len(rows[start:start + chunk]))
 
+    account_columns = [c.name for c in Account.__table__.columns]
+    bulk(Account, [{c: row.get(c) for c in account_columns} for row in plan.accounts])
+    bulk(AccountCriterion, [{"account_id": a, "criterion": c} for a, c in plan.criteria])
     columns = [c.name for c in Prospect.__table__.columns]
     bulk(Prospect, [{c: row.get(c) for c in columns} for row in plan.new])
+    bulk(ProspectRole, [{"prospect_id": p, "role": r} for p, r in plan.roles], "OR IGNORE")
+    bulk(KamChange, [r for r in plan.kam if r.get("id") is not None])
+    bulk(KamChange, [{k: v for k, v in r.items() if k != "id"} for r in plan.kam
+                     if r.get("id") is None])
     bulk(Tag, [{"prospect_id": pid, "name": name} for pid, name in plan.tags])
     for rows, table in ((plan.stages, StageChange), (plan.judgements, Qualification)):
         with_ids = [r for r in rows if r.get("id") is not None]
@@ -525,6 +715,8 @@ def apply(session, plan: Plan, progress: Progress | None = None, chunk: int = 20
             prospect = session.get(Prospect, pid)
             for key, value in change.items():
                 setattr(prospect, key, value)
+            if "company" in change:
+                link(session, prospect)
             prospect.updated_at = stamp
             values = {c: getattr(prospect, c) for c in ("name", "company", "title", "email",
                                                          "phone", "url", "source", "note")}
@@ -535,8 +727,13 @@ def apply(session, plan: Plan, progress: Progress | None = None, chunk: int = 20
     session.flush()
     touched = [r["id"] for r in plan.new] + list(plan.updates)
     touched += [r["prospect_id"] for r in plan.stages + plan.judgements + plan.touches]
-    if touched:
-        import json
+    touched += [pid for pid, _ in plan.roles]
+    import json
 
+    if touched:
         for sql in derive.statements(derive.MANY):
             session.execute(text(sql), {"ids": json.dumps(sorted(set(touched)))})
+    changed = sorted({r["id"] for r in plan.accounts} | {r["account_id"] for r in plan.kam})
+    if changed:
+        session.execute(text(derive.ACCOUNT_SQL.format(where=derive.MANY)),
+                        {"ids": json.dumps(changed)})
