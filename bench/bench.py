@@ -119,6 +119,20 @@ def build(path: Path, n_prospects: int, n_touches: int, seed: int = 7) -> float:
     con.executemany("INSERT INTO touch (id, prospect_id, kind, at, summary, minutes, outcome, "
                     "commitment, next_at, created_at, seq) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", touches())
+    # accounts from the companies with the SQL of migration 2 (its last two statements; a
+    # released migration never changes), 2% of them key, a decider in every seventh prospect
+    for statement in migrations.M0002_ACCOUNTS.split(";")[-2:]:
+        con.execute(statement)
+    accounts = [r[0] for r in con.execute("SELECT id FROM account")]
+    key = accounts[::50]
+    con.executemany("UPDATE account SET is_key = 1 WHERE id = ?", [(a,) for a in key])
+    con.executemany("INSERT INTO kam_change (account_id, at, from_stage, to_stage, reason, seq) "
+                    "VALUES (?, ?, NULL, ?, 'bench', 1)",
+                    [(a, iso(start), rng.choice(["pre", "early", "mid", "partnership"]))
+                     for a in key])
+    con.execute("INSERT INTO prospect_role (prospect_id, role) SELECT id, 'decider' FROM "
+                "prospect WHERE id % 7 = 0 AND account_id IS NOT NULL")
+    con.execute("UPDATE touch SET amount = 1000000 * (id % 97 + 1) WHERE outcome = 'order'")
     derive.refresh_all(con)
     con.execute("COMMIT")
     con.execute("ANALYZE")
@@ -227,6 +241,8 @@ def main() -> None:
             ("relcrm show NAME", ["show", name], 200 if small else None),
             ("relcrm log ID email", ["log", str(n_p // 3), "email", "bench"], 700),
             ("relcrm add NAME", ["add", "Bench Person", "--company", "Bench Co"], 700),
+            ("relcrm account list --key", ["account", "list", "--key"], None),
+            ("relcrm account candidates", ["account", "candidates"], None),
             ("relcrm export prospects", ["export", "prospects"], 1000 if small else None),
         ]:
             ms, code = timed([relcrm, *argv], cmd_env, args.runs)

@@ -9,13 +9,18 @@ import pytest
 COLUMNS = {
     "prospects": "id,name,company,title,email,phone,url,source,tags,value,stage,stage_since,"
                  "need,budget,authority,qualification,continuations,last_touch_at,next_at,"
-                 "next_step,next_set_at,due_on,note,created_at,updated_at",
+                 "next_step,next_set_at,due_on,note,created_at,updated_at,account_id,roles",
     "touches": "id,prospect_id,prospect,kind,at,summary,minutes,outcome,commitment,next_at,"
-               "created_at,seq",
+               "created_at,seq,amount",
     "calls": "id,prospect_id,prospect,at,outcome,commitment,minutes,summary,situation,problem,"
-             "implication,need_payoff,implied_need,explicit_need,next_at,created_at,seq",
+             "implication,need_payoff,implied_need,explicit_need,next_at,created_at,seq,"
+             "amount",
     "stages": "id,prospect_id,prospect,at,from_stage,to_stage,reason,seq",
     "qualifications": "id,prospect_id,prospect,at,criterion,level,note,seq",
+    "accounts": "id,name,industry,key,kam_stage,kam_since,buy_class,criteria,note,created_at,"
+                "updated_at",
+    "roles": "prospect_id,prospect,account_id,role",
+    "kam": "id,account_id,account,at,from_stage,to_stage,reason,seq",
 }
 
 

@@ -2,7 +2,7 @@
 or fails with one clear line and exit 2 (bad input) or 1 (unknown record), never a traceback,
 and a failed command leaves the book byte-for-byte as it was.
 
-About 2,400 examples in all (derandomized, so CI runs the same ones every time).
+About 2,900 examples in all (derandomized, so CI runs the same ones every time).
 """
 
 import shutil
@@ -73,6 +73,17 @@ COMMANDS = {
     "stage": command("stage", st.sampled_from([["set"], ["advance"], ["history"]]), ref,
                      st.one_of(st.just([]), value), opt("--reason")),
     "followups": command("followups", opt("--days", numbers | nasty), opt("--limit", numbers | nasty), opt("--format")),
+    "account": command("account", st.sampled_from(
+        [["add"], ["edit"], ["show"], ["list"], ["candidates"]]), refs.map(lambda r: [r]),
+        opt("--industry"), opt("--buy-class", st.sampled_from(
+            ["new-task", "straight-rebuy"]) | nasty), opt("--criterion", st.sampled_from(
+                ["price", "uy tín"]) | nasty), opt("--name"), opt("--format")),
+    "role": command("role", ref, st.lists(st.sampled_from(
+        ["decider", "user", "buyer"]) | nasty, max_size=3), opt("--remove")),
+    "kam": command("kam", st.sampled_from([["set"], ["advance"], ["history"], ["list"]]),
+                   refs.map(lambda r: [r]), st.one_of(st.just([]), st.sampled_from(
+                       ["mid", "uncoupling", "9"]).map(lambda k: [k]), value),
+                   opt("--reason")),
     "export": command("export", st.sampled_from(
         ["prospects", "calls", "all", "vcard", "touches"]).map(lambda e: [e]) | value,
         st.one_of(st.just([]), ref), opt("--since"), opt("--format")),
@@ -90,9 +101,10 @@ def template(tmp_path_factory):
     path = tmp_path_factory.mktemp("hostile") / "template.db"
     env = {**os.environ, "RELCRM_TODAY": "2026-11-25", "RELCRM_DB": str(path)}
     for args in (["add", "Nguyễn Văn An", "--company", "Minh Phát", "--email", "an@mp.vn"],
-                 ["add", "Ngô Thị Lan", "--tag", "vip"],
+                 ["add", "Ngô Thị Lan", "--tag", "vip", "--company", "An Khang"],
                  ["call", "an", "-o", "continuation", "--problem", "slow"],
-                 ["stage", "set", "lan", "build"]):
+                 ["stage", "set", "lan", "build"], ["role", "an", "decider"],
+                 ["account", "edit", "minh", "--key"]):
         subprocess.run([*_relcrm(), *args], env=env, check=True, capture_output=True)
     return path
 

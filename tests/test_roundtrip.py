@@ -32,6 +32,15 @@ def book(cli):
     cli.add("Lê Văn Cường", "--company", "Acme")
     cli.add("Lê Văn Cường", "--company", "Acme", "--phone", "0900 000 000")
     cli("qualify", "4", "--authority", "no")
+    cli("role", "an", "decider", "buyer", env=ON("2026-11-05T10:00"))
+    cli("role", "3", "user", env=ON("2026-11-05T10:00"))
+    cli("account", "edit", "minh", "--key", "--buy-class", "modified-rebuy", "--criterion",
+        "price", "--criterion", "reputation", "--industry", "Packaging",
+        env=ON("2026-11-06T10:00"))
+    cli("kam", "advance", "minh", "--reason", "trusted", env=ON("2026-11-07T10:00"))
+    cli("call", "an", "-o", "order", "--commitment", "PO 7", "--amount", "1250000.75",
+        env=ON("2026-11-08T10:00"))
+    cli("log", "bình", "email", "PO by mail", "--amount", "300", env=ON("2026-11-09T10:00"))
     return cli
 
 
@@ -48,12 +57,14 @@ def test_the_whole_book_round_trips(book, tmp_path, kind):
     first = _export_all(book, book.path, kind, tmp_path / f"first.{kind}")
     empty = tmp_path / "empty.db"
     out = book("--db", str(empty), "import", str(tmp_path / f"first.{kind}")).out
-    assert out == (f"Imported 4 new prospects from first.{kind} (relcrm); with 5 touches, "
-                   "3 calls, 7 stage changes, 3 qualifications.\n")
+    assert out == (f"Imported 4 new prospects from first.{kind} (relcrm); with 7 touches, "
+                   "4 calls, 7 stage changes, 3 qualifications, 3 accounts, 3 roles, 2 "
+                   "key-account stage changes.\n")
     second = _export_all(book, empty, kind, tmp_path / f"second.{kind}")
     assert second == first
     for args in (["followups", "-f", "json", "--all"], ["show", "an", "-f", "json"],
-                 ["list", "-f", "csv", "--all"]):
+                 ["list", "-f", "csv", "--all"], ["account", "show", "minh", "-f", "json"],
+                 ["account", "candidates", "-f", "csv"]):
         assert book("--db", str(empty), *args).out == book(*args).out
 
 
@@ -71,7 +82,7 @@ def test_entity_files_imported_one_by_one_attach_to_their_prospects(book, tmp_pa
     assert again == "Imported 0 new prospects from touches.csv (relcrm).\n"
     assert book("--db", str(other), "export", "touches").raw == files["touches"].read_bytes()
     show = json.loads(book("--db", str(other), "show", "an", "-f", "json").out)
-    assert show["continuations"] == 2 and show["stage"] == "establish"
+    assert show["continuations"] == 0 and show["stage"] == "establish"  # the order ended the run
 
 
 def test_prospects_alone_keep_stage_and_judgements(book, tmp_path):
@@ -94,10 +105,10 @@ def test_into_a_book_with_people_ids_are_new_and_duplicates_keep_theirs(book, tm
     book("--db", str(other), "add", "Trần Thị Bình", "--company", "Hòa Bình")
     out = book("--db", str(other), "import", str(bundle)).out
     assert ("Imported 3 new prospects from book.json (relcrm); skipped 1 duplicate "
-            "(1 by name and company); with 4 touches, 3 calls") in out
+            "(1 by name and company); with 5 touches, 4 calls") in out
     rows = {r["name"]: r for r in json.loads(book("--db", str(other), "list", "-f", "json",
                                                   "--all").out)}
-    assert rows["Nguyễn Văn An"]["id"] == 3 and rows["Nguyễn Văn An"]["continuations"] == 2
+    assert rows["Nguyễn Văn An"]["id"] == 3 and rows["Nguyễn Văn An"]["authority"] == "yes"
     calls = json.loads(book("--db", str(other), "export", "calls", "-f", "json").out)
     assert {c["prospect"] for c in calls} == {"Nguyễn Văn An"}
     assert calls[0]["situation"] == "2 plants\n3 shifts"

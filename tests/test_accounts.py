@@ -1,0 +1,267 @@
+"""Accounts, the decision-making unit, key-account stages, candidates, account follow-ups."""
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+ON = lambda day: {"RELCRM_TODAY": day}  # noqa: E731
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def accounts(cli, *args):
+    return {r["name"]: r for r in json.loads(cli("account", "list", "-f", "json", *args).out)}
+
+
+@pytest.fixture
+def minh(cli):
+    """Minh Phát with two people, and Hòa Bình with one."""
+    cli.add("Nguyễn Văn An", "--company", "Minh Phát", "--title", "Purchasing manager")
+    cli.add("Ngô Thị Lan", "--company", "minh phat", "--title", "Operations")
+    cli.add("Trần Thị Bình", "--company", "Hòa Bình")
+    return cli
+
+
+# -- accounts ------------------------------------------------------------------------------------
+def test_companies_become_accounts_matched_without_accents_or_case(minh):
+    found = accounts(minh)
+    assert set(found) == {"Minh Phát", "Hòa Bình"}
+    assert found["Minh Phát"]["people"] == 2 and found["Minh Phát"]["key"] == 0
+    assert minh.sql("SELECT company FROM prospect ORDER BY id") == [
+        ("Minh Phát",), ("Minh Phát",), ("Hòa Bình",)]  # the account's spelling
+    minh("edit", "binh", "--company", "MINH PHÁT")
+    assert accounts(minh)["Minh Phát"]["people"] == 3
+    minh("edit", "binh", "--company", "")
+    assert minh.one("SELECT account_id FROM prospect WHERE id = 3") is None
+
+
+def test_account_add_edit_and_list(cli):
+    out = cli("account", "add", "Sài Gòn Tech", "--industry", "Software", "--key",
+              "--buy-class", "new task", "--criterion", "price", "--criterion", "Uy tín").out
+    assert out == "Added account #1 Sài Gòn Tech (key, Pre-KAM).\n"
+    record = accounts(cli)["Sài Gòn Tech"]
+    assert (record["industry"], record["kam_stage"], record["buy_class"], record["criteria"]) == (
+        "Software", "pre", "new-task", "price,reputation")
+    cli.add("Phạm Minh Dũng", "--company", "sai gon tech")
+    assert accounts(cli)["Sài Gòn Tech"]["people"] == 1
+    cli("account", "edit", "sai gon", "--name", "Saigon Technology", "--drop-criterion", "price",
+        "--criterion", "technical support", "--no-key")
+    record = accounts(cli)["Saigon Technology"]
+    assert record["criteria"] == "reputation,technical-support" and record["key"] == 0
+    assert cli.one("SELECT company FROM prospect") == "Saigon Technology"
+    assert "Saigon Technology" in cli("list", "--company", "saigon").out
+    assert list(accounts(cli, "--key")) == []
+
+
+@pytest.mark.parametrize("args, code, match", [
+    (["account", "add", "minh phát"], 2, "there is already an account 'Minh Phát' (#1)"),
+    (["account", "add", ""], 2, "account name cannot be empty"),
+    (["account", "edit", "minh"], 2, "nothing to change"),
+    (["account", "edit", "minh", "--buy-class", "impulse"], 2, "unknown buy class 'impulse'"),
+    (["account", "edit", "minh", "--criterion", "vibes"], 2, "unknown criterion 'vibes'"),
+    (["account", "edit", "minh", "--name", "Hòa Bình"], 2, "there is already an account"),
+    (["account", "edit", "nowhere", "--key"], 1, "no account matches 'nowhere'"),
+    (["account", "show", "42"], 1, "no account with id 42"),
+    (["account", "show", "h"], 2, "matches several accounts"),
+])
+def test_account_commands_reject_bad_input(minh, args, code, match):
+    minh("account", "add", "Hải Đăng")
+    minh.fails(code, *args, match=match)
+
+
+# -- decision-making unit ----------------------------------------------------------------------------
+def test_roles_and_authority_from_the_decider(minh):
+    assert minh("role", "an", "decider", "Người gây ảnh hưởng").out == (
+        "#1 Nguyễn Văn An at Minh Phát: decider, influencer.\n")
+    assert minh.one("SELECT authority FROM prospect WHERE id = 1") == "yes"
+    assert "authority yes" in minh("show", "an").out
+    assert "roles          decider, influencer (buying centre of Minh Phát)" in minh(
+        "show", "an").out
+    minh("qualify", "an", "--authority", "partial")  # a judgement beats the role
+    assert minh.one("SELECT authority FROM prospect WHERE id = 1") == "partial"
+    minh("role", "lan", "decider")
+    minh("role", "lan", "--remove", "decider")
+    assert minh.one("SELECT authority FROM prospect WHERE id = 2") is None
+    assert minh("role", "lan").out == "#2 Ngô Thị Lan at Minh Phát: no role known.\n"
+    record = json.loads(minh("role", "an", "-f", "json").out)[0]
+    assert record == {"id": 1, "name": "Nguyễn Văn An", "company": "Minh Phát",
+                      "roles": "decider,influencer", "authority": "partial"}
+
+
+@pytest.mark.parametrize("args, code, match", [
+    (["role", "an", "boss"], 2, "unknown role 'boss'; use: initiator, user, decider"),
+    (["role", "ghost", "user"], 1, "no prospect matches 'ghost'"),
+    (["role", "loner", "user"], 2, "has no company: roles are in an organisation's buying "
+                                   "centre"),
+])
+def test_role_rejects_bad_input(minh, args, code, match):
+    minh.add("Loner")
+    minh.fails(code, *args, match=match)
+
+
+def test_account_show_groups_people_by_role_and_flags_gaps(minh):
+    out = minh("account", "show", "minh").out
+    assert "gap: no known decider" in out
+    minh("role", "an", "decider")
+    minh("role", "lan", "user", "gatekeeper")
+    minh("log", "an", "visit", "plant tour", env=ON("2026-10-01"))
+    minh("edit", "lan", "--next", "fri", "--next-step", "line audit")
+    out = minh("account", "show", "minh").out
+    assert "no known decider" not in out
+    assert "gap: the decider Nguyễn Văn An has not been touched for 55 days (more than 30)" in out
+    centre = out.split("Buying centre (đơn vị quyết định)")[1]
+    assert "Decider     #1 Nguyễn Văn An  Purchasing manager, Attract; last touch Thu 2026-10-01" \
+        in centre
+    assert "Gatekeeper  #2 Ngô Thị Lan" in centre and "Initiator   —" in centre
+    assert "Open next steps\nFri 2026-11-27  Ngô Thị Lan: line audit" in out
+    assert "Last touches with anyone there\nThu 2026-10-01 12:00  Nguyễn Văn An  visit: plant tour" in out
+    single = minh("account", "show", "hoa binh").out
+    assert "gap: only one contact: a single point of contact is the most fragile" in single
+    record = json.loads(minh("account", "show", "minh", "-f", "json").out)
+    assert [p["name"] for p in record["people"]] == ["Ngô Thị Lan", "Nguyễn Văn An"]
+    assert record["gaps"][0].startswith("the decider Nguyễn Văn An has not been touched")
+
+
+# -- key-account stages ------------------------------------------------------------------------------
+def test_kam_stages_set_advance_history(minh):
+    minh.fails(2, "kam", "advance", "minh", match="Minh Phát is not a key account; mark it first")
+    minh("account", "edit", "minh", "--key", env=ON("2026-11-01"))
+    assert minh("kam", "advance", "minh", "--reason", "first trust",
+                env=ON("2026-11-10")).out == "#1 Minh Phát: Pre-KAM → Early-KAM (đầu CKL).\n"
+    minh("kam", "set", "minh", "partnership", env=ON("2026-11-20"))
+    minh("kam", "advance", "minh")
+    minh.fails(2, "kam", "advance", "minh", match="already at Synergistic-KAM, the last stage")
+    minh.fails(2, "kam", "set", "minh", "uncoupling", match="uncoupling needs --reason")
+    minh("kam", "set", "minh", "uncoupling", "--reason", "new CEO changed supplier")
+    minh.fails(2, "kam", "advance", "minh", match="is uncoupled; reopen with")
+    history = json.loads(minh("kam", "history", "minh", "-f", "json").out)
+    assert [(h["from_stage"], h["to_stage"], h["reason"]) for h in history] == [
+        (None, "pre", "marked key"), ("pre", "early", "first trust"),
+        ("early", "partnership", None), ("partnership", "synergistic", None),
+        ("synergistic", "uncoupling", "new CEO changed supplier")]
+    assert "Synergistic-KAM  Uncoupling-KAM   new CEO changed supplier" in minh(
+        "kam", "history", "minh").out
+    minh("kam", "set", "minh", "2")
+    assert accounts(minh)["Minh Phát"]["kam_stage"] == "early"
+
+
+@pytest.mark.parametrize("args, code, match", [
+    (["kam", "set", "minh", "best-friends"], 2, "unknown key-account stage 'best-friends'"),
+    (["kam", "set", "minh", "pre"], 2, "already at Pre-KAM"),
+    (["kam", "set", "nowhere", "mid"], 1, "no account matches 'nowhere'"),
+    (["kam", "history", "nowhere"], 1, "no account matches"),
+])
+def test_kam_rejects_bad_input(minh, args, code, match):
+    minh("account", "edit", "minh", "--key")
+    minh.fails(code, *args, match=match)
+
+
+def test_kam_list_shows_the_stages_and_cadences(cli):
+    rows = json.loads(cli("kam", "list", "-f", "json").out)
+    assert [(r["key"], r["cadence_days"]) for r in rows] == [
+        ("pre", 14), ("early", 10), ("mid", 14), ("partnership", 21), ("synergistic", 30),
+        ("uncoupling", None)]
+
+
+# -- candidates ------------------------------------------------------------------------------------
+def test_candidates_rank_by_order_value_and_mark_the_80_percent(cli):
+    for name, company in (("A", "Alpha"), ("B", "Beta"), ("C", "Gamma"), ("D", "Delta")):
+        cli.add(name, "--company", company)
+    cli("call", "a", "-o", "order", "--commitment", "PO 1", "--amount", "600")
+    cli("log", "a", "email", "PO 2", "--amount", "100")
+    cli("call", "b", "-o", "order", "--commitment", "PO", "--amount", "150")
+    cli("call", "c", "-o", "order", "--commitment", "PO", "--amount", "100")
+    cli("call", "d", "-o", "advance", "--commitment", "trial")  # no order
+    rows = json.loads(cli("account", "candidates", "-f", "json").out)
+    assert [(r["name"], r["order_value"], r["in_80"]) for r in rows] == [
+        ("Alpha", 700, True), ("Beta", 150, True), ("Gamma", 100, False)]
+    assert rows[0]["share"] == pytest.approx(700 / 950)
+    out = cli("account", "candidates").out
+    assert out.splitlines()[0] == "2 of 3 accounts with orders make 80% of order value"
+    assert "not yet" in out  # in the 80% but not marked key
+    cli.fails(2, "call", "d", "-o", "advance", "--commitment", "x", "--amount", "5",
+              match="--amount is the value of an order; give it with --outcome order")
+    cli.fails(2, "log", "d", "email", "--amount", "lots", match="amount 'lots' is not an amount")
+
+
+def test_no_orders_yet(cli):
+    assert "No orders recorded yet" in cli("account", "candidates").out
+
+
+# -- follow-ups ---------------------------------------------------------------------------------------
+def test_key_accounts_get_follow_ups_of_their_own(minh):
+    minh("role", "an", "decider")
+    minh("log", "an", "visit", env=ON("2026-11-01"))
+    minh("log", "lan", "call", env=ON("2026-11-05"))
+    minh("account", "edit", "minh", "--key", env=ON("2026-10-01"))
+    minh("kam", "set", "minh", "mid", env=ON("2026-10-01"))
+    minh("account", "edit", "hoa binh", "--key")
+    rows = json.loads(minh("followups", "-f", "json").out)
+    mine = [r for r in rows if r["subject"] == "account"]
+    assert [(r["company"], r["reason"], r["due_on"]) for r in mine] == [
+        ("Minh Phát", "account-quiet", "2026-11-19"),
+        ("Hòa Bình", "no-decider", "2026-11-25")]
+    quiet = mine[0]
+    assert quiet["why"] == ("key account gone quiet: no touch with anyone there for 20 days "
+                            "(Mid-KAM: every 14 days)")
+    assert quiet["account_id"] == 1 and quiet["id"] is None and quiet["days_overdue"] == 6
+    table = minh("followups").out
+    assert "(key account)  Minh Phát" in table and "Mid-KAM" in table
+    minh("kam", "set", "minh", "uncoupling", "--reason", "lost them")
+    minh("account", "edit", "hoa binh", "--no-key")
+    assert not [r for r in json.loads(minh("followups", "-f", "json").out)
+                if r["subject"] == "account"]
+
+
+def test_account_follow_ups_in_the_calendar(minh, tmp_path):
+    from icalendar import Calendar
+
+    minh("account", "edit", "minh", "--key")
+    minh("followups", "--ics", str(tmp_path / "f.ics"))
+    events = {str(e["summary"]): e for e in
+              Calendar.from_ical((tmp_path / "f.ics").read_bytes()).walk("VEVENT")}
+    event = events["Follow up: key account Minh Phát"]
+    assert str(event["uid"]) == "relcrm-followup-account-1-2026-11-25@relcrm"
+    assert "relcrm account show 1" in str(event["description"])
+
+
+# -- data: upgrade, import, export -----------------------------------------------------------------
+def test_the_v1_book_upgrades_its_companies_into_accounts(cli):
+    shutil.copy(FIXTURES / "books" / "v1.db", cli.path)
+    before = sqlite3.connect(cli.path).execute(
+        "SELECT id, company FROM prospect ORDER BY id").fetchall()
+    found = accounts(cli)
+    companies = {c for _, c in before if c}
+    assert set(found) == companies
+    linked = dict(cli.sql("SELECT p.id, a.name FROM prospect p LEFT JOIN account a "
+                          "ON a.id = p.account_id ORDER BY p.id"))
+    assert linked == {pid: company for pid, company in before}
+    active = dict(cli.sql("SELECT company, count(*) FROM prospect WHERE stage <> 'lost' "
+                          "GROUP BY company"))
+    assert {name: r["people"] for name, r in found.items()} == {
+        name: active.get(name, 0) for name in found}
+
+
+def test_contact_imports_join_existing_accounts(cli):
+    cli.add("Somebody", "--company", "minh phat")
+    cli("import", str(Path(__file__).parent.parent / "examples" / "Connections.csv"))
+    found = accounts(cli)
+    assert found["minh phat"]["people"] == 2  # the first spelling names the account
+    assert {"Pacific Office Supplies", "Sài Gòn Tech"} <= set(found)
+
+
+def test_accounts_roles_and_kam_export(minh):
+    minh("role", "an", "decider", "buyer")
+    minh("account", "edit", "minh", "--key", "--criterion", "price")
+    minh("kam", "advance", "minh", "--reason", "trust")
+    accounts_out = json.loads(minh("export", "accounts", "-f", "json").out)
+    assert accounts_out[0]["criteria"] == "price" and accounts_out[0]["kam_stage"] == "early"
+    roles = json.loads(minh("export", "roles", "-f", "json").out)
+    assert [(r["prospect"], r["role"]) for r in roles] == [("Nguyễn Văn An", "buyer"),
+                                                            ("Nguyễn Văn An", "decider")]
+    kam = json.loads(minh("export", "kam", "-f", "json").out)
+    assert [k["to_stage"] for k in kam] == ["pre", "early"]
+    only = json.loads(minh("export", "accounts", "binh", "-f", "json").out)
+    assert [a["name"] for a in only] == ["Hòa Bình"]
