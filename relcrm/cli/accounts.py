@@ -242,24 +242,9 @@ def role(
 @kam.command("list")
 def kam_list(format_: FormatOpt = "table") -> None:
     """The key-account stages, with how often someone there needs a touch."""
-    from .. import render
+    from .stages import show_stages
 
-    rows = [{"number": s.number or None, "key": s.key, "name": s.name,
-             "vietnamese": s.vietnamese, "cadence_days": s.cadence_days, "focus": s.hint}
-            for s in ALL_KAM_STAGES]
-    kind = fmt(format_)
-    if kind != "table":
-        render.machine(kind, tuple(rows[0]), rows)
-        return
-    render.table(rows, [
-        render.Col("#", "number", justify="right"),
-        render.Col("Key", "key", style="magenta"),
-        render.Col("Stage", "name", style="bold"),
-        render.Col("Vietnamese", "vietnamese"),
-        render.Col("Touch every", lambda r: f"{r['cadence_days']} days" if r["cadence_days"]
-                   else "—", justify="right"),
-        render.Col("Focus", "focus"),
-    ])
+    show_stages(format_, ALL_KAM_STAGES)
 
 
 def _kam_moved(format_: Any, moved: Any) -> None:

@@ -90,9 +90,9 @@ def _describe(report) -> str:
                                          f"PROBLEM: others can read it; chmod 600 {report.path}"),
         f"schema      version {report.version} of {report.latest}; migrations: "
         + ", ".join(f"{v} {n} ({at[:10]})" for v, n, at in report.migrations or []),
-        f"integrity   " + ("ok" if report.integrity == ["ok"] else
+        "integrity   " + ("ok" if report.integrity == ["ok"] else
                            "PROBLEM: " + "; ".join(report.integrity or [])),
-        f"links       " + ("ok" if report.foreign_keys == 0 else
+        "links       " + ("ok" if report.foreign_keys == 0 else
                            f"PROBLEM: {report.foreign_keys} records point at missing ones"),
         "records     " + ", ".join(f"{n:,} {_PLURAL[t][n != 1]}" for t, n in
                                    (report.counts or {}).items()),

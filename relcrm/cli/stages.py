@@ -19,11 +19,16 @@ STAGE_COLUMNS = ("number", "key", "name", "vietnamese", "cadence_days", "focus")
 @app.command("list")
 def list_(format_: FormatOpt = "table") -> None:
     """The seven stages in order, with their touch cadence (and the lost end state)."""
+    show_stages(format_, ALL_STAGES)
+
+
+def show_stages(format_: Any, stages: Any) -> None:
+    """A list of stages (relationship or key-account) with their cadence and focus."""
     from .. import render
 
     rows = [{"number": s.number or None, "key": s.key, "name": s.name,
              "vietnamese": s.vietnamese, "cadence_days": s.cadence_days, "focus": s.hint}
-            for s in ALL_STAGES]
+            for s in stages]
     kind = fmt(format_)
     if kind != "table":
         render.machine(kind, STAGE_COLUMNS, rows)

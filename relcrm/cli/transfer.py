@@ -190,7 +190,7 @@ def import_(
     by default. The whole import is one transaction: with bad rows nothing is written unless
     --skip-bad-rows. With --report csv/json the outcome of each row is printed.
     """
-    from .. import db, formats, render
+    from .. import db, formats
     from ..core import importing
     from ..errors import UsageError
     from ..formats.contacts import parse_mapping

@@ -15,6 +15,14 @@ def _t(value: Any, style: str = "") -> Text:
     return Text(escape("" if value is None else str(value)), style=style)
 
 
+def _facts(s) -> Table:
+    """A two-column grid of labelled facts."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style=s("dim"), no_wrap=True)
+    grid.add_column()
+    return grid
+
+
 def profile(record: dict[str, Any], status: str, missing: list[str],
             events: list[dict[str, Any]], total: int) -> None:
     out = console()
@@ -28,9 +36,7 @@ def profile(record: dict[str, Any], status: str, missing: list[str],
         head += _t(f" — {role}")
     emit(out, head)
 
-    facts = Table.grid(padding=(0, 2))
-    facts.add_column(style=s("dim"), no_wrap=True)
-    facts.add_column()
+    facts = _facts(s)
     stage = STAGE_BY_KEY[record["stage"]]
     since = dates.from_iso(record["stage_since"][:10])
     in_stage = (today - since).days
@@ -165,9 +171,7 @@ def account_profile(record: dict[str, Any], problems: list[str], people: list[di
         head += _t(f" — {record['industry']}")
     emit(out, head)
 
-    facts = Table.grid(padding=(0, 2))
-    facts.add_column(style=s("dim"), no_wrap=True)
-    facts.add_column()
+    facts = _facts(s)
     if record["key"] and record["kam_stage"]:
         stage = KAM_BY_KEY[record["kam_stage"]]
         since = dates.from_iso(record["kam_since"][:10])

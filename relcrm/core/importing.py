@@ -217,10 +217,17 @@ def plan_contacts(con: sqlite3.Connection, read: Read, *, tags: list[str], on_du
 
 
 # -- relcrm's own exports ----------------------------------------------------------------------
-def _int(value: Any, label: str, *, required: bool = True) -> int | None:
+def _given(value: Any, label: str, required: bool) -> bool:
+    """Whether a field has a value; a missing required one is an error."""
     if value is None or value == "":
         if required:
             raise UsageError(f"{label} is missing")
+        return False
+    return True
+
+
+def _int(value: Any, label: str, *, required: bool = True) -> int | None:
+    if not _given(value, label, required):
         return None
     try:
         number = int(value)
@@ -234,9 +241,7 @@ def _int(value: Any, label: str, *, required: bool = True) -> int | None:
 
 
 def _moment(value: Any, label: str, *, required: bool = True) -> str | None:
-    if value is None or value == "":
-        if required:
-            raise UsageError(f"{label} is missing")
+    if not _given(value, label, required):
         return None
     text = str(value)
     try:
@@ -249,9 +254,7 @@ def _moment(value: Any, label: str, *, required: bool = True) -> str | None:
 
 
 def _choice(value: Any, label: str, allowed, *, required: bool = True) -> str | None:
-    if value is None or value == "":
-        if required:
-            raise UsageError(f"{label} is missing")
+    if not _given(value, label, required):
         return None
     if value not in allowed:
         raise UsageError(f"{label} {value!r} is not one of {', '.join(allowed)}")
