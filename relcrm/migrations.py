@@ -121,10 +121,15 @@ CREATE TABLE account (
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     kam_stage TEXT,
-    kam_since TEXT
+    kam_since TEXT,
+    last_touch_at TEXT,
+    deciders INTEGER NOT NULL DEFAULT 0,
+    due_on TEXT
 );
 CREATE UNIQUE INDEX ix_account_name_key ON account (name_key);
 CREATE INDEX ix_account_key ON account (is_key, name_key);
+CREATE INDEX ix_account_followup ON account (due_on) WHERE is_key = 1;
+CREATE INDEX ix_account_no_decider ON account (deciders, due_on) WHERE is_key = 1;
 
 CREATE TABLE account_criterion (
     account_id INTEGER NOT NULL REFERENCES account (id) ON DELETE CASCADE,
@@ -151,7 +156,7 @@ CREATE TABLE prospect_role (
 CREATE INDEX ix_prospect_role_role ON prospect_role (role, prospect_id);
 
 ALTER TABLE prospect ADD COLUMN account_id INTEGER REFERENCES account (id);
-CREATE INDEX ix_prospect_account ON prospect (account_id);
+CREATE INDEX ix_prospect_account ON prospect (account_id, stage, last_touch_at);
 ALTER TABLE touch ADD COLUMN amount REAL;
 CREATE INDEX ix_touch_orders ON touch (prospect_id, amount) WHERE amount IS NOT NULL;
 
@@ -163,7 +168,9 @@ SELECT (SELECT p2.company FROM prospect p2 WHERE p2.company_key = p.company_key
 FROM prospect p WHERE p.company_key IS NOT NULL AND p.company_key <> ''
 GROUP BY p.company_key ORDER BY min(p.id);
 UPDATE prospect SET account_id = (SELECT a.id FROM account a WHERE a.name_key = prospect.company_key)
-WHERE company_key IS NOT NULL AND company_key <> ''
+WHERE company_key IS NOT NULL AND company_key <> '';
+UPDATE account SET last_touch_at = (SELECT max(p.last_touch_at) FROM prospect p
+                                    WHERE p.account_id = account.id AND p.stage <> 'lost')
 """
 
 # (version, name, SQL script); versions are 1, 2, 3, ... in order.

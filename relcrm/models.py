@@ -25,7 +25,7 @@ class Prospect(SQLModel, table=True):
     __tablename__ = "prospect"
     __table_args__ = (
         Index("ix_prospect_name_key", "name_key"),
-        Index("ix_prospect_account", "account_id"),
+        Index("ix_prospect_account", "account_id", "stage", "last_touch_at"),
         Index("ix_prospect_company_key", "company_key"),
         Index("ix_prospect_stage", "stage", "name_key"),
         # ordered as followups sorts; need/budget/authority make its count index-only
@@ -142,7 +142,10 @@ class Account(SQLModel, table=True):
 
     __tablename__ = "account"
     __table_args__ = (Index("ix_account_name_key", "name_key", unique=True),
-                      Index("ix_account_key", "is_key", "name_key"))
+                      Index("ix_account_key", "is_key", "name_key"),
+                      Index("ix_account_followup", "due_on", sqlite_where=text("is_key = 1")),
+                      Index("ix_account_no_decider", "deciders", "due_on",
+                            sqlite_where=text("is_key = 1")))
 
     id: Optional[int] = Field(default=None, primary_key=True)
     name: str
@@ -153,9 +156,12 @@ class Account(SQLModel, table=True):
     buy_class: Optional[str] = None
     created_at: str
     updated_at: str
-    # derived from kam_change, maintained by core/accounts.py
+    # derived from kam_change and the people's records, maintained by core/derive.py
     kam_stage: Optional[str] = None
     kam_since: Optional[str] = None
+    last_touch_at: Optional[str] = None
+    deciders: int = 0
+    due_on: Optional[str] = None  # a key account's next touch by its KAM cadence
 
 
 class AccountCriterion(SQLModel, table=True):

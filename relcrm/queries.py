@@ -293,9 +293,7 @@ SELECT a.id, a.name, a.industry, a.is_key AS key, a.kam_stage, a.kam_since, a.bu
         WHERE c.account_id = a.id ORDER BY criterion)) AS criteria,
        (SELECT count(*) FROM prospect p WHERE p.account_id = a.id AND p.stage <> 'lost')
            AS people,
-       (SELECT count(*) FROM prospect p JOIN prospect_role r ON r.prospect_id = p.id
-        WHERE p.account_id = a.id AND p.stage <> 'lost' AND r.role = 'decider') AS deciders,
-       (SELECT max(p.last_touch_at) FROM prospect p WHERE p.account_id = a.id) AS last_touch_at,
+       a.deciders, a.last_touch_at,
        {_ORDERS.format(agg="count(*)")} AS orders,
        {_ORDERS.format(agg="sum(t.amount)")} AS order_value,
        a.note, a.created_at, a.updated_at
@@ -343,22 +341,29 @@ def account_touches(con: sqlite3.Connection, account_id: int,
         {"id": account_id, "limit": limit}))
 
 
-KEY_ACCOUNT_COLUMNS = ("id", "name", "kam_stage", "kam_since", "last_touch_at", "people",
-                       "deciders", "created_at")
+KEY_ACCOUNT_COLUMNS = ("id", "name", "kam_stage", "kam_since", "last_touch_at", "deciders",
+                       "created_at", "due_on", "effective_due")
+_KEY_ACCOUNT = ("SELECT a.id, a.name, a.kam_stage, a.kam_since, a.last_touch_at, a.deciders, "
+                "a.created_at, a.due_on FROM account a INDEXED BY {index} "
+                "WHERE a.is_key = 1 AND {condition}")
+_KEY_ACCOUNTS_DUE = (
+    "SELECT *, CASE WHEN deciders = 0 AND (due_on IS NULL OR due_on > :today) THEN :today "
+    "ELSE due_on END AS effective_due FROM ("
+    + _KEY_ACCOUNT.format(index="ix_account_followup", condition="a.due_on <= :until")
+    + " UNION "
+    + _KEY_ACCOUNT.format(index="ix_account_no_decider",
+                          condition="a.deciders = 0 AND coalesce(a.kam_stage, '') <> 'uncoupling'")
+    + ")")
 
 
-def key_accounts_due(con: sqlite3.Connection) -> list[dict[str, Any]]:
-    """Key accounts still in a relationship (not uncoupled), with what follow-ups need."""
-    return _rows(con.execute(
-        "SELECT a.id, a.name, a.kam_stage, a.kam_since, "
-        "(SELECT max(p.last_touch_at) FROM prospect p WHERE p.account_id = a.id "
-        " AND p.stage <> 'lost') AS last_touch_at, "
-        "(SELECT count(*) FROM prospect p WHERE p.account_id = a.id AND p.stage <> 'lost') "
-        "AS people, "
-        "(SELECT count(*) FROM prospect p JOIN prospect_role r ON r.prospect_id = p.id "
-        " WHERE p.account_id = a.id AND p.stage <> 'lost' AND r.role = 'decider') AS deciders,"
-        " a.created_at FROM account a INDEXED BY ix_account_key "
-        "WHERE a.is_key = 1 AND coalesce(a.kam_stage, '') <> 'uncoupling' ORDER BY a.name_key"))
+def key_accounts_due(con: sqlite3.Connection, today: str, until: str,
+                     limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
+    """Key accounts that need a follow-up by `until`: the KAM cadence comes round (due_on), or
+    nobody there is known to be the decider. Most urgent first, at most `limit`; and how many
+    in all. Both conditions are read from partial indexes of key accounts."""
+    params = {"today": today, "until": until}
+    return _limited(con, f"{_KEY_ACCOUNTS_DUE} ORDER BY effective_due, name", params, limit,
+                    f"SELECT count(*) FROM ({_KEY_ACCOUNTS_DUE})")
 
 
 CANDIDATE_COLUMNS = ("rank", "id", "name", "key", "kam_stage", "orders", "order_value",

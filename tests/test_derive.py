@@ -10,10 +10,16 @@ DERIVED = ("stage", "stage_since", "need", "budget", "authority", "last_touch_at
            "continuations", "due_on")
 
 
+ACCOUNT_DERIVED = ("kam_stage", "kam_since", "last_touch_at", "deciders", "due_on")
+
+
 def _derived(path):
     con = sqlite3.connect(path)
     try:
-        return con.execute(f"SELECT id, {', '.join(DERIVED)} FROM prospect ORDER BY id").fetchall()
+        return (con.execute(f"SELECT id, {', '.join(DERIVED)} FROM prospect ORDER BY id")
+                .fetchall(),
+                con.execute(f"SELECT id, {', '.join(ACCOUNT_DERIVED)} FROM account ORDER BY id")
+                .fetchall())
     finally:
         con.close()
 
@@ -24,6 +30,8 @@ def _rebuilt(path, tmp_path):
     con = sqlite3.connect(copy)
     con.execute("UPDATE prospect SET stage = 'x', stage_since = 'x', need = NULL, budget = NULL, "
                 "authority = NULL, last_touch_at = NULL, continuations = -1, due_on = NULL")
+    con.execute("UPDATE account SET kam_stage = 'x', kam_since = NULL, last_touch_at = 'x', "
+                "deciders = -1, due_on = 'x'")
     derive.refresh_all(con)
     con.commit()
     con.close()
@@ -33,14 +41,17 @@ def _rebuilt(path, tmp_path):
 def test_derived_values_survive_a_random_day_of_work(cli, tmp_path):
     rng = random.Random(20261125)
     names = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường", "Phạm Thu Dung", "Bob Evans"]
-    for name in names:
-        cli.add(name, env={"RELCRM_TODAY": "2026-10-01"})
+    for name, company in zip(names, ["Minh Phát", "Minh Phát", "Acme", "Acme", "Solo"]):
+        cli.add(name, "--company", company, env={"RELCRM_TODAY": "2026-10-01"})
+    cli("account", "edit", "minh", "--key", env={"RELCRM_TODAY": "2026-10-01"})
+    cli("account", "edit", "acme", "--key", env={"RELCRM_TODAY": "2026-10-01"})
     days = [f"2026-{m:02d}-{d:02d}" for m, d in
             [(10, 2), (10, 9), (10, 20), (11, 2), (11, 10), (11, 18), (11, 25)]]
     for day in days:
         for _ in range(12):
             who = str(rng.randint(1, len(names)))
-            action = rng.choice(["log", "log", "call", "call", "qualify", "stage", "edit"])
+            action = rng.choice(["log", "log", "call", "call", "qualify", "stage", "edit", "role",
+                                 "kam", "company"])
             env = {"RELCRM_TODAY": f"{day}T{rng.randint(8, 18):02d}:{rng.randint(0, 59):02d}"}
             if action == "log":
                 kind = rng.choice(["email", "call", "note", "meeting"])
@@ -60,6 +71,14 @@ def test_derived_values_survive_a_random_day_of_work(cli, tmp_path):
                 args = ["stage", "set", who, str(rng.randint(1, 7))]
                 if rng.random() < 0.15:
                     args = ["stage", "set", who, "lost", "--reason", "gone quiet"]
+            elif action == "role":
+                args = ["role", who, "decider"] if rng.random() < 0.6 else \
+                    ["role", who, "--remove", "decider"]
+            elif action == "kam":
+                args = ["kam", "set", rng.choice(["minh", "acme"]),
+                        rng.choice(["pre", "early", "mid", "partnership"])]
+            elif action == "company":
+                args = ["edit", who, "--company", rng.choice(["Minh Phát", "Acme", "Solo", ""])]
             else:
                 args = ["edit", who, "--next", "+1w"] if rng.random() < 0.5 else \
                     ["edit", who, "--no-next"]

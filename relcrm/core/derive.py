@@ -16,7 +16,7 @@ Lost relationships have none.
 
 from __future__ import annotations
 
-from ..methodology import CRITERIA, DECIDER, FIRST_STAGE, NON_CONTACT_KINDS, STAGES
+from ..methodology import CRITERIA, DECIDER, FIRST_STAGE, KAM_STAGES, NON_CONTACT_KINDS, STAGES
 
 _CONTACT = "kind NOT IN (%s)" % ", ".join(f"'{k}'" for k in sorted(NON_CONTACT_KINDS))
 CADENCE_SQL = "CASE stage %s END" % " ".join(
@@ -100,7 +100,7 @@ def refresh(session, prospect_id: int):
     from ..models import Prospect
 
     session.flush()
-    for sql in statements(ONE):
+    for sql in statements(ONE) + account_statements(ACCOUNT_OF_PROSPECT):
         session.execute(text(sql), {"id": prospect_id})
     prospect = session.get(Prospect, prospect_id)
     session.refresh(prospect)
@@ -109,29 +109,60 @@ def refresh(session, prospect_id: int):
 
 def refresh_all(con) -> None:
     """Recompute every prospect's and account's derived values on a sqlite3 connection."""
-    for sql in statements(ALL) + [ACCOUNT_SQL.format(where=ALL)]:
+    for sql in statements(ALL) + account_statements(ALL):
         con.execute(sql)
 
 
-# An account's key-account stage: the latest KAM change.
+# An account's derived values: its key-account stage (the latest KAM change), the last touch
+# with anyone there and how many deciders it has (people not lost), and, for a key account
+# still in a relationship, when someone there is next due for a touch by the KAM cadence.
 _LATEST_KAM = """(SELECT {col} FROM kam_change k WHERE k.account_id = account.id
                   ORDER BY k.at DESC, k.seq DESC LIMIT 1)"""
-ACCOUNT_SQL = f"""
-UPDATE account SET kam_stage = {_LATEST_KAM.format(col="to_stage")},
-                   kam_since = {_LATEST_KAM.format(col="at")}
+# a key account with no KAM history yet (e.g. imported) counts as at the first KAM stage
+_KAM_STAGE_SQL = f"coalesce(kam_stage, '{KAM_STAGES[0].key}')"
+KAM_CADENCE_SQL = f"CASE {_KAM_STAGE_SQL} %s END" % " ".join(
+    f"WHEN '{s.key}' THEN {s.cadence_days}" for s in KAM_STAGES)
+ACCOUNT_FACTS_SQL = f"""
+UPDATE account SET
+    kam_stage = {_LATEST_KAM.format(col="to_stage")},
+    kam_since = {_LATEST_KAM.format(col="at")},
+    last_touch_at = (SELECT max(p.last_touch_at) FROM prospect p
+                     WHERE p.account_id = account.id AND p.stage <> 'lost'),
+    deciders = (SELECT count(*) FROM prospect p JOIN prospect_role r ON r.prospect_id = p.id
+                WHERE p.account_id = account.id AND p.stage <> 'lost'
+                  AND r.role = '{DECIDER}')
 WHERE {{where}}
 """
+ACCOUNT_DUE_SQL = f"""
+UPDATE account SET due_on = CASE
+    WHEN is_key = 1 AND {_KAM_STAGE_SQL} IN ({", ".join(f"'{s.key}'" for s in KAM_STAGES)})
+    THEN date(substr(coalesce(last_touch_at, kam_since, created_at), 1, 10),
+              '+' || {KAM_CADENCE_SQL} || ' days')
+END
+WHERE {{where}}
+"""
+ACCOUNT_OF_PROSPECT = "id = (SELECT account_id FROM prospect WHERE id = :id)"
+ACCOUNTS_OF_PROSPECTS = ("id IN (SELECT account_id FROM prospect "
+                         "WHERE id IN (SELECT value FROM json_each(:ids)))")
+
+
+def account_statements(where: str) -> list[str]:
+    """The two UPDATEs that refresh the accounts selected by `where`, in order."""
+    return [ACCOUNT_FACTS_SQL.format(where=where), ACCOUNT_DUE_SQL.format(where=where)]
+
+
 KAM_SEQ_SQL = "SELECT 1 + coalesce(max(seq), 0) FROM kam_change WHERE account_id = :id"
 
 
 def refresh_account(session, account_id: int):
-    """Recompute an account's KAM stage in the session's transaction; returns it reloaded."""
+    """Recompute an account's derived values in the session's transaction; returns it reloaded."""
     from sqlalchemy import text
 
     from ..models import Account
 
     session.flush()
-    session.execute(text(ACCOUNT_SQL.format(where=ONE)), {"id": account_id})
+    for sql in account_statements(ONE):
+        session.execute(text(sql), {"id": account_id})
     account = session.get(Account, account_id)
     session.refresh(account)
     return account

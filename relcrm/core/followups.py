@@ -57,11 +57,12 @@ def due(con: sqlite3.Connection, *, days: int | None = None, include_disqualifie
     rows, total = queries.followups(con, dates.iso(until),
                                     include_disqualified=include_disqualified, limit=limit)
     rows = [explain(row, today) for row in rows]
-    accounts = [row for row in (_key_account(a, today, until)
-                                for a in queries.key_accounts_due(con)) if row is not None]
+    accounts, account_total = queries.key_accounts_due(con, dates.iso(today), dates.iso(until),
+                                                       limit=limit)
     if accounts:
-        rows = sorted(rows + accounts, key=_urgency)[:limit]
-    return Due(today, until, rows, total + len(accounts))
+        rows = sorted(rows + [_key_account(a, today, until) for a in accounts],
+                      key=_urgency)[:limit]
+    return Due(today, until, rows, total + account_total)
 
 
 def _urgency(row: dict[str, Any]) -> tuple:
@@ -70,18 +71,17 @@ def _urgency(row: dict[str, Any]) -> tuple:
             -(row["value"] or 0))
 
 
-def _key_account(account: dict[str, Any], today: dt.date,
-                 until: dt.date) -> dict[str, Any] | None:
-    """The follow-up row of a key account, or None when it needs nothing in the window."""
+def _key_account(account: dict[str, Any], today: dt.date, until: dt.date) -> dict[str, Any]:
+    """The follow-up row of a key account that is due (see queries.key_accounts_due)."""
     stage = KAM_BY_KEY.get(account["kam_stage"] or FIRST_KAM.key, FIRST_KAM)
     last = account["last_touch_at"]
-    since = dt.date.fromisoformat((last or account["kam_since"] or account["created_at"])[:10])
-    due = since + dt.timedelta(days=stage.cadence_days or 0)
     reasons, whys = [], []
     cadence = f"{stage.name}: every {_days(stage.cadence_days)}"
-    if due <= until:
+    if account["due_on"] and dt.date.fromisoformat(account["due_on"]) <= until:
+        due = dt.date.fromisoformat(account["due_on"])
         if due < today:
-            quiet = (f"no touch with anyone there for {_days((today - since).days)}" if last
+            quiet = (f"no touch with anyone there for "
+                     f"{_days((today - dt.date.fromisoformat(last[:10])).days)}" if last
                      else "nobody there touched yet")
             whys.append(f"key account gone quiet: {quiet} ({cadence})")
         else:
@@ -90,13 +90,10 @@ def _key_account(account: dict[str, Any], today: dt.date,
     if not account["deciders"]:
         whys.append("no known decider: map the buying centre (relcrm role REF decider)")
         reasons.append("no-decider")
-        due = min(due, today)
-    if not reasons:
-        return None
-    late = (today - due).days
-    return {"due_on": dates.iso(due), "reason": ",".join(reasons), "why": "; ".join(whys),
-            "stalled": False, "days_overdue": max(late, 0), "id": None, "name": None,
-            "company": account["name"], "email": None, "phone": None,
+    late = (today - dt.date.fromisoformat(account["effective_due"])).days
+    return {"due_on": account["effective_due"], "reason": ",".join(reasons),
+            "why": "; ".join(whys), "stalled": False, "days_overdue": max(late, 0), "id": None,
+            "name": None, "company": account["name"], "email": None, "phone": None,
             "stage": stage.key, "stage_since": account["kam_since"], "qualification": None,
             "last_touch_at": last, "next_at": None, "next_step": None, "continuations": 0,
             "value": None, "created_at": account["created_at"], "account_id": account["id"],

@@ -141,7 +141,7 @@ class _Accounts:
         if key not in self.by_key:
             self.by_key[key] = (self.next_id, row["company"])
             self.plan.accounts.append({"id": self.next_id, "name": row["company"],
-                                       "name_key": key, "is_key": False,
+                                       "name_key": key, "is_key": False, "deciders": 0,
                                        "created_at": self.stamp, "updated_at": self.stamp})
             self.next_id += 1
         row["account_id"], row["company"] = self.by_key[key]
@@ -601,7 +601,7 @@ def _book_account(v: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
 
     name = fields.line("name", _str(v.get("name")), required=True)
     key = _flag(v.get("key"), "key")
-    row = {"id": _int(v.get("id"), "id"), "name": name, "name_key": fold(name),
+    row = {"id": _int(v.get("id"), "id"), "name": name, "name_key": fold(name), "deciders": 0,
            "industry": fields.line("industry", _str(v.get("industry"))),
            "note": fields.text("note", _str(v.get("note"))), "is_key": key,
            "buy_class": _buy_class(_str(v.get("buy_class"))),
@@ -738,5 +738,8 @@ def apply(session, plan: Plan, progress: Progress | None = None, chunk: int = 20
             session.execute(text(sql), {"ids": json.dumps(sorted(set(touched)))})
     changed = sorted({r["id"] for r in plan.accounts} | {r["account_id"] for r in plan.kam})
     if changed:
-        session.execute(text(derive.ACCOUNT_SQL.format(where=derive.MANY)),
-                        {"ids": json.dumps(changed)})
+        for sql in derive.account_statements(derive.MANY):
+            session.execute(text(sql), {"ids": json.dumps(changed)})
+    if touched:  # the accounts of the people touched: last touch, deciders
+        for sql in derive.account_statements(derive.ACCOUNTS_OF_PROSPECTS):
+            session.execute(text(sql), {"ids": json.dumps(sorted(set(touched)))})

@@ -131,6 +131,7 @@ def edit(session: "Session", ref: str, details: Details) -> "Prospect":
         prospect.next_set_at = stamp
     elif "next_step" in values and not prospect.next_at:
         raise UsageError("--next-step needs a next step date; give --next WHEN too")
+    before = prospect.account_id
     for key, value in values.items():
         setattr(prospect, key, value)
     if "company" in values:
@@ -143,7 +144,10 @@ def edit(session: "Session", ref: str, details: Details) -> "Prospect":
     for name in add:
         if name not in existing:
             session.add(Tag(prospect_id=prospect.id, name=name))
-    return derive.refresh(session, prospect.id)
+    prospect = derive.refresh(session, prospect.id)
+    if before is not None and before != prospect.account_id:
+        derive.refresh_account(session, before)  # the account they left
+    return prospect
 
 
 def _tag_names(prospect_id: int):
