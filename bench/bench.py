@@ -209,6 +209,8 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "RELCRM_TODAY": TODAY.isoformat()}
     env.pop("NO_COLOR", None)
+    # time what a user runs: with cached bytecode (the warm-up run writes it)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
 
     def py(code: str) -> float:
         return timed([sys.executable, "-c", code], env, args.runs)[0]
