@@ -105,6 +105,8 @@ def test_account_show_groups_people_by_role_and_flags_gaps(minh):
     out = minh("account", "show", "minh").out
     assert "gap: no known decider" in out
     minh("role", "an", "decider")
+    assert "gap: the decider Nguyễn Văn An has not been touched yet\n" in \
+        minh("account", "show", "minh").out
     minh("role", "lan", "user", "gatekeeper")
     minh("log", "an", "visit", "plant tour", env=ON("2026-10-01"))
     minh("edit", "lan", "--next", "fri", "--next-step", "line audit")

@@ -24,9 +24,9 @@ def gaps(account: dict[str, Any], people: list[dict[str, Any]], today: dt.date) 
         last = person["last_touch_at"]
         days = (today - dt.date.fromisoformat(last[:10])).days if last else None
         if days is None or days > DECIDER_QUIET_DAYS:
-            since = f"for {days} days" if days is not None else "yet"
-            found.append(f"the decider {person['name']} has not been touched {since} "
-                         f"(more than {DECIDER_QUIET_DAYS})")
+            since = (f"for {days} days (more than {DECIDER_QUIET_DAYS})" if days is not None
+                     else "yet")
+            found.append(f"the decider {person['name']} has not been touched {since}")
     return found
 
 
