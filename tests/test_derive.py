@@ -98,3 +98,25 @@ def test_due_on_follows_the_documented_precedence(cli):
     cli("log", "touched", "note", env={"RELCRM_TODAY": "2026-11-24"})  # a note is not contact
     assert cli.sql("SELECT name, due_on FROM prospect ORDER BY id") == [
         ("Planned", "2026-11-27"), ("New", "2026-11-25"), ("Touched", "2026-12-01")]
+
+
+def test_derived_account_values_follow_an_import_into_a_book_with_that_account(cli, tmp_path):
+    """People imported into an account the book already has move its last touch, its decider
+    count and its key-account due date, as a command would."""
+    early = {"RELCRM_TODAY": "2026-10-01"}
+    cli.add("Ngô Thị Lan", "--company", "Minh Phát", env=early)
+    cli("account", "edit", "minh", "--key", env=early)
+    before = cli.sql("SELECT last_touch_at, deciders, due_on FROM account")
+    assert before == [(None, 0, "2026-10-15")]
+
+    other = tmp_path / "other.db"
+    cli("--db", other, "add", "Nguyễn Văn An", "--company", "minh phat")
+    cli("--db", other, "role", "an", "decider")
+    cli("--db", other, "log", "an", "visit", "plant tour", env={"RELCRM_TODAY": "2026-11-20"})
+    bundle = tmp_path / "bundle.json"
+    cli("--db", other, "export", "all", "-f", "json", "-o", bundle)
+
+    cli("import", bundle)
+    assert cli.sql("SELECT last_touch_at, deciders, due_on FROM account") == [
+        ("2026-11-20T12:00:00", 1, "2026-12-04")]
+    assert _derived(cli.path) == _rebuilt(cli.path, tmp_path)
