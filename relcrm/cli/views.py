@@ -85,12 +85,7 @@ def profile(record: dict[str, Any], status: str, missing: list[str],
     if not events:
         return
     emit(out, Text())
-    line = Table(box=None, show_header=False, padding=(0, 2, 0, 0), pad_edge=False,
-                 title="Timeline (newest first)", title_justify="left",
-                 title_style=s("bold"))
-    line.add_column(no_wrap=True, style=s("dim"))
-    line.add_column(no_wrap=True)
-    line.add_column(no_wrap=not is_tty(out.file))
+    line = _section("Timeline (newest first)", out, s, s("dim"), "", None)
     for event in _merge_judgements(events):
         what, detail = _event(event, s)
         line.add_row(_t(dates.show(event["at"])), what, detail)
@@ -199,12 +194,7 @@ def account_profile(record: dict[str, Any], problems: list[str], people: list[di
         emit(out, _t("gap: ", s("bold yellow")) + _t(problem))
 
     emit(out, Text())
-    centre = Table(box=None, show_header=False, padding=(0, 2, 0, 0), pad_edge=False,
-                   title="Buying centre (đơn vị quyết định)", title_justify="left",
-                   title_style=s("bold"))
-    centre.add_column(no_wrap=True, style=s("cyan"))
-    centre.add_column(no_wrap=True)
-    centre.add_column()
+    centre = _section("Buying centre (đơn vị quyết định)", out, s, s("cyan"), "", None)
     groups = [(role.name, [p for p in people if role.key in (p["roles"] or "").split(",")])
               for role in ROLES]
     groups.append(("no role known", [p for p in people if not p["roles"]]))
@@ -224,25 +214,42 @@ def account_profile(record: dict[str, Any], problems: list[str], people: list[di
     steps = sorted((p for p in people if p["next_at"]), key=lambda p: p["next_at"])
     if steps:
         emit(out, Text())
-        emit(out, _t("Open next steps", s("bold")))
+        table = _section("Open next steps", out, s, s("dim"), "", None)
         for person in steps:
-            what = f": {person['next_step']}" if person["next_step"] else ""
-            emit(out, _t(f"{dates.show(person['next_at'])}  {person['name']}{what}"))
+            table.add_row(_t(dates.show(person["next_at"])), _t(person["name"], s("bold")),
+                          _t(person["next_step"] or ""))
+        emit(out, table)
     if history:
         emit(out, Text())
-        emit(out, _t("Key-account history", s("bold")))
+        table = _section("Key-account history", out, s, s("dim"), None)
         for change in history:
             before = KAM_BY_KEY[change["from_stage"]].name if change["from_stage"] else "—"
             reason = f": {change['reason']}" if change["reason"] else ""
-            emit(out, _t(f"{dates.show(change['at'])}  {before} → "
-                         f"{KAM_BY_KEY[change['to_stage']].name}{reason}"))
+            table.add_row(_t(dates.show(change["at"])),
+                          _t(f"{before} → {KAM_BY_KEY[change['to_stage']].name}{reason}"))
+        emit(out, table)
     if touches:
         emit(out, Text())
-        emit(out, _t("Last touches with anyone there", s("bold")))
+        table = _section("Last touches with anyone there", out, s, s("dim"), "", "", None)
         for touch in touches:
-            extra = f" {touch['outcome']}" if touch["outcome"] else ""
+            kind = touch["kind"] + (f" {touch['outcome']}" if touch["outcome"] else "")
+            detail = [touch["summary"]] if touch["summary"] else []
             if touch["amount"] is not None:
-                extra += f" ({money(touch['amount'])})"
-            summary = f": {touch['summary']}" if touch["summary"] else ""
-            emit(out, _t(f"{dates.show(touch['at'])}  {touch['prospect']}  {touch['kind']}"
-                         f"{extra}{summary}"))
+                worth = money(touch["amount"])
+                detail.insert(0, worth if touch["outcome"] == "order" else f"order of {worth}")
+            table.add_row(_t(dates.show(touch["at"])), _t(touch["prospect"], s("bold")),
+                          _t(kind), _t("; ".join(detail)))
+        emit(out, table)
+
+
+def _section(title: str, out, s, *styles: str | None) -> Table:
+    """A titled grid of columns, no borders or header: one per style. A style of None marks
+    the free-text column last: it wraps on a terminal and stays on one line in a pipe."""
+    table = Table(box=None, show_header=False, padding=(0, 2, 0, 0), pad_edge=False,
+                  title=title, title_justify="left", title_style=s("bold"))
+    for style in styles:
+        if style is None:
+            table.add_column(no_wrap=not is_tty(out.file))
+        else:
+            table.add_column(no_wrap=True, style=style)
+    return table
