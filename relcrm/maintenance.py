@@ -20,7 +20,8 @@ from . import dates, migrations
 from .db import BUSY_TIMEOUT_S
 from .errors import DatabaseError, UsageError
 
-TABLES = ("prospect", "tag", "touch", "call_note", "stage_change", "qualification")
+TABLES = ("prospect", "tag", "touch", "call_note", "stage_change", "qualification", "account",
+          "prospect_role", "kam_change")
 
 
 def _private_file(path: Path) -> None:
@@ -34,14 +35,53 @@ def copy(source: sqlite3.Connection, target: Path) -> Path:
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     tmp.unlink(missing_ok=True)
     _private_file(tmp)
-    dest = sqlite3.connect(tmp)
     try:
-        source.backup(dest)
-        dest.execute("PRAGMA journal_mode = DELETE")  # a backup is one self-contained file
+        dest = sqlite3.connect(tmp)
+        try:
+            source.backup(dest)
+            dest.execute("PRAGMA journal_mode = DELETE")  # a backup is one self-contained file
+        finally:
+            dest.close()
+        os.replace(tmp, target)
     finally:
-        dest.close()
-    os.replace(tmp, target)
+        tmp.unlink(missing_ok=True)  # gone already unless the copy failed
     return target
+
+
+def leftovers(book: Path) -> list[Path]:
+    """Half-made copies that a backup or restore killed mid-way (kill -9, power loss) left
+    beside the book or in its backups folder: hidden files named after the process that made
+    them, when that process is gone. They hold a copy of personal data, so they are removed."""
+    found = []
+    for folder, pattern in ((book.parent, f".{book.name}.*-*"),
+                            (book.parent / "backups", f".{book.stem}-*.db.tmp-*")):
+        if not folder.is_dir():
+            continue
+        for path in folder.glob(pattern):
+            tail = path.name.rsplit("-", 1)[1]
+            if ".restore-" not in path.name and ".tmp-" not in path.name or not tail.isdigit():
+                continue
+            if not _alive(int(tail)):
+                found.append(path)
+    return sorted(found)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # another user's process, or not a pid we can ask about: leave it
+    return True
+
+
+def remove_leftovers(book: Path) -> int:
+    """Remove what `leftovers` finds; returns how many."""
+    found = leftovers(book)
+    for path in found:
+        path.unlink(missing_ok=True)
+    return len(found)
 
 
 def default_backup_path(book: Path) -> Path:
@@ -65,6 +105,7 @@ def backup(book: Path, target: Path | None = None) -> tuple[Path, int]:
             target.parent.mkdir(mode=0o700, exist_ok=True)
         else:
             raise UsageError(f"cannot write {target}: folder {target.parent} does not exist")
+    remove_leftovers(book)
     con = db.connect(book)
     try:
         copy(con, target)
@@ -123,8 +164,6 @@ def restore(book: Path, source: Path) -> tuple[Check, Path | None]:
 
     Returns the check of the source and where the old book was put (None if there was none).
     """
-    from . import db
-
     source = source.expanduser()
     if source.exists() and book.exists() and source.resolve() == book.resolve():
         raise UsageError("that is the book itself; give a backup file")
@@ -134,40 +173,49 @@ def restore(book: Path, source: Path) -> tuple[Check, Path | None]:
             f"{found.foreign_keys} broken links between records"
         raise UsageError(f"{source} is damaged ({problem}); the book was not changed")
     book.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    remove_leftovers(book)
     staged = book.with_name(f".{book.name}.restore-{os.getpid()}")
-    staged.unlink(missing_ok=True)
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     try:
-        copy(src, staged)
-    finally:
-        src.close()
-    aside = None
-    if book.exists():
-        current = db.connect(book, migrate=False)
-        guard = sqlite3.connect(book, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
         try:
-            current.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            # Hold the write lock on a second connection (a connection that is writing cannot
-            # be the source of a backup), so no other relcrm writes while we copy and swap.
-            guard.execute("BEGIN IMMEDIATE")
-            aside = book.with_name(f"{book.name}.before-restore-"
-                                   f"{dates.now().strftime('%Y-%m-%d-%H%M%S')}")
-            copy(current, aside)
-            os.replace(staged, book)
-            guard.execute("ROLLBACK")
-        except sqlite3.OperationalError as exc:
-            staged.unlink(missing_ok=True)
-            raise DatabaseError(f"the book is in use ({exc}); close other relcrm commands and "
-                                "try again") from None
+            copy(src, staged)
         finally:
-            guard.close()
-            current.close()
-        for suffix in ("-wal", "-shm"):  # they belonged to the old file
-            Path(f"{book}{suffix}").unlink(missing_ok=True)
-    else:
-        os.replace(staged, book)
+            src.close()
+        aside = _swap(book, staged)
+    finally:
+        staged.unlink(missing_ok=True)  # gone already unless the restore failed
     os.chmod(book, 0o600)
     return found, aside
+
+
+def _swap(book: Path, staged: Path) -> Path | None:
+    """Put `staged` in the book's place; the current book, if any, is copied aside first."""
+    from . import db
+
+    if not book.exists():
+        os.replace(staged, book)
+        return None
+    current = db.connect(book, migrate=False)
+    guard = sqlite3.connect(book, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    try:
+        current.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        # Hold the write lock on a second connection (a connection that is writing cannot
+        # be the source of a backup), so no other relcrm writes while we copy and swap.
+        guard.execute("BEGIN IMMEDIATE")
+        aside = book.with_name(f"{book.name}.before-restore-"
+                               f"{dates.now().strftime('%Y-%m-%d-%H%M%S')}")
+        copy(current, aside)
+        os.replace(staged, book)
+        guard.execute("ROLLBACK")
+    except sqlite3.OperationalError as exc:
+        raise DatabaseError(f"the book is in use ({exc}); close other relcrm commands and "
+                            "try again") from None
+    finally:
+        guard.close()
+        current.close()
+    for suffix in ("-wal", "-shm"):  # they belonged to the old file
+        Path(f"{book}{suffix}").unlink(missing_ok=True)
+    return aside
 
 
 @dataclass
@@ -185,6 +233,7 @@ class Health:
     foreign_keys: int = 0
     counts: dict[str, int] | None = None
     backups: list[Path] | None = None
+    leftovers: list[Path] | None = None
 
     @property
     def ok(self) -> bool:
@@ -198,7 +247,7 @@ class Health:
                 "latest_version": self.latest, "integrity": "; ".join(self.integrity or []),
                 "foreign_key_problems": self.foreign_keys,
                 **{f"{t}_rows": n for t, n in (self.counts or {}).items()},
-                "backups": len(self.backups or [])}
+                "backups": len(self.backups or []), "leftovers": len(self.leftovers or [])}
 
 
 def health(book: Path) -> Health:
@@ -226,4 +275,5 @@ def health(book: Path) -> Health:
     folder = book.parent / "backups"
     report.backups = sorted(folder.glob(f"{book.stem}-*.db")) if folder.is_dir() else []
     report.backups += sorted(book.parent.glob(f"{book.name}.bak-*"))
+    report.leftovers = leftovers(book)
     return report

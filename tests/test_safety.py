@@ -203,6 +203,57 @@ def test_restore_refuses_bad_files_and_changes_nothing(cli, tmp_path):
         assert files(cli.path) == before
 
 
+def test_a_restore_that_cannot_take_the_lock_changes_nothing_and_leaves_no_copy(
+        cli, tmp_path, monkeypatch):
+    from relcrm import maintenance
+
+    cli.add("Precious")
+    cli("backup", str(tmp_path / "b.db"))
+    monkeypatch.setattr(maintenance, "BUSY_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_S", 0.2)
+    writer = sqlite3.connect(cli.path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # another relcrm in the middle of a write
+    try:
+        before = files(cli.path)
+        cli.fails(1, "restore", str(tmp_path / "b.db"), match="the book is in use")
+        assert files(cli.path) == before
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert sorted(p.name for p in tmp_path.glob(".*")) == []
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_copies_left_by_a_killed_backup_or_restore_are_reported_and_removed(cli, tmp_path):
+    cli.add("An")
+    cli("backup")
+    dead, alive = _dead_pid(), os.getpid()
+    stray = [tmp_path / f".book.db.restore-{dead}",
+             tmp_path / f".book.db.restore-{dead}.tmp-{dead}",
+             tmp_path / "backups" / f".book-2026-11-25-120000.db.tmp-{dead}"]
+    running = tmp_path / f".book.db.restore-{alive}"  # a restore still at work: not touched
+    unrelated = tmp_path / ".book.db.notes-12"
+    for path in stray + [running, unrelated]:
+        path.write_bytes(b"half a copy")
+    out = cli("doctor").out
+    assert ("leftovers   3 half-made copies from a backup or restore that was stopped, e.g. "
+            f".book.db.restore-{dead}; the next relcrm backup removes them\n"
+            "verdict     healthy") in out
+    assert json.loads(cli("doctor", "-f", "json").out)[0]["leftovers"] == 3
+    cli("backup")
+    assert not any(p.exists() for p in stray)
+    assert running.exists() and unrelated.exists()
+    assert "leftovers" not in cli("doctor").out
+
+
 # -- doctor and privacy ----------------------------------------------------------------------------
 def test_doctor_reports_a_healthy_book(cli, tmp_path):
     assert "not created yet" in cli("doctor").out
@@ -211,7 +262,8 @@ def test_doctor_reports_a_healthy_book(cli, tmp_path):
     out = cli("doctor").out
     for expected in (f"book        {cli.path}", "privacy     -rw------- ok", "schema      version "
                      f"{migrations.LATEST} of {migrations.LATEST}", "integrity   ok",
-                     "links       ok", "records     1 prospect, 0 tags, 0 touches", "backups     1, newest",
+                     "links       ok", "records     1 prospect, 0 tags, 0 touches", "0 accounts, 0 roles, 0 KAM changes",
+                     "backups     1, newest",
                      "verdict     healthy"):
         assert expected in out, expected
     record = json.loads(cli("doctor", "-f", "json").out)[0]

@@ -75,7 +75,8 @@ def doctor(format_: FormatOpt = "table") -> None:
 _PLURAL = {"prospect": ("prospect", "prospects"), "tag": ("tag", "tags"),
            "touch": ("touch", "touches"), "call_note": ("call note", "call notes"),
            "stage_change": ("stage change", "stage changes"),
-           "qualification": ("judgement", "judgements")}
+           "qualification": ("judgement", "judgements"), "account": ("account", "accounts"),
+           "prospect_role": ("role", "roles"), "kam_change": ("KAM change", "KAM changes")}
 
 
 def _describe(report) -> str:
@@ -100,5 +101,10 @@ def _describe(report) -> str:
         + (f", newest {report.backups[-1].name}" if report.backups else
            " (make one: relcrm backup)"),
     ]
+    if report.leftovers:
+        lines.append(f"leftovers   {len(report.leftovers)} half-made "
+                     f"{'copy' if len(report.leftovers) == 1 else 'copies'} from a backup or "
+                     "restore that was stopped, e.g. " + report.leftovers[0].name
+                     + "; the next relcrm backup removes them")
     lines.append("verdict     " + ("healthy" if report.ok else "needs attention"))
     return "\n".join(lines)
