@@ -160,7 +160,7 @@ class Account(SQLModel, table=True):
     kam_stage: Optional[str] = None
     kam_since: Optional[str] = None
     last_touch_at: Optional[str] = None
-    deciders: int = 0
+    deciders: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     due_on: Optional[str] = None  # a key account's next touch by its KAM cadence
 
 

@@ -129,15 +129,27 @@ def complete_names(con: sqlite3.Connection, incomplete: str,
     typed text, so a value is the name with "_" for spaces, as typed ("Nguyễn_Văn_An") or
     folded ("nguyen_van_an"); the resolver folds "_" back to a space.
     """
-    key = fold(incomplete)
-    rows = con.execute(
+    return _completions(con.execute(
         "SELECT name, company FROM prospect WHERE name_key >= :key AND name_key < :key || "
-        "char(1114111) ORDER BY name_key LIMIT :limit", {"key": key, "limit": limit})
+        "char(1114111) ORDER BY name_key LIMIT :limit", {"key": fold(incomplete),
+                                                        "limit": limit}), incomplete)
+
+
+def complete_accounts(con: sqlite3.Connection, incomplete: str,
+                      limit: int = 50) -> list[tuple[str, str]]:
+    """Shell completions for an ACCOUNT or a company, as complete_names does for people."""
+    return _completions(con.execute(
+        "SELECT name, CASE WHEN is_key = 1 THEN 'key account' ELSE industry END FROM account "
+        "WHERE name_key >= :key AND name_key < :key || char(1114111) ORDER BY name_key "
+        "LIMIT :limit", {"key": fold(incomplete), "limit": limit}), incomplete)
+
+
+def _completions(rows, incomplete: str) -> list[tuple[str, str]]:
     out = []
-    for name, company in rows:
+    for name, about in rows:
         for value in ("_".join(name.split()), "_".join(fold(name).split())):
             if value.startswith(incomplete):
-                out.append((value, name + (f" ({company})" if company else "")))
+                out.append((value, name + (f" ({about})" if about else "")))
                 break
     return out
 

@@ -148,6 +148,28 @@ def test_name_completion_reads_the_book(tmp_path):
     assert not (tmp_path / "missing.db").exists()
 
 
+def test_account_completion_reads_the_book(tmp_path):
+    book = str(tmp_path / "book.db")
+    run("--db", book, "add", "An", "--company", "Minh Phát")
+    run("--db", book, "account", "add", "Hòa Bình", "--key")
+
+    def complete(words: str) -> list[str]:
+        line = f"relcrm --db {book} {words}"
+        env = {"_RELCRM_COMPLETE": "complete_bash", "COMP_WORDS": line,
+               "COMP_CWORD": str(len(line.split()) - 1)}
+        return run(env=env).stdout.split()
+
+    assert complete("account show mi") == ["minh_phat"]
+    assert complete("account show H") == ["Hòa_Bình"]
+    assert complete("kam history h") == ["hoa_binh"]
+    assert complete("add Lan --company m") == ["minh_phat"]
+    assert run("--db", book, "add", "Lan", "--company", "minh_phat").returncode == 0
+    assert run("--db", book, "show", "lan").stdout.count("Minh Phát") == 1  # linked, not a new
+    assert complete("kam set 1 p") == ["pre", "partnership"]
+    assert complete("role 1 de") == ["decider"]
+    assert complete("account edit 1 --criterion pr") == ["price", "productivity"]
+
+
 def test_stage_completion():
     env = {"_RELCRM_COMPLETE": "complete_bash", "COMP_WORDS": "relcrm stage set 1 co",
            "COMP_CWORD": "4"}

@@ -76,6 +76,10 @@ def test_every_read_query_runs_on_the_models_schema(models_db):
                 "'2026-11-01T10:00:00', 0, 'an', '2026-11-01')")
     assert queries.resolve(con, "an")["id"] == 1
     assert queries.complete_names(con, "a") == [("an", "An")]
+    con.execute("INSERT INTO account (id, name, name_key, is_key, created_at, updated_at) "
+                "VALUES (1, 'Ánh Dương', 'anh duong', 1, '2026-11-01T10:00:00', "
+                "'2026-11-01T10:00:00')")
+    assert queries.complete_accounts(con, "an") == [("anh_duong", "Ánh Dương (key account)")]
     for sort in queries.SORTS:
         queries.list_prospects(con, tag="x", company="c", search="s", status="open",
                                sort=sort, limit=5)

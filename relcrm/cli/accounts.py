@@ -6,7 +6,8 @@ import typer
 
 from .. import dates
 from ..methodology import (ALL_KAM_STAGES, BUY_CLASSES, CHOICE_CRITERIA, KAM_BY_KEY, ROLES)
-from .common import FormatOpt, RefArg, emit_record, fmt, money, read
+from .common import (FormatOpt, RefArg, complete_accounts, complete_words, emit_record, fmt,
+                     money, read)
 
 app = typer.Typer(help="Accounts: the organisations your prospects work for, and key-account "
                   "management (khách hàng lớn).", no_args_is_help=True, rich_markup_mode=None)
@@ -15,18 +16,19 @@ kam = typer.Typer(help="Key-account stages (Millman & Wilson): pre, early, mid, 
 
 AccountArg = Annotated[str, typer.Argument(
     metavar="ACCOUNT", help="An account id, or a unique part of its name (accents optional).",
-    show_default=False)]
+    autocompletion=complete_accounts, show_default=False)]
 IndustryOpt = Annotated[Optional[str], typer.Option("--industry", metavar="TEXT",
                                                     help="Industry.")]
 NoteOpt = Annotated[Optional[str], typer.Option("--note", "-n", metavar="TEXT", help="A note.")]
 BuyClassOpt = Annotated[Optional[str], typer.Option(
     "--buy-class", metavar="CLASS", help="The buying situation: "
-    + ", ".join(k for k, _, _ in BUY_CLASSES) + ".", show_default=False)]
+    + ", ".join(k for k, _, _ in BUY_CLASSES) + ".",
+    autocompletion=complete_words([k for k, _, _ in BUY_CLASSES]), show_default=False)]
 CriterionOpt = Annotated[Optional[list[str]], typer.Option(
     "--criterion", metavar="NAME", help="A choice criterion they buy on (repeatable). Economic: "
     + ", ".join(c.key for c in CHOICE_CRITERIA if c.kind == "economic") + ". Emotional: "
     + ", ".join(c.key for c in CHOICE_CRITERIA if c.kind == "emotional") + ".",
-    show_default=False)]
+    autocompletion=complete_words([c.key for c in CHOICE_CRITERIA]), show_default=False)]
 ReasonOpt = Annotated[Optional[str], typer.Option(
     "--reason", "-r", metavar="TEXT", help="Why (kept in the history; required for "
     "uncoupling).")]
@@ -216,10 +218,10 @@ def role(
     ref: RefArg,
     roles: Annotated[Optional[list[str]], typer.Argument(
         metavar="[ROLE]...", help="Roles to add: " + ", ".join(r.key for r in ROLES) + ".",
-        show_default=False)] = None,
+        autocompletion=complete_words([r.key for r in ROLES]), show_default=False)] = None,
     remove: Annotated[Optional[list[str]], typer.Option(
         "--remove", metavar="ROLE", help="A role to take away (repeatable).",
-        show_default=False)] = None,
+        autocompletion=complete_words([r.key for r in ROLES]), show_default=False)] = None,
     format_: FormatOpt = "table",
 ) -> None:
     """Place a person in their account's decision-making unit (đơn vị quyết định): initiator,
@@ -260,7 +262,8 @@ def _kam_moved(format_: Any, moved: Any) -> None:
 @kam.command("set")
 def kam_set(account: AccountArg, stage: Annotated[str, typer.Argument(
         metavar="STAGE", help="pre, early, mid, partnership, synergistic or uncoupling (or "
-        "1-5).", show_default=False)], reason: ReasonOpt = None,
+        "1-5).", autocompletion=complete_words([s.key for s in ALL_KAM_STAGES]),
+        show_default=False)], reason: ReasonOpt = None,
         format_: FormatOpt = "table") -> None:
     """Put a key account at any KAM stage; uncoupling needs --reason."""
     from .. import db

@@ -24,26 +24,41 @@ Outcome = _choices("Outcome", [o.key for o in OUTCOMES])
 Kind = _choices("Kind", TOUCH_KINDS)
 
 
-def _complete_refs(ctx: typer.Context, incomplete: str) -> list[str]:
-    """Names for TAB completion, read with sqlite3 (no SQLAlchemy); never creates a book."""
-    try:
-        from .. import db, queries
+def _complete_from_book(query: str):
+    """A TAB completer that reads names with queries.<query> (sqlite3, no SQLAlchemy) and
+    never creates a book."""
 
-        root = ctx.find_root().params.get("db") if ctx else None
-        path = Path(root) if root else db.db_path()
-        if not path.is_file():
-            return []
-        con = db.connect(path, migrate=False)
+    def complete(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
         try:
-            return queries.complete_names(con, incomplete)
-        finally:
-            con.close()
-    except Exception:  # completion must never print a traceback into the shell
-        return []
+            from .. import db, queries
+
+            root = ctx.find_root().params.get("db") if ctx else None
+            path = Path(root) if root else db.db_path()
+            if not path.is_file():
+                return []
+            con = db.connect(path, migrate=False)
+            try:
+                return getattr(queries, query)(con, incomplete)
+            finally:
+                con.close()
+        except Exception:  # completion must never print a traceback into the shell
+            return []
+
+    return complete
 
 
-def _complete_stages(incomplete: str) -> list[str]:
-    return [s.key for s in ALL_STAGES if s.key.startswith(incomplete.lower())]
+_complete_refs = _complete_from_book("complete_names")
+complete_accounts = _complete_from_book("complete_accounts")
+
+
+def complete_words(words: Sequence[str]):
+    """A TAB completer for a fixed set of words (stages, roles ...)."""
+    def complete(incomplete: str) -> list[str]:
+        return [w for w in words if w.startswith(incomplete.lower())]
+    return complete
+
+
+_complete_stages = complete_words([s.key for s in ALL_STAGES])
 
 
 FormatOpt = Annotated[Format, typer.Option(  # type: ignore[valid-type]

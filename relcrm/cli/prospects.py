@@ -6,10 +6,12 @@ import typer
 
 from .. import dates
 from ..methodology import CRITERIA, STAGE_BY_KEY
-from .common import (FormatOpt, NextStepOpt, RefArg, WhenOpt, emit_record, fmt, money, read,
-                     when)
+from .common import (FormatOpt, NextStepOpt, RefArg, WhenOpt, complete_accounts, emit_record,
+                     fmt, money, read, when)
 
-CompanyOpt = Annotated[Optional[str], typer.Option("--company", "-c", metavar="TEXT", help="Company.")]
+CompanyOpt = Annotated[Optional[str], typer.Option(
+    "--company", "-c", metavar="TEXT", help="Company (its account is made on first use).",
+    autocompletion=complete_accounts)]
 TitleOpt = Annotated[Optional[str], typer.Option("--title", "-t", metavar="TEXT", help="Job title.")]
 EmailOpt = Annotated[Optional[str], typer.Option("--email", "-e", metavar="EMAIL", help="Email address.")]
 PhoneOpt = Annotated[Optional[str], typer.Option("--phone", "-p", metavar="PHONE", help="Phone number.")]
@@ -64,7 +66,8 @@ def list_(
         "--stage", metavar="STAGE", help="Only this stage (1-7, key or name; lost shows lost ones).")] = None,
     tag: Annotated[Optional[str], typer.Option("--tag", metavar="TAG", help="Only prospects with this tag.")] = None,
     company: Annotated[Optional[str], typer.Option(
-        "--company", "-c", metavar="TEXT", help="Only companies containing this (accents optional).")] = None,
+        "--company", "-c", metavar="TEXT", help="Only companies containing this (accents optional).",
+        autocompletion=complete_accounts)] = None,
     search: Annotated[Optional[str], typer.Option(
         "--search", "-S", metavar="TEXT", help="Text anywhere in name, company, title, email, phone, "
         "source, note or tags.")] = None,
