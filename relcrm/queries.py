@@ -313,11 +313,23 @@ FROM account a
 """
 
 
-def list_accounts(con: sqlite3.Connection, *, key_only: bool = False,
+def list_accounts(con: sqlite3.Connection, *, key_only: bool = False, kam: str | None = None,
+                  search: str | None = None,
                   limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
-    where = "WHERE a.is_key = 1" if key_only else ""
+    """Accounts, key ones first, then by name; `kam` keeps key accounts at that KAM stage,
+    `search` those whose name contains it (folded: accents and case optional)."""
+    clauses, params = [], {}
+    if key_only or kam:
+        clauses.append("a.is_key = 1")
+    if kam:
+        clauses.append("a.kam_stage = :kam")
+        params["kam"] = kam
+    if search is not None:
+        clauses.append("instr(a.name_key, :search) > 0")
+        params["search"] = fold(search)
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     return _limited(con, f"{_ACCOUNT_SELECT} {where} ORDER BY a.is_key DESC, a.name_key, a.id",
-                    {}, limit, f"SELECT count(*) FROM account a {where}")
+                    params, limit, f"SELECT count(*) FROM account a {where}")
 
 
 def account(con: sqlite3.Connection, account_id: int) -> dict[str, Any]:

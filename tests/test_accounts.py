@@ -55,6 +55,19 @@ def test_account_add_edit_and_list(cli):
     assert list(accounts(cli, "--key")) == []
 
 
+def test_account_list_filters_by_kam_stage_and_name(minh):
+    minh("account", "add", "Minh Long", "--key")
+    minh("account", "edit", "minh phat", "--key")
+    minh("kam", "advance", "minh phat")
+    assert list(accounts(minh, "--kam", "early")) == ["Minh Phát"]
+    assert list(accounts(minh, "--kam", "Pre-KAM")) == ["Minh Long"]
+    assert list(accounts(minh, "--search", "MINH")) == ["Minh Long", "Minh Phát"]
+    assert list(accounts(minh, "-s", "hoa binh")) == ["Hòa Bình"]
+    assert list(accounts(minh, "--kam", "mid")) == []
+    assert minh("account", "list", "--kam", "mid").out == "No accounts match.\n"
+    minh.fails(2, "account", "list", "--kam", "late", match="unknown key-account stage 'late'")
+
+
 @pytest.mark.parametrize("args, code, match", [
     (["account", "add", "minh phát"], 2, "there is already an account 'Minh Phát' (#1)"),
     (["account", "add", ""], 2, "account name cannot be empty"),

@@ -102,6 +102,14 @@ def edit(
 @app.command("list")
 def list_(
     key: Annotated[bool, typer.Option("--key", help="Only key accounts.")] = False,
+    kam_stage: Annotated[Optional[str], typer.Option(
+        "--kam", metavar="STAGE", help="Only key accounts at this KAM stage (pre, early, mid, "
+        "partnership, synergistic, uncoupling).",
+        autocompletion=complete_words([s.key for s in ALL_KAM_STAGES]),
+        show_default=False)] = None,
+    search: Annotated[Optional[str], typer.Option(
+        "--search", "-s", metavar="TEXT", help="Only accounts whose name contains this (accents "
+        "optional).", show_default=False)] = None,
     limit: Annotated[Optional[int], typer.Option(
         "--limit", "-l", metavar="N", help="At most N rows (default: 100 in a table, all "
         "otherwise; 0 = all).", show_default=False)] = None,
@@ -111,8 +119,12 @@ def list_(
     from .. import queries, render
     from .prospects import _limit
 
+    from ..methodology import resolve_kam
+
     kind = fmt(format_)
-    rows, total = queries.list_accounts(read(), key_only=key, limit=_limit(limit, kind))
+    stage = resolve_kam(kam_stage).key if kam_stage is not None else None
+    rows, total = queries.list_accounts(read(), key_only=key, kam=stage, search=search,
+                                        limit=_limit(limit, kind))
     if kind != "table":
         render.machine(kind, queries.ACCOUNT_COLUMNS, rows)
         return
@@ -129,8 +141,9 @@ def list_(
         render.Col("Orders", lambda r: money(r["order_value"]), justify="right"),
     ], caption=(f"{len(rows):,} of {total:,} shown; --limit 0 shows all" if total > len(rows)
                 else None),
-        empty="No key accounts: mark one with `relcrm account edit ACCOUNT --key`." if key
-        else "No accounts yet: they appear when prospects have a --company.")
+        empty=("No accounts match." if stage or search is not None else
+               "No key accounts: mark one with `relcrm account edit ACCOUNT --key`." if key
+               else "No accounts yet: they appear when prospects have a --company."))
 
 
 @app.command("show")
