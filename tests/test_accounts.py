@@ -68,6 +68,45 @@ def test_account_list_filters_by_kam_stage_and_name(minh):
     minh.fails(2, "account", "list", "--kam", "late", match="unknown key-account stage 'late'")
 
 
+def test_account_merge_folds_one_spelling_into_the_other(minh):
+    minh.add("Đỗ Hùng", "--company", "Minh Phat JSC", "--title", "CEO")
+    minh("role", "hung", "decider")
+    minh("log", "hung", "visit", env=ON("2026-11-20"))
+    minh("account", "edit", "jsc", "--key", "--industry", "Plastics", "--criterion", "price",
+         "--criterion", "delivery", "--note", "met at the fair", env=ON("2026-11-02"))
+    minh("kam", "advance", "jsc", "--reason", "site visit", env=ON("2026-11-10"))
+    minh("account", "edit", "minh phat", "--key", "--criterion", "price", "--note", "HQ",
+         env=ON("2026-11-05"))
+    out = minh("account", "merge", "jsc", "minh phát").out
+    assert out == ("Merged account #3 Minh Phat JSC into #1 Minh Phát: 1 person and 2 KAM "
+                   "changes moved (key, Early-KAM).\n")
+    found = accounts(minh)
+    assert set(found) == {"Minh Phát", "Hòa Bình"}
+    merged = found["Minh Phát"]
+    assert (merged["people"], merged["deciders"], merged["industry"], merged["criteria"],
+            merged["note"], merged["kam_stage"], merged["last_touch_at"]) == (
+        3, 1, "Plastics", "delivery,price", "HQ\nmet at the fair", "early",
+        "2026-11-20T12:00:00")
+    assert minh.one("SELECT company FROM prospect WHERE name = 'Đỗ Hùng'") == "Minh Phát"
+    assert "Đỗ Hùng" in minh("list", "--company", "minh phat").out
+    history = json.loads(minh("kam", "history", "minh", "-f", "json").out)
+    assert [(h["at"][:10], h["to_stage"], h["reason"]) for h in history] == [
+        ("2026-11-02", "pre", "marked key (as Minh Phat JSC)"),
+        ("2026-11-05", "pre", "marked key"),
+        ("2026-11-10", "early", "site visit (as Minh Phat JSC)")]
+    assert minh.one("SELECT count(*) FROM account_criterion WHERE account_id = 3") == 0
+    minh.fails(1, "account", "show", "jsc", match="no account matches 'jsc'")
+
+
+@pytest.mark.parametrize("args, code, match", [
+    (["account", "merge", "minh", "minh phat"], 2, "are the same account (#1 Minh Phát)"),
+    (["account", "merge", "nowhere", "minh"], 1, "no account matches 'nowhere'"),
+    (["account", "merge", "minh", "99"], 1, "no account with id 99"),
+])
+def test_account_merge_refuses(minh, args, code, match):
+    minh.fails(code, *args, match=match)
+
+
 @pytest.mark.parametrize("args, code, match", [
     (["account", "add", "minh phát"], 2, "there is already an account 'Minh Phát' (#1)"),
     (["account", "add", ""], 2, "account name cannot be empty"),

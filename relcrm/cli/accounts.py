@@ -99,6 +99,34 @@ def edit(
                 lambda: f"Updated account #{account_id} {record['name']} ({_label(record)}).")
 
 
+@app.command("merge")
+def merge(
+    source: Annotated[str, typer.Argument(
+        metavar="SOURCE", help="The account to fold in and remove (id or part of its name).",
+        autocompletion=complete_accounts, show_default=False)],
+    into: Annotated[str, typer.Argument(
+        metavar="INTO", help="The account that stays (id or part of its name).",
+        autocompletion=complete_accounts, show_default=False)],
+    format_: FormatOpt = "table",
+) -> None:
+    """Merge two spellings of one organisation: SOURCE's people, criteria and KAM history move
+    to INTO, and SOURCE is removed."""
+    from .. import db, queries
+    from ..core import accounts
+
+    with db.write_session() as session:
+        merged = accounts.merge(session, source, into)
+        account_id = merged.account.id
+    record = _record(account_id)
+    emit_record(format_, queries.ACCOUNT_COLUMNS, record,
+                lambda: f"Merged account #{merged.source_id} {merged.source_name} into "
+                        f"#{account_id} {record['name']}: {merged.people} "
+                        f"{'person' if merged.people == 1 else 'people'} and "
+                        f"{merged.kam_changes} KAM "
+                        f"{'change' if merged.kam_changes == 1 else 'changes'} moved "
+                        f"({_label(record)}).")
+
+
 @app.command("list")
 def list_(
     key: Annotated[bool, typer.Option("--key", help="Only key accounts.")] = False,

@@ -155,6 +155,61 @@ def _apply(session: "Session", account: "Account", details: AccountDetails,
     return derive.refresh_account(session, account.id)
 
 
+@dataclass
+class Merged:
+    account: "Account"
+    source_id: int
+    source_name: str
+    people: int
+    kam_changes: int
+
+
+def merge(session: "Session", source_ref: str, into_ref: str) -> Merged:
+    """Fold one account into another (two spellings of one organisation): its people, choice
+    criteria and KAM history move over, details the target lacks are taken, the target is key
+    if either was, and the source account is removed. Nothing is dropped: both notes are kept,
+    and both KAM histories, in date order (the current stage is the latest change of either)."""
+    from sqlalchemy import text
+    from sqlmodel import select
+
+    from ..models import AccountCriterion, Prospect
+    from .prospects import _keys
+
+    source, into = resolve(session, source_ref), resolve(session, into_ref)
+    if source.id == into.id:
+        raise UsageError(f"{source_ref!r} and {into_ref!r} are the same account "
+                         f"(#{into.id} {into.name}); give two different accounts")
+    people = session.exec(select(Prospect).where(Prospect.account_id == source.id)).all()
+    for person in people:
+        person.account_id, person.company = into.id, into.name
+        _keys(person)
+    have = set(session.exec(select(AccountCriterion.criterion).where(
+        AccountCriterion.account_id == into.id)).all())
+    for criterion in session.exec(select(AccountCriterion.criterion).where(
+            AccountCriterion.account_id == source.id)).all():
+        if criterion not in have:
+            session.add(AccountCriterion(account_id=into.id, criterion=criterion))
+    into.industry = into.industry or source.industry
+    into.buy_class = into.buy_class or source.buy_class
+    into.note = "\n".join(n for n in (into.note, source.note) if n) or None
+    into.is_key = bool(into.is_key or source.is_key)
+    session.flush()
+    # the moved changes say where they come from: "marked key (as Minh Phat JSC)"
+    offset = session.execute(text(derive.KAM_SEQ_SQL), {"id": into.id}).scalar_one() - 1
+    moved = session.execute(text(
+        "UPDATE kam_change SET account_id = :into, seq = seq + :offset, "
+        "reason = coalesce(reason || ' ', '') || '(as ' || :name || ')' "
+        "WHERE account_id = :source"),
+        {"into": into.id, "source": source.id, "name": source.name, "offset": offset}).rowcount
+    session.execute(text("DELETE FROM account_criterion WHERE account_id = :id"),
+                    {"id": source.id})
+    session.execute(text("DELETE FROM account WHERE id = :id"), {"id": source.id})
+    session.expunge(source)
+    into.updated_at = dates.iso(dates.now())
+    return Merged(derive.refresh_account(session, into.id), source.id, source.name,
+                  len(people), moved)
+
+
 def _kam_change(session: "Session", account: "Account", before: KamStage | None,
                 after: KamStage, reason: str | None) -> None:
     from sqlalchemy import text
