@@ -78,6 +78,10 @@ COMMANDS = {
         opt("--industry"), opt("--buy-class", st.sampled_from(
             ["new-task", "straight-rebuy"]) | nasty), opt("--criterion", st.sampled_from(
                 ["price", "uy tín"]) | nasty), opt("--name"), opt("--format")),
+    "account list": command("account", "list", opt("--kam", st.sampled_from(
+        ["pre", "early", "2", "uncoupling"]) | nasty), opt("--search"), st.sampled_from([[], ["--key"]]),
+        opt("--limit", numbers | nasty), opt("--format")),
+    "account merge": command("account", "merge", ref, ref, opt("--format")),
     "role": command("role", ref, st.lists(st.sampled_from(
         ["decider", "user", "buyer"]) | nasty, max_size=3), opt("--remove")),
     "kam": command("kam", st.sampled_from([["set"], ["advance"], ["history"], ["list"]]),

@@ -118,12 +118,13 @@ def merge(
         merged = accounts.merge(session, source, into)
         account_id = merged.account.id
     record = _record(account_id)
+    moved = [f"{n} {noun if n == 1 else plural}" for n, noun, plural in (
+        (merged.people, "person", "people"), (merged.kam_changes, "KAM change", "KAM changes"))
+        if n]
     emit_record(format_, queries.ACCOUNT_COLUMNS, record,
                 lambda: f"Merged account #{merged.source_id} {merged.source_name} into "
-                        f"#{account_id} {record['name']}: {merged.people} "
-                        f"{'person' if merged.people == 1 else 'people'} and "
-                        f"{merged.kam_changes} KAM "
-                        f"{'change' if merged.kam_changes == 1 else 'changes'} moved "
+                        f"#{account_id} {record['name']}: "
+                        f"{' and '.join(moved) + ' moved' if moved else 'nobody to move'} "
                         f"({_label(record)}).")
 
 
