@@ -7,6 +7,7 @@
 - A key account moves through the KAM stages (pre, early, mid, partnership, synergistic, or
   uncoupling, which needs a reason); marking an account key starts it at pre-KAM. Every change
   is kept with its date and reason; the current stage is the latest (derive.refresh_account).
+- Two spellings of one organisation are merged into one account; nothing of either is dropped.
 """
 
 from __future__ import annotations
