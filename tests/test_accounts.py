@@ -1,5 +1,7 @@
 """Accounts, the decision-making unit, key-account stages, candidates, account follow-ups."""
 
+import csv
+import io
 import json
 import shutil
 import sqlite3
@@ -323,3 +325,25 @@ def test_accounts_roles_and_kam_export(minh):
     assert [k["to_stage"] for k in kam] == ["pre", "early"]
     only = json.loads(minh("export", "accounts", "binh", "-f", "json").out)
     assert [a["name"] for a in only] == ["Hòa Bình"]
+
+
+def test_an_imported_key_account_without_kam_history_starts_at_pre_kam(cli, tmp_path):
+    """A key account from a file that has no KAM stage starts at pre-KAM, as --key does: its
+    history says so and follow-ups use pre-KAM's cadence."""
+    path = tmp_path / "accounts.csv"
+    other = tmp_path / "other.db"
+    cli("--db", other, "account", "add", "Thiên Long", "--key", env=ON("2026-11-01"))
+    exported = cli("--db", other, "export", "accounts", "-f", "csv").out
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    rows[0].update(kam_stage="", kam_since="")
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    cli("import", path)
+    history = json.loads(cli("kam", "history", "thien", "-f", "json").out)
+    assert [(h["at"][:10], h["to_stage"], h["reason"]) for h in history] == [
+        ("2026-11-01", "pre", "imported")]
+    due = json.loads(cli("followups", "-f", "json").out)
+    assert [(r["company"], r["due_on"], r["reason"]) for r in due] == [
+        ("Thiên Long", "2026-11-15", "account-quiet,no-decider")]

@@ -24,8 +24,9 @@ from typing import Any, Callable
 from .. import dates
 from ..errors import UsageError
 from ..formats import Read, Source
-from ..methodology import (CRITERIA, DECIDER, FIRST_STAGE, KAM_BY_KEY, LEVELS, OUTCOME_BY_KEY,
-                           ROLE_BY_KEY, SPIN_KINDS, STAGE_BY_KEY, TOUCH_KINDS, resolve_choice)
+from ..methodology import (CRITERIA, DECIDER, FIRST_KAM, FIRST_STAGE, KAM_BY_KEY, LEVELS,
+                           OUTCOME_BY_KEY, ROLE_BY_KEY, SPIN_KINDS, STAGE_BY_KEY, TOUCH_KINDS,
+                           resolve_choice)
 from ..text import fold
 from . import derive, fields
 
@@ -516,10 +517,11 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
         if ("roles", pid) not in history_of:
             plan.roles.extend((pid, role) for role in roles_of[pid])
     for row in plan.accounts:  # a key account that came without its KAM history
-        if row.get("kam_stage") and row["id"] not in kam_of:
+        stage = row.get("kam_stage") or (FIRST_KAM.key if row["is_key"] else None)
+        if stage and row["id"] not in kam_of:  # a key account starts at pre-KAM, as with --key
             plan.kam.append({"id": None, "account_id": row["id"],
                              "at": row.get("kam_since") or row["created_at"],
-                             "from_stage": None, "to_stage": row["kam_stage"],
+                             "from_stage": None, "to_stage": stage,
                              "reason": "imported", "seq": 1})
     return plan
 
