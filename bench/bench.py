@@ -217,7 +217,8 @@ def main() -> None:
 
     print(f"relcrm benchmark, {dt.datetime.now():%Y-%m-%d %H:%M}, Python "
           f"{sys.version.split()[0]}, {os.cpu_count()} CPUs, median of {args.runs} runs\n")
-    print(f"baseline: python -c pass {py('pass'):.0f} ms; import typer {py('import typer'):.0f} ms; "
+    print(f"baseline: python -c pass {py('pass'):.0f} ms; "
+          f"import typer {py('import typer'):.0f} ms; "
           f"import typer+rich.table {py('import typer, rich.table'):.0f} ms; "
           f"import sqlmodel {py('import sqlmodel'):.0f} ms\n")
     print("| size | measurement | median | target |")

@@ -49,7 +49,8 @@ FIRST_STAGE = STAGES[0]
 
 
 def resolve_stage(text: str) -> Stage:
-    """A stage from its number (1-7), key, English or Vietnamese name (any case, accents optional)."""
+    """A stage from its number (1-7), key, English or Vietnamese name (any case, accents
+    optional)."""
     wanted = fold(text)
     for stage in ALL_STAGES:
         if wanted in {str(stage.number) if stage.number else "", stage.key,

@@ -427,13 +427,15 @@ class Export:
 
 
 EXPORTS: dict[str, Export] = {
-    "prospects": Export(PROSPECT_COLUMNS, _PROSPECT_SELECT, "p.updated_at", "p.id IN {ids}", "p.id"),
+    "prospects": Export(PROSPECT_COLUMNS, _PROSPECT_SELECT, "p.updated_at", "p.id IN {ids}",
+                        "p.id"),
     "touches": Export(
         ("id", "prospect_id", "prospect", "kind", "at", "summary", "minutes", "outcome",
          "commitment", "next_at", "created_at", "seq", "amount"),
         "SELECT t.id, t.prospect_id, p.name AS prospect, t.kind, t.at, t.summary, t.minutes, "
         "t.outcome, t.commitment, t.next_at, t.created_at, t.seq, t.amount "
-        "FROM touch t JOIN prospect p ON p.id = t.prospect_id", "t.at", "t.prospect_id IN {ids}", "t.id"),
+        "FROM touch t JOIN prospect p ON p.id = t.prospect_id", "t.at",
+        "t.prospect_id IN {ids}", "t.id"),
     "calls": Export(
         ("id", "prospect_id", "prospect", "at", "outcome", "commitment", "minutes", "summary")
         + SPIN_COLUMNS + ("next_at", "created_at", "seq", "amount"),

@@ -26,7 +26,7 @@ def minh(cli):
     return cli
 
 
-# -- accounts ------------------------------------------------------------------------------------
+# -- accounts --------------------------------------------------------------------------------------
 def test_companies_become_accounts_matched_without_accents_or_case(minh):
     found = accounts(minh)
     assert set(found) == {"Minh Phát", "Hòa Bình"}
@@ -125,7 +125,7 @@ def test_account_commands_reject_bad_input(minh, args, code, match):
     minh.fails(code, *args, match=match)
 
 
-# -- decision-making unit ----------------------------------------------------------------------------
+# -- decision-making unit --------------------------------------------------------------------------
 def test_roles_and_authority_from_the_decider(minh):
     assert minh("role", "an", "decider", "Người gây ảnh hưởng").out == (
         "#1 Nguyễn Văn An at Minh Phát: decider, influencer.\n")
@@ -181,7 +181,7 @@ def test_account_show_groups_people_by_role_and_flags_gaps(minh):
     assert record["gaps"][0].startswith("the decider Nguyễn Văn An has not been touched")
 
 
-# -- key-account stages ------------------------------------------------------------------------------
+# -- key-account stages ----------------------------------------------------------------------------
 def test_kam_stages_set_advance_history(minh):
     minh.fails(2, "kam", "advance", "minh", match="Minh Phát is not a key account; mark it first")
     minh("account", "edit", "minh", "--key", env=ON("2026-11-01"))
@@ -250,7 +250,7 @@ def test_no_orders_yet(cli):
     assert "No orders recorded yet" in cli("account", "candidates").out
 
 
-# -- follow-ups ---------------------------------------------------------------------------------------
+# -- follow-ups ------------------------------------------------------------------------------------
 def test_key_accounts_get_follow_ups_of_their_own(minh):
     minh("role", "an", "decider")
     minh("log", "an", "visit", env=ON("2026-11-01"))

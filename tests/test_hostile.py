@@ -58,11 +58,13 @@ ref = refs.map(lambda r: [r])
 value = nasty.map(lambda v: [v])
 COMMANDS = {
     "add": command("add", value, opt("--company"), opt("--email"), opt("--phone"),
-                   opt("--value", numbers | nasty), opt("--next"), opt("--tag"), opt("--note"), opt("--url")),
+                   opt("--value", numbers | nasty), opt("--next"), opt("--tag"), opt("--note"),
+                   opt("--url")),
     "edit": command("edit", ref, opt("--name"), opt("--title"), opt("--next"),
                     opt("--next-step"), opt("--untag"), opt("--value", numbers | nasty)),
     "list": command("list", opt("--stage"), opt("--tag"), opt("--company"), opt("--search"),
-                    opt("--status"), opt("--sort"), opt("--limit", numbers | nasty), opt("--format")),
+                    opt("--status"), opt("--sort"), opt("--limit", numbers | nasty),
+                    opt("--format")),
     "show": command("show", ref, opt("--limit", numbers | nasty), opt("--format")),
     "qualify": command("qualify", ref, opt("--need"), opt("--budget"), opt("--note")),
     "call": command("call", ref, opt("--outcome", st.sampled_from(
@@ -72,14 +74,16 @@ COMMANDS = {
                    | value, value, opt("--at"), opt("--next"), opt("--minutes", numbers | nasty)),
     "stage": command("stage", st.sampled_from([["set"], ["advance"], ["history"]]), ref,
                      st.one_of(st.just([]), value), opt("--reason")),
-    "followups": command("followups", opt("--days", numbers | nasty), opt("--limit", numbers | nasty), opt("--format")),
+    "followups": command("followups", opt("--days", numbers | nasty),
+                         opt("--limit", numbers | nasty), opt("--format")),
     "account": command("account", st.sampled_from(
         [["add"], ["edit"], ["show"], ["list"], ["candidates"]]), refs.map(lambda r: [r]),
         opt("--industry"), opt("--buy-class", st.sampled_from(
             ["new-task", "straight-rebuy"]) | nasty), opt("--criterion", st.sampled_from(
                 ["price", "uy tín"]) | nasty), opt("--name"), opt("--format")),
     "account list": command("account", "list", opt("--kam", st.sampled_from(
-        ["pre", "early", "2", "uncoupling"]) | nasty), opt("--search"), st.sampled_from([[], ["--key"]]),
+        ["pre", "early", "2", "uncoupling"]) | nasty), opt("--search"),
+        st.sampled_from([[], ["--key"]]),
         opt("--limit", numbers | nasty), opt("--format")),
     "account merge": command("account", "merge", ref, ref, opt("--format")),
     "role": command("role", ref, st.lists(st.sampled_from(

@@ -151,7 +151,8 @@ def test_show_profile_and_timeline(cli):
                      "Timeline (newest first)", "Attract → Establish: trial agreed",
                      "advance — committed: trial in December",
                      "Situation: two plants", "Problem: film tears",
-                     "Explicit need: stronger film", "30 min", "need yes, budget partial: Q1 budget",
+                     "Explicit need: stronger film", "30 min",
+                     "need yes, budget partial: Q1 budget",
                      "— → Attract: added"):
         assert expected in out, expected
     timeline = out.split("Timeline (newest first)")[1]

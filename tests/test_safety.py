@@ -189,7 +189,8 @@ def test_restore_refuses_bad_files_and_changes_nothing(cli, tmp_path):
     damaged = tmp_path / "damaged.db"
     cli("backup", str(damaged))
     con = sqlite3.connect(damaged)
-    root = con.execute("SELECT rootpage FROM sqlite_master WHERE name = 'stage_change'").fetchone()[0]
+    root = con.execute(
+        "SELECT rootpage FROM sqlite_master WHERE name = 'stage_change'").fetchone()[0]
     size = con.execute("PRAGMA page_size").fetchone()[0]
     con.close()
     data = bytearray(damaged.read_bytes())
@@ -262,7 +263,8 @@ def test_doctor_reports_a_healthy_book(cli, tmp_path):
     out = cli("doctor").out
     for expected in (f"book        {cli.path}", "privacy     -rw------- ok", "schema      version "
                      f"{migrations.LATEST} of {migrations.LATEST}", "integrity   ok",
-                     "links       ok", "records     1 prospect, 0 tags, 0 touches", "0 accounts, 0 roles, 0 KAM changes",
+                     "links       ok", "records     1 prospect, 0 tags, 0 touches",
+                     "0 accounts, 0 roles, 0 KAM changes",
                      "backups     1, newest",
                      "verdict     healthy"):
         assert expected in out, expected

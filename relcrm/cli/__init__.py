@@ -39,7 +39,8 @@ def _fail(message: str, code: int) -> None:
 
 
 def _usage_message(exc: Exception) -> str:
-    message = exc.format_message().strip().replace("Value error, ", "")  # type: ignore[attr-defined]
+    message = exc.format_message()  # type: ignore[attr-defined]
+    message = message.strip().replace("Value error, ", "")
     message = " ".join(message.split())
     ctx = getattr(exc, "ctx", None)
     if ctx is not None:

@@ -12,9 +12,12 @@ from .common import (FormatOpt, NextStepOpt, RefArg, WhenOpt, complete_accounts,
 CompanyOpt = Annotated[Optional[str], typer.Option(
     "--company", "-c", metavar="TEXT", help="Company (its account is made on first use).",
     autocompletion=complete_accounts)]
-TitleOpt = Annotated[Optional[str], typer.Option("--title", "-t", metavar="TEXT", help="Job title.")]
-EmailOpt = Annotated[Optional[str], typer.Option("--email", "-e", metavar="EMAIL", help="Email address.")]
-PhoneOpt = Annotated[Optional[str], typer.Option("--phone", "-p", metavar="PHONE", help="Phone number.")]
+TitleOpt = Annotated[Optional[str], typer.Option(
+    "--title", "-t", metavar="TEXT", help="Job title.")]
+EmailOpt = Annotated[Optional[str], typer.Option(
+    "--email", "-e", metavar="EMAIL", help="Email address.")]
+PhoneOpt = Annotated[Optional[str], typer.Option(
+    "--phone", "-p", metavar="PHONE", help="Phone number.")]
 UrlOpt = Annotated[Optional[str], typer.Option(
     "--url", "-u", metavar="URL", help="Web page: LinkedIn profile, company site ...")]
 SourceOpt = Annotated[Optional[str], typer.Option(
@@ -23,7 +26,8 @@ TagOpt = Annotated[Optional[list[str]], typer.Option(
     "--tag", metavar="TAG", help="A tag (repeat for several).", show_default=False)]
 ValueOpt = Annotated[Optional[str], typer.Option(
     "--value", metavar="AMOUNT", help="Expected deal value, e.g. 125000000 or 12,500.50.")]
-NoteOpt = Annotated[Optional[str], typer.Option("--note", "-n", metavar="TEXT", help="Free-text note.")]
+NoteOpt = Annotated[Optional[str], typer.Option(
+    "--note", "-n", metavar="TEXT", help="Free-text note.")]
 
 
 def add(
@@ -63,22 +67,28 @@ def _follow_up_sentence(record: dict[str, Any]) -> str:
 
 def list_(
     stage: Annotated[Optional[str], typer.Option(
-        "--stage", metavar="STAGE", help="Only this stage (1-7, key or name; lost shows lost ones).")] = None,
-    tag: Annotated[Optional[str], typer.Option("--tag", metavar="TAG", help="Only prospects with this tag.")] = None,
+        "--stage", metavar="STAGE",
+        help="Only this stage (1-7, key or name; lost shows lost ones).")] = None,
+    tag: Annotated[Optional[str], typer.Option(
+        "--tag", metavar="TAG", help="Only prospects with this tag.")] = None,
     company: Annotated[Optional[str], typer.Option(
-        "--company", "-c", metavar="TEXT", help="Only companies containing this (accents optional).",
+        "--company", "-c", metavar="TEXT",
+        help="Only companies containing this (accents optional).",
         autocompletion=complete_accounts)] = None,
     search: Annotated[Optional[str], typer.Option(
-        "--search", "-S", metavar="TEXT", help="Text anywhere in name, company, title, email, phone, "
-        "source, note or tags.")] = None,
+        "--search", "-S", metavar="TEXT", help="Text anywhere in name, company, title, email, "
+        "phone, source, note or tags.")] = None,
     status: Annotated[Optional[str], typer.Option(
-        "--status", metavar="STATUS", help="Qualification: qualified, open or disqualified.")] = None,
-    all_: Annotated[bool, typer.Option("--all", "-a", help="Include lost relationships.")] = False,
+        "--status", metavar="STATUS",
+        help="Qualification: qualified, open or disqualified.")] = None,
+    all_: Annotated[bool, typer.Option(
+        "--all", "-a", help="Include lost relationships.")] = False,
     sort: Annotated[str, typer.Option(
-        "--sort", metavar="ORDER", help="name, stage, last-touch, due, value or created.")] = "name",
+        "--sort", metavar="ORDER",
+        help="name, stage, last-touch, due, value or created.")] = "name",
     limit: Annotated[Optional[int], typer.Option(
-        "--limit", "-l", metavar="N", help="At most N rows (default: 100 in a table, all otherwise; "
-        "0 = all).")] = None,
+        "--limit", "-l", metavar="N", help="At most N rows (default: 100 in a table, all "
+        "otherwise; 0 = all).")] = None,
     format_: FormatOpt = "table",
 ) -> None:
     """List prospects (lost ones only with --all or --stage lost)."""
@@ -206,12 +216,14 @@ def _notes_text(notes: dict[str, list[str]]) -> str:
 
 def edit(
     ref: RefArg,
-    name: Annotated[Optional[str], typer.Option("--name", metavar="TEXT", help="New full name.")] = None,
+    name: Annotated[Optional[str], typer.Option(
+        "--name", metavar="TEXT", help="New full name.")] = None,
     company: CompanyOpt = None, title: TitleOpt = None, email: EmailOpt = None,
     phone: PhoneOpt = None, url: UrlOpt = None, source: SourceOpt = None,
     tag: TagOpt = None,
     untag: Annotated[Optional[list[str]], typer.Option(
-        "--untag", metavar="TAG", help="Remove a tag (repeat for several).", show_default=False)] = None,
+        "--untag", metavar="TAG", help="Remove a tag (repeat for several).",
+        show_default=False)] = None,
     value: ValueOpt = None, next_: WhenOpt = None, next_step: NextStepOpt = None,
     no_next: Annotated[bool, typer.Option(
         "--no-next", help="Clear the scheduled next step.")] = False,

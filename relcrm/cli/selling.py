@@ -24,7 +24,8 @@ def qualify(
     need: LevelOpt("need", "Do they need what we sell? (nhu cầu)") = None,
     budget: LevelOpt("budget", "Can they pay? (khả năng tài chính)") = None,
     authority: LevelOpt("authority", "Does this person decide? (quyền quyết định)") = None,
-    note: Annotated[Optional[str], typer.Option("--note", "-n", metavar="TEXT", help="Why you judge so.")] = None,
+    note: Annotated[Optional[str], typer.Option(
+        "--note", "-n", metavar="TEXT", help="Why you judge so.")] = None,
     format_: FormatOpt = "table",
 ) -> None:
     """Judge need, budget and authority: yes, partial, no or unknown. Every judgement is kept.
@@ -121,7 +122,8 @@ def log(
 def _spin_opt(key: str):
     spin = SPIN_BY_KEY[key]
     return Annotated[Optional[list[str]], typer.Option(
-        f"--{spin.option}", metavar="TEXT", help=f"{spin.label} ({spin.vietnamese}): {spin.hint}. Repeatable.",
+        f"--{spin.option}", metavar="TEXT",
+        help=f"{spin.label} ({spin.vietnamese}): {spin.hint}. Repeatable.",
         show_default=False)]
 
 
@@ -137,9 +139,10 @@ def call(
         "--outcome", "-o", case_sensitive=False, show_default=False,
         help="order, advance, continuation or no-sale (required).")] = None,
     commitment: Annotated[Optional[str], typer.Option(
-        "--commitment", metavar="TEXT", help="What the customer committed to (required for advance and "
-        "order).", show_default=False)] = None,
-    note: Annotated[Optional[str], typer.Option("--note", "-n", metavar="TEXT", help="A summary.")] = None,
+        "--commitment", metavar="TEXT", help="What the customer committed to (required for "
+        "advance and order).", show_default=False)] = None,
+    note: Annotated[Optional[str], typer.Option(
+        "--note", "-n", metavar="TEXT", help="A summary.")] = None,
     at: AtOpt = None, next_: WhenOpt = None, next_step: NextStepOpt = None,
     minutes: MinutesOpt = None, amount: AmountOpt = None,
     interactive: Annotated[bool, typer.Option(

@@ -128,7 +128,8 @@ def explain(row: dict[str, Any], today: dt.date) -> dict[str, Any]:
             why = f"gone cold: no touch for {_days(since)} ({cadence})"
         else:
             reason = "cadence"
-            why = f"keep in touch: last touch {dates.ago(today - dt.timedelta(since), today)} ({cadence})"
+            last = dates.ago(today - dt.timedelta(since), today)
+            why = f"keep in touch: last touch {last} ({cadence})"
     stalled = row["continuations"] >= STALLED_AFTER
     if stalled:
         why += (f"; stalled: {row['continuations']} continuations in a row, no advance; "

@@ -499,8 +499,9 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
     for row in plan.new:
         pid = row["id"]
         if ("stages", pid) not in history_of:
-            plan.stages.append({"id": None, "prospect_id": pid, "at": row["created_at"], "from_stage": None,
-                                "to_stage": FIRST_STAGE.key, "reason": "added", "seq": 1})
+            plan.stages.append({"id": None, "prospect_id": pid, "at": row["created_at"],
+                                "from_stage": None, "to_stage": FIRST_STAGE.key,
+                                "reason": "added", "seq": 1})
             if row["stage"] != FIRST_STAGE.key:
                 plan.stages.append({"id": None, "prospect_id": pid, "at": row["stage_since"],
                                     "from_stage": FIRST_STAGE.key, "to_stage": row["stage"],
