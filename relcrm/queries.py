@@ -365,8 +365,6 @@ def account_touches(con: sqlite3.Connection, account_id: int,
         {"id": account_id, "limit": limit}))
 
 
-KEY_ACCOUNT_COLUMNS = ("id", "name", "kam_stage", "kam_since", "last_touch_at", "deciders",
-                       "created_at", "due_on", "effective_due")
 _KEY_ACCOUNT = ("SELECT a.id, a.name, a.kam_stage, a.kam_since, a.last_touch_at, a.deciders, "
                 "a.created_at, a.due_on FROM account a INDEXED BY {index} "
                 "WHERE a.is_key = 1 AND {condition}")

@@ -5,7 +5,8 @@ from typing import Annotated, Any, Optional
 import typer
 
 from .. import dates
-from ..methodology import (ALL_KAM_STAGES, BUY_CLASSES, CHOICE_CRITERIA, KAM_BY_KEY, ROLES)
+from ..methodology import (ALL_KAM_STAGES, BUY_CLASSES, CHOICE_CRITERIA, KAM_BY_KEY, ROLES,
+                           resolve_kam)
 from .common import (FormatOpt, RefArg, complete_accounts, complete_words, emit_record, fmt,
                      money, read)
 
@@ -147,8 +148,6 @@ def list_(
     """Accounts, key ones first: KAM stage, people, deciders, last touch, orders."""
     from .. import queries, render
     from .prospects import _limit
-
-    from ..methodology import resolve_kam
 
     kind = fmt(format_)
     stage = resolve_kam(kam_stage).key if kam_stage is not None else None
@@ -310,7 +309,6 @@ def kam_set(account: AccountArg, stage: Annotated[str, typer.Argument(
     """Put a key account at any KAM stage; uncoupling needs --reason."""
     from .. import db
     from ..core import accounts
-    from ..methodology import resolve_kam
 
     target = resolve_kam(stage)
     with db.write_session() as session:

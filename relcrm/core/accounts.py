@@ -143,11 +143,7 @@ def _apply(session: "Session", account: "Account", details: AccountDetails,
     if drop:
         session.exec(delete(AccountCriterion).where(AccountCriterion.account_id == account.id,
                                                     AccountCriterion.criterion.in_(drop)))
-    have = set(session.exec(select(AccountCriterion.criterion).where(
-        AccountCriterion.account_id == account.id)).all())
-    for criterion in add:
-        if criterion not in have:
-            session.add(AccountCriterion(account_id=account.id, criterion=criterion))
+    _add_criteria(session, account.id, add)
     if details.key is not None:
         account.is_key = details.key
         if details.key and not account.kam_stage:
@@ -184,12 +180,8 @@ def merge(session: "Session", source_ref: str, into_ref: str) -> Merged:
     for person in people:
         person.account_id, person.company = into.id, into.name
         _keys(person)
-    have = set(session.exec(select(AccountCriterion.criterion).where(
-        AccountCriterion.account_id == into.id)).all())
-    for criterion in session.exec(select(AccountCriterion.criterion).where(
-            AccountCriterion.account_id == source.id)).all():
-        if criterion not in have:
-            session.add(AccountCriterion(account_id=into.id, criterion=criterion))
+    _add_criteria(session, into.id, session.exec(select(AccountCriterion.criterion).where(
+        AccountCriterion.account_id == source.id)).all())
     into.industry = into.industry or source.industry
     into.buy_class = into.buy_class or source.buy_class
     into.note = "\n".join(n for n in (into.note, source.note) if n) or None
@@ -209,6 +201,19 @@ def merge(session: "Session", source_ref: str, into_ref: str) -> Merged:
     into.updated_at = dates.iso(dates.now())
     return Merged(derive.refresh_account(session, into.id), source.id, source.name,
                   len(people), moved)
+
+
+def _add_criteria(session: "Session", account_id: int, criteria) -> None:
+    """Give an account the choice criteria (keys) it does not have yet."""
+    from sqlmodel import select
+
+    from ..models import AccountCriterion
+
+    have = set(session.exec(select(AccountCriterion.criterion).where(
+        AccountCriterion.account_id == account_id)).all())
+    for criterion in criteria:
+        if criterion not in have:
+            session.add(AccountCriterion(account_id=account_id, criterion=criterion))
 
 
 def _kam_change(session: "Session", account: "Account", before: KamStage | None,
