@@ -51,7 +51,8 @@ def copy(source: sqlite3.Connection, target: Path) -> Path:
 def leftovers(book: Path) -> list[Path]:
     """Half-made copies that a backup or restore killed mid-way (kill -9, power loss) left
     beside the book or in its backups folder: hidden files named after the process that made
-    them, when that process is gone. They hold a copy of personal data, so they are removed."""
+    them, when that process is gone. They hold a copy of personal data: backup and restore
+    remove them (remove_leftovers), doctor lists them."""
     found = []
     for folder, pattern in ((book.parent, f".{book.name}.*-*"),
                             (book.parent / "backups", f".{book.stem}-*.db.tmp-*")):
@@ -59,7 +60,8 @@ def leftovers(book: Path) -> list[Path]:
             continue
         for path in folder.glob(pattern):
             tail = path.name.rsplit("-", 1)[1]
-            if ".restore-" not in path.name and ".tmp-" not in path.name or not tail.isdigit():
+            made_here = ".restore-" in path.name or ".tmp-" in path.name
+            if not made_here or not tail.isdigit():
                 continue
             if not _alive(int(tail)):
                 found.append(path)
