@@ -67,6 +67,21 @@ def test_migrations_and_models_make_the_same_schema(tmp_path, models_db):
     assert _schema(migrated) == _schema(models_db)
 
 
+def test_every_table_of_the_schema_is_registered(tmp_path):
+    """Restore, doctor, backup counts (and later undo, delete, merge) read the registry: a
+    table missing from it would be forgotten by all of them."""
+    from relcrm import registry
+
+    path = tmp_path / "book.db"
+    db.connect(path).close()
+    tables = {r[0] for r in sqlite3.connect(path).execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'")}
+    assert tables == set(registry.TABLES) | set(registry.INTERNAL)
+    assert len(registry.TABLES) == len(set(registry.TABLES))
+    for entity in registry.ENTITIES:
+        assert entity.parent is None or entity.parent in registry.TABLES
+
+
 def test_every_read_query_runs_on_the_models_schema(models_db):
     con = sqlite3.connect(models_db)
     con.row_factory = sqlite3.Row
@@ -162,7 +177,7 @@ def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path, cli):
     (tmp_path / "book.db").write_bytes(b"this is not sqlite" * 100)
     result = cli.run("list")
     assert result.code == 1
-    assert "not a relcrm database" in result.err and "Traceback" not in result.err
+    assert "not a relcrm book" in result.err and "Traceback" not in result.err
 
 
 def test_a_folder_as_the_book_is_a_clear_error(tmp_path, cli):

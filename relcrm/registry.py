@@ -1,0 +1,47 @@
+"""The one registry of what a book holds: every table, its nouns, and how its rows belong.
+
+Restore, doctor, backup's counts, export and (later) undo, delete and merge derive their lists
+of tables from here; tests/test_schema.py checks that every table of the schema is registered,
+so a new table cannot be forgotten by any of them. Light: no imports beyond the standard
+library.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Entity:
+    table: str
+    one: str  # "touch"
+    many: str  # "touches"
+    export: str | None = None  # its `relcrm export` entity, if it has one of its own
+    parent: str | None = None  # the table its rows belong to (deleted with it)
+    derived: bool = False  # holds values rebuilt from facts (doctor compares them)
+
+
+# In the order they are reported (doctor, restore); restore defers foreign-key checks to its
+# commit, so no order between parents and children is needed.
+ENTITIES: tuple[Entity, ...] = (
+    Entity("prospect", "prospect", "prospects", "prospects", derived=True),
+    Entity("tag", "tag", "tags", None, "prospect"),
+    Entity("touch", "touch", "touches", "touches", "prospect"),
+    Entity("call_note", "call note", "call notes", None, "touch"),
+    Entity("stage_change", "stage change", "stage changes", "stages", "prospect"),
+    Entity("qualification", "judgement", "judgements", "qualifications", "prospect"),
+    Entity("account", "account", "accounts", "accounts", derived=True),
+    Entity("prospect_role", "role", "roles", "roles", "prospect"),
+    Entity("kam_change", "KAM change", "KAM changes", "kam", "account"),
+    Entity("account_criterion", "choice criterion", "choice criteria", None, "account"),
+)
+BY_TABLE: dict[str, Entity] = {e.table: e for e in ENTITIES}
+TABLES: tuple[str, ...] = tuple(e.table for e in ENTITIES)
+# Tables of the machinery, not of the seller's records (copied by restore, never counted).
+INTERNAL: tuple[str, ...] = ("_migrations",)
+
+
+def noun(table: str, count: int) -> str:
+    """'1 touch', '3 touches'."""
+    entity = BY_TABLE[table]
+    return f"{count:,} {entity.one if count == 1 else entity.many}"
