@@ -6,8 +6,10 @@ Two doors into the database (see ../shared/architecture.md):
 - `write_session()` gives a SQLModel session inside one IMMEDIATE transaction: everything a
   write command does either happens entirely or not at all.
 
-The file is created 0600 in a 0700 folder; it is opened in WAL mode with foreign keys on and a
-10 s busy timeout. Opening a database applies any pending migrations (see migrations.py).
+The file is created 0600 in a 0700 folder. An existing file is checked read-only first (never
+another program's database, never a newer book); then it is opened in WAL mode with foreign
+keys on and a 10 s busy timeout. Opening a database applies any pending migrations (see
+migrations.py). Symlinks are followed: the book is always opened by its real path.
 """
 
 from __future__ import annotations
@@ -53,18 +55,53 @@ def db_path() -> Path:
     return data_dir() / "relcrm.db"
 
 
+def real_path(path: Path) -> Path:
+    """The file a book path names, symlinks followed. SQLite names the -wal and -shm files
+    after the path it is given, so every door into one book must use one name: the target's.
+    Replacing the book (restore) acts on the target too, never on the link."""
+    return Path(os.path.realpath(path))
+
+
+def make_private_dirs(folder: Path) -> None:
+    """Create `folder` and any missing parents readable by their owner only (0700), whatever
+    the umask."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    for part in reversed(missing):
+        try:
+            os.mkdir(part, 0o700)
+        except FileExistsError:
+            continue
+        os.chmod(part, 0o700)
+
+
 def _create_private(path: Path) -> None:
     """Make the folder (0700 when new) and an empty file readable by its owner only."""
     if path.exists():
         return
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_private_dirs(path.parent)
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         os.close(fd)
     except FileExistsError:
         pass
     except OSError as exc:
-        raise DatabaseError(f"cannot create the database at {path}: {exc.strerror}") from None
+        raise DatabaseError(f"cannot create the book at {path}: {_why(exc, path)}") from None
+
+
+def _why(exc: OSError, path: Path) -> str:
+    import errno
+
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return (f"permission denied (is {path.parent} writable? relcrm keeps its -wal and -shm "
+                "files beside the book)")
+    if exc.errno == errno.ENOSPC:
+        return "the disk is full; free some space and try again"
+    return exc.strerror or str(exc)
 
 
 _warned: set[Path] = set()
@@ -82,32 +119,127 @@ def _warn_if_shared(path: Path) -> None:
               f"make it private: chmod 600 {path}", file=sys.stderr)
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _blank(path: Path) -> bool:
+    """A zero-byte file with no write-ahead log: no book yet (a read treats it as empty)."""
+    try:
+        if path.stat().st_size:
+            return False
+        wal = Path(f"{path}-wal")
+        return not (wal.exists() and wal.stat().st_size)
+    except OSError:
+        return False
+
+
+def read_only(path: Path) -> sqlite3.Connection:
+    """A read-only sqlite3 connection that changes nothing in the file (mode=ro)."""
+    from urllib.parse import quote
+
+    return sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True,
+                           timeout=BUSY_TIMEOUT_S, isolation_level=None)
+
+
+def describe_error(exc: sqlite3.Error, shown: Path) -> str:
+    """What an SQLite error opening or reading a book means, and what to do."""
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return (f"{shown} is locked by another program (it is writing to the book); try "
+                "again when it has finished")
+    if "not a database" in text:
+        return f"{shown} is not a relcrm book (it is not an SQLite database file)"
+    if "malformed" in text or "corrupt" in text:
+        return (f"{shown} is damaged ({text}); `relcrm doctor` checks it and `relcrm restore "
+                "FILE` puts a backup back")
+    if "disk is full" in text or "disk full" in text:
+        return "the disk is full; free some space and try again (nothing was changed)"
+    if "readonly" in text or "read-only" in text:
+        return (f"{shown} cannot be written (read-only file or folder); relcrm needs to write "
+                "the book and its -wal and -shm files beside it")
+    if "unable to open" in text:
+        if not os.access(shown.parent, os.W_OK):
+            return (f"cannot open {shown}: its folder {shown.parent} is not writable (relcrm "
+                    "keeps its -wal and -shm files beside the book)")
+        if shown.exists() and not os.access(shown, os.R_OK | os.W_OK):
+            return f"cannot open {shown}: permission denied (check its owner and mode)"
+        return f"cannot open {shown} ({text})"
+    return f"cannot use {shown} ({text})"
+
+
+def check_book(path: Path, shown: Path | None = None) -> int:
+    """Check, without changing a byte, that an existing file is a relcrm book this version can
+    use: an SQLite file holding relcrm's tables (or no tables at all) and a schema version no
+    newer than ours. Returns its version; raises DatabaseError otherwise."""
+    from .migrations import LATEST
+
+    shown = shown or path
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise DatabaseError(f"cannot read {shown}: {_why(exc, path)}") from None
+    if head != SQLITE_HEADER:
+        raise DatabaseError(f"{shown} is not a relcrm book (it is not an SQLite database "
+                            "file); nothing was changed")
+    try:
+        con = read_only(path)
+        try:
+            version = con.execute("PRAGMA user_version").fetchone()[0]
+            tables = [r[0] for r in con.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND name NOT LIKE 'sqlite%' ORDER BY name")]
+        finally:
+            con.close()
+    except sqlite3.Error as exc:
+        raise DatabaseError(describe_error(exc, shown)) from None
+    if version > LATEST:
+        raise DatabaseError(
+            f"{shown} has schema version {version}, newer than this relcrm knows ({LATEST}); "
+            "upgrade relcrm (pip install -U relcrm). The file was not changed.")
+    if version == 0 and tables or version > 0 and not {"_migrations", "prospect"} <= set(tables):
+        listed = ", ".join(tables[:5]) + (" ..." if len(tables) > 5 else "")
+        raise DatabaseError(f"{shown} is an SQLite database of another program (its tables: "
+                            f"{listed}), not a relcrm book; nothing was changed")
+    return version
+
+
 def connect(path: Path | None = None, *, migrate: bool = True,
             create: bool = True) -> sqlite3.Connection:
     """An open sqlite3 connection to the book, created and migrated as needed.
 
-    With create=False (read commands) a book that does not exist yet is not created: the
-    connection is to an empty in-memory book instead, so reading never leaves a file behind.
+    With create=False (read commands) a book that does not exist yet, or a zero-byte file, is
+    not created: the connection is to an empty in-memory book instead, so reading never
+    writes. An existing file is checked before anything is set on it (check_book): another
+    program's database, or a newer book, is refused with its bytes untouched.
     The connection is in autocommit mode (isolation_level=None): every transaction is begun
     explicitly (migrations, and the SQLModel session's BEGIN IMMEDIATE).
     """
-    path = path or db_path()
+    shown = path or db_path()
+    path = real_path(shown)
     if path.is_dir():
-        raise DatabaseError(f"{path} is a folder, not a database file")
-    if not create and not path.exists():
+        raise DatabaseError(f"{shown} is a folder, not a database file")
+    if not create and (not path.exists() or _blank(path)):
         return _empty()
-    _create_private(path)
+    if path.exists() and not _blank(path):
+        check_book(path, shown)
+    else:
+        _create_private(path)
     _warn_if_shared(path)
     try:
         con = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise DatabaseError(describe_error(exc, shown)) from None
+    try:
         con.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
         con.execute("PRAGMA foreign_keys = ON")
         mode = con.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if mode.lower() != "wal":
-            raise DatabaseError(f"cannot use WAL journaling on {path} (got {mode})")
+            raise DatabaseError(f"cannot use WAL journaling on {shown} (got {mode})")
         con.execute("PRAGMA synchronous = NORMAL")
-    except sqlite3.DatabaseError as exc:
-        raise DatabaseError(f"{path} is not a relcrm database ({exc})") from None
+    except sqlite3.Error as exc:
+        con.close()
+        raise DatabaseError(describe_error(exc, shown)) from None
     con.row_factory = sqlite3.Row
     _open.append(con)
     if migrate:
@@ -142,7 +274,7 @@ def write_session(path: Path | None = None) -> Iterator["Session"]:
     from sqlalchemy.pool import StaticPool
     from sqlmodel import Session, create_engine
 
-    path = path or db_path()
+    path = real_path(path or db_path())
     new = not path.exists()
     con = connect(path)
     engine = create_engine("sqlite://", creator=lambda: con, poolclass=StaticPool)
