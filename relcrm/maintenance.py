@@ -2,9 +2,10 @@
 
 Backups use SQLite's online backup API, so they are consistent even while another relcrm
 writes. A restore checks the file (integrity, foreign keys, that it is a relcrm book this
-version can read) before anything is replaced, copies the current book aside first, and swaps
-the file in with an atomic rename while holding the book's write lock. Every file made here is
-private (0600). No Typer, no Rich.
+version can read) before anything is replaced, then, holding the book's write lock, copies the
+current book aside and copies the backup's records into the open book in one transaction: the
+file is never swapped under another relcrm's feet. Safety copies get names no other file has.
+Every file made here is private (0600). No Typer, no Rich.
 """
 
 from __future__ import annotations
@@ -16,12 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import dates, migrations
-from .db import BUSY_TIMEOUT_S
-from .errors import DatabaseError, UsageError
+from . import dates, files, migrations
+from .db import BUSY_TIMEOUT_S, read_only, real_path
+from .errors import DatabaseError, RelcrmError, UsageError
+from .registry import INTERNAL, TABLES
 
-TABLES = ("prospect", "tag", "touch", "call_note", "stage_change", "qualification", "account",
-          "prospect_role", "kam_change")
 
 
 def _private_file(path: Path) -> None:
@@ -30,60 +30,98 @@ def _private_file(path: Path) -> None:
     os.chmod(path, 0o600)
 
 
-def copy(source: sqlite3.Connection, target: Path) -> Path:
-    """A consistent copy of an open book at `target` (0600), written beside it and renamed."""
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    tmp.unlink(missing_ok=True)
-    _private_file(tmp)
+def _backup_into(source: sqlite3.Connection, path: Path) -> None:
+    """SQLite's online backup of `source` into the file `path` (one self-contained file)."""
+    _private_file(path)
+    dest = sqlite3.connect(path)
     try:
-        dest = sqlite3.connect(tmp)
-        try:
-            source.backup(dest)
-            dest.execute("PRAGMA journal_mode = DELETE")  # a backup is one self-contained file
-        finally:
-            dest.close()
-        os.replace(tmp, target)
+        source.backup(dest)
+        dest.execute("PRAGMA journal_mode = DELETE")
     finally:
-        tmp.unlink(missing_ok=True)  # gone already unless the copy failed
+        dest.close()
+
+
+def copy(source: sqlite3.Connection, target: Path) -> Path:
+    """A consistent copy of an open book at `target` (0600): written to a registered hidden
+    temporary beside it (files.temporary) and renamed into place."""
+    try:
+        with files.temporary(target) as tmp:
+            _backup_into(source, tmp)
+            os.replace(tmp, target)
+    except OSError as exc:
+        raise files.disk_error(exc, target) from None
+    except sqlite3.Error as exc:
+        if "full" in str(exc):
+            raise UsageError(f"the disk is full: {target} was not written; free some space "
+                             "and try again") from None
+        raise
     return target
 
 
-def leftovers(book: Path) -> list[Path]:
-    """Half-made copies that a backup or restore killed mid-way (kill -9, power loss) left
-    beside the book or in its backups folder: hidden files named after the process that made
-    them, when that process is gone. They hold a copy of personal data: backup and restore
-    remove them (remove_leftovers), doctor lists them."""
+def unique(path: Path) -> Path:
+    """`path`, or `path-2`, `path-3` ... : the first name that is free, claimed at once (an
+    empty 0600 file), so a safety copy never overwrites anything, even two in one second."""
+    candidate, number = path, 1
+    while True:
+        try:
+            fd = os.open(candidate, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:
+            number += 1
+            candidate = path.with_name(f"{path.name}-{number}")
+            continue
+        except OSError as exc:
+            raise files.disk_error(exc, candidate) from None
+        os.close(fd)
+        return candidate
+
+
+def safety_copy(source: sqlite3.Connection, path: Path) -> Path:
+    """A copy of the book under a name no other file has (see unique)."""
+    target = unique(path)
+    try:
+        return copy(source, target)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+
+
+def _legacy(book: Path) -> list[Path]:
+    """Half-made copies named the way relcrm 0.1 named them (.book.db.restore-PID, its
+    ..book.db.restore-PID.tmp-PID, .NAME.tmp-PID, and their -journal files), beside the book
+    or in its backups folder."""
     found = []
     for folder, pattern in ((book.parent, f".{book.name}.*-*"),
+                            (book.parent, f"..{book.name}.restore-*.tmp-*"),
                             (book.parent / "backups", f".{book.stem}-*.db.tmp-*")):
         if not folder.is_dir():
             continue
         for path in folder.glob(pattern):
-            tail = path.name.rsplit("-", 1)[1]
-            made_here = ".restore-" in path.name or ".tmp-" in path.name
-            if not made_here or not tail.isdigit():
-                continue
-            if not _alive(int(tail)):
+            name = path.name[: -len("-journal")] if path.name.endswith("-journal") else path.name
+            tail = name.rsplit("-", 1)[1]
+            made_here = ".restore-" in name or ".tmp-" in name
+            if made_here and tail.isdigit() and not files.alive(int(tail)):
                 found.append(path)
-    return sorted(found)
+    return found
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError):
-        return True  # another user's process, or not a pid we can ask about: leave it
-    return True
+def leftovers(book: Path) -> list[Path]:
+    """Half-made copies that a killed backup, restore, export or upgrade left (kill -9, power
+    loss): found through the registry of temporaries wherever they were written, and by name
+    beside the book and in its backups folder. They hold personal data: every command that
+    writes a file removes them (remove_leftovers); doctor lists them."""
+    book = real_path(book)
+    found, _ = files.stale_temporaries([book.parent, book.parent / "backups"])
+    return sorted(set(found) | set(_legacy(book)))
 
 
 def remove_leftovers(book: Path) -> int:
-    """Remove what `leftovers` finds; returns how many."""
-    found = leftovers(book)
-    for path in found:
+    """Remove what `leftovers` finds (and the registrations of gone processes)."""
+    book = real_path(book)
+    count = files.remove_stale([book.parent, book.parent / "backups"])
+    for path in _legacy(book):
         path.unlink(missing_ok=True)
-    return len(found)
+        count += 1
+    return count
 
 
 def default_backup_path(book: Path) -> Path:
@@ -91,29 +129,47 @@ def default_backup_path(book: Path) -> Path:
     return book.parent / "backups" / f"{book.stem}-{stamp}.db"
 
 
-def backup(book: Path, target: Path | None = None) -> tuple[Path, int]:
-    """Back the book up (online, safe while another process writes); returns path and size."""
+def backup(book: Path, target: Path | None = None, *, replace: bool = False) -> tuple[Path, int]:
+    """Back the book up (online, safe while another process writes); returns path and size.
+
+    The target is never the book or one of its files, never a device; an existing file is
+    replaced only when `replace` is given (a default or folder target gets a free name)."""
     from . import db
 
-    if not book.exists():
+    real = real_path(book)
+    if not real.exists():
         raise DatabaseError(f"there is no book at {book} to back up")
+    chosen = target is not None and not target.expanduser().is_dir()
     target = (target or default_backup_path(book)).expanduser()
     if target.is_dir():
         target = target / default_backup_path(book).name
-    if target.resolve() == book.resolve():
-        raise UsageError("the backup cannot overwrite the book itself; give another FILE")
-    if not target.parent.exists():
-        if target.parent == book.parent / "backups":
-            target.parent.mkdir(mode=0o700, exist_ok=True)
+    resolved = Path(os.path.realpath(target))
+    if resolved in files.book_files(real):
+        raise UsageError("the backup cannot overwrite the book itself (or its -wal/-shm "
+                         "files); give another FILE")
+    if resolved.exists():
+        if not resolved.is_file():
+            raise UsageError(f"{target} is not a regular file (a device, FIFO or socket); "
+                             "give a file name for the backup")
+        if chosen and not replace:
+            raise UsageError(f"{target} exists; relcrm does not overwrite a file with a backup "
+                             "unless asked: give a new name, a folder, or --replace")
+    if not resolved.parent.exists():
+        if resolved.parent == real.parent / "backups":
+            db.make_private_dirs(resolved.parent)
         else:
             raise UsageError(f"cannot write {target}: folder {target.parent} does not exist")
-    remove_leftovers(book)
-    con = db.connect(book)
+    remove_leftovers(real)
+    con = db.connect(real)
     try:
-        copy(con, target)
+        if chosen:
+            copy(con, resolved)
+        else:
+            resolved = safety_copy(con, resolved)
+            target = target.with_name(resolved.name)
     finally:
         con.close()
-    return target, target.stat().st_size
+    return target, resolved.stat().st_size
 
 
 @dataclass
@@ -134,9 +190,13 @@ class Check:
 def check_file(path: Path) -> Check:
     """Open a file read-only and check it is a sound relcrm book this version can use."""
     if not path.is_file():
-        raise UsageError(f"no file {path}")
+        raise UsageError(f"no file {path}" if not path.exists() else
+                         f"{path} is not a regular file; give a backup file")
+    if not files.is_sqlite(path):
+        raise UsageError(f"{path} is not a relcrm book (not an SQLite database file); the "
+                         "book was not changed")
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+        con = read_only(path)
         try:
             version = con.execute("PRAGMA user_version").fetchone()[0]
             integrity = [r[0] for r in con.execute("PRAGMA integrity_check")]
@@ -162,61 +222,124 @@ def check_file(path: Path) -> Check:
 
 
 def restore(book: Path, source: Path) -> tuple[Check, Path | None]:
-    """Replace the book with `source` after checking it; the old book is kept aside.
+    """Put the backup `source` into the book after checking it; the old book is kept aside.
 
+    The book's file is not swapped: the backup's records are copied INTO the open book in one
+    transaction that holds its write lock, after a copy of the current book is written aside
+    under the same lock. A relcrm writing at the same moment either commits before (and its
+    write is in the copy aside) or waits and commits after (into the restored book): nothing
+    that reported success is lost. Symlinks are followed: the target is restored.
     Returns the check of the source and where the old book was put (None if there was none).
     """
+    from . import db
+
     source = source.expanduser()
-    if source.exists() and book.exists() and source.resolve() == book.resolve():
-        raise UsageError("that is the book itself; give a backup file")
+    real = real_path(book)
+    if source.exists() and (Path(os.path.realpath(source)) in files.book_files(real)):
+        raise UsageError("that is the book itself (or one of its files); give a backup file")
     found = check_file(source)
     if not found.ok:
         problem = found.integrity[0] if found.integrity != ["ok"] else \
             f"{found.foreign_keys} broken links between records"
         raise UsageError(f"{source} is damaged ({problem}); the book was not changed")
-    book.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    remove_leftovers(book)
-    staged = book.with_name(f".{book.name}.restore-{os.getpid()}")
-    try:
-        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    db.make_private_dirs(real.parent)
+    remove_leftovers(real)
+    with files.temporary(real.with_name(f"{real.name}.restore")) as staged:
         try:
-            copy(src, staged)
+            src = read_only(source)
+            try:
+                _backup_into(src, staged)
+            finally:
+                src.close()
+            con = sqlite3.connect(staged, isolation_level=None)
+            try:
+                migrations.upgrade(con)  # an older backup: to this version's schema
+            finally:
+                con.close()
+        except OSError as exc:
+            raise files.disk_error(exc, real) from None
+        except sqlite3.Error as exc:
+            raise _restore_error(exc) from None
+        if not real.exists() or real.stat().st_size == 0:
+            os.replace(staged, real)
+            os.chmod(real, 0o600)
+            return found, None
+        try:
+            current = db.connect(real)
+            sound = current.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+        except (DatabaseError, sqlite3.DatabaseError):
+            sound = False
+        if not sound:
+            return found, _swap_damaged(real, staged)
+        return found, _copy_in(current, real, staged)
+
+
+def _restore_error(exc: sqlite3.Error) -> RelcrmError:
+    text = str(exc)
+    if "full" in text:
+        return UsageError("the disk is full: the book was not restored (nothing was changed); "
+                          "free some space and try again")
+    if "locked" in text or "busy" in text:
+        return DatabaseError("the book is in use: another relcrm has been writing for more than "
+                             f"{BUSY_TIMEOUT_S:.0f} s; nothing was changed; try again when it "
+                             "has finished")
+    return DatabaseError(f"the restore failed ({text}); the book was not changed")
+
+
+def _copy_in(con: sqlite3.Connection, book: Path, staged: Path) -> Path:
+    """Replace every record of the open book with those of `staged` (same schema), in one
+    transaction holding the write lock; the current book is copied aside first."""
+    aside = None
+    try:
+        con.execute("ATTACH DATABASE ? AS incoming", (str(staged),))
+        try:
+            con.execute("BEGIN IMMEDIATE")  # other writers finish first, or wait for us
+            try:
+                reader = read_only(book)  # sees exactly what we replace: nobody else can write
+                try:
+                    aside = safety_copy(reader, book.with_name(
+                        f"{book.name}.before-restore-{dates.now().strftime('%Y-%m-%d-%H%M%S')}"))
+                finally:
+                    reader.close()
+                con.execute("PRAGMA defer_foreign_keys = ON")
+                tables = TABLES + INTERNAL
+                for table in reversed(tables):
+                    con.execute(f"DELETE FROM main.{table}")
+                for table in tables:
+                    columns = ", ".join(r[1] for r in con.execute(
+                        f"PRAGMA main.table_info({table})"))
+                    con.execute(f"INSERT INTO main.{table} ({columns}) "
+                                f"SELECT {columns} FROM incoming.{table}")
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
         finally:
-            src.close()
-        aside = _swap(book, staged)
-    finally:
-        staged.unlink(missing_ok=True)  # gone already unless the restore failed
-    os.chmod(book, 0o600)
-    return found, aside
+            con.execute("DETACH DATABASE incoming")
+    except BaseException as exc:
+        if aside is not None:
+            aside.unlink(missing_ok=True)
+        if isinstance(exc, sqlite3.Error):
+            raise _restore_error(exc) from None
+        raise
+    return aside
 
 
-def _swap(book: Path, staged: Path) -> Path | None:
-    """Put `staged` in the book's place; the current book, if any, is copied aside first."""
+def _swap_damaged(book: Path, staged: Path) -> Path:
+    """A book too damaged to copy into: it is moved aside whole (with its -wal), and the
+    restored copy put in its place. Used only when the book cannot be read."""
+    aside = unique(book.with_name(
+        f"{book.name}.before-restore-{dates.now().strftime('%Y-%m-%d-%H%M%S')}"))
     from . import db
 
-    if not book.exists():
-        os.replace(staged, book)
-        return None
-    current = db.connect(book, migrate=False)
-    guard = sqlite3.connect(book, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-    try:
-        current.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        # Hold the write lock on a second connection (a connection that is writing cannot
-        # be the source of a backup), so no other relcrm writes while we copy and swap.
-        guard.execute("BEGIN IMMEDIATE")
-        aside = book.with_name(f"{book.name}.before-restore-"
-                               f"{dates.now().strftime('%Y-%m-%d-%H%M%S')}")
-        copy(current, aside)
-        os.replace(staged, book)
-        guard.execute("ROLLBACK")
-    except sqlite3.OperationalError as exc:
-        raise DatabaseError(f"the book is in use ({exc}); close other relcrm commands and "
-                            "try again") from None
-    finally:
-        guard.close()
-        current.close()
-    for suffix in ("-wal", "-shm"):  # they belonged to the old file
-        Path(f"{book}{suffix}").unlink(missing_ok=True)
+    db.close_all()
+    os.replace(book, aside)
+    for suffix in ("-wal", "-shm"):
+        old = Path(f"{book}{suffix}")
+        if old.exists():
+            os.replace(old, Path(f"{aside}{suffix}"))
+    os.replace(staged, book)
+    os.chmod(book, 0o600)
     return aside
 
 
@@ -236,11 +359,12 @@ class Health:
     counts: dict[str, int] | None = None
     backups: list[Path] | None = None
     leftovers: list[Path] | None = None
+    id_limits: list[str] | None = None  # tables whose ids are too large for new records
 
     @property
     def ok(self) -> bool:
         return (not self.exists) or (self.integrity == ["ok"] and self.foreign_keys == 0
-                                     and self.private)
+                                     and self.private and not self.id_limits)
 
     def record(self) -> dict[str, Any]:
         return {"path": str(self.path), "exists": self.exists, "ok": self.ok,
@@ -249,21 +373,36 @@ class Health:
                 "latest_version": self.latest, "integrity": "; ".join(self.integrity or []),
                 "foreign_key_problems": self.foreign_keys,
                 **{f"{t}_rows": n for t, n in (self.counts or {}).items()},
-                "backups": len(self.backups or []), "leftovers": len(self.leftovers or [])}
+                "backups": len(self.backups or []), "leftovers": len(self.leftovers or []),
+                "id_problems": ",".join(self.id_limits or [])}
+
+
+# Ids above this break the importer's numbering and JSON readers (2^53: exact in a double).
+MAX_SAFE_ID = 2**53 - 1
 
 
 def health(book: Path) -> Health:
-    """Everything `relcrm doctor` reports about a book."""
+    """Everything `relcrm doctor` reports about a book. A book that cannot be opened is
+    reported (damaged, not a book, newer), not raised."""
     from . import db
 
-    if not book.exists():
+    book_real = real_path(book)
+    if not book_real.exists():
         return Health(book, False, latest=migrations.LATEST)
-    info = book.stat()
-    wal = Path(f"{book}-wal")
+    info = book_real.stat()
+    wal = Path(f"{book_real}-wal")
     report = Health(book, True, info.st_size, wal.stat().st_size if wal.exists() else 0,
                     stat.filemode(info.st_mode), not info.st_mode & 0o077,
                     latest=migrations.LATEST)
-    con = db.connect(book)
+    report.leftovers = leftovers(book_real)
+    folder = book_real.parent / "backups"
+    report.backups = sorted(folder.glob(f"{book_real.stem}-*.db")) if folder.is_dir() else []
+    report.backups += sorted(book_real.parent.glob(f"{book_real.name}.bak-*"))
+    try:
+        con = db.connect(book_real)
+    except DatabaseError as exc:
+        report.integrity = [exc.message]
+        return report
     try:
         report.version = migrations.version(con)
         report.migrations = [tuple(r) for r in con.execute(
@@ -272,10 +411,10 @@ def health(book: Path) -> Health:
         report.foreign_keys = len(con.execute("PRAGMA foreign_key_check").fetchall())
         report.counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                          for t in TABLES}
+        report.id_limits = [t for t in TABLES if (con.execute(
+            f"SELECT max(rowid) FROM {t}").fetchone()[0] or 0) > MAX_SAFE_ID]
+    except sqlite3.DatabaseError as exc:
+        report.integrity = [f"cannot be read: {exc}"]
     finally:
         con.close()
-    folder = book.parent / "backups"
-    report.backups = sorted(folder.glob(f"{book.stem}-*.db")) if folder.is_dir() else []
-    report.backups += sorted(book.parent.glob(f"{book.name}.bak-*"))
-    report.leftovers = leftovers(book)
     return report

@@ -245,8 +245,8 @@ def test_copies_left_by_a_killed_backup_or_restore_are_reported_and_removed(cli,
     for path in stray + [running, unrelated]:
         path.write_bytes(b"half a copy")
     out = cli("doctor").out
-    assert ("leftovers   3 half-made copies from a backup or restore that was stopped, e.g. "
-            f".book.db.restore-{dead}; the next relcrm backup removes them\n"
+    assert ("leftovers   3 half-made copies from a backup, restore or export that was stopped, "
+            f"e.g. {tmp_path}/.book.db.restore-{dead}; the next relcrm backup removes them\n"
             "verdict     healthy") in out
     assert json.loads(cli("doctor", "-f", "json").out)[0]["leftovers"] == 3
     cli("backup")

@@ -23,16 +23,17 @@ def demo(
     from .followups import followups
 
     target = (path or db.data_dir() / "demo.db").expanduser()
-    if target.exists() and "demo" not in target.name.lower():
-        raise UsageError(f"{target} exists and is not a demo book; give a --path whose "
-                         "file name contains 'demo', or a new file")
-    if db.db_path().resolve() == target.resolve() and "demo" not in target.name.lower():
-        raise UsageError("the demo cannot be built in your book")
+    real = db.real_path(target)
+    if real.exists() and not core.is_demo_book(real):
+        raise UsageError(f"{target} exists and is not a demo book made by relcrm; the demo only "
+                         "ever replaces a demo book it made itself: give a new file")
+    db.close_all()
     for suffix in ("", "-wal", "-shm"):
-        Path(f"{target}{suffix}").unlink(missing_ok=True)
-    db.select(target)
+        Path(f"{real}{suffix}").unlink(missing_ok=True)
+    db.select(real)
     with db.write_session() as session:
         count = core.build(session)
+        core.mark(session)
     render.note(f"Demo book with {count} prospects: {target}")
     render.note(f"Explore it: relcrm --db {target} list   (or show \"Nguyễn Văn An\", "
                 "stage history 1, export calls ...)")

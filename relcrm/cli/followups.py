@@ -43,8 +43,10 @@ def followups(
         raise UsageError(f"--limit must be 0 (all) or more, not {limit}")
     if todo and ics is None:
         raise UsageError("--todo goes with --ics FILE")
-    if ics is not None and not ics.expanduser().parent.is_dir():
-        raise UsageError(f"cannot write {ics}: folder {ics.expanduser().parent} does not exist")
+    if ics is not None:
+        from .. import files
+
+        files.check_output(ics.expanduser(), what="calendar")
     if limit is None:
         limit = 50 if kind == "table" and ics is None else 0
     due = core.due(read(), days=days, include_disqualified=all_, limit=limit or None)

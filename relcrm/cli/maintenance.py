@@ -12,13 +12,15 @@ def backup(
     file: Annotated[Optional[Path], typer.Argument(
         metavar="[FILE]", help="Where to write it (default: backups/relcrm-DATE-TIME.db beside "
         "the book). A folder gets a dated file inside.", show_default=False)] = None,
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="Overwrite FILE if it exists (never the book itself).")] = False,
     format_: FormatOpt = "table",
 ) -> None:
     """Copy the book with SQLite's online backup API (safe while relcrm is in use elsewhere)."""
     from .. import db, maintenance
 
     book = db.db_path()
-    target, size = maintenance.backup(book, file)
+    target, size = maintenance.backup(book, file, replace=replace)
     emit_record(format_, ("book", "backup", "bytes"),
                 {"book": str(book), "backup": str(target), "bytes": size},
                 lambda: f"Backed up {book} to {target} ({size:,} bytes).")
@@ -72,17 +74,19 @@ def doctor(format_: FormatOpt = "table") -> None:
         raise typer.Exit(1)
 
 
-_PLURAL = {"prospect": ("prospect", "prospects"), "tag": ("tag", "tags"),
-           "touch": ("touch", "touches"), "call_note": ("call note", "call notes"),
-           "stage_change": ("stage change", "stage changes"),
-           "qualification": ("judgement", "judgements"), "account": ("account", "accounts"),
-           "prospect_role": ("role", "roles"), "kam_change": ("KAM change", "KAM changes")}
-
-
 def _describe(report) -> str:
+    from ..registry import noun
+
     if not report.exists:
         return (f"book        {report.path}\nstate       not created yet (it is made by the "
                 "first command that writes)")
+    if report.counts is None:  # it could not be opened
+        lines = [f"book        {report.path}",
+                 f"size        {report.size:,} bytes",
+                 "state       PROBLEM: " + "; ".join(report.integrity or [])]
+        lines += _leftover_lines(report)
+        lines.append("verdict     needs attention")
+        return "\n".join(lines)
     lines = [
         f"book        {report.path}",
         f"size        {report.size:,} bytes" + (f" (+ {report.wal_size:,} in the write-ahead "
@@ -95,16 +99,24 @@ def _describe(report) -> str:
                            "PROBLEM: " + "; ".join(report.integrity or [])),
         "links       " + ("ok" if report.foreign_keys == 0 else
                            f"PROBLEM: {report.foreign_keys} records point at missing ones"),
-        "records     " + ", ".join(f"{n:,} {_PLURAL[t][n != 1]}" for t, n in
-                                   (report.counts or {}).items()),
+        "records     " + ", ".join(noun(t, n) for t, n in (report.counts or {}).items()),
         f"backups     {len(report.backups or [])}"
         + (f", newest {report.backups[-1].name}" if report.backups else
            " (make one: relcrm backup)"),
     ]
-    if report.leftovers:
-        lines.append(f"leftovers   {len(report.leftovers)} half-made "
-                     f"{'copy' if len(report.leftovers) == 1 else 'copies'} from a backup or "
-                     "restore that was stopped, e.g. " + report.leftovers[0].name
-                     + "; the next relcrm backup removes them")
+    if report.id_limits:
+        lines.append("ids         PROBLEM: ids too large for new records in "
+                     + ", ".join(report.id_limits) + "; export the book (relcrm export all) and "
+                     "import it into a new one to renumber")
+    lines += _leftover_lines(report)
     lines.append("verdict     " + ("healthy" if report.ok else "needs attention"))
     return "\n".join(lines)
+
+
+def _leftover_lines(report) -> list[str]:
+    if not report.leftovers:
+        return []
+    return [f"leftovers   {len(report.leftovers)} half-made "
+            f"{'copy' if len(report.leftovers) == 1 else 'copies'} from a backup, restore or "
+            "export that was stopped, e.g. " + str(report.leftovers[0])
+            + "; the next relcrm backup removes them"]

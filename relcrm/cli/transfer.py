@@ -56,14 +56,16 @@ def export(
     kind = kind or "csv"
     if excel and kind not in ("csv", "tsv"):
         raise UsageError("--excel is for csv and tsv")
+    from .. import files
+
     target = output.expanduser() if output is not None else None
     folder = name == "all" and kind in ("csv", "tsv")
     if folder and target is None:
         raise UsageError(f"export all as {kind} writes one file per entity: give --output FOLDER")
-    if target is not None and not folder and not target.parent.is_dir():
-        raise UsageError(f"cannot write {output}: folder {target.parent} does not exist")
     if folder and target is not None and target.exists() and not target.is_dir():
         raise UsageError(f"{output} is a file; export all as {kind} needs a folder")
+    if target is not None and not folder:
+        files.check_output(target)  # before any work: never the book, a backup or a database
     since_iso = dates.iso(dates.parse_when(since, past=True)) if since else None
     con = read()
     ids = sorted({queries.resolve(con, ref)["id"] for ref in refs}) if refs else None
@@ -81,7 +83,7 @@ def export(
             render.note(f"Exported {text.count('BEGIN:VCARD'):,} vCards to {output}.")
         return
     if folder:
-        target.mkdir(parents=True, exist_ok=True)
+        target = files.private_folder(target)
         for entity_name in EXPORTS:
             columns, records = rows(entity_name)
             path = target / f"{entity_name}.{kind}"
@@ -122,26 +124,16 @@ def _count(count: int, entity: str) -> str:
 
 
 def _write(target: Optional[Path], produce, newline: Optional[str] = "") -> Any:
-    """Run `produce(stream)` on stdout, or on a temporary file renamed over `target` at the
-    end (a failed export leaves no half-written file)."""
-    import os
+    """Run `produce(stream)` on stdout, or into `target` through files.write: never over the
+    book or a backup, 0600, through a temporary renamed at the end (a failed export leaves no
+    half-written file), devices and FIFOs written in place."""
     import sys
-    import tempfile
+
+    from .. import files
 
     if target is None:
         return produce(sys.stdout)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as out:
-            result = produce(out)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, target)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    return result
+    return files.write(target, produce, newline=newline)
 
 
 ImportFormat = enum.Enum("ImportFormat", {n: n for n in (

@@ -19,6 +19,36 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 
+# PRAGMA application_id of a demo book: the demo replaces only a file that carries it.
+DEMO_MARK = 0x72636D64  # "rcmd"
+
+
+def mark(session: "Session") -> None:
+    """Mark the book as a demo book (in the database header, set in the same transaction)."""
+    from sqlalchemy import text
+
+    session.execute(text(f"PRAGMA application_id = {DEMO_MARK}"))
+
+
+def is_demo_book(path) -> bool:
+    """Whether `path` is a demo book made by relcrm (read without changing a byte)."""
+    import sqlite3
+
+    from ..db import read_only
+    from ..files import is_sqlite
+
+    if not is_sqlite(path):
+        return False
+    try:
+        con = read_only(path)
+        try:
+            return con.execute("PRAGMA application_id").fetchone()[0] == DEMO_MARK
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return False
+
+
 def build(session: "Session") -> int:
     """Fill an empty book with the example prospects; returns how many were added."""
     today = dates.today()
