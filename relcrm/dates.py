@@ -46,11 +46,16 @@ def now() -> dt.datetime:
     if fixed:
         try:
             if len(fixed) == 10:
-                return dt.datetime.combine(dt.date.fromisoformat(fixed), dt.time(12, 0))
-            return dt.datetime.fromisoformat(fixed).replace(microsecond=0, tzinfo=None)
+                value = dt.datetime.combine(dt.date.fromisoformat(fixed), dt.time(12, 0))
+            else:
+                value = dt.datetime.fromisoformat(fixed).replace(microsecond=0, tzinfo=None)
         except ValueError:
             raise UsageError(f"{ENV_TODAY}={fixed!r} is not a date; use YYYY-MM-DD "
                              "or YYYY-MM-DDTHH:MM") from None
+        if not MIN_YEAR <= value.year <= MAX_YEAR:
+            raise UsageError(f"{ENV_TODAY}={fixed!r} is out of range; years {MIN_YEAR}-"
+                             f"{MAX_YEAR} only")
+        return value
     return dt.datetime.now().replace(microsecond=0)
 
 
@@ -153,6 +158,8 @@ def _parse(raw: str, past: bool) -> dt.date | dt.datetime | None:
     if raw == "now":
         return now()
     if re.match(r"\d{4}-\d{2}-\d{2}", raw):  # ISO date or date-time
+        if re.search(r"[t ]24:", raw):
+            return None  # 24:00 is not a time of day here (dateutil reads it as next midnight)
         value = parser.isoparse(raw.upper())
         if value.tzinfo is not None:
             value = value.astimezone().replace(tzinfo=None)
@@ -212,6 +219,10 @@ def _split_time(raw: str) -> tuple[str, str | None]:
     clock = match.group(1)
     if ":" not in clock and not clock.endswith(("am", "pm")):
         return raw, None  # a bare number is not a time ("+3" stays an offset)
+    hour = int(re.match(r"\d+", clock).group())
+    if hour > 23 or (clock.endswith(("am", "pm")) and not 1 <= hour <= 12):
+        raise UsageError(f"{clock!r} is out of range for a time of day; use 00:00-23:59, or "
+                         "1-12 with am/pm (9am, 2pm)")
     return raw[: match.start()].strip(), clock
 
 

@@ -97,7 +97,12 @@ def amount(value: str | None, label: str = "value") -> float | None:
     if number is None or not number.is_finite() or number < 0 or number >= Decimal("1e15"):
         raise UsageError(f"{label} {value!r} is not an amount; use a number such as 12500 or "
                          "12,500.50 (0 to 999 trillion)")
-    return float(number)
+    stored = float(number)
+    if stored >= 1e15 or Decimal(repr(stored)).quantize(Decimal("0.01")) != \
+            number.quantize(Decimal("0.01")):
+        raise UsageError(f"{label} {value!r} has more digits than can be kept exactly; use at "
+                         "most 999,999,999,999 with cents, or whole amounts up to 999 trillion")
+    return stored
 
 
 def minutes(value: int | None) -> int | None:
