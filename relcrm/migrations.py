@@ -199,10 +199,10 @@ def upgrade(con: sqlite3.Connection, path: Path | None = None) -> list[int]:
             f"knows ({LATEST}); upgrade relcrm (pip install -U relcrm). The file was not changed.")
     if current > 0 and path is not None:
         # A copy of the book as it was, made before the upgrade's transaction (a connection
-        # that is writing cannot be the source of a backup).
-        from .maintenance import copy
+        # that is writing cannot be the source of a backup), under a name no file has yet.
+        from .maintenance import safety_copy
 
-        copy(con, path.with_name(f"{path.name}.bak-{current}"))
+        safety_copy(con, path.with_name(f"{path.name}.bak-{current}"))
     con.execute("BEGIN IMMEDIATE")
     try:
         current = version(con)  # another process may have migrated while we waited

@@ -43,6 +43,18 @@ def test_two_restores_in_one_second_keep_both_safety_copies(cli, tmp_path):
     assert names(second) == ["Original", "Third"]
 
 
+def test_an_upgrade_never_overwrites_an_earlier_upgrade_copy(cli, tmp_path):
+    fixture = Path(__file__).parent / "fixtures" / "books" / "v1.db"
+    (tmp_path / "book.db").write_bytes(fixture.read_bytes())
+    earlier = tmp_path / "book.db.bak-1"
+    earlier.write_bytes(b"an earlier upgrade's copy")
+    cli("list")
+    assert earlier.read_bytes() == b"an earlier upgrade's copy"
+    assert (tmp_path / "book.db.bak-1-2").read_bytes() == fixture.read_bytes() or \
+        sqlite3.connect(tmp_path / "book.db.bak-1-2").execute(
+            "PRAGMA user_version").fetchone()[0] == 1
+
+
 @pytest.mark.parametrize("args", [
     ["export", "-o", "BOOK"], ["export", "all", "-f", "json", "-o", "BOOK"],
     ["export", "vcard", "-o", "BOOK"], ["followups", "--ics", "BOOK"],
