@@ -5,9 +5,10 @@
   wrapping, so `relcrm list | grep` works line by line.
 - csv / tsv: a header row, then one row per record, UTF-8; empty cells for missing values.
 - json: an array of objects with the same keys as the CSV columns; ISO 8601 dates.
-Text from the database is shown in tables through rich.Text (never as markup), with control
-characters escaped, so a name cannot restyle or rewrite the seller's terminal.
-Rich is imported only when a table is drawn.
+One door to the terminal: every stored or imported string that reaches a terminal passes
+`escape` (control characters, bidi controls and line separators made visible), and reaches rich
+only as a rich.Text, never as markup, so a name cannot restyle, relink or rewrite the seller's
+terminal. Rich is imported only when a table is drawn.
 """
 
 from __future__ import annotations
@@ -18,14 +19,28 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence, TextIO
 
-_CONTROL = {i: f"\\x{i:02x}" for i in list(range(0x20)) + [0x7F]}
-_CONTROL.update({0x0A: "\\n", 0x09: "\\t", 0x0D: "\\r"})
-_C1 = {i: f"\\x{i:02x}" for i in range(0x80, 0xA0)}
+# What a terminal may act on, or what reorders or breaks the lines around it: every control
+# character (C0, DEL, C1), the bidi controls (embeddings, overrides, isolates and the marks),
+# and the Unicode line and paragraph separators. Joiners (ZWJ, ZWNJ) stay: real scripts use them.
+_UNSAFE = ([*range(0x20), 0x7F, *range(0x80, 0xA0), 0x061C, 0x200E, 0x200F,
+            *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029])
+_VISIBLE = {i: f"\\x{i:02x}" if i < 0x100 else f"\\u{i:04x}" for i in _UNSAFE}
+_VISIBLE.update({0x0A: "\\n", 0x09: "\\t", 0x0D: "\\r"})
 
 
 def escape(text: str) -> str:
-    """Control characters made visible: ESC becomes \\x1b, a newline \\n."""
-    return text.translate(_CONTROL).translate(_C1)
+    """The one door to the terminal: control characters, bidi controls and line separators made
+    visible (ESC becomes \\x1b, a newline \\n, RLO \\u202e); everything else unchanged."""
+    if text.isprintable():  # the common case: none of them (all are non-printable)
+        return text
+    return text.translate(_VISIBLE)
+
+
+def safe_text(value: Any, style: str = ""):
+    """Data for rich: a rich.Text of the escaped value, never parsed as markup."""
+    from rich.text import Text
+
+    return Text(escape("" if value is None else str(value)), style=style)
 
 
 @dataclass
@@ -64,8 +79,8 @@ def console(stderr: bool = False):
     if not is_tty(stream):
         return Console(file=stream, highlight=False, force_terminal=False, no_color=True,
                        width=10_000, emoji=False)
-    if "NO_COLOR" not in os.environ:
-        return Console(file=stream, highlight=False)
+    if "NO_COLOR" not in os.environ:  # a terminal (is_tty decides, for rich too): colour
+        return Console(file=stream, highlight=False, force_terminal=True)
     return Console(file=stream, highlight=False, force_terminal=False, no_color=True,
                    width=shutil.get_terminal_size().columns, emoji=False)
 
@@ -90,16 +105,19 @@ def table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], *, title: str | N
 
     out = console()
     if not rows:
-        emit(out, Text(empty))
+        emit(out, safe_text(empty))
         return
     human = is_tty(out.file)  # a person reads it: box rules, wrapping to the terminal
     styled = out.is_terminal and out.color_system is not None
-    grid = Table(title=title, box=box.SIMPLE_HEAD if human else None,
-                 header_style="bold" if styled else "", title_style="bold" if styled else "",
-                 show_edge=False, pad_edge=False,
+    heading = None if title is None else safe_text(title, "bold" if styled else "")
+    if heading is not None and not human:  # one line in a pipe, even when wider than the table
+        heading.no_wrap, heading.overflow = True, "ignore"
+    grid = Table(title=heading, box=box.SIMPLE_HEAD if human else None,
+                 header_style="bold" if styled else "", show_edge=False, pad_edge=False,
                  title_justify="left")
     for col in cols:
-        grid.add_column(col.header, justify=col.justify, no_wrap=col.no_wrap or not human,
+        grid.add_column(Text(col.header), justify=col.justify,
+                        no_wrap=col.no_wrap or not human,
                         max_width=col.max_width if human else None)
     for row in rows:
         cells = []
@@ -109,7 +127,7 @@ def table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], *, title: str | N
         grid.add_row(*cells)
     emit(out, grid)
     if caption:
-        emit(out, Text(caption, style="dim" if styled else ""))
+        emit(out, safe_text(caption, "dim" if styled else ""))
 
 
 def _plain(value: Any) -> str:
@@ -196,4 +214,4 @@ def warn(message: str) -> None:
     from rich.text import Text
 
     prefix = Text("warning: ", style="bold yellow" if out.color_system else "")
-    out.print(prefix + Text(escape(message)))
+    out.print(prefix + safe_text(message))

@@ -185,9 +185,10 @@ def _ask(found: dict[str, Any], next_: Optional[str], minutes: Optional[int]):
     """The interactive call: the four steps of a key-account call, SPIN hints, the outcome."""
     from ..core import selling
     from ..errors import UsageError
+    from ..render import escape
 
     def say(text: str = "") -> None:
-        typer.echo(text, err=True)
+        typer.echo(escape(text), err=True)
 
     def lines(label: str) -> list[str]:
         answers = []
