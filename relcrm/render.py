@@ -8,13 +8,15 @@
 One door to the terminal: every stored or imported string that reaches a terminal passes
 `escape` (control characters, bidi controls and line separators made visible), and reaches rich
 only as a rich.Text, never as markup, so a name cannot restyle, relink or rewrite the seller's
-terminal. Rich is imported only when a table is drawn.
+terminal. Machine formats are exact when written to a pipe or a file; on a terminal their
+strings are escaped too. Rich is imported only when a table is drawn.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence, TextIO
@@ -34,6 +36,17 @@ def escape(text: str) -> str:
     if text.isprintable():  # the common case: none of them (all are non-printable)
         return text
     return text.translate(_VISIBLE)
+
+
+def escape_all(value: Any) -> Any:
+    """`value` with every string in it (in lists and dict values too) escaped."""
+    if isinstance(value, str):
+        return escape(value)
+    if isinstance(value, dict):
+        return {key: escape_all(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [escape_all(item) for item in value]
+    return value
 
 
 def safe_text(value: Any, style: str = ""):
@@ -164,18 +177,42 @@ def _excel_safe(cell: str) -> str:
     return "'" + cell if cell.startswith(_FORMULA_START) else cell
 
 
+def for_terminal(out: TextIO) -> Callable[[Any], Any]:
+    """How a machine format's strings reach `out`: exact in a pipe or file, escaped (every
+    string, so no ESC, C1 or OSC) when `out` is a terminal."""
+    return escape_all if is_tty(out) else (lambda value: value)
+
+
+def document(value: Any, out: TextIO | None = None) -> None:
+    """One JSON document (indented), e.g. `show -f json`; escaped strings on a terminal."""
+    out = _utf8(out or sys.stdout)
+    out.write(json.dumps(for_terminal(out)(value), ensure_ascii=False, indent=2) + "\n")
+
+
+def lines(text: str, out: TextIO) -> str:
+    """Text made elsewhere (a vCard) as written to `out`: exact, or on a terminal each line
+    escaped with its line end (LF or CRLF) kept."""
+    if not is_tty(out):
+        return text
+    parts = re.split(r"(\r?\n)", text)
+    return "".join(part if index % 2 else escape(part) for index, part in enumerate(parts))
+
+
 def machine(fmt: str, columns: Sequence[str], rows: Iterable[Sequence[Any] | dict[str, Any]],
             out: TextIO | None = None, *, excel: bool = False,
             extra: dict[str, Any] | None = None) -> int:
     """Write rows (dicts or tuples in `columns` order) as csv, tsv, json or jsonl; returns the
     count. `excel` (csv/tsv): a UTF-8 BOM, CRLF line ends, and formula-like cells neutralised.
-    `extra` (jsonl): keys put first on every line (the entity of an `export all`)."""
+    `extra` (jsonl): keys put first on every line (the entity of an `export all`). On a
+    terminal every string is escaped (see `for_terminal`)."""
     out = _utf8(out or sys.stdout)
+    shown = for_terminal(out)
     count = 0
     if fmt == "jsonl":
         for row in rows:
             values = [row.get(c) for c in columns] if isinstance(row, dict) else row
-            record = {**(extra or {}), **{c: _json_value(v) for c, v in zip(columns, values)}}
+            record = shown({**(extra or {}),
+                            **{c: _json_value(v) for c, v in zip(columns, values)}})
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
             count += 1
         return count
@@ -183,7 +220,7 @@ def machine(fmt: str, columns: Sequence[str], rows: Iterable[Sequence[Any] | dic
         out.write("[")
         for row in rows:
             values = [row.get(c) for c in columns] if isinstance(row, dict) else row
-            record = {c: _json_value(v) for c, v in zip(columns, values)}
+            record = shown({c: _json_value(v) for c, v in zip(columns, values)})
             out.write(("\n  " if count == 0 else ",\n  ")
                       + json.dumps(record, ensure_ascii=False))
             count += 1
@@ -198,7 +235,7 @@ def machine(fmt: str, columns: Sequence[str], rows: Iterable[Sequence[Any] | dic
     writer.writerow(columns)
     for row in rows:
         values = [row.get(c) for c in columns] if isinstance(row, dict) else row
-        cells = [_plain(v) for v in values]
+        cells = shown([_plain(v) for v in values])
         writer.writerow([_excel_safe(c) for c in cells] if excel else cells)
         count += 1
     return count
