@@ -169,12 +169,22 @@ def _utf8(stream: TextIO) -> TextIO:
     return stream
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# CSV injection (OWASP): a spreadsheet runs a cell as a formula when it starts with a trigger
+# (= + - @ tab CR), possibly after spaces and quotes. A cell also starts after any separator
+# (, ; tab) or line break in the data when the file is read with another separator than it was
+# written with: a vi-VN spreadsheet splits a comma file at ";", so "Acme;=cmd|..." becomes a
+# harmless cell and a formula there, and quoting cannot help (the quote is not where that
+# reader's field starts).
+_FORMULA = re.compile(r"(?:^|[,;\t\r\n])[ \"']*[=+\-@\t\r]")
+_FORMULA_AFTER = re.compile(r"([,;\t\r\n])(?=[ \"']*[=+\-@\t\r])")
 
 
 def _excel_safe(cell: str) -> str:
-    """A cell a spreadsheet will not run as a formula (CSV injection): ' before = + - @."""
-    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+    """A cell no spreadsheet will run as a formula: when it holds a trigger at its start or
+    after a separator, a ' before the cell and after each such separator."""
+    if not _FORMULA.search(cell):
+        return cell
+    return "'" + _FORMULA_AFTER.sub(r"\1'", cell)
 
 
 def for_terminal(out: TextIO) -> Callable[[Any], Any]:
@@ -202,9 +212,9 @@ def machine(fmt: str, columns: Sequence[str], rows: Iterable[Sequence[Any] | dic
             out: TextIO | None = None, *, excel: bool = False,
             extra: dict[str, Any] | None = None) -> int:
     """Write rows (dicts or tuples in `columns` order) as csv, tsv, json or jsonl; returns the
-    count. `excel` (csv/tsv): a UTF-8 BOM, CRLF line ends, and formula-like cells neutralised.
-    `extra` (jsonl): keys put first on every line (the entity of an `export all`). On a
-    terminal every string is escaped (see `for_terminal`)."""
+    count. `excel` (csv/tsv): a UTF-8 BOM, CRLF line ends, every cell quoted, and formula
+    triggers neutralised (`_excel_safe`). `extra` (jsonl): keys put first on every line (the
+    entity of an `export all`). On a terminal every string is escaped (see `for_terminal`)."""
     out = _utf8(out or sys.stdout)
     shown = for_terminal(out)
     count = 0
@@ -229,7 +239,8 @@ def machine(fmt: str, columns: Sequence[str], rows: Iterable[Sequence[Any] | dic
     import csv
 
     writer = csv.writer(out, delimiter="\t" if fmt == "tsv" else ",",
-                        lineterminator="\r\n" if excel else "\n")
+                        lineterminator="\r\n" if excel else "\n",
+                        quoting=csv.QUOTE_ALL if excel else csv.QUOTE_MINIMAL)
     if excel:
         out.write("\ufeff")
     writer.writerow(columns)
