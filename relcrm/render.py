@@ -5,27 +5,55 @@
   wrapping, so `relcrm list | grep` works line by line.
 - csv / tsv: a header row, then one row per record, UTF-8; empty cells for missing values.
 - json: an array of objects with the same keys as the CSV columns; ISO 8601 dates.
-Text from the database is shown in tables through rich.Text (never as markup), with control
-characters escaped, so a name cannot restyle or rewrite the seller's terminal.
-Rich is imported only when a table is drawn.
+One door to the terminal: every stored or imported string that reaches a terminal passes
+`escape` (control characters, bidi controls and line separators made visible), and reaches rich
+only as a rich.Text, never as markup, so a name cannot restyle, relink or rewrite the seller's
+terminal. Machine formats are exact when written to a pipe or a file; on a terminal their
+strings are escaped too. Rich is imported only when a table is drawn.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence, TextIO
 
-_CONTROL = {i: f"\\x{i:02x}" for i in list(range(0x20)) + [0x7F]}
-_CONTROL.update({0x0A: "\\n", 0x09: "\\t", 0x0D: "\\r"})
-_C1 = {i: f"\\x{i:02x}" for i in range(0x80, 0xA0)}
+# What a terminal may act on, or what reorders or breaks the lines around it: every control
+# character (C0, DEL, C1), the bidi controls (embeddings, overrides, isolates and the marks),
+# and the Unicode line and paragraph separators. Joiners (ZWJ, ZWNJ) stay: real scripts use them.
+_UNSAFE = ([*range(0x20), 0x7F, *range(0x80, 0xA0), 0x061C, 0x200E, 0x200F,
+            *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029])
+_VISIBLE = {i: f"\\x{i:02x}" if i < 0x100 else f"\\u{i:04x}" for i in _UNSAFE}
+_VISIBLE.update({0x0A: "\\n", 0x09: "\\t", 0x0D: "\\r"})
 
 
 def escape(text: str) -> str:
-    """Control characters made visible: ESC becomes \\x1b, a newline \\n."""
-    return text.translate(_CONTROL).translate(_C1)
+    """The one door to the terminal: control characters, bidi controls and line separators made
+    visible (ESC becomes \\x1b, a newline \\n, RLO \\u202e); everything else unchanged."""
+    if text.isprintable():  # the common case: none of them (all are non-printable)
+        return text
+    return text.translate(_VISIBLE)
+
+
+def escape_all(value: Any) -> Any:
+    """`value` with every string in it (in lists and dict values too) escaped."""
+    if isinstance(value, str):
+        return escape(value)
+    if isinstance(value, dict):
+        return {key: escape_all(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [escape_all(item) for item in value]
+    return value
+
+
+def safe_text(value: Any, style: str = ""):
+    """Data for rich: a rich.Text of the escaped value, never parsed as markup."""
+    from rich.text import Text
+
+    return Text(escape("" if value is None else str(value)), style=style)
 
 
 @dataclass
@@ -64,8 +92,8 @@ def console(stderr: bool = False):
     if not is_tty(stream):
         return Console(file=stream, highlight=False, force_terminal=False, no_color=True,
                        width=10_000, emoji=False)
-    if "NO_COLOR" not in os.environ:
-        return Console(file=stream, highlight=False)
+    if "NO_COLOR" not in os.environ:  # a terminal (is_tty decides, for rich too): colour
+        return Console(file=stream, highlight=False, force_terminal=True)
     return Console(file=stream, highlight=False, force_terminal=False, no_color=True,
                    width=shutil.get_terminal_size().columns, emoji=False)
 
@@ -90,16 +118,19 @@ def table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], *, title: str | N
 
     out = console()
     if not rows:
-        emit(out, Text(empty))
+        emit(out, safe_text(empty))
         return
     human = is_tty(out.file)  # a person reads it: box rules, wrapping to the terminal
     styled = out.is_terminal and out.color_system is not None
-    grid = Table(title=title, box=box.SIMPLE_HEAD if human else None,
-                 header_style="bold" if styled else "", title_style="bold" if styled else "",
-                 show_edge=False, pad_edge=False,
+    heading = None if title is None else safe_text(title, "bold" if styled else "")
+    if heading is not None and not human:  # one line in a pipe, even when wider than the table
+        heading.no_wrap, heading.overflow = True, "ignore"
+    grid = Table(title=heading, box=box.SIMPLE_HEAD if human else None,
+                 header_style="bold" if styled else "", show_edge=False, pad_edge=False,
                  title_justify="left")
     for col in cols:
-        grid.add_column(col.header, justify=col.justify, no_wrap=col.no_wrap or not human,
+        grid.add_column(Text(col.header), justify=col.justify,
+                        no_wrap=col.no_wrap or not human,
                         max_width=col.max_width if human else None)
     for row in rows:
         cells = []
@@ -109,7 +140,7 @@ def table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], *, title: str | N
         grid.add_row(*cells)
     emit(out, grid)
     if caption:
-        emit(out, Text(caption, style="dim" if styled else ""))
+        emit(out, safe_text(caption, "dim" if styled else ""))
 
 
 def _plain(value: Any) -> str:
@@ -138,26 +169,60 @@ def _utf8(stream: TextIO) -> TextIO:
     return stream
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# CSV injection (OWASP): a spreadsheet runs a cell as a formula when it starts with a trigger
+# (= + - @ tab CR), possibly after spaces and quotes. A cell also starts after any separator
+# (, ; tab) or line break in the data when the file is read with another separator than it was
+# written with: a vi-VN spreadsheet splits a comma file at ";", so "Acme;=cmd|..." becomes a
+# harmless cell and a formula there, and quoting cannot help (the quote is not where that
+# reader's field starts).
+_FORMULA = re.compile(r"(?:^|[,;\t\r\n])[ \"']*[=+\-@\t\r]")
+_FORMULA_AFTER = re.compile(r"([,;\t\r\n])(?=[ \"']*[=+\-@\t\r])")
 
 
 def _excel_safe(cell: str) -> str:
-    """A cell a spreadsheet will not run as a formula (CSV injection): ' before = + - @."""
-    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+    """A cell no spreadsheet will run as a formula: when it holds a trigger at its start or
+    after a separator, a ' before the cell and after each such separator."""
+    if not _FORMULA.search(cell):
+        return cell
+    return "'" + _FORMULA_AFTER.sub(r"\1'", cell)
+
+
+def for_terminal(out: TextIO) -> Callable[[Any], Any]:
+    """How a machine format's strings reach `out`: exact in a pipe or file, escaped (every
+    string, so no ESC, C1 or OSC) when `out` is a terminal."""
+    return escape_all if is_tty(out) else (lambda value: value)
+
+
+def document(value: Any, out: TextIO | None = None) -> None:
+    """One JSON document (indented), e.g. `show -f json`; escaped strings on a terminal."""
+    out = _utf8(out or sys.stdout)
+    out.write(json.dumps(for_terminal(out)(value), ensure_ascii=False, indent=2) + "\n")
+
+
+def lines(text: str, out: TextIO) -> str:
+    """Text made elsewhere (a vCard) as written to `out`: exact, or on a terminal each line
+    escaped with its line end (LF or CRLF) kept."""
+    if not is_tty(out):
+        return text
+    parts = re.split(r"(\r?\n)", text)
+    return "".join(part if index % 2 else escape(part) for index, part in enumerate(parts))
 
 
 def machine(fmt: str, columns: Sequence[str], rows: Iterable[Sequence[Any] | dict[str, Any]],
             out: TextIO | None = None, *, excel: bool = False,
             extra: dict[str, Any] | None = None) -> int:
     """Write rows (dicts or tuples in `columns` order) as csv, tsv, json or jsonl; returns the
-    count. `excel` (csv/tsv): a UTF-8 BOM, CRLF line ends, and formula-like cells neutralised.
-    `extra` (jsonl): keys put first on every line (the entity of an `export all`)."""
+    count. `excel` (csv/tsv): a UTF-8 BOM, CRLF line ends, every cell quoted, and formula
+    triggers neutralised (`_excel_safe`). `extra` (jsonl): keys put first on every line (the
+    entity of an `export all`). On a terminal every string is escaped (see `for_terminal`)."""
     out = _utf8(out or sys.stdout)
+    shown = for_terminal(out)
     count = 0
     if fmt == "jsonl":
         for row in rows:
             values = [row.get(c) for c in columns] if isinstance(row, dict) else row
-            record = {**(extra or {}), **{c: _json_value(v) for c, v in zip(columns, values)}}
+            record = shown({**(extra or {}),
+                            **{c: _json_value(v) for c, v in zip(columns, values)}})
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
             count += 1
         return count
@@ -165,7 +230,7 @@ def machine(fmt: str, columns: Sequence[str], rows: Iterable[Sequence[Any] | dic
         out.write("[")
         for row in rows:
             values = [row.get(c) for c in columns] if isinstance(row, dict) else row
-            record = {c: _json_value(v) for c, v in zip(columns, values)}
+            record = shown({c: _json_value(v) for c, v in zip(columns, values)})
             out.write(("\n  " if count == 0 else ",\n  ")
                       + json.dumps(record, ensure_ascii=False))
             count += 1
@@ -174,13 +239,14 @@ def machine(fmt: str, columns: Sequence[str], rows: Iterable[Sequence[Any] | dic
     import csv
 
     writer = csv.writer(out, delimiter="\t" if fmt == "tsv" else ",",
-                        lineterminator="\r\n" if excel else "\n")
+                        lineterminator="\r\n" if excel else "\n",
+                        quoting=csv.QUOTE_ALL if excel else csv.QUOTE_MINIMAL)
     if excel:
         out.write("\ufeff")
     writer.writerow(columns)
     for row in rows:
         values = [row.get(c) for c in columns] if isinstance(row, dict) else row
-        cells = [_plain(v) for v in values]
+        cells = shown([_plain(v) for v in values])
         writer.writerow([_excel_safe(c) for c in cells] if excel else cells)
         count += 1
     return count
@@ -196,4 +262,4 @@ def warn(message: str) -> None:
     from rich.text import Text
 
     prefix = Text("warning: ", style="bold yellow" if out.color_system else "")
-    out.print(prefix + Text(escape(message)))
+    out.print(prefix + safe_text(message))

@@ -121,7 +121,7 @@ def test_excel_csv_has_bom_crlf_and_no_formulas(book):
     book("add", "=HYPERLINK(\"http://evil\")", "--phone", "+84 90 1", "--note", "@SUM(A1)",
          "--company", "-1+2")
     raw = book("export", "--excel").raw.decode("utf-8")
-    assert raw.startswith("\ufeffid,name,")
+    assert raw.startswith('\ufeff"id","name",')  # every cell quoted
     assert raw.count("\r\n") == 4  # the header and three rows; a note's own newline stays
     rows = list(csv.DictReader(io.StringIO(raw.lstrip("\ufeff"), newline="")))
     evil = rows[-1]

@@ -190,10 +190,10 @@ def show(ref: AccountArg, format_: FormatOpt = "table") -> None:
     problems = gaps(record, people, dates.today())
     kind = fmt(format_)
     if kind == "json":
-        import json
+        from .. import render
 
-        print(json.dumps({**record, "gaps": problems, "people": people, "kam_history": history,
-                          "last_touches": touches}, ensure_ascii=False, indent=2))
+        render.document({**record, "gaps": problems, "people": people, "kam_history": history,
+                         "last_touches": touches})
         return
     if kind in ("csv", "tsv"):
         from .. import render

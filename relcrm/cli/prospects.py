@@ -192,10 +192,9 @@ def show(
     status, missing = qualification_status({c.key: record[c.key] for c in CRITERIA})
     kind = fmt(format_)
     if kind == "json":
-        import json
+        from .. import render
 
-        print(json.dumps({**record, "missing": missing, "timeline": events},
-                         ensure_ascii=False, indent=2))
+        render.document({**record, "missing": missing, "timeline": events})
         return
     if kind in ("csv", "tsv"):
         from .. import render

@@ -182,20 +182,32 @@ def call(
 
 
 def _ask(found: dict[str, Any], next_: Optional[str], minutes: Optional[int]):
-    """The interactive call: the four steps of a key-account call, SPIN hints, the outcome."""
-    from ..core import selling
+    """The interactive call: the four steps of a key-account call, SPIN hints, the outcome.
+    An answer that would be refused is asked again, so no typed answer is lost."""
+    from ..core import fields, selling
     from ..errors import UsageError
+    from ..render import escape
 
     def say(text: str = "") -> None:
-        typer.echo(text, err=True)
+        typer.echo(escape(text), err=True)
 
-    def lines(label: str) -> list[str]:
+    def fits(label: str, answer: Optional[str]) -> bool:
+        """Whether the call will take this text (as log_touch checks it); if not, say why."""
+        try:
+            fields.text(label, answer)
+            return True
+        except UsageError as exc:
+            say(f"   {exc.message}")
+            return False
+
+    def lines(label: str, option: str) -> list[str]:
         answers = []
         while True:
             answer = typer.prompt(f"  {label}", default="", show_default=False, err=True)
             if not answer.strip():
                 return answers
-            answers.append(answer)
+            if fits(option, answer):
+                answers.append(answer)
 
     who = found["name"] + (f" ({found['company']})" if found["company"] else "")
     say(f"SPIN call with {who}. One answer per line; an empty line moves on.")
@@ -204,7 +216,7 @@ def _ask(found: dict[str, Any], next_: Optional[str], minutes: Optional[int]):
     notes: dict[str, list[str]] = {}
     for spin in SPIN_KINDS:
         say(f"   {spin.label} ({spin.vietnamese}): {spin.hint}")
-        notes[spin.key] = lines(spin.label.lower())
+        notes[spin.key] = lines(spin.label.lower(), spin.option)
     say(f"3. {CALL_STEPS[2][0]}: {CALL_STEPS[2][1]}.")
     say(f"4. {CALL_STEPS[3][0]}: {CALL_STEPS[3][1]}.")
     keys = [o.key for o in OUTCOMES]
@@ -220,11 +232,16 @@ def _ask(found: dict[str, Any], next_: Optional[str], minutes: Optional[int]):
     while True:
         commitment = typer.prompt("Commitment obtained" + ("" if needs else " (optional)"),
                                   default="", show_default=False, err=True).strip() or None
+        if not fits("commitment", commitment):
+            continue
         if commitment or not needs:
             break
         say("   an advance or an order needs the commitment the customer made")
-    summary = typer.prompt("Summary (optional)", default="", show_default=False,
-                           err=True).strip() or None
+    while True:
+        summary = typer.prompt("Summary (optional)", default="", show_default=False,
+                               err=True).strip() or None
+        if fits("note", summary):
+            break
     if next_ is None:
         while True:
             answer = typer.prompt(f"Next step, WHEN (optional; {dates.WHEN_HELP})",
@@ -232,7 +249,7 @@ def _ask(found: dict[str, Any], next_: Optional[str], minutes: Optional[int]):
             if not answer:
                 break
             try:
-                dates.parse_when(answer)
+                fields.next_date(dates.parse_when(answer))  # as log_touch will check it
                 next_ = answer
                 break
             except UsageError as exc:
@@ -243,10 +260,12 @@ def _ask(found: dict[str, Any], next_: Optional[str], minutes: Optional[int]):
                                   err=True).strip()
             if not answer:
                 break
-            if answer.isdigit():
+            # ASCII digits only ("²".isdigit() is True, int("²") fails), and few of them
+            if answer.isascii() and answer.isdigit() and len(answer) <= 4 \
+                    and 1 <= int(answer) <= 24 * 60:
                 minutes = int(answer)
                 break
-            say("   a whole number of minutes, please")
+            say("   a whole number of minutes from 1 to 1440, please")
     report = selling.CallReport(outcome=outcome, commitment=commitment, notes=notes,
                                 summary=summary)
     return report, next_, minutes

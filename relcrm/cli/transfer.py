@@ -78,7 +78,7 @@ def export(
 
         columns, records = rows("prospects")
         text = vcard.write(dict(zip(columns, r)) for r in records)
-        _write(target, lambda out: out.write(text), newline="")
+        _write(target, lambda out: out.write(render.lines(text, out)), newline="")
         if target is not None:
             render.note(f"Exported {text.count('BEGIN:VCARD'):,} vCards to {output}.")
         return

@@ -1,18 +1,21 @@
-"""Layouts that are more than one table: the prospect profile of `show`. Imports rich."""
+"""Layouts that are more than one table: the prospect profile of `show`. Imports rich.
+
+Everything reaches rich as a rich.Text made by `_t` (render.safe_text: escaped, never markup),
+labels and titles included."""
 
 from typing import Any
 
 from rich.table import Table
 from rich.text import Text
 
-from .. import dates
+from .. import dates, render
 from ..methodology import CRITERIA, SPIN_KINDS, STAGE_BY_KEY, STAGES, STALLED_AFTER
-from ..render import console, emit, escape, is_tty
+from ..render import console, emit, safe_text
 from .common import money
 
 
 def _t(value: Any, style: str = "") -> Text:
-    return Text(escape("" if value is None else str(value)), style=style)
+    return safe_text(value, style)
 
 
 def _facts(s) -> Table:
@@ -42,7 +45,7 @@ def profile(record: dict[str, Any], status: str, missing: list[str],
     in_stage = (today - since).days
     stage_text = (f"{stage.number}/{len(STAGES)} {stage.name} ({stage.vietnamese})"
                   if stage.number else f"{stage.name} ({stage.vietnamese})")
-    facts.add_row("stage", _t(stage_text, s("magenta")) + _t(
+    facts.add_row(_t("stage"), _t(stage_text, s("magenta")) + _t(
         f", {in_stage} day{'s' if in_stage != 1 else ''} in stage (since "
         f"{dates.show_day(since)})"))
     levels = ", ".join(f"{c.key} {record[c.key] or 'unknown'}" for c in CRITERIA)
@@ -50,36 +53,36 @@ def profile(record: dict[str, Any], status: str, missing: list[str],
     qual = _t(status, s(qual_style)) + _t(f" — {levels}")
     if missing and status != "disqualified":
         qual += _t(f"; missing: {', '.join(missing)}")
-    facts.add_row("qualification", qual)
+    facts.add_row(_t("qualification"), qual)
     contact = " · ".join(v for v in (record["email"], record["phone"], record["url"]) if v)
     if contact:
-        facts.add_row("contact", _t(contact))
+        facts.add_row(_t("contact"), _t(contact))
     if record["value"] is not None:
-        facts.add_row("value", _t(money(record["value"])))
+        facts.add_row(_t("value"), _t(money(record["value"])))
     if record["roles"]:
-        facts.add_row("roles", _t(record["roles"].replace(",", ", ") + " (buying centre of "
+        facts.add_row(_t("roles"), _t(record["roles"].replace(",", ", ") + " (buying centre of "
                                   f"{record['company']})", s("cyan")))
     if record["tags"]:
-        facts.add_row("tags", _t(record["tags"].replace(",", ", "), s("cyan")))
+        facts.add_row(_t("tags"), _t(record["tags"].replace(",", ", "), s("cyan")))
     if record["source"]:
-        facts.add_row("source", _t(record["source"]))
+        facts.add_row(_t("source"), _t(record["source"]))
     if record["last_touch_at"]:
         last = dates.from_iso(record["last_touch_at"][:10])
-        facts.add_row("last touch", _t(f"{dates.show(record['last_touch_at'])} "
+        facts.add_row(_t("last touch"), _t(f"{dates.show(record['last_touch_at'])} "
                                        f"({dates.ago(last, today)})"))
     else:
-        facts.add_row("last touch", _t("never contacted", s("yellow")))
+        facts.add_row(_t("last touch"), _t("never contacted", s("yellow")))
     if record["next_at"]:
         step = f": {record['next_step']}" if record["next_step"] else ""
-        facts.add_row("next step", _t(f"{dates.show(record['next_at'])}{step}"))
+        facts.add_row(_t("next step"), _t(f"{dates.show(record['next_at'])}{step}"))
     if record["due_on"]:
         due = dates.from_iso(record["due_on"])
         late = due < today
-        facts.add_row("follow-up", _t(f"{dates.show_day(due)} ({dates.ago(due, today)})",
+        facts.add_row(_t("follow-up"), _t(f"{dates.show_day(due)} ({dates.ago(due, today)})",
                                       s("bold red" if late else "")))
     if record["note"]:
-        facts.add_row("note", _t(record["note"]))
-    facts.add_row("added", _t(dates.show(record["created_at"])))
+        facts.add_row(_t("note"), _t(record["note"]))
+    facts.add_row(_t("added"), _t(dates.show(record["created_at"])))
     emit(out, facts)
 
     if not events:
@@ -170,25 +173,25 @@ def account_profile(record: dict[str, Any], problems: list[str], people: list[di
     if record["key"] and record["kam_stage"]:
         stage = KAM_BY_KEY[record["kam_stage"]]
         since = dates.from_iso(record["kam_since"][:10])
-        facts.add_row("key account", _t(f"{stage.name} ({stage.vietnamese})", s("magenta"))
+        facts.add_row(_t("key account"), _t(f"{stage.name} ({stage.vietnamese})", s("magenta"))
                       + _t(f", since {dates.show_day(since)} ({dates.ago(since, today)}); "
                            f"{stage.hint}"))
     else:
-        facts.add_row("key account", _t("no" + (f" (was {KAM_BY_KEY[record['kam_stage']].name})"
+        facts.add_row(_t("key account"), _t("no" + (f" (was {KAM_BY_KEY[record['kam_stage']].name})"
                                                 if record["kam_stage"] else "")))
     if record["buy_class"]:
         name = next(f"{n} ({vn})" for k, n, vn in BUY_CLASSES if k == record["buy_class"])
-        facts.add_row("buying", _t(name))
+        facts.add_row(_t("buying"), _t(name))
     if record["criteria"]:
         for kind in ("economic", "emotional"):
             chosen = [CHOICE_BY_KEY[c].name.lower() for c in record["criteria"].split(",")
                       if CHOICE_BY_KEY[c].kind == kind]
             if chosen:
-                facts.add_row(f"{kind} criteria", _t(", ".join(chosen)))
+                facts.add_row(_t(f"{kind} criteria"), _t(", ".join(chosen)))
     if record["order_value"]:
-        facts.add_row("orders", _t(f"{record['orders']} worth {money(record['order_value'])}"))
+        facts.add_row(_t("orders"), _t(f"{record['orders']} worth {money(record['order_value'])}"))
     if record["note"]:
-        facts.add_row("note", _t(record["note"]))
+        facts.add_row(_t("note"), _t(record["note"]))
     emit(out, facts)
     for problem in problems:
         emit(out, _t("gap: ", s("bold yellow")) + _t(problem))
@@ -246,10 +249,10 @@ def _section(title: str, out, s, *styles: str | None) -> Table:
     """A titled grid of columns, no borders or header: one per style. A style of None marks
     the free-text column last: it wraps on a terminal and stays on one line in a pipe."""
     table = Table(box=None, show_header=False, padding=(0, 2, 0, 0), pad_edge=False,
-                  title=title, title_justify="left", title_style=s("bold"))
+                  title=_t(title, s("bold")), title_justify="left")
     for style in styles:
         if style is None:
-            table.add_column(no_wrap=not is_tty(out.file))
+            table.add_column(no_wrap=not render.is_tty(out.file))
         else:
             table.add_column(no_wrap=True, style=style)
     return table
