@@ -114,9 +114,11 @@ def _warn_if_shared(path: Path) -> None:
     except OSError:
         return
     if mode & 0o044 and path not in _warned:
+        from .render import escape
+
         _warned.add(path)
-        print(f"relcrm: warning: {path} can be read by other users (mode {mode & 0o777:o}); "
-              f"make it private: chmod 600 {path}", file=sys.stderr)
+        print(escape(f"relcrm: warning: {path} can be read by other users (mode "
+                     f"{mode & 0o777:o}); make it private: chmod 600 {path}"), file=sys.stderr)
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"

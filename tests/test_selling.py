@@ -187,3 +187,12 @@ def test_interactive_call_cut_short_writes_nothing(an):
 def test_interactive_call_for_an_unknown_prospect_fails_before_asking(an):
     result = an.fails(1, "call", "ghost", "-i", input="")
     assert "Situation" not in result.err
+
+
+@pytest.mark.parametrize("option", [["--next", "yesterday"], ["--at", "tomorrow"],
+                                    ["--minutes", "0"], ["--amount", "abc"]])
+def test_interactive_call_checks_its_options_before_asking(an, option):
+    """A bad option given with the interactive call fails before the first question, so no
+    answer is typed in vain."""
+    result = an.fails(2, "call", "an", "-i", *option, input="x\n" * 20)
+    assert "Situation" not in result.err

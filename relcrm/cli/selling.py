@@ -166,7 +166,15 @@ def call(
     given = outcome is not None or commitment is not None or any(notes.values())
     if interactive or (not given and sys.stdin.isatty() and sys.stdout.isatty()):
         from .. import queries
+        from ..core import fields
 
+        # the options given on the command line are checked before any question is asked,
+        # so a bad one cannot lose the answers typed after it
+        fields.touch_time(when(at, past=True))
+        fields.next_date(when(next_))
+        fields.line("next step", next_step)
+        fields.minutes(minutes)
+        fields.amount(amount, "amount")
         found = queries.resolve(read(), ref)
         report, next_, minutes = _ask(found, next_, minutes)
         ref = str(found["id"])
