@@ -4,7 +4,8 @@ Two doors into the database (see ../shared/architecture.md):
 - `connect()` gives a standard-library sqlite3 connection for reads (and for migrations);
   it never imports SQLAlchemy, so read commands stay fast.
 - `write_session()` gives a SQLModel session inside one IMMEDIATE transaction: everything a
-  write command does either happens entirely or not at all.
+  write command does either happens entirely or not at all, and the derived values of what it
+  changed are recomputed before it commits (core/derive.py settle).
 
 The file is created 0600 in a 0700 folder. An existing file is checked read-only first (never
 another program's database, never a newer book); then it is opened in WAL mode with foreign
@@ -289,6 +290,9 @@ def write_session(path: Path | None = None) -> Iterator["Session"]:
         with Session(engine, expire_on_commit=False) as session:
             with session.begin():
                 yield session
+                from .core.derive import settle_session
+
+                settle_session(session)  # derived values follow every fact, before commit
     except BaseException:
         engine.dispose()
         con.close()

@@ -360,11 +360,13 @@ class Health:
     backups: list[Path] | None = None
     leftovers: list[Path] | None = None
     id_limits: list[str] | None = None  # tables whose ids are too large for new records
+    stale: dict[str, list[int]] | None = None  # derived values that differ from a rebuild
 
     @property
     def ok(self) -> bool:
         return (not self.exists) or (self.integrity == ["ok"] and self.foreign_keys == 0
-                                     and self.private and not self.id_limits)
+                                     and self.private and not self.id_limits
+                                     and not any((self.stale or {}).values()))
 
     def record(self) -> dict[str, Any]:
         return {"path": str(self.path), "exists": self.exists, "ok": self.ok,
@@ -374,7 +376,8 @@ class Health:
                 "foreign_key_problems": self.foreign_keys,
                 **{f"{t}_rows": n for t, n in (self.counts or {}).items()},
                 "backups": len(self.backups or []), "leftovers": len(self.leftovers or []),
-                "id_problems": ",".join(self.id_limits or [])}
+                "id_problems": ",".join(self.id_limits or []),
+                **{f"stale_{t}s": len(ids) for t, ids in (self.stale or {}).items()}}
 
 
 # Ids above this break the importer's numbering and JSON readers (2^53: exact in a double).
@@ -413,8 +416,43 @@ def health(book: Path) -> Health:
                          for t in TABLES}
         report.id_limits = [t for t in TABLES if (con.execute(
             f"SELECT max(rowid) FROM {t}").fetchone()[0] or 0) > MAX_SAFE_ID]
+        if report.integrity == ["ok"]:
+            from .core import derive
+
+            report.stale = derive.stale(con)
     except sqlite3.DatabaseError as exc:
         report.integrity = [f"cannot be read: {exc}"]
     finally:
         con.close()
     return report
+
+
+def repair(book: Path) -> dict[str, int]:
+    """What `doctor --repair` fixes: derived values that differ from a rebuild (rebuilt in one
+    transaction) and half-made copies left by killed commands (removed). Returns the counts:
+    {"leftovers": n, "prospect": n, "account": n}."""
+    from . import db
+    from .core import derive
+
+    real = real_path(book)
+    fixed = {"leftovers": remove_leftovers(real)}
+    if not real.exists():
+        return fixed
+    con = db.connect(real)
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            stale = derive.stale(con)
+            if any(stale.values()):
+                from . import workdays
+
+                workdays.ensure(con)
+                derive.refresh_all(con)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    finally:
+        con.close()
+    fixed.update({table: len(ids) for table, ids in stale.items()})
+    return fixed

@@ -103,8 +103,14 @@ TOUCH_KINDS: tuple[str, ...] = (
     "call", "meeting", "email", "message", "visit", "letter", "gift", "event", "note",
 )
 # Kinds that record something about the prospect without reaching them. A note does not
-# count as contact: it neither satisfies a next step nor resets the cadence.
+# count as contact: it does not reset the cadence (and, like any touch, closes no step).
 NON_CONTACT_KINDS: frozenset[str] = frozenset({"note"})
+
+# What a planned step is (relcrm step add --kind). A step with a time of day is an appointment.
+STEP_KINDS: tuple[str, ...] = ("call", "meeting", "visit", "demo", "email", "message", "todo")
+DEFAULT_STEP_KIND = "todo"
+APPOINTMENT_MINUTES = 60  # an appointment's length in calendars when none is given
+ASK_DONE_DAYS = 7  # on a terminal, log/call ask about an open step due within this many days
 
 
 @dataclass(frozen=True)
@@ -172,17 +178,21 @@ class KamStage:
     hint: str
 
 
-# Millman & Wilson's relationship development model, the key-account stages.
+# Millman & Wilson's relationship development model, the key-account stages. Contact grows as
+# the relationship deepens (mid-KAM: "Số lượng và thời gian các cuộc tiếp xúc tăng cao";
+# partnership-KAM: "các cuộc tiếp xúc giữa hai bên cũng được tăng lên"), so the cadences shorten
+# from pre- to partnership-KAM and never lengthen after it. The day counts are relcrm's
+# defaults (`relcrm config cadence.mid 7` changes one).
 KAM_STAGES: tuple[KamStage, ...] = (
-    KamStage(1, "pre", "Pre-KAM", "trước CKL", 14,
+    KamStage(1, "pre", "Pre-KAM", "trước CKL", 21,
              "find out whether they could become key; serve them and gather information"),
-    KamStage(2, "early", "Early-KAM", "đầu CKL", 10,
+    KamStage(2, "early", "Early-KAM", "đầu CKL", 14,
              "explore: their motives, decision-making unit and process; build trust"),
-    KamStage(3, "mid", "Mid-KAM", "giữa CKL", 14,
+    KamStage(3, "mid", "Mid-KAM", "giữa CKL", 10,
              "trust is there: a preferred supplier; more contacts, closer ties"),
-    KamStage(4, "partnership", "Partnership-KAM", "liên kết CKL", 21,
+    KamStage(4, "partnership", "Partnership-KAM", "liên kết CKL", 7,
              "solve problems together, develop products and people together"),
-    KamStage(5, "synergistic", "Synergistic-KAM", "cộng hưởng CKL", 30,
+    KamStage(5, "synergistic", "Synergistic-KAM", "cộng hưởng CKL", 7,
              "one larger whole: joint plans, shared research, costs taken out"),
 )
 UNCOUPLING = KamStage(0, "uncoupling", "Uncoupling-KAM", "đổ vỡ CKL", None,

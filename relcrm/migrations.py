@@ -173,10 +173,214 @@ UPDATE account SET last_touch_at = (SELECT max(p.last_touch_at) FROM prospect p
                                     WHERE p.account_id = account.id AND p.stage <> 'lost')
 """
 
+M0003_STEPS = """
+CREATE TABLE setting (
+    key TEXT NOT NULL PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE step (
+    id INTEGER NOT NULL PRIMARY KEY,
+    prospect_id INTEGER REFERENCES prospect (id) ON DELETE CASCADE,
+    account_id INTEGER REFERENCES account (id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    text TEXT,
+    due_at TEXT NOT NULL,
+    minutes INTEGER,
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    closed_at TEXT,
+    note TEXT,
+    uid TEXT NOT NULL
+);
+CREATE INDEX ix_step_prospect ON step (prospect_id, due_at) WHERE status = 'open';
+CREATE INDEX ix_step_account ON step (account_id, due_at) WHERE status = 'open';
+CREATE INDEX ix_step_due ON step (due_at) WHERE status = 'open';
+CREATE UNIQUE INDEX ix_step_uid ON step (uid);
+
+CREATE TABLE step_person (
+    step_id INTEGER NOT NULL REFERENCES step (id) ON DELETE CASCADE,
+    prospect_id INTEGER NOT NULL REFERENCES prospect (id) ON DELETE CASCADE,
+    PRIMARY KEY (step_id, prospect_id)
+);
+CREATE INDEX ix_step_person_prospect ON step_person (prospect_id, step_id);
+
+-- a touch with several people (log/call --with): the others it counts for
+CREATE TABLE touch_person (
+    touch_id INTEGER NOT NULL REFERENCES touch (id) ON DELETE CASCADE,
+    prospect_id INTEGER NOT NULL REFERENCES prospect (id) ON DELETE CASCADE,
+    PRIMARY KEY (touch_id, prospect_id)
+);
+CREATE INDEX ix_touch_person_prospect ON touch_person (prospect_id, touch_id);
+
+CREATE TABLE step_change (
+    id INTEGER NOT NULL PRIMARY KEY,
+    step_id INTEGER NOT NULL REFERENCES step (id) ON DELETE CASCADE,
+    at TEXT NOT NULL,
+    action TEXT NOT NULL,
+    from_due TEXT,
+    to_due TEXT,
+    note TEXT
+);
+CREATE INDEX ix_step_change_step ON step_change (step_id, at);
+
+ALTER TABLE prospect ADD COLUMN cadence_days INTEGER;
+ALTER TABLE prospect ADD COLUMN snoozed_until TEXT;
+ALTER TABLE prospect ADD COLUMN snooze_reason TEXT;
+ALTER TABLE prospect ADD COLUMN care_on TEXT;
+ALTER TABLE stage_change ADD COLUMN revisit_on TEXT;
+DROP INDEX ix_prospect_followup;
+CREATE INDEX ix_prospect_care
+    ON prospect (care_on, continuations DESC, value DESC, need, budget, authority)
+    WHERE care_on IS NOT NULL;
+CREATE INDEX ix_prospect_due ON prospect (due_on);
+
+-- days off (weekends by the workdays setting, public holidays of the country): a cadence date
+-- that falls on one moves to next_workday; rows of 4 characters mark the years built
+CREATE TABLE _day_off (
+    day TEXT NOT NULL PRIMARY KEY,
+    next_workday TEXT NOT NULL,
+    name TEXT
+) WITHOUT ROWID;
+
+-- what a write changed, noted by the database itself; derive.settle() recomputes the derived
+-- values of these prospects and accounts before the write commits, and empties it
+CREATE TABLE _dirty (
+    kind TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
+
+-- every prospect's next step becomes an open step; its history starts with it
+INSERT INTO step (prospect_id, kind, text, due_at, status, created_at, uid)
+SELECT id, 'todo', next_step, next_at, 'open', coalesce(next_set_at, updated_at),
+       lower(hex(randomblob(16)))
+FROM prospect WHERE next_at IS NOT NULL ORDER BY id;
+INSERT INTO step_change (step_id, at, action, to_due, note)
+SELECT id, created_at, 'added', due_at, 'the next step, when steps came' FROM step ORDER BY id;
+
+CREATE TRIGGER dirty_touch_insert AFTER INSERT ON touch BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('p', NEW.prospect_id);
+END;
+CREATE TRIGGER dirty_touch_update AFTER UPDATE ON touch BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('p', OLD.prospect_id), ('p', NEW.prospect_id);
+END;
+CREATE TRIGGER dirty_touch_delete AFTER DELETE ON touch BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('p', OLD.prospect_id);
+END;
+CREATE TRIGGER dirty_stage_insert AFTER INSERT ON stage_change BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('p', NEW.prospect_id);
+END;
+CREATE TRIGGER dirty_stage_update AFTER UPDATE ON stage_change BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('p', OLD.prospect_id), ('p', NEW.prospect_id);
+END;
+CREATE TRIGGER dirty_stage_delete AFTER DELETE ON stage_change BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('p', OLD.prospect_id);
+END;
+CREATE TRIGGER dirty_qualification_insert AFTER INSERT ON qualification BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('p', NEW.prospect_id);
+END;
+CREATE TRIGGER dirty_qualification_update AFTER UPDATE ON qualification BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('p', OLD.prospect_id), ('p', NEW.prospect_id);
+END;
+CREATE TRIGGER dirty_qualification_delete AFTER DELETE ON qualification BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('p', OLD.prospect_id);
+END;
+CREATE TRIGGER dirty_role_insert AFTER INSERT ON prospect_role BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('p', NEW.prospect_id);
+END;
+CREATE TRIGGER dirty_role_update AFTER UPDATE ON prospect_role BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('p', OLD.prospect_id), ('p', NEW.prospect_id);
+END;
+CREATE TRIGGER dirty_role_delete AFTER DELETE ON prospect_role BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('p', OLD.prospect_id);
+END;
+CREATE TRIGGER dirty_touch_person_insert AFTER INSERT ON touch_person BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('p', NEW.prospect_id);
+END;
+CREATE TRIGGER dirty_touch_person_update AFTER UPDATE ON touch_person BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('p', OLD.prospect_id), ('p', NEW.prospect_id);
+END;
+CREATE TRIGGER dirty_touch_person_delete AFTER DELETE ON touch_person BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('p', OLD.prospect_id);
+END;
+CREATE TRIGGER dirty_step_person_insert AFTER INSERT ON step_person BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('p', NEW.prospect_id);
+END;
+CREATE TRIGGER dirty_step_person_update AFTER UPDATE ON step_person BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('p', OLD.prospect_id), ('p', NEW.prospect_id);
+END;
+CREATE TRIGGER dirty_step_person_delete AFTER DELETE ON step_person BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('p', OLD.prospect_id);
+END;
+CREATE TRIGGER dirty_step_insert AFTER INSERT ON step BEGIN
+    INSERT OR IGNORE INTO _dirty SELECT 'p', NEW.prospect_id WHERE NEW.prospect_id IS NOT NULL;
+    INSERT OR IGNORE INTO _dirty SELECT 'a', NEW.account_id WHERE NEW.account_id IS NOT NULL;
+END;
+CREATE TRIGGER dirty_step_update AFTER UPDATE ON step BEGIN
+    INSERT OR IGNORE INTO _dirty SELECT 'p', OLD.prospect_id WHERE OLD.prospect_id IS NOT NULL;
+    INSERT OR IGNORE INTO _dirty SELECT 'a', OLD.account_id WHERE OLD.account_id IS NOT NULL;
+    INSERT OR IGNORE INTO _dirty SELECT 'p', NEW.prospect_id WHERE NEW.prospect_id IS NOT NULL;
+    INSERT OR IGNORE INTO _dirty SELECT 'a', NEW.account_id WHERE NEW.account_id IS NOT NULL;
+END;
+CREATE TRIGGER dirty_step_delete AFTER DELETE ON step BEGIN
+    INSERT OR IGNORE INTO _dirty SELECT 'p', OLD.prospect_id WHERE OLD.prospect_id IS NOT NULL;
+    INSERT OR IGNORE INTO _dirty SELECT 'a', OLD.account_id WHERE OLD.account_id IS NOT NULL;
+END;
+CREATE TRIGGER dirty_prospect_insert AFTER INSERT ON prospect BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('p', NEW.id);
+    INSERT OR IGNORE INTO _dirty SELECT 'a', NEW.account_id WHERE NEW.account_id IS NOT NULL;
+END;
+CREATE TRIGGER dirty_prospect_update
+AFTER UPDATE OF id, account_id, cadence_days, snoozed_until, created_at ON prospect BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('p', NEW.id);
+    INSERT OR IGNORE INTO _dirty SELECT 'a', OLD.account_id WHERE OLD.account_id IS NOT NULL;
+    INSERT OR IGNORE INTO _dirty SELECT 'a', NEW.account_id WHERE NEW.account_id IS NOT NULL;
+END;
+CREATE TRIGGER dirty_prospect_delete AFTER DELETE ON prospect BEGIN
+    DELETE FROM _dirty WHERE kind = 'p' AND id = OLD.id;
+    INSERT OR IGNORE INTO _dirty SELECT 'a', OLD.account_id WHERE OLD.account_id IS NOT NULL;
+END;
+CREATE TRIGGER dirty_account_insert AFTER INSERT ON account BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('a', NEW.id);
+END;
+CREATE TRIGGER dirty_account_update AFTER UPDATE OF id, is_key, created_at ON account BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('a', NEW.id);
+END;
+CREATE TRIGGER dirty_account_delete AFTER DELETE ON account BEGIN
+    DELETE FROM _dirty WHERE kind = 'a' AND id = OLD.id;
+END;
+CREATE TRIGGER dirty_kam_insert AFTER INSERT ON kam_change BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('a', NEW.account_id);
+END;
+CREATE TRIGGER dirty_kam_update AFTER UPDATE ON kam_change BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('a', OLD.account_id), ('a', NEW.account_id);
+END;
+CREATE TRIGGER dirty_kam_delete AFTER DELETE ON kam_change BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('a', OLD.account_id);
+END;
+CREATE TRIGGER dirty_setting_insert AFTER INSERT ON setting BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('all', 0);
+END;
+CREATE TRIGGER dirty_setting_update AFTER UPDATE ON setting BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('all', 0);
+END;
+CREATE TRIGGER dirty_setting_delete AFTER DELETE ON setting BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('all', 0);
+END;
+CREATE TRIGGER dirty_day_off_insert AFTER INSERT ON _day_off BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('all', 0);
+END;
+CREATE TRIGGER dirty_day_off_delete AFTER DELETE ON _day_off BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('all', 0);
+END
+"""
+
 # (version, name, SQL script); versions are 1, 2, 3, ... in order.
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "initial", M0001_INITIAL),
     (2, "accounts", M0002_ACCOUNTS),
+    (3, "steps", M0003_STEPS),
 ]
 LATEST = MIGRATIONS[-1][0]
 
@@ -216,6 +420,12 @@ def upgrade(con: sqlite3.Connection, path: Path | None = None) -> list[int]:
             con.execute("INSERT INTO _migrations (version, name, applied_at) VALUES (?, ?, ?)",
                         (number, name, dates.iso(dates.now())))
             applied.append(number)
+        if current > 0:  # a book with records: its derived values follow this version's rules
+            from . import workdays
+            from .core import derive
+
+            workdays.ensure(con)
+            derive.refresh_all(con)
         con.execute(f"PRAGMA user_version = {LATEST}")
     except BaseException:
         con.execute("ROLLBACK")
@@ -225,5 +435,14 @@ def upgrade(con: sqlite3.Connection, path: Path | None = None) -> list[int]:
 
 
 def _statements(script: str) -> list[str]:
-    """Split a migration script into statements (our scripts hold no ';' inside strings)."""
-    return [part.strip() for part in script.split(";") if part.strip()]
+    """Split a migration script into whole statements (a trigger's body holds several)."""
+    statements, current = [], ""
+    for part in script.split(";"):
+        current += part + ";"
+        if sqlite3.complete_statement(current):
+            if current.strip(" \n;"):
+                statements.append(current.strip())
+            current = ""
+    if current.strip(" \n;"):
+        statements.append(current.strip())
+    return statements

@@ -29,8 +29,9 @@ class Prospect(SQLModel, table=True):
         Index("ix_prospect_company_key", "company_key"),
         Index("ix_prospect_stage", "stage", "name_key"),
         # ordered as followups sorts; need/budget/authority make its count index-only
-        Index("ix_prospect_followup", "due_on", text("continuations DESC"), text("value DESC"),
-              "need", "budget", "authority", sqlite_where=text("stage <> 'lost'")),
+        Index("ix_prospect_care", "care_on", text("continuations DESC"), text("value DESC"),
+              "need", "budget", "authority", sqlite_where=text("care_on IS NOT NULL")),
+        Index("ix_prospect_due", "due_on"),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -47,7 +48,7 @@ class Prospect(SQLModel, table=True):
     note: Optional[str] = None
     created_at: str
     updated_at: str
-    # the scheduled next step (a fact): when, what, and when it was agreed
+    # the earliest open step involving them (derived from `step`): when, what, since when
     next_at: Optional[str] = None
     next_step: Optional[str] = None
     next_set_at: Optional[str] = None
@@ -63,6 +64,13 @@ class Prospect(SQLModel, table=True):
     search_key: str
     account_id: Optional[int] = Field(default=None, sa_column=Column(
         Integer, ForeignKey("account.id"), nullable=True))
+    # facts: a cadence of their own (days), and a snooze: out of followups until the date
+    cadence_days: Optional[int] = None
+    snoozed_until: Optional[str] = None
+    snooze_reason: Optional[str] = None
+    # derived: the care date (cadence, first contact, back from snooze, revisit), when no
+    # step involving them is booked on or before it
+    care_on: Optional[str] = None
 
 
 class Tag(SQLModel, table=True):
@@ -120,6 +128,7 @@ class StageChange(SQLModel, table=True):
     to_stage: str
     reason: Optional[str] = None
     seq: int
+    revisit_on: Optional[str] = None  # a lost relationship comes back in followups then
 
 
 class Qualification(SQLModel, table=True):
@@ -196,3 +205,100 @@ class ProspectRole(SQLModel, table=True):
     prospect_id: int = Field(sa_column=Column(Integer, ForeignKey("prospect.id",
                              ondelete="CASCADE"), primary_key=True))
     role: str = Field(primary_key=True)
+
+
+class Setting(SQLModel, table=True):
+    """A setting of the book (settings.py declares them and their defaults)."""
+
+    __tablename__ = "setting"
+
+    key: str = Field(primary_key=True)
+    value: str
+
+
+class Step(SQLModel, table=True):
+    """A planned step: with one prospect (prospect_id), or with an account (account_id) and
+    the people it names in step_person (none named: the whole account). A due_at with a time
+    of day is an appointment. Closed steps stay (done or dropped), with their history."""
+
+    __tablename__ = "step"
+    __table_args__ = (Index("ix_step_prospect", "prospect_id", "due_at",
+                            sqlite_where=text("status = 'open'")),
+                      Index("ix_step_account", "account_id", "due_at",
+                            sqlite_where=text("status = 'open'")),
+                      Index("ix_step_due", "due_at", sqlite_where=text("status = 'open'")),
+                      Index("ix_step_uid", "uid", unique=True))
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    prospect_id: Optional[int] = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("prospect.id", ondelete="CASCADE"), nullable=True))
+    account_id: Optional[int] = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("account.id", ondelete="CASCADE"), nullable=True))
+    kind: str
+    text: Optional[str] = None
+    due_at: str
+    minutes: Optional[int] = None
+    status: str  # open, done, dropped
+    created_at: str
+    closed_at: Optional[str] = None
+    note: Optional[str] = None  # why it was dropped, or what came of it
+    uid: str  # one identity for life (calendars update the entry when it moves)
+
+
+class StepPerson(SQLModel, table=True):
+    __tablename__ = "step_person"
+    __table_args__ = (Index("ix_step_person_prospect", "prospect_id", "step_id"),)
+
+    step_id: int = Field(sa_column=Column(Integer, ForeignKey("step.id", ondelete="CASCADE"),
+                                          primary_key=True))
+    prospect_id: int = Field(sa_column=Column(Integer, ForeignKey("prospect.id",
+                                              ondelete="CASCADE"), primary_key=True))
+
+
+class TouchPerson(SQLModel, table=True):
+    """The other people a touch was with (log/call --with): it counts as a touch with each."""
+
+    __tablename__ = "touch_person"
+    __table_args__ = (Index("ix_touch_person_prospect", "prospect_id", "touch_id"),)
+
+    touch_id: int = Field(sa_column=Column(Integer, ForeignKey("touch.id", ondelete="CASCADE"),
+                                           primary_key=True))
+    prospect_id: int = Field(sa_column=Column(Integer, ForeignKey("prospect.id",
+                                              ondelete="CASCADE"), primary_key=True))
+
+
+class StepChange(SQLModel, table=True):
+    """What happened to a step: added, moved, done, dropped; with when and why."""
+
+    __tablename__ = "step_change"
+    __table_args__ = (Index("ix_step_change_step", "step_id", "at"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    step_id: int = Field(sa_column=_fk("step.id"))
+    at: str
+    action: str
+    from_due: Optional[str] = None
+    to_due: Optional[str] = None
+    note: Optional[str] = None
+
+
+class DayOff(SQLModel, table=True):
+    """A day off (a weekend day by the workdays setting, or a public holiday) and the working
+    day after it; rows of 4 characters mark the years built (workdays.py)."""
+
+    __tablename__ = "_day_off"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    day: str = Field(primary_key=True)
+    next_workday: str
+    name: Optional[str] = None
+
+
+class Dirty(SQLModel, table=True):
+    """What the current write changed, noted by triggers; emptied by derive.settle()."""
+
+    __tablename__ = "_dirty"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    kind: str = Field(primary_key=True)
+    id: int = Field(primary_key=True)

@@ -35,14 +35,14 @@ PROSPECT_COLUMNS = (
     "id", "name", "company", "title", "email", "phone", "url", "source", "tags", "value",
     "stage", "stage_since", "need", "budget", "authority", "qualification", "continuations",
     "last_touch_at", "next_at", "next_step", "next_set_at", "due_on", "note", "created_at",
-    "updated_at", "account_id", "roles",
+    "updated_at", "account_id", "roles", "cadence_days", "snoozed_until", "snooze_reason",
 )
 _PROSPECT_SELECT = f"""
 SELECT p.id, p.name, p.company, p.title, p.email, p.phone, p.url, p.source,
        {TAGS_SQL} AS tags, p.value, p.stage, p.stage_since, p.need, p.budget, p.authority,
        {QUAL_STATUS_SQL} AS qualification, p.continuations, p.last_touch_at, p.next_at,
        p.next_step, p.next_set_at, p.due_on, p.note, p.created_at, p.updated_at,
-       p.account_id, {ROLES_SQL} AS roles
+       p.account_id, {ROLES_SQL} AS roles, p.cadence_days, p.snoozed_until, p.snooze_reason
 FROM prospect p
 """
 
@@ -207,28 +207,118 @@ FOLLOWUP_COLUMNS = (
     "last_touch_at", "next_at", "next_step", "continuations", "value", "due_on", "created_at",
     "account_id",
 )
-_FOLLOWUP_SQL = f"""
+_CARE_SQL = f"""
 SELECT p.id, p.name, p.company, p.email, p.phone, p.stage, p.stage_since,
        {QUAL_STATUS_SQL} AS qualification, p.last_touch_at, p.next_at, p.next_step,
-       p.continuations, p.value, p.due_on, p.created_at, p.account_id
-FROM prospect p INDEXED BY ix_prospect_followup
-WHERE p.stage <> 'lost' AND p.due_on <= :until {{extra}}
-ORDER BY p.due_on, p.continuations DESC, p.value DESC
+       p.continuations, p.value, p.care_on AS due_on, p.created_at, p.account_id,
+       p.cadence_days, p.snoozed_until, p.snooze_reason,
+       CASE WHEN p.stage = 'lost' THEN (SELECT s.reason FROM stage_change s
+            WHERE s.prospect_id = p.id ORDER BY s.at DESC, s.seq DESC LIMIT 1) END AS lost_reason,
+       CASE WHEN p.account_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM prospect_role r
+            WHERE r.prospect_id = p.id AND r.role = 'decider')
+            THEN (SELECT a.last_touch_at FROM account a WHERE a.id = p.account_id)
+            END AS account_touch_at
+FROM prospect p INDEXED BY ix_prospect_care
+WHERE p.care_on <= :until {{extra}}
+ORDER BY p.care_on, p.continuations DESC, p.value DESC
 """
 
 
-def followups(con: sqlite3.Connection, until: str, *, include_disqualified: bool = False,
-              limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
-    """Prospects whose follow-up date is on or before `until` (ISO date), most urgent first.
-
-    Urgency: the earliest follow-up date first (the most overdue); on the same day, stalled
-    sales (more continuations) first, then the larger deal. Returns the rows (at most `limit`)
-    and how many are due in all.
-    """
+def care_due(con: sqlite3.Connection, until: str, *, include_disqualified: bool = False,
+             limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
+    """Prospects who need care (first contact, cadence, back from a snooze, a revisit) on or
+    before `until` (ISO date) with nothing booked for them before, most urgent first: the
+    earliest date, then stalled sales, then the larger deal; at most `limit`, and how many."""
     extra = "" if include_disqualified else f"AND {NOT_DISQUALIFIED_SQL}"
-    return _limited(con, _FOLLOWUP_SQL.format(extra=extra), {"until": until}, limit,
-                    "SELECT count(*) FROM prospect p INDEXED BY ix_prospect_followup "
-                    f"WHERE p.stage <> 'lost' AND p.due_on <= :until {extra}")
+    return _limited(con, _CARE_SQL.format(extra=extra), {"until": until}, limit,
+                    "SELECT count(*) FROM prospect p INDEXED BY ix_prospect_care "
+                    f"WHERE p.care_on <= :until {extra}")
+
+
+STEP_COLUMNS = ("id", "prospect_id", "prospect", "account_id", "account", "people", "kind",
+                "text", "due_at", "minutes", "status", "created_at", "closed_at", "note", "uid")
+_STEP_SELECT = """
+SELECT s.id, s.prospect_id, p.name AS prospect, coalesce(s.account_id, p.account_id)
+           AS account_id, a.name AS account,
+       (SELECT group_concat(name, ', ') FROM (SELECT o.name FROM step_person sp
+        JOIN prospect o ON o.id = sp.prospect_id
+        WHERE sp.step_id = s.id ORDER BY o.name_key)) AS people,
+       s.kind, s.text, s.due_at, s.minutes, s.status, s.created_at, s.closed_at, s.note, s.uid,
+       (SELECT count(*) FROM step_change c WHERE c.step_id = s.id AND c.action = 'moved')
+           AS sequence
+FROM step s
+LEFT JOIN prospect p ON p.id = s.prospect_id
+LEFT JOIN account a ON a.id = coalesce(s.account_id, p.account_id)
+"""
+# The open steps that involve one prospect (:id): their own, their account's that name them,
+# and their account's that name nobody (the whole account).
+STEPS_INVOLVING_SQL = """
+SELECT id, due_at FROM (
+    SELECT s.id, s.due_at FROM step s WHERE s.prospect_id = :id AND s.status = 'open'
+    UNION
+    SELECT s.id, s.due_at FROM step_person sp JOIN step s ON s.id = sp.step_id
+    WHERE sp.prospect_id = :id AND s.status = 'open'
+    UNION
+    SELECT s.id, s.due_at FROM step s JOIN prospect me ON me.id = :id
+    WHERE s.account_id = me.account_id AND s.status = 'open'
+      AND NOT EXISTS (SELECT 1 FROM step_person sp WHERE sp.step_id = s.id))
+"""
+
+
+_STEP_DUE_SELECT = _STEP_SELECT.replace("FROM step s", f"""
+     , p.email, p.phone, p.stage, p.stage_since, {QUAL_STATUS_SQL} AS qualification,
+       p.last_touch_at, p.continuations, p.value, p.created_at AS prospect_created_at,
+       a.kam_stage, a.is_key
+FROM step s INDEXED BY ix_step_due""", 1)
+
+
+def steps_due(con: sqlite3.Connection, before: str, *, include_disqualified: bool = False,
+              limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
+    """Open steps due before `before` (an ISO date: the day after the window) whose person is
+    not lost (nor disqualified, unless asked), earliest first; at most `limit`, and how many."""
+    extra = "" if include_disqualified else f"AND {NOT_DISQUALIFIED_SQL}"
+    where = (f"WHERE s.status = 'open' AND s.due_at < :before AND (s.prospect_id IS NULL OR "
+             f"(p.stage <> 'lost' {extra}))")
+    sql = f"{_STEP_DUE_SELECT} {where} ORDER BY s.due_at, s.id"
+    return _limited(con, sql, {"before": before}, limit,
+                    "SELECT count(*) FROM step s INDEXED BY ix_step_due "
+                    f"LEFT JOIN prospect p ON p.id = s.prospect_id {where}")
+
+
+def step_list(con: sqlite3.Connection, *, prospect_id: int | None = None,
+              account_id: int | None = None, closed: bool = False,
+              limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
+    """Steps by date: open ones (earliest first), or with `closed` the done and dropped ones
+    (latest closed first); of one prospect (those involving them), or of one account (its own
+    and its people's)."""
+    clauses, params = ["s.status <> 'open'" if closed else "s.status = 'open'"], {}
+    if prospect_id is not None:
+        clauses.append("(s.prospect_id = :pid OR s.id IN (SELECT step_id FROM step_person "
+                       "WHERE prospect_id = :pid) OR (s.account_id = (SELECT account_id FROM "
+                       "prospect WHERE id = :pid) AND NOT EXISTS (SELECT 1 FROM step_person sp "
+                       "WHERE sp.step_id = s.id)))")
+        params["pid"] = prospect_id
+    if account_id is not None:
+        clauses.append("(s.account_id = :aid OR p.account_id = :aid)")
+        params["aid"] = account_id
+    where = "WHERE " + " AND ".join(clauses)
+    order = "s.closed_at DESC, s.id DESC" if closed else "s.due_at, s.id"
+    return _limited(con, f"{_STEP_SELECT} {where} ORDER BY {order}", params, limit,
+                    f"SELECT count(*) FROM step s LEFT JOIN prospect p ON p.id = s.prospect_id "
+                    f"{where}")
+
+
+def step(con: sqlite3.Connection, step_id: int) -> dict[str, Any]:
+    row = con.execute(f"{_STEP_SELECT} WHERE s.id = :id", {"id": step_id}).fetchone()
+    if row is None:
+        raise NotFound(f"no step with id {step_id}")
+    return dict(row)
+
+
+def step_history(con: sqlite3.Connection, step_id: int) -> list[dict[str, Any]]:
+    return _rows(con.execute(
+        "SELECT at, action, from_due, to_due, note FROM step_change WHERE step_id = :id "
+        "ORDER BY at, id", {"id": step_id}))
 
 
 # -- show ------------------------------------------------------------------------------------------
@@ -240,33 +330,50 @@ def prospect(con: sqlite3.Connection, prospect_id: int) -> dict[str, Any]:
 
 
 TIMELINE_COLUMNS = ("at", "event", "kind", "summary", "outcome", "commitment", "minutes",
-                    "next_at", "detail", "ref")
+                    "next_at", "detail", "ref", "with_names")
 _TIMELINE_SQL = """
-SELECT at, event, kind, summary, outcome, commitment, minutes, next_at, detail, ref
+SELECT at, event, kind, summary, outcome, commitment, minutes, next_at, detail, ref, with_names
 FROM (
     SELECT t.at, CASE WHEN t.outcome IS NULL THEN 'touch' ELSE 'call' END AS event,
            t.kind, t.summary, t.outcome, t.commitment, t.minutes, t.next_at,
-           NULL AS detail, t.id AS ref, t.seq
+           NULL AS detail, t.id AS ref, t.seq, 0 AS tie,
+           (SELECT group_concat(name, ', ') FROM (SELECT o.name FROM prospect o
+            WHERE o.id <> :id AND (o.id = t.prospect_id OR o.id IN (
+                SELECT tp.prospect_id FROM touch_person tp WHERE tp.touch_id = t.id))
+            ORDER BY o.name_key)) AS with_names
     FROM touch t WHERE t.prospect_id = :id
+        OR t.id IN (SELECT touch_id FROM touch_person WHERE prospect_id = :id)
     UNION ALL
-    SELECT s.at, 'stage', s.to_stage, s.reason, NULL, NULL, NULL, NULL, s.from_stage, s.id,
-           s.seq
+    SELECT s.at, 'stage', s.to_stage, s.reason, NULL, NULL, NULL, s.revisit_on, s.from_stage,
+           s.id, s.seq, 0, NULL
     FROM stage_change s WHERE s.prospect_id = :id
     UNION ALL
-    SELECT q.at, 'qualify', q.criterion, q.note, NULL, NULL, NULL, NULL, q.level, q.id, q.seq
+    SELECT q.at, 'qualify', q.criterion, q.note, NULL, NULL, NULL, NULL, q.level, q.id, q.seq,
+           0, NULL
     FROM qualification q WHERE q.prospect_id = :id
+    UNION ALL
+    SELECT c.at, 'step', c.action, s.text, c.note, s.kind, NULL, c.to_due, c.from_due, s.id,
+           0, c.id, NULL
+    FROM step_change c JOIN step s ON s.id = c.step_id
+    WHERE s.prospect_id = :id OR s.id IN (SELECT step_id FROM step_person
+                                          WHERE prospect_id = :id)
 )
-ORDER BY at DESC, seq DESC, ref DESC
+ORDER BY at DESC, seq DESC, tie DESC, ref DESC
 """
 
 
 def timeline(con: sqlite3.Connection, prospect_id: int,
              limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
-    """Touches, calls, stage changes and judgements of one prospect, newest first."""
+    """Touches (theirs and those they were with), calls, stage changes, judgements and what
+    happened to their steps, newest first."""
     return _limited(con, _TIMELINE_SQL, {"id": prospect_id}, limit,
                     "SELECT (SELECT count(*) FROM touch WHERE prospect_id = :id)"
+                    " + (SELECT count(*) FROM touch_person WHERE prospect_id = :id)"
                     " + (SELECT count(*) FROM stage_change WHERE prospect_id = :id)"
-                    " + (SELECT count(*) FROM qualification WHERE prospect_id = :id)")
+                    " + (SELECT count(*) FROM qualification WHERE prospect_id = :id)"
+                    " + (SELECT count(*) FROM step_change c JOIN step s ON s.id = c.step_id "
+                    "WHERE s.prospect_id = :id OR s.id IN (SELECT step_id FROM step_person "
+                    "WHERE prospect_id = :id))")
 
 
 def call_notes(con: sqlite3.Connection, touch_ids: list[int]) -> dict[int, dict[str, list[str]]]:
@@ -406,6 +513,8 @@ def order_values(con: sqlite3.Connection) -> list[dict[str, Any]]:
 
 
 # -- export ----------------------------------------------------------------------------------------
+_WITH_IDS = ("(SELECT group_concat(prospect_id, ',') FROM (SELECT prospect_id FROM touch_person "
+             "tp WHERE tp.touch_id = t.id ORDER BY prospect_id)) AS with_ids")
 SPIN_COLUMNS = ("situation", "problem", "implication", "need_payoff", "implied_need",
                 "explicit_need")
 _SPIN_AGG = ("(SELECT group_concat(text, char(10)) FROM (SELECT text FROM call_note n "
@@ -429,24 +538,26 @@ EXPORTS: dict[str, Export] = {
                         "p.id"),
     "touches": Export(
         ("id", "prospect_id", "prospect", "kind", "at", "summary", "minutes", "outcome",
-         "commitment", "next_at", "created_at", "seq", "amount"),
+         "commitment", "next_at", "created_at", "seq", "amount", "with_ids"),
         "SELECT t.id, t.prospect_id, p.name AS prospect, t.kind, t.at, t.summary, t.minutes, "
-        "t.outcome, t.commitment, t.next_at, t.created_at, t.seq, t.amount "
+        f"t.outcome, t.commitment, t.next_at, t.created_at, t.seq, t.amount, {_WITH_IDS} "
         "FROM touch t JOIN prospect p ON p.id = t.prospect_id", "t.at",
         "t.prospect_id IN {ids}", "t.id"),
     "calls": Export(
         ("id", "prospect_id", "prospect", "at", "outcome", "commitment", "minutes", "summary")
-        + SPIN_COLUMNS + ("next_at", "created_at", "seq", "amount"),
+        + SPIN_COLUMNS + ("next_at", "created_at", "seq", "amount", "with_ids"),
         "SELECT t.id, t.prospect_id, p.name AS prospect, t.at, t.outcome, t.commitment, "
         "t.minutes, t.summary, "
         + ", ".join(f"{_SPIN_AGG.format(kind=k)} AS {k}" for k in SPIN_COLUMNS)
-        + ", t.next_at, t.created_at, t.seq, t.amount FROM touch t "
+        + f", t.next_at, t.created_at, t.seq, t.amount, {_WITH_IDS} FROM touch t "
         "JOIN prospect p ON p.id = t.prospect_id",
         "t.at", "t.prospect_id IN {ids}", "t.id", "t.outcome IS NOT NULL"),
     "stages": Export(
-        ("id", "prospect_id", "prospect", "at", "from_stage", "to_stage", "reason", "seq"),
+        ("id", "prospect_id", "prospect", "at", "from_stage", "to_stage", "reason", "seq",
+         "revisit_on"),
         "SELECT s.id, s.prospect_id, p.name AS prospect, s.at, s.from_stage, s.to_stage, "
-        "s.reason, s.seq FROM stage_change s JOIN prospect p ON p.id = s.prospect_id",
+        "s.reason, s.seq, s.revisit_on FROM stage_change s "
+        "JOIN prospect p ON p.id = s.prospect_id",
         "s.at", "s.prospect_id IN {ids}", "s.id"),
     "qualifications": Export(
         ("id", "prospect_id", "prospect", "at", "criterion", "level", "note", "seq"),
@@ -471,6 +582,27 @@ EXPORTS: dict[str, Export] = {
         "SELECT k.id, k.account_id, a.name AS account, k.at, k.from_stage, k.to_stage, "
         "k.reason, k.seq FROM kam_change k JOIN account a ON a.id = k.account_id",
         "k.at", "k.account_id IN (SELECT account_id FROM prospect WHERE id IN {ids})", "k.id"),
+    "steps": Export(
+        ("id", "prospect_id", "prospect", "account_id", "account", "people_ids", "kind", "text",
+         "due_at", "minutes", "status", "created_at", "closed_at", "note", "uid"),
+        "SELECT s.id, s.prospect_id, p.name AS prospect, s.account_id, a.name AS account, "
+        "(SELECT group_concat(prospect_id, ',') FROM (SELECT prospect_id FROM step_person sp "
+        "WHERE sp.step_id = s.id ORDER BY prospect_id)) AS people_ids, s.kind, s.text, "
+        "s.due_at, s.minutes, s.status, s.created_at, s.closed_at, s.note, s.uid FROM step s "
+        "LEFT JOIN prospect p ON p.id = s.prospect_id "
+        "LEFT JOIN account a ON a.id = s.account_id",
+        "s.created_at", "(s.prospect_id IN {ids} OR s.id IN (SELECT step_id FROM step_person "
+        "WHERE prospect_id IN {ids}) OR s.account_id IN (SELECT account_id FROM prospect "
+        "WHERE id IN {ids}))", "s.id"),
+    "step_changes": Export(
+        ("id", "step_id", "at", "action", "from_due", "to_due", "note"),
+        "SELECT c.id, c.step_id, c.at, c.action, c.from_due, c.to_due, c.note "
+        "FROM step_change c JOIN step s ON s.id = c.step_id",
+        "c.at", "(s.prospect_id IN {ids} OR s.id IN (SELECT step_id FROM step_person "
+        "WHERE prospect_id IN {ids}) OR s.account_id IN (SELECT account_id FROM prospect "
+        "WHERE id IN {ids}))", "c.id"),
+    "settings": Export(
+        ("key", "value"), "SELECT g.key, g.value FROM setting g", "NULL", "1 = 1", "g.key"),
 }
 
 

@@ -34,11 +34,16 @@ ENTITIES: tuple[Entity, ...] = (
     Entity("prospect_role", "role", "roles", "roles", "prospect"),
     Entity("kam_change", "KAM change", "KAM changes", "kam", "account"),
     Entity("account_criterion", "choice criterion", "choice criteria", None, "account"),
+    Entity("touch_person", "person in a touch", "people in touches", None, "touch"),
+    Entity("step", "step", "steps", "steps"),
+    Entity("step_person", "person in a step", "people in steps", None, "step"),
+    Entity("step_change", "step change", "step changes", "step_changes", "step"),
+    Entity("setting", "setting", "settings", "settings"),
 )
 BY_TABLE: dict[str, Entity] = {e.table: e for e in ENTITIES}
 TABLES: tuple[str, ...] = tuple(e.table for e in ENTITIES)
 # Tables of the machinery, not of the seller's records (copied by restore, never counted).
-INTERNAL: tuple[str, ...] = ("_migrations",)
+INTERNAL: tuple[str, ...] = ("_migrations", "_day_off", "_dirty")
 
 
 def noun(table: str, count: int) -> str:

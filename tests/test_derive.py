@@ -107,7 +107,7 @@ def test_derived_account_values_follow_an_import_into_a_book_with_that_account(c
     cli.add("Ngô Thị Lan", "--company", "Minh Phát", env=early)
     cli("account", "edit", "minh", "--key", env=early)
     before = cli.sql("SELECT last_touch_at, deciders, due_on FROM account")
-    assert before == [(None, 0, "2026-10-15")]
+    assert before == [(None, 0, "2026-10-22")]  # pre-KAM: every 21 days
 
     other = tmp_path / "other.db"
     cli("--db", other, "add", "Nguyễn Văn An", "--company", "minh phat")
@@ -118,5 +118,5 @@ def test_derived_account_values_follow_an_import_into_a_book_with_that_account(c
 
     cli("import", bundle)
     assert cli.sql("SELECT last_touch_at, deciders, due_on FROM account") == [
-        ("2026-11-20T12:00:00", 1, "2026-12-04")]
+        ("2026-11-20T12:00:00", 1, "2026-12-11")]
     assert _derived(cli.path) == _rebuilt(cli.path, tmp_path)

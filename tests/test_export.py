@@ -168,9 +168,11 @@ def test_followups_as_icalendar_events_and_todos(cli, tmp_path):
     assert late.decoded("dtstart").isoformat() == "2026-11-25"  # overdue: today
     assert "never contacted, added Fri 2026-11-20" in str(late["description"])
     assert "Email: late@x.vn" in str(late["description"])
-    friday = events["Follow up: Friday"]
+    friday = events["Follow up: Friday — send quote"]
     assert friday.decoded("dtstart").isoformat() == "2026-11-27"
-    assert str(friday["uid"]) == "relcrm-followup-2-2026-11-27@relcrm"
+    uid = cli.one("SELECT uid FROM step")
+    assert str(friday["uid"]) == f"relcrm-step-{uid}@relcrm"
+    assert str(late["uid"]) == "relcrm-care-1@relcrm"
     cli("followups", "--ics", str(target), "--todo")
     todos = Calendar.from_ical(target.read_bytes()).walk("VTODO")
     assert sorted(t.decoded("due").isoformat() for t in todos) == ["2026-11-20", "2026-11-27"]

@@ -61,21 +61,33 @@ def test_gone_cold_and_cadence_follow_the_stage(cli):
     assert rows["Cold"]["why"] == "gone cold: no touch for 15 days (Establish: every 7 days)"
     assert rows["Warm"]["reason"] == "cadence" and rows["Warm"]["due_on"] == "2026-11-27"
     assert rows["Warm"]["why"] == "keep in touch: last touch yesterday (Attract: every 3 days)"
-    assert "Customer" not in rows  # Maintain: every 30 days, due 2026-12-20
-    assert due(cli, "--days", "25")["Customer"]["due_on"] == "2026-12-20"
+    assert "Customer" not in rows  # Maintain: every 30 days
+    # 2026-11-20 + 30 days is Sunday 2026-12-20: a cadence date moves to the next working day
+    assert "Customer" not in due(cli, "--days", "25")
+    assert due(cli, "--days", "26")["Customer"]["due_on"] == "2026-12-21"
 
 
 def test_most_urgent_first_and_stalled_before_others_on_the_same_day(cli):
     cli.add("Today plain", "--value", "100")
     cli.add("Today big", "--value", "900")
     cli.add("Today stalled")
-    cli("call", "today stalled", "-o", "continuation", "--next", "today")
-    cli("call", "today stalled", "-o", "continuation", "--next", "today")
+    cli("call", "today stalled", "-o", "continuation")
+    cli("call", "today stalled", "-o", "continuation", env=ON("2026-11-25T13:00"))
+    cli("log", "today stalled", "note", "x", env=ON("2026-11-20"))
+    cli.add("Stalled step")
+    cli("call", "stalled step", "-o", "continuation")
+    cli("call", "stalled step", "-o", "continuation", "--next", "today")
+    cli.add("Plain step", "--next", "today")
+    cli.add("Meeting", "--next", "today 15:00")
+    cli.add("Early meeting", "--next", "today 09:00")
     cli.add("Oldest", env=ON("2026-11-10"))
     cli.add("Friday", "--next", "fri")
     names = [r["name"] for r in json.loads(cli("followups", "-f", "json").out)]
-    assert names == ["Oldest", "Today stalled", "Today big", "Today plain", "Friday"]
-    row = due(cli)["Today stalled"]
+    assert names == ["Oldest", "Early meeting", "Meeting", "Stalled step", "Plain step",
+                     "Today big", "Today plain", "Friday"]
+    # touched today at Attract (3 days): Saturday, a day off, so Monday
+    assert due(cli, "--days", "5")["Today stalled"]["due_on"] == "2026-11-30"
+    row = due(cli)["Stalled step"]
     assert row["stalled"] is True and row["continuations"] == 2
     assert row["why"].endswith("stalled: 2 continuations in a row, no advance; propose a "
                                "commitment")
@@ -90,31 +102,44 @@ def test_disqualified_only_with_all_and_lost_never(cli):
     assert set(due(cli, "--all")) == {"Phantom"}
 
 
-def test_a_touch_satisfies_the_next_step_and_cadence_takes_over(cli):
+def test_a_touch_closes_no_step_unless_done_is_given(cli):
     cli.add("An", "--next", "fri", "--next-step", "intro call")
     cli("log", "an", "note", "read their website")  # a note is not contact
     assert due(cli)["An"]["reason"] == "next-step"
-    out = cli("log", "an", "call", "intro done", env=ON("2026-11-26")).out
-    assert "Done: the next step of Fri 2026-11-27." in out
-    assert "Next follow-up by cadence: Sun 2026-11-29." in out
+    out = cli("log", "an", "message", "happy birthday", env=ON("2026-11-26")).out
+    assert "Done" not in out
+    assert cli.one("SELECT status FROM step") == "open"
+    assert due(cli, env=ON("2026-11-26"))["An"]["why"] == \
+        "next step due Fri 2026-11-27: intro call"
+    out = cli("log", "an", "call", "intro done", "--done", env=ON("2026-11-26")).out
+    assert "Done: step #1 (intro call, Fri 2026-11-27)." in out
+    assert "Next follow-up by cadence: Sun 2026-11-29." not in out
+    assert "Next follow-up by cadence: Mon 2026-11-30." in out  # 26 + 3 is a Sunday
     assert cli.one("SELECT next_at, next_step, due_on FROM prospect") == (
-        None, None, "2026-11-29")
-    assert due(cli, env=ON("2026-11-26"))["An"]["reason"] == "cadence"
+        None, None, "2026-11-30")
+    assert cli.one("SELECT status, note FROM step") == ("done", "call #3")
 
 
-def test_a_backdated_touch_does_not_satisfy_a_later_step(cli):
-    cli.add("An", env=ON("2026-11-20"))
-    cli("edit", "an", "--next", "fri", env=ON("2026-11-24"))
-    cli("log", "an", "email", "--at", "2026-11-22")  # happened before the step was planned
-    assert cli.one("SELECT next_at FROM prospect") == "2026-11-27"
-    cli("log", "an", "email", "--at", "today")
-    assert cli.one("SELECT next_at FROM prospect") is None
+def test_done_with_an_id_and_its_refusals(cli):
+    cli.add("An", "--next", "fri", "--next-step", "quote")
+    cli("step", "add", "an", "next tue", "demo")
+    cli.add("Bob", "--next", "fri")
+    out = cli("log", "an", "call", "--done", "2").out
+    assert "Done: step #2 (demo, Tue 2026-12-01)." in out
+    assert cli.sql("SELECT id, status FROM step ORDER BY id") == [
+        (1, "open"), (2, "done"), (3, "open")]
+    cli.fails(2, "log", "an", "call", "--done", "3", match="step #3 is not with An")
+    cli.fails(2, "log", "an", "call", "--done", "2", match="done already")
+    cli.fails(1, "log", "an", "call", "--done", "99", match="no step with id 99")
+    cli.fails(2, "log", "an", "note", "x", "--done", match="not a contact")
 
 
-def test_a_new_next_replaces_the_old_one(cli):
+def test_a_new_next_adds_a_step_and_keeps_the_old_one(cli):
     cli.add("An", "--next", "fri")
     cli("log", "an", "call", "--next", "next tue", "--next-step", "demo")
-    assert cli.one("SELECT next_at, next_step FROM prospect") == ("2026-12-01", "demo")
+    assert cli.one("SELECT next_at, next_step FROM prospect") == ("2026-11-27", None)
+    assert cli.sql("SELECT due_at, text, status FROM step ORDER BY id") == [
+        ("2026-11-27", None, "open"), ("2026-12-01", "demo", "open")]
 
 
 def test_the_table_explains_each_row(cli):
@@ -162,7 +187,7 @@ def test_json_and_csv_share_the_documented_columns(cli):
     assert header == ["due_on", "reason", "why", "stalled", "days_overdue", "id", "name",
                       "company", "email", "phone", "stage", "stage_since", "qualification",
                       "last_touch_at", "next_at", "next_step", "continuations", "value",
-                      "created_at", "account_id", "subject"]
+                      "created_at", "account_id", "subject", "step_ids", "due_at", "kind"]
     row = json.loads(cli("followups", "-f", "json").out)[0]
     assert list(row) == header and row["email"] == "an@x.vn" and row["stalled"] is False
     rows = list(csv.reader(io.StringIO(cli("followups", "-f", "csv").out)))

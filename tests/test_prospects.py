@@ -202,15 +202,17 @@ def test_edit_changes_fields_tags_and_next(cli):
     out = cli("edit", "an", "--name", "Nguyễn Văn An", "--company", "New Co", "--email",
               "an@new.co", "--tag", "c", "--untag", "a", "--value", "5", "--next", "mon",
               "--next-step", "lunch").out
-    assert out == "Updated #1 Nguyễn Văn An.\n"
+    assert out == "Updated #1 Nguyễn Văn An. Added step #1 Mon 2026-11-30 (lunch).\n"
     assert cli.one("SELECT name, name_key, company, company_key, email, value, next_at, "
                    "next_step, due_on FROM prospect") == (
         "Nguyễn Văn An", "nguyen van an", "New Co", "new co", "an@new.co", 5.0, "2026-11-30",
         "lunch", "2026-11-30")
     assert cli.sql("SELECT name FROM tag ORDER BY name") == [("b",), ("c",)]
-    cli("edit", "an", "--company", "", "--no-next")
+    out = cli("edit", "an", "--company", "", "--no-next").out
+    assert out == ("Updated #1 Nguyễn Văn An. Dropped step #1 (lunch, Mon 2026-11-30).\n")
     assert cli.one("SELECT company, next_at, next_step, due_on FROM prospect") == (
         None, None, None, "2026-11-25")
+    assert cli.one("SELECT status, note FROM step") == ("dropped", "edit --no-next")
 
 
 @pytest.mark.parametrize("args, code, match", [
@@ -219,7 +221,7 @@ def test_edit_changes_fields_tags_and_next(cli):
     (["edit", "an", "--email", "x@"], 2, "email"),
     (["edit", "an", "--next", "blah"], 2, "cannot read date"),
     (["edit", "an", "--no-next", "--next", "fri"], 2, "cannot be combined"),
-    (["edit", "an", "--next-step", "lunch"], 2, "needs a next step date"),
+    (["edit", "an", "--next-step", "lunch"], 2, "needs a next step to name"),
     (["edit", "nobody", "--title", "x"], 1, "no prospect matches"),
 ])
 def test_edit_rejects_bad_input(cli, args, code, match):

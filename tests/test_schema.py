@@ -99,9 +99,19 @@ def test_every_read_query_runs_on_the_models_schema(models_db):
         queries.list_prospects(con, tag="x", company="c", search="s", status="open",
                                sort=sort, limit=5)
     queries.list_prospects(con, stage="attract", include_lost=True)
-    rows, total = queries.followups(con, "2026-11-29", limit=5)
+    con.execute("UPDATE prospect SET care_on = due_on")
+    rows, total = queries.care_due(con, "2026-11-29", limit=5)
     assert [r["id"] for r in rows] == [1] and total == 1
-    queries.followups(con, "2026-11-29", include_disqualified=True)
+    queries.care_due(con, "2026-11-29", include_disqualified=True)
+    con.execute("INSERT INTO step (id, prospect_id, kind, text, due_at, status, created_at, uid) "
+                "VALUES (1, 1, 'call', 'x', '2026-11-27', 'open', '2026-11-01T10:00:00', 'u1')")
+    rows, total = queries.steps_due(con, "2026-11-30", limit=5)
+    assert [r["id"] for r in rows] == [1] and total == 1
+    queries.step_list(con, prospect_id=1, closed=True)
+    queries.step_list(con, account_id=1)
+    queries.step(con, 1)
+    queries.step_history(con, 1)
+    assert [r[0] for r in con.execute(queries.STEPS_INVOLVING_SQL, {"id": 1})] == [1]
     queries.prospect(con, 1)
     queries.timeline(con, 1, limit=1)
     queries.call_notes(con, [1, 2])
@@ -116,11 +126,18 @@ def test_every_read_query_runs_on_the_models_schema(models_db):
 
 def test_followups_and_lists_use_indexes_not_scans(tmp_path):
     con = db.connect(tmp_path / "b.db")
+    # the outer query only (parent 0): its order must come from the index
     plan = " ".join(r[3] for r in con.execute(
-        "EXPLAIN QUERY PLAN " + queries._FOLLOWUP_SQL.format(
-            extra="AND " + queries.NOT_DISQUALIFIED_SQL) + " LIMIT 50", {"until": "2026-11-29"}))
-    assert "USING INDEX ix_prospect_followup" in plan
-    assert "TEMP B-TREE" not in plan  # the index gives the order: no sort of all due rows
+        "EXPLAIN QUERY PLAN " + queries._CARE_SQL.format(
+            extra="AND " + queries.NOT_DISQUALIFIED_SQL) + " LIMIT 50", {"until": "2026-11-29"})
+        if r[1] == 0)
+    assert "USING INDEX ix_prospect_care" in plan
+    assert "TEMP B-TREE FOR ORDER BY" not in plan  # the index gives the order: no sort
+    plan = " ".join(r[3] for r in con.execute(
+        "EXPLAIN QUERY PLAN " + queries._STEP_DUE_SELECT + " WHERE s.status = 'open' AND "
+        "s.due_at < :before ORDER BY s.due_at, s.id LIMIT 50", {"before": "2026-11-30"})
+        if r[1] == 0)
+    assert "USING INDEX ix_step_due" in plan and "TEMP B-TREE FOR ORDER BY" not in plan
     plan = " ".join(r[3] for r in con.execute(
         "EXPLAIN QUERY PLAN SELECT id FROM prospect p WHERE p.stage <> 'lost' "
         f"ORDER BY {queries.SORTS['name']} LIMIT 100"))

@@ -45,18 +45,21 @@ def test_qualify_rejects_bad_input(an, args, code, match):
 def test_log_a_touch_and_see_it(an):
     out = an("log", "an", "email", "sent the brochure", "--minutes", "5").out
     assert out.startswith("Logged email #1 with Nguyễn Văn An (Wed 2026-11-25 12:00).")
-    assert "Next follow-up by cadence: Sat 2026-11-28." in out  # Attract: every 3 days
+    # Attract: every 3 days, Saturday 2026-11-28, a day off: the next working day
+    assert "Next follow-up by cadence: Mon 2026-11-30." in out
     assert an.one("SELECT kind, at, summary, minutes FROM touch") == (
         "email", "2026-11-25T12:00:00", "sent the brochure", 5)
     assert an.one("SELECT last_touch_at, due_on FROM prospect") == (
-        "2026-11-25T12:00:00", "2026-11-28")
+        "2026-11-25T12:00:00", "2026-11-30")
 
 
 def test_log_at_a_past_time_and_with_a_next_step(an):
     an("log", "an", "MEETING", "--at", "mon 9:30", "--next", "next tue", "--next-step", "quote")
     assert an.one("SELECT at FROM touch") == "2026-11-23T09:30:00"
+    # the cadence is a floor: touched Monday, Attract (3 days) brings them back Thursday,
+    # before the step of next Tuesday
     assert an.one("SELECT next_at, next_step, due_on FROM prospect") == (
-        "2026-12-01", "quote", "2026-12-01")
+        "2026-12-01", "quote", "2026-11-26")
     record = json.loads(an("log", "an", "note", "likes golf", "-f", "json").out)[0]
     assert record["kind"] == "note" and record["satisfied_next_at"] is None
 
@@ -100,7 +103,7 @@ def test_call_records_spin_notes_in_order(an):
              "--note", "good call").out
     assert out.startswith("Logged call #1 with Nguyễn Văn An (Wed 2026-11-25 12:00): advance, "
                           "committed to trial on line 2.")
-    assert "Next step Fri 2026-11-27 (trial on line 2)." in out
+    assert "Added step #1 Fri 2026-11-27 (trial on line 2)." in out
     assert an.one("SELECT kind, outcome, commitment, minutes, summary, next_at FROM touch") == (
         "call", "advance", "trial on line 2", 45, "good call", "2026-11-27")
     assert an.sql("SELECT kind, position, text FROM call_note ORDER BY position") == [

@@ -265,7 +265,7 @@ def test_excel_quotes_and_neutralises_a_formula_after_a_separator(cli):
     cli("account", "add", payload)
     cli.add("Lan", "--note", 'x, "+1+2"\n@SUM(A1)')
     raw = cli("export", "accounts", "--excel").raw.decode("utf-8-sig")
-    assert f'"\'Acme;\'=cmd|\' /C calc\'!A0"' in raw  # quoted, and a ' where a cell could start
+    assert '"\'Acme;\'=cmd|\' /C calc\'!A0"' in raw  # quoted, and a ' where a cell could start
     assert raw.startswith('"id","name",')  # every cell quoted
     for entity in ("accounts", "prospects"):
         raw = cli("export", entity, "--excel").raw.decode("utf-8-sig")

@@ -55,7 +55,9 @@ class RelcrmGroup(TyperGroup):
              complete_var: str | None = None, standalone_mode: bool = True,
              **extra: Any) -> Any:
         try:
-            _check_text(sys.argv[1:] if args is None else list(args))
+            args = sys.argv[1:] if args is None else list(args)
+            _check_text(args)
+            args = _optional_values(args)
             try:
                 result = super().main(args=args, prog_name=prog_name or "relcrm",
                                       complete_var=complete_var, standalone_mode=False, **extra)
@@ -96,6 +98,39 @@ def _check_text(args: list[str]) -> None:
         if "\x00" in arg or any("\ud800" <= ch <= "\udfff" for ch in arg):
             raise UsageError(f"argument {number} is not valid text (it holds a NUL or bytes "
                              "that are not UTF-8); check the terminal's encoding")
+
+
+# Options that may be given with or without a value: `log/call ... --done` closes the person's
+# earliest open step, `--done ID` that step. Click needs a value, so a bare --done (followed by
+# nothing, another option, or text that is not a step id) becomes --done=next.
+_OPTIONAL_VALUE = {("log", "--done"): "next", ("call", "--done"): "next"}
+
+
+def _optional_values(args: list[str]) -> list[str]:
+    import re
+
+    command, position = None, 0
+    while position < len(args):
+        token = args[position]
+        if token == "--db":
+            position += 2
+            continue
+        if token.startswith("-"):
+            position += 1
+            continue
+        command = token
+        break
+    if command is None:
+        return args
+    out = list(args)
+    for index in range(position + 1, len(out)):
+        flag = out[index]
+        if flag == "--":
+            break
+        bare = (command, flag) in _OPTIONAL_VALUE
+        if bare and (index + 1 >= len(out) or not re.fullmatch(r"#?\d+", out[index + 1])):
+            out[index] = f"{flag}={_OPTIONAL_VALUE[(command, flag)]}"
+    return out
 
 
 def _silence_stdout() -> None:
@@ -153,8 +188,8 @@ def root(
     database.select(db)
 
 
-from . import (accounts, demo, followups, maintenance, prospects, selling, stages,  # noqa: E402
-               transfer)
+from . import (accounts, config, demo, followups, maintenance, prospects,  # noqa: E402
+               selling, stages, steps, transfer)
 
 app.command("add")(prospects.add)
 app.command("list")(prospects.list_)
@@ -164,6 +199,9 @@ app.command("qualify")(selling.qualify)
 app.command("call")(selling.call)
 app.command("log")(selling.log)
 app.add_typer(stages.app, name="stage")
+app.add_typer(steps.app, name="step")
+app.command("snooze")(steps.snooze)
+app.command("config")(config.config)
 app.add_typer(accounts.app, name="account")
 app.command("role")(accounts.role)
 app.add_typer(accounts.kam, name="kam")

@@ -129,6 +129,11 @@ def merge(
                         f"({_label(record)}).")
 
 
+from .steps import account_step  # noqa: E402
+
+app.command("step")(account_step)
+
+
 @app.command("list")
 def list_(
     key: Annotated[bool, typer.Option("--key", help="Only key accounts.")] = False,

@@ -47,7 +47,7 @@ def _complete_from_book(query: str):
     return complete
 
 
-_complete_refs = _complete_from_book("complete_names")
+complete_refs = _complete_from_book("complete_names")
 complete_accounts = _complete_from_book("complete_accounts")
 
 
@@ -66,7 +66,7 @@ FormatOpt = Annotated[Format, typer.Option(  # type: ignore[valid-type]
     help="table on a terminal; csv, tsv or json for scripts.")]
 RefArg = Annotated[str, typer.Argument(
     metavar="REF", help="A prospect id, or a unique part of the name (accents optional).",
-    autocompletion=_complete_refs, show_default=False)]
+    autocompletion=complete_refs, show_default=False)]
 WhenOpt = Annotated[Optional[str], typer.Option(
     "--next", metavar="WHEN", help=f"Schedule the next step. WHEN: {dates.WHEN_HELP}.",
     show_default=False)]

@@ -72,24 +72,33 @@ def followups(
 
     def due_text(row) -> str:
         day = dates.from_iso(row["due_on"])
+        clock = f" {row['due_at'][11:16]}" if row["due_at"] and len(row["due_at"]) > 10 else ""
         if row["days_overdue"]:
-            return f"{dates.show_day(day)} +{row['days_overdue']}d"
-        return "today" if day == today else dates.show_day(day)
+            return f"{dates.show_day(day)}{clock} +{row['days_overdue']}d"
+        return ("today" if day == today else dates.show_day(day)) + clock
 
     def due_style(row) -> Optional[str]:
         return "bold red" if row["days_overdue"] else (
             "yellow" if row["due_on"] == dates.iso(today) else None)
 
     def stage(row) -> str:
+        if not row["stage"]:
+            return ""
         if row["subject"] == "account":
             return KAM_BY_KEY[row["stage"]].name
         return STAGE_BY_KEY[row["stage"]].name
 
+    def who(row) -> str:
+        if row["subject"] != "account":
+            return row["name"]
+        if row["step_ids"]:
+            return row["name"] or "(whole account)"
+        return "(key account)"
+
     render.table(due.rows, [
         render.Col("Due", due_text, style=due_style, no_wrap=True),
         render.Col("#", "id", justify="right", style="dim"),
-        render.Col("Prospect", lambda r: r["name"] or "(key account)", style="bold",
-                   no_wrap=True),
+        render.Col("Prospect", who, style="bold", no_wrap=True),
         render.Col("Company", "company", max_width=24),
         render.Col("Stage", stage, style="magenta"),
         render.Col("Why", "why", style=lambda r: "yellow" if r["stalled"] else None),

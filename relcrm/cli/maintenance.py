@@ -55,13 +55,28 @@ def restore(
     emit_record(format_, tuple(record), record, sentence)
 
 
-def doctor(format_: FormatOpt = "table") -> None:
-    """Check the book: integrity, links between records, schema version, sizes, privacy.
+def doctor(
+    repair: Annotated[bool, typer.Option(
+        "--repair", help="Rebuild derived values that differ from the records (follow-up "
+        "dates, last touches ...) and remove half-made copies left by stopped commands.")
+    ] = False,
+    format_: FormatOpt = "table",
+) -> None:
+    """Check the book: integrity, links between records, derived values against a rebuild,
+    schema version, sizes, privacy.
 
     Exits 1 when something is wrong, so scripts can run it.
     """
     from .. import db, maintenance, render
 
+    if repair:
+        from ..registry import noun
+
+        fixed = maintenance.repair(db.db_path())
+        done = [f"{n:,} half-made {'copy' if n == 1 else 'copies'} removed" if what ==
+                "leftovers" else f"derived values of {noun(what, n)} rebuilt"
+                for what, n in fixed.items() if n]
+        render.note("Repaired: " + (", ".join(done) if done else "nothing needed repair") + ".")
     report = maintenance.health(db.db_path())
     kind = fmt(format_)
     if kind != "table":
@@ -104,6 +119,13 @@ def _describe(report) -> str:
         + (f", newest {report.backups[-1].name}" if report.backups else
            " (make one: relcrm backup)"),
     ]
+    stale = {t: ids for t, ids in (report.stale or {}).items() if ids}
+    if report.stale is not None:
+        lines.append("derived     " + ("ok: follow-up dates and other derived values equal a "
+                                       "rebuild" if not stale else "PROBLEM: stale values in "
+                                       + ", ".join(f"{noun(t, len(ids))} (e.g. #{ids[0]})"
+                                                   for t, ids in stale.items())
+                                       + "; relcrm doctor --repair rebuilds them"))
     if report.id_limits:
         lines.append("ids         PROBLEM: ids too large for new records in "
                      + ", ".join(report.id_limits) + "; export the book (relcrm export all) and "

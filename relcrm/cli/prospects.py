@@ -47,12 +47,14 @@ def add(
     details = prospects.Details(name=name, company=company, title=title, email=email,
                                 phone=phone, url=url, source=source, value=value, note=note,
                                 next_at=when(next_), next_step=next_step, tags=tag or [])
+    from ..core.derive import session_con
+
     with db.write_session() as session:
         new_id = prospects.create(session, details).id
+        record = queries.prospect(session_con(session), new_id)
     if quiet:
         print(new_id)
         return
-    record = queries.prospect(read(), new_id)
     emit_record(format_, queries.PROSPECT_COLUMNS, record,
                 lambda: f"Added #{new_id} {record['name']} at stage "
                         f"{STAGE_BY_KEY[record['stage']].name}; "
@@ -185,6 +187,7 @@ def show(
     con = read()
     found = queries.resolve(con, ref)
     record = queries.prospect(con, found["id"])
+    steps, _ = queries.step_list(con, prospect_id=found["id"])
     events, total = queries.timeline(con, found["id"], None if limit <= 0 else limit)
     notes = queries.call_notes(con, [e["ref"] for e in events if e["event"] == "call"])
     for event in events:
@@ -194,7 +197,7 @@ def show(
     if kind == "json":
         from .. import render
 
-        render.document({**record, "missing": missing, "timeline": events})
+        render.document({**record, "missing": missing, "steps": steps, "timeline": events})
         return
     if kind in ("csv", "tsv"):
         from .. import render
@@ -202,9 +205,12 @@ def show(
         flat = [{**e, "notes": _notes_text(e["notes"])} for e in events]
         render.machine(kind, queries.TIMELINE_COLUMNS + ("notes",), flat)
         return
+    from .. import settings
     from .views import profile
 
-    profile(record, status, missing, events, total)
+    cadence = int(settings.get(con, f"cadence.{record['stage']}")) \
+        if record["stage"] != "lost" else None
+    profile(record, status, missing, events, total, steps, cadence)
 
 
 def _notes_text(notes: dict[str, list[str]]) -> str:
@@ -225,13 +231,18 @@ def edit(
         show_default=False)] = None,
     value: ValueOpt = None, next_: WhenOpt = None, next_step: NextStepOpt = None,
     no_next: Annotated[bool, typer.Option(
-        "--no-next", help="Clear the scheduled next step.")] = False,
+        "--no-next", help="Drop their own open steps (each is kept in its history).")] = False,
+    cadence: Annotated[Optional[str], typer.Option(
+        "--cadence", metavar="DAYS", help="Their own touch cadence in days (1-365), or `stage` "
+        "for their stage's again.", show_default=False)] = None,
     note: NoteOpt = None,
     format_: FormatOpt = "table",
 ) -> None:
-    """Change a prospect's details. An empty value ("") clears an optional field."""
+    """Change a prospect's details. An empty value ("") clears an optional field. --next adds
+    a step (several may be open); --next-step alone renames their earliest own step."""
     from .. import db, queries
     from ..core import prospects
+    from ..core.derive import session_con
     from ..errors import UsageError
 
     if no_next and (next_ is not None or next_step is not None):
@@ -239,9 +250,25 @@ def edit(
     details = prospects.Details(name=name, company=company, title=title, email=email,
                                 phone=phone, url=url, source=source, value=value, note=note,
                                 next_at=when(next_), next_step=next_step, clear_next=no_next,
-                                tags=tag or [], untags=untag or [])
+                                cadence=cadence, tags=tag or [], untags=untag or [])
     with db.write_session() as session:
-        prospect_id = prospects.edit(session, ref, details).id
-    record = queries.prospect(read(), prospect_id)
-    emit_record(format_, queries.PROSPECT_COLUMNS, record,
-                lambda: f"Updated #{prospect_id} {record['name']}.")
+        edited = prospects.edit_more(session, ref, details)
+        prospect_id = edited.prospect.id
+        record = queries.prospect(session_con(session), prospect_id)
+
+    def sentence() -> str:
+        text = f"Updated #{prospect_id} {record['name']}."
+        if edited.dropped:
+            text += " Dropped " + ", ".join(
+                f"step #{s.id} ({s.text or 'next step'}, {dates.show(s.due_at)})"
+                for s in edited.dropped) + "."
+        if edited.planned is not None:
+            step = edited.planned
+            text += (f" Added step #{step.id} {dates.show(step.due_at)}"
+                     + (f" ({step.text})" if step.text else "") + ".")
+        if cadence is not None:
+            text += (f" Cadence: every {record['cadence_days']} days." if record["cadence_days"]
+                     else " Cadence: the stage's.")
+        return text
+
+    emit_record(format_, queries.PROSPECT_COLUMNS, record, sentence)

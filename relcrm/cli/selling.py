@@ -8,7 +8,7 @@ import typer
 from .. import dates
 from ..methodology import CALL_STEPS, CRITERIA, OUTCOMES, SPIN_BY_KEY, SPIN_KINDS
 from .common import (AtOpt, FormatOpt, Kind, Level, NextStepOpt, Outcome, RefArg, WhenOpt,
-                     emit_record, fmt, money, read, when)
+                     complete_refs, emit_record, fmt, money, read, when)
 
 LevelOpt = lambda key, help_: Annotated[Optional[Level], typer.Option(  # noqa: E731
     f"--{key}", case_sensitive=False, help=help_, show_default=False)]
@@ -57,20 +57,28 @@ def qualify(
 
 TOUCH_COLUMNS = ("id", "prospect_id", "prospect", "kind", "at", "summary", "minutes",
                  "outcome", "commitment", "next_at", "satisfied_next_at", "continuations",
-                 "stalled", "amount")
+                 "stalled", "amount", "with", "done_step_ids", "step_id")
 
 
 def _report(format_: Any, logged: Any, what: str) -> None:
+    from .. import render
+
     touch, prospect = logged.touch, logged.prospect
     record = {"id": touch.id, "prospect_id": prospect.id, "prospect": prospect.name,
               "kind": touch.kind, "at": touch.at, "summary": touch.summary,
               "minutes": touch.minutes, "outcome": touch.outcome,
               "commitment": touch.commitment, "next_at": touch.next_at,
               "satisfied_next_at": logged.satisfied, "continuations": prospect.continuations,
-              "stalled": logged.stalled, "amount": touch.amount}
+              "stalled": logged.stalled, "amount": touch.amount,
+              "with": ",".join(str(o.id) for o in logged.others) or None,
+              "done_step_ids": ",".join(str(s.id) for s in logged.closed) or None,
+              "step_id": logged.planned.id if logged.planned else None}
 
     def sentence() -> str:
-        text = f"Logged {what} #{touch.id} with {prospect.name} ({dates.show(touch.at)})"
+        text = f"Logged {what} #{touch.id} with {prospect.name}"
+        if logged.others:
+            text += "".join(f", {o.name}" for o in logged.others)
+        text += f" ({dates.show(touch.at)})"
         if touch.outcome:
             text += f": {touch.outcome}"
             if touch.commitment:
@@ -78,22 +86,62 @@ def _report(format_: Any, logged: Any, what: str) -> None:
         if touch.amount is not None:
             text += f", an order of {money(touch.amount)}"
         text += "."
-        if logged.satisfied:
-            text += f" Done: the next step of {dates.show(logged.satisfied)}."
-        if prospect.next_at:
-            step = f" ({prospect.next_step})" if prospect.next_step else ""
-            text += f" Next step {dates.show(prospect.next_at)}{step}."
+        for step in logged.closed:
+            text += (f" Done: step #{step.id} ({step.text or 'next step'}, "
+                     f"{dates.show(step.due_at)}).")
+        if logged.planned is not None:
+            step = logged.planned
+            text += (f" Added step #{step.id} {dates.show(step.due_at)}"
+                     + (f" ({step.text})" if step.text else "") + ".")
+        elif prospect.next_at:
+            what_next = f" ({prospect.next_step})" if prospect.next_step else ""
+            text += f" Next step {dates.show(prospect.next_at)}{what_next}."
         elif prospect.due_on:
             text += f" Next follow-up by cadence: {dates.show(prospect.due_on)}."
         return text
 
+    for note in logged.notes:
+        render.note(note)
     emit_record(format_, TOUCH_COLUMNS, record, sentence)
     if logged.stalled:
-        from .. import render
-
         render.warn(f"{prospect.name} has had {prospect.continuations} continuations in a row "
                     "without an advance: the sale is stalling. Next time, propose a concrete "
                     "commitment (a demonstration, a trial, a meeting with the decider).")
+
+
+DoneOpt = Annotated[Optional[str], typer.Option(
+    "--done", metavar="[ID]", help="Close a step with this touch: the person's earliest open "
+    "step, or the step ID. Without it no step is closed (on a terminal you are asked about a "
+    "step due within a week).", show_default=False)]
+WithOpt = Annotated[Optional[list[str]], typer.Option(
+    "--with", "-w", metavar="REF", help="Someone else it was with (repeatable): the touch "
+    "counts for each of them.", autocompletion=complete_refs, show_default=False)]
+
+
+def _ask_done(ref: str, done: Optional[str], kind: str) -> Optional[str]:
+    """On a terminal, when no --done was given and the person has an open step due within a
+    week, ask once whether this touch did it. In a script nothing is asked or closed."""
+    from ..methodology import ASK_DONE_DAYS, NON_CONTACT_KINDS
+
+    if done is not None or kind in NON_CONTACT_KINDS:
+        return done
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return None
+    import datetime as dt
+
+    from .. import queries, render
+
+    con = read()
+    found = queries.resolve(con, ref)
+    soon = dates.iso(dates.today() + dt.timedelta(days=ASK_DONE_DAYS + 1))
+    step = con.execute(queries.STEPS_INVOLVING_SQL + " WHERE due_at < :soon ORDER BY due_at, id "
+                       "LIMIT 1", {"id": found["id"], "soon": soon}).fetchone()
+    if step is None:
+        return None
+    record = queries.step(con, step["id"])
+    question = render.escape(f"Done: step #{record['id']} {dates.show(record['due_at'])} "
+                             f"{record['kind']}: {record['text'] or 'next step'}?")
+    return str(record["id"]) if typer.confirm(question, default=False, err=True) else None
 
 
 def log(
@@ -104,18 +152,21 @@ def log(
     text: Annotated[Optional[str], typer.Argument(
         metavar="[TEXT]", help="What happened.", show_default=False)] = None,
     at: AtOpt = None, next_: WhenOpt = None, next_step: NextStepOpt = None,
-    minutes: MinutesOpt = None, amount: AmountOpt = None,
+    minutes: MinutesOpt = None, amount: AmountOpt = None, done: DoneOpt = None,
+    with_: WithOpt = None,
     format_: FormatOpt = "table",
 ) -> None:
-    """Log a touch. It satisfies the scheduled next step (a note does not); without --next the
-    next follow-up falls back to the stage's cadence."""
+    """Log a touch. It closes no step unless --done says so; --next plans a new one; without
+    one the next follow-up comes by the cadence."""
     from .. import db
     from ..core import selling
 
+    at_value, next_value = when(at, past=True), when(next_)
+    done = _ask_done(ref, done, fmt(kind))
     with db.write_session() as session:
-        logged = selling.log_touch(session, ref, fmt(kind), text, at=when(at, past=True),
-                                   next_at=when(next_), next_step=next_step, minutes=minutes,
-                                   amount=amount)
+        logged = selling.log_touch(session, ref, fmt(kind), text, at=at_value,
+                                   next_at=next_value, next_step=next_step, minutes=minutes,
+                                   amount=amount, done=done, with_refs=with_ or [])
     _report(format_, logged, fmt(kind))
 
 
@@ -144,7 +195,8 @@ def call(
     note: Annotated[Optional[str], typer.Option(
         "--note", "-n", metavar="TEXT", help="A summary.")] = None,
     at: AtOpt = None, next_: WhenOpt = None, next_step: NextStepOpt = None,
-    minutes: MinutesOpt = None, amount: AmountOpt = None,
+    minutes: MinutesOpt = None, amount: AmountOpt = None, done: DoneOpt = None,
+    with_: WithOpt = None,
     interactive: Annotated[bool, typer.Option(
         "--interactive", "-i", help="Ask the questions one by one (the default on a terminal "
         "when no call details are given).")] = False,
@@ -182,10 +234,12 @@ def call(
         report = selling.CallReport(outcome=fmt(outcome) if outcome is not None else None,
                                     commitment=commitment,
                                     notes={k: v or [] for k, v in notes.items()}, summary=note)
+    at_value, next_value = when(at, past=True), when(next_)
+    done = _ask_done(ref, done, "call")
     with db.write_session() as session:
-        logged = selling.log_touch(session, ref, "call", None, at=when(at, past=True),
-                                   next_at=when(next_), next_step=next_step, minutes=minutes,
-                                   call=report, amount=amount)
+        logged = selling.log_touch(session, ref, "call", None, at=at_value,
+                                   next_at=next_value, next_step=next_step, minutes=minutes,
+                                   call=report, amount=amount, done=done, with_refs=with_ or [])
     _report(format_, logged, "call")
 
 

@@ -55,6 +55,8 @@ def _moved(format_: Any, moved: Any) -> None:
         if moved.after.cadence_days:
             text += (f" Touch every {moved.after.cadence_days} days; next follow-up "
                      f"{dates.show(record['due_on'])}.")
+        elif record["due_on"]:
+            text += f" Revisit on {dates.show(record['due_on'])}."
         return text
 
     emit_record(format_, queries.PROSPECT_COLUMNS, record, sentence)
@@ -73,16 +75,21 @@ def advance(ref: RefArg, reason: ReasonOpt = None, format_: FormatOpt = "table")
 
 @app.command("set")
 def set_(ref: RefArg, stage: StageArg, reason: ReasonOpt = None,
+         revisit: Annotated[Optional[str], typer.Option(
+             "--revisit", metavar="WHEN", help="With lost: when to come back to them (they "
+             "return in followups that day).", show_default=False)] = None,
          format_: FormatOpt = "table") -> None:
-    """Put a relationship at any stage, by number, key or name; `lost` ends it (with --reason)
-    and any other stage reopens it."""
+    """Put a relationship at any stage, by number, key or name; `lost` ends it (with --reason,
+    and --revisit WHEN to come back later) and any other stage reopens it."""
     from .. import db
     from ..core import stages
     from ..methodology import resolve_stage
+    from .common import when
 
     target = resolve_stage(stage)  # a bad stage is an error before the book is opened
+    revisit_on = when(revisit)
     with db.write_session() as session:
-        moved = stages.set_stage(session, ref, target, reason)
+        moved = stages.set_stage(session, ref, target, reason, revisit_on)
     _moved(format_, moved)
 
 

@@ -115,6 +115,7 @@ def export(
 
 
 _NOUNS = {"touches": ("touch", "touches"), "stages": ("stage change", "stage changes"),
+          "step_changes": ("step change", "step changes"),
           "kam": ("key-account stage change", "key-account stage changes")}
 
 

@@ -27,7 +27,8 @@ def _facts(s) -> Table:
 
 
 def profile(record: dict[str, Any], status: str, missing: list[str],
-            events: list[dict[str, Any]], total: int) -> None:
+            events: list[dict[str, Any]], total: int, steps: list[dict[str, Any]] = (),
+            stage_cadence: int | None = None) -> None:
     out = console()
     styled = out.color_system is not None
     s = (lambda style: style) if styled else (lambda style: "")
@@ -72,9 +73,21 @@ def profile(record: dict[str, Any], status: str, missing: list[str],
                                        f"({dates.ago(last, today)})"))
     else:
         facts.add_row(_t("last touch"), _t("never contacted", s("yellow")))
-    if record["next_at"]:
-        step = f": {record['next_step']}" if record["next_step"] else ""
-        facts.add_row(_t("next step"), _t(f"{dates.show(record['next_at'])}{step}"))
+    for index, step in enumerate(steps):
+        who = "" if step["prospect_id"] else (
+            f" (with {step['account']}" + (f": {step['people']})" if step["people"] else
+                                           ", whole account)"))
+        facts.add_row(_t("steps" if index == 0 else ""),
+                      _t(f"#{step['id']} {dates.show(step['due_at'])} {step['kind']}: "
+                         f"{step['text'] or 'next step'}{who}",
+                         s("bold red") if step["due_at"][:10] < today.isoformat() else ""))
+    if record["cadence_days"]:
+        facts.add_row(_t("cadence"), _t(f"every {record['cadence_days']} days (their own; "
+                                        f"{stage.name}: every {stage_cadence} days)"))
+    if record["snoozed_until"] and record["snoozed_until"] > today.isoformat():
+        reason = f": {record['snooze_reason']}" if record["snooze_reason"] else ""
+        facts.add_row(_t("snoozed"), _t(f"until {dates.show_day(record['snoozed_until'])}"
+                                        f"{reason}", s("yellow")))
     if record["due_on"]:
         due = dates.from_iso(record["due_on"])
         late = due < today
@@ -108,12 +121,16 @@ def _event(event: dict[str, Any], s) -> tuple[Text, Text]:
         text = _t(f"{before} → {after}")
         if event["summary"]:
             text += _t(f": {event['summary']}")
+        if event["next_at"]:
+            text += _t(f" (revisit {dates.show_day(event['next_at'])})")
         return _t("stage", s("magenta")), text
     if kind == "qualify":
         text = _t(", ".join(f"{key} {level}" for key, level in event["levels"]))
         if event["summary"]:
             text += _t(f": {event['summary']}")
         return _t("qualify", s("green")), text
+    if kind == "step":
+        return _t("step", s("yellow")), _t(_step_event(event))
     label = _t(event["kind"], s("cyan"))
     text = Text()
     if kind == "call":
@@ -127,6 +144,8 @@ def _event(event: dict[str, Any], s) -> tuple[Text, Text]:
                 text += Text("\n") + _t(f"{spin.label}: ", s("dim")) + _t(note)
     elif event["summary"]:
         text += _t(event["summary"])
+    if event.get("with_names"):
+        text += _t(("  " if text.plain else "") + f"(with {event['with_names']})", s("dim"))
     extras = []
     if event["minutes"]:
         extras.append(f"{event['minutes']} min")
@@ -136,6 +155,21 @@ def _event(event: dict[str, Any], s) -> tuple[Text, Text]:
         text += _t(("  " if text.plain else "") + f"({', '.join(extras)})", s("dim"))
     return label, text
 
+
+
+def _step_event(event: dict[str, Any]) -> str:
+    """'added #3 Fri 2026-11-27 meeting: demo', 'moved #3 Fri 2026-11-27 → Mon 2026-11-30',
+    'done #3: demo (call #7)', 'dropped #3: demo (no longer needed)'."""
+    what = event["summary"] or "next step"
+    action, ref = event["kind"], event["ref"]
+    if action == "added":
+        text = f"added #{ref} {dates.show(event['next_at'])} {event['commitment']}: {what}"
+    elif action == "moved":
+        text = (f"moved #{ref} {dates.show(event['detail'])} → {dates.show(event['next_at'])}: "
+                f"{what}")
+    else:
+        text = f"{action} #{ref}: {what}"
+    return text + (f" ({event['outcome']})" if event["outcome"] else "")
 
 
 def _merge_judgements(events: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -105,6 +105,17 @@ def amount(value: str | None, label: str = "value") -> float | None:
     return stored
 
 
+def cadence(value: str) -> int | None:
+    """A person's own cadence: whole days 1-365, or "stage" (None: the stage's again)."""
+    text = value.strip().lower()
+    if text in ("stage", "default", ""):
+        return None
+    if not text.isdigit() or not text.isascii() or not 1 <= int(text) <= 365:
+        raise UsageError(f"--cadence {value!r} is not a number of days; use 1 to 365, or "
+                         "`stage` for the stage's cadence")
+    return int(text)
+
+
 def minutes(value: int | None) -> int | None:
     if value is not None and not 0 < value <= 24 * 60:
         raise UsageError(f"minutes must be between 1 and 1440, not {value}")

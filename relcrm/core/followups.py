@@ -1,21 +1,29 @@
-"""Who needs follow-up, and why.
+"""Who needs follow-up, and why: one line per thing to do.
 
-The follow-up date of each prospect is kept in SQL (derive.py); this module picks the window,
-asks queries.followups for the due rows (filtered, sorted and limited in SQL) and explains each
-one in words, Taskwarrior-style: the reason code and a sentence a seller can act on.
+The dates are kept in SQL (derive.py); this module picks the window, asks queries for what is
+due (filtered, sorted and limited in SQL) and explains each line in words, Taskwarrior-style:
+a reason code and a sentence a seller can act on. The lines are:
+  - every open step due in the window (with a person, or with an account: one line for a
+    meeting with three people), the overdue ones too;
+  - every person who needs care with nothing booked for them before (derive.py care_on);
+  - every key account that needs a touch or has no known decider.
 
 Reasons (the `reason` column):
-  overdue     a scheduled next step whose date has passed
-  next-step   a scheduled next step due in the window
-  new         never contacted: contact a new prospect at once (domain.md §2)
-  cold        no contact for longer than the stage's cadence
-  cadence     the stage's cadence comes round in the window
-A sale with STALLED_AFTER or more continuations in a row is flagged `stalled` on any of these.
-
-Key accounts get rows of their own (subject "account"), domain.md §4:
+  overdue     a step whose date has passed
+  next-step   a step due in the window (an appointment when it has a time of day)
+  new         never contacted, nothing booked: contact a new prospect at once (domain.md §2)
+  cold        no contact for longer than the cadence (theirs, or the stage's)
+  cadence     the cadence comes round in the window
+  snoozed     back from a snooze, with its reason
+  revisit     a lost relationship to revisit, with the reason it was lost
+A sale with STALLED_AFTER or more continuations in a row is flagged `stalled` on its lines.
+Key accounts get lines of their own (subject "account"), domain.md §4:
   account-quiet    no touch with anyone there for longer than the KAM stage's cadence, or
-                   the cadence comes round in the window
+                   the cadence comes round in the window (nothing booked with them by then)
   no-decider       nobody there is known to be the decider: map the buying centre
+
+On one day, appointments come first in time order, then other steps, then never-contacted,
+cold and cadence lines; the earliest day first, so the most overdue lead.
 """
 
 from __future__ import annotations
@@ -25,12 +33,13 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from .. import dates, queries
+from .. import dates, queries, settings
 from ..errors import UsageError
 from ..methodology import FIRST_KAM, KAM_BY_KEY, STAGE_BY_KEY, STALLED_AFTER
 
 COLUMNS = ("due_on", "reason", "why", "stalled", "days_overdue") + tuple(
-    c for c in queries.FOLLOWUP_COLUMNS if c != "due_on") + ("subject",)
+    c for c in queries.FOLLOWUP_COLUMNS if c != "due_on") + ("subject", "step_ids", "due_at",
+                                                             "kind")
 
 
 @dataclass
@@ -54,29 +63,140 @@ def due(con: sqlite3.Connection, *, days: int | None = None, include_disqualifie
         limit: int | None = None) -> Due:
     today = dates.today()
     until = window(today, days)
-    rows, total = queries.followups(con, dates.iso(until),
-                                    include_disqualified=include_disqualified, limit=limit)
-    rows = [explain(row, today) for row in rows]
+    values = settings.all_values(con)
+    care, care_total = queries.care_due(con, dates.iso(until),
+                                        include_disqualified=include_disqualified, limit=limit)
+    steps, steps_total = queries.steps_due(con, dates.iso(until + dt.timedelta(days=1)),
+                                           include_disqualified=include_disqualified,
+                                           limit=limit)
     accounts, account_total = queries.key_accounts_due(con, dates.iso(today), dates.iso(until),
                                                        limit=limit)
-    if accounts:
-        rows = sorted(rows + [_key_account(a, today, until) for a in accounts],
-                      key=_urgency)[:limit]
-    return Due(today, until, rows, total + account_total)
+    rows = ([explain(row, today, values) for row in care]
+            + [_step(row, today) for row in steps]
+            + [_key_account(a, today, until, values) for a in accounts])
+    rows.sort(key=_urgency)
+    return Due(today, until, rows[:limit] if limit else rows,
+               care_total + steps_total + account_total)
+
+
+_CLASS = {"appointment": 0, "step": 1, "new": 2, "cold": 3, "account": 3, "cadence": 4}
 
 
 def _urgency(row: dict[str, Any]) -> tuple:
-    """Earliest date first; on one day stalled sales, then key accounts, then larger deals."""
-    return (row["due_on"], not row["stalled"], row["subject"] != "account",
-            -(row["value"] or 0))
+    """Earliest date first; on one day appointments (by time), other steps, never contacted,
+    cold, cadence; then stalled sales, then larger deals."""
+    return (row["due_on"], _CLASS[row["_class"]], row["due_at"] or "", not row["stalled"],
+            -(row["value"] or 0), row["name"] or "", row["id"] or 0)
 
 
-def _key_account(account: dict[str, Any], today: dt.date, until: dt.date) -> dict[str, Any]:
-    """The follow-up row of a key account that is due (see queries.key_accounts_due)."""
+def _days(n: int | None) -> str:
+    return "1 day" if n == 1 else f"{n} days"
+
+
+def cadence_of(row: dict[str, Any], values: dict[str, str]) -> tuple[int, str]:
+    """A person's cadence in days, and how to say where it comes from."""
+    stage = STAGE_BY_KEY[row["stage"]]
+    if row.get("cadence_days"):
+        return row["cadence_days"], f"their cadence: every {_days(row['cadence_days'])}"
+    days = int(values.get(f"cadence.{stage.key}", stage.cadence_days or 0))
+    return days, f"{stage.name}: every {_days(days)}"
+
+
+def explain(row: dict[str, Any], today: dt.date, values: dict[str, str]) -> dict[str, Any]:
+    """A care line (queries.care_due row) with reason, why, stalled and days_overdue."""
+    due_on = dt.date.fromisoformat(row["due_on"])
+    late = (today - due_on).days
+    klass = "cadence"
+    if row["stage"] == "lost":
+        reason = "revisit"
+        why = "revisit the lost relationship" + (f": {row['lost_reason']}"
+                                                 if row["lost_reason"] else "")
+    elif row["snoozed_until"] and row["snoozed_until"] == row["due_on"]:
+        reason = "snoozed"
+        why = (f"back from snooze (since {dates.show_day(due_on)})" if late > 0
+               else "back from snooze")
+        if row["snooze_reason"]:
+            why += f": {row['snooze_reason']}"
+    elif not row["last_touch_at"]:
+        reason, klass = "new", "new"
+        added = dt.date.fromisoformat(row["created_at"][:10])
+        why = (f"never contacted, added {dates.show_day(added)} ({dates.ago(added, today)}): "
+               "contact at once")
+    else:
+        last = row["last_touch_at"]
+        riding = row.get("account_touch_at") and row["account_touch_at"] > last
+        base = row["account_touch_at"] if riding else last
+        since = (today - dt.date.fromisoformat(base[:10])).days
+        _, cadence = cadence_of(row, values)
+        where = f" with anyone at {row['company']}" if riding else ""
+        if late > 0:
+            reason, klass = "cold", "cold"
+            why = f"gone cold: no touch{where} for {_days(since)} ({cadence})"
+        else:
+            reason = "cadence"
+            ago = dates.ago(today - dt.timedelta(since), today)
+            why = f"keep in touch: last touch{where} {ago} ({cadence})"
+    stalled = row["stage"] != "lost" and row["continuations"] >= STALLED_AFTER
+    if stalled:
+        why += (f"; stalled: {row['continuations']} continuations in a row, no advance; "
+                "propose a commitment")
+    return {**row, "reason": reason, "why": why, "stalled": stalled, "days_overdue": max(late, 0),
+            "subject": "prospect", "step_ids": None, "due_at": None, "kind": None,
+            "_class": klass}
+
+
+def _step(row: dict[str, Any], today: dt.date) -> dict[str, Any]:
+    """The line of an open step (queries.steps_due row)."""
+    due_day = dt.date.fromisoformat(row["due_at"][:10])
+    timed = len(row["due_at"]) > 10
+    late = (today - due_day).days
+    what = row["text"] or ("first contact" if not row["last_touch_at"] else "next step")
+    account_step = row["prospect_id"] is None
+    if account_step:
+        with_whom = f" with {row['account']}" + (f" ({row['people']})" if row["people"]
+                                                 else " (whole account)")
+    else:
+        with_whom = ""
+    first = not account_step and not row["last_touch_at"]
+    kind = ("first contact" if first else "next step") if row["kind"] == "todo" else row["kind"]
+    if late > 0:
+        reason = "overdue"
+        why = (f"{kind}{with_whom} overdue since {dates.show(row['due_at'])} ({_days(late)}): "
+               f"{what}")
+    else:
+        reason = "next-step"
+        when = ("today" + (f" {row['due_at'][11:16]}" if timed else "") if late == 0
+                else dates.show(row["due_at"]))
+        why = f"{kind}{with_whom} due {when}: {what}"
+    stalled = not account_step and (row["continuations"] or 0) >= STALLED_AFTER
+    if stalled:
+        why += (f"; stalled: {row['continuations']} continuations in a row, no advance; "
+                "propose a commitment")
+    stage = row["stage"] if not account_step else (
+        (row["kam_stage"] or FIRST_KAM.key) if row["is_key"] else None)
+    return {"due_on": due_day.isoformat(), "reason": reason, "why": why, "stalled": stalled,
+            "days_overdue": max(late, 0), "id": row["prospect_id"],
+            "name": row["prospect"] if not account_step else row["people"],
+            "company": row["account"], "email": row.get("email"), "phone": row.get("phone"),
+            "stage": stage, "stage_since": row.get("stage_since"),
+            "qualification": row.get("qualification"), "last_touch_at": row["last_touch_at"],
+            "next_at": row["due_at"], "next_step": row["text"],
+            "continuations": row["continuations"] or 0, "value": row["value"],
+            "created_at": row["created_at"], "account_id": row["account_id"],
+            "subject": "account" if account_step else "prospect",
+            "step_ids": str(row["id"]), "due_at": row["due_at"], "kind": row["kind"],
+            "uid": row["uid"], "sequence": row["sequence"], "minutes": row["minutes"],
+            "_class": "appointment" if timed else "step"}
+
+
+def _key_account(account: dict[str, Any], today: dt.date, until: dt.date,
+                 values: dict[str, str]) -> dict[str, Any]:
+    """The follow-up line of a key account that is due (see queries.key_accounts_due)."""
     stage = KAM_BY_KEY.get(account["kam_stage"] or FIRST_KAM.key, FIRST_KAM)
     last = account["last_touch_at"]
     reasons, whys = [], []
-    cadence = f"{stage.name}: every {_days(stage.cadence_days)}"
+    days = int(values.get(f"cadence.{stage.key}", stage.cadence_days or 0))
+    cadence = f"{stage.name}: every {_days(days)}"
     if account["due_on"] and dt.date.fromisoformat(account["due_on"]) <= until:
         due = dt.date.fromisoformat(account["due_on"])
         if due < today:
@@ -97,46 +217,5 @@ def _key_account(account: dict[str, Any], today: dt.date, until: dt.date) -> dic
             "stage": stage.key, "stage_since": account["kam_since"], "qualification": None,
             "last_touch_at": last, "next_at": None, "next_step": None, "continuations": 0,
             "value": None, "created_at": account["created_at"], "account_id": account["id"],
-            "subject": "account"}
-
-
-def explain(row: dict[str, Any], today: dt.date) -> dict[str, Any]:
-    """Add reason, why, stalled and days_overdue to a follow-up row."""
-    due_on = dt.date.fromisoformat(row["due_on"])
-    late = (today - due_on).days
-    stage = STAGE_BY_KEY[row["stage"]]
-    if row["next_at"]:
-        what = "first contact" if not row["last_touch_at"] else "next step"
-        step = f": {row['next_step']}" if row["next_step"] else ""
-        if late > 0:
-            reason = "overdue"
-            why = f"{what} overdue since {dates.show(row['next_at'])} ({_days(late)}){step}"
-        else:
-            reason = "next-step"
-            when = "today" if late == 0 else dates.show(row["next_at"])
-            why = f"{what} due {when}{step}"
-    elif not row["last_touch_at"]:
-        reason = "new"
-        added = dt.date.fromisoformat(row["created_at"][:10])
-        why = (f"never contacted, added {dates.show_day(added)} ({dates.ago(added, today)}): "
-               "contact at once")
-    else:
-        since = (today - dt.date.fromisoformat(row["last_touch_at"][:10])).days
-        cadence = f"{stage.name}: every {_days(stage.cadence_days)}"
-        if late > 0:
-            reason = "cold"
-            why = f"gone cold: no touch for {_days(since)} ({cadence})"
-        else:
-            reason = "cadence"
-            last = dates.ago(today - dt.timedelta(since), today)
-            why = f"keep in touch: last touch {last} ({cadence})"
-    stalled = row["continuations"] >= STALLED_AFTER
-    if stalled:
-        why += (f"; stalled: {row['continuations']} continuations in a row, no advance; "
-                "propose a commitment")
-    return {**row, "reason": reason, "why": why, "stalled": stalled, "days_overdue": max(late, 0),
-            "subject": "prospect"}
-
-
-def _days(n: int | None) -> str:
-    return "1 day" if n == 1 else f"{n} days"
+            "subject": "account", "step_ids": None, "due_at": None, "kind": None,
+            "_class": "account"}

@@ -34,6 +34,7 @@ class Details:
     next_at: dt.date | dt.datetime | None = None
     next_step: str | None = None
     clear_next: bool = False
+    cadence: str | None = None  # days, or "stage" for the stage's again
     tags: list[str] = field(default_factory=list)
     untags: list[str] = field(default_factory=list)
 
@@ -55,16 +56,19 @@ class Details:
             out["value"] = fields.amount(self.value)
         if self.note is not None:
             out["note"] = fields.text("note", self.note)
-        if self.next_step is not None:
-            out["next_step"] = fields.line("next step", self.next_step)
-        if self.next_at is not None:
-            out["next_at"] = fields.next_date(self.next_at)
+        if self.cadence is not None:
+            out["cadence_days"] = fields.cadence(self.cadence)
         return out
+
+    def step(self) -> tuple[str | None, str | None]:
+        """The next step asked for (--next, --next-step), checked: (due, text)."""
+        return (fields.next_date(self.next_at) if self.next_at is not None else None,
+                fields.line("next step", self.next_step))
 
 
 def session_con(session: "Session"):
     """The sqlite3 connection under a session, to run read queries inside its transaction."""
-    return session.connection().connection.dbapi_connection
+    return derive.session_con(session)
 
 
 def resolve(session: "Session", ref: str) -> "Prospect":
@@ -86,19 +90,19 @@ def _keys(prospect: "Prospect") -> None:
 def create(session: "Session", details: Details) -> "Prospect":
     """A new prospect at stage 1 (Attract), due for first contact today unless --next says."""
     from ..models import Prospect, StageChange, Tag
+    from . import steps
 
     values = details.validated()
     if "name" not in values:
         values["name"] = fields.line("name", details.name, required=True)
+    due, text = details.step()
+    if text and not due:
+        raise UsageError("--next-step needs --next WHEN (when is the next step?)")
     tags = sorted({fields.tag(t) for t in details.tags})
     stamp = dates.iso(dates.now())
     prospect = Prospect(**values, created_at=stamp, updated_at=stamp,
                         stage=FIRST_STAGE.key, stage_since=stamp, continuations=0,
                         name_key="", search_key="")
-    if prospect.next_at:
-        prospect.next_set_at = stamp
-    elif prospect.next_step:
-        raise UsageError("--next-step needs --next WHEN (when is the next step?)")
     accounts.link(session, prospect)
     _keys(prospect)
     session.add(prospect)
@@ -107,31 +111,51 @@ def create(session: "Session", details: Details) -> "Prospect":
                             to_stage=FIRST_STAGE.key, reason="added", seq=1))
     for name in tags:
         session.add(Tag(prospect_id=prospect.id, name=name))
+    if due:
+        steps.add(session, "", details.next_at, text, prospect_id=prospect.id)
     return derive.refresh(session, prospect.id)
 
 
+@dataclass
+class Edited:
+    prospect: "Prospect"
+    dropped: list  # steps dropped by --no-next
+    planned: object | None  # the step --next added
+
+
 def edit(session: "Session", ref: str, details: Details) -> "Prospect":
-    """Change the given fields of a prospect; tags are added/removed, others replaced."""
+    return edit_more(session, ref, details).prospect
+
+
+def edit_more(session: "Session", ref: str, details: Details) -> Edited:
+    """Change the given fields of a prospect; tags are added/removed, others replaced.
+    --next adds a step; --next-step alone renames their earliest own open step; --no-next
+    drops their own open steps (each is kept in the step's history)."""
     from sqlmodel import delete
 
     from ..models import Tag
+    from . import steps
 
     prospect = resolve(session, ref)
     values = details.validated()
+    due, text = details.step()
     add = sorted({fields.tag(t) for t in details.tags})
     remove = sorted({fields.tag(t) for t in details.untags})
-    if not values and not add and not remove and not details.clear_next:
+    if not values and not add and not remove and not details.clear_next and due is None \
+            and text is None and details.next_step is None:
         raise UsageError("nothing to change; give at least one field to edit "
-                                "(see relcrm edit --help)")
+                         "(see relcrm edit --help)")
     stamp = dates.iso(dates.now())
+    dropped, planned = [], None
     if details.clear_next:
-        values.update(next_at=None, next_step=None)
-        prospect.next_set_at = None
-    elif "next_at" in values:
-        prospect.next_set_at = stamp
-    elif "next_step" in values and not prospect.next_at:
-        raise UsageError("--next-step needs a next step date; give --next WHEN too")
-    before = prospect.account_id
+        dropped = steps.drop_open(session, prospect.id, "edit --no-next")
+    elif due is not None:
+        planned = steps.add(session, "", details.next_at, text, prospect_id=prospect.id).step
+    elif details.next_step is not None:
+        own = [s for s in steps.open_for(session, prospect.id) if s.prospect_id == prospect.id]
+        if not own:
+            raise UsageError("--next-step needs a next step to name; give --next WHEN too")
+        own[0].text = text
     for key, value in values.items():
         setattr(prospect, key, value)
     if "company" in values:
@@ -144,10 +168,37 @@ def edit(session: "Session", ref: str, details: Details) -> "Prospect":
     for name in add:
         if name not in existing:
             session.add(Tag(prospect_id=prospect.id, name=name))
-    prospect = derive.refresh(session, prospect.id)
-    if before is not None and before != prospect.account_id:
-        derive.refresh_account(session, before)  # the account they left
-    return prospect
+    return Edited(derive.refresh(session, prospect.id), dropped, planned)
+
+
+@dataclass
+class Snoozed:
+    prospect: "Prospect"
+    moved: list  # steps due before the snooze date, moved to it
+
+
+def snooze(session: "Session", ref: str, until: dt.date | dt.datetime | None,
+           reason: str | None = None) -> Snoozed:
+    """Out of followups until `until`: a step of theirs due before then moves there too (each
+    move kept in its history); back on that day with the reason."""
+    from . import steps
+
+    if until is None:
+        raise UsageError("snooze needs WHEN (e.g. +2w, 2027-01-15)")
+    day = dates.to_day(until)
+    if day <= dates.today():
+        raise UsageError(f"snooze until {dates.show_day(day)}: give a later date than today")
+    reason = fields.text("reason", reason)
+    prospect = resolve(session, ref)
+    moved = []
+    for step in steps.open_for(session, prospect.id):
+        if step.prospect_id == prospect.id and step.due_at[:10] < day.isoformat():
+            target = day if len(step.due_at) == 10 else dt.datetime.combine(
+                day, dt.time.fromisoformat(step.due_at[11:]))
+            moved.append(steps.move(session, step.id, target, note="snoozed").step)
+    prospect.snoozed_until, prospect.snooze_reason = day.isoformat(), reason
+    prospect.updated_at = dates.iso(dates.now())
+    return Snoozed(derive.refresh(session, prospect.id), moved)
 
 
 def _tag_names(prospect_id: int):

@@ -2,8 +2,9 @@
 
 - A qualification judgement is kept for each criterion given, with its date; the current level
   is the latest (derive.py). A prospect with any "no" is disqualified.
-- A contact (any touch but a note) logged at or after the time a next step was scheduled
-  satisfies that step; without a new --next, the next follow-up falls back to the cadence.
+- A touch never closes a planned step by itself: only `--done` (the earliest open step, or one
+  by id) does; a note never does. `--next` adds a step; `--with` makes one touch count for
+  several people (a meeting with three people is one command).
 - A SPIN call needs an outcome; an advance or an order needs the commitment obtained.
 - Two or more continuations in a row without an advance or order mean a stalled sale.
 """
@@ -24,7 +25,7 @@ from .prospects import resolve
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from ..models import Prospect, Touch
+    from ..models import Prospect, Step, Touch
 
 
 @dataclass
@@ -64,8 +65,16 @@ def qualify(session: "Session", ref: str, levels: dict[str, str | None],
 class Logged:
     prospect: "Prospect"
     touch: "Touch"
-    satisfied: str | None = None  # the next step this touch satisfied, shown as a date
+    closed: list["Step"] = field(default_factory=list)  # steps closed with --done
+    planned: "Step | None" = None  # the step --next added
+    others: list["Prospect"] = field(default_factory=list)  # --with: the touch counts for them
     stalled: bool = False
+    notes: list[str] = field(default_factory=list)  # for stderr (a step on a day off ...)
+
+    @property
+    def satisfied(self) -> str | None:
+        """The due date of the (first) step this touch closed."""
+        return self.closed[0].due_at if self.closed else None
 
 
 @dataclass
@@ -78,17 +87,25 @@ class CallReport:
     summary: str | None = None
 
 
+NEXT_OPEN = "next"  # --done without an id: the earliest open step involving the person
+
+
 def log_touch(session: "Session", ref: str, kind: str, summary: str | None = None, *,
               at: dt.date | dt.datetime | None = None,
               next_at: dt.date | dt.datetime | None = None, next_step: str | None = None,
               minutes: int | None = None, call: CallReport | None = None,
-              amount: str | None = None) -> Logged:
-    """Record a touch (or, with `call`, a SPIN sales call) and reschedule the follow-up.
+              amount: str | None = None, done: str | None = None,
+              with_refs: list[str] | None = None) -> Logged:
+    """Record a touch (or, with `call`, a SPIN sales call); close a step only when asked.
 
+    `done` closes a step: NEXT_OPEN for the person's earliest open step, or a step id. Nothing
+    else closes one: a touch never does by itself, a note never does. `next_at` adds a step.
+    `with_refs` names the other people the touch was with: it counts as a touch with each.
     `amount` is the value of an order: a call with outcome order, or a logged touch that
     brought one (a purchase order by email ...). Orders are what `account candidates` ranks.
     """
-    from ..models import CallNote, Touch
+    from ..models import CallNote, Touch, TouchPerson
+    from . import steps
 
     if kind not in TOUCH_KINDS:
         raise UsageError(f"unknown kind {kind!r}; use one of: {', '.join(TOUCH_KINDS)}")
@@ -112,8 +129,19 @@ def log_touch(session: "Session", ref: str, kind: str, summary: str | None = Non
                 checked = fields.text(spin.option, text)
                 if checked:
                     notes.append((spin.key, checked))
+    if done is not None and kind in NON_CONTACT_KINDS:
+        raise UsageError(f"a {kind} is not a contact, so it cannot close a step; log the touch "
+                         "that did it, or close it with `relcrm step done ID`")
 
     prospect = resolve(session, ref)
+    others = []
+    for other_ref in with_refs or []:
+        other = resolve(session, other_ref)
+        if other.id == prospect.id:
+            raise UsageError(f"--with {other_ref!r} is #{other.id} {other.name}, the person "
+                             "the touch is logged for; name the others only")
+        if other.id not in {o.id for o in others}:
+            others.append(other)
     stamp = dates.iso(dates.now())
     touch = Touch(prospect_id=prospect.id, kind=kind, at=when, summary=summary,
                   minutes=minutes, outcome=outcome, commitment=commitment, next_at=next_iso,
@@ -122,22 +150,44 @@ def log_touch(session: "Session", ref: str, kind: str, summary: str | None = Non
     session.flush()
     for position, (spin_kind, text) in enumerate(notes):
         session.add(CallNote(touch_id=touch.id, kind=spin_kind, position=position, text=text))
+    for other in others:
+        session.add(TouchPerson(touch_id=touch.id, prospect_id=other.id))
 
-    satisfied = None
-    is_contact = kind not in NON_CONTACT_KINDS
-    if (is_contact and prospect.next_at and prospect.next_set_at
-            and when >= prospect.next_set_at):
-        satisfied = prospect.next_at
-        prospect.next_at = prospect.next_step = prospect.next_set_at = None
+    closed = []
+    if done is not None:
+        involved = {prospect.id} | {o.id for o in others}
+        if done == NEXT_OPEN:
+            candidates = steps.open_for(session, prospect.id)
+            if not candidates:
+                raise UsageError(f"--done: {prospect.name} has no open step to close")
+            step = candidates[0]
+        else:
+            step = steps.get(session, done)
+            if not _involves(session, step, involved):
+                raise UsageError(f"--done {done}: step #{step.id} is not with {prospect.name}"
+                                 + (" or the people named with --with" if others else ""))
+        closed.append(steps.done(session, step.id, f"{kind} #{touch.id}"))
+    planned = None
+    notes_out: list[str] = []
     if next_iso:
-        prospect.next_at = next_iso
-        prospect.next_step = next_step or (commitment if outcome in ("advance", "order")
-                                           else None)
-        prospect.next_set_at = stamp
+        text = next_step or (commitment if outcome in ("advance", "order") else None)
+        made = steps.add(session, "", next_at, text, prospect_id=prospect.id)
+        planned, notes_out = made.step, made.notes
     prospect.updated_at = stamp
     prospect = derive.refresh(session, prospect.id)
     stalled = outcome == "continuation" and prospect.continuations >= STALLED_AFTER
-    return Logged(prospect, touch, satisfied, stalled)
+    return Logged(prospect, session.get(Touch, touch.id), closed, planned,
+                  [session.get(type(prospect), o.id) for o in others], stalled, notes_out)
+
+
+def _involves(session: "Session", step: "Step", people: set[int]) -> bool:
+    """Whether an open step involves any of the people (theirs, or their account's). A closed
+    step passes, so that closing it again says it is closed already."""
+    from . import steps
+
+    if step.status != "open":
+        return True
+    return any(step.id in {s.id for s in steps.open_for(session, pid)} for pid in people)
 
 
 def _check_call(call: CallReport) -> tuple[str, str | None]:

@@ -25,17 +25,27 @@ class Moved:
 
 
 def set_stage(session: "Session", ref: str, stage: str | Stage,
-              reason: str | None = None) -> Moved:
-    """Put a relationship at any stage (number, key or name), including lost and back."""
+              reason: str | None = None, revisit=None) -> Moved:
+    """Put a relationship at any stage (number, key or name), including lost and back. A lost
+    one may carry a revisit date: it comes back in followups then."""
     target = stage if isinstance(stage, Stage) else resolve_stage(stage)
     reason = fields.text("reason", reason)
     if target is LOST and not reason:
         raise UsageError("marking a relationship lost needs --reason (what ended it?)")
+    revisit_on = None
+    if revisit is not None:
+        if target is not LOST:
+            raise UsageError("--revisit goes with `lost` (when to come back to a lost "
+                             "relationship); other stages are followed up by their cadence")
+        day = dates.to_day(revisit)
+        if day <= dates.today():
+            raise UsageError(f"--revisit {dates.show_day(day)}: give a date after today")
+        revisit_on = day.isoformat()
     prospect = resolve(session, ref)
     before = STAGE_BY_KEY[prospect.stage]
     if before is target:
         raise UsageError(f"{prospect.name} is already at {_label(target)}")
-    return _move(session, prospect, before, target, reason)
+    return _move(session, prospect, before, target, reason, revisit_on)
 
 
 def advance(session: "Session", ref: str, reason: str | None = None) -> Moved:
@@ -54,13 +64,13 @@ def advance(session: "Session", ref: str, reason: str | None = None) -> Moved:
 
 
 def _move(session: "Session", prospect: "Prospect", before: Stage, after: Stage,
-          reason: str | None) -> Moved:
+          reason: str | None, revisit_on: str | None = None) -> Moved:
     from ..models import StageChange
 
     stamp = dates.iso(dates.now())
     session.add(StageChange(prospect_id=prospect.id, at=stamp, from_stage=before.key,
                             to_stage=after.key, reason=reason,
-                            seq=derive.next_seq(session, prospect.id)))
+                            seq=derive.next_seq(session, prospect.id), revisit_on=revisit_on))
     prospect.updated_at = stamp
     return Moved(derive.refresh(session, prospect.id), before, after)
 

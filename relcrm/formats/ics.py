@@ -1,9 +1,12 @@
 """Follow-ups as iCalendar (RFC 5545), written with the icalendar library.
 
-One entry per prospect, with the reason in its description. As events (the default) they are
-all-day on the follow-up date, or today for overdue ones, so they show in this week's calendar;
-as to-dos they are due on the follow-up date (overdue ones show as overdue). The UID depends on
-the prospect and the date only, so importing the file again updates rather than duplicates.
+One entry per follow-up line, with the reason in its description. As events (the default) an
+appointment (a step with a time of day) is a timed event of its length (an hour unless given);
+other steps and care dates are all-day, on their date or today for overdue ones, so they show in
+this week's calendar. As to-dos they are due on their date (overdue ones show as overdue).
+Every entry keeps one UID for life (a step's own uid; a person's or a key account's care line by
+its id), and a moved step carries a higher SEQUENCE, so importing the file again updates the
+entries instead of duplicating them or leaving the old date behind.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import datetime as dt
 from typing import Any, Iterable
 
 from .. import dates
+from ..methodology import APPOINTMENT_MINUTES
 
 
 def write(rows: Iterable[dict[str, Any]], today: dt.date, *, todo: bool = False) -> bytes:
@@ -26,25 +30,43 @@ def write(rows: Iterable[dict[str, Any]], today: dt.date, *, todo: bool = False)
         due = dt.date.fromisoformat(row["due_on"])
         entry = Todo() if todo else Event()
         account = row.get("subject") == "account"
-        subject = f"account-{row['account_id']}" if account else str(row["id"])
-        entry.add("uid", f"relcrm-followup-{subject}-{row['due_on']}@relcrm")
+        step = bool(row.get("uid"))
+        if step:
+            uid = f"relcrm-step-{row['uid']}@relcrm"
+        elif account:
+            uid = f"relcrm-account-{row['account_id']}@relcrm"
+        else:
+            uid = f"relcrm-care-{row['id']}@relcrm"
+        entry.add("uid", uid)
         entry.add("dtstamp", stamp)
+        entry.add("sequence", row.get("sequence") or 0)
         if account:
-            who = f"key account {row['company']}"
+            who = (f"{row['company']} ({row['name'] or 'whole account'})" if step
+                   else f"key account {row['company']}")
         else:
             who = row["name"] + (f" ({row['company']})" if row["company"] else "")
-        entry.add("summary", f"Follow up: {who}")
+        label = "Follow up" if not step or row["kind"] == "todo" else row["kind"].capitalize()
+        entry.add("summary", f"{label}: {who}"
+                  + (f" — {row['next_step']}" if step and row["next_step"] else ""))
         lines = [row["why"]]
         lines += [f"{label}: {row[key]}" for key, label in (("email", "Email"), ("phone", "Phone"))
                   if row.get(key)]
+        if step:
+            lines.append(f"relcrm step done {row['step_ids']}")
         lines.append(f"relcrm account show {row['account_id']}" if account
                      else f"relcrm show {row['id']}")
         entry.add("description", "\n".join(lines))
         entry.add("categories", ["relcrm", *row["reason"].split(",")])
+        timed = step and len(row["due_at"]) > 10
+        start = dt.datetime.fromisoformat(row["due_at"]) if timed else None
         if todo:
-            entry.add("due", due)
+            entry.add("due", start or due)
             entry.add("status", "NEEDS-ACTION")
             entry.add("priority", 1 if row["days_overdue"] else 5)
+        elif timed:
+            entry.add("dtstart", start)
+            entry.add("dtend", start + dt.timedelta(
+                minutes=row.get("minutes") or APPOINTMENT_MINUTES))
         else:
             day = max(due, today)
             entry.add("dtstart", day)

@@ -1,0 +1,39 @@
+"""Setting the book's settings (settings.py declares them): one write, in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .. import settings
+from .derive import session_con
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+
+@dataclass
+class Changed:
+    key: str
+    before: str
+    after: str
+    followups: bool  # follow-up dates were recomputed
+
+
+def set_value(session: "Session", key: str, value: str | None) -> Changed:
+    """Set a setting (None: back to its default). Days off are rebuilt when the working days
+    or the country change; the follow-up dates follow in the same transaction (settle)."""
+    from .. import workdays
+
+    setting = settings.find(key)
+    new = setting.default if value is None else setting.parse(value)
+    con = session_con(session)
+    before = settings.get(con, setting.key)
+    if value is None:
+        con.execute("DELETE FROM setting WHERE key = ?", (setting.key,))
+    else:
+        con.execute("INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
+                    "SET value = excluded.value", (setting.key, new))
+    if setting.key in ("workdays", "country"):
+        workdays.rebuild(con)
+    return Changed(setting.key, before, new, setting.followups and before != new)

@@ -1,0 +1,207 @@
+"""Steps: what the seller plans to do next, several at once, with a person or a whole account.
+
+- A step is with one prospect, or with an account and the people it names (none named: the
+  whole account). Its WHEN may carry a time of day: then it is an appointment.
+- A step stays open until the seller closes it: `step done`, `step drop`, or `log`/`call` with
+  `--done`. Nothing else closes a step: not another touch, not a note, not a new step.
+- Every change is kept in step_change (added, moved, done, dropped; when and why), and the
+  step keeps one uid for life, so a calendar updates its entry when it moves.
+- A step keeps the date the seller chose; one on a day off is allowed and said (see notes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .. import dates, queries
+from ..errors import NotFound, UsageError
+from ..methodology import DEFAULT_STEP_KIND, STEP_KINDS
+from . import fields
+from .derive import session_con
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from ..models import Step
+
+
+@dataclass
+class Planned:
+    step: "Step"
+    notes: list[str] = field(default_factory=list)  # things to say on stderr (days off ...)
+
+
+def kind(value: str | None) -> str:
+    value = (value or DEFAULT_STEP_KIND).strip().lower()
+    if value not in STEP_KINDS:
+        raise UsageError(f"unknown step kind {value!r}; use one of: {', '.join(STEP_KINDS)}")
+    return value
+
+
+def _when(value: dt.date | dt.datetime | None, label: str = "the step") -> str:
+    if value is None:
+        raise UsageError("a step needs WHEN (e.g. fri, 2026-12-01 14:00, +2w)")
+    if dates.to_day(value) < dates.today():
+        raise UsageError(f"{label} {dates.show(value)} is in the past; give today or a later "
+                         "date")
+    return dates.iso(value)
+
+
+def _day_off_note(session: "Session", due: str) -> list[str]:
+    from .. import workdays
+
+    con = session_con(session)
+    workdays.ensure(con)
+    why = workdays.day_off(con, dt.date.fromisoformat(due[:10]))
+    if why is None:
+        return []
+    return [f"note: {dates.show_day(due)} is not a working day ({why}); the step keeps the "
+            "date you chose"]
+
+
+def _new(session: "Session", *, prospect_id: int | None, account_id: int | None, what: str,
+         due: str, text: str | None, minutes: int | None = None,
+         created: str | None = None, note: str | None = None) -> "Step":
+    from ..models import Step, StepChange
+
+    stamp = created or dates.iso(dates.now())
+    step = Step(prospect_id=prospect_id, account_id=account_id, kind=what, text=text,
+                due_at=due, minutes=minutes, status="open", created_at=stamp,
+                uid=uuid.uuid4().hex)
+    session.add(step)
+    session.flush()
+    session.add(StepChange(step_id=step.id, at=stamp, action="added", to_due=due, note=note))
+    return step
+
+
+def add(session: "Session", ref: str, when: dt.date | dt.datetime | None, text: str | None, *,
+        step_kind: str | None = None, minutes: int | None = None,
+        prospect_id: int | None = None) -> Planned:
+    """A step with one prospect (a REF, or `prospect_id` when already resolved)."""
+    from .prospects import resolve
+
+    what = kind(step_kind)
+    due = _when(when)
+    text = fields.line("step", text)
+    minutes = fields.minutes(minutes)
+    if prospect_id is None:
+        prospect_id = resolve(session, ref).id
+    step = _new(session, prospect_id=prospect_id, account_id=None, what=what, due=due,
+                text=text, minutes=minutes)
+    return Planned(step, _day_off_note(session, due))
+
+
+def add_for_account(session: "Session", account_ref: str, when: dt.date | dt.datetime | None,
+                    text: str | None, *, step_kind: str | None = None,
+                    people: list[str] | None = None, minutes: int | None = None) -> Planned:
+    """A step with an account, naming the people it involves (none: the whole account)."""
+    from ..models import StepPerson
+    from .accounts import resolve as resolve_account
+    from .prospects import resolve
+
+    what = kind(step_kind)
+    due = _when(when)
+    text = fields.line("step", text)
+    minutes = fields.minutes(minutes)
+    account = resolve_account(session, account_ref)
+    named = []
+    for ref in people or []:
+        person = resolve(session, ref)
+        if person.account_id != account.id:
+            where = f"at {person.company}" if person.company else "at no account"
+            raise UsageError(f"--with {ref!r} is #{person.id} {person.name}, {where}, not at "
+                             f"{account.name}; name people of {account.name} only")
+        if person.id not in named:
+            named.append(person.id)
+    step = _new(session, prospect_id=None, account_id=account.id, what=what, due=due,
+                text=text, minutes=minutes)
+    for person_id in named:
+        session.add(StepPerson(step_id=step.id, prospect_id=person_id))
+    session.flush()
+    return Planned(step, _day_off_note(session, due))
+
+
+def get(session: "Session", step_id: int | str) -> "Step":
+    from ..models import Step
+
+    text = str(step_id).strip().lstrip("#")
+    if not text.isdigit() or int(text) > queries.MAX_ID:
+        raise NotFound(f"no step with id {step_id}")
+    step = session.get(Step, int(text))
+    if step is None:
+        raise NotFound(f"no step with id {text}; see them with `relcrm step list`")
+    return step
+
+
+def _open(session: "Session", step_id: int | str, doing: str) -> "Step":
+    step = get(session, step_id)
+    if step.status != "open":
+        raise UsageError(f"step #{step.id} is {step.status} already (since "
+                         f"{dates.show(step.closed_at)}); it cannot be {doing}")
+    return step
+
+
+def _close(session: "Session", step: "Step", status: str, note: str | None) -> "Step":
+    from ..models import StepChange
+
+    stamp = dates.iso(dates.now())
+    step.status, step.closed_at, step.note = status, stamp, note
+    session.add(StepChange(step_id=step.id, at=stamp, action=status, from_due=step.due_at,
+                           note=note))
+    session.flush()
+    return step
+
+
+def done(session: "Session", step_id: int | str, note: str | None = None) -> "Step":
+    return _close(session, _open(session, step_id, "done"), "done", fields.text("note", note))
+
+
+def drop(session: "Session", step_id: int | str, reason: str | None = None) -> "Step":
+    return _close(session, _open(session, step_id, "dropped"), "dropped",
+                  fields.text("reason", reason))
+
+
+def move(session: "Session", step_id: int | str, when: dt.date | dt.datetime | None,
+         note: str | None = None) -> Planned:
+    from ..models import StepChange
+
+    step = _open(session, step_id, "moved")
+    due = _when(when, "the new date")
+    if due == step.due_at:
+        raise UsageError(f"step #{step.id} is already on {dates.show(due)}")
+    stamp = dates.iso(dates.now())
+    session.add(StepChange(step_id=step.id, at=stamp, action="moved", from_due=step.due_at,
+                           to_due=due, note=fields.text("note", note)))
+    step.due_at = due
+    session.flush()
+    return Planned(step, _day_off_note(session, due))
+
+
+def open_for(session: "Session", prospect_id: int) -> list["Step"]:
+    """The open steps involving a prospect (their own, and their account's that name them or
+    nobody), earliest first."""
+    from ..models import Step
+
+    ids = [row[0] for row in session_con(session).execute(
+        queries.STEPS_INVOLVING_SQL + " ORDER BY due_at, id", {"id": prospect_id})]
+    return [session.get(Step, i) for i in ids]
+
+
+def drop_open(session: "Session", prospect_id: int, reason: str) -> list["Step"]:
+    """Drop the prospect's own open steps (edit --no-next); returns them."""
+    from sqlmodel import select
+
+    from ..models import Step
+
+    found = session.exec(select(Step).where(Step.prospect_id == prospect_id,
+                                            Step.status == "open")).all()
+    return [_close(session, step, "dropped", reason) for step in found]
+
+
+def describe(step: "Step") -> str:
+    """'Fri 2026-11-27 14:00 meeting: demo at their plant' (#id not included)."""
+    what = step.text or "next step"
+    return f"{dates.show(step.due_at)} {step.kind}: {what}"

@@ -1,0 +1,123 @@
+"""The book's settings: what `relcrm config` lists, reads and sets.
+
+Settings live in the book (the `setting` table), so a backup, a restore and `export all` carry
+them; a setting never stored has its default. Each setting is declared once here with its
+default, its meaning and the rule that checks (and normalises) a value; `config`, its help and
+completion, the follow-up rules and the tests all read this table. Light: no heavy imports.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from typing import Callable
+
+from .errors import UsageError
+from .methodology import KAM_STAGES, STAGES
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _workdays(value: str) -> str:
+    """mon-fri, mon-sat, or a list (mon,tue,thu); normalised to a comma list in week order."""
+    text = value.strip().lower().replace(" ", "")
+    days: set[int] = set()
+    for part in filter(None, text.split(",")):
+        ends = part.split("-")
+        if len(ends) > 2 or any(end[:3] not in WEEKDAYS for end in ends) or not all(ends):
+            raise UsageError(f"workdays {value!r} is not a list of weekdays; use e.g. mon-fri, "
+                             "mon-sat or mon,tue,thu,fri (mon tue wed thu fri sat sun)")
+        first, last = WEEKDAYS.index(ends[0][:3]), WEEKDAYS.index(ends[-1][:3])
+        if last < first:
+            raise UsageError(f"workdays {value!r}: {ends[0]}-{ends[-1]} runs backwards; "
+                             "write it from Monday's side, e.g. mon-fri")
+        days.update(range(first, last + 1))
+    if not days:
+        raise UsageError("workdays cannot be empty; use e.g. mon-fri or mon-sat")
+    return ",".join(WEEKDAYS[d] for d in sorted(days))
+
+
+def show_workdays(value: str) -> str:
+    """mon,tue,wed,thu,fri -> mon-fri (a run is shown as a range)."""
+    days = [WEEKDAYS.index(d) for d in value.split(",")]
+    if days == list(range(days[0], days[-1] + 1)) and len(days) > 2:
+        return f"{WEEKDAYS[days[0]]}-{WEEKDAYS[days[-1]]}"
+    return value
+
+
+def workday_numbers(value: str) -> set[int]:
+    """Monday = 0 ... Sunday = 6."""
+    return {WEEKDAYS.index(d) for d in value.split(",")}
+
+
+def _country(value: str) -> str:
+    text = value.strip().upper()
+    if text in ("NONE", "-", ""):
+        return "none"
+    from holidays import list_supported_countries
+
+    supported = list_supported_countries()
+    if text not in supported:
+        raise UsageError(f"country {value!r} has no public holiday calendar here; use an ISO "
+                         "3166 code such as VN, SG, TH, US, or none (e.g. "
+                         + ", ".join(sorted(supported)[:12]) + " ...)")
+    return text
+
+
+def _days(label: str, low: int, high: int) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        text = value.strip()
+        if not re.fullmatch(r"\d{1,6}", text) or not low <= int(text) <= high:
+            raise UsageError(f"{label} must be a whole number from {low} to {high}, "
+                             f"not {value!r}")
+        return str(int(text))
+    return parse
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    default: str
+    help: str
+    parse: Callable[[str], str]
+    followups: bool = False  # changing it moves follow-up dates (they are recomputed)
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("workdays", "mon,tue,wed,thu,fri", "the days you work; a cadence date that falls "
+            "on another day moves to the next working day", _workdays, True),
+    Setting("country", "VN", "whose public holidays are days off (ISO code, or none)",
+            _country, True),
+    *(Setting(f"cadence.{s.key}", str(s.cadence_days), f"days between touches at {s.name} "
+              f"({s.vietnamese})", _days(f"cadence.{s.key}", 1, 365), True) for s in STAGES),
+    *(Setting(f"cadence.{s.key}", str(s.cadence_days), f"days between touches with someone at "
+              f"a key account at {s.name} ({s.vietnamese})", _days(f"cadence.{s.key}", 1, 365),
+              True) for s in KAM_STAGES),
+    Setting("import.per_day", "10", "new prospects an import schedules for first contact on "
+            "one working day (0: all at once)", _days("import.per_day", 0, 10_000)),
+)
+BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS}
+
+
+def find(key: str) -> Setting:
+    setting = BY_KEY.get(key.strip().lower())
+    if setting is None:
+        raise UsageError(f"unknown setting {key!r}; the settings are: "
+                         + ", ".join(s.key for s in SETTINGS))
+    return setting
+
+
+def get(con: sqlite3.Connection, key: str) -> str:
+    """A setting's value in the book (its default when never set)."""
+    row = con.execute("SELECT value FROM setting WHERE key = ?", (key,)).fetchone()
+    return row[0] if row is not None else BY_KEY[key].default
+
+
+def all_values(con: sqlite3.Connection) -> dict[str, str]:
+    stored = dict(con.execute("SELECT key, value FROM setting").fetchall())
+    return {s.key: stored.get(s.key, s.default) for s in SETTINGS}
+
+
+def shown(key: str, value: str) -> str:
+    return show_workdays(value) if key == "workdays" else value

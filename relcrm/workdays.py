@@ -1,0 +1,102 @@
+"""Working days: which days are off (the `workdays` setting and the country's public holidays),
+and the next working day after a date.
+
+Public holidays come from the `holidays` package (it knows Vietnam's, lunar Tết included);
+nothing here is a hand-kept table. The days off of a few years around today are kept in the
+book (`_day_off`, each with its next working day) so that the follow-up SQL can move a cadence
+date off a Sunday or a holiday with one indexed look-up; they are rebuilt when `workdays` or
+`country` change, and extended as the years pass (only by writes: a read never writes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from functools import lru_cache
+
+from . import dates, settings
+
+YEARS_BEFORE, YEARS_AFTER = 1, 4  # the years built around today's
+EXTEND_WITHIN = 2  # rebuild when fewer years than this are left ahead
+
+
+@lru_cache(maxsize=16)
+def holidays_of(country: str, first: int, last: int) -> dict[dt.date, str]:
+    """The country's public holidays in the years first..last (none for "none")."""
+    if country == "none":
+        return {}
+    import holidays
+
+    return dict(holidays.country_holidays(country, years=range(first, last + 1)).items())
+
+
+def _days_off(workdays: set[int], country: str, first: int,
+              last: int) -> list[tuple[str, str, str]]:
+    """(day, next working day, why) for every day off in the years first..last."""
+    public = holidays_of(country, first, last + 1)
+    names = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+    def off(day: dt.date) -> str | None:
+        if day in public:
+            return public[day]
+        return None if day.weekday() in workdays else names[day.weekday()]
+
+    rows = []
+    day, end = dt.date(first, 1, 1), dt.date(last, 12, 31)
+    while day <= end:
+        why = off(day)
+        if why is not None:
+            after = day + dt.timedelta(days=1)
+            for _ in range(60):  # a run of days off is never this long
+                if off(after) is None:
+                    break
+                after += dt.timedelta(days=1)
+            rows.append((day.isoformat(), after.isoformat(), why))
+        day += dt.timedelta(days=1)
+    return rows
+
+
+def rebuild(con: sqlite3.Connection, today: dt.date | None = None) -> None:
+    """Build the days off of the years around today from the settings (in the caller's
+    transaction). The follow-up dates that depend on them are marked for recomputation by the
+    database (a trigger on _day_off)."""
+    today = today or dates.today()
+    first, last = today.year - YEARS_BEFORE, today.year + YEARS_AFTER
+    workdays = settings.workday_numbers(settings.get(con, "workdays"))
+    country = settings.get(con, "country")
+    con.execute("DELETE FROM _day_off")
+    con.executemany("INSERT INTO _day_off (day, next_workday, name) VALUES (?, ?, ?)",
+                    _days_off(workdays, country, first, last))
+    con.executemany("INSERT INTO _day_off (day, next_workday, name) VALUES (?, '', 'built')",
+                    [(str(year),) for year in range(first, last + 1)])
+
+
+def ensure(con: sqlite3.Connection, today: dt.date | None = None) -> bool:
+    """Build or extend the days off when today's years are not covered; True if it did."""
+    today = today or dates.today()
+    row = con.execute("SELECT min(day), max(day) FROM _day_off WHERE length(day) = 4").fetchone()
+    if row[0] is not None and int(row[0]) <= today.year and \
+            int(row[1]) >= today.year + EXTEND_WITHIN:
+        return False
+    rebuild(con, today)
+    return True
+
+
+def day_off(con: sqlite3.Connection, day: dt.date) -> str | None:
+    """Why `day` is not a working day (a holiday's name, or the weekday), or None."""
+    row = con.execute("SELECT name FROM _day_off WHERE day = ?", (day.isoformat(),)).fetchone()
+    return row[0] if row is not None else None
+
+
+def next_workday(con: sqlite3.Connection, day: dt.date) -> dt.date:
+    row = con.execute("SELECT next_workday FROM _day_off WHERE day = ?",
+                      (day.isoformat(),)).fetchone()
+    return dt.date.fromisoformat(row[0]) if row is not None else day
+
+
+def workdays_from(con: sqlite3.Connection, start: dt.date):
+    """Working days from `start` on (start included when it is one), endlessly."""
+    day = next_workday(con, start)
+    while True:
+        yield day
+        day = next_workday(con, day + dt.timedelta(days=1))
