@@ -30,8 +30,8 @@ relcrm call "$an" --situation "3 packing lines, 2 shifts" --problem "film tears 
   --outcome advance --commitment "trial on line 2" --next "+1w" --minutes 40
 relcrm stage advance "$an" --reason "trial agreed"
 
-# Other touches: a touch satisfies the planned next step.
-relcrm log "$binh" call "intro call, interested in route planning"
+# Other touches. A touch closes a planned step only when you say so (--done).
+relcrm log "$binh" call "intro call, interested in route planning" --done
 relcrm log "$binh" email "sent the case study"
 
 # Everything out again, as CSV.

@@ -171,7 +171,7 @@ def test_account_show_groups_people_by_role_and_flags_gaps(minh):
     assert "Decider     #1 Nguyễn Văn An  Purchasing manager, Attract; last touch Thu 2026-10-01" \
         in centre
     assert "Gatekeeper  #2 Ngô Thị Lan" in centre and "Initiator   —" in centre
-    assert "Open next steps\nFri 2026-11-27  Ngô Thị Lan  line audit\n" in out
+    assert "Open steps\n#1  Fri 2026-11-27  Ngô Thị Lan  todo  line audit\n" in out
     assert ("Last touches with anyone there\nThu 2026-10-01 12:00  Nguyễn Văn An  visit  "
             "plant tour\n") in out
     single = minh("account", "show", "hoa binh").out

@@ -8,7 +8,7 @@ from .. import dates
 from ..methodology import (ALL_KAM_STAGES, BUY_CLASSES, CHOICE_CRITERIA, KAM_BY_KEY, ROLES,
                            resolve_kam)
 from .common import (FormatOpt, RefArg, complete_accounts, complete_words, emit_record, fmt,
-                     money, read)
+                     money, read, settled)
 
 app = typer.Typer(help="Accounts: the organisations your prospects work for, and key-account "
                   "management (khách hàng lớn).", no_args_is_help=True, rich_markup_mode=None)
@@ -35,10 +35,10 @@ ReasonOpt = Annotated[Optional[str], typer.Option(
     "uncoupling).")]
 
 
-def _record(account_id: int) -> dict[str, Any]:
+def _record(account_id: int, con=None) -> dict[str, Any]:
     from .. import queries
 
-    return queries.account(read(), account_id)
+    return queries.account(con or read(), account_id)
 
 
 def _label(record: dict[str, Any]) -> str:
@@ -66,7 +66,7 @@ def add(
         account_id = accounts.create(session, accounts.AccountDetails(
             name=name, industry=industry, note=note, key=key or None, buy_class=buy_class,
             criteria=criterion or [])).id
-    record = _record(account_id)
+        record = _record(account_id, settled(session))
     emit_record(format_, queries.ACCOUNT_COLUMNS, record,
                 lambda: f"Added account #{account_id} {record['name']} ({_label(record)}).")
 
@@ -95,7 +95,7 @@ def edit(
         account_id = accounts.edit(session, ref, accounts.AccountDetails(
             name=name, industry=industry, note=note, key=key, buy_class=buy_class,
             criteria=criterion or [], drop_criteria=drop_criterion or [])).id
-    record = _record(account_id)
+        record = _record(account_id, settled(session))
     emit_record(format_, queries.ACCOUNT_COLUMNS, record,
                 lambda: f"Updated account #{account_id} {record['name']} ({_label(record)}).")
 
@@ -118,7 +118,7 @@ def merge(
     with db.write_session() as session:
         merged = accounts.merge(session, source, into)
         account_id = merged.account.id
-    record = _record(account_id)
+        record = _record(account_id, settled(session))
     moved = [f"{n} {noun if n == 1 else plural}" for n, noun, plural in (
         (merged.people, "person", "people"), (merged.kam_changes, "KAM change", "KAM changes"))
         if n]
@@ -182,7 +182,7 @@ def list_(
 @app.command("show")
 def show(ref: AccountArg, format_: FormatOpt = "table") -> None:
     """An account: its buying centre by role, KAM stage and history, buying situation, choice
-    criteria, gaps, open next steps across its people, and the last touches with anyone."""
+    criteria, gaps, open steps (its own and its people's), and the last touches with anyone."""
     from .. import queries
     from ..core.accounts_view import gaps
 
@@ -192,13 +192,14 @@ def show(ref: AccountArg, format_: FormatOpt = "table") -> None:
     people = queries.account_people(con, found["id"])
     history = queries.kam_history(con, found["id"])
     touches = queries.account_touches(con, found["id"])
+    steps, _ = queries.step_list(con, account_id=found["id"])
     problems = gaps(record, people, dates.today())
     kind = fmt(format_)
     if kind == "json":
         from .. import render
 
         render.document({**record, "gaps": problems, "people": people, "kam_history": history,
-                         "last_touches": touches})
+                         "steps": steps, "last_touches": touches})
         return
     if kind in ("csv", "tsv"):
         from .. import render
@@ -208,7 +209,7 @@ def show(ref: AccountArg, format_: FormatOpt = "table") -> None:
         return
     from .views import account_profile
 
-    account_profile(record, problems, people, history, touches)
+    account_profile(record, problems, people, history, touches, steps)
 
 
 @app.command("candidates")
@@ -295,10 +296,9 @@ def kam_list(format_: FormatOpt = "table") -> None:
     show_stages(format_, ALL_KAM_STAGES)
 
 
-def _kam_moved(format_: Any, moved: Any) -> None:
+def _kam_moved(format_: Any, moved: Any, record: dict[str, Any]) -> None:
     from .. import queries
 
-    record = _record(moved.account.id)
     before = moved.before.name if moved.before else "—"
     emit_record(format_, queries.ACCOUNT_COLUMNS, record,
                 lambda: f"#{record['id']} {record['name']}: {before} → {moved.after.name} "
@@ -318,7 +318,8 @@ def kam_set(account: AccountArg, stage: Annotated[str, typer.Argument(
     target = resolve_kam(stage)
     with db.write_session() as session:
         moved = accounts.set_kam(session, account, target, reason)
-    _kam_moved(format_, moved)
+        record = _record(moved.account.id, settled(session))
+    _kam_moved(format_, moved, record)
 
 
 @kam.command("advance")
@@ -330,7 +331,8 @@ def kam_advance(account: AccountArg, reason: ReasonOpt = None,
 
     with db.write_session() as session:
         moved = accounts.advance_kam(session, account, reason)
-    _kam_moved(format_, moved)
+        record = _record(moved.account.id, settled(session))
+    _kam_moved(format_, moved, record)
 
 
 @kam.command("history")

@@ -89,6 +89,16 @@ def fmt(value: Any) -> str:
     return value.value if isinstance(value, enum.Enum) else str(value)
 
 
+def settled(session) -> sqlite3.Connection:
+    """The connection of a write session with its derived values recomputed: a write command
+    reads the record it reports here, inside its transaction, so that a restore or another
+    writer committing right after it cannot change what it says it did."""
+    from ..core.derive import session_con, settle_session
+
+    settle_session(session)
+    return session_con(session)
+
+
 def read() -> sqlite3.Connection:
     """A read connection to the book in use (a missing book reads as empty, and is not made)."""
     from .. import db

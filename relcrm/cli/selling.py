@@ -8,7 +8,7 @@ import typer
 from .. import dates
 from ..methodology import CALL_STEPS, CRITERIA, OUTCOMES, SPIN_BY_KEY, SPIN_KINDS
 from .common import (AtOpt, FormatOpt, Kind, Level, NextStepOpt, Outcome, RefArg, WhenOpt,
-                     complete_refs, emit_record, fmt, money, read, when)
+                     complete_refs, emit_record, fmt, money, read, settled, when)
 
 LevelOpt = lambda key, help_: Annotated[Optional[Level], typer.Option(  # noqa: E731
     f"--{key}", case_sensitive=False, help=help_, show_default=False)]
@@ -41,7 +41,7 @@ def qualify(
         judged = selling.qualify(session, ref, {k: fmt(v) if v is not None else None
                                                 for k, v in levels.items()}, note)
         prospect_id, name = judged.prospect.id, judged.prospect.name
-    record = queries.prospect(read(), prospect_id)
+        record = queries.prospect(settled(session), prospect_id)
 
     def sentence() -> str:
         now = ", ".join(f"{c.key} {record[c.key] or 'unknown'}" for c in CRITERIA)

@@ -6,7 +6,7 @@ import typer
 
 from .. import dates
 from ..methodology import ALL_STAGES, STAGE_BY_KEY
-from .common import FormatOpt, RefArg, StageArg, emit_record, fmt, read
+from .common import FormatOpt, RefArg, StageArg, emit_record, fmt, read, settled
 
 app = typer.Typer(help="The seven relationship stages (7 giai đoạn), and moving between them.",
                   no_args_is_help=True, rich_markup_mode=None)
@@ -23,12 +23,15 @@ def list_(format_: FormatOpt = "table") -> None:
 
 
 def show_stages(format_: Any, stages: Any) -> None:
-    """A list of stages (relationship or key-account) with their cadence and focus."""
-    from .. import render
+    """A list of stages (relationship or key-account) with their cadence (the book's setting,
+    else relcrm's default) and focus."""
+    from .. import render, settings
 
+    values = settings.all_values(read())
     rows = [{"number": s.number or None, "key": s.key, "name": s.name,
-             "vietnamese": s.vietnamese, "cadence_days": s.cadence_days, "focus": s.hint}
-            for s in stages]
+             "vietnamese": s.vietnamese,
+             "cadence_days": int(values[f"cadence.{s.key}"]) if s.cadence_days else None,
+             "focus": s.hint} for s in stages]
     kind = fmt(format_)
     if kind != "table":
         render.machine(kind, STAGE_COLUMNS, rows)
@@ -44,16 +47,18 @@ def show_stages(format_: Any, stages: Any) -> None:
     ])
 
 
-def _moved(format_: Any, moved: Any) -> None:
-    from .. import queries
+def _moved(format_: Any, moved: Any, con) -> None:
+    from .. import queries, settings
 
-    record = queries.prospect(read(), moved.prospect.id)
+    record = queries.prospect(con, moved.prospect.id)
+    every = record["cadence_days"] or settings.get(con, f"cadence.{moved.after.key}") \
+        if moved.after.cadence_days else None
 
     def sentence() -> str:
         text = (f"#{record['id']} {record['name']}: {moved.before.name} → {moved.after.name}"
                 f" ({moved.after.vietnamese}).")
-        if moved.after.cadence_days:
-            text += (f" Touch every {moved.after.cadence_days} days; next follow-up "
+        if every:
+            text += (f" Touch every {every} days; next follow-up "
                      f"{dates.show(record['due_on'])}.")
         elif record["due_on"]:
             text += f" Revisit on {dates.show(record['due_on'])}."
@@ -70,7 +75,7 @@ def advance(ref: RefArg, reason: ReasonOpt = None, format_: FormatOpt = "table")
 
     with db.write_session() as session:
         moved = stages.advance(session, ref, reason)
-    _moved(format_, moved)
+        _moved(format_, moved, settled(session))
 
 
 @app.command("set")
@@ -90,7 +95,7 @@ def set_(ref: RefArg, stage: StageArg, reason: ReasonOpt = None,
     revisit_on = when(revisit)
     with db.write_session() as session:
         moved = stages.set_stage(session, ref, target, reason, revisit_on)
-    _moved(format_, moved)
+        _moved(format_, moved, settled(session))
 
 
 HISTORY_COLUMNS = ("at", "from_stage", "to_stage", "reason", "days")

@@ -190,7 +190,8 @@ def _merge_judgements(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def account_profile(record: dict[str, Any], problems: list[str], people: list[dict[str, Any]],
-                    history: list[dict[str, Any]], touches: list[dict[str, Any]]) -> None:
+                    history: list[dict[str, Any]], touches: list[dict[str, Any]],
+                    steps: list[dict[str, Any]] = ()) -> None:
     """`account show`: the buying centre by role, KAM stage, buying situation, gaps, steps."""
     from ..methodology import BUY_CLASSES, CHOICE_BY_KEY, KAM_BY_KEY, ROLES
 
@@ -248,13 +249,14 @@ def account_profile(record: dict[str, Any], problems: list[str], people: list[di
             centre.add_row(_t(label), _t("—", s("dim")), _t(""))
     emit(out, centre)
 
-    steps = sorted((p for p in people if p["next_at"]), key=lambda p: p["next_at"])
     if steps:
         emit(out, Text())
-        table = _section("Open next steps", out, s, s("dim"), "", None)
-        for person in steps:
-            table.add_row(_t(dates.show(person["next_at"])), _t(person["name"], s("bold")),
-                          _t(person["next_step"] or ""))
+        table = _section("Open steps", out, s, s("dim"), s("dim"), "", "", None)
+        for step in steps:
+            who = step["prospect"] or (step["people"] or "whole account")
+            table.add_row(_t(f"#{step['id']}"), _t(dates.show(step["due_at"])),
+                          _t(who, s("bold")), _t(step["kind"]),
+                          _t(step["text"] or "next step"))
         emit(out, table)
     if history:
         emit(out, Text())
