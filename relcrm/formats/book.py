@@ -13,7 +13,7 @@ from typing import Any
 
 from ..errors import UsageError
 from ..queries import EXPORTS
-from . import Read, Source, decode, tabular
+from . import Read, Source, decode, read_bytes, tabular
 
 BOOK_FORMAT = "relcrm-book"
 ENTITIES = tuple(EXPORTS)  # prospects, touches, calls, stages, qualifications
@@ -113,7 +113,7 @@ def read_folder(folder: Path, encoding: str | None) -> Read:
             if not path.exists():
                 continue
             found = True
-            part = read_text(decode(path.read_bytes(), path.name, encoding), path.name)
+            part = read_text(decode(read_bytes(path), path.name, encoding), path.name)
             if part.records and part.records[0].entity != entity:
                 raise UsageError(f"{path.name} holds {part.records[0].entity}, not {entity}")
             result.records.extend(part.records)
