@@ -38,6 +38,32 @@ class Read:
     source_name: str = ""  # the default `source` of new prospects ("LinkedIn" ...)
 
 
+def kind(value: Any) -> str:
+    """What a (JSON) value is, for messages: never the value itself, which may be huge."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def lines(text: str):
+    """The lines of a file's text, split at \\n, \\r\\n or \\r only, as the csv module sees them:
+    never at U+2028/U+2029 or the other breaks str.splitlines() knows, which are text."""
+    import io
+
+    return (line[:-1] if line.endswith("\n") else line
+            for line in io.StringIO(text, newline=None))
+
+
 def read_bytes(path: Path) -> bytes:
     """A regular file's bytes, at most MAX_IMPORT_BYTES of them.
 

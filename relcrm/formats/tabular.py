@@ -15,6 +15,7 @@ from typing import Iterator
 from ..errors import UsageError
 from ..queries import EXPORTS
 from ..text import fold
+from . import lines
 
 DELIMITERS = (",", ";", "\t")
 LINKEDIN = ("First Name", "Last Name", "URL", "Email Address", "Company", "Position",
@@ -45,7 +46,7 @@ def header_line(text: str) -> list[str] | None:
     """The header's cells: the first row with at least two non-empty cells (notes above it,
     as in LinkedIn's export, are skipped), else the first non-empty row."""
     first = None
-    for line in text.splitlines():
+    for line in lines(text):
         if not line.strip():
             continue
         delimiter = _delimiter(line)
@@ -103,7 +104,7 @@ def table(text: str) -> Table:
 
 
 def delimiter_line(text: str, header: list[str]) -> str:
-    for line in text.splitlines():
+    for line in lines(text):
         if header and header[0] in line and all(h in line for h in header[:3]):
             return line
     return ",".join(header)
