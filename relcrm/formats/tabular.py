@@ -24,8 +24,18 @@ GOOGLE_MARKERS = ("E-mail 1 - Value", "Phone 1 - Value", "Organization Name",
                   "Organization 1 - Name", "Group Membership", "Given Name", "Family Name")
 
 
+def _long_cells() -> None:
+    """Let the csv module read cells as long as a file import reads (its default limit, 131,072
+    characters, is less than a call's SPIN notes can hold): the fields' own limits apply."""
+    from . import MAX_IMPORT_BYTES
+
+    if csv.field_size_limit() < MAX_IMPORT_BYTES:
+        csv.field_size_limit(MAX_IMPORT_BYTES)
+
+
 def _records(text: str, delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
     """(first line, cells) of each CSV record; a malformed file is a UsageError."""
+    _long_cells()
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     start = 1
     try:
@@ -46,6 +56,7 @@ def header_line(text: str) -> list[str] | None:
     """The header's cells: the first row with at least two non-empty cells (notes above it,
     as in LinkedIn's export, are skipped), else the first non-empty row."""
     first = None
+    _long_cells()
     for line in lines(text):
         if not line.strip():
             continue
