@@ -454,3 +454,41 @@ def test_a_vcard_with_a_line_separator_in_a_note_names_the_right_lines(cli, tmp_
              "BEGIN:VCARD\nVERSION:3.0\nNOTE:no name\nEND:VCARD\n")
     errors = _bad_rows(cli, _write(tmp_path, cards, "cards.vcf"), "card has no FN")
     assert [e["line"] for e in errors] == [6]
+
+
+def test_a_csv_cell_longer_than_the_csv_modules_default_limit_round_trips(cli, tmp_path):
+    """A call's situation notes (each up to 20,000 characters) are one cell of calls.csv."""
+    cli.add("Nguyễn Văn An", "--company", "Minh Phát")
+    notes = [f"{n}" + "x" * 19_999 for n in range(7)]
+    cli("call", "an", "-o", "continuation", *[a for n in notes for a in ("--situation", n)])
+    for kind in ("csv", "tsv"):
+        folder = tmp_path / kind
+        cli("export", "all", "-f", kind, "-o", str(folder))
+        assert max(len(c) for c in (folder / f"calls.{kind}").read_text().split(",")) > 131_072
+        empty = tmp_path / f"{kind}.db"
+        cli("--db", str(empty), "import", str(folder))
+        assert (cli("--db", str(empty), "export", "calls").out == cli("export", "calls").out)
+
+
+def test_a_cell_too_long_for_its_field_is_a_clean_bad_row(cli, tmp_path):
+    _book(cli)
+    path = tmp_path / "contacts.csv"
+    path.write_text("Name,Note\nTrần Thị Bình," + "x" * 200_000 + "\n", encoding="utf-8")
+    errors = _bad_rows(cli, path, "note is too long (200000 characters; at most 20000)")
+    assert [e["line"] for e in errors] == [2]
+
+
+def test_a_merge_whose_notes_would_pass_the_limit_is_refused(cli, tmp_path):
+    cli.add("Nguyễn Văn An", "--company", "Minh Phát")
+    cli.add("Trần Thị Bình", "--company", "Minh Phat JSC")
+    cli("account", "edit", "1", "--note", "a" * 12_000)
+    cli("account", "edit", "2", "--note", "b" * 8_000)
+    cli.fails(2, "account", "merge", "2", "1", match=(
+        "cannot merge: the notes of #2 Minh Phat JSC (8,000 characters) and #1 Minh Phát "
+        "(12,000) would make one of 20,001 characters, more than a note holds (20,000); "
+        "shorten one first with `relcrm account edit 2 --note TEXT`"))
+    cli("account", "edit", "2", "--note", "b" * 7_999)
+    cli("account", "merge", "2", "1")
+    assert len(cli.one("SELECT note FROM account")) == 20_000
+    cli("export", "all", "-f", "json", "-o", str(tmp_path / "book.json"))
+    cli("--db", str(tmp_path / "empty.db"), "import", str(tmp_path / "book.json"))
