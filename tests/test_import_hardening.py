@@ -492,3 +492,37 @@ def test_a_merge_whose_notes_would_pass_the_limit_is_refused(cli, tmp_path):
     assert len(cli.one("SELECT note FROM account")) == 20_000
     cli("export", "all", "-f", "json", "-o", str(tmp_path / "book.json"))
     cli("--db", str(tmp_path / "empty.db"), "import", str(tmp_path / "book.json"))
+
+
+# -- 6. concurrent imports -----------------------------------------------------------------------
+@pytest.mark.slow
+@pytest.mark.parametrize("new_book", [False, True])
+def test_four_imports_at_once_into_one_book_all_succeed(tmp_path, new_book):
+    """Each import plans its ids and duplicates inside its own write transaction."""
+    from test_entrypoint import _relcrm
+
+    book = tmp_path / "book.db"
+    env = {**os.environ, "RELCRM_TODAY": "2026-11-25", "RELCRM_DB": str(book)}
+    if not new_book:
+        subprocess.run([*_relcrm(), "add", "Nguyễn Văn An", "--company", "Company 0"], env=env,
+                       check=True, capture_output=True)
+    files = []
+    for n in range(4):
+        path = tmp_path / f"contacts-{n}.csv"
+        rows = [f"Person {n}-{i},person{n}.{i}@example.com,Company {i % 7}" for i in range(300)]
+        path.write_text("Name,Email,Company\n" + "\n".join(rows) + "\n", encoding="utf-8")
+        files.append(path)
+    runs = [subprocess.Popen([*_relcrm(), "import", str(path)], env=env, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE) for path in files]
+    results = [(run.wait(timeout=120), *run.communicate()) for run in runs]
+    for code, out, err in results:
+        assert code == 0 and err == "", err
+        assert out.startswith("Imported 300 new prospects from contacts-"), out
+    con = __import__("sqlite3").connect(book)
+    try:
+        names = {name for (name,) in con.execute("SELECT name FROM prospect")}
+        accounts = con.execute("SELECT count(*), count(DISTINCT name_key) FROM account").fetchone()
+    finally:
+        con.close()
+    assert {f"Person {n}-{i}" for n in range(4) for i in range(300)} <= names
+    assert len(names) == 1200 + (0 if new_book else 1) and accounts == (7, 7)
