@@ -184,6 +184,8 @@ def read(path: Path, fmt: str = "auto", *, encoding: str | None = None,
                              "(relcrm export all --output FOLDER)")
         return book.read_folder(path, encoding)
     data = read_bytes(path)
+    if fmt in ("auto", "relcrm") and path.suffix.lower() == ".jsonl" and not data.strip():
+        return Read("relcrm", source_name=path.name)  # JSON lines of an entity with no records
     text = decode(data, path.name, encoding)
     try:
         if fmt == "auto":

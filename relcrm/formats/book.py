@@ -61,6 +61,9 @@ def read_text(text: str, name: str) -> Read:
             raise UsageError(f"{name} is not valid JSON (line {exc.lineno}: {exc.msg}); the "
                              "file may be truncated") from None
         if isinstance(document, dict):
+            if document.get("format") != BOOK_FORMAT and (
+                    "entity" in document or _entity_of_keys(list(document))):
+                return _json_lines(text, name, result)  # JSON lines of one record
             if document.get("format") != BOOK_FORMAT:
                 raise UsageError(f"{name} is a JSON object but not a relcrm book (made by "
                                  "`relcrm export all --format json`)")
