@@ -134,27 +134,31 @@ class _Ids:
     def __init__(self, con: sqlite3.Connection, table: str):
         self.con, self.table = con, table
         self.next = _next_id(con, table)
-        self.kept: set[int] = set()  # ids the file keeps (into an empty book)
+        self.given: set[int] = set()  # ids this import uses: kept from the file, or taken
         self.free: Any = None
 
     def keep(self, number: int) -> int:
-        """An id of the file, kept: new ids are numbered around it."""
-        if number in self.kept:
+        """An id of the file, kept (into an empty book): new ids are numbered around it."""
+        if number in self.given:
             raise UsageError(f"id {number} appears twice in the file")
-        self.kept.add(number)
+        self.given.add(number)
         self.next = max(self.next, number + 1)
         return number
 
     def take(self) -> int:
         if self.next <= MAX_ID:
             self.next += 1
-            return self.next - 1
-        if self.free is None:
-            import itertools
+            number = self.next - 1
+        else:
+            if self.free is None:
+                import itertools
 
-            used = {row[0] for row in self.con.execute(f"SELECT id FROM {self.table}")}
-            self.free = (n for n in itertools.count(1) if n not in used and n not in self.kept)
-        return next(self.free)
+                used = {row[0] for row in self.con.execute(f"SELECT id FROM {self.table}")}
+                self.free = (n for n in itertools.count(1)
+                             if n not in used and n not in self.given)
+            number = next(self.free)
+        self.given.add(number)
+        return number
 
 
 class _Accounts:
@@ -166,15 +170,17 @@ class _Accounts:
             "SELECT id, name_key, name FROM account")}
         self.ids = _Ids(con, "account")
 
-    def link(self, row: dict[str, Any]) -> None:
-        """Set the row's account_id from its company (creating the account if new), and give
-        the company the account's spelling."""
+    def link(self, row: dict[str, Any], wanted: int | None = None) -> None:
+        """Set the row's account_id from its company (creating the account if new, with the
+        `wanted` id when it is free), and give the company the account's spelling."""
         if not row.get("company"):
             row["account_id"] = None
             return
         key = fold(row["company"])
         if key not in self.by_key:
-            self.by_key[key] = (self.ids.take(), row["company"])
+            free = wanted is not None and wanted not in self.ids.given
+            number = self.ids.keep(wanted) if free else self.ids.take()  # type: ignore[arg-type]
+            self.by_key[key] = (number, row["company"])
             self.plan.accounts.append({"id": self.by_key[key][0], "name": row["company"],
                                        "name_key": key, "is_key": False, "deciders": 0,
                                        "created_at": self.stamp, "updated_at": self.stamp})
@@ -474,8 +480,8 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
         if row["account_id"] in account_map:
             row["account_id"] = account_map[row["account_id"]]
             row["company"] = account_names[row["account_id"]]
-        else:
-            companies.link(row)
+        else:  # into an empty book, a prospects file alone keeps its account ids too
+            companies.link(row, row["account_id"] if plan.keep_ids else None)
         _keys(row)
         roles_of[row["id"]] = row.pop("roles")
         plan.new.append(row)
@@ -654,12 +660,13 @@ _SAME = {
 
 
 def _existing_call(con: sqlite3.Connection, pid: int, row: dict[str, Any]):
-    """(touch id, has SPIN notes) of the book's call matching an imported call, or None."""
+    """(touch id, has SPIN notes) of the book's call matching an imported call, or None (two
+    calls at one moment with one outcome differ in their seq)."""
     found = con.execute(
         "SELECT t.id, EXISTS (SELECT 1 FROM call_note n WHERE n.touch_id = t.id) FROM touch t "
-        "WHERE t.prospect_id = ? AND t.at = ? AND t.kind = 'call' "
-        "AND coalesce(t.outcome, '') = coalesce(?, '')", (pid, row["at"], row["outcome"])
-    ).fetchone()
+        "WHERE t.prospect_id = ? AND t.at = ? AND t.kind = 'call' AND t.seq = ? "
+        "AND coalesce(t.outcome, '') = coalesce(?, '')",
+        (pid, row["at"], row["seq"], row["outcome"])).fetchone()
     return None if found is None else (found[0], bool(found[1]))
 
 
@@ -786,10 +793,16 @@ def _book_touch(v: dict[str, Any], entity: str) -> tuple[dict[str, Any], list[tu
     notes = []
     if entity == "calls":
         for spin in SPIN_KINDS:
-            for text in (_str(v.get(spin.key), spin.key) or "").split("\n"):
+            for text in _NOTE_BREAK.split(_str(v.get(spin.key), spin.key) or ""):
                 if text.strip():
                     notes.append((spin.key, fields.text(spin.option, text)))
     return row, notes
+
+
+# The export joins a call's SPIN notes of one kind with newlines; a note's own blank lines and
+# indented lines have white space beside their newline, so they stay in the note, and the notes
+# join back to the same cell (each note is within the text limit, as the one it came from).
+_NOTE_BREAK = re.compile(r"(?<=\S)\n(?=\S)")
 
 
 # -- writing -----------------------------------------------------------------------------------
