@@ -526,3 +526,62 @@ def test_four_imports_at_once_into_one_book_all_succeed(tmp_path, new_book):
         con.close()
     assert {f"Person {n}-{i}" for n in range(4) for i in range(300)} <= names
     assert len(names) == 1200 + (0 if new_book else 1) and accounts == (7, 7)
+
+
+# -- round-trip siblings the property test found -------------------------------------------------
+def test_a_json_lines_export_of_one_record_imports(cli, tmp_path):
+    """One line of JSON lines is also one JSON document: it was refused as "not a book"."""
+    cli.add("Nguyễn Văn An", "--company", "Minh Phát")
+    cli("export", "prospects", "-f", "jsonl", "-o", str(tmp_path / "prospects.jsonl"))
+    out = cli("--db", str(tmp_path / "copy.db"), "import", str(tmp_path / "prospects.jsonl")).out
+    assert out.startswith("Imported 1 new prospect from prospects.jsonl (relcrm)")
+
+
+def test_an_empty_json_lines_export_imports_nothing(cli, tmp_path):
+    """An entity without records exports as an empty JSON-lines file."""
+    _book(cli)
+    cli("export", "touches", "-f", "jsonl", "-o", str(tmp_path / "touches.jsonl"))
+    assert (tmp_path / "touches.jsonl").read_bytes() == b""
+    before = cli.dump()
+    out = cli("import", str(tmp_path / "touches.jsonl")).out
+    assert out == "Imported 0 new prospects from touches.jsonl (relcrm).\n"
+    assert cli.dump() == before
+    (tmp_path / "empty.csv").write_bytes(b"")
+    cli.fails(2, "import", str(tmp_path / "empty.csv"), match="empty.csv is empty")
+
+
+def test_spin_notes_with_blank_and_indented_lines_round_trip(cli, tmp_path):
+    """The export joins a call's notes with newlines; import split them at every newline and
+    dropped the blank lines."""
+    cli.add("Nguyễn Văn An", "--company", "Minh Phát")
+    cli("call", "an", "-o", "continuation", "--situation", "two plants\n\nthree shifts",
+        "--situation", "- line 1\n  - indented", "--problem", "a\n \nb")
+    for kind in ("json", "csv"):
+        target = tmp_path / f"all-{kind}"
+        cli("export", "all", "-f", kind, "-o", str(target))
+        copy = tmp_path / f"{kind}.db"
+        cli("--db", str(copy), "import", str(target))
+        assert (cli("--db", str(copy), "export", "calls").out == cli("export", "calls").out)
+        assert cli.sql("SELECT text FROM call_note ORDER BY kind, position") == [
+            ("a\n \nb",), ("two plants\n\nthree shifts",), ("- line 1\n  - indented",)]
+
+
+def test_calls_at_one_moment_keep_their_own_notes_when_imported_one_by_one(cli, tmp_path):
+    cli.add("Nguyễn Văn An", "--company", "Minh Phát")
+    for text in ("first", "second"):
+        cli("call", "an", "-o", "continuation", "--at", "2026-11-20 10:00", "--situation", text)
+    copy = tmp_path / "copy.db"
+    for entity in ("prospects", "touches", "calls"):
+        cli("export", entity, "-o", str(tmp_path / f"{entity}.csv"))
+        cli("--db", str(copy), "import", str(tmp_path / f"{entity}.csv"))
+    assert cli("--db", str(copy), "export", "calls").out == cli("export", "calls").out
+
+
+def test_a_prospects_file_alone_keeps_its_account_ids_in_an_empty_book(cli, tmp_path):
+    cli.add("Nguyễn Văn An", "--company", "Minh Phát")
+    cli("account", "add", "Acme")
+    cli("edit", "an", "--company", "Acme")  # An's account is #2; #1 has nobody
+    cli("export", "prospects", "-f", "json", "-o", str(tmp_path / "prospects.json"))
+    copy = tmp_path / "copy.db"
+    cli("--db", str(copy), "import", str(tmp_path / "prospects.json"))
+    assert (cli("--db", str(copy), "export", "prospects").out == cli("export", "prospects").out)
