@@ -6,8 +6,8 @@ import base64
 import json
 import os
 import signal
+import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -252,8 +252,6 @@ def test_ids_at_the_limit_are_kept_and_later_imports_still_number_theirs(cli, tm
 
 def test_a_book_an_older_relcrm_gave_an_id_of_2_63_still_imports(cli, tmp_path, book_json):
     """The old importer took 2**63 - 1; every later import then failed on max(id) + 1."""
-    import sqlite3
-
     cli.add("Nguyễn Văn An", "--company", "Minh Phát")
     cli("log", "an", "note", "met")
     con = sqlite3.connect(cli.path)
@@ -518,7 +516,7 @@ def test_four_imports_at_once_into_one_book_all_succeed(tmp_path, new_book):
     for code, out, err in results:
         assert code == 0 and err == "", err
         assert out.startswith("Imported 300 new prospects from contacts-"), out
-    con = __import__("sqlite3").connect(book)
+    con = sqlite3.connect(book)
     try:
         names = {name for (name,) in con.execute("SELECT name FROM prospect")}
         accounts = con.execute("SELECT count(*), count(DISTINCT name_key) FROM account").fetchone()

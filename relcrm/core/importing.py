@@ -25,7 +25,7 @@ from typing import Any, Callable
 
 from .. import dates
 from ..errors import UsageError
-from ..formats import Read, Source, kind
+from ..formats import Read, Source, kind_of
 from ..methodology import (CRITERIA, DECIDER, FIRST_KAM, FIRST_STAGE, KAM_BY_KEY, LEVELS,
                            OUTCOME_BY_KEY, ROLE_BY_KEY, SPIN_KINDS, STAGE_BY_KEY, TOUCH_KINDS,
                            resolve_choice)
@@ -274,7 +274,7 @@ def _shown(value: Any) -> str:
         return "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return repr(value) if abs(value) < 1e60 else "a number of over 60 digits"
-    return kind(value)
+    return kind_of(value)
 
 
 def _str(value: Any, label: str) -> str | None:
@@ -282,7 +282,7 @@ def _str(value: Any, label: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise UsageError(f"{label} must be text, not {kind(value)}")
+        raise UsageError(f"{label} must be text, not {kind_of(value)}")
     if not value.isascii():
         try:
             value.encode("utf-8")
@@ -298,7 +298,7 @@ _DIGITS = re.compile(r"[+-]?[0-9]+")
 def _whole(value: Any, label: str) -> int:
     """A whole number from a number or a string of digits (true/false, lists ... refused)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise UsageError(f"{label} must be a whole number, not {kind(value)}")
+        raise UsageError(f"{label} must be a whole number, not {kind_of(value)}")
     if isinstance(value, int):
         return value
     if isinstance(value, float):
@@ -330,7 +330,7 @@ def _amount(value: Any, label: str) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise UsageError(f"{label} must be a number, not {kind(value)}")
+        raise UsageError(f"{label} must be a number, not {kind_of(value)}")
     if isinstance(value, str) and len(value) > 60:
         raise UsageError(f"{label} {_shown(value)} is not an amount")
     return fields.amount(value if isinstance(value, str) else str(value), label)
@@ -342,7 +342,7 @@ def _moment(value: Any, label: str, *, required: bool = True) -> str | None:
     if not _given(value, label, required):
         return None
     if not isinstance(value, str):
-        raise UsageError(f"{label} must be text (an ISO date or time), not {kind(value)}")
+        raise UsageError(f"{label} must be text (an ISO date or time), not {kind_of(value)}")
     parsed: dt.date | dt.datetime
     try:
         try:
@@ -368,7 +368,7 @@ def _choice(value: Any, label: str, allowed, *, required: bool = True) -> str | 
         return None
     if not isinstance(value, str):
         raise UsageError(f"{label} must be text (one of {', '.join(allowed)}), not "
-                         f"{kind(value)}")
+                         f"{kind_of(value)}")
     if value not in allowed:
         raise UsageError(f"{label} {_shown(value)} is not one of {', '.join(allowed)}")
     return value
@@ -715,7 +715,7 @@ def _flag(value: Any, label: str) -> bool:
     if isinstance(value, int) and value in (0, 1):
         return bool(value)
     if value is not None and not isinstance(value, (int, float, str)):
-        raise UsageError(f"{label} must be true/false or 1/0, not {kind(value)}")
+        raise UsageError(f"{label} must be true/false or 1/0, not {kind_of(value)}")
     text = value.strip().lower() if isinstance(value, str) else "" if value is None else None
     if text in ("1", "true", "yes", "y"):
         return True

@@ -38,7 +38,7 @@ class Read:
     source_name: str = ""  # the default `source` of new prospects ("LinkedIn" ...)
 
 
-def kind(value: Any) -> str:
+def kind_of(value: Any) -> str:
     """What a (JSON) value is, for messages: never the value itself, which may be huge."""
     if value is None:
         return "null"

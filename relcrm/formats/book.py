@@ -13,7 +13,7 @@ from typing import Any
 
 from ..errors import UsageError
 from ..queries import EXPORTS
-from . import Read, Source, decode, kind, read_bytes, tabular
+from . import Read, Source, decode, kind_of, read_bytes, tabular
 
 BOOK_FORMAT = "relcrm-book"
 ENTITIES = tuple(EXPORTS)  # prospects, touches, calls, stages, qualifications
@@ -71,7 +71,7 @@ def read_text(text: str, name: str) -> Read:
                 records = document.get(entity)
                 if records is not None and not isinstance(records, list):
                     raise UsageError(f"{name}: {entity!r} must be a list of records, not "
-                                     f"{kind(records)}")
+                                     f"{kind_of(records)}")
                 for index, record in enumerate(records or [], 1):
                     _add(result, entity, index, record)
             return result
@@ -120,7 +120,7 @@ def _json_lines(text: str, name: str, result: Read) -> Read:
         entity = record.pop("entity", None)
         if entity is not None and not isinstance(entity, str):
             result.errors.append((number, f"its entity must be text (one of "
-                                          f"{', '.join(ENTITIES)}), not {kind(entity)}"))
+                                          f"{', '.join(ENTITIES)}), not {kind_of(entity)}"))
             continue
         entity = entity or _entity_of_keys(list(record))
         if entity not in EXPORTS:
