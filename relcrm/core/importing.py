@@ -178,10 +178,12 @@ class _Accounts:
             return
         key = fold(row["company"])
         if key not in self.by_key:
-            free = wanted is not None and wanted not in self.ids.given
-            number = self.ids.keep(wanted) if free else self.ids.take()  # type: ignore[arg-type]
+            if wanted is None or wanted in self.ids.given:
+                number = self.ids.take()
+            else:
+                number = self.ids.keep(wanted)
             self.by_key[key] = (number, row["company"])
-            self.plan.accounts.append({"id": self.by_key[key][0], "name": row["company"],
+            self.plan.accounts.append({"id": number, "name": row["company"],
                                        "name_key": key, "is_key": False, "deciders": 0,
                                        "created_at": self.stamp, "updated_at": self.stamp})
         row["account_id"], row["company"] = self.by_key[key]
