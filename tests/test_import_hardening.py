@@ -447,6 +447,14 @@ def test_line_and_paragraph_separators_survive_every_export(cli, tmp_path):
             ("one\u2028two\u2029three",), ("four\u2029five\nsix",)]
 
 
+def test_a_line_separator_in_a_csv_header_stays_in_one_error_line(cli, tmp_path):
+    """Header cells now keep U+2028 (lines are split at \\n and CR only); quoted in an error,
+    it is escaped so the message stays one line."""
+    _book(cli)
+    path = _write(tmp_path, "Tên\u2028KH,Email\nAn,an@x.vn\n", "leads.csv")
+    cli.fails(2, "import", str(path), match="its columns are: Tên\\u2028KH, Email")
+
+
 def test_a_vcard_with_a_line_separator_in_a_note_names_the_right_lines(cli, tmp_path):
     cards = ("BEGIN:VCARD\nVERSION:3.0\nFN:An\nNOTE:one\u2028two\u2029three\nEND:VCARD\n"
              "BEGIN:VCARD\nVERSION:3.0\nNOTE:no name\nEND:VCARD\n")

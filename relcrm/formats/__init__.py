@@ -55,6 +55,12 @@ def kind_of(value: Any) -> str:
     return type(value).__name__
 
 
+def one_line(text: str) -> str:
+    """File text for a one-line message: the line and paragraph separators U+2028/U+2029, which
+    split lines for some readers (the error output escapes control characters only), escaped."""
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
 def lines(text: str):
     """The lines of a file's text, split at \\n, \\r\\n or \\r only, as the csv module sees them:
     never at U+2028/U+2029 or the other breaks str.splitlines() knows, which are text."""
