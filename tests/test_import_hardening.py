@@ -552,6 +552,9 @@ def test_an_empty_json_lines_export_imports_nothing(cli, tmp_path):
     out = cli("import", str(tmp_path / "touches.jsonl")).out
     assert out == "Imported 0 new prospects from touches.jsonl (relcrm).\n"
     assert cli.dump() == before
+    other = tmp_path / "new.db"
+    cli("--db", str(other), "import", str(tmp_path / "touches.jsonl"))
+    assert not other.exists(), "nothing to write: no book is made"
     (tmp_path / "empty.csv").write_bytes(b"")
     cli.fails(2, "import", str(tmp_path / "empty.csv"), match="empty.csv is empty")
 

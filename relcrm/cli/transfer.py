@@ -220,7 +220,7 @@ def import_(
                                  "imported (fix them, or import the rest with --skip-bad-rows)")
             return plan
 
-        if dry_run:
+        if dry_run or not source.records:  # nothing to write: no write transaction, no book
             plan = planned(read())
         else:  # planned in the write transaction: ids and duplicates are those it writes to
             with db.write_session() as session:
