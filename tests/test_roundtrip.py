@@ -1,9 +1,12 @@
 """export -> import into an empty book -> export again gives identical files."""
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 ON = lambda when: {"RELCRM_TODAY": when}  # noqa: E731
 
@@ -127,3 +130,173 @@ def test_a_bad_record_in_a_book_names_entity_and_line(book, tmp_path):
         "touches.csv: touches line 6: kind 'fax' is not one of call, meeting, email, message, "
         "visit, letter, gift, event, note")
     assert book.dump() == before
+
+
+# -- every export imports back: a property over random small books ------------------------------
+PIECES = ['"', "'", '""', ",", ";", "|", "\\", " ", "x", "Zoë", "Nguyễn", "Văn", "Ấn", "đ",
+          "😀", "🇻🇳", "\u2028", "\u2029", "1", "0", "null", "NaN", "<b>", "[red]", "#"]
+LEADING = ["", "", "=", "+", "-", "@", "=1+2", "+84 ", "@SUM(A1)", '=HYPERLINK("x")']
+BREAKS = ["\t", "\n", "\n\n", "\n  ", "\t\n"]
+REFS = ["1", "1", "2", "2", "3", "4"]  # two people are there from the start
+
+
+def _line(max_pieces: int = 6):
+    """One-line text: quotes, commas, semicolons, emoji, Vietnamese, U+2028/2029, = + - @."""
+    return st.builds(lambda lead, parts: lead + "".join(parts), st.sampled_from(LEADING),
+                     st.lists(st.sampled_from(PIECES), min_size=1, max_size=max_pieces))
+
+
+def _text():
+    """Multi-line text (tabs, newlines, blank and indented lines), now and then as long as a
+    note may be, or with a CR LF (which every field refuses: the command fails)."""
+    short = st.builds(lambda lead, parts: lead + "".join(parts), st.sampled_from(LEADING),
+                      st.lists(st.sampled_from(PIECES + BREAKS), min_size=1, max_size=12))
+    long = st.builds(lambda text, n: (text + "y" * n)[:20_000], short,
+                     st.sampled_from([500, 19_990, 20_000]))
+    windows = short.map(lambda text: text + "\r\nz")
+    return st.one_of(*[short] * 6, long, long, windows)
+
+
+AMOUNTS = ["0", "1", "12,500.50", "999999999999999", "0.01", "1234.5", "1_000", "7.25"]
+WHENS = ["today", "tomorrow", "fri", "+3d", "2027-01-15", "2027-02-01 14:30"]
+ATS = ["2026-08-20 10:00", "2026-08-20 10:00", "yesterday", "2026-08-03"]  # when it happened
+COMPANIES = ["Minh Phát", "minh phat", "Acme, Inc.", "=Hòa Bình", '"Q" Co; Ltd']
+
+
+@st.composite
+def _command(draw) -> list[str]:
+    """One command that builds a book (it may fail: then it changed nothing)."""
+    def maybe(flag: str, values) -> list[str]:
+        return draw(st.one_of(st.just([]), values.map(lambda v: [f"{flag}={v}"])))
+
+    ref = draw(st.sampled_from(REFS))
+    what = draw(st.sampled_from(["add", "add", "add", "qualify", "call", "call", "log", "stage",
+                                 "role", "account", "kam", "merge", "edit"]))
+    if what == "add":
+        name = draw(_line())  # after "--": a name may begin with "-"
+        return ["add", *maybe("--company", st.sampled_from(COMPANIES) | _line()),
+                *maybe("--email", st.sampled_from(["an@mp.vn", "o'neil@x.co", "b@c.de"])),
+                *maybe("--phone", st.sampled_from(["+84 90 123 4567", "(028) 3822-1234"])),
+                *maybe("--title", _line()), *maybe("--source", _line()),
+                *maybe("--note", _text()), *maybe("--tag", _line(2)),
+                *maybe("--tag", _line(2)), *maybe("--value", st.sampled_from(AMOUNTS)),
+                *maybe("--url", st.sampled_from(["https://mp.vn/a,b;c", 'x.co/?q="1"'])),
+                "--", name]
+    if what == "qualify":
+        flag = draw(st.sampled_from(["--need", "--budget", "--authority"]))
+        level = draw(st.sampled_from(["yes", "partial", "no", "unknown"]))
+        return ["qualify", ref, f"{flag}={level}", *maybe("--note", _text())]
+    if what == "call":
+        outcome = draw(st.sampled_from(["order", "advance", "continuation", "no-sale"]))
+        amount = maybe("--amount", st.sampled_from(AMOUNTS)) if outcome == "order" else []
+        step = maybe("--next", st.sampled_from(WHENS))
+        return ["call", ref, f"--outcome={outcome}", "--commitment=yes, \"trial\"",
+                *maybe("--situation", _text()), *maybe("--situation", _text()),
+                *maybe("--problem", _text()), *maybe("--explicit-need", _text()),
+                *maybe("--minutes", st.integers(1, 1440)), *amount, *step,
+                *maybe("--at", st.sampled_from(ATS)),
+                *(maybe("--next-step", _line()) if step else []), *maybe("--note", _text())]
+    if what == "log":
+        kind = draw(st.sampled_from(["email", "meeting", "note", "gift"]))
+        return ["log", *maybe("--amount", st.sampled_from(AMOUNTS)),
+                *maybe("--at", st.sampled_from(ATS)),
+                *maybe("--minutes", st.integers(1, 1440)), ref, kind, "--", draw(_text())]
+    if what == "stage":
+        stage = draw(st.sampled_from(["attract", "establish", "build", "maintain", "lost", "3",
+                                      None]))
+        head = ["stage", "advance", ref] if stage is None else ["stage", "set", ref, stage]
+        return [*head, *maybe("--reason", _text())]
+    if what == "role":
+        return ["role", ref, *draw(st.lists(st.sampled_from(
+            ["decider", "user", "buyer", "influencer", "gatekeeper", "initiator"]),
+            min_size=1, max_size=3))]
+    if what == "account":
+        return ["account", "edit", ref, *draw(st.sampled_from([["--key"], ["--key"],
+                                                               ["--no-key"], []])),
+                *maybe("--note", _text()), *maybe("--industry", _line()),
+                *maybe("--buy-class", st.sampled_from(["new-task", "straight-rebuy"])),
+                *maybe("--criterion", st.sampled_from(["price", "reputation", "uy tín"]))]
+    if what == "kam":
+        stage = draw(st.sampled_from(["mid", "partnership", "uncoupling", "early", None]))
+        ref = draw(st.sampled_from(["1", "1", "2"]))
+        head = ["kam", "advance", ref] if stage is None else ["kam", "set", ref, stage]
+        return [*head, *maybe("--reason", _text())]
+    if what == "merge":
+        return ["account", "merge", ref, draw(st.sampled_from(REFS))]
+    return ["edit", ref, *maybe("--company", st.sampled_from(COMPANIES)),
+            *maybe("--note", _text()), *maybe("--name", _line())]
+
+
+BOOKS = st.lists(_command(), min_size=1, max_size=14)
+ALL_FORMATS = ("json", "jsonl", "csv", "tsv")  # export all: a document, lines, two folders
+# Entity exports imported one by one (stages, qualifications and KAM changes are left out: a
+# prospect or account imported without its history is given one, which they would then extend)
+ONE_BY_ONE = ("accounts", "prospects", "touches", "calls", "roles")
+
+
+def _files(target: Path) -> bytes | dict[str, bytes]:
+    if target.is_dir():
+        return {p.name: p.read_bytes() for p in sorted(target.iterdir())}
+    return target.read_bytes()
+
+
+def _round_trips(cli, folder: Path, commands: list[list[str]]) -> None:
+    """Build a book with `commands` (a clock moving on between them), then: every format of
+    `export all`, and the entity exports of ONE_BY_ONE in each format, import into an empty
+    book and export again identically."""
+    folder.mkdir()
+    book = folder / "book.db"
+    for name, company in (("Nguyễn Văn An", "Minh Phát"), ("Trần Thị Bình", "Acme, Inc.")):
+        cli("--db", str(book), "add", name, "--company", company, env=ON("2026-09-01"))
+    cli("--db", str(book), "account", "edit", "1", "--key", env=ON("2026-09-01T10:00"))
+    start = dt.datetime(2026, 9, 1, 8, 0)
+    for n, command in enumerate(commands, 1):
+        moment = start + dt.timedelta(hours=7 * n, minutes=13 * n)
+        result = cli.run("--db", str(book), *command, env=ON(moment.isoformat()))
+        assert result.code in (0, 1, 2), (command, result.err)
+    for kind in ALL_FORMATS:
+        first = folder / f"all.{kind}"
+        cli("--db", str(book), "export", "all", "-f", kind, "-o", str(first))
+        copy = folder / f"all-{kind}.db"
+        cli("--db", str(copy), "import", str(first))
+        again = folder / f"again.{kind}"
+        cli("--db", str(copy), "export", "all", "-f", kind, "-o", str(again))
+        assert _files(again) == _files(first), f"export all -f {kind}"
+    for kind in ALL_FORMATS:  # the entity exports that import reads, one file each
+        copy = folder / f"entities-{kind}.db"
+        for entity in ONE_BY_ONE:
+            first = folder / f"{entity}.{kind}"
+            cli("--db", str(book), "export", entity, "-f", kind, "-o", str(first))
+            cli("--db", str(copy), "import", str(first))
+        for entity in ONE_BY_ONE:
+            again = cli("--db", str(copy), "export", entity, "-f", kind).raw
+            assert again == (folder / f"{entity}.{kind}").read_bytes(), f"{entity}.{kind}"
+
+
+ROUND_TRIP = settings(deadline=None, derandomize=True, database=None, print_blob=True,
+                      suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                             HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+def test_every_export_of_a_random_book_imports_back_identically(cli, tmp_path):
+    """A few books in the normal suite (the slow suite tries many more)."""
+    count = iter(range(10**6))
+
+    @settings(ROUND_TRIP, max_examples=4)
+    @given(BOOKS)
+    def round_trip(commands):
+        _round_trips(cli, tmp_path / f"book{next(count)}", commands)
+
+    round_trip()
+
+
+@pytest.mark.slow
+def test_every_export_of_many_random_books_imports_back_identically(cli, tmp_path):
+    count = iter(range(10**6))
+
+    @settings(ROUND_TRIP, max_examples=60)
+    @given(BOOKS)
+    def round_trip(commands):
+        _round_trips(cli, tmp_path / f"book{next(count)}", commands)
+
+    round_trip()

@@ -185,6 +185,7 @@ def import_(
     """
     from .. import db, formats
     from ..core import importing
+    from ..core.prospects import session_con
     from ..errors import UsageError
     from ..formats.contacts import parse_mapping
     from .common import when
@@ -194,23 +195,31 @@ def import_(
     source = formats.read(file.expanduser(), fmt(format_), encoding=encoding, mapping=mapping)
     policy = fmt(on_duplicate)
     total = len(source.records)
+    kind = fmt(report)
+    if source.format == "relcrm" and (next_ is not None or tag):
+        raise UsageError("--next and --tag are for contact lists, not relcrm exports")
     with _progress(total * 2, f"Importing {file.name}") as step:
-        if source.format == "relcrm":
-            if next_ is not None or tag:
-                raise UsageError("--next and --tag are for contact lists, not relcrm exports")
-            plan = importing.plan_book(read(), source, on_duplicate=policy, progress=step)
-        else:
-            plan = importing.plan_contacts(read(), source, tags=tag or [], on_duplicate=policy,
-                                           next_at=next_at, origin=file.name, progress=step)
-        bad = plan.errors
-        kind = fmt(report)
-        if bad and not skip_bad_rows:
-            _report_rows(kind, plan, file.name)
-            raise UsageError(f"{_n(len(bad), 'bad row')} in {file.name}; nothing was imported "
-                             "(fix them, or import the rest with --skip-bad-rows)")
-        if not dry_run and not plan.empty:
+        def planned(con) -> Any:
+            """The plan on `con`; bad rows (without --skip-bad-rows) stop the import."""
+            if source.format == "relcrm":
+                plan = importing.plan_book(con, source, on_duplicate=policy, progress=step)
+            else:
+                plan = importing.plan_contacts(con, source, tags=tag or [], on_duplicate=policy,
+                                               next_at=next_at, origin=file.name, progress=step)
+            bad = plan.errors
+            if bad and not skip_bad_rows:
+                _report_rows(kind, plan, file.name)
+                raise UsageError(f"{_n(len(bad), 'bad row')} in {file.name}; nothing was "
+                                 "imported (fix them, or import the rest with --skip-bad-rows)")
+            return plan
+
+        if dry_run or not source.records:  # nothing to write: no write transaction, no book
+            plan = planned(read())
+        else:  # planned in the write transaction: ids and duplicates are those it writes to
             with db.write_session() as session:
-                importing.apply(session, plan, progress=step)
+                plan = planned(session_con(session))
+                if not plan.empty:
+                    importing.apply(session, plan, progress=step)
     _report_rows(kind, plan, file.name)
     if kind == "table":
         print(_summary(plan, file.name, dry_run))

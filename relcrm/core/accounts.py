@@ -176,6 +176,14 @@ def merge(session: "Session", source_ref: str, into_ref: str) -> Merged:
     if source.id == into.id:
         raise UsageError(f"{source_ref!r} and {into_ref!r} are the same account "
                          f"(#{into.id} {into.name}); give two different accounts")
+    note = "\n".join(n for n in (into.note, source.note) if n) or None
+    if note is not None and len(note) > fields.MAX_TEXT:  # import would refuse the account
+        raise UsageError(
+            f"cannot merge: the notes of #{source.id} {source.name} "
+            f"({len(source.note or ''):,} characters) and #{into.id} {into.name} "
+            f"({len(into.note or ''):,}) would make one of {len(note):,} characters, more than "
+            f"a note holds ({fields.MAX_TEXT:,}); shorten one first with `relcrm account edit "
+            f"{source.id} --note TEXT`")
     people = session.exec(select(Prospect).where(Prospect.account_id == source.id)).all()
     for person in people:
         person.account_id, person.company = into.id, into.name
@@ -184,7 +192,7 @@ def merge(session: "Session", source_ref: str, into_ref: str) -> Merged:
         AccountCriterion.account_id == source.id)).all())
     into.industry = into.industry or source.industry
     into.buy_class = into.buy_class or source.buy_class
-    into.note = "\n".join(n for n in (into.note, source.note) if n) or None
+    into.note = note
     into.is_key = bool(into.is_key or source.is_key)
     session.flush()
     # the moved changes say where they come from: "marked key (as Minh Phat JSC)"

@@ -17,13 +17,15 @@ new ids and history follows its prospect. A duplicate prospect's history is not 
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 import sqlite3
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .. import dates
 from ..errors import UsageError
-from ..formats import Read, Source
+from ..formats import Read, Source, kind_of
 from ..methodology import (CRITERIA, DECIDER, FIRST_KAM, FIRST_STAGE, KAM_BY_KEY, LEVELS,
                            OUTCOME_BY_KEY, ROLE_BY_KEY, SPIN_KINDS, STAGE_BY_KEY, TOUCH_KINDS,
                            resolve_choice)
@@ -31,6 +33,7 @@ from ..text import fold
 from . import derive, fields
 
 DUPLICATE_POLICIES = ("skip", "update", "error")
+MAX_ID = 2**53 - 1  # the largest id or seq an import takes or makes: exact in JSON everywhere
 Progress = Callable[[int], None]
 
 
@@ -120,7 +123,42 @@ def _duplicate(found, policy: str) -> tuple[str, str, int | None]:
 
 
 def _next_id(con: sqlite3.Connection, table: str) -> int:
-    return con.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0]
+    """The id after the table's largest (added here: in SQL, 2**63 - 1 + 1 becomes a float)."""
+    return (con.execute(f"SELECT max(id) FROM {table}").fetchone()[0] or 0) + 1
+
+
+class _Ids:
+    """New ids of one table: on from its largest id, or, when that is past MAX_ID (a huge id an
+    older relcrm imported), the free ids from 1 up; never past MAX_ID, never an overflow."""
+
+    def __init__(self, con: sqlite3.Connection, table: str):
+        self.con, self.table = con, table
+        self.next = _next_id(con, table)
+        self.given: set[int] = set()  # ids this import uses: kept from the file, or taken
+        self.free: Any = None
+
+    def keep(self, number: int) -> int:
+        """An id of the file, kept (into an empty book): new ids are numbered around it."""
+        if number in self.given:
+            raise UsageError(f"id {number} appears twice in the file")
+        self.given.add(number)
+        self.next = max(self.next, number + 1)
+        return number
+
+    def take(self) -> int:
+        if self.next <= MAX_ID:
+            self.next += 1
+            number = self.next - 1
+        else:
+            if self.free is None:
+                import itertools
+
+                used = {row[0] for row in self.con.execute(f"SELECT id FROM {self.table}")}
+                self.free = (n for n in itertools.count(1)
+                             if n not in used and n not in self.given)
+            number = next(self.free)
+        self.given.add(number)
+        return number
 
 
 class _Accounts:
@@ -130,21 +168,24 @@ class _Accounts:
         self.plan, self.stamp = plan, stamp
         self.by_key = {key: (aid, name) for aid, key, name in con.execute(
             "SELECT id, name_key, name FROM account")}
-        self.next_id = _next_id(con, "account")
+        self.ids = _Ids(con, "account")
 
-    def link(self, row: dict[str, Any]) -> None:
-        """Set the row's account_id from its company (creating the account if new), and give
-        the company the account's spelling."""
+    def link(self, row: dict[str, Any], wanted: int | None = None) -> None:
+        """Set the row's account_id from its company (creating the account if new, with the
+        `wanted` id when it is free), and give the company the account's spelling."""
         if not row.get("company"):
             row["account_id"] = None
             return
         key = fold(row["company"])
         if key not in self.by_key:
-            self.by_key[key] = (self.next_id, row["company"])
-            self.plan.accounts.append({"id": self.next_id, "name": row["company"],
+            if wanted is None or wanted in self.ids.given:
+                number = self.ids.take()
+            else:
+                number = self.ids.keep(wanted)
+            self.by_key[key] = (number, row["company"])
+            self.plan.accounts.append({"id": number, "name": row["company"],
                                        "name_key": key, "is_key": False, "deciders": 0,
                                        "created_at": self.stamp, "updated_at": self.stamp})
-            self.next_id += 1
         row["account_id"], row["company"] = self.by_key[key]
 
 
@@ -168,7 +209,7 @@ def plan_contacts(con: sqlite3.Connection, read: Read, *, tags: list[str], on_du
     extra_tags = [fields.tag(t) for t in tags]
     next_iso = fields.next_date(next_at)
     index = _Index(con)
-    pid = _next_id(con, "prospect")
+    prospect_ids = _Ids(con, "prospect")
     stamp = dates.iso(dates.now())
     companies = _Accounts(con, plan, stamp)
     for number, record in enumerate(read.records, 1):
@@ -204,6 +245,7 @@ def plan_contacts(con: sqlite3.Connection, read: Read, *, tags: list[str], on_du
         index.remember(row, record.line)
         companies.link(row)
         _keys(row)
+        pid = prospect_ids.take()
         row.update(id=pid, created_at=stamp, updated_at=stamp, next_at=next_iso,
                    next_set_at=stamp if next_iso else None, stage=FIRST_STAGE.key,
                    stage_since=stamp, continuations=0)
@@ -213,7 +255,6 @@ def plan_contacts(con: sqlite3.Connection, read: Read, *, tags: list[str], on_du
                             "to_stage": FIRST_STAGE.key, "seq": 1,
                             "reason": f"imported from {origin or read.format}"})
         plan.actions.append(Action(record.line, "prospects", "add", columns["name"], pid))
-        pid += 1
     return plan
 
 
@@ -227,43 +268,127 @@ def _given(value: Any, label: str, required: bool) -> bool:
     return True
 
 
+def _shown(value: Any) -> str:
+    """A value for a message: text cut short, a number as written, else only its kind."""
+    if isinstance(value, str):
+        return repr(value if len(value) <= 60 else value[:60] + "...")
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(value) if abs(value) < 1e60 else "a number of over 60 digits"
+    return kind_of(value)
+
+
+def _str(value: Any, label: str) -> str | None:
+    """A text field's value: a string (a number, list, object or true/false is refused)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise UsageError(f"{label} must be text, not {kind_of(value)}")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # "\ud800" in JSON: SQLite could not store it
+            raise UsageError(f"{label} is not valid text (it holds a lone UTF-16 surrogate)") \
+                from None
+    return value
+
+
+_DIGITS = re.compile(r"[+-]?[0-9]+")
+
+
+def _whole(value: Any, label: str) -> int:
+    """A whole number from a number or a string of digits (true/false, lists ... refused)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise UsageError(f"{label} must be a whole number, not {kind_of(value)}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if math.isinf(value):
+            raise UsageError(f"{label} {_shown(value)} is out of range")
+        if math.isnan(value) or value != int(value):
+            raise UsageError(f"{label} {_shown(value)} is not a whole number")
+        return int(value)
+    text = value.strip()
+    if not _DIGITS.fullmatch(text):
+        raise UsageError(f"{label} {_shown(value)} is not a whole number")
+    if len(text) > 30:  # int() of thousands of digits fails; these are past every range
+        raise UsageError(f"{label} {_shown(value)} is out of range")
+    return int(text)
+
+
 def _int(value: Any, label: str, *, required: bool = True) -> int | None:
+    """An id or seq: a whole number from 1 to MAX_ID."""
     if not _given(value, label, required):
         return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise UsageError(f"{label} {value!r} is not a whole number") from None
-    if isinstance(value, float) and value != number:
-        raise UsageError(f"{label} {value!r} is not a whole number")
-    if not 0 <= number < 2**63:
-        raise UsageError(f"{label} {value!r} is out of range")
+    number = _whole(value, label)
+    if not 1 <= number <= MAX_ID:
+        raise UsageError(f"{label} {_shown(value)} is out of range (1 to {MAX_ID:,})")
     return number
 
 
+def _amount(value: Any, label: str) -> float | None:
+    """A money amount from a number or a numeric string."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise UsageError(f"{label} must be a number, not {kind_of(value)}")
+    if isinstance(value, str) and len(value) > 60:
+        raise UsageError(f"{label} {_shown(value)} is not an amount")
+    return fields.amount(value if isinstance(value, str) else str(value), label)
+
+
 def _moment(value: Any, label: str, *, required: bool = True) -> str | None:
+    """A date or time as the book stores it: YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SS in local
+    time (a time with a UTC offset or Z is converted to local time, its offset dropped)."""
     if not _given(value, label, required):
         return None
-    text = str(value)
+    if not isinstance(value, str):
+        raise UsageError(f"{label} must be text (an ISO date or time), not {kind_of(value)}")
+    parsed: dt.date | dt.datetime
     try:
-        parsed = dates.from_iso(text)
+        try:
+            parsed = dt.date.fromisoformat(value)
+        except ValueError:
+            parsed = dt.datetime.fromisoformat(value)
+        if not dates.MIN_YEAR <= parsed.year <= dates.MAX_YEAR:
+            raise ValueError("out of range")
+        if isinstance(parsed, dt.datetime) and parsed.tzinfo is not None:
+            parsed = parsed.astimezone().replace(tzinfo=None)
     except ValueError:
-        raise UsageError(f"{label} {text!r} is not an ISO date or time") from None
+        raise UsageError(f"{label} {_shown(value)} is not an ISO date or time "
+                         f"(years {dates.MIN_YEAR}-{dates.MAX_YEAR})") from None
+    except (OverflowError, OSError):
+        raise UsageError(f"{label} {_shown(value)} is out of range") from None
     if not dates.MIN_YEAR <= parsed.year <= dates.MAX_YEAR:
-        raise UsageError(f"{label} {text!r} is out of range")
-    return text
+        raise UsageError(f"{label} {_shown(value)} is out of range")
+    return dates.iso(parsed)
 
 
 def _choice(value: Any, label: str, allowed, *, required: bool = True) -> str | None:
     if not _given(value, label, required):
         return None
+    if not isinstance(value, str):
+        raise UsageError(f"{label} must be text (one of {', '.join(allowed)}), not "
+                         f"{kind_of(value)}")
     if value not in allowed:
-        raise UsageError(f"{label} {value!r} is not one of {', '.join(allowed)}")
+        raise UsageError(f"{label} {_shown(value)} is not one of {', '.join(allowed)}")
     return value
 
 
 def _text(value: Any, label: str) -> str | None:
-    return fields.text(label, None if value is None else str(value))
+    return fields.text(label, _str(value, label))
+
+
+def _list(value: Any, label: str) -> list[str]:
+    """The items of a comma-separated text field (tags, roles, criteria)."""
+    return [item.strip() for item in (_str(value, label) or "").split(",") if item.strip()]
+
+
+def _name(values: dict[str, Any], key: str = "name") -> str:
+    """A record's name for the report, if it is text."""
+    value = values.get(key)
+    return value if isinstance(value, str) else ""
 
 
 def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
@@ -275,17 +400,15 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
     by_entity: dict[str, list[Source]] = {}
     for record in read.records:
         by_entity.setdefault(record.entity, []).append(record)
-    ids = {table: _next_id(con, table) for table in (
-        "prospect", "touch", "stage_change", "qualification", "account", "kam_change")}
-
-    def new_id(table: str, old: int) -> int:
-        if plan.keep_ids:
-            return old
-        ids[table] += 1
-        return ids[table] - 1
-
     stamp = dates.iso(dates.now())
     companies = _Accounts(con, plan, stamp)
+    ids = {table: _Ids(con, table) for table in (
+        "prospect", "touch", "stage_change", "qualification", "kam_change")}
+    ids["account"] = companies.ids  # accounts for companies without one are numbered after
+
+    def new_id(table: str, old: int) -> int:
+        return ids[table].keep(old) if plan.keep_ids else ids[table].take()
+
     account_map: dict[int, int] = {}  # account id in the file -> id in the book
     account_names: dict[int, str] = {}
     new_accounts: set[int] = set()
@@ -294,7 +417,7 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
             row, criteria = _book_account(record.values)
         except UsageError as exc:
             plan.actions.append(Action(record.line, "accounts", "error",
-                                       str(record.values.get("name") or ""), reason=exc.message))
+                                       _name(record.values), reason=exc.message))
             continue
         old = row["id"]
         if old in account_map:
@@ -321,8 +444,7 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
         plan.criteria.extend((row["id"], c) for c in criteria)
         plan.actions.append(Action(record.line, "accounts", "add", row["name"], row["id"]))
 
-    # accounts made for companies that came without one follow those of the file
-    companies.next_id = max(ids["account"], max(account_map.values(), default=0) + 1)
+    # accounts made for companies that came without one follow those of the file (_Ids.keep)
     prospect_map: dict[int, int] = {}  # id in the file -> id in the book (new prospects)
     names: dict[int, str] = {}
     skipped: dict[int, str] = {}  # id in the file -> why its history is not imported
@@ -335,7 +457,7 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
             row, row_tags = _book_prospect(record.values)
         except UsageError as exc:
             plan.actions.append(Action(record.line, "prospects", "error",
-                                       str(record.values.get("name") or ""), reason=exc.message))
+                                       _name(record.values), reason=exc.message))
             continue
         old = row["id"]
         if old in prospect_map or old in skipped:
@@ -360,8 +482,8 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
         if row["account_id"] in account_map:
             row["account_id"] = account_map[row["account_id"]]
             row["company"] = account_names[row["account_id"]]
-        else:
-            companies.link(row)
+        else:  # into an empty book, a prospects file alone keeps its account ids too
+            companies.link(row, row["account_id"] if plan.keep_ids else None)
         _keys(row)
         roles_of[row["id"]] = row.pop("roles")
         plan.new.append(row)
@@ -375,7 +497,7 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
             raise _Skip(skipped[old])
         if old in prospect_map:
             return prospect_map[old]
-        name = str(record.values.get("prospect") or "")
+        name = _str(record.values.get("prospect"), "prospect") or ""
         row = con.execute("SELECT id, name FROM prospect WHERE id = ?", (old,)).fetchone()
         if row is not None and (not name or fold(row[1]) == fold(name)):
             names[row[0]] = row[1]
@@ -405,14 +527,14 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
                 pid = owner(record)
                 row = handler(record.values)
                 known(entity, pid, row)
+                table = "stage_change" if entity == "stages" else "qualification"
+                row.update(prospect_id=pid, id=new_id(table, row["id"]))
             except _Skip as skip:
                 plan.actions.append(Action(record.line, entity, "skip", reason=skip.reason))
                 continue
             except UsageError as exc:
                 plan.actions.append(Action(record.line, entity, "error", reason=exc.message))
                 continue
-            table = "stage_change" if entity == "stages" else "qualification"
-            row.update(prospect_id=pid, id=new_id(table, row["id"]))
             (plan.stages if entity == "stages" else plan.judgements).append(row)
             history_of.add((entity, pid))
             plan.actions.append(Action(record.line, entity, "add", names.get(pid, ""), pid))
@@ -444,13 +566,13 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
                     "SELECT 1 FROM kam_change WHERE account_id = ? AND at = ? AND to_stage = ?",
                     (aid, row["at"], row["to_stage"])).fetchone():
                 raise _Skip("already in the book")
+            row.update(account_id=aid, id=new_id("kam_change", row["id"]))
         except _Skip as skip:
             plan.actions.append(Action(record.line, "kam", "skip", reason=skip.reason))
             continue
         except UsageError as exc:
             plan.actions.append(Action(record.line, "kam", "error", reason=exc.message))
             continue
-        row.update(account_id=aid, id=new_id("kam_change", row["id"]))
         plan.kam.append(row)
         kam_of.add(aid)
         plan.actions.append(Action(record.line, "kam", "add", account_names.get(aid, ""), aid))
@@ -540,12 +662,13 @@ _SAME = {
 
 
 def _existing_call(con: sqlite3.Connection, pid: int, row: dict[str, Any]):
-    """(touch id, has SPIN notes) of the book's call matching an imported call, or None."""
+    """(touch id, has SPIN notes) of the book's call matching an imported call, or None (two
+    calls at one moment with one outcome differ in their seq)."""
     found = con.execute(
         "SELECT t.id, EXISTS (SELECT 1 FROM call_note n WHERE n.touch_id = t.id) FROM touch t "
-        "WHERE t.prospect_id = ? AND t.at = ? AND t.kind = 'call' "
-        "AND coalesce(t.outcome, '') = coalesce(?, '')", (pid, row["at"], row["outcome"])
-    ).fetchone()
+        "WHERE t.prospect_id = ? AND t.at = ? AND t.kind = 'call' AND t.seq = ? "
+        "AND coalesce(t.outcome, '') = coalesce(?, '')",
+        (pid, row["at"], row["seq"], row["outcome"])).fetchone()
     return None if found is None else (found[0], bool(found[1]))
 
 
@@ -558,63 +681,66 @@ class _Skip(Exception):
 def _book_prospect(v: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     from .prospects import Details
 
-    row = Details(name=_str(v.get("name")), company=_str(v.get("company")),
-                  title=_str(v.get("title")), email=_str(v.get("email")),
-                  phone=_str(v.get("phone")), url=_str(v.get("url")),
-                  source=_str(v.get("source")), note=_str(v.get("note")),
-                  next_step=_str(v.get("next_step"))).validated()
+    row = Details(**{key: _str(v.get(key), key) for key in (
+        "name", "company", "title", "email", "phone", "url", "source", "note", "next_step")}
+    ).validated()
     if "name" not in row:
         raise UsageError("name is missing")
-    value = v.get("value")
-    row["value"] = fields.amount(None if value is None else str(value))
+    row["value"] = _amount(v.get("value"), "value")
     row["id"] = _int(v.get("id"), "id")
-    stage = _choice(v.get("stage") or FIRST_STAGE.key, "stage", tuple(STAGE_BY_KEY))
+    stage = _choice(v.get("stage"), "stage", tuple(STAGE_BY_KEY), required=False)
+    stage = stage or FIRST_STAGE.key
     row.update(
         stage=stage, continuations=0,
         created_at=_moment(v.get("created_at"), "created_at"),
         updated_at=_moment(v.get("updated_at"), "updated_at"),
         next_at=_moment(v.get("next_at"), "next_at", required=False),
         next_set_at=_moment(v.get("next_set_at"), "next_set_at", required=False))
-    row["stage_since"] = _moment(v.get("stage_since") or row["created_at"], "stage_since")
+    row["stage_since"] = (_moment(v.get("stage_since"), "stage_since", required=False)
+                          or row["created_at"])
     for criterion in CRITERIA:
         row[criterion.key] = _choice(v.get(criterion.key), criterion.key, LEVELS,
                                      required=False)
     for key in ("company", "title", "email", "phone", "url", "source", "note", "next_step"):
         row.setdefault(key, None)
     row["account_id"] = _int(v.get("account_id"), "account_id", required=False)
-    row["roles"] = [_choice(r.strip(), "role", tuple(ROLE_BY_KEY))
-                    for r in str(v.get("roles") or "").split(",") if r.strip()]
-    tags = sorted({fields.tag(t) for t in str(v.get("tags") or "").split(",") if t.strip()})
+    row["roles"] = [_choice(r, "role", tuple(ROLE_BY_KEY)) for r in _list(v.get("roles"),
+                                                                            "roles")]
+    tags = sorted({fields.tag(t) for t in _list(v.get("tags"), "tags")})
     return row, tags
 
 
 def _flag(value: Any, label: str) -> bool:
-    if isinstance(value, bool) or value in (0, 1):
+    """true/false, 1/0, or their text (yes/no too); missing is false."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
         return bool(value)
-    text = str(value or "").strip().lower()
+    if value is not None and not isinstance(value, (int, float, str)):
+        raise UsageError(f"{label} must be true/false or 1/0, not {kind_of(value)}")
+    text = value.strip().lower() if isinstance(value, str) else "" if value is None else None
     if text in ("1", "true", "yes", "y"):
         return True
     if text in ("", "0", "false", "no", "n"):
         return False
-    raise UsageError(f"{label} {value!r} is not 1/0 or true/false")
+    raise UsageError(f"{label} {_shown(value)} is not 1/0 or true/false")
 
 
 def _book_account(v: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     from .accounts import _buy_class
 
-    name = fields.line("name", _str(v.get("name")), required=True)
+    name = fields.line("name", _str(v.get("name"), "name"), required=True)
     key = _flag(v.get("key"), "key")
     row = {"id": _int(v.get("id"), "id"), "name": name, "name_key": fold(name), "deciders": 0,
-           "industry": fields.line("industry", _str(v.get("industry"))),
-           "note": fields.text("note", _str(v.get("note"))), "is_key": key,
-           "buy_class": _buy_class(_str(v.get("buy_class"))),
+           "industry": fields.line("industry", _str(v.get("industry"), "industry")),
+           "note": _text(v.get("note"), "note"), "is_key": key,
+           "buy_class": _buy_class(_str(v.get("buy_class"), "buy_class")),
            "created_at": _moment(v.get("created_at"), "created_at"),
            "updated_at": _moment(v.get("updated_at"), "updated_at"),
            "kam_stage": _choice(v.get("kam_stage"), "kam_stage", tuple(KAM_BY_KEY),
                                 required=False),
            "kam_since": _moment(v.get("kam_since"), "kam_since", required=False)}
-    criteria = sorted({resolve_choice(c.strip()).key
-                       for c in str(v.get("criteria") or "").split(",") if c.strip()})
+    criteria = sorted({resolve_choice(c).key for c in _list(v.get("criteria"), "criteria")})
     return row, criteria
 
 
@@ -630,16 +756,12 @@ def _account_owner(con: sqlite3.Connection, v: dict[str, Any], account_map: dict
     old = _int(v.get("account_id"), "account_id")
     if old in account_map:
         return account_map[old]
-    name = str(v.get("account") or "")
+    name = _str(v.get("account"), "account") or ""
     found = con.execute("SELECT id FROM account WHERE name_key = ?", (fold(name),)).fetchone()
     if found is None:
         raise UsageError(f"account #{old} {name!r} is neither in the file nor in the book "
                          "(import accounts first)")
     return found[0]
-
-
-def _str(value: Any) -> str | None:
-    return None if value is None else str(value)
 
 
 def _book_stage(v: dict[str, Any]) -> dict[str, Any]:
@@ -661,21 +783,28 @@ def _book_touch(v: dict[str, Any], entity: str) -> tuple[dict[str, Any], list[tu
     kind = "call" if entity == "calls" else _choice(v.get("kind"), "kind", TOUCH_KINDS)
     outcome = _choice(v.get("outcome"), "outcome", tuple(OUTCOME_BY_KEY),
                       required=entity == "calls")
-    minutes = _int(v.get("minutes"), "minutes", required=False)
+    given = _given(v.get("minutes"), "minutes", False)
+    minutes = _whole(v.get("minutes"), "minutes") if given else None
     row = {"id": _int(v.get("id"), "id"), "kind": kind, "at": _moment(v.get("at"), "at"),
            "summary": _text(v.get("summary"), "summary"), "minutes": fields.minutes(minutes),
            "outcome": outcome, "commitment": _text(v.get("commitment"), "commitment"),
            "next_at": _moment(v.get("next_at"), "next_at", required=False),
            "created_at": _moment(v.get("created_at"), "created_at"),
            "seq": _int(v.get("seq"), "seq"),
-           "amount": fields.amount(_str(v.get("amount")), "amount")}
+           "amount": _amount(v.get("amount"), "amount")}
     notes = []
     if entity == "calls":
         for spin in SPIN_KINDS:
-            for text in str(v.get(spin.key) or "").split("\n"):
+            for text in _NOTE_BREAK.split(_str(v.get(spin.key), spin.key) or ""):
                 if text.strip():
                     notes.append((spin.key, fields.text(spin.option, text)))
     return row, notes
+
+
+# The export joins a call's SPIN notes of one kind with newlines; a note's own blank lines and
+# indented lines have white space beside their newline, so they stay in the note, and the notes
+# join back to the same cell (each note is within the text limit, as the one it came from).
+_NOTE_BREAK = re.compile(r"(?<=\S)\n(?=\S)")
 
 
 # -- writing -----------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Any
 from ..errors import UsageError
 
 FORMATS = ("auto", "relcrm", "linkedin", "google", "vcard", "csv")
+MAX_IMPORT_BYTES = 256 * 1024 * 1024  # the most an import reads from one file (256 MiB)
 ENCODING_HELP = "re-save it as UTF-8, or give --encoding (e.g. cp1252, latin-1, cp1258)"
 
 
@@ -35,6 +36,96 @@ class Read:
     records: list[Source] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)
     source_name: str = ""  # the default `source` of new prospects ("LinkedIn" ...)
+
+
+def kind_of(value: Any) -> str:
+    """What a (JSON) value is, for messages: never the value itself, which may be huge."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def one_line(text: str) -> str:
+    """File text for a one-line message: the line and paragraph separators U+2028/U+2029, which
+    split lines for some readers (the error output escapes control characters only), escaped."""
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def lines(text: str):
+    """The lines of a file's text, split at \\n, \\r\\n or \\r only, as the csv module sees them:
+    never at U+2028/U+2029 or the other breaks str.splitlines() knows, which are text."""
+    import io
+
+    return (line[:-1] if line.endswith("\n") else line
+            for line in io.StringIO(text, newline=None))
+
+
+def read_bytes(path: Path) -> bytes:
+    """A regular file's bytes, at most MAX_IMPORT_BYTES of them.
+
+    Devices, FIFOs and sockets are refused before they are read (/dev/zero never ends, a FIFO
+    blocks until someone writes), and no more than the limit is read even from a file that
+    grows or says it is empty (as /proc files do).
+    """
+    import os
+
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise UsageError(f"no file {path}") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    _regular(path, mode)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:  # O_NONBLOCK: a FIFO put in the file's place meanwhile is opened without waiting
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    with open(fd, "rb", buffering=0) as stream:
+        try:
+            info = os.fstat(fd)
+            _regular(path, info.st_mode)
+            if info.st_size > MAX_IMPORT_BYTES:
+                _too_large(path)
+            parts, size, want = [], 0, info.st_size + 1  # the size said, then more if it grew
+            while size <= MAX_IMPORT_BYTES:
+                part = stream.read(min(max(want, 2**16), MAX_IMPORT_BYTES + 1 - size))
+                if not part:
+                    break
+                parts.append(part)
+                size, want = size + len(part), 2**20
+        except OSError as exc:
+            raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    if size > MAX_IMPORT_BYTES:
+        _too_large(path)
+    return b"".join(parts)
+
+
+def _regular(path: Path, mode: int) -> None:
+    import stat
+
+    if stat.S_ISREG(mode):
+        return
+    kind = ("a folder" if stat.S_ISDIR(mode) else "a FIFO (named pipe)" if stat.S_ISFIFO(mode)
+            else "a socket" if stat.S_ISSOCK(mode) else "a device" if stat.S_ISCHR(mode)
+            or stat.S_ISBLK(mode) else "a special file")
+    raise UsageError(f"{path} is {kind}, not a file; import reads regular files only (a CSV, "
+                     "vCard or relcrm export, or a folder made by `relcrm export all -o FOLDER`)")
+
+
+def _too_large(path: Path) -> None:
+    raise UsageError(f"{path} is larger than {MAX_IMPORT_BYTES // 2**20} MiB, the most relcrm "
+                     "imports from one file; split it into smaller files")
 
 
 def decode(data: bytes, name: str, encoding: str | None = None) -> str:
@@ -98,12 +189,9 @@ def read(path: Path, fmt: str = "auto", *, encoding: str | None = None,
             raise UsageError(f"{path} is a folder; only a relcrm export folder can be imported "
                              "(relcrm export all --output FOLDER)")
         return book.read_folder(path, encoding)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"no file {path}") from None
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    data = read_bytes(path)
+    if fmt in ("auto", "relcrm") and path.suffix.lower() == ".jsonl" and not data.strip():
+        return Read("relcrm", source_name=path.name)  # JSON lines of an entity with no records
     text = decode(data, path.name, encoding)
     try:
         if fmt == "auto":

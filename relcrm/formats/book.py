@@ -13,10 +13,19 @@ from typing import Any
 
 from ..errors import UsageError
 from ..queries import EXPORTS
-from . import Read, Source, decode, tabular
+from . import Read, Source, decode, kind_of, read_bytes, tabular
 
 BOOK_FORMAT = "relcrm-book"
 ENTITIES = tuple(EXPORTS)  # prospects, touches, calls, stages, qualifications
+LONGEST_INTEGER = 64  # digits; a longer JSON integer is read as a float (beyond every range)
+TOO_DEEP = "nests arrays or objects too deeply to be a relcrm export"
+
+
+def _loads(text: str) -> Any:
+    """JSON, with integers too long for Python's int-digits limit read as floats (infinity):
+    the importer then refuses them as out of range, like 1e400."""
+    return json.loads(text, parse_int=lambda digits: int(digits)
+                      if len(digits) <= LONGEST_INTEGER else float(digits))
 
 
 def _entity_of_keys(keys: list[str]) -> str | None:
@@ -43,18 +52,27 @@ def read_text(text: str, name: str) -> Read:
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")):
         try:
-            document = json.loads(text)
+            document = _loads(text)
+        except RecursionError:
+            raise UsageError(f"{name} {TOO_DEEP}") from None
         except json.JSONDecodeError as exc:
             if stripped.startswith("{") and exc.msg == "Extra data":
                 return _json_lines(text, name, result)
             raise UsageError(f"{name} is not valid JSON (line {exc.lineno}: {exc.msg}); the "
                              "file may be truncated") from None
         if isinstance(document, dict):
+            if document.get("format") != BOOK_FORMAT and (
+                    "entity" in document or _entity_of_keys(list(document))):
+                return _json_lines(text, name, result)  # JSON lines of one record
             if document.get("format") != BOOK_FORMAT:
                 raise UsageError(f"{name} is a JSON object but not a relcrm book (made by "
                                  "`relcrm export all --format json`)")
             for entity in ENTITIES:
-                for index, record in enumerate(document.get(entity) or [], 1):
+                records = document.get(entity)
+                if records is not None and not isinstance(records, list):
+                    raise UsageError(f"{name}: {entity!r} must be a list of records, not "
+                                     f"{kind_of(records)}")
+                for index, record in enumerate(records or [], 1):
                     _add(result, entity, index, record)
             return result
         if not document:
@@ -84,18 +102,27 @@ def read_text(text: str, name: str) -> Read:
 
 
 def _json_lines(text: str, name: str, result: Read) -> Read:
-    for number, line in enumerate(text.splitlines(), 1):
+    # JSON lines end at "\n" only: U+2028 and U+2029 are text within a line
+    for number, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = _loads(line)
+        except RecursionError:
+            result.errors.append((number, TOO_DEEP))
+            continue
         except json.JSONDecodeError as exc:
             result.errors.append((number, f"not valid JSON ({exc.msg})"))
             continue
         if not isinstance(record, dict):
             result.errors.append((number, "not a JSON object"))
             continue
-        entity = record.pop("entity", None) or _entity_of_keys(list(record))
+        entity = record.pop("entity", None)
+        if entity is not None and not isinstance(entity, str):
+            result.errors.append((number, f"its entity must be text (one of "
+                                          f"{', '.join(ENTITIES)}), not {kind_of(entity)}"))
+            continue
+        entity = entity or _entity_of_keys(list(record))
         if entity not in EXPORTS:
             result.errors.append((number, "not a record of a relcrm export"))
             continue
@@ -113,7 +140,7 @@ def read_folder(folder: Path, encoding: str | None) -> Read:
             if not path.exists():
                 continue
             found = True
-            part = read_text(decode(path.read_bytes(), path.name, encoding), path.name)
+            part = read_text(decode(read_bytes(path), path.name, encoding), path.name)
             if part.records and part.records[0].entity != entity:
                 raise UsageError(f"{path.name} holds {part.records[0].entity}, not {entity}")
             result.records.extend(part.records)

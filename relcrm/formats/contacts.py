@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import UsageError
-from . import Read, Source, tabular
+from . import Read, Source, one_line, tabular
 
 # --map FIELD names, and what `name`-like columns may be combined from.
 FIELDS = ("name", "first_name", "middle_name", "last_name", "company", "title", "email",
@@ -123,14 +123,14 @@ def _generic(table: tabular.Table, name: str, mapping: dict[str, str]) -> Read:
     unknown = [column for column in mapping if column not in table.header]
     if unknown:
         raise UsageError(f"--map names column {unknown[0]!r}, which {name} does not have; its "
-                         f"columns are: {', '.join(table.header)}")
+                         f"columns are: {one_line(', '.join(table.header))}")
     for column in table.header:
         field = mapping.get(column) or _BY_ALIAS.get(tabular.normal(column))
         if field and field != "skip" and field not in columns.values():
             columns[column] = field
     if "name" not in columns.values() and not {"first_name", "last_name"} & set(columns.values()):
         raise UsageError(f"{name} has no name column (its columns are: "
-                         f"{', '.join(table.header)}); say which one it is with "
+                         f"{one_line(', '.join(table.header))}); say which one it is with "
                          "--map COLUMN=name")
     for line, row in _rows(table, result):
         values: dict[str, Any] = {field: row[column] for column, field in columns.items()}

@@ -15,6 +15,7 @@ from typing import Iterator
 from ..errors import UsageError
 from ..queries import EXPORTS
 from ..text import fold
+from . import lines
 
 DELIMITERS = (",", ";", "\t")
 LINKEDIN = ("First Name", "Last Name", "URL", "Email Address", "Company", "Position",
@@ -23,8 +24,18 @@ GOOGLE_MARKERS = ("E-mail 1 - Value", "Phone 1 - Value", "Organization Name",
                   "Organization 1 - Name", "Group Membership", "Given Name", "Family Name")
 
 
+def _long_cells() -> None:
+    """Let the csv module read cells as long as a file import reads (its default limit, 131,072
+    characters, is less than a call's SPIN notes can hold): the fields' own limits apply."""
+    from . import MAX_IMPORT_BYTES
+
+    if csv.field_size_limit() < MAX_IMPORT_BYTES:
+        csv.field_size_limit(MAX_IMPORT_BYTES)
+
+
 def _records(text: str, delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
     """(first line, cells) of each CSV record; a malformed file is a UsageError."""
+    _long_cells()
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     start = 1
     try:
@@ -45,7 +56,8 @@ def header_line(text: str) -> list[str] | None:
     """The header's cells: the first row with at least two non-empty cells (notes above it,
     as in LinkedIn's export, are skipped), else the first non-empty row."""
     first = None
-    for line in text.splitlines():
+    _long_cells()
+    for line in lines(text):
         if not line.strip():
             continue
         delimiter = _delimiter(line)
@@ -103,7 +115,7 @@ def table(text: str) -> Table:
 
 
 def delimiter_line(text: str, header: list[str]) -> str:
-    for line in text.splitlines():
+    for line in lines(text):
         if header and header[0] in line and all(h in line for h in header[:3]):
             return line
     return ",".join(header)

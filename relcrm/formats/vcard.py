@@ -7,22 +7,50 @@ import uuid
 from typing import Any, Iterable
 
 from ..errors import UsageError
-from . import Read, Source
+from . import Read, Source, lines
 
 NAMESPACE = uuid.UUID("6f1c3a52-4c1e-4f4e-9d3b-2f5a8c7e9b10")  # relcrm's vCard UIDs
 
 
 def _value(card: Any, key: str) -> Any:
+    """The first `key` property's value, decoded to text (str, or a list of str for ORG and
+    CATEGORIES); a value that cannot be read as text makes the card a bad row."""
     items = card.contents.get(key)
-    return items[0].value if items else None
+    return _decoded(items[0].value, items[0].params, key.upper()) if items else None
+
+
+def _decoded(value: Any, params: dict[str, list[str]], key: str) -> Any:
+    """Base64 (ENCODING=b) and bytes decoded in the property's CHARSET (UTF-8 by default):
+    vobject decodes FN, NOTE ... to bytes, and leaves ORG and CATEGORIES as base64 text."""
+    import base64
+    import binascii
+
+    if isinstance(value, (list, tuple)):
+        return [_decoded(v, params, key) for v in value]
+    encoded = any(e.upper() in ("B", "BASE64") for e in params.get("ENCODING", []))
+    charset = (params.get("CHARSET") or ["utf-8"])[0]
+    if isinstance(value, str) and encoded:
+        try:
+            value = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise UsageError(f"{key} says ENCODING=b but is not base64") from None
+    if isinstance(value, bytes):
+        try:
+            value = value.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            raise UsageError(f"{key} is binary (ENCODING=b), not text in {charset}; give it "
+                             "as plain text") from None
+    if not isinstance(value, str):
+        raise UsageError(f"{key} is not text")
+    return value.replace("\r\n", "\n").replace("\r", "\n")  # CR LF from quoted-printable
 
 
 def _text(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, (list, tuple)):
-        return " ".join(str(v) for v in value if v) or None
-    return str(value).strip() or None
+        return " ".join(v for v in value if v) or None
+    return value.strip() or None
 
 
 def _phone(value: str | None) -> str | None:
@@ -35,8 +63,8 @@ def read(text: str, name: str) -> Read:
     import vobject
 
     result = Read("vcard", source_name="vCard")
-    lines = text.splitlines()
-    starts = [i + 1 for i, line in enumerate(lines) if line.strip().upper() == "BEGIN:VCARD"]
+    starts = [i + 1 for i, line in enumerate(lines(text))
+              if line.strip().upper() == "BEGIN:VCARD"]
     try:
         cards = list(vobject.readComponents(text, validate=False, ignoreUnreadable=False))
     except Exception as exc:  # vobject raises its own ParseError and plain ValueErrors
@@ -46,23 +74,28 @@ def read(text: str, name: str) -> Read:
         if card.name.upper() != "VCARD":
             result.errors.append((line, f"a {card.name} is not a vCard"))
             continue
-        full = _text(_value(card, "fn"))
-        if not full:
-            result.errors.append((line, "card has no FN (formatted name)"))
-            continue
-        org = _value(card, "org")
-        company = (org[0] if isinstance(org, list) and org else _text(org))
-        categories = _value(card, "categories") or []
-        if isinstance(categories, str):
-            categories = [categories]
-        result.records.append(Source(line, {
-            "name": full, "company": company, "title": _text(_value(card, "title")),
-            "email": _text(_value(card, "email")), "phone": _phone(_text(_value(card, "tel"))),
-            "url": _text(_value(card, "url")), "note": _text(_value(card, "note")),
-            "tags": [c for c in categories if c]}))
+        try:
+            result.records.append(Source(line, _card(card)))
+        except UsageError as exc:
+            result.errors.append((line, exc.message))
     if not cards:
         raise UsageError(f"{name} holds no vCard (no BEGIN:VCARD ... END:VCARD)")
     return result
+
+
+def _card(card: Any) -> dict[str, Any]:
+    full = _text(_value(card, "fn"))
+    if not full:
+        raise UsageError("card has no FN (formatted name)")
+    org = _value(card, "org")
+    company = (org[0] if isinstance(org, list) and org else _text(org))
+    categories = _value(card, "categories") or []
+    if isinstance(categories, str):
+        categories = [categories]
+    return {"name": full, "company": company, "title": _text(_value(card, "title")),
+            "email": _text(_value(card, "email")), "phone": _phone(_text(_value(card, "tel"))),
+            "url": _text(_value(card, "url")), "note": _text(_value(card, "note")),
+            "tags": [c for c in categories if c]}
 
 
 def _reason(exc: Exception) -> str:
