@@ -531,18 +531,26 @@ class Export:
     prospect: str  # the rows of some prospects: a condition on {ids} (REF filters)
     order: str  # the row id: exports are in id order
     where: str = "1 = 1"
+    # columns are only ever added at the end: an export made by an older relcrm has the first
+    # `first` of them at least (those of the version that introduced the entity)
+    first: int = 0
+
+    def known(self, header: tuple[str, ...] | list[str]) -> bool:
+        """Whether a header is this entity's, as this or an older relcrm wrote it."""
+        return (len(header) >= (self.first or len(self.columns))
+                and tuple(header) == self.columns[:len(header)])
 
 
 EXPORTS: dict[str, Export] = {
     "prospects": Export(PROSPECT_COLUMNS, _PROSPECT_SELECT, "p.updated_at", "p.id IN {ids}",
-                        "p.id"),
+                        "p.id", first=25),
     "touches": Export(
         ("id", "prospect_id", "prospect", "kind", "at", "summary", "minutes", "outcome",
          "commitment", "next_at", "created_at", "seq", "amount", "with_ids"),
         "SELECT t.id, t.prospect_id, p.name AS prospect, t.kind, t.at, t.summary, t.minutes, "
         f"t.outcome, t.commitment, t.next_at, t.created_at, t.seq, t.amount, {_WITH_IDS} "
         "FROM touch t JOIN prospect p ON p.id = t.prospect_id", "t.at",
-        "t.prospect_id IN {ids}", "t.id"),
+        "t.prospect_id IN {ids}", "t.id", first=12),
     "calls": Export(
         ("id", "prospect_id", "prospect", "at", "outcome", "commitment", "minutes", "summary")
         + SPIN_COLUMNS + ("next_at", "created_at", "seq", "amount", "with_ids"),
@@ -551,14 +559,14 @@ EXPORTS: dict[str, Export] = {
         + ", ".join(f"{_SPIN_AGG.format(kind=k)} AS {k}" for k in SPIN_COLUMNS)
         + f", t.next_at, t.created_at, t.seq, t.amount, {_WITH_IDS} FROM touch t "
         "JOIN prospect p ON p.id = t.prospect_id",
-        "t.at", "t.prospect_id IN {ids}", "t.id", "t.outcome IS NOT NULL"),
+        "t.at", "t.prospect_id IN {ids}", "t.id", "t.outcome IS NOT NULL", first=17),
     "stages": Export(
         ("id", "prospect_id", "prospect", "at", "from_stage", "to_stage", "reason", "seq",
          "revisit_on"),
         "SELECT s.id, s.prospect_id, p.name AS prospect, s.at, s.from_stage, s.to_stage, "
         "s.reason, s.seq, s.revisit_on FROM stage_change s "
         "JOIN prospect p ON p.id = s.prospect_id",
-        "s.at", "s.prospect_id IN {ids}", "s.id"),
+        "s.at", "s.prospect_id IN {ids}", "s.id", first=8),
     "qualifications": Export(
         ("id", "prospect_id", "prospect", "at", "criterion", "level", "note", "seq"),
         "SELECT q.id, q.prospect_id, p.name AS prospect, q.at, q.criterion, q.level, q.note, "

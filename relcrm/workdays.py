@@ -94,9 +94,14 @@ def next_workday(con: sqlite3.Connection, day: dt.date) -> dt.date:
     return dt.date.fromisoformat(row[0]) if row is not None else day
 
 
-def workdays_from(con: sqlite3.Connection, start: dt.date):
-    """Working days from `start` on (start included when it is one), endlessly."""
-    day = next_workday(con, start)
+def working_days(con: sqlite3.Connection, start: dt.date):
+    """Working days from `start` on (start included when it is one), endlessly: by the book's
+    settings and the holidays library, reading nothing but the settings (a dry run may ask)."""
+    workdays = settings.workday_numbers(settings.get(con, "workdays"))
+    country = settings.get(con, "country")
+    day = start
     while True:
-        yield day
-        day = next_workday(con, day + dt.timedelta(days=1))
+        public = holidays_of(country, day.year, day.year)
+        if day.weekday() in workdays and day not in public:
+            yield day
+        day += dt.timedelta(days=1)

@@ -51,6 +51,25 @@ class Run:
         return self.out.splitlines()
 
 
+def _build_once():
+    """Typer's CliRunner builds the whole Click command tree on every invoke (about 30 ms);
+    the installed script builds it once per process. Tests build it once per run."""
+    import typer.testing
+
+    built = {}
+    original = typer.testing._get_command
+
+    def cached(typer_app):
+        if id(typer_app) not in built:
+            built[id(typer_app)] = original(typer_app)
+        return built[id(typer_app)]
+
+    typer.testing._get_command = cached
+
+
+_build_once()
+
+
 class Cli:
     """Runs relcrm through Typer's CliRunner, as a user would type it."""
 

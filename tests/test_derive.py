@@ -6,11 +6,8 @@ import sqlite3
 
 from relcrm.core import derive
 
-DERIVED = ("stage", "stage_since", "need", "budget", "authority", "last_touch_at",
-           "continuations", "due_on")
-
-
-ACCOUNT_DERIVED = ("kam_stage", "kam_since", "last_touch_at", "deciders", "due_on")
+DERIVED = derive.DERIVED["prospect"]
+ACCOUNT_DERIVED = derive.DERIVED["account"]
 
 
 def _derived(path):
@@ -29,7 +26,8 @@ def _rebuilt(path, tmp_path):
     shutil.copy(path, copy)
     con = sqlite3.connect(copy)
     con.execute("UPDATE prospect SET stage = 'x', stage_since = 'x', need = NULL, budget = NULL, "
-                "authority = NULL, last_touch_at = NULL, continuations = -1, due_on = NULL")
+                "authority = NULL, last_touch_at = NULL, continuations = -1, due_on = NULL, "
+                "next_at = 'x', next_step = 'x', next_set_at = 'x', care_on = 'x'")
     con.execute("UPDATE account SET kam_stage = 'x', kam_since = NULL, last_touch_at = 'x', "
                 "deciders = -1, due_on = 'x'")
     derive.refresh_all(con)
@@ -39,10 +37,14 @@ def _rebuilt(path, tmp_path):
 
 
 def test_derived_values_survive_a_random_day_of_work(cli, tmp_path):
+    """Every kind of write, including imports that update and move people, account merges and
+    renames, steps, snoozes and settings: the stored values always equal a rebuild."""
     rng = random.Random(20261125)
     names = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường", "Phạm Thu Dung", "Bob Evans"]
-    for name, company in zip(names, ["Minh Phát", "Minh Phát", "Acme", "Acme", "Solo"]):
-        cli.add(name, "--company", company, env={"RELCRM_TODAY": "2026-10-01"})
+    for number, (name, company) in enumerate(zip(names, ["Minh Phát", "Minh Phát", "Acme",
+                                                         "Acme", "Solo"]), 1):
+        cli.add(name, "--company", company, "--email", f"p{number}@x.vn",
+                env={"RELCRM_TODAY": "2026-10-01"})
     cli("account", "edit", "minh", "--key", env={"RELCRM_TODAY": "2026-10-01"})
     cli("account", "edit", "acme", "--key", env={"RELCRM_TODAY": "2026-10-01"})
     days = [f"2026-{m:02d}-{d:02d}" for m, d in
@@ -51,7 +53,8 @@ def test_derived_values_survive_a_random_day_of_work(cli, tmp_path):
         for _ in range(12):
             who = str(rng.randint(1, len(names)))
             action = rng.choice(["log", "log", "call", "call", "qualify", "stage", "edit", "role",
-                                 "kam", "company"])
+                                 "kam", "company", "import", "merge", "rename", "step",
+                                 "account step", "close step", "snooze", "config", "cadence"])
             env = {"RELCRM_TODAY": f"{day}T{rng.randint(8, 18):02d}:{rng.randint(0, 59):02d}"}
             if action == "log":
                 kind = rng.choice(["email", "call", "note", "meeting"])
@@ -79,13 +82,43 @@ def test_derived_values_survive_a_random_day_of_work(cli, tmp_path):
                         rng.choice(["pre", "early", "mid", "partnership"])]
             elif action == "company":
                 args = ["edit", who, "--company", rng.choice(["Minh Phát", "Acme", "Solo", ""])]
+            elif action == "import":  # an update that may move the person to another account
+                row = tmp_path / f"row{rng.randint(0, 10**9)}.csv"
+                row.write_text(f"Name,Email,Company\n{names[int(who) - 1]},p{who}@x.vn,"
+                               f"{rng.choice(['Minh Phát', 'Acme', 'Solo', 'Newco'])}\n",
+                               encoding="utf-8")
+                args = ["import", str(row), "--on-duplicate", "update"]
+            elif action == "merge":
+                args = ["account", "merge", rng.choice(["solo", "newco", "acme"]),
+                        rng.choice(["minh", "acme", "solo"])]
+            elif action == "rename":
+                args = ["account", "edit", rng.choice(["minh", "acme", "solo"]), "--name",
+                        rng.choice(["Minh Phát", "Acme", "Solo", "Renamed Co"])]
+            elif action == "step":
+                args = ["step", "add", who, rng.choice(["today", "+2d", "+3w"]), "call"]
+            elif action == "account step":
+                args = ["account", "step", rng.choice(["minh", "acme"]), "+1d", "visit"]
+                if rng.random() < 0.5:
+                    args += ["--with", who]
+            elif action == "close step":
+                args = ["step", rng.choice(["done", "drop"]), str(rng.randint(1, 20))]
+            elif action == "snooze":
+                args = ["snooze", who, rng.choice(["+5d", "+20d"])]
+            elif action == "config":
+                args = ["config", *rng.choice([["workdays", "mon-sat"], ["workdays", "mon-fri"],
+                                               ["cadence.attract", "5"],
+                                               ["cadence.mid", "4"], ["country", "none"],
+                                               ["country", "VN"]])]
+            elif action == "cadence":
+                args = ["edit", who, "--cadence", rng.choice(["4", "stage"])]
             else:
                 args = ["edit", who, "--next", "+1w"] if rng.random() < 0.5 else \
                     ["edit", who, "--no-next"]
             cli.run(*args, env=env)  # some are refused (same stage ...): that is fine
-    stored = _derived(cli.path)
-    assert stored == _rebuilt(cli.path, tmp_path)
-    assert cli.one("SELECT count(*) FROM touch") > 20
+        stored = _derived(cli.path)
+        assert stored == _rebuilt(cli.path, tmp_path), day
+    assert cli.one("SELECT count(*) FROM touch") > 15
+    assert cli.one("SELECT count(*) FROM step") > 5
     assert cli.one("SELECT count(*) FROM stage_change") > len(names)
 
 
@@ -98,6 +131,25 @@ def test_due_on_follows_the_documented_precedence(cli):
     cli("log", "touched", "note", env={"RELCRM_TODAY": "2026-11-24"})  # a note is not contact
     assert cli.sql("SELECT name, due_on FROM prospect ORDER BY id") == [
         ("Planned", "2026-11-27"), ("New", "2026-11-25"), ("Touched", "2026-12-01")]
+
+
+def test_an_import_that_moves_a_decider_moves_the_account_values(cli, tmp_path):
+    """Issue 10's reproduction: a decider at key account A with a touch; a CSV row moves them
+    to B; A must no longer show the touch or the decider."""
+    cli.add("Nguyễn Văn An", "--company", "Alpha", "--email", "an@alpha.vn",
+            env={"RELCRM_TODAY": "2026-11-20"})
+    cli("role", "an", "decider", env={"RELCRM_TODAY": "2026-11-20"})
+    cli("account", "edit", "alpha", "--key", env={"RELCRM_TODAY": "2026-11-20"})
+    cli("log", "an", "visit", env={"RELCRM_TODAY": "2026-11-21"})
+    assert cli.sql("SELECT name, last_touch_at, deciders FROM account") == [
+        ("Alpha", "2026-11-21T12:00:00", 1)]
+    row = tmp_path / "move.csv"
+    row.write_text("Name,Email,Company\nNguyễn Văn An,an@alpha.vn,Beta\n", encoding="utf-8")
+    cli("import", str(row), "--on-duplicate", "update")
+    assert cli.sql("SELECT name, last_touch_at, deciders FROM account ORDER BY id") == [
+        ("Alpha", None, 0), ("Beta", "2026-11-21T12:00:00", 1)]
+    assert _derived(cli.path) == _rebuilt(cli.path, tmp_path)
+    assert "derived     ok" in cli("doctor").out
 
 
 def test_derived_account_values_follow_an_import_into_a_book_with_that_account(cli, tmp_path):

@@ -9,18 +9,23 @@ import pytest
 COLUMNS = {
     "prospects": "id,name,company,title,email,phone,url,source,tags,value,stage,stage_since,"
                  "need,budget,authority,qualification,continuations,last_touch_at,next_at,"
-                 "next_step,next_set_at,due_on,note,created_at,updated_at,account_id,roles",
+                 "next_step,next_set_at,due_on,note,created_at,updated_at,account_id,roles,"
+                 "cadence_days,snoozed_until,snooze_reason",
     "touches": "id,prospect_id,prospect,kind,at,summary,minutes,outcome,commitment,next_at,"
-               "created_at,seq,amount",
+               "created_at,seq,amount,with_ids",
     "calls": "id,prospect_id,prospect,at,outcome,commitment,minutes,summary,situation,problem,"
              "implication,need_payoff,implied_need,explicit_need,next_at,created_at,seq,"
-             "amount",
-    "stages": "id,prospect_id,prospect,at,from_stage,to_stage,reason,seq",
+             "amount,with_ids",
+    "stages": "id,prospect_id,prospect,at,from_stage,to_stage,reason,seq,revisit_on",
     "qualifications": "id,prospect_id,prospect,at,criterion,level,note,seq",
     "accounts": "id,name,industry,key,kam_stage,kam_since,buy_class,criteria,note,created_at,"
                 "updated_at",
     "roles": "prospect_id,prospect,account_id,role",
     "kam": "id,account_id,account,at,from_stage,to_stage,reason,seq",
+    "steps": "id,prospect_id,prospect,account_id,account,people_ids,kind,text,due_at,minutes,"
+             "status,created_at,closed_at,note,uid",
+    "step_changes": "id,step_id,at,action,from_due,to_due,note",
+    "settings": "key,value",
 }
 
 
@@ -68,7 +73,7 @@ def test_json_and_tsv(book):
     assert prospects[0]["value"] == 1500.5 and prospects[1]["value"] is None
     tsv = book("export", "stages", "-f", "tsv").lines
     assert tsv[0].split("\t") == COLUMNS["stages"].split(",")
-    assert tsv[-1].split("\t")[4:] == ["attract", "lost", "no reply", "3"]
+    assert tsv[-1].split("\t")[4:] == ["attract", "lost", "no reply", "3", ""]
 
 
 def test_empty_exports_are_valid(cli):

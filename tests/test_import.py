@@ -23,7 +23,8 @@ def people(cli) -> dict[str, dict]:
 
 def test_linkedin_connections_with_notes_above_the_header(cli):
     out = cli("import", fx("linkedin_connections.csv")).out
-    assert out == "Imported 3 new prospects from linkedin_connections.csv (linkedin).\n"
+    assert out == ("Imported 3 new prospects from linkedin_connections.csv (linkedin); first "
+                   "contact planned for Wed 2026-11-25.\n")
     book = people(cli)
     an = book["Nguyễn Văn An"]  # family name first for a Vietnamese name
     assert (an["company"], an["title"], an["email"], an["url"], an["source"]) == (
@@ -110,7 +111,8 @@ def test_duplicates_are_skipped_and_counted(cli):
     cli.add("Someone", "--email", "BOB@acme.example")
     out = cli("import", fx("contacts.vcf")).out
     assert out == ("Imported 1 new prospect from contacts.vcf (vcard); skipped 2 duplicates "
-                   "(1 by email, 1 by name and company).\n")
+                   "(1 by email, 1 by name and company); first contact planned for Wed "
+                   "2026-11-25.\n")
     out = cli("import", fx("contacts.vcf")).out  # a second import changes nothing
     assert "Imported 0 new prospects" in out and "skipped 3 duplicates" in out
 
@@ -167,7 +169,7 @@ def test_bad_rows_are_listed_and_nothing_is_written(cli, tmp_path):
     assert lines[-1].startswith("relcrm: error: 3 bad rows in bad.csv; nothing was imported")
     assert snapshot(cli) == before
     out = cli("import", str(f), "--skip-bad-rows").out
-    assert "Imported 2 new prospects from bad.csv (csv); left out 3 bad rows." in out
+    assert "Imported 2 new prospects from bad.csv (csv); left out 3 bad rows;" in out
     assert set(people(cli)) == {"Existing", "Good One", "Good Two"}
 
 
@@ -176,7 +178,8 @@ def test_dry_run_writes_nothing(cli):
     before = snapshot(cli)
     out = cli("import", fx("contacts.vcf"), "--dry-run").out
     assert out == ("Would import 2 new prospects from contacts.vcf (vcard); skipped 1 duplicate "
-                   "(1 by email). Nothing was written (--dry-run).\n")
+                   "(1 by email); first contact planned for Wed 2026-11-25. Nothing was "
+                   "written (--dry-run).\n")
     assert snapshot(cli) == before
     rows = json.loads(cli("import", fx("contacts.vcf"), "-n", "-r", "json").out)
     assert [r["action"] for r in rows] == ["add", "add", "skip"]
@@ -251,7 +254,7 @@ def test_a_large_linkedin_file_imports_in_one_go(cli, tmp_path):
     lines += [f"Person{i},Test,https://www.linkedin.com/in/p{i},p{i}@example.com,Co {i % 500},"
               f"Buyer,01 Jan 2024" for i in range(50_000)]
     f.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = cli("import", str(f))
+    result = cli("import", str(f), "--per-day", "0")  # all due for first contact at once
     assert result.out == "Imported 50,000 new prospects from Connections.csv (linkedin).\n"
     assert "\x1b" not in result.err  # no progress bar when not on a terminal
     assert cli.one("SELECT count(*) FROM prospect") == 50_000
@@ -272,6 +275,6 @@ def test_a_progress_bar_on_a_terminal_only(cli, tmp_path):
     env.pop("NO_COLOR", None)
     out, code = _run_in_terminal(["import", str(f)], env)
     assert code == 0 and "Importing many.csv" in out and "━" in out
-    assert "Imported 3,000 new prospects from many.csv (csv)." in out
+    assert "Imported 3,000 new prospects from many.csv (csv); first contact planned" in out
     piped = cli("import", str(f))
     assert piped.err == "" and "Importing" not in piped.out

@@ -147,7 +147,7 @@ def test_show_profile_and_timeline(cli):
                      "open — need yes, budget partial, authority unknown; missing: budget, "
                      "authority", "an@mp.vn", "1,000", "hcm",
                      "last touch     Wed 2026-11-25 14:00 (today)",
-                     "next step      Fri 2026-11-27: trial in December",
+                     "steps          #1 Fri 2026-11-27 todo: trial in December",
                      "Timeline (newest first)", "Attract → Establish: trial agreed",
                      "advance — committed: trial in December",
                      "Situation: two plants", "Problem: film tears",
@@ -157,7 +157,8 @@ def test_show_profile_and_timeline(cli):
         assert expected in out, expected
     timeline = out.split("Timeline (newest first)")[1]
     assert (timeline.index("trial agreed") < timeline.index("call")
-            < timeline.index("qualify") < timeline.index("added"))
+            < timeline.index("qualify") < timeline.index("Attract: added"))
+    assert "step     added #1 Fri 2026-11-27 todo: trial in December" in timeline
 
 
 def test_show_json_and_csv(cli):
@@ -168,7 +169,8 @@ def test_show_json_and_csv(cli):
     call = record["timeline"][0]
     assert call["event"] == "call" and call["notes"] == {"problem": ["slow", "costly"]}
     rows = cli("show", "an", "-f", "csv").lines
-    assert rows[0] == "at,event,kind,summary,outcome,commitment,minutes,next_at,detail,ref,notes"
+    assert rows[0] == ("at,event,kind,summary,outcome,commitment,minutes,next_at,detail,ref,"
+                       "with_names,notes")
     assert rows[1].startswith("2026-11-25T12:00:00,call,call,,continuation")
 
 

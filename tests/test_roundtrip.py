@@ -62,7 +62,7 @@ def test_the_whole_book_round_trips(book, tmp_path, kind):
     out = book("--db", str(empty), "import", str(tmp_path / f"first.{kind}")).out
     assert out == (f"Imported 4 new prospects from first.{kind} (relcrm); with 7 touches, "
                    "4 calls, 7 stage changes, 3 qualifications, 3 accounts, 3 roles, 2 "
-                   "key-account stage changes.\n")
+                   "key-account stage changes, 2 steps, 2 step changes.\n")
     second = _export_all(book, empty, kind, tmp_path / f"second.{kind}")
     assert second == first
     for args in (["followups", "-f", "json", "--all"], ["show", "an", "-f", "json"],
@@ -171,7 +171,8 @@ def _command(draw) -> list[str]:
 
     ref = draw(st.sampled_from(REFS))
     what = draw(st.sampled_from(["add", "add", "add", "qualify", "call", "call", "log", "stage",
-                                 "role", "account", "kam", "merge", "edit"]))
+                                 "role", "account", "kam", "merge", "edit", "step",
+                                 "account step", "step change", "snooze", "config"]))
     if what == "add":
         name = draw(_line())  # after "--": a name may begin with "-"
         return ["add", *maybe("--company", st.sampled_from(COMPANIES) | _line()),
@@ -200,12 +201,16 @@ def _command(draw) -> list[str]:
         kind = draw(st.sampled_from(["email", "meeting", "note", "gift"]))
         return ["log", *maybe("--amount", st.sampled_from(AMOUNTS)),
                 *maybe("--at", st.sampled_from(ATS)),
+                *[f"--with={r}" for r in draw(st.lists(st.sampled_from(REFS), max_size=2))],
+                *draw(st.sampled_from([[], [], ["--done=next"], ["--done=1"]])),
                 *maybe("--minutes", st.integers(1, 1440)), ref, kind, "--", draw(_text())]
     if what == "stage":
         stage = draw(st.sampled_from(["attract", "establish", "build", "maintain", "lost", "3",
                                       None]))
         head = ["stage", "advance", ref] if stage is None else ["stage", "set", ref, stage]
-        return [*head, *maybe("--reason", _text())]
+        revisit = maybe("--revisit", st.sampled_from(["2027-06-15", "+3w"])) \
+            if stage == "lost" else []
+        return [*head, *maybe("--reason", _text()), *revisit]
     if what == "role":
         return ["role", ref, *draw(st.lists(st.sampled_from(
             ["decider", "user", "buyer", "influencer", "gatekeeper", "initiator"]),
@@ -223,8 +228,33 @@ def _command(draw) -> list[str]:
         return [*head, *maybe("--reason", _text())]
     if what == "merge":
         return ["account", "merge", ref, draw(st.sampled_from(REFS))]
+    if what == "step":
+        return ["step", "add", *maybe("--kind", st.sampled_from(["call", "demo", "todo"])),
+                *maybe("--minutes", st.integers(1, 600)), ref,
+                draw(st.sampled_from(WHENS)), "--", draw(_line())]
+    if what == "account step":
+        return ["account", "step", draw(st.sampled_from(["1", "2", "minh"])),
+                *[f"--with={r}" for r in draw(st.lists(st.sampled_from(REFS), max_size=2))],
+                draw(st.sampled_from(WHENS)), "--", draw(_line())]
+    if what == "step change":
+        action = draw(st.sampled_from(["done", "drop", "move"]))
+        step = str(draw(st.integers(1, 4)))
+        if action == "move":
+            return ["step", "move", step, draw(st.sampled_from(WHENS)), *maybe("--note",
+                                                                                _text())]
+        return ["step", action, step, *maybe("--note" if action == "done" else "--reason",
+                                              _text())]
+    if what == "snooze":
+        return ["snooze", ref, draw(st.sampled_from(["2026-12-24", "+5d", "2027-01-15"])),
+                *maybe("--reason", _text())]
+    if what == "config":
+        return ["config", *draw(st.sampled_from([["workdays", "mon-sat"], ["country", "none"],
+                                                 ["cadence.build", "4"],
+                                                 ["import.per_day", "3"]]))]
     return ["edit", ref, *maybe("--company", st.sampled_from(COMPANIES)),
-            *maybe("--note", _text()), *maybe("--name", _line())]
+            *maybe("--note", _text()), *maybe("--name", _line()),
+            *maybe("--cadence", st.sampled_from(["5", "stage", "90"])),
+            *maybe("--next", st.sampled_from(WHENS))]
 
 
 BOOKS = st.lists(_command(), min_size=1, max_size=14)

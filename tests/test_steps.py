@@ -283,3 +283,37 @@ def test_doctor_compares_derived_values_and_repairs_them(minh):
     assert repaired.err == ("Repaired: derived values of 1 prospect rebuilt, derived values of "
                             "1 account rebuilt.\n")
     assert "verdict     healthy" in repaired.out
+
+
+def test_the_v2_book_upgrades_each_next_step_into_an_open_step(cli):
+    """Migration 3: every prospect's next step (date, text, when it was agreed) becomes an
+    open step with its history; nothing else changes (test_safety checks every row)."""
+    import shutil
+    import sqlite3
+    from pathlib import Path
+
+    fixture = Path(__file__).parent / "fixtures" / "books" / "v2.db"
+    shutil.copy(fixture, cli.path)
+    before = sqlite3.connect(fixture).execute(
+        "SELECT id, next_at, next_step, next_set_at FROM prospect WHERE next_at IS NOT NULL "
+        "ORDER BY id").fetchall()
+    assert before, "the v2 book has next steps to carry over"
+    cli("list")  # opening it upgrades it
+    steps = cli.sql("SELECT prospect_id, due_at, text, created_at, status, kind FROM step "
+                    "ORDER BY prospect_id")
+    assert steps == [(pid, due, text, set_at, "open", "todo")
+                     for pid, due, text, set_at in before]
+    assert cli.sql("SELECT step_id, action, to_due FROM step_change ORDER BY step_id") == [
+        (n, "added", due) for n, (_, due, _, _) in enumerate(before, 1)]
+    assert cli.sql("SELECT id, next_at, next_step FROM prospect WHERE next_at IS NOT NULL "
+                   "ORDER BY id") == [(pid, due, text) for pid, due, text, _ in before]
+    assert len({u for (u,) in cli.sql("SELECT uid FROM step")}) == len(before)
+
+
+def test_an_account_merge_keeps_the_account_steps(minh):
+    minh.add("Hà", "--company", "Minh Phat JSC")
+    minh("account", "step", "jsc", "fri", "visit the other office")
+    out = minh("account", "merge", "jsc", "minh phát").out
+    assert "1 person and 1 step moved" in out
+    assert minh.one("SELECT account_id, status FROM step") == (1, "open")
+    assert [r["step_ids"] for r in due(minh) if r["subject"] == "account"] == ["1"]

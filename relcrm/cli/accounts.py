@@ -120,8 +120,8 @@ def merge(
         account_id = merged.account.id
         record = _record(account_id, settled(session))
     moved = [f"{n} {noun if n == 1 else plural}" for n, noun, plural in (
-        (merged.people, "person", "people"), (merged.kam_changes, "KAM change", "KAM changes"))
-        if n]
+        (merged.people, "person", "people"), (merged.kam_changes, "KAM change", "KAM changes"),
+        (merged.steps, "step", "steps")) if n]
     emit_record(format_, queries.ACCOUNT_COLUMNS, record,
                 lambda: f"Merged account #{merged.source_id} {merged.source_name} into "
                         f"#{account_id} {record['name']}: "

@@ -167,8 +167,13 @@ def import_(
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", "-n", help="Show what would happen; write nothing.")] = False,
     next_: Annotated[Optional[str], typer.Option(
-        "--next", metavar="WHEN", help="Schedule first contact of new prospects (default: "
-        "today, as for `add`).", show_default=False)] = None,
+        "--next", metavar="WHEN", help="Plan the first contact of every new prospect on WHEN "
+        "(default: spread over the coming working days, see --per-day).",
+        show_default=False)] = None,
+    per_day: Annotated[Optional[int], typer.Option(
+        "--per-day", metavar="N", help="Plan at most N first contacts a working day, in file "
+        "order (default: config import.per_day, 10); 0: none planned, all due at once.",
+        show_default=False)] = None,
     encoding: Annotated[Optional[str], typer.Option(
         "--encoding", metavar="ENC", help="The file's encoding if not UTF-8/UTF-16 "
         "(e.g. cp1252, latin-1, cp1258).", show_default=False)] = None,
@@ -196,8 +201,12 @@ def import_(
     policy = fmt(on_duplicate)
     total = len(source.records)
     kind = fmt(report)
-    if source.format == "relcrm" and (next_ is not None or tag):
-        raise UsageError("--next and --tag are for contact lists, not relcrm exports")
+    if source.format == "relcrm" and (next_ is not None or tag or per_day is not None):
+        raise UsageError("--next, --per-day and --tag are for contact lists, not relcrm exports")
+    if per_day is not None and not 0 <= per_day <= 10_000:
+        raise UsageError(f"--per-day must be from 0 to 10000, not {per_day}")
+    if per_day is not None and next_ is not None:
+        raise UsageError("give --next (one day for all) or --per-day (spread), not both")
     with _progress(total * 2, f"Importing {file.name}") as step:
         def planned(con) -> Any:
             """The plan on `con`; bad rows (without --skip-bad-rows) stop the import."""
@@ -205,7 +214,8 @@ def import_(
                 plan = importing.plan_book(con, source, on_duplicate=policy, progress=step)
             else:
                 plan = importing.plan_contacts(con, source, tags=tag or [], on_duplicate=policy,
-                                               next_at=next_at, origin=file.name, progress=step)
+                                               next_at=next_at, origin=file.name,
+                                               per_day=per_day, progress=step)
             bad = plan.errors
             if bad and not skip_bad_rows:
                 _report_rows(kind, plan, file.name)
@@ -246,6 +256,8 @@ def _report_rows(kind: str, plan: Any, name: str) -> None:
 
 
 def _summary(plan: Any, name: str, dry_run: bool) -> str:
+    from .. import dates
+
     added, updated, skipped = plan.count("add"), plan.count("update"), plan.count("skip")
     verb = "Would import" if dry_run else "Imported"
     text = f"{verb} {_n(added, 'new prospect')} from {name} ({plan.format})"
@@ -264,12 +276,20 @@ def _summary(plan: Any, name: str, dry_run: bool) -> str:
     if bad:
         parts.append(f"left out {_n(bad, 'bad row')}")
     history = [(e, plan.count("add", e)) for e in ("touches", "calls", "stages", "qualifications",
-                                                   "accounts", "roles", "kam")]
+                                                   "accounts", "roles", "kam", "steps",
+                                                   "step_changes", "settings")]
     history = [(e, c) for e, c in history if c]
     if history:
         parts.append("with " + ", ".join(_count(c, e) for e, c in history))
     if parts:
         text += "; " + "; ".join(parts)
+    if len(plan.spread) > 1:
+        first, last = plan.spread[0][0], plan.spread[-1][0]
+        most = max(n for _, n in plan.spread)
+        text += (f"; first contact planned for {most:,} a day over {len(plan.spread)} working "
+                 f"days, {dates.show_day(first)} to {dates.show_day(last)}")
+    elif plan.spread:
+        text += f"; first contact planned for {dates.show_day(plan.spread[0][0])}"
     return text + (". Nothing was written (--dry-run)." if dry_run else ".")
 
 

@@ -178,8 +178,7 @@ WHERE {{where}}
 ONE = "id = :id"
 MANY = "id IN (SELECT value FROM json_each(:ids))"
 ALL = "1 = 1"
-ACCOUNTS_OF_PROSPECTS = ("id IN (SELECT account_id FROM prospect "
-                         "WHERE id IN (SELECT value FROM json_each(:ids)))")
+
 
 
 def statements(where: str) -> list[str]:

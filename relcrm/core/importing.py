@@ -3,8 +3,12 @@
 Planning reads the book (plain sqlite3) and the file, validates each record with the same field
 rules as `add`, recognises duplicates, and decides an action per row: add, update, skip or
 error. Nothing is written while planning, so a file with bad rows (unless --skip-bad-rows) or a
---dry-run leaves the book byte-for-byte as it was. Writing is bulk inserts in one transaction,
-then the derived columns are rebuilt with the same SQL as every other write (derive.py).
+--dry-run leaves the book byte-for-byte as it was. Writing is bulk inserts in one transaction;
+the derived columns follow at commit, as for every other write (derive.py settle).
+
+New prospects from a contact list get a first-contact step each, spread over the coming
+working days (import.per_day a day, in file order) so that a trade fair's list does not fall
+due all at once.
 
 Duplicates: the same email (case-insensitive), else the same name and company (case- and
 accent-insensitive), in the book or earlier in the file.
@@ -20,6 +24,7 @@ import datetime as dt
 import math
 import re
 import sqlite3
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -27,8 +32,8 @@ from .. import dates
 from ..errors import UsageError
 from ..formats import Read, Source, kind_of
 from ..methodology import (CRITERIA, DECIDER, FIRST_KAM, FIRST_STAGE, KAM_BY_KEY, LEVELS,
-                           OUTCOME_BY_KEY, ROLE_BY_KEY, SPIN_KINDS, STAGE_BY_KEY, TOUCH_KINDS,
-                           resolve_choice)
+                           OUTCOME_BY_KEY, ROLE_BY_KEY, SPIN_KINDS, STAGE_BY_KEY, STEP_KINDS,
+                           TOUCH_KINDS, resolve_choice)
 from ..text import fold
 from . import derive, fields
 
@@ -68,6 +73,12 @@ class Plan:
     criteria: list[tuple[int, str]] = field(default_factory=list)
     roles: list[tuple[int, str]] = field(default_factory=list)
     kam: list[dict[str, Any]] = field(default_factory=list)
+    touch_people: list[tuple[int, int]] = field(default_factory=list)  # (touch, prospect)
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    step_people: list[tuple[int, int]] = field(default_factory=list)  # (step, prospect)
+    step_changes: list[dict[str, Any]] = field(default_factory=list)
+    settings: list[tuple[str, str]] = field(default_factory=list)
+    spread: list[tuple[str, int]] = field(default_factory=list)  # first contacts: (day, count)
     keep_ids: bool = False
 
     def count(self, action: str, entity: str = "prospects") -> int:
@@ -80,7 +91,8 @@ class Plan:
     @property
     def empty(self) -> bool:
         return not (self.new or self.updates or self.stages or self.judgements or self.touches
-                    or self.notes or self.accounts or self.roles or self.kam)
+                    or self.notes or self.accounts or self.roles or self.kam or self.steps
+                    or self.step_changes or self.settings or self.touch_people)
 
 
 class _Index:
@@ -201,7 +213,10 @@ def _keys(values: dict[str, Any]) -> dict[str, Any]:
 # -- contact lists (LinkedIn, Google, vCard, any CSV) ------------------------------------------
 def plan_contacts(con: sqlite3.Connection, read: Read, *, tags: list[str], on_duplicate: str,
                   next_at: dt.date | dt.datetime | None = None, origin: str = "",
-                  progress: Progress | None = None) -> Plan:
+                  per_day: int | None = None, progress: Progress | None = None) -> Plan:
+    """New prospects from a contact list. Their first contact is planned: at `next_at` for
+    all, else spread over the coming working days at most `per_day` a day in file order (the
+    book's import.per_day setting when None; 0: none planned, all due at once)."""
     from .prospects import Details
 
     plan = Plan(read.format)
@@ -246,8 +261,7 @@ def plan_contacts(con: sqlite3.Connection, read: Read, *, tags: list[str], on_du
         companies.link(row)
         _keys(row)
         pid = prospect_ids.take()
-        row.update(id=pid, created_at=stamp, updated_at=stamp, next_at=next_iso,
-                   next_set_at=stamp if next_iso else None, stage=FIRST_STAGE.key,
+        row.update(id=pid, created_at=stamp, updated_at=stamp, stage=FIRST_STAGE.key,
                    stage_since=stamp, continuations=0)
         plan.new.append(row)
         plan.tags.extend((pid, t) for t in row_tags)
@@ -255,7 +269,41 @@ def plan_contacts(con: sqlite3.Connection, read: Read, *, tags: list[str], on_du
                             "to_stage": FIRST_STAGE.key, "seq": 1,
                             "reason": f"imported from {origin or read.format}"})
         plan.actions.append(Action(record.line, "prospects", "add", columns["name"], pid))
+    _first_contacts(con, plan, next_iso, per_day, stamp)
     return plan
+
+
+def _first_contacts(con: sqlite3.Connection, plan: Plan, next_iso: str | None,
+                    per_day: int | None, stamp: str) -> None:
+    """A first-contact step for each new prospect (see plan_contacts)."""
+    from .. import settings, workdays
+
+    if next_iso:
+        days = [next_iso] * len(plan.new)
+    else:
+        if per_day is None:
+            per_day = int(settings.get(con, "import.per_day"))
+        if not per_day or not plan.new:
+            return
+        days = []
+        for day in workdays.working_days(con, dates.today()):
+            days.extend([day.isoformat()] * per_day)
+            if len(days) >= len(plan.new):
+                break
+    steps = _Ids(con, "step")
+    changes = _Ids(con, "step_change")
+    for row, day in zip(plan.new, days):
+        step_id = steps.take()
+        plan.steps.append({"id": step_id, "prospect_id": row["id"], "account_id": None,
+                           "kind": "todo", "text": "first contact", "due_at": day,
+                           "minutes": None, "status": "open", "created_at": stamp,
+                           "closed_at": None, "note": None, "uid": uuid.uuid4().hex})
+        plan.step_changes.append({"id": changes.take(), "step_id": step_id, "at": stamp,
+                                  "action": "added", "from_due": None, "to_due": day,
+                                  "note": "planned by the import"})
+        if not plan.spread or plan.spread[-1][0] != day:
+            plan.spread.append((day, 0))
+        plan.spread[-1] = (day, plan.spread[-1][1] + 1)
 
 
 # -- relcrm's own exports ----------------------------------------------------------------------
@@ -403,7 +451,8 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
     stamp = dates.iso(dates.now())
     companies = _Accounts(con, plan, stamp)
     ids = {table: _Ids(con, table) for table in (
-        "prospect", "touch", "stage_change", "qualification", "kam_change")}
+        "prospect", "touch", "stage_change", "qualification", "kam_change", "step",
+        "step_change")}
     ids["account"] = companies.ids  # accounts for companies without one are numbered after
 
     def new_id(table: str, old: int) -> int:
@@ -512,6 +561,16 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
 
     new_ids = set(prospect_map.values())
 
+    def person(old: int) -> int | None:
+        """The book id of a prospect named in a list (with_ids, people_ids), or None when it
+        was not imported and is not in the book."""
+        if old in prospect_map:
+            return prospect_map[old]
+        if old in skipped:
+            return None
+        row = con.execute("SELECT id FROM prospect WHERE id = ?", (old,)).fetchone()
+        return row[0] if row is not None and not plan.keep_ids else None
+
     def known(entity: str, pid: int, row: dict[str, Any]) -> None:
         """Skip a history record the book already has (importing a file twice adds nothing)."""
         if pid in new_ids:
@@ -609,13 +668,40 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
                                                reason=f"touch id {old} appears twice"))
                     continue
                 touch_id = touch_map[old] = new_id("touch", old)
+                with_ids = row.pop("with_ids")
                 row.update(id=touch_id, prospect_id=pid)
                 plan.touches.append(row)
+                plan.touch_people.extend(
+                    (touch_id, other) for other in dict.fromkeys(
+                        person(o) for o in with_ids) if other is not None and other != pid)
             for position, (kind, text) in enumerate(notes):
                 plan.notes.append({"touch_id": touch_id, "kind": kind, "position": position,
                                    "text": text})
             plan.actions.append(Action(record.line, entity, "add", names.get(pid, ""), pid))
 
+    def take(table: str) -> int:
+        return ids[table].take()
+
+    _book_steps(con, plan, by_entity, new_id, take, person, account_map)
+    if plan.keep_ids:  # the book's own settings are never changed by importing into it
+        for record in by_entity.get("settings", []):
+            try:
+                key, value = _book_setting(record.values)
+            except UsageError as exc:
+                plan.actions.append(Action(record.line, "settings", "error", reason=exc.message))
+                continue
+            plan.settings.append((key, value))
+            plan.actions.append(Action(record.line, "settings", "add", key))
+    else:
+        for record in by_entity.get("settings", []):
+            plan.actions.append(Action(record.line, "settings", "skip", reason="the book keeps "
+                                       "its own settings (relcrm config)"))
+    if "steps" not in by_entity:  # an older relcrm's export: the next step was on the person
+        for row in plan.new:
+            due = row.pop("next_at", None)
+            if due:
+                _next_step_of(plan, take, row["id"], due, row.pop("_next_step", None),
+                              row.get("next_set_at") or row["updated_at"])
     # A prospect that came without its stage or qualification history (a prospects.csv on
     # its own) keeps its stage and levels as judgements made when it was last updated.
     for row in plan.new:
@@ -706,6 +792,15 @@ def _book_prospect(v: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     row["account_id"] = _int(v.get("account_id"), "account_id", required=False)
     row["roles"] = [_choice(r, "role", tuple(ROLE_BY_KEY)) for r in _list(v.get("roles"),
                                                                             "roles")]
+    row["_next_step"] = fields.line("next_step", _str(v.get("next_step"), "next_step"))
+    cadence = v.get("cadence_days")
+    row["cadence_days"] = (fields.cadence(str(_whole(cadence, "cadence_days")))
+                           if _given(cadence, "cadence_days", False) else None)
+    snoozed = _moment(v.get("snoozed_until"), "snoozed_until", required=False)
+    if snoozed is not None and len(snoozed) != 10:
+        raise UsageError(f"snoozed_until {_shown(v.get('snoozed_until'))} is not a date")
+    row["snoozed_until"] = snoozed
+    row["snooze_reason"] = _text(v.get("snooze_reason"), "snooze_reason")
     tags = sorted({fields.tag(t) for t in _list(v.get("tags"), "tags")})
     return row, tags
 
@@ -765,11 +860,15 @@ def _account_owner(con: sqlite3.Connection, v: dict[str, Any], account_map: dict
 
 
 def _book_stage(v: dict[str, Any]) -> dict[str, Any]:
+    revisit = _moment(v.get("revisit_on"), "revisit_on", required=False)
+    if revisit is not None and len(revisit) != 10:
+        raise UsageError(f"revisit_on {_shown(v.get('revisit_on'))} is not a date")
     return {"id": _int(v.get("id"), "id"), "at": _moment(v.get("at"), "at"),
             "from_stage": _choice(v.get("from_stage"), "from_stage", tuple(STAGE_BY_KEY),
                                   required=False),
             "to_stage": _choice(v.get("to_stage"), "to_stage", tuple(STAGE_BY_KEY)),
-            "reason": _text(v.get("reason"), "reason"), "seq": _int(v.get("seq"), "seq")}
+            "reason": _text(v.get("reason"), "reason"), "seq": _int(v.get("seq"), "seq"),
+            "revisit_on": revisit}
 
 
 def _book_judgement(v: dict[str, Any]) -> dict[str, Any]:
@@ -791,7 +890,8 @@ def _book_touch(v: dict[str, Any], entity: str) -> tuple[dict[str, Any], list[tu
            "next_at": _moment(v.get("next_at"), "next_at", required=False),
            "created_at": _moment(v.get("created_at"), "created_at"),
            "seq": _int(v.get("seq"), "seq"),
-           "amount": _amount(v.get("amount"), "amount")}
+           "amount": _amount(v.get("amount"), "amount"),
+           "with_ids": _ids(v.get("with_ids"), "with_ids")}
     notes = []
     if entity == "calls":
         for spin in SPIN_KINDS:
@@ -799,6 +899,131 @@ def _book_touch(v: dict[str, Any], entity: str) -> tuple[dict[str, Any], list[tu
                 if text.strip():
                     notes.append((spin.key, fields.text(spin.option, text)))
     return row, notes
+
+
+def _ids(value: Any, label: str) -> list[int]:
+    """A comma-separated list of ids (with_ids, people_ids), as text or a JSON list."""
+    if value is None or value == "":
+        return []
+    parts = value if isinstance(value, list) else str(_str(value, label)).split(",")
+    return [_int(part.strip() if isinstance(part, str) else part, label) for part in parts]
+
+
+def _book_setting(v: dict[str, Any]) -> tuple[str, str]:
+    from .. import settings
+
+    setting = settings.find(_str(v.get("key"), "key") or "")
+    return setting.key, setting.parse(_str(v.get("value"), "value") or "")
+
+
+STEP_STATUSES = ("open", "done", "dropped")
+STEP_ACTIONS = ("added", "moved", "done", "dropped")
+
+
+def _book_step(v: dict[str, Any]) -> dict[str, Any]:
+    from .steps import kind
+
+    uid = fields.line("uid", _str(v.get("uid"), "uid"), required=True)
+    if not re.fullmatch(r"[0-9A-Za-z._@-]{1,200}", uid):
+        raise UsageError(f"uid {_shown(uid)} is not a step uid")
+    minutes = v.get("minutes")
+    return {"id": _int(v.get("id"), "id"),
+            "prospect_id": _int(v.get("prospect_id"), "prospect_id", required=False),
+            "account_id": _int(v.get("account_id"), "account_id", required=False),
+            "people": _ids(v.get("people_ids"), "people_ids"),
+            "kind": kind(_choice(v.get("kind"), "kind", STEP_KINDS)),
+            "text": fields.line("text", _str(v.get("text"), "text")),
+            "due_at": _moment(v.get("due_at"), "due_at"),
+            "minutes": fields.minutes(_whole(minutes, "minutes")
+                                      if _given(minutes, "minutes", False) else None),
+            "status": _choice(v.get("status"), "status", STEP_STATUSES),
+            "created_at": _moment(v.get("created_at"), "created_at"),
+            "closed_at": _moment(v.get("closed_at"), "closed_at", required=False),
+            "note": _text(v.get("note"), "note"), "uid": uid}
+
+
+def _book_step_change(v: dict[str, Any]) -> dict[str, Any]:
+    return {"id": _int(v.get("id"), "id"), "step_id": _int(v.get("step_id"), "step_id"),
+            "at": _moment(v.get("at"), "at"),
+            "action": _choice(v.get("action"), "action", STEP_ACTIONS),
+            "from_due": _moment(v.get("from_due"), "from_due", required=False),
+            "to_due": _moment(v.get("to_due"), "to_due", required=False),
+            "note": _text(v.get("note"), "note")}
+
+
+def _book_steps(con: sqlite3.Connection, plan: Plan, by_entity: dict[str, list[Source]],
+                new_id: Callable[[str, int], int], take: Callable[[str], int],
+                person: Callable[[int], int | None], account_map: dict[int, int]) -> None:
+    """The steps of a relcrm export and their history. A step the book has (same uid) is
+    skipped with its history; a step of a person or an account not imported is skipped."""
+    step_map: dict[int, int] = {}
+    for record in by_entity.get("steps", []):
+        try:
+            row = _book_step(record.values)
+            old = row["id"]
+            if old in step_map:
+                raise UsageError(f"step id {old} appears twice in the file")
+            if row["prospect_id"] is None and row["account_id"] is None:
+                raise UsageError("a step needs a prospect_id or an account_id")
+            if con.execute("SELECT 1 FROM step WHERE uid = ?", (row["uid"],)).fetchone():
+                raise _Skip("already in the book (same uid)")
+            if row["prospect_id"] is not None:
+                pid = person(row["prospect_id"])
+                if pid is None:
+                    raise _Skip(f"its prospect #{row['prospect_id']} was not imported")
+                row["prospect_id"] = pid
+            if row["account_id"] is not None:
+                if row["account_id"] not in account_map:
+                    raise _Skip(f"its account #{row['account_id']} was not imported")
+                row["account_id"] = account_map[row["account_id"]]
+            people = [p for p in dict.fromkeys(person(o) for o in row.pop("people"))
+                      if p is not None]
+            row["id"] = step_map[old] = new_id("step", old)
+        except _Skip as skip:
+            plan.actions.append(Action(record.line, "steps", "skip", reason=skip.reason))
+            continue
+        except UsageError as exc:
+            plan.actions.append(Action(record.line, "steps", "error", reason=exc.message))
+            continue
+        plan.steps.append(row)
+        plan.step_people.extend((row["id"], p) for p in people)
+        plan.actions.append(Action(record.line, "steps", "add", row["text"] or "",
+                                   row["prospect_id"]))
+    for record in by_entity.get("step_changes", []):
+        try:
+            row = _book_step_change(record.values)
+            if row["step_id"] not in step_map:
+                raise _Skip("its step was not imported")
+            row.update(step_id=step_map[row["step_id"]], id=new_id("step_change", row["id"]))
+        except _Skip as skip:
+            plan.actions.append(Action(record.line, "step_changes", "skip", reason=skip.reason))
+            continue
+        except UsageError as exc:
+            plan.actions.append(Action(record.line, "step_changes", "error",
+                                       reason=exc.message))
+            continue
+        plan.step_changes.append(row)
+        plan.actions.append(Action(record.line, "step_changes", "add"))
+    made = {r["step_id"] for r in plan.step_changes}
+    for row in plan.steps:  # a step that came without its history starts with one
+        if row["id"] not in made:
+            plan.step_changes.append({"id": take("step_change"), "step_id": row["id"],
+                                      "at": row["created_at"], "action": "added",
+                                      "from_due": None, "to_due": row["due_at"],
+                                      "note": "imported"})
+
+
+def _next_step_of(plan: Plan, take: Callable[[str], int], pid: int, due: str,
+                  text: str | None, created: str) -> None:
+    """An open step for the next step a prospect carried in an older relcrm's export."""
+    step_id = take("step")
+    plan.steps.append({"id": step_id, "prospect_id": pid, "account_id": None, "kind": "todo",
+                       "text": text, "due_at": due, "minutes": None, "status": "open",
+                       "created_at": created, "closed_at": None, "note": None,
+                       "uid": uuid.uuid4().hex})
+    plan.step_changes.append({"id": take("step_change"), "step_id": step_id, "at": created,
+                              "action": "added", "from_due": None, "to_due": due,
+                              "note": "the next step of an older export"})
 
 
 # The export joins a call's SPIN notes of one kind with newlines; a note's own blank lines and
@@ -809,11 +1034,13 @@ _NOTE_BREAK = re.compile(r"(?<=\S)\n(?=\S)")
 
 # -- writing -----------------------------------------------------------------------------------
 def apply(session, plan: Plan, progress: Progress | None = None, chunk: int = 2000) -> None:
-    """Write a plan in the session's transaction: bulk inserts, updates, derived columns."""
+    """Write a plan in the session's transaction: bulk inserts and updates (the derived
+    columns follow at commit)."""
     from sqlalchemy import insert, text
 
     from ..models import (Account, AccountCriterion, CallNote, KamChange, Prospect,
-                          ProspectRole, Qualification, StageChange, Tag, Touch)
+                          ProspectRole, Qualification, StageChange, Step, StepChange, StepPerson,
+                          Tag, Touch, TouchPerson)
     from .accounts import link
 
     def bulk(table, rows: list[dict[str, Any]], prefix: str | None = None) -> None:
@@ -859,19 +1086,18 @@ def apply(session, plan: Plan, progress: Progress | None = None, chunk: int = 20
             prospect.company_key, prospect.search_key = keys["company_key"], keys["search_key"]
         if tags:
             bulk(Tag, [{"prospect_id": pid, "name": t} for t in sorted(tags)], "OR IGNORE")
-    session.flush()
-    touched = [r["id"] for r in plan.new] + list(plan.updates)
-    touched += [r["prospect_id"] for r in plan.stages + plan.judgements + plan.touches]
-    touched += [pid for pid, _ in plan.roles]
-    import json
+    bulk(TouchPerson, [{"touch_id": t, "prospect_id": p} for t, p in plan.touch_people])
+    bulk(Step, plan.steps)
+    bulk(StepPerson, [{"step_id": t, "prospect_id": p} for t, p in plan.step_people])
+    bulk(StepChange, plan.step_changes)
+    for key, value in plan.settings:
+        session.execute(text("INSERT INTO setting (key, value) VALUES (:key, :value) "
+                             "ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
+                        {"key": key, "value": value})
+    if plan.settings:
+        from .. import workdays
 
-    if touched:
-        for sql in derive.statements(derive.MANY):
-            session.execute(text(sql), {"ids": json.dumps(sorted(set(touched)))})
-    changed = sorted({r["id"] for r in plan.accounts} | {r["account_id"] for r in plan.kam})
-    if changed:
-        for sql in derive.account_statements(derive.MANY):
-            session.execute(text(sql), {"ids": json.dumps(changed)})
-    if touched:  # the accounts of the people touched: last touch, deciders
-        for sql in derive.account_statements(derive.ACCOUNTS_OF_PROSPECTS):
-            session.execute(text(sql), {"ids": json.dumps(sorted(set(touched)))})
+        workdays.rebuild(derive.session_con(session))
+    # the derived values of everything written follow at commit (derive.settle: the database
+    # noted what changed)
+    session.flush()

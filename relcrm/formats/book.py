@@ -30,7 +30,7 @@ def _loads(text: str) -> Any:
 
 def _entity_of_keys(keys: list[str]) -> str | None:
     for name, spec in EXPORTS.items():
-        if tuple(keys) == spec.columns or set(keys) == set(spec.columns):
+        if spec.known(keys) or set(keys) == set(spec.columns):
             return name
     return None
 
@@ -39,12 +39,14 @@ def _add(result: Read, entity: str, line: int, record: Any) -> None:
     if not isinstance(record, dict):
         result.errors.append((line, f"a {entity} record must be a JSON object"))
         return
-    wanted = EXPORTS[entity].columns
-    missing = [c for c in wanted if c not in record]
+    spec = EXPORTS[entity]
+    wanted = spec.columns
+    # columns added by later versions may be missing from an older relcrm's export
+    missing = [c for c in wanted[:spec.first or len(wanted)] if c not in record]
     if missing:
         result.errors.append((line, f"{entity} record lacks {', '.join(missing)}"))
         return
-    result.records.append(Source(line, {c: record[c] for c in wanted}, entity))
+    result.records.append(Source(line, {c: record.get(c) for c in wanted}, entity))
 
 
 def read_text(text: str, name: str) -> Read:

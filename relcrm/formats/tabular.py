@@ -85,9 +85,10 @@ def classify(header: list[str]) -> str:
 
 
 def entity_of(header: list[str]) -> str | None:
-    """Which relcrm export a header is (its exact columns), if any."""
+    """Which relcrm export a header is (its columns, as this or an older relcrm wrote them),
+    if any."""
     for name, spec in EXPORTS.items():
-        if tuple(header) == spec.columns:
+        if spec.known(header):
             return name
     return None
 
