@@ -457,3 +457,18 @@ def test_an_amount_above_the_maximum_is_refused_not_rounded(cli):
     cli.fails(2, "edit", "an", "--value", "999999999999999.99", match="exactly")
     cli("edit", "an", "--value", "999999999999999")
     assert cli.one("SELECT value FROM prospect") == 999999999999999
+
+
+def test_a_file_name_with_markup_is_shown_as_it_is(cli, tmp_path):
+    odd = tmp_path / "[bold]leads[red].csv"
+    odd.write_text("Name\nAn\n", encoding="utf-8")
+    out = cli("import", str(odd)).out
+    assert out.startswith("Imported 1 new prospect from [bold]leads[red].csv (csv)")
+
+
+def test_notes_with_windows_line_ends_import_as_lines(cli, tmp_path):
+    """Excel writes a cell's line breaks as CRLF: they become newlines, not bad rows."""
+    path = tmp_path / "excel.csv"
+    path.write_bytes('Name,Note\r\nAn,"line one\r\nline two"\r\n'.encode("utf-8"))
+    cli("import", str(path))
+    assert cli.one("SELECT note FROM prospect") == "line one\nline two"

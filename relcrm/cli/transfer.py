@@ -35,8 +35,10 @@ def export(
         "--since", metavar="WHEN", help="Only records from WHEN on (touches, calls, stages and "
         "qualifications by date; prospects by last update).", show_default=False)] = None,
     excel: Annotated[bool, typer.Option(
-        "--excel", help="For spreadsheets: UTF-8 with BOM, CRLF, and cells that begin with "
-        "= + - @ prefixed with ' so they are not run as formulas.")] = False,
+        "--excel", help="For spreadsheets: UTF-8 with BOM, CRLF, every cell quoted, and a ' "
+        "put before a formula trigger (= + - @ tab CR) at the start of a cell or after a , ; "
+        "or tab inside it, so no cell runs as a formula whatever the list separator.")
+    ] = False,
 ) -> None:
     """Export records with stable, documented columns (UTF-8), to stdout or a file.
 
@@ -188,7 +190,7 @@ def import_(
     by default. The whole import is one transaction: with bad rows nothing is written unless
     --skip-bad-rows. With --report csv/json the outcome of each row is printed.
     """
-    from .. import db, formats
+    from .. import db, formats, render
     from ..core import importing
     from ..core.prospects import session_con
     from ..errors import UsageError
@@ -207,7 +209,7 @@ def import_(
         raise UsageError(f"--per-day must be from 0 to 10000, not {per_day}")
     if per_day is not None and next_ is not None:
         raise UsageError("give --next (one day for all) or --per-day (spread), not both")
-    with _progress(total * 2, f"Importing {file.name}") as step:
+    with _progress(total * 2, f"Importing {render.escape(file.name)}") as step:
         def planned(con) -> Any:
             """The plan on `con`; bad rows (without --skip-bad-rows) stop the import."""
             if source.format == "relcrm":
@@ -232,7 +234,7 @@ def import_(
                     importing.apply(session, plan, progress=step)
     _report_rows(kind, plan, file.name)
     if kind == "table":
-        print(_summary(plan, file.name, dry_run))
+        print(render.escape(_summary(plan, file.name, dry_run)))
 
 
 def _n(count: int, noun: str) -> str:
@@ -308,9 +310,11 @@ class _progress:
 
         from ..render import console
 
+        from rich.markup import escape as markup
+
         self.bar = Progress(console=console(stderr=True), transient=True)
         self.bar.start()
-        task = self.bar.add_task(self.label, total=self.total)
+        task = self.bar.add_task(markup(self.label), total=self.total)
         return lambda n: self.bar.advance(task, n)
 
     def __exit__(self, *exc):

@@ -48,9 +48,12 @@ def line(label: str, value: str | None, *, required: bool = False) -> str | None
 
 
 def text(label: str, value: str | None) -> str | None:
-    """A free-text field (may span lines); empty means not set."""
+    """A free-text field (may span lines: Windows' CRLF and old Macs' CR become a newline);
+    empty means not set."""
     if value is None:
         return None
+    if "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
     return _check(label, value, MAX_TEXT, multiline=True) or None
 
 
