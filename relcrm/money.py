@@ -32,12 +32,15 @@ Reading an amount: `parse(text, currency)`
         - with both present, the last one is the decimal separator and must appear once
           (`12,500.50`, `12.500,50`);
         - with spaces or `_` grouping, a single `.` or `,` is the decimal separator;
-        - a single separator followed by exactly 3 digits: before a unit it is ambiguous
-          (`1.500k`: 1500k or 1.5k?) and refused; otherwise it is read the way the currency
-          is written: a group separator for a currency without decimals (VND `1.500` = 1500),
-          a decimal separator for a currency with 3 decimals (KWD `1.500` = 1.5), and for a
-          currency with cents `,` groups (`12,000 USD` = 12000: three decimals are not how
-          cents are written) while `.` is ambiguous (`1.500` USD: 1.5 or 1500?) and refused;
+        - a single separator followed by exactly 3 digits, without a unit, is read the way
+          the currency is written: a group separator for a currency without decimals (VND
+          `1.500` = 1500), a decimal separator for a currency with 3 decimals (KWD `1.500` =
+          1.5), and for a currency with cents `,` groups (`12,000 USD` = 12000: three decimals
+          are not how cents are written) while `.` is ambiguous (`1.500` USD: 1.5 or 1500?)
+          and refused, unless the digits before it cannot be a first group (`0.500` USD is
+          read as 0.500, then refused for its 3 decimals);
+        - before a unit such a separator is ambiguous (`1.500k`: 1500k or 1.5k?) and refused,
+          unless the digits before it cannot be a first group (`0,001k`, `1234.500k`);
         - any other single separator is the decimal separator.
     * Without a unit, the number may have at most the currency's decimals (VND 0, USD 2,
       KWD 3), counting written zeros: `2,5` VND and `12.500,50` VND are refused, and so is
@@ -267,13 +270,14 @@ def _parse(text: str, book: Currency) -> Amount:
             if not unit or rest and word is None:
                 raise _Refused(f"has {after!r} after the number, which is neither a unit "
                                "(k, triệu, tỷ ...) nor a currency")
-            unit = after[:len(unit)]
+            gap = " " if s[found.end()].isspace() else ""
+            unit = gap + after[:len(unit)]  # as typed, for messages
         if word is not None:
             named.append(word)
     if len(named) > 1:
         raise _Refused("names two currencies")
     currency = named[0] if named else book
-    exp10 = _UNITS[unit.casefold()] if unit else 0
+    exp10 = _UNITS[unit.strip().casefold()] if unit else 0
     try:
         whole, fraction = _split(num, currency, unit)
         if not unit and len(fraction) > currency.digits:
@@ -319,21 +323,25 @@ def _split(num: str, currency: Currency, unit: str) -> tuple[str, str]:
         group = "," if decimal == "." else "."
     elif dots or commas:
         sep = "." if dots else ","
-        tail = num[num.rfind(sep) + 1:]
+        head, tail = num[:num.rfind(sep)], num[num.rfind(sep) + 1:]
         if num.count(sep) > 1:
             group = sep
         elif spaced or len(tail) != 3:
             decimal = sep
+        elif currency.digits == 0 and not unit:
+            group = sep
+        elif not (len(head) <= 3 and head[0] != "0"):  # cannot be a group: 0.500, 1234.500
+            decimal = sep
         elif unit:
-            head, short = num[:num.rfind(sep)], tail.rstrip("0") or "0"
+            short = tail.rstrip("0") or "0"
             raise _Refused(f"is ambiguous ({head}{tail}{unit} or {head}.{short}{unit}?)",
                            f"write {head}{tail}{unit} or {head}{sep}{short}{unit}")
-        elif currency.digits == 0 or (currency.digits < 3 and sep == ","):
+        elif currency.digits < 3 and sep == ",":
             group = sep
         elif currency.digits == 3:
             decimal = sep
         else:
-            head, short = num[:num.rfind(sep)], tail.rstrip("0")
+            short = tail.rstrip("0")
             raise _Refused(f"is ambiguous in {currency.code} "
                            f"({head}{'.' if short else ''}{short} or {head}{tail}?)")
     if spaced:
@@ -393,7 +401,7 @@ def format(amount: Amount, *, locale: str = "en", symbol: bool = False) -> str:
     return f"{shown_text}{NBSP}{currency.symbol if lang == 'vi' else currency.code}"
 
 
-_COMPACT = ((10**12, "T", "nghìn tỷ"), (10**9, "B", "tỷ"), (10**6, "M", "triệu"),
+_COMPACT = ((10**12, "T", "nghìn\u00a0tỷ"), (10**9, "B", "tỷ"), (10**6, "M", "triệu"),
             (10**3, "K", "nghìn"), (1, "", ""))
 
 
