@@ -79,7 +79,7 @@ MAX_LENGTH = 100  # characters of text that parse reads
 class Currency(NamedTuple):
     code: str  # ISO 4217
     digits: int  # decimals (minor digits): 0 to 3
-    symbol: str  # as written in Vietnamese (CLDR vi_VN); the code when CLDR has none
+    symbol: str  # as written in Vietnamese (CLDR vi_VN); the code outside CURRENCIES
 
 
 def _table(**rows: tuple[int, str]) -> MappingProxyType:
@@ -158,8 +158,16 @@ class Amount:
         if not value.is_finite() or value.is_signed() and value != 0:
             raise UsageError(f"amount {value} is not an amount of 0 or more")
         _, digits, exp = value.as_tuple()
+        kept = len(digits)
+        while kept > 1 and digits[kept - 1] == 0:  # 1.000...0 is 1: no int of a huge string
+            kept -= 1
         try:
-            return cls(_milli(int("".join(map(str, digits))), int(exp), found), found.code)
+            if value == 0:
+                return cls(0, found.code)
+            if value.adjusted() >= 15 or int(exp) + len(digits) - kept < -3:
+                raise _Refused("is too large or too precise")
+            number = int("".join(map(str, digits[:kept])))
+            return cls(_milli(number, int(exp) + len(digits) - kept, found), found.code)
         except _Refused:
             raise UsageError(f"amount {value} is not an exact amount of {found.code}: 0 to "
                              f"999,999,999,999,999 with at most {found.digits} decimals") from None
@@ -204,10 +212,10 @@ def _milli(number: int, exp: int, currency: Currency) -> int:
     """number * 10**exp units as milli, if a whole number of the currency's smallest unit."""
     if number == 0:
         return 0
-    while number % 10 == 0:
-        number, exp = number // 10, exp + 1
     if exp + len(str(number)) > 15:
         raise _Refused("is too large (at most 999,999,999,999,999)")
+    while number % 10 == 0:
+        number, exp = number // 10, exp + 1
     if exp < -currency.digits:
         has = "no decimals" if currency.digits == 0 else f"{currency.digits} decimals"
         if exp < -40:

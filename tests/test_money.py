@@ -212,10 +212,12 @@ def test_amount_is_exact_and_checked():
         a.milli = 1  # frozen
     assert Amount.of(Decimal("12500.50"), "usd") == a
     assert Amount.of(Decimal("1.2E+3"), "VND") == Amount(1_200_000, "VND")
-    assert Amount.of(Decimal("-0"), "VND") == Amount(0, "VND")
+    assert Amount.of(Decimal("-0"), "VND") == Amount.of(Decimal("0E-5000")) == Amount(0, "VND")
+    assert Amount.of(Decimal("1." + "0" * 5000), "KWD") == Amount(1000, "KWD")
     assert Amount.of(10**15 - 1) == Amount(money.MAX_MILLI - 1000, "VND")
     for bad in (Decimal("12.345"), Decimal(-1), Decimal("1E+15"), Decimal("NaN"),
-                Decimal("Infinity"), Decimal("1E-999999999")):
+                Decimal("Infinity"), Decimal("1E-999999999"), Decimal("0." + "1" * 5000),
+                Decimal(10**5000)):
         with pytest.raises(UsageError):
             Amount.of(bad, "USD")
     for wrong in (1.5, True, "12"):
