@@ -23,7 +23,9 @@ Reading an amount: `parse(text, currency)`
     * After the number, optionally (with or without a space, any case, with or without accents)
       a unit: thousand `k` `nghìn` `ngàn`; million `tr` `triệu` `m`; billion `tỷ` `tỉ` `ty`
       `ti` `b` `bn`. (`m` is a million, never the accountants' thousand; `mm`, `mil`, `t` are
-      refused.) A unit comes before a currency named after the number (`68tr VND`).
+      refused; `k` is a thousand, never the kina's or kyat's `K`; no unit is a currency symbol,
+      and a 3-letter code is read whole before units: `5 MYR`, `5 TRY`.) A unit comes before a
+      currency named after the number (`68tr VND`).
     * Group separators: one space (also no-break or thin space), `_`, `.` or `,`; the first
       group has 1-3 digits and does not start with 0, every later group exactly 3. One kind of
       group separator per number. No grouping after the decimal separator.

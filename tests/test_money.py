@@ -104,6 +104,8 @@ ACCEPTED = [
     ("¥5.000", "JPY", "5000", "JPY"),
     ("¥5,000", "CNY", "5000", "CNY"),
     ("5 BHD", "VND", "5", "BHD"),  # not in the table: Babel knows it
+    ("5 MYR", "VND", "5", "MYR"),  # a code, not 5m + "YR"
+    ("5 try", "VND", "5", "TRY"),  # a code, not 5tr + "y"
     ("1.500", "bhd", "1.5", "BHD"),
 ]
 
@@ -158,6 +160,7 @@ REFUSED = [
     ("5.", "USD", "has '.' after the number"),
     ("5kk", "VND", "has 'kk' after the number"),
     ("5 MM", "VND", "has 'MM' after the number"),
+    ("5t", "VND", "has 't' after the number"),
     ("5 mil", "VND", "names currency MIL, which is not a known currency"),
     ("5 abc", "VND", "names currency ABC, which is not a known currency"),
     ("5 CLF", "VND", "names currency CLF, which has 4 decimals (relcrm keeps at most 3)"),
