@@ -17,6 +17,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
+
+from .errors import UsageError
+from .text import clean
 
 # Vietnamese writes the tone of a final oa, oe, uy on either vowel: the old style Hòa, Khỏe,
 # Thủy and the new style Hoà, Khoẻ, Thuỷ are the same name spelt two ways (with a final
@@ -60,3 +64,117 @@ def email_key(email: str) -> str:
     different addresses, and two different addresses are two people).
     """
     return unicodedata.normalize("NFC", email).strip().lower()
+
+
+# -- phones ------------------------------------------------------------------------------------
+# An extension at the end: "ext. 12", "extension 12", "x12", "#12", or a tel: URI's ";ext=12".
+_EXTENSION = re.compile(r"\s*(?:;\s*ext=|,?\s*(?:ext(?:ension|n)?\.?|x\.?|#)\s*:?\s*)"
+                        r"([0-9]{1,10})\s*#?\s*\Z", re.IGNORECASE)
+# What may surround the digits; letters may not (phonenumbers would read 0912 ABC DEF as a
+# vanity number, 0912 222 333).
+_PUNCTUATION = frozenset("+()-./\u2010\u2011\u2012\u2013\u2014")
+_EXAMPLE_REGIONS = "VN, SG, TH, JP, KR, CN, US, GB, DE, AU"
+
+
+@dataclass(frozen=True, slots=True)
+class Phone:
+    """A phone number: as typed (kept for display) and in E.164 (for matching and tel:)."""
+
+    typed: str  # as the seller typed it, NFC, outer spaces removed: "0912 345 678 ext. 12"
+    e164: str  # "+84912345678": the matching key; the extension is not part of it
+    extension: str | None = None  # "12"
+
+    @property
+    def tel(self) -> str:
+        """The number as an RFC 3966 URI, for vCards: tel:+84912345678;ext=12."""
+        return f"tel:{self.e164}" + (f";ext={self.extension}" if self.extension else "")
+
+
+def phone(value: str, region: str = "VN") -> Phone:
+    """A phone number parsed with libphonenumber (`phonenumbers`), or UsageError.
+
+    Accepted: digits with spaces and + ( ) - . / between them, e.g. 0912 345 678,
+    +84 912 345 678, (028) 3822 1234, 0912.345.678, +1 (415) 555-0100, 00 44 20 7946 0958,
+    tel:+84-912-345-678; an extension at the end (ext. 12, extension 12, x12, #12, ;ext=12) is
+    kept in `typed` and `extension` and left out of the key. Letters are refused.
+
+    Without a leading + (or the region's international prefix, 00 in Vietnam) a number is read
+    in `region` (the book's `config region`, VN by default): 0912 345 678 and 912 345 678 are
+    both +84 912 345 678. Digits that begin with the region's own country code and only make
+    sense with it are read as international, libphonenumber's rule: 84912345678 (a number
+    whose + a spreadsheet dropped) is +84 912 345 678, while 842 123 456 stays the national
+    0842 123 456. Another country's number needs its +: (415) 555-0100 read in VN is taken as
+    a Vietnamese number.
+
+    A number is accepted when it is *possible* (right length for its country), not only when
+    it is *valid* (in a range known to libphonenumber's data), so a new number range is never
+    refused. A number that is possible only locally (555-0100 in the US, without its area code)
+    is refused: its E.164 form would be wrong.
+    """
+    typed = clean(value)
+    code = region.strip().upper()
+    body, extension = typed, None
+    found = _EXTENSION.search(typed)
+    if found:
+        body, extension = typed[:found.start()], found.group(1)
+    if body[:4].lower() == "tel:":
+        body = body[4:]
+    if any(not (ch.isdecimal() or ch in _PUNCTUATION or unicodedata.category(ch) == "Zs")
+           for ch in body):  # Zs: spaces (no-break ones too), but not tabs or line breaks
+        raise _not_a_phone(typed, code, "it has letters or symbols")
+    if not any(ch.isdecimal() for ch in body):
+        raise _not_a_phone(typed, code, None)
+
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(body, code)
+    except phonenumbers.NumberParseException as error:
+        reasons = {phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: "no such country code",
+                   phonenumbers.NumberParseException.TOO_SHORT_NSN: "too short",
+                   phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: "too short",
+                   phonenumbers.NumberParseException.TOO_LONG: "too long"}
+        raise _not_a_phone(typed, code, reasons.get(error.error_type)) from None
+    result = phonenumbers.is_possible_number_with_reason(number)
+    if result != phonenumbers.ValidationResult.IS_POSSIBLE:
+        reasons = {phonenumbers.ValidationResult.TOO_SHORT: "too short",
+                   phonenumbers.ValidationResult.TOO_LONG: "too long",
+                   phonenumbers.ValidationResult.INVALID_LENGTH: "the wrong number of digits",
+                   phonenumbers.ValidationResult.INVALID_COUNTRY_CODE: "no such country code",
+                   phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY: "no area code"}
+        raise _not_a_phone(typed, code, reasons.get(result))
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return Phone(typed, e164, extension)
+
+
+def _not_a_phone(typed: str, region: str, why: str | None) -> UsageError:
+    """One line: the value, what is wrong, and the region's own example in both forms."""
+    import phonenumbers
+
+    shown = typed if len(typed) <= 60 else typed[:57] + "..."
+    forms = "a number with its country code, like +84 912 345 678"
+    if region in phonenumbers.SUPPORTED_REGIONS:
+        mobile = phonenumbers.PhoneNumberType.MOBILE
+        example = (phonenumbers.example_number_for_type(region, mobile)
+                   or phonenumbers.example_number(region))
+        if example is not None:
+            national, international = (phonenumbers.format_number(example, style) for style in (
+                phonenumbers.PhoneNumberFormat.NATIONAL,
+                phonenumbers.PhoneNumberFormat.INTERNATIONAL))
+            forms = f"{national} or {international}"
+    detail = f"{why}, for {region}" if why else f"for {region}"
+    return UsageError(f"phone {shown!r} is not a phone number ({detail}); give it as {forms}")
+
+
+def region(value: str) -> str:
+    """An ISO 3166 region code for `config region` (the region a phone without + is read in),
+    upper-cased: "vn" gives "VN"; UsageError listing examples when libphonenumber does not know
+    it."""
+    code = value.strip().upper()
+    import phonenumbers
+
+    if code in phonenumbers.SUPPORTED_REGIONS:
+        return code
+    hint = " (the United Kingdom is GB)" if code == "UK" else ""
+    raise UsageError(f"region {value.strip()!r} is not a region code{hint}; give a two-letter "
+                     f"ISO 3166 code such as {_EXAMPLE_REGIONS}")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import unicodedata
 
 import pytest
 
-from relcrm.identity import email_key, name_key
+from relcrm.errors import UsageError
+from relcrm.identity import Phone, email_key, name_key, phone, region
 
 NFD = unicodedata.normalize
 
@@ -71,3 +74,126 @@ def test_email_key_is_the_lower_cased_address():
 ])
 def test_different_addresses_have_different_keys(a, b):
     assert email_key(a) != email_key(b)
+
+
+# -- phones ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("typed, e164", [
+    ("0912 345 678", "+84912345678"), ("+84 912 345 678", "+84912345678"),
+    ("+84912345678", "+84912345678"), ("0912.345.678", "+84912345678"),
+    ("0912-345-678", "+84912345678"), ("912 345 678", "+84912345678"),
+    ("(+84) 912 345 678", "+84912345678"), ("+84 (0) 912 345 678", "+84912345678"),
+    ("0084 912 345 678", "+84912345678"), ("tel:+84-912-345-678", "+84912345678"),
+    ("０９１２ ３４５ ６７８", "+84912345678"), ("0912\u00a0345\u00a0678", "+84912345678"),
+    # without +, digits that start with 84 and only make sense with it: a + lost in a sheet
+    ("84912345678", "+84912345678"), ("84 28 3822 1234", "+842838221234"),
+    # ... but a national number that starts with 84 stays national (VinaPhone's 084)
+    ("842 123 456", "+84842123456"), ("0842 123 456", "+84842123456"),
+    ("(028) 3822 1234", "+842838221234"), ("028 3822 1234", "+842838221234"),
+    ("1900 1234", "+8419001234"),
+    ("+1 (415) 555-0100", "+14155550100"), ("+1 415 555 0100", "+14155550100"),
+    ("+44 20 7946 0958", "+442079460958"), ("00 65 8123 4567", "+6581234567"),
+])
+def test_phone_forms(typed, e164):
+    number = phone(typed)
+    assert number == Phone(typed.strip(), e164, None)
+    assert number.tel == f"tel:{e164}"
+
+
+@pytest.mark.parametrize("typed, extension", [
+    ("0912 345 678 ext. 12", "12"), ("0912 345 678 ext 12", "12"), ("0912345678 x12", "12"),
+    ("0912 345 678 x 12", "12"), ("0912-345-678#12", "12"), ("(028) 3822 1234 Ext. 305", "305"),
+    ("0912 345 678, extension 7", "7"), ("tel:+84-912-345-678;ext=12", "12"),
+])
+def test_an_extension_is_kept_as_typed_and_left_out_of_the_key(typed, extension):
+    number = phone(typed)
+    assert number.typed == typed and number.extension == extension
+    assert number.e164 in ("+84912345678", "+842838221234")
+    assert number.tel == f"tel:{number.e164};ext={extension}"
+
+
+def test_phones_typed_differently_have_one_key():
+    forms = ["0912 345 678", "+84912345678", "+84 912 345 678", "84912345678", "0912.345.678",
+             "0912 345 678 ext. 9"]
+    assert {phone(f).e164 for f in forms} == {"+84912345678"}
+
+
+def test_typed_is_nfc_without_outer_spaces():
+    assert phone("  0912 345 678 \n").typed == "0912 345 678"
+
+
+def test_the_region_reads_numbers_without_plus():
+    assert phone("(415) 555-0100", "US").e164 == "+14155550100"
+    assert phone("(415) 555-0100", "us").e164 == "+14155550100"
+    assert phone("020 7946 0958", "GB").e164 == "+442079460958"
+    assert phone("+84 912 345 678", "US").e164 == "+84912345678"  # a + wins over the region
+    # the region decides: the same digits are a Vietnamese number for VN
+    assert phone("(415) 555-0100", "VN").e164 == "+844155550100"
+
+
+def test_a_new_number_range_is_possible_though_not_valid():
+    import phonenumbers
+
+    number = phonenumbers.parse("0199 123 4567", "VN")
+    assert phonenumbers.is_possible_number(number) and not phonenumbers.is_valid_number(number)
+    assert phone("0199 123 4567").e164 == "+841991234567"
+
+
+@pytest.mark.parametrize("typed, why", [
+    ("12", "(too short, for VN)"), ("0912", "(too short, for VN)"), ("84", "(too short, for VN)"),
+    ("091234567890123", "(too long, for VN)"), ("0912345678 / 0987654321", "(too long, for VN)"),
+    ("abc", "(it has letters or symbols, for VN)"),
+    ("0912 ABC DEF", "(it has letters or symbols, for VN)"),  # not a vanity 0912 222 333
+    ("Call 0912345678 now", "(it has letters or symbols, for VN)"),
+    ("0912 345 678*", "(it has letters or symbols, for VN)"),
+    ("0912\n345 678", "(it has letters or symbols, for VN)"),
+    ("+999 123", "(no such country code, for VN)"), ("+", "(for VN)"), ("", "(for VN)"),
+    ("- -", "(for VN)"), ("0912+345678", "(for VN)"), ("x12", "(for VN)"),
+])
+def test_what_is_not_a_phone_number(typed, why):
+    with pytest.raises(UsageError) as raised:
+        phone(typed)
+    message = raised.value.message
+    assert message == (f"phone {typed.strip()!r} is not a phone number {why}; "
+                       "give it as 0912 345 678 or +84 912 345 678")
+    assert "\n" not in message
+
+
+def test_a_number_without_its_area_code_is_refused():
+    with pytest.raises(UsageError, match=r"phone '555-0100' is not a phone number \(no area "
+                                         r"code, for US\); give it as \(201\) 555-0123 or "
+                                         r"\+1 201-555-0123"):
+        phone("555-0100", "US")
+
+
+def test_a_long_value_is_shortened_in_the_message():
+    with pytest.raises(UsageError) as raised:
+        phone("9" * 400)
+    assert len(raised.value.message) < 160 and "..." in raised.value.message
+
+
+# -- regions -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("given, code", [("VN", "VN"), ("vn", "VN"), (" gb ", "GB"),
+                                         ("Us", "US"), ("sg", "SG")])
+def test_region_codes(given, code):
+    assert region(given) == code
+
+
+@pytest.mark.parametrize("given", ["XX", "", "  ", "001", "VNM", "Vietnam", "UK", "v n"])
+def test_unknown_regions_are_refused_with_examples(given):
+    with pytest.raises(UsageError, match=r"is not a region code.*two-letter ISO 3166 code such "
+                                         r"as VN, SG, .*GB"):
+        region(given)
+
+
+def test_uk_is_pointed_to_gb():
+    with pytest.raises(UsageError, match=r"region 'uk' is not a region code \(the United "
+                                         r"Kingdom is GB\)"):
+        region("uk")
+
+
+def test_phonenumbers_is_imported_only_by_phone_and_region():
+    code = ("import sys; from relcrm import identity as i; "
+            "i.name_key('Hà'); i.email_key('a@b.c'); "
+            "assert 'phonenumbers' not in sys.modules; "
+            "i.phone('0912 345 678'); assert 'phonenumbers' in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
