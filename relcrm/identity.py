@@ -66,6 +66,67 @@ def email_key(email: str) -> str:
     return unicodedata.normalize("NFC", email).strip().lower()
 
 
+
+# -- profile URLs ------------------------------------------------------------------------------
+# Sites whose profile URLs are matched: any subdomain is the site (www., m., mobile., web., and
+# LinkedIn's country subdomains such as vn.linkedin.com), and the query and fragment are
+# tracking (?trk=..., ?utm_source=...), except Facebook's profile.php?id=<number>.
+PROFILE_SITES = ("linkedin.com", "facebook.com", "zalo.me", "x.com", "twitter.com")
+_SCHEME = re.compile(r"[a-z][a-z0-9+.\-]*://", re.IGNORECASE)
+
+
+def url_key(url: str | None) -> str | None:
+    """A profile URL normalised for matching, or None for an empty value.
+
+    The scheme (https://) is dropped, the host lower-cased (a default port :80 or :443
+    dropped), "www." and "m." dropped from its front, and trailing "/" dropped from the path;
+    %-escapes in the path are decoded (LinkedIn's nguy%E1%BB%85n is nguyễn). On the profile
+    sites (PROFILE_SITES: linkedin.com, facebook.com, zalo.me, x.com, twitter.com) the host is
+    the site itself whatever its subdomain, the query and fragment are dropped, except that
+    facebook.com/profile.php keeps its id (profile.php?id=4 and ?id=5 are two people), and a
+    linkedin.com/in/... path is lower-cased, LinkedIn slugs being case-insensitive; a URL there
+    that names no one (linkedin.com, linkedin.com/in/, facebook.com/profile.php without an id)
+    has no key (None), or everyone who gave it would be one person. Elsewhere the path and the
+    query are kept exactly (the query may be what names the person) and only the fragment is
+    dropped.
+
+    So https://www.linkedin.com/in/Nguyen-Van-An/?trk=x and linkedin.com/in/nguyen-van-an
+    match; https://acme.com and https://acme.com/about do not, nor do x.com/An and x.com/an.
+    """
+    if url is None:
+        return None
+    text = unicodedata.normalize("NFC", url).strip()
+    scheme = _SCHEME.match(text)
+    text = text[scheme.end():] if scheme else text.removeprefix("//")
+    text = text.partition("#")[0]
+    text, _, query = text.partition("?")
+    host, _, path = text.partition("/")
+    host = host.lower().removesuffix(":80").removesuffix(":443")
+    for prefix in ("www.", "m."):
+        host = host.removeprefix(prefix)
+    host = host.rstrip(".")
+    path = path.rstrip("/")
+    if "%" in path:
+        from urllib.parse import unquote
+
+        path = unicodedata.normalize("NFC", unquote(path))
+    site = next((s for s in PROFILE_SITES if host == s or host.endswith("." + s)), None)
+    if site is not None:
+        host = site
+        if site == "facebook.com" and path.lower() == "profile.php":
+            ids = [p[3:] for p in query.split("&") if p[:3].lower() == "id="]
+            if not ids or not ids[0]:
+                return None
+            query = f"id={ids[0]}"
+        else:
+            query = ""
+        if site == "linkedin.com" and path[:3].lower() in ("in/", "in"):
+            path = path.lower()
+        if not path or (site == "linkedin.com" and path == "in"):
+            return None
+    key = host + ("/" + path if path else "") + ("?" + query if query else "")
+    return key or None
+
 # -- phones ------------------------------------------------------------------------------------
 # An extension at the end: "ext. 12", "extension 12", "x12", "#12", or a tel: URI's ";ext=12".
 _EXTENSION = re.compile(r"\s*(?:;\s*ext=|,?\s*(?:ext(?:ension|n)?\.?|x\.?|#)\s*:?\s*)"

@@ -9,7 +9,7 @@ import unicodedata
 import pytest
 
 from relcrm.errors import UsageError
-from relcrm.identity import Phone, email_key, name_key, phone, region
+from relcrm.identity import Phone, email_key, name_key, phone, region, url_key
 
 NFD = unicodedata.normalize
 
@@ -197,3 +197,57 @@ def test_phonenumbers_is_imported_only_by_phone_and_region():
             "assert 'phonenumbers' not in sys.modules; "
             "i.phone('0912 345 678'); assert 'phonenumbers' in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# -- profile URLs ------------------------------------------------------------------------------
+@pytest.mark.parametrize("a, b", [
+    ("https://www.linkedin.com/in/Nguyen-Van-An/?trk=x", "linkedin.com/in/nguyen-van-an"),
+    ("http://linkedin.com/in/nguyen-van-an", "https://vn.linkedin.com/in/nguyen-van-an/"),
+    ("https://www.linkedin.com/in/nguy%E1%BB%85n-v%C4%83n-an-12345/",
+     "linkedin.com/in/Nguyễn-Văn-An-12345"),
+    ("HTTPS://WWW.LINKEDIN.COM/in/an#experience", "linkedin.com/in/an"),
+    ("https://m.facebook.com/an.nguyen?fref=ts", "facebook.com/an.nguyen"),
+    ("https://web.facebook.com/profile.php?id=100012&ref=bookmarks",
+     "facebook.com/profile.php?id=100012"),
+    ("https://zalo.me/0912345678", "zalo.me/0912345678/"),
+    ("https://mobile.twitter.com/AnNguyen?s=20", "twitter.com/AnNguyen"),
+    ("https://x.com/AnNguyen/", "x.com/AnNguyen"),
+    ("https://www.acme.com/", "acme.com"), ("HTTP://ACME.COM", "acme.com/"),
+    ("https://acme.com:443/team/an", "acme.com/team/an"), ("//acme.com/team/an", "acme.com/team/an"),
+    ("https://acme.com/people?id=3#top", "acme.com/people?id=3"),
+    (" https://m.acme.vn/an ", "acme.vn/an"),
+])
+def test_urls_of_one_profile_have_one_key(a, b):
+    assert url_key(a) == url_key(b) is not None
+
+
+@pytest.mark.parametrize("a, b", [
+    ("https://acme.com", "https://acme.com/about"),
+    ("https://acme.com/Team/An", "https://acme.com/team/an"),  # only LinkedIn's /in/ folds case
+    ("https://x.com/An", "https://x.com/an"),
+    ("https://acme.com/people?id=3", "https://acme.com/people?id=4"),
+    ("https://facebook.com/profile.php?id=4", "https://facebook.com/profile.php?id=5"),
+    ("linkedin.com/in/nguyen-van-an", "linkedin.com/in/nguyen-van-an-2"),
+    ("linkedin.com/in/an", "facebook.com/an"), ("x.com/an", "twitter.com/an"),
+    ("https://acme.com/an", "https://acme.vn/an"),
+    ("https://acme.com:8080/an", "https://acme.com/an"),
+])
+def test_urls_of_different_pages_have_different_keys(a, b):
+    assert url_key(a) != url_key(b)
+
+
+def test_url_keys():
+    assert url_key("https://www.linkedin.com/in/Nguyen-Van-An/?trk=x") == \
+        "linkedin.com/in/nguyen-van-an"
+    assert url_key("https://www.linkedin.com/company/Acme/") == "linkedin.com/company/Acme"
+    assert url_key("https://acme.com/Team?b=2&a=1#x") == "acme.com/Team?b=2&a=1"
+    assert url_key("mailto:an@acme.vn") == "mailto:an@acme.vn"  # not the host acme.vn
+
+
+@pytest.mark.parametrize("value", [
+    None, "", "   ", "https://", "https://www.", "linkedin.com", "https://www.linkedin.com/",
+    "https://www.linkedin.com/in/", "https://facebook.com/?ref=x", "facebook.com/profile.php",
+    "https://facebook.com/profile.php?ref=x&id=", "https://zalo.me/", "x.com",
+])
+def test_a_url_that_names_no_one_has_no_key(value):
+    assert url_key(value) is None
