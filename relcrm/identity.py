@@ -18,9 +18,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from collections.abc import Iterable
 
 from .errors import UsageError
-from .text import clean
+from .text import clean, fold
 
 # Vietnamese writes the tone of a final oa, oe, uy on either vowel: the old style Hòa, Khỏe,
 # Thủy and the new style Hoà, Khoẻ, Thuỷ are the same name spelt two ways (with a final
@@ -239,3 +240,71 @@ def region(value: str) -> str:
     hint = " (the United Kingdom is GB)" if code == "UK" else ""
     raise UsageError(f"region {value.strip()!r} is not a region code{hint}; give a two-letter "
                      f"ISO 3166 code such as {_EXAMPLE_REGIONS}")
+
+
+
+# -- the rule ----------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """What says who a record is: its keys, built by `Identity.of` (or by hand from keys).
+
+    name_key is `name_key(name)`; account_key is the account's folded name (`text.fold`, the
+    key the book gives accounts, so "Công ty Hà" and "CONG TY HA" are one account), or None
+    when the person has no company; emails, phones and urls are sets of `email_key`, E.164
+    (`phone(...).e164`) and `url_key` values, without blanks.
+    """
+
+    name_key: str
+    account_key: str | None = None
+    emails: frozenset[str] = frozenset()
+    phones: frozenset[str] = frozenset()
+    urls: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, name: str, account: str | None = None, *, emails: Iterable[str | None] = (),
+           phones: Iterable[str | Phone | None] = (), urls: Iterable[str | None] = (),
+           region: str = "VN") -> Identity:
+        """The identity of a record from its values as stored; blank values are left out. A
+        phone given as text is parsed in `region` (UsageError when it is not a phone number:
+        validate before, or pass the `Phone` already parsed)."""
+        account_key = fold(account) if account and account.strip() else None
+        email_keys = {email_key(e) for e in emails if e}
+        phone_keys = {p.e164 if isinstance(p, Phone) else phone(p, region).e164
+                      for p in phones if p and (isinstance(p, Phone) or p.strip())}
+        url_keys = {url_key(u) for u in urls if u}
+        email_keys.discard("")
+        url_keys.discard(None)
+        return cls(name_key(name), account_key or None, frozenset(email_keys),
+                   frozenset(phone_keys), frozenset(url_keys))  # type: ignore[arg-type]
+
+
+def same_person(a: Identity, b: Identity) -> str | None:
+    """Whether two identities are one person: what matched, or None for two people.
+
+    In this order, the first that applies decides:
+      1. They share an email -> "email"; else a phone (E.164) -> "phone"; else a profile URL
+         -> "url". One shared key is enough, whatever else differs (a person may have a work
+         and a private address, a mobile and a desk phone).
+      2. Both have an email, and no email is shared -> None: two different emails are two
+         people. The same for phones, and for URLs: a kind of key that both sides have and
+         that differs rules out the name rule. A kind that only one side has (an email on one
+         record, none on the other) rules out nothing.
+      3. The same name_key (accents kept: Hà is not Hạ) and the same account_key (None, no
+         company, being the same as None) -> "name and company". An empty name matches no one.
+      4. Otherwise -> None.
+
+    So "Nguyễn Văn Ân <an2@x>" and "Nguyễn Văn An <an1@x>" are two people (step 2, and their
+    names differ anyway), and 1,000 LinkedIn rows with one name and their own profile URLs are
+    1,000 people.
+    """
+    if not a.emails.isdisjoint(b.emails):
+        return "email"
+    if not a.phones.isdisjoint(b.phones):
+        return "phone"
+    if not a.urls.isdisjoint(b.urls):
+        return "url"
+    if (a.emails and b.emails) or (a.phones and b.phones) or (a.urls and b.urls):
+        return None
+    if a.name_key and a.name_key == b.name_key and a.account_key == b.account_key:
+        return "name and company"
+    return None

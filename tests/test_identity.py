@@ -9,7 +9,8 @@ import unicodedata
 import pytest
 
 from relcrm.errors import UsageError
-from relcrm.identity import Phone, email_key, name_key, phone, region, url_key
+from relcrm.identity import (Identity, Phone, email_key, name_key, phone, region,
+                             same_person, url_key)
 
 NFD = unicodedata.normalize
 
@@ -251,3 +252,147 @@ def test_url_keys():
 ])
 def test_a_url_that_names_no_one_has_no_key(value):
     assert url_key(value) is None
+
+
+
+# -- the rule ----------------------------------------------------------------------------------
+def person(name="Nguyễn Văn An", company="Acme", *, email=(), phone=(), url=()):
+    one = (lambda v: [v] if isinstance(v, str) else list(v))
+    return Identity.of(name, company, emails=one(email), phones=one(phone), urls=one(url))
+
+
+def both_ways(a, b):
+    """same_person is symmetric: check it and return the answer."""
+    assert same_person(a, b) == same_person(b, a)
+    return same_person(a, b)
+
+
+def test_identity_of_builds_the_keys_and_leaves_blanks_out():
+    who = Identity.of("  TRẦN Thị  Hạ ", " Công ty Hà ", emails=["An@X.vn", "", None, "an@x.vn"],
+                      phones=["0912 345 678", "+84912345678", " ", None, phone("028 3822 1234")],
+                      urls=["https://www.linkedin.com/in/An/", "", None, "linkedin.com"])
+    assert who == Identity("trần thị hạ", "cong ty ha", frozenset({"an@x.vn"}),
+                           frozenset({"+84912345678", "+842838221234"}),
+                           frozenset({"linkedin.com/in/an"}))
+    assert Identity.of("An", None).account_key is None
+    assert Identity.of("An", "  ").account_key is None
+    assert Identity.of("An", phones=["(415) 555-0100"], region="US").phones == {"+14155550100"}
+    with pytest.raises(UsageError, match="phone '12' is not a phone number"):
+        Identity.of("An", phones=["12"])
+
+
+# the issue's three examples
+def test_ha_and_ha_with_a_dot_below_are_two_people():
+    assert both_ways(person("Trần Thị Hạ"), person("Trần Thị Hà")) is None
+    assert both_ways(person("Trần Thị Hạ", None), person("Trần Thị Hà", None)) is None
+
+
+def test_an_with_a_circumflex_and_another_address_is_another_person():
+    assert both_ways(person("Nguyễn Văn Ân", email="an2@acme.vn"),
+                     person("Nguyễn Văn An", email="an1@acme.vn")) is None
+    # the same name with two addresses is still two people: two different emails
+    assert both_ways(person(email="an2@acme.vn"), person(email="an1@acme.vn")) is None
+
+
+def test_linkedin_rows_with_one_name_and_their_own_profiles_are_all_different_people():
+    rows = [person("Nguyễn Văn An", "Viettel", url=f"https://www.linkedin.com/in/nguyen-van-an-{i}")
+            for i in range(1000)]
+    assert len({r.urls for r in rows}) == 1000
+    first = rows[0]
+    assert all(same_person(first, other) is None for other in rows[1:])
+    assert all(same_person(a, b) is None for a, b in zip(rows, rows[1:]))
+    assert all(same_person(a, b) is None for a, b in zip(rows, reversed(rows)) if a is not b)
+
+
+# true duplicates are still caught
+def test_the_same_profile_spelt_differently_is_one_person():
+    assert both_ways(person(url="https://www.linkedin.com/in/Nguyen-Van-An/?trk=x"),
+                     person("An Nguyen", None, url="linkedin.com/in/nguyen-van-an")) == "url"
+
+
+def test_the_same_phone_typed_differently_is_one_person():
+    assert both_ways(person(phone="0912 345 678"),
+                     person("An", "Other", phone="+84912345678")) == "phone"
+
+
+def test_the_same_email_in_another_case_is_one_person():
+    assert both_ways(person(email="An.Nguyen@Acme.VN"),
+                     person("Nguyen Van An", None, email="an.nguyen@acme.vn")) == "email"
+
+
+# every branch, in order
+def test_a_shared_key_is_enough_whatever_else_differs():
+    a = person("Nguyễn Văn An", "Acme", email=["an@acme.vn", "an@gmail.com"],
+               phone="0912 345 678", url="linkedin.com/in/an")
+    assert both_ways(a, person("Bình", "Other", email="an@gmail.com",
+                               phone="0987 654 321", url="x.com/binh")) == "email"
+    assert both_ways(a, person("Bình", "Other", email="binh@other.vn", phone="+84 912 345 678",
+                               url="x.com/binh")) == "phone"
+    assert both_ways(a, person("Bình", "Other", email="binh@other.vn", phone="0987 654 321",
+                               url="https://linkedin.com/in/AN/")) == "url"
+
+
+def test_an_email_beats_a_phone_and_a_phone_beats_a_url():
+    a = person(email="an@acme.vn", phone="0912 345 678", url="linkedin.com/in/an")
+    assert both_ways(a, a) == "email"
+    assert both_ways(a, person(phone="0912 345 678", url="linkedin.com/in/an")) == "phone"
+    assert both_ways(a, person(url="linkedin.com/in/an")) == "url"
+
+
+@pytest.mark.parametrize("kind, first, second", [
+    ("email", "an1@acme.vn", "an2@acme.vn"),
+    ("phone", "0912 345 678", "0912 345 679"),
+    ("url", "linkedin.com/in/an", "linkedin.com/in/an-2"),
+])
+def test_a_kind_both_have_and_that_differs_makes_two_people(kind, first, second):
+    a, b = person(**{kind: first}), person(**{kind: second})
+    assert a.name_key == b.name_key and a.account_key == b.account_key
+    assert both_ways(a, b) is None
+    # one differing kind is enough, even when other kinds are missing on one side
+    assert both_ways(person(email="an@acme.vn", **{kind: first} if kind != "email" else {}),
+                     person(**{kind: second})) is None
+
+
+@pytest.mark.parametrize("kind, value", [
+    ("email", "an@acme.vn"), ("phone", "0912 345 678"), ("url", "linkedin.com/in/an"),
+])
+def test_a_kind_only_one_side_has_leaves_the_name_rule(kind, value):
+    assert both_ways(person(**{kind: value}), person()) == "name and company"
+    assert both_ways(person(**{kind: value}), person("Nguyễn Văn Ân")) is None
+    assert both_ways(person(**{kind: value}), person(company="Other")) is None
+
+
+def test_kinds_on_different_sides_do_not_conflict():
+    assert both_ways(person(email="an@acme.vn"), person(phone="0912 345 678")) == \
+        "name and company"
+    assert both_ways(person(email="an@acme.vn", phone="0912 345 678"),
+                     person(url="linkedin.com/in/an")) == "name and company"
+    assert both_ways(person(email="an@acme.vn", phone="0912 345 678"),
+                     person(url="linkedin.com/in/an", phone="0987 654 321")) is None
+
+
+def test_the_name_rule_keeps_accents_and_folds_the_rest():
+    assert both_ways(person("NGUYỄN  văn AN", "ACME"), person()) == "name and company"
+    assert both_ways(person(NFD("NFD", "Nguyễn Văn An")), person()) == "name and company"
+    assert both_ways(person("Nguyễn Thị Thủy"), person("Nguyễn Thị Thuỷ")) == "name and company"
+    assert both_ways(person("Nguyen Van An"), person()) is None
+    assert both_ways(person("Nguyễn Văn Ấn"), person("Nguyễn Văn Ân")) is None
+
+
+def test_the_account_is_compared_as_the_book_keys_accounts():
+    assert both_ways(person(company="Công ty Hà"), person(company="CONG TY HA")) == \
+        "name and company"
+    assert both_ways(person(company=None), person(company=None)) == "name and company"
+    assert both_ways(person(company="Acme"), person(company=None)) is None
+    assert both_ways(person(company="Acme"), person(company="Acme Vietnam")) is None
+
+
+def test_an_empty_name_matches_no_one():
+    assert both_ways(Identity(""), Identity("")) is None
+    assert both_ways(Identity("", emails=frozenset({"a@b.c"})),
+                     Identity("", emails=frozenset({"a@b.c"}))) == "email"
+
+
+def test_nothing_in_common_is_two_people():
+    assert both_ways(person("An"), person("Bình")) is None
+    assert both_ways(Identity("an"), Identity("bình")) is None
