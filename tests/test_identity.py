@@ -214,7 +214,8 @@ def test_phonenumbers_is_imported_only_by_phone_and_region():
     ("https://mobile.twitter.com/AnNguyen?s=20", "twitter.com/AnNguyen"),
     ("https://x.com/AnNguyen/", "x.com/AnNguyen"),
     ("https://www.acme.com/", "acme.com"), ("HTTP://ACME.COM", "acme.com/"),
-    ("https://acme.com:443/team/an", "acme.com/team/an"), ("//acme.com/team/an", "acme.com/team/an"),
+    ("https://acme.com:443/team/an", "acme.com/team/an"),
+    ("//acme.com/team/an", "acme.com/team/an"),
     ("https://acme.com/people?id=3#top", "acme.com/people?id=3"),
     (" https://m.acme.vn/an ", "acme.vn/an"),
 ])
