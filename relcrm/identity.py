@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from .errors import UsageError
 from .text import clean, fold
@@ -308,3 +309,79 @@ def same_person(a: Identity, b: Identity) -> str | None:
     if a.name_key and a.name_key == b.name_key and a.account_key == b.account_key:
         return "name and company"
     return None
+
+
+R = TypeVar("R")
+_KINDS = ("email", "phone", "url")
+
+
+def _shape(who: Identity) -> int:
+    """Which kinds of key an identity has, as bits: 1 email, 2 phone, 4 URL."""
+    return (1 if who.emails else 0) | (2 if who.phones else 0) | (4 if who.urls else 0)
+
+
+class Index(Generic[R]):
+    """Many identities, each with a reference (a prospect id, a line of the file), and the
+    first one that `same_person` says is the same person as a given identity.
+
+    `find` answers what asking `same_person` of every identity added would, in constant time:
+    it returns (ref, how) for an identity added for which same_person(added, identity) == how,
+    or None when there is none. When several match, the kind decides first (an email over a
+    phone over a URL over the name and company) and then the order of adding (the earliest).
+
+    How: dicts from each email, phone and URL key to the earliest identity that has it, and
+    from (name_key, account_key) to the earliest identity of each *shape* (which kinds of key
+    it has: 8 shapes). When no key is shared, an identity added conflicts with the one looked
+    for exactly when both have a kind of key (their keys of that kind then differ), so the name
+    rule accepts the earliest of the shapes that share no kind with the one looked for: a
+    thousand namesakes at one company with their own profile URLs are looked at once, not a
+    thousand times.
+    """
+
+    def __init__(self) -> None:
+        self._keys: tuple[dict[str, tuple[int, R]], ...] = ({}, {}, {})  # email, phone, url
+        self._names: dict[tuple[str, str | None], list[tuple[int, R] | None]] = {}
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def add(self, identity: Identity, ref: R) -> None:
+        """Remember `identity` as `ref`. An identity added earlier keeps its keys: `find` gives
+        the earliest one."""
+        entry = (self._count, ref)
+        self._count += 1
+        for keys, index in zip((identity.emails, identity.phones, identity.urls), self._keys):
+            for key in keys:
+                index.setdefault(key, entry)
+        if identity.name_key:
+            slots = self._names.get((identity.name_key, identity.account_key))
+            if slots is None:
+                slots = self._names[identity.name_key, identity.account_key] = [None] * 8
+            shape = _shape(identity)
+            if slots[shape] is None:
+                slots[shape] = entry
+
+    def find(self, identity: Identity) -> tuple[R, str] | None:
+        """The earliest identity added that is the same person, with what matched ("email",
+        "phone", "url", "name and company"), or None."""
+        for keys, index, how in zip((identity.emails, identity.phones, identity.urls),
+                                    self._keys, _KINDS):
+            best = None
+            for key in keys:
+                hit = index.get(key)
+                if hit is not None and (best is None or hit[0] < best[0]):
+                    best = hit
+            if best is not None:
+                return best[1], how
+        if not identity.name_key:
+            return None
+        slots = self._names.get((identity.name_key, identity.account_key))
+        if slots is None:
+            return None
+        shape = _shape(identity)
+        best = None
+        for other, hit in enumerate(slots):
+            if hit is not None and not other & shape and (best is None or hit[0] < best[0]):
+                best = hit
+        return None if best is None else (best[1], "name and company")

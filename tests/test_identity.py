@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 import unicodedata
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from relcrm.errors import UsageError
-from relcrm.identity import (Identity, Phone, email_key, name_key, phone, region,
+from relcrm.identity import (Identity, Index, Phone, email_key, name_key, phone, region,
                              same_person, url_key)
 
 NFD = unicodedata.normalize
@@ -397,3 +400,143 @@ def test_an_empty_name_matches_no_one():
 def test_nothing_in_common_is_two_people():
     assert both_ways(person("An"), person("Bình")) is None
     assert both_ways(Identity("an"), Identity("bình")) is None
+
+
+
+# -- the index ---------------------------------------------------------------------------------
+def test_index_finds_by_each_key_and_by_name():
+    index: Index[int] = Index()
+    index.add(person(email="an@acme.vn"), 1)
+    index.add(person("Bình", phone="0912 345 678"), 2)
+    index.add(person("Chi", url="linkedin.com/in/chi"), 3)
+    index.add(person("Dũng", "Viettel"), 4)
+    assert len(index) == 4
+    assert index.find(person("X", email="AN@acme.vn")) == (1, "email")
+    assert index.find(person("X", phone="+84912345678")) == (2, "phone")
+    assert index.find(person("X", url="https://www.linkedin.com/in/Chi/")) == (3, "url")
+    assert index.find(person("DŨNG", "VIETTEL", email="d@viettel.vn")) == (4, "name and company")
+    assert index.find(person("Dung", "Viettel")) is None
+    assert index.find(person("Dũng", "Acme")) is None
+    # Bình at Acme has a phone only: an email does not conflict with it, another phone does
+    assert index.find(person("Bình", email="binh@acme.vn")) == (2, "name and company")
+    assert index.find(person("Bình", phone="0987 654 321")) is None
+    assert index.find(person("Bình", None, email="binh@acme.vn")) is None
+    assert index.find(Identity("")) is None
+    assert Index().find(person()) is None
+
+
+def test_index_prefers_the_kind_then_the_earliest():
+    index: Index[str] = Index()
+    index.add(person("A", url="x.com/an"), "url")
+    index.add(person("B", phone="0912 345 678"), "phone")
+    index.add(person("C", email="an@acme.vn"), "email")
+    index.add(person("D", email=["an@gmail.com", "an@acme.vn"]), "later")
+    query = person(email=["an@gmail.com", "an@acme.vn"], phone="0912 345 678", url="x.com/an")
+    assert index.find(query) == ("email", "email")  # the earliest of C and D, whatever the order
+    assert index.find(person(phone="0912 345 678", url="x.com/an")) == ("phone", "phone")
+    assert index.find(person(email="an@gmail.com")) == ("later", "email")
+
+
+def test_index_skips_namesakes_with_other_keys_for_one_without():
+    index: Index[str] = Index()
+    index.add(person(email="an1@acme.vn"), "an1")
+    index.add(person(url="linkedin.com/in/an"), "profile")
+    index.add(person(), "bare")
+    index.add(person(email="an3@acme.vn"), "an3")
+    assert index.find(person(email="an2@acme.vn")) == ("profile", "name and company")
+    assert index.find(person(email="an2@acme.vn", url="linkedin.com/in/an-2")) == \
+        ("bare", "name and company")
+    assert index.find(person()) == ("an1", "name and company")
+    only_emails: Index[str] = Index()
+    only_emails.add(person(email="an1@acme.vn"), "an1")
+    assert only_emails.find(person(email="an2@acme.vn")) is None
+
+
+def test_the_issue_examples_through_the_index():
+    index: Index[int] = Index()
+    index.add(person("Trần Thị Hà"), 1)
+    index.add(person("Nguyễn Văn An", email="an1@acme.vn"), 2)
+    assert index.find(person("Trần Thị Hạ")) is None
+    assert index.find(person("Nguyễn Văn Ân", email="an2@acme.vn")) is None
+    assert index.find(person("Nguyễn Văn An", email="an2@acme.vn")) is None
+    assert index.find(person("TRẦN THỊ HÀ")) == (1, "name and company")
+
+
+# random identities over a few values, so that they often share and often conflict
+NAMES = st.sampled_from(["trần thị hà", "trần thị hạ", "an", ""])
+ACCOUNTS = st.sampled_from([None, "acme", "viettel"])
+
+
+def keys(*values):
+    return st.frozensets(st.sampled_from(values), max_size=2)
+
+
+IDENTITIES = st.builds(Identity, NAMES, ACCOUNTS, keys("a@x.vn", "b@x.vn", "c@x.vn"),
+                       keys("+84912345678", "+84912345679", "+842838221234"),
+                       keys("linkedin.com/in/an", "linkedin.com/in/an-2", "x.com/an"))
+PROPERTY = settings(max_examples=1000, deadline=None, derandomize=True, database=None)
+
+
+@PROPERTY
+@given(IDENTITIES, IDENTITIES)
+def test_index_agrees_with_same_person_on_pairs(a, b):
+    index: Index[str] = Index()
+    index.add(a, "a")
+    found = index.find(b)
+    assert (None if found is None else found[1]) == same_person(a, b) == same_person(b, a)
+    assert found is None or found[0] == "a"
+
+
+PRECEDENCE = ("email", "phone", "url", "name and company")
+
+
+@settings(PROPERTY, max_examples=600)
+@given(st.lists(IDENTITIES, max_size=8), IDENTITIES)
+def test_index_finds_the_first_same_person_of_many(added, query):
+    index: Index[int] = Index()
+    for ref, who in enumerate(added):
+        index.add(who, ref)
+    answers = [same_person(who, query) for who in added]
+    found = index.find(query)
+    if found is None:
+        assert answers == [None] * len(added)
+    else:
+        how = min((a for a in answers if a), key=PRECEDENCE.index)
+        assert found == (answers.index(how), how)
+
+
+def test_index_of_50000_rows(capsys):
+    """An import's pattern: find each row, add it. Times are printed, not asserted."""
+    family = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi"]
+    middle = ["Văn", "Thị", "Minh", "Đức", "Ngọc"]
+    given_ = ["An", "Ân", "Hà", "Hạ", "Bình", "Dũng", "Thủy", "Thuỷ", "Lan", "Hòa"]
+    rows = []
+    for i in range(50_000):
+        name = f"{family[i % 8]} {middle[i // 8 % 5]} {given_[i // 40 % 10]}"
+        rows.append(Identity(name_key(name), f"company {i % 50}",
+                             frozenset({f"p{i}@mail.vn"}) if i % 3 == 0 else frozenset(),
+                             frozenset({f"+8491{i % 20_000:07d}"}) if i % 4 == 0 else frozenset(),
+                             frozenset({f"linkedin.com/in/p-{i}"})))
+    index: Index[int] = Index()
+    started = time.perf_counter()
+    found = 0
+    for ref, who in enumerate(rows):
+        if index.find(who) is None:
+            index.add(who, ref)
+        else:
+            found += 1
+    varied = time.perf_counter() - started
+    # a phone repeats every 20,000 rows (i % 4 == 0 and i % 20,000 equal): those are found
+    assert found == len([i for i in range(20_000, 50_000) if i % 4 == 0])
+
+    namesakes = [Identity("nguyễn văn an", "viettel", urls=frozenset({f"linkedin.com/in/a-{i}"}))
+                 for i in range(50_000)]
+    index = Index()
+    started = time.perf_counter()
+    for ref, who in enumerate(namesakes):
+        assert index.find(who) is None
+        index.add(who, ref)
+    same_name = time.perf_counter() - started
+    with capsys.disabled():
+        print(f"\n50,000 finds + adds: {varied * 1000:.0f} ms (varied rows), "
+              f"{same_name * 1000:.0f} ms (one name and company, distinct profile URLs)")
