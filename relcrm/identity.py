@@ -61,12 +61,11 @@ def email_key(email: str) -> str:
     it lower-cased ("" for a blank value).
 
     The local part (before the @) is lower-cased too: RFC 5321 lets a server tell An@ from an@,
-    but no mail provider does, and people type their address in any case. Nothing else is
+    but mail providers do not, and people type their address in any case. Nothing else is
     changed: dots and +tags are NOT removed (an.nguyen@ and annguyen@, an+crm@ and an@ are
     different addresses, and two different addresses are two people).
     """
     return unicodedata.normalize("NFC", email).strip().lower()
-
 
 
 # -- profile URLs ------------------------------------------------------------------------------
@@ -75,6 +74,7 @@ def email_key(email: str) -> str:
 # tracking (?trk=..., ?utm_source=...), except Facebook's profile.php?id=<number>.
 PROFILE_SITES = ("linkedin.com", "facebook.com", "zalo.me", "x.com", "twitter.com")
 _SCHEME = re.compile(r"[a-z][a-z0-9+.\-]*://", re.IGNORECASE)
+_TRAILING = re.compile(r"[/\s]+\Z")
 
 
 def url_key(url: str | None) -> str | None:
@@ -100,14 +100,13 @@ def url_key(url: str | None) -> str | None:
     text = unicodedata.normalize("NFC", url).strip()
     scheme = _SCHEME.match(text)
     text = text[scheme.end():] if scheme else text.removeprefix("//")
-    text = text.partition("#")[0]
-    text, _, query = text.partition("?")
+    text, _, query = text.partition("#")[0].rstrip().partition("?")
     host, _, path = text.partition("/")
-    host = host.lower().removesuffix(":80").removesuffix(":443")
-    for prefix in ("www.", "m."):
-        host = host.removeprefix(prefix)
+    host = host.strip().lower().removesuffix(":80").removesuffix(":443")
+    while host.startswith(("www.", "m.")):
+        host = host.partition(".")[2]
     host = host.rstrip(".")
-    path = path.rstrip("/")
+    path = _TRAILING.sub("", path)
     if "%" in path:
         from urllib.parse import unquote
 
@@ -128,6 +127,7 @@ def url_key(url: str | None) -> str | None:
             return None
     key = host + ("/" + path if path else "") + ("?" + query if query else "")
     return key or None
+
 
 # -- phones ------------------------------------------------------------------------------------
 # An extension at the end: "ext. 12", "extension 12", "x12", "#12", or a tel: URI's ";ext=12".
@@ -243,7 +243,6 @@ def region(value: str) -> str:
                      f"ISO 3166 code such as {_EXAMPLE_REGIONS}")
 
 
-
 # -- the rule ----------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class Identity:
@@ -268,15 +267,11 @@ class Identity:
         """The identity of a record from its values as stored; blank values are left out. A
         phone given as text is parsed in `region` (UsageError when it is not a phone number:
         validate before, or pass the `Phone` already parsed)."""
-        account_key = fold(account) if account and account.strip() else None
-        email_keys = {email_key(e) for e in emails if e}
-        phone_keys = {p.e164 if isinstance(p, Phone) else phone(p, region).e164
-                      for p in phones if p and (isinstance(p, Phone) or p.strip())}
-        url_keys = {url_key(u) for u in urls if u}
-        email_keys.discard("")
-        url_keys.discard(None)
-        return cls(name_key(name), account_key or None, frozenset(email_keys),
-                   frozenset(phone_keys), frozenset(url_keys))  # type: ignore[arg-type]
+        return cls(name_key(name), fold(account) or None if account else None,
+                   frozenset(key for key in map(email_key, filter(None, emails)) if key),
+                   frozenset(p.e164 if isinstance(p, Phone) else phone(p, region).e164
+                             for p in phones if p and (isinstance(p, Phone) or p.strip())),
+                   frozenset(key for key in map(url_key, filter(None, urls)) if key))
 
 
 def same_person(a: Identity, b: Identity) -> str | None:

@@ -220,7 +220,7 @@ def test_phonenumbers_is_imported_only_by_phone_and_region():
     ("https://acme.com:443/team/an", "acme.com/team/an"),
     ("//acme.com/team/an", "acme.com/team/an"),
     ("https://acme.com/people?id=3#top", "acme.com/people?id=3"),
-    (" https://m.acme.vn/an ", "acme.vn/an"),
+    (" https://m.acme.vn/an ", "acme.vn/an"), ("https://www.m.acme.vn/an/ /", "acme.vn/an"),
 ])
 def test_urls_of_one_profile_have_one_key(a, b):
     assert url_key(a) == url_key(b) is not None
@@ -540,3 +540,39 @@ def test_index_of_50000_rows(capsys):
     with capsys.disabled():
         print(f"\n50,000 finds + adds: {varied * 1000:.0f} ms (varied rows), "
               f"{same_name * 1000:.0f} ms (one name and company, distinct profile URLs)")
+
+
+
+# -- any input ---------------------------------------------------------------------------------
+ANY = settings(max_examples=500, deadline=None, derandomize=True, database=None)
+PHONE_LIKE = st.text(st.sampled_from("0123456789０٣ +()-./x#;=extTEL:\u00a0\tAa"), max_size=30)
+
+
+@ANY
+@given(st.text(max_size=40))
+def test_name_key_is_idempotent_and_blind_to_normalisation(name):
+    key = name_key(name)
+    assert name_key(key) == key
+    assert name_key(NFD("NFD", name)) == name_key(NFD("NFC", name)) == key
+    assert key == key.strip() and "  " not in key
+
+
+@ANY
+@given(st.one_of(st.text(max_size=60), st.text("amwZ:/.?#&=@- 0%", max_size=40)))
+def test_url_key_takes_any_text(url):
+    key = url_key(url)
+    assert key is None or (key and key == key.strip())
+    if key is not None and "%" not in key:  # a decoded %25 is a % to decode again
+        assert url_key(key) == key
+
+
+@ANY
+@given(st.one_of(st.text(max_size=30), PHONE_LIKE), st.sampled_from(["VN", "US", "gb"]))
+def test_phone_gives_a_phone_or_a_usage_error(value, where):
+    try:
+        number = phone(value, where)
+    except UsageError as error:
+        assert error.message.startswith("phone ") and "\n" not in error.message
+    else:
+        assert number.e164.startswith("+") and number.e164[1:].isdigit()
+        assert phone(number.e164, where).e164 == number.e164
