@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 ENV_DB = "RELCRM_DB"
 BUSY_TIMEOUT_S = 10.0
+command = "relcrm"  # the command line being run (set by the CLI root), kept with each change
 _selected: Path | None = None  # set by the --db global option
 _open: list[sqlite3.Connection] = []  # closed by close_all() when a command ends
 
@@ -136,11 +137,17 @@ def _blank(path: Path) -> bool:
         return False
 
 
-def read_only(path: Path) -> sqlite3.Connection:
-    """A read-only sqlite3 connection that changes nothing in the file (mode=ro)."""
+def read_only(path: Path, *, untouched: bool = False) -> sqlite3.Connection:
+    """A read-only sqlite3 connection that changes nothing in the file (mode=ro). With
+    `untouched`, when the file has no write-ahead log beside it (nobody is writing: all its
+    content is in the file), it is read as immutable, so that not even the -wal and -shm files
+    a WAL-mode database would get are made (another program's database is left as it was)."""
     from urllib.parse import quote
 
-    return sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True,
+    mode = "ro"
+    if untouched and not Path(f"{path}-wal").exists():
+        mode = "ro&immutable=1"
+    return sqlite3.connect(f"file:{quote(str(path))}?mode={mode}", uri=True,
                            timeout=BUSY_TIMEOUT_S, isolation_level=None)
 
 
@@ -186,7 +193,7 @@ def check_book(path: Path, shown: Path | None = None) -> int:
         raise DatabaseError(f"{shown} is not a relcrm book (it is not an SQLite database "
                             "file); nothing was changed")
     try:
-        con = read_only(path)
+        con = read_only(path, untouched=True)
         try:
             version = con.execute("PRAGMA user_version").fetchone()[0]
             tables = [r[0] for r in con.execute(
@@ -271,14 +278,18 @@ def _empty() -> sqlite3.Connection:
 
 
 @contextmanager
-def write_session(path: Path | None = None) -> Iterator["Session"]:
-    """A SQLModel session in one transaction: committed at the end, rolled back on error."""
+def write_session(path: Path | None = None, *, journal: bool = True) -> Iterator["Session"]:
+    """A SQLModel session in one transaction: committed at the end, rolled back on error.
+
+    With `journal` (every command but undo) the transaction is one change of the journal:
+    every row it writes is recorded, so `relcrm undo` can take it back (journal.py)."""
     from sqlalchemy import event
     from sqlalchemy.pool import StaticPool
     from sqlmodel import Session, create_engine
 
     path = real_path(path or db_path())
     new = not path.exists()
+    blank = not new and _blank(path)  # a zero-byte file stays one if this write fails
     con = connect(path)
     engine = create_engine("sqlite://", creator=lambda: con, poolclass=StaticPool)
 
@@ -289,16 +300,25 @@ def write_session(path: Path | None = None) -> Iterator["Session"]:
     try:
         with Session(engine, expire_on_commit=False) as session:
             with session.begin():
+                session.connection()  # BEGIN IMMEDIATE now: the change opens inside it
+                if journal:
+                    from . import journal as changes
+
+                    changes.begin(con, command)
                 yield session
                 from .core.derive import settle_session
 
                 settle_session(session)  # derived values follow every fact, before commit
+                if journal:
+                    changes.end(con)
     except BaseException:
         engine.dispose()
         con.close()
-        if new:  # the first write failed: leave no empty book behind
-            for suffix in ("", "-wal", "-shm"):
+        if new or blank:  # the first write failed: leave no empty book behind
+            for suffix in ("-wal", "-shm") if blank else ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
+            if blank:
+                os.truncate(path, 0)
         raise
     engine.dispose()
     con.close()

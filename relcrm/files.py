@@ -153,6 +153,10 @@ def is_backup_of(path: Path, book: Path) -> bool:
             or path.name.startswith((f"{real.name}.bak-", f"{real.name}.before-restore-")))
 
 
+def _a(noun: str) -> str:
+    return ("an " if noun[:1] in "aeiou" else "a ") + noun
+
+
 def check_output(target: Path, book: Path | None = None, *, what: str = "output") -> Path:
     """The real path `target` names, once it is safe to write there; else a UsageError."""
     from .db import db_path
@@ -160,8 +164,8 @@ def check_output(target: Path, book: Path | None = None, *, what: str = "output"
     book = book or db_path()
     real = Path(os.path.realpath(target))
     if real in book_files(book):
-        raise UsageError(f"{target} is the book (or one of its files); relcrm never writes an "
-                         f"{what} over it: give another file")
+        raise UsageError(f"{target} is the book (or one of its files); relcrm never writes "
+                         f"{_a(what)} over it: give another file")
     if is_backup_of(real, book):
         raise UsageError(f"{target} is a backup of the book; give another file")
     try:
@@ -179,7 +183,7 @@ def check_output(target: Path, book: Path | None = None, *, what: str = "output"
         raise UsageError(f"{target} is a device or a socket, not a file; give a file name")
     if stat.S_ISREG(info.st_mode) and is_sqlite(real):
         raise UsageError(f"{target} is an SQLite database (a book or a backup?); relcrm never "
-                         f"writes an {what} over one: give another file")
+                         f"writes {_a(what)} over one: give another file")
     return real
 
 

@@ -302,7 +302,9 @@ def _copy_in(con: sqlite3.Connection, book: Path, staged: Path) -> Path:
                 finally:
                     reader.close()
                 con.execute("PRAGMA defer_foreign_keys = ON")
-                tables = TABLES + INTERNAL
+                # the records and the journal; not _dirty (the triggers fill it as the rows
+                # go in: the derived values are settled from it before the commit)
+                tables = TABLES + tuple(t for t in INTERNAL if t != "_dirty")
                 for table in reversed(tables):
                     con.execute(f"DELETE FROM main.{table}")
                 for table in tables:
@@ -310,6 +312,9 @@ def _copy_in(con: sqlite3.Connection, book: Path, staged: Path) -> Path:
                         f"PRAGMA main.table_info({table})"))
                     con.execute(f"INSERT INTO main.{table} ({columns}) "
                                 f"SELECT {columns} FROM incoming.{table}")
+                from .core import derive
+
+                derive.settle(con)
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
@@ -361,12 +366,15 @@ class Health:
     leftovers: list[Path] | None = None
     id_limits: list[str] | None = None  # tables whose ids are too large for new records
     stale: dict[str, list[int]] | None = None  # derived values that differ from a rebuild
+    pending: int = 0  # rows of _dirty left by a write that did not settle (should be none)
+    bad_settings: list[str] | None = None  # stored settings this relcrm cannot use
 
     @property
     def ok(self) -> bool:
         return (not self.exists) or (self.integrity == ["ok"] and self.foreign_keys == 0
                                      and self.private and not self.id_limits
-                                     and not any((self.stale or {}).values()))
+                                     and not any((self.stale or {}).values())
+                                     and not self.pending and not self.bad_settings)
 
     def record(self) -> dict[str, Any]:
         return {"path": str(self.path), "exists": self.exists, "ok": self.ok,
@@ -398,6 +406,11 @@ def health(book: Path) -> Health:
                     stat.filemode(info.st_mode), not info.st_mode & 0o077,
                     latest=migrations.LATEST)
     report.leftovers = leftovers(book_real)
+    if info.st_size == 0 and not (wal.exists() and wal.stat().st_size):
+        report.integrity = ["ok"]  # an empty file: no book yet (a write makes it one)
+        report.counts = {t: 0 for t in TABLES}
+        report.private = True  # nothing in it to read
+        return report
     folder = book_real.parent / "backups"
     report.backups = sorted(folder.glob(f"{book_real.stem}-*.db")) if folder.is_dir() else []
     report.backups += sorted(book_real.parent.glob(f"{book_real.name}.bak-*"))
@@ -417,9 +430,14 @@ def health(book: Path) -> Health:
         report.id_limits = [t for t in TABLES if (con.execute(
             f"SELECT max(rowid) FROM {t}").fetchone()[0] or 0) > MAX_SAFE_ID]
         if report.integrity == ["ok"]:
+            from . import settings
             from .core import derive
 
+            report.bad_settings = settings.problems(con)
+            if report.bad_settings:  # the rebuild needs them: report them alone
+                return report
             report.stale = derive.stale(con)
+            report.pending = con.execute("SELECT count(*) FROM _dirty").fetchone()[0]
     except sqlite3.DatabaseError as exc:
         report.integrity = [f"cannot be read: {exc}"]
     finally:
@@ -443,11 +461,12 @@ def repair(book: Path) -> dict[str, int]:
         con.execute("BEGIN IMMEDIATE")
         try:
             stale = derive.stale(con)
-            if any(stale.values()):
+            pending = con.execute("SELECT count(*) FROM _dirty").fetchone()[0]
+            if any(stale.values()) or pending:
                 from . import workdays
 
                 workdays.ensure(con)
-                derive.refresh_all(con)
+                derive.refresh_all(con)  # empties _dirty too
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

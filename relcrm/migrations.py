@@ -376,11 +376,45 @@ CREATE TRIGGER dirty_day_off_delete AFTER DELETE ON _day_off BEGIN
 END
 """
 
+M0004_CORRECTIONS = """
+-- the change journal behind `relcrm undo` (journal.py installs the triggers that fill it)
+CREATE TABLE _change (
+    id INTEGER NOT NULL PRIMARY KEY,
+    at TEXT NOT NULL,
+    command TEXT NOT NULL,
+    summary TEXT,
+    open INTEGER NOT NULL DEFAULT 0,
+    undone_at TEXT,
+    note TEXT
+);
+CREATE INDEX ix_change_open ON _change (open) WHERE open = 1;
+CREATE TABLE _journal (
+    id INTEGER NOT NULL PRIMARY KEY,
+    change_id INTEGER NOT NULL REFERENCES _change (id) ON DELETE CASCADE,
+    tbl TEXT NOT NULL,
+    op TEXT NOT NULL,
+    row_id INTEGER NOT NULL,
+    old TEXT,
+    new TEXT
+);
+CREATE INDEX ix_journal_change ON _journal (change_id, id);
+
+-- the id a person had before `relcrm merge` folded them into another (show OLDID still works)
+CREATE TABLE prospect_alias (
+    id INTEGER NOT NULL PRIMARY KEY,
+    prospect_id INTEGER NOT NULL REFERENCES prospect (id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    merged_at TEXT NOT NULL
+);
+CREATE INDEX ix_prospect_alias_prospect ON prospect_alias (prospect_id)
+"""
+
 # (version, name, SQL script); versions are 1, 2, 3, ... in order.
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "initial", M0001_INITIAL),
     (2, "accounts", M0002_ACCOUNTS),
     (3, "steps", M0003_STEPS),
+    (4, "corrections", M0004_CORRECTIONS),
 ]
 LATEST = MIGRATIONS[-1][0]
 
@@ -420,6 +454,11 @@ def upgrade(con: sqlite3.Connection, path: Path | None = None) -> list[int]:
             con.execute("INSERT INTO _migrations (version, name, applied_at) VALUES (?, ?, ?)",
                         (number, name, dates.iso(dates.now())))
             applied.append(number)
+        if LATEST >= 4:  # the journal's triggers follow the schema; old images do not
+            from . import journal
+
+            journal.install(con)
+            journal.clear(con)
         if current > 0:  # a book with records: its derived values follow this version's rules
             from . import workdays
             from .core import derive

@@ -282,6 +282,18 @@ class StepChange(SQLModel, table=True):
     note: Optional[str] = None
 
 
+class ProspectAlias(SQLModel, table=True):
+    """The id a person had before `relcrm merge` folded them into another one."""
+
+    __tablename__ = "prospect_alias"
+    __table_args__ = (Index("ix_prospect_alias_prospect", "prospect_id"),)
+
+    id: int = Field(primary_key=True)
+    prospect_id: int = Field(sa_column=_fk("prospect.id"))
+    name: str
+    merged_at: str
+
+
 class DayOff(SQLModel, table=True):
     """A day off (a weekend day by the workdays setting, or a public holiday) and the working
     day after it; rows of 4 characters mark the years built (workdays.py)."""
@@ -302,3 +314,34 @@ class Dirty(SQLModel, table=True):
 
     kind: str = Field(primary_key=True)
     id: int = Field(primary_key=True)
+
+
+class Change(SQLModel, table=True):
+    """One command's change, for `relcrm undo` (journal.py)."""
+
+    __tablename__ = "_change"
+    __table_args__ = (Index("ix_change_open", "open", sqlite_where=text("open = 1")),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: str
+    command: str
+    summary: Optional[str] = None
+    open: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    undone_at: Optional[str] = None
+    note: Optional[str] = None
+
+
+class JournalEntry(SQLModel, table=True):
+    """A row a change wrote: its image before and after (JSON), filled by triggers."""
+
+    __tablename__ = "_journal"
+    __table_args__ = (Index("ix_journal_change", "change_id", "id"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    change_id: int = Field(sa_column=Column(Integer, ForeignKey("_change.id",
+                                            ondelete="CASCADE"), nullable=False))
+    tbl: str
+    op: str
+    row_id: int
+    old: Optional[str] = None
+    new: Optional[str] = None

@@ -86,7 +86,11 @@ def resolve(con: sqlite3.Connection, ref: str) -> dict[str, Any]:
     words, anywhere. The first tier with any match decides: one match is the prospect, several
     are ambiguous. Raises NotFound (exit 1) or Ambiguous (exit 2, listing the candidates).
     """
-    return _resolve(con, ref, "prospect", "SELECT id, name, company FROM prospect")
+    found = _resolve(con, ref, "prospect", "SELECT id, name, company FROM prospect",
+                     alias="SELECT p.id, p.name, p.company, a.id AS merged_from, "
+                           "a.name AS merged_name FROM prospect_alias a JOIN prospect p "
+                           "ON p.id = a.prospect_id")
+    return found
 
 
 def resolve_account(con: sqlite3.Connection, ref: str) -> dict[str, Any]:
@@ -94,12 +98,15 @@ def resolve_account(con: sqlite3.Connection, ref: str) -> dict[str, Any]:
     return _resolve(con, ref, "account", "SELECT id, name, industry AS company FROM account")
 
 
-def _resolve(con: sqlite3.Connection, ref: str, noun: str, select: str) -> dict[str, Any]:
+def _resolve(con: sqlite3.Connection, ref: str, noun: str, select: str,
+             alias: str | None = None) -> dict[str, Any]:
     ref = ref.strip()
     if ref.lstrip("#").isdigit():
         number = int(ref.lstrip("#"))
         row = con.execute(f"{select} WHERE id = :id", {"id": number}).fetchone() \
             if number <= MAX_ID else None
+        if row is None and alias is not None and number <= MAX_ID:
+            row = con.execute(f"{alias} WHERE a.id = :id", {"id": number}).fetchone()
         if row is None:
             raise NotFound(f"no {noun} with id {ref.lstrip('#')}")
         return dict(row)
@@ -268,7 +275,7 @@ SELECT id, due_at FROM (
 _STEP_DUE_SELECT = _STEP_SELECT.replace("FROM step s", f"""
      , p.email, p.phone, p.stage, p.stage_since, {QUAL_STATUS_SQL} AS qualification,
        p.last_touch_at, p.continuations, p.value, p.created_at AS prospect_created_at,
-       a.kam_stage, a.is_key
+       p.snoozed_until, p.snooze_reason, a.kam_stage, a.is_key
 FROM step s INDEXED BY ix_step_due""", 1)
 
 

@@ -19,31 +19,40 @@ class Entity:
     export: str | None = None  # its `relcrm export` entity, if it has one of its own
     parent: str | None = None  # the table its rows belong to (deleted with it)
     derived: bool = False  # holds values rebuilt from facts (doctor compares them)
+    # the rows about one prospect (:pid), as an SQL condition: what delete removes, what
+    # delete --forget erases from the journal too
+    person: str | None = None
 
 
 # In the order they are reported (doctor, restore); restore defers foreign-key checks to its
 # commit, so no order between parents and children is needed.
+_OWN = "prospect_id = :pid"
 ENTITIES: tuple[Entity, ...] = (
-    Entity("prospect", "prospect", "prospects", "prospects", derived=True),
-    Entity("tag", "tag", "tags", None, "prospect"),
-    Entity("touch", "touch", "touches", "touches", "prospect"),
-    Entity("call_note", "call note", "call notes", None, "touch"),
-    Entity("stage_change", "stage change", "stage changes", "stages", "prospect"),
-    Entity("qualification", "judgement", "judgements", "qualifications", "prospect"),
+    Entity("prospect", "prospect", "prospects", "prospects", derived=True, person="id = :pid"),
+    Entity("tag", "tag", "tags", None, "prospect", person=_OWN),
+    Entity("touch", "touch", "touches", "touches", "prospect", person=_OWN),
+    Entity("call_note", "call note", "call notes", None, "touch",
+           person="touch_id IN (SELECT id FROM touch WHERE prospect_id = :pid)"),
+    Entity("stage_change", "stage change", "stage changes", "stages", "prospect", person=_OWN),
+    Entity("qualification", "judgement", "judgements", "qualifications", "prospect",
+           person=_OWN),
     Entity("account", "account", "accounts", "accounts", derived=True),
-    Entity("prospect_role", "role", "roles", "roles", "prospect"),
+    Entity("prospect_role", "role", "roles", "roles", "prospect", person=_OWN),
     Entity("kam_change", "KAM change", "KAM changes", "kam", "account"),
     Entity("account_criterion", "choice criterion", "choice criteria", None, "account"),
-    Entity("touch_person", "person in a touch", "people in touches", None, "touch"),
-    Entity("step", "step", "steps", "steps"),
-    Entity("step_person", "person in a step", "people in steps", None, "step"),
-    Entity("step_change", "step change", "step changes", "step_changes", "step"),
+    Entity("touch_person", "person in a touch", "people in touches", None, "touch",
+           person=_OWN),
+    Entity("step", "step", "steps", "steps", person=_OWN),
+    Entity("step_person", "person in a step", "people in steps", None, "step", person=_OWN),
+    Entity("step_change", "step change", "step changes", "step_changes", "step",
+           person="step_id IN (SELECT id FROM step WHERE prospect_id = :pid)"),
     Entity("setting", "setting", "settings", "settings"),
+    Entity("prospect_alias", "merged id", "merged ids", "aliases", "prospect", person=_OWN),
 )
 BY_TABLE: dict[str, Entity] = {e.table: e for e in ENTITIES}
 TABLES: tuple[str, ...] = tuple(e.table for e in ENTITIES)
 # Tables of the machinery, not of the seller's records (copied by restore, never counted).
-INTERNAL: tuple[str, ...] = ("_migrations", "_day_off", "_dirty")
+INTERNAL: tuple[str, ...] = ("_migrations", "_day_off", "_dirty", "_change", "_journal")
 
 
 def noun(table: str, count: int) -> str:

@@ -4,6 +4,9 @@
   when stdout is not a terminal, plain aligned columns with no colour, no box drawing and no
   wrapping, so `relcrm list | grep` works line by line.
 - csv / tsv: a header row, then one row per record, UTF-8; empty cells for missing values.
+  TSV is one record per line: a backslash, tab, newline or carriage return inside a cell is
+  written \\\\, \\t, \\n, \\r, so `awk -F'\\t'` and `cut` count fields right (`--excel` TSV
+  is quoted like CSV instead, as spreadsheets read it).
 - json: an array of objects with the same keys as the CSV columns; ISO 8601 dates.
 One door to the terminal: every stored or imported string that reaches a terminal passes
 `escape` (control characters, bidi controls and line separators made visible), and reaches rich
@@ -236,6 +239,13 @@ def machine(fmt: str, columns: Sequence[str], rows: Iterable[Sequence[Any] | dic
             count += 1
         out.write("\n]\n" if count else "]\n")
         return count
+    if fmt == "tsv" and not excel:  # one record per line, whatever the cells hold
+        out.write("\t".join(columns) + "\n")
+        for row in rows:
+            values = [row.get(c) for c in columns] if isinstance(row, dict) else row
+            out.write("\t".join(shown([tsv_cell(_plain(v)) for v in values])) + "\n")
+            count += 1
+        return count
     import csv
 
     writer = csv.writer(out, delimiter="\t" if fmt == "tsv" else ",",
@@ -250,6 +260,33 @@ def machine(fmt: str, columns: Sequence[str], rows: Iterable[Sequence[Any] | dic
         writer.writerow([_excel_safe(c) for c in cells] if excel else cells)
         count += 1
     return count
+
+
+_TSV = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_UNTSV = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
+
+
+def tsv_cell(text: str) -> str:
+    """A TSV cell that scripts can split on tabs and lines: backslash, tab, newline and
+    carriage return written as \\\\, \\t, \\n, \\r (what `cut`, `awk -F'\\t'` and the
+    PostgreSQL/MySQL text formats expect)."""
+    return text.translate(_TSV)
+
+
+def tsv_value(cell: str) -> str:
+    """A cell of relcrm's TSV read back (the inverse of tsv_cell); other backslashes stay."""
+    if "\\" not in cell:
+        return cell
+    out, i = [], 0
+    while i < len(cell):
+        ch = cell[i]
+        if ch == "\\" and i + 1 < len(cell) and cell[i + 1] in _UNTSV:
+            out.append(_UNTSV[cell[i + 1]])
+            i += 2
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
 
 
 def note(message: str) -> None:

@@ -17,6 +17,8 @@ from .errors import UsageError
 from .methodology import KAM_STAGES, STAGES
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DAY_NAMES = set(WEEKDAYS) | {"monday", "tuesday", "wednesday", "thursday", "friday",
+                              "saturday", "sunday", "tues", "thur", "thurs"}
 
 
 def _workdays(value: str) -> str:
@@ -25,7 +27,7 @@ def _workdays(value: str) -> str:
     days: set[int] = set()
     for part in filter(None, text.split(",")):
         ends = part.split("-")
-        if len(ends) > 2 or any(end[:3] not in WEEKDAYS for end in ends) or not all(ends):
+        if len(ends) > 2 or not all(ends) or any(end not in _DAY_NAMES for end in ends):
             raise UsageError(f"workdays {value!r} is not a list of weekdays; use e.g. mon-fri, "
                              "mon-sat or mon,tue,thu,fri (mon tue wed thu fri sat sun)")
         first, last = WEEKDAYS.index(ends[0][:3]), WEEKDAYS.index(ends[-1][:3])
@@ -96,6 +98,8 @@ SETTINGS: tuple[Setting, ...] = (
               True) for s in KAM_STAGES),
     Setting("import.per_day", "10", "new prospects an import schedules for first contact on "
             "one working day (0: all at once)", _days("import.per_day", 0, 10_000)),
+    Setting("undo.keep", "100", "how many of the last changes relcrm undo can take back",
+            _days("undo.keep", 1, 10_000)),
 )
 BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS}
 
@@ -109,14 +113,53 @@ def find(key: str) -> Setting:
 
 
 def get(con: sqlite3.Connection, key: str) -> str:
-    """A setting's value in the book (its default when never set)."""
+    """A setting's value in the book (its default when never set). A stored value is checked
+    (a book edited by another program could hold anything): a bad one is a clear error."""
     row = con.execute("SELECT value FROM setting WHERE key = ?", (key,)).fetchone()
-    return row[0] if row is not None else BY_KEY[key].default
+    if row is None:
+        return BY_KEY[key].default
+    if key != "country":  # checking a country needs the holidays library: workdays does it
+        check(key, row[0])
+    return row[0]
+
+
+def check(key: str, value: str) -> None:
+    """Refuse a stored value this relcrm cannot use, naming the way out."""
+    from .errors import DatabaseError
+
+    try:
+        ok = BY_KEY[key].parse(value) == value
+    except UsageError:
+        ok = False
+    if not ok:
+        raise DatabaseError(f"the book's setting {key} = {value!r} is not valid; set it again "
+                            f"(relcrm config {key} VALUE) or go back to the default "
+                            f"(relcrm config {key} --reset)")
 
 
 def all_values(con: sqlite3.Connection) -> dict[str, str]:
+    """Every setting's value (stored ones checked, as by get)."""
     stored = dict(con.execute("SELECT key, value FROM setting").fetchall())
+    for key, value in stored.items():
+        if key in BY_KEY and key != "country":
+            check(key, value)
     return {s.key: stored.get(s.key, s.default) for s in SETTINGS}
+
+
+def problems(con: sqlite3.Connection) -> list[str]:
+    """Stored settings this relcrm cannot use (doctor), and rows of unknown keys."""
+    found = []
+    for key, value in con.execute("SELECT key, value FROM setting ORDER BY key"):
+        if key not in BY_KEY:
+            found.append(f"unknown setting {key!r}")
+            continue
+        try:
+            ok = BY_KEY[key].parse(value) == value
+        except UsageError:
+            ok = False
+        if not ok:
+            found.append(f"{key} = {value!r} is not valid")
+    return found
 
 
 def shown(key: str, value: str) -> str:

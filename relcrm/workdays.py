@@ -27,7 +27,14 @@ def holidays_of(country: str, first: int, last: int) -> dict[dt.date, str]:
         return {}
     import holidays
 
-    return dict(holidays.country_holidays(country, years=range(first, last + 1)).items())
+    try:
+        return dict(holidays.country_holidays(country, years=range(first, last + 1)).items())
+    except (NotImplementedError, KeyError, AttributeError):
+        from .errors import DatabaseError
+
+        raise DatabaseError(f"the book's setting country = {country!r} is not a country with "
+                            "public holidays here; set it again (relcrm config country VN) or "
+                            "to none") from None
 
 
 def _days_off(workdays: set[int], country: str, first: int,
@@ -105,3 +112,14 @@ def working_days(con: sqlite3.Connection, start: dt.date):
         if day.weekday() in workdays and day not in public:
             yield day
         day += dt.timedelta(days=1)
+
+
+def off_reason(con: sqlite3.Connection, day: dt.date) -> str | None:
+    """Why `day` is not a working day by the book's settings (a holiday's name, or the
+    weekday), or None; reads only the settings (a dry run may ask)."""
+    workdays = settings.workday_numbers(settings.get(con, "workdays"))
+    public = holidays_of(settings.get(con, "country"), day.year, day.year)
+    if day in public:
+        return public[day]
+    names = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+    return None if day.weekday() in workdays else names[day.weekday()]

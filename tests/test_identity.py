@@ -261,7 +261,9 @@ def test_a_url_that_names_no_one_has_no_key(value):
 
 # -- the rule ----------------------------------------------------------------------------------
 def person(name="Nguyễn Văn An", company="Acme", *, email=(), phone=(), url=()):
-    one = (lambda v: [v] if isinstance(v, str) else list(v))
+    def one(v):
+        return [v] if isinstance(v, str) else list(v)
+
     return Identity.of(name, company, emails=one(email), phones=one(phone), urls=one(url))
 
 

@@ -255,7 +255,8 @@ def test_a_large_linkedin_file_imports_in_one_go(cli, tmp_path):
               f"Buyer,01 Jan 2024" for i in range(50_000)]
     f.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = cli("import", str(f), "--per-day", "0")  # all due for first contact at once
-    assert result.out == "Imported 50,000 new prospects from Connections.csv (linkedin).\n"
+    assert result.out == ("Imported 50,000 new prospects from Connections.csv (linkedin); no "
+                          "first contact planned: all due at once (--per-day 0).\n")
     assert "\x1b" not in result.err  # no progress bar when not on a terminal
     assert cli.one("SELECT count(*) FROM prospect") == 50_000
     assert cli.one("SELECT count(*) FROM prospect WHERE due_on = '2026-11-25'") == 50_000

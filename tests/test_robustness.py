@@ -10,7 +10,7 @@ from relcrm import db
 def test_a_bug_is_one_line_with_exit_70(cli, monkeypatch):
     from relcrm.core import prospects
 
-    def broken(session, details):
+    def broken(session, details, *rest):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(prospects, "create", broken)
@@ -21,7 +21,7 @@ def test_a_bug_is_one_line_with_exit_70(cli, monkeypatch):
 def test_relcrm_debug_shows_the_real_exception(cli, monkeypatch):
     from relcrm.core import prospects
 
-    monkeypatch.setattr(prospects, "create", lambda s, d: 1 / 0)
+    monkeypatch.setattr(prospects, "create", lambda s, d, *rest: 1 / 0)
     monkeypatch.setenv("RELCRM_DEBUG", "1")
     with pytest.raises(ZeroDivisionError):
         cli.run("add", "An")

@@ -170,7 +170,7 @@ def test_restore_replaces_the_book_and_keeps_the_old_one(cli, tmp_path):
     cli.add("Added Later")
     out = cli("restore", str(tmp_path / "b.db")).out
     aside = tmp_path / "book.db.before-restore-2026-11-25-120000"
-    assert out == (f"Restored {cli.path} from {tmp_path / 'b.db'}: 1 prospects, 0 touches "
+    assert out == (f"Restored {cli.path} from {tmp_path / 'b.db'}: 1 prospect, 0 touches "
                    f"(schema version {migrations.LATEST}). The previous book is kept at "
                    f"{aside}.\n")
     assert [r["name"] for r in json.loads(cli("list", "-f", "json").out)] == ["Original"]

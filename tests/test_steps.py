@@ -317,3 +317,133 @@ def test_an_account_merge_keeps_the_account_steps(minh):
     assert "1 person and 1 step moved" in out
     assert minh.one("SELECT account_id, status FROM step") == (1, "open")
     assert [r["step_ids"] for r in due(minh) if r["subject"] == "account"] == ["1"]
+
+
+# -- found in review: each fails on the code before its fix ---------------------------------------
+def test_closing_an_account_step_brings_its_people_back_at_once(cli):
+    for name in ("An", "Binh"):
+        cli.add(name, "--company", "X", env=ON("2027-01-25"))
+        cli("log", name, "call", env=ON("2027-01-25"))
+    cli("account", "step", "x", "tue 9:00", "visit", "--with", "an", env=ON("2027-01-25"))
+    cli("step", "drop", "1", env=ON("2027-01-25"))
+    names = {r["name"] for r in due(cli, env=ON("2027-01-28"))}
+    assert names == {"An", "Binh"}
+    assert "derived     ok" in cli("doctor", env=ON("2027-01-28")).out
+    cli("account", "step", "x", "wed 9:00", "site survey", env=ON("2027-01-25"))
+    rows = due(cli, env=ON("2027-01-25"), *["--days", "3"])
+    assert [r["reason"] for r in rows] == ["next-step"], "the whole account is booked"
+
+
+def test_a_restored_book_takes_new_settings_and_restores_again(cli, tmp_path):
+    cli.add("An")
+    cli("config", "workdays", "mon-sat")
+    cli("backup", str(tmp_path / "b.db"))
+    cli("restore", str(tmp_path / "b.db"))
+    cli("config", "workdays", "mon-fri")
+    assert "verdict     healthy" in cli("doctor").out
+    cli("backup", str(tmp_path / "b2.db"))
+    cli("restore", str(tmp_path / "b2.db"))
+    assert cli.one("SELECT count(*) FROM _dirty") == 0
+    empty = tmp_path / "empty.db"
+    cli("--db", str(empty), "config", "workdays", "mon-sat")
+    cli("export", "all", "-f", "json", "-o", str(tmp_path / "all.json"))
+    cli("--db", str(empty), "import", str(tmp_path / "all.json"))
+    assert cli.one("SELECT value FROM setting WHERE key = 'workdays'") == "mon,tue,wed,thu,fri"
+
+
+def test_steps_of_another_book_never_attach_to_whoever_has_the_same_id(cli, tmp_path):
+    other = tmp_path / "other.db"
+    cli("--db", str(other), "add", "An")
+    cli("--db", str(other), "add", "Binh")
+    cli("--db", str(other), "step", "add", "an", "fri", "demo for An")
+    cli("--db", str(other), "log", "an", "meeting", "lunch", "--with", "binh")
+    cli("--db", str(other), "export", "steps", "-o", str(tmp_path / "steps.csv"))
+    cli("--db", str(other), "export", "touches", "-o", str(tmp_path / "touches.csv"))
+    cli.add("Zed Totally Different")
+    result = cli.run("import", str(tmp_path / "steps.csv"))
+    assert result.code == 2 and "prospect #1 'An' is neither in the file nor in the book" \
+        in result.err
+    cli.add("An")
+    cli("import", str(tmp_path / "touches.csv"))
+    assert cli.one("SELECT prospect_id FROM touch") == 2  # An, by name
+    assert cli.sql("SELECT * FROM touch_person") == [], "Binh is not in this book"
+    assert cli.one("SELECT last_touch_at FROM prospect WHERE id = 1") is None
+
+
+def test_a_failed_write_leaves_a_zero_byte_book_as_it_was(cli, tmp_path):
+    empty = tmp_path / "z.db"
+    empty.touch()
+    for args in (["step", "done", "1"], ["snooze", "ghost", "+3d"], ["log", "x", "call"]):
+        cli.run("--db", str(empty), *args)
+        assert empty.read_bytes() == b"" and not list(tmp_path.glob("z.db-*")), args
+    assert "an empty file: not a book yet" in cli("--db", str(empty), "doctor").out
+    assert empty.read_bytes() == b""
+
+
+def test_a_day_off_is_said_wherever_a_date_is_chosen(cli, tmp_path):
+    tet = "2027-02-08"
+    assert "is not a working day (Third Day of Lunar New Year)" in \
+        cli("add", "An", "--next", tet, env=ON("2027-01-25")).err
+    assert "is not a working day" in cli("edit", "an", "--next", "2027-01-31",
+                                         env=ON("2027-01-25")).err
+    assert "is not a working day" in cli("snooze", "an", "2027-02-07",
+                                         env=ON("2027-01-25")).err
+    path = tmp_path / "c.csv"
+    path.write_text("Name\nBinh\n", encoding="utf-8")
+    assert "is not a working day" in cli("import", path, "--next", tet,
+                                         env=ON("2027-01-25")).err
+
+
+def test_the_snooze_reason_shows_when_a_moved_step_brings_them_back(cli):
+    cli.add("Khoa")
+    cli("log", "khoa", "call")
+    cli("step", "add", "khoa", "fri 10:00", "coffee", "--kind", "meeting")
+    cli("snooze", "khoa", "2026-12-14", "--reason", "đi công tác")
+    rows = due(cli, env=ON("2026-12-14"))
+    assert [r["why"] for r in rows] == [
+        "meeting due today 10:00: coffee; back from snooze: đi công tác"]
+
+
+def test_the_first_contact_an_import_planned_closes_with_the_first_touch(cli, tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_text("Name\nChâu\nDũng\n", encoding="utf-8")
+    cli("import", path, "--per-day", "1")
+    out = cli("log", "chau", "call", "hello").out
+    assert "Done: step #1 (first contact, Wed 2026-11-25)." in out
+    assert cli.sql("SELECT id, status, note FROM step ORDER BY id") == [
+        (1, "done", "first contact made: call #1"), (2, "open", None)]
+    cli("step", "add", "chau", "fri", "send the catalogue")
+    cli("log", "chau", "email", "more")
+    assert cli.one("SELECT status FROM step WHERE id = 3") == "open"  # a seller's step stays
+
+
+def test_per_day_counts_what_earlier_imports_planned(cli, tmp_path):
+    for name, rows in (("a.csv", 8), ("b.csv", 11)):
+        path = tmp_path / name
+        path.write_text("Name\n" + "".join(f"{name[0]}{i}\n" for i in range(rows)),
+                        encoding="utf-8")
+        cli("import", path)
+    assert cli.sql("SELECT substr(due_at, 1, 10), count(*) FROM step GROUP BY 1") == [
+        ("2026-11-25", 10), ("2026-11-26", 9)]
+
+
+@pytest.mark.parametrize("args, match", [
+    (["config", "workdays", "monkey-frisbee"], "is not a list of weekdays"),
+    (["step", "add", "an", "fri", ""], "step cannot be empty"),
+    (["account", "step", "minh", "fri", ""], "step cannot be empty"),
+])
+def test_more_values_that_are_refused(minh, args, match):
+    minh.fails(2, *args, match=match)
+
+
+def test_doctor_names_a_setting_another_program_broke(cli):
+    cli.add("An")
+    con = __import__("sqlite3").connect(cli.path)
+    con.execute("INSERT INTO setting (key, value) VALUES ('workdays', 'funday')")
+    con.commit()
+    con.close()
+    result = cli.run("doctor")
+    assert result.code == 1 and "settings    PROBLEM: workdays = 'funday'" in result.out
+    cli.fails(1, "followups", match="the book's setting workdays = 'funday' is not valid")
+    cli("config", "workdays", "--reset")
+    assert "verdict     healthy" in cli("doctor").out

@@ -57,6 +57,11 @@ class RelcrmGroup(TyperGroup):
         try:
             args = sys.argv[1:] if args is None else list(args)
             _check_text(args)
+            import shlex
+
+            from .. import db as database
+
+            database.command = shlex.join(["relcrm", *args])
             args = _optional_values(args)
             try:
                 result = super().main(args=args, prog_name=prog_name or "relcrm",
@@ -123,6 +128,9 @@ def _optional_values(args: list[str]) -> list[str]:
     if command is None:
         return args
     out = list(args)
+    if command == "call" and position + 1 < len(out) and out[position + 1] == "edit":
+        # `relcrm call edit ID`: fixing a call (a prospect called "edit" is still `call 12`)
+        return out[:position] + ["call-edit"] + out[position + 2:]
     for index in range(position + 1, len(out)):
         flag = out[index]
         if flag == "--":
@@ -188,8 +196,8 @@ def root(
     database.select(db)
 
 
-from . import (accounts, config, demo, followups, maintenance, prospects,  # noqa: E402
-               selling, stages, steps, transfer)
+from . import (accounts, config, corrections, demo, followups, maintenance,  # noqa: E402
+               prospects, selling, stages, steps, transfer, undo)
 
 app.command("add")(prospects.add)
 app.command("list")(prospects.list_)
@@ -202,6 +210,12 @@ app.add_typer(stages.app, name="stage")
 app.add_typer(steps.app, name="step")
 app.command("snooze")(steps.snooze)
 app.command("config")(config.config)
+app.command("undo")(undo.undo)
+app.command("delete")(corrections.delete)
+app.command("merge")(corrections.merge)
+app.add_typer(corrections.touch_app, name="touch")
+app.command("call-edit", hidden=True)(corrections.call_edit)  # `relcrm call edit ID`
+accounts.app.command("delete")(corrections.account_delete)
 app.add_typer(accounts.app, name="account")
 app.command("role")(accounts.role)
 app.add_typer(accounts.kam, name="kam")

@@ -46,8 +46,10 @@ def restore(
               "schema_version": found.version, **{f"{t}_rows": n for t, n in counts.items()}}
 
     def sentence() -> str:
-        text = (f"Restored {book} from {file}: {counts.get('prospect', 0):,} prospects, "
-                f"{counts.get('touch', 0):,} touches (schema version {found.version}).")
+        from ..registry import noun
+
+        text = (f"Restored {book} from {file}: {noun('prospect', counts.get('prospect', 0))}, "
+                f"{noun('touch', counts.get('touch', 0))} (schema version {found.version}).")
         if aside:
             text += f" The previous book is kept at {aside}."
         return text
@@ -95,6 +97,9 @@ def _describe(report) -> str:
     if not report.exists:
         return (f"book        {report.path}\nstate       not created yet (it is made by the "
                 "first command that writes)")
+    if report.size == 0 and report.migrations is None and report.counts is not None:
+        return (f"book        {report.path}\nstate       an empty file: not a book yet (the "
+                "first command that writes makes it one)\nverdict     healthy")
     if report.counts is None:  # it could not be opened
         lines = [f"book        {report.path}",
                  f"size        {report.size:,} bytes",
@@ -120,7 +125,14 @@ def _describe(report) -> str:
            " (make one: relcrm backup)"),
     ]
     stale = {t: ids for t, ids in (report.stale or {}).items() if ids}
-    if report.stale is not None:
+    if report.bad_settings:
+        lines.append("settings    PROBLEM: " + "; ".join(report.bad_settings) + " (set them "
+                     "again with relcrm config KEY VALUE, or KEY --reset)")
+    if report.pending:
+        lines.append(f"derived     PROBLEM: {report.pending:,} records wait to be recomputed "
+                     "(a write was stopped half-way outside relcrm?); relcrm doctor --repair "
+                     "does it")
+    elif report.stale is not None:
         lines.append("derived     " + ("ok: follow-up dates and other derived values equal a "
                                        "rebuild" if not stale else "PROBLEM: stale values in "
                                        + ", ".join(f"{noun(t, len(ids))} (e.g. #{ids[0]})"

@@ -49,9 +49,14 @@ def add(
                                 next_at=when(next_), next_step=next_step, tags=tag or [])
     from ..core.derive import session_con
 
+    notes: list[str] = []
     with db.write_session() as session:
-        new_id = prospects.create(session, details).id
+        new_id = prospects.create(session, details, notes).id
         record = queries.prospect(session_con(session), new_id)
+    from .. import render
+
+    for note in notes:
+        render.note(note)
     if quiet:
         print(new_id)
         return
@@ -255,6 +260,10 @@ def edit(
         edited = prospects.edit_more(session, ref, details)
         prospect_id = edited.prospect.id
         record = queries.prospect(session_con(session), prospect_id)
+    from .. import render
+
+    for line in edited.notes:
+        render.note(line)
 
     def sentence() -> str:
         text = f"Updated #{prospect_id} {record['name']}."

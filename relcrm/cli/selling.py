@@ -134,8 +134,14 @@ def _ask_done(ref: str, done: Optional[str], kind: str) -> Optional[str]:
     con = read()
     found = queries.resolve(con, ref)
     soon = dates.iso(dates.today() + dt.timedelta(days=ASK_DONE_DAYS + 1))
-    step = con.execute(queries.STEPS_INVOLVING_SQL + " WHERE due_at < :soon ORDER BY due_at, id "
-                       "LIMIT 1", {"id": found["id"], "soon": soon}).fetchone()
+    from ..core.importing import IMPORT_PLANNED
+
+    # the first contact an import planned closes by itself with the first touch: not asked
+    step = con.execute(queries.STEPS_INVOLVING_SQL + " WHERE due_at < :soon AND id NOT IN "
+                       f"(SELECT s.id FROM step s JOIN prospect p ON p.id = s.prospect_id "
+                       f"WHERE p.last_touch_at IS NULL AND {IMPORT_PLANNED}) "
+                       "ORDER BY due_at, id LIMIT 1", {"id": found["id"], "soon": soon}
+                       ).fetchone()
     if step is None:
         return None
     record = queries.step(con, step["id"])

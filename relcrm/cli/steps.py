@@ -236,4 +236,8 @@ def snooze(ref: RefArg, when_: Annotated[str, typer.Argument(
             + (f" ({record['snooze_reason']})" if record["snooze_reason"] else "") + ".")
     for step in snoozed.moved:
         text += f" Moved step #{step.id} ({step.text or 'next step'}) to {dates.show(step.due_at)}."
+    from .. import render
+
+    for note in snoozed.notes:
+        render.note(note)
     emit_record(format_, queries.PROSPECT_COLUMNS, record, lambda: text)

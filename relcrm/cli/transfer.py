@@ -82,7 +82,8 @@ def export(
         text = vcard.write(dict(zip(columns, r)) for r in records)
         _write(target, lambda out: out.write(render.lines(text, out)), newline="")
         if target is not None:
-            render.note(f"Exported {text.count('BEGIN:VCARD'):,} vCards to {output}.")
+            cards = text.count("BEGIN:VCARD")
+            render.note(f"Exported {cards:,} vCard{'' if cards == 1 else 's'} to {output}.")
         return
     if folder:
         target = files.private_folder(target)
@@ -233,6 +234,8 @@ def import_(
                 if not plan.empty:
                     importing.apply(session, plan, progress=step)
     _report_rows(kind, plan, file.name)
+    for line in plan.messages:
+        render.note(line)
     if kind == "table":
         print(render.escape(_summary(plan, file.name, dry_run)))
 
@@ -292,6 +295,8 @@ def _summary(plan: Any, name: str, dry_run: bool) -> str:
                  f"days, {dates.show_day(first)} to {dates.show_day(last)}")
     elif plan.spread:
         text += f"; first contact planned for {dates.show_day(plan.spread[0][0])}"
+    elif plan.at_once and added:
+        text += "; no first contact planned: all due at once (--per-day 0)"
     return text + (". Nothing was written (--dry-run)." if dry_run else ".")
 
 

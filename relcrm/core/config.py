@@ -32,8 +32,14 @@ def set_value(session: "Session", key: str, value: str | None) -> Changed:
     if value is None:
         con.execute("DELETE FROM setting WHERE key = ?", (setting.key,))
     else:
-        con.execute("INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
-                    "SET value = excluded.value", (setting.key, new))
+        store(con, setting.key, new)
     if setting.key in ("workdays", "country"):
         workdays.rebuild(con)
     return Changed(setting.key, before, new, setting.followups and before != new)
+
+
+def store(con, key: str, value: str) -> None:
+    """Set a setting's row (an UPDATE, else an INSERT: an upsert would turn the _dirty
+    triggers' INSERT OR IGNORE into a failing insert)."""
+    if not con.execute("UPDATE setting SET value = ? WHERE key = ?", (value, key)).rowcount:
+        con.execute("INSERT INTO setting (key, value) VALUES (?, ?)", (key, value))

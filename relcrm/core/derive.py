@@ -199,12 +199,14 @@ def refresh_all(con: sqlite3.Connection) -> None:
 
 
 def _refresh(con: sqlite3.Connection, people: str, accounts: str, params: dict) -> None:
-    con.execute(FACTS_SQL.format(where=people), params)
+    # the people of a changed account are refreshed whole: an account's step (and its people
+    # named in it) moves their next step, and its last touch moves their care date
+    everyone = people if people == ALL else (f"({people}) OR account_id IN (SELECT id FROM "
+                                             f"account WHERE {accounts})")
+    con.execute(FACTS_SQL.format(where=everyone), params)
     con.execute(ACCOUNT_FACTS_SQL.format(where=accounts), params)
     for sql in (CARE_SQL, BOOKED_SQL, DUE_SQL):
-        con.execute(sql.format(where=people if people == ALL else
-                               f"({people}) OR account_id IN (SELECT id FROM account "
-                               f"WHERE {accounts})"), params)
+        con.execute(sql.format(where=everyone), params)
     con.execute(ACCOUNT_DUE_SQL.format(where=accounts), params)
 
 

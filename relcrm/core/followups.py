@@ -168,6 +168,9 @@ def _step(row: dict[str, Any], today: dt.date) -> dict[str, Any]:
         when = ("today" + (f" {row['due_at'][11:16]}" if timed else "") if late == 0
                 else dates.show(row["due_at"]))
         why = f"{kind}{with_whom} due {when}: {what}"
+    if not account_step and row["snoozed_until"] == due_day.isoformat():
+        why += "; back from snooze" + (f": {row['snooze_reason']}" if row["snooze_reason"]
+                                       else "")
     stalled = not account_step and (row["continuations"] or 0) >= STALLED_AFTER
     if stalled:
         why += (f"; stalled: {row['continuations']} continuations in a row, no advance; "

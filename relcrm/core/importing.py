@@ -79,6 +79,8 @@ class Plan:
     step_changes: list[dict[str, Any]] = field(default_factory=list)
     settings: list[tuple[str, str]] = field(default_factory=list)
     spread: list[tuple[str, int]] = field(default_factory=list)  # first contacts: (day, count)
+    at_once: bool = False  # --per-day 0: no first contact planned, all due at once
+    messages: list[str] = field(default_factory=list)  # for stderr (a day off ...)
     keep_ids: bool = False
 
     def count(self, action: str, entity: str = "prospects") -> int:
@@ -273,21 +275,39 @@ def plan_contacts(con: sqlite3.Connection, read: Read, *, tags: list[str], on_du
     return plan
 
 
+# a first-contact step an import planned (it closes by itself with the first touch)
+FIRST_CONTACT = "first contact"
+PLANNED_NOTE = "planned by the import"
+IMPORT_PLANNED = (f"s.text = '{FIRST_CONTACT}' AND EXISTS (SELECT 1 FROM step_change c WHERE "
+                  f"c.step_id = s.id AND c.action = 'added' AND c.note = '{PLANNED_NOTE}')")
+
+
 def _first_contacts(con: sqlite3.Connection, plan: Plan, next_iso: str | None,
                     per_day: int | None, stamp: str) -> None:
     """A first-contact step for each new prospect (see plan_contacts)."""
     from .. import settings, workdays
 
+    if not plan.new:
+        return
     if next_iso:
         days = [next_iso] * len(plan.new)
+        why = workdays.off_reason(con, dt.date.fromisoformat(next_iso[:10]))
+        if why:
+            plan.messages.append(f"note: {dates.show_day(next_iso)} is not a working day "
+                                 f"({why}); the first contacts keep the date you chose")
     else:
         if per_day is None:
             per_day = int(settings.get(con, "import.per_day"))
-        if not per_day or not plan.new:
+        if not per_day:
+            plan.at_once = True
             return
+        # first contacts an earlier import planned take their place in each day's share
+        taken = dict(con.execute(
+            f"SELECT substr(s.due_at, 1, 10), count(*) FROM step s WHERE s.status = 'open' "
+            f"AND s.due_at >= ? AND {IMPORT_PLANNED} GROUP BY 1", (dates.today().isoformat(),)))
         days = []
         for day in workdays.working_days(con, dates.today()):
-            days.extend([day.isoformat()] * per_day)
+            days.extend([day.isoformat()] * max(per_day - taken.get(day.isoformat(), 0), 0))
             if len(days) >= len(plan.new):
                 break
     steps = _Ids(con, "step")
@@ -295,12 +315,12 @@ def _first_contacts(con: sqlite3.Connection, plan: Plan, next_iso: str | None,
     for row, day in zip(plan.new, days):
         step_id = steps.take()
         plan.steps.append({"id": step_id, "prospect_id": row["id"], "account_id": None,
-                           "kind": "todo", "text": "first contact", "due_at": day,
+                           "kind": "todo", "text": FIRST_CONTACT, "due_at": day,
                            "minutes": None, "status": "open", "created_at": stamp,
                            "closed_at": None, "note": None, "uid": uuid.uuid4().hex})
         plan.step_changes.append({"id": changes.take(), "step_id": step_id, "at": stamp,
                                   "action": "added", "from_due": None, "to_due": day,
-                                  "note": "planned by the import"})
+                                  "note": PLANNED_NOTE})
         if not plan.spread or plan.spread[-1][0] != day:
             plan.spread.append((day, 0))
         plan.spread[-1] = (day, plan.spread[-1][1] + 1)
@@ -562,14 +582,9 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
     new_ids = set(prospect_map.values())
 
     def person(old: int) -> int | None:
-        """The book id of a prospect named in a list (with_ids, people_ids), or None when it
-        was not imported and is not in the book."""
-        if old in prospect_map:
-            return prospect_map[old]
-        if old in skipped:
-            return None
-        row = con.execute("SELECT id FROM prospect WHERE id = ?", (old,)).fetchone()
-        return row[0] if row is not None and not plan.keep_ids else None
+        """The book id of a prospect named only by its id (with_ids, people_ids): one this
+        import adds, else None (an id of another book names nobody here)."""
+        return prospect_map.get(old)
 
     def known(entity: str, pid: int, row: dict[str, Any]) -> None:
         """Skip a history record the book already has (importing a file twice adds nothing)."""
@@ -682,7 +697,7 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
     def take(table: str) -> int:
         return ids[table].take()
 
-    _book_steps(con, plan, by_entity, new_id, take, person, account_map)
+    _book_steps(con, plan, by_entity, new_id, take, person, owner, account_map)
     if plan.keep_ids:  # the book's own settings are never changed by importing into it
         for record in by_entity.get("settings", []):
             try:
@@ -953,7 +968,8 @@ def _book_step_change(v: dict[str, Any]) -> dict[str, Any]:
 
 def _book_steps(con: sqlite3.Connection, plan: Plan, by_entity: dict[str, list[Source]],
                 new_id: Callable[[str, int], int], take: Callable[[str], int],
-                person: Callable[[int], int | None], account_map: dict[int, int]) -> None:
+                person: Callable[[int], int | None], owner: Callable[[Source], int],
+                account_map: dict[int, int]) -> None:
     """The steps of a relcrm export and their history. A step the book has (same uid) is
     skipped with its history; a step of a person or an account not imported is skipped."""
     step_map: dict[int, int] = {}
@@ -968,16 +984,16 @@ def _book_steps(con: sqlite3.Connection, plan: Plan, by_entity: dict[str, list[S
             if con.execute("SELECT 1 FROM step WHERE uid = ?", (row["uid"],)).fetchone():
                 raise _Skip("already in the book (same uid)")
             if row["prospect_id"] is not None:
-                pid = person(row["prospect_id"])
-                if pid is None:
-                    raise _Skip(f"its prospect #{row['prospect_id']} was not imported")
-                row["prospect_id"] = pid
+                row["prospect_id"] = owner(record)  # by id and name, as other history
+            wanted = row["people"]
             if row["account_id"] is not None:
                 if row["account_id"] not in account_map:
                     raise _Skip(f"its account #{row['account_id']} was not imported")
                 row["account_id"] = account_map[row["account_id"]]
             people = [p for p in dict.fromkeys(person(o) for o in row.pop("people"))
                       if p is not None]
+            if wanted and not people:  # it named people: it must not become the whole account
+                raise _Skip("the people it names were not imported")
             row["id"] = step_map[old] = new_id("step", old)
         except _Skip as skip:
             plan.actions.append(Action(record.line, "steps", "skip", reason=skip.reason))
@@ -1036,7 +1052,7 @@ _NOTE_BREAK = re.compile(r"(?<=\S)\n(?=\S)")
 def apply(session, plan: Plan, progress: Progress | None = None, chunk: int = 2000) -> None:
     """Write a plan in the session's transaction: bulk inserts and updates (the derived
     columns follow at commit)."""
-    from sqlalchemy import insert, text
+    from sqlalchemy import insert
 
     from ..models import (Account, AccountCriterion, CallNote, KamChange, Prospect,
                           ProspectRole, Qualification, StageChange, Step, StepChange, StepPerson,
@@ -1091,9 +1107,9 @@ def apply(session, plan: Plan, progress: Progress | None = None, chunk: int = 20
     bulk(StepPerson, [{"step_id": t, "prospect_id": p} for t, p in plan.step_people])
     bulk(StepChange, plan.step_changes)
     for key, value in plan.settings:
-        session.execute(text("INSERT INTO setting (key, value) VALUES (:key, :value) "
-                             "ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
-                        {"key": key, "value": value})
+        from .config import store
+
+        store(derive.session_con(session), key, value)
     if plan.settings:
         from .. import workdays
 

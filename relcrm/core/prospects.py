@@ -87,8 +87,10 @@ def _keys(prospect: "Prospect") -> None:
                     prospect.phone, prospect.url, prospect.source, prospect.note) if v))
 
 
-def create(session: "Session", details: Details) -> "Prospect":
-    """A new prospect at stage 1 (Attract), due for first contact today unless --next says."""
+def create(session: "Session", details: Details, notes: list[str] | None = None
+           ) -> "Prospect":
+    """A new prospect at stage 1 (Attract), due for first contact today unless --next says.
+    Things to say on stderr (a step on a day off) are added to `notes`."""
     from ..models import Prospect, StageChange, Tag
     from . import steps
 
@@ -112,7 +114,9 @@ def create(session: "Session", details: Details) -> "Prospect":
     for name in tags:
         session.add(Tag(prospect_id=prospect.id, name=name))
     if due:
-        steps.add(session, "", details.next_at, text, prospect_id=prospect.id)
+        planned = steps.add(session, "", details.next_at, text, prospect_id=prospect.id)
+        if notes is not None:
+            notes.extend(planned.notes)
     return derive.refresh(session, prospect.id)
 
 
@@ -121,6 +125,7 @@ class Edited:
     prospect: "Prospect"
     dropped: list  # steps dropped by --no-next
     planned: object | None  # the step --next added
+    notes: list[str] = field(default_factory=list)  # for stderr (a step on a day off)
 
 
 def edit(session: "Session", ref: str, details: Details) -> "Prospect":
@@ -146,11 +151,12 @@ def edit_more(session: "Session", ref: str, details: Details) -> Edited:
         raise UsageError("nothing to change; give at least one field to edit "
                          "(see relcrm edit --help)")
     stamp = dates.iso(dates.now())
-    dropped, planned = [], None
+    dropped, planned, notes = [], None, []
     if details.clear_next:
         dropped = steps.drop_open(session, prospect.id, "edit --no-next")
     elif due is not None:
-        planned = steps.add(session, "", details.next_at, text, prospect_id=prospect.id).step
+        made = steps.add(session, "", details.next_at, text, prospect_id=prospect.id)
+        planned, notes = made.step, made.notes
     elif details.next_step is not None:
         own = [s for s in steps.open_for(session, prospect.id) if s.prospect_id == prospect.id]
         if not own:
@@ -168,13 +174,14 @@ def edit_more(session: "Session", ref: str, details: Details) -> Edited:
     for name in add:
         if name not in existing:
             session.add(Tag(prospect_id=prospect.id, name=name))
-    return Edited(derive.refresh(session, prospect.id), dropped, planned)
+    return Edited(derive.refresh(session, prospect.id), dropped, planned, notes)
 
 
 @dataclass
 class Snoozed:
     prospect: "Prospect"
     moved: list  # steps due before the snooze date, moved to it
+    notes: list[str] = field(default_factory=list)
 
 
 def snooze(session: "Session", ref: str, until: dt.date | dt.datetime | None,
@@ -190,15 +197,24 @@ def snooze(session: "Session", ref: str, until: dt.date | dt.datetime | None,
         raise UsageError(f"snooze until {dates.show_day(day)}: give a later date than today")
     reason = fields.text("reason", reason)
     prospect = resolve(session, ref)
-    moved = []
+    moved, notes = [], []
     for step in steps.open_for(session, prospect.id):
         if step.prospect_id == prospect.id and step.due_at[:10] < day.isoformat():
             target = day if len(step.due_at) == 10 else dt.datetime.combine(
                 day, dt.time.fromisoformat(step.due_at[11:]))
-            moved.append(steps.move(session, step.id, target, note="snoozed").step)
+            made = steps.move(session, step.id, target, note="snoozed")
+            moved.append(made.step)
+            notes = made.notes  # the same day for all: said once
+    if not moved:
+        from .. import workdays
+
+        why = workdays.off_reason(derive.session_con(session), day)
+        if why:
+            notes = [f"note: {dates.show_day(day)} is not a working day ({why}); they come "
+                     "back that day as you chose"]
     prospect.snoozed_until, prospect.snooze_reason = day.isoformat(), reason
     prospect.updated_at = dates.iso(dates.now())
-    return Snoozed(derive.refresh(session, prospect.id), moved)
+    return Snoozed(derive.refresh(session, prospect.id), moved, notes)
 
 
 def _tag_names(prospect_id: int):

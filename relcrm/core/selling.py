@@ -3,8 +3,10 @@
 - A qualification judgement is kept for each criterion given, with its date; the current level
   is the latest (derive.py). A prospect with any "no" is disqualified.
 - A touch never closes a planned step by itself: only `--done` (the earliest open step, or one
-  by id) does; a note never does. `--next` adds a step; `--with` makes one touch count for
-  several people (a meeting with three people is one command).
+  by id) does; a note never does. The one exception is a step relcrm planned itself: the first
+  contact an import planned closes with the first contact, and the touch says so. `--next`
+  adds a step; `--with` makes one touch count for several people (a meeting with three people
+  is one command).
 - A SPIN call needs an outcome; an advance or an order needs the commitment obtained.
 - Two or more continuations in a row without an advance or order mean a stalled sale.
 """
@@ -120,7 +122,7 @@ def log_touch(session: "Session", ref: str, kind: str, summary: str | None = Non
     outcome = commitment = None
     notes: list[tuple[str, str]] = []
     if call is not None:
-        outcome, commitment = _check_call(call)
+        outcome, commitment = check_call(call)
         if value is not None and outcome != "order":
             raise UsageError("--amount is the value of an order; give it with --outcome order")
         summary = fields.text("note", call.summary) if call.summary is not None else summary
@@ -167,6 +169,19 @@ def log_touch(session: "Session", ref: str, kind: str, summary: str | None = Non
                 raise UsageError(f"--done {done}: step #{step.id} is not with {prospect.name}"
                                  + (" or the people named with --with" if others else ""))
         closed.append(steps.done(session, step.id, f"{kind} #{touch.id}"))
+    if kind not in NON_CONTACT_KINDS:  # the first contact an import planned is now made
+        from .derive import session_con
+        from .importing import IMPORT_PLANNED
+
+        for person in [prospect, *others]:
+            if person.last_touch_at is not None:
+                continue
+            for (step_id,) in session_con(session).execute(
+                    f"SELECT s.id FROM step s WHERE s.prospect_id = ? AND s.status = 'open' "
+                    f"AND {IMPORT_PLANNED}", (person.id,)).fetchall():
+                if step_id not in {c.id for c in closed}:
+                    closed.append(steps.done(session, step_id,
+                                             f"first contact made: {kind} #{touch.id}"))
     planned = None
     notes_out: list[str] = []
     if next_iso:
@@ -190,7 +205,7 @@ def _involves(session: "Session", step: "Step", people: set[int]) -> bool:
     return any(step.id in {s.id for s in steps.open_for(session, pid)} for pid in people)
 
 
-def _check_call(call: CallReport) -> tuple[str, str | None]:
+def check_call(call: CallReport) -> tuple[str, str | None]:
     if not call.outcome:
         raise UsageError("a call needs --outcome: " + ", ".join(o.key for o in OUTCOMES))
     outcome = OUTCOME_BY_KEY.get(call.outcome)

@@ -53,9 +53,7 @@ def _when(value: dt.date | dt.datetime | None, label: str = "the step") -> str:
 def _day_off_note(session: "Session", due: str) -> list[str]:
     from .. import workdays
 
-    con = session_con(session)
-    workdays.ensure(con)
-    why = workdays.day_off(con, dt.date.fromisoformat(due[:10]))
+    why = workdays.off_reason(session_con(session), dt.date.fromisoformat(due[:10]))
     if why is None:
         return []
     return [f"note: {dates.show_day(due)} is not a working day ({why}); the step keeps the "
@@ -85,7 +83,7 @@ def add(session: "Session", ref: str, when: dt.date | dt.datetime | None, text: 
 
     what = kind(step_kind)
     due = _when(when)
-    text = fields.line("step", text)
+    text = fields.line("step", text, required=prospect_id is None)
     minutes = fields.minutes(minutes)
     if prospect_id is None:
         prospect_id = resolve(session, ref).id
@@ -104,7 +102,7 @@ def add_for_account(session: "Session", account_ref: str, when: dt.date | dt.dat
 
     what = kind(step_kind)
     due = _when(when)
-    text = fields.line("step", text)
+    text = fields.line("step", text, required=True)
     minutes = fields.minutes(minutes)
     account = resolve_account(session, account_ref)
     named = []

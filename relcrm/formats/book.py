@@ -87,7 +87,7 @@ def read_text(text: str, name: str) -> Read:
         for index, record in enumerate(document, 1):
             _add(result, entity, index, record)
         return result
-    table = tabular.table(text)
+    table = _escaped_tsv(text) or tabular.table(text)
     entity = tabular.entity_of(table.header)
     if entity is None:
         raise UsageError(f"{name} is not a relcrm export: its columns are not those of "
@@ -101,6 +101,29 @@ def read_text(text: str, name: str) -> Read:
         result.records.append(Source(line, {c: (v if v != "" else None)
                                             for c, v in zip(table.header, cells)}, entity))
     return result
+
+
+def _escaped_tsv(text: str) -> tabular.Table | None:
+    """relcrm's own TSV (one record per line, \\t \\n \\r \\\\ escapes inside cells), or None
+    when the text is not that: a CSV, or a TSV quoted like CSV by an older relcrm or by
+    --excel (then the csv module reads it)."""
+    from ..render import tsv_value
+
+    body = text[1:] if text.startswith("\ufeff") else text
+    rows = body.split("\n")
+    if rows and rows[-1] == "":
+        rows.pop()
+    if not rows or "\t" not in rows[0] or any("\r" in r for r in rows):
+        return None
+    header = rows[0].split("\t")
+    if tabular.entity_of(header) is None:
+        return None
+    cells = [row.split("\t") for row in rows[1:]]
+    if any(len(c) != len(header) for c in cells if any(x.strip() for x in c)):
+        return None
+    return tabular.Table(header, 1, [(n, [tsv_value(x) for x in c])
+                                     for n, c in enumerate(cells, 2)
+                                     if any(x.strip() for x in c)], "\t")
 
 
 def _json_lines(text: str, name: str, result: Read) -> Read:

@@ -26,6 +26,7 @@ def write(rows: Iterable[dict[str, Any]], today: dt.date, *, todo: bool = False)
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", "relcrm follow-ups")
     stamp = dates.now().astimezone(dt.timezone.utc)
+    minutes_since_2020 = int((dates.now() - dt.datetime(2020, 1, 1)).total_seconds() // 60)
     for row in rows:
         due = dt.date.fromisoformat(row["due_on"])
         entry = Todo() if todo else Event()
@@ -39,7 +40,9 @@ def write(rows: Iterable[dict[str, Any]], today: dt.date, *, todo: bool = False)
             uid = f"relcrm-care-{row['id']}@relcrm"
         entry.add("uid", uid)
         entry.add("dtstamp", stamp)
-        entry.add("sequence", row.get("sequence") or 0)
+        # a step counts its moves; a care line's date moves with every touch: its sequence is
+        # the minute it was written, so a calendar takes each new file as an update
+        entry.add("sequence", row["sequence"] if step else minutes_since_2020)
         if account:
             who = (f"{row['company']} ({row['name'] or 'whole account'})" if step
                    else f"key account {row['company']}")

@@ -1,0 +1,62 @@
+"""undo: take back the last command that changed the book; undo --list: the recent changes."""
+
+from typing import Annotated
+
+import typer
+
+from .. import dates
+from .common import FormatOpt, fmt, read
+
+CHANGE_COLUMNS = ("id", "at", "command", "summary", "undone_at", "note")
+
+
+def undo(
+    list_: Annotated[bool, typer.Option(
+        "--list", "-l", help="Show the recent changes instead (newest first).")] = False,
+    limit: Annotated[int, typer.Option(
+        "--limit", "-n", metavar="N", help="With --list: at most N changes (0 = all kept).")
+    ] = 20,
+    format_: FormatOpt = "table",
+) -> None:
+    """Take back the last command that changed the book, wholly: everything it wrote (an
+    import, a merge, a call with its stage and follow-up changes). Run it again to take back
+    the one before. `config undo.keep` sets how many changes are kept (default 100).
+
+    Examples: relcrm undo; relcrm undo --list
+    """
+    from .. import db, journal, render
+    from ..core.derive import session_con
+    from ..errors import UsageError
+
+    if list_:
+        if limit < 0:
+            raise UsageError(f"--limit must be 0 (all) or more, not {limit}")
+        changes = journal.recent(read(), limit or 10_000) if db.db_path().exists() else []
+        rows = [vars(c) for c in changes]
+        kind = fmt(format_)
+        if kind != "table":
+            render.machine(kind, CHANGE_COLUMNS, rows)
+            return
+        render.table(rows, [
+            render.Col("#", "id", justify="right", style="dim"),
+            render.Col("When", lambda r: dates.show(r["at"]), no_wrap=True),
+            render.Col("Command", "command", style="bold"),
+            render.Col("Changed", lambda r: r["summary"] or ""),
+            render.Col("", lambda r: r["note"] or ("undone " + dates.show(r["undone_at"]))
+                       if r["undone_at"] else "", style="yellow"),
+        ], empty="No changes recorded yet.")
+        return
+    if not db.db_path().exists():
+        from ..errors import NotFound
+
+        raise NotFound("nothing to undo: there is no book yet")
+    with db.write_session(journal=False) as session:
+        change = journal.undo(session_con(session))
+    record = {"id": change.id, "at": change.at, "command": change.command,
+              "summary": change.summary, "undone_at": change.undone_at, "note": change.note}
+    kind = fmt(format_)
+    if kind != "table":
+        render.machine(kind, CHANGE_COLUMNS, [record])
+        return
+    print(render.escape(f"Undid change #{change.id} ({dates.show(change.at)}): "
+                        f"{change.command}; it had {change.summary}."))

@@ -1,0 +1,290 @@
+"""Correcting the book's people: delete a prospect (or erase them), delete an empty account,
+merge two records of one person. Every one is a write like any other: `relcrm undo` takes it
+back (an erasure excepted: it removes the person from the journal too).
+
+What a prospect's records are comes from the registry (registry.Entity.person), so a table
+added later is deleted, counted and erased with them without a change here.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .. import dates
+from ..errors import UsageError
+from ..registry import ENTITIES, noun
+from . import fields
+from .derive import session_con
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+
+# -- delete ----------------------------------------------------------------------------------
+@dataclass
+class Removal:
+    """What deleting a prospect removes, and what it keeps for the others."""
+
+    prospect_id: int
+    name: str
+    counts: dict[str, int]  # table -> rows (the prospect itself included)
+    handed_over: list[tuple[int, int, str]]  # (touch id, new owner id, new owner's name)
+    dropped_steps: list[int]  # account steps that named only them
+
+    def describe(self) -> str:
+        parts = [noun(table, n) for table, n in self.counts.items() if n and table != "prospect"]
+        text = f"#{self.prospect_id} {self.name}"
+        if parts:
+            text += " and everything about them: " + ", ".join(parts)
+        if self.dropped_steps:
+            text += "; the account steps that named only them: " + ", ".join(
+                f"#{i}" for i in self.dropped_steps)
+        if self.handed_over:
+            text += "; touches shared with others stay with them: " + ", ".join(
+                f"#{t} with {n}" for t, _, n in self.handed_over)
+        return text
+
+
+def plan_removal(con: sqlite3.Connection, prospect_id: int) -> Removal:
+    """What `delete` would remove (read only)."""
+    name = con.execute("SELECT name FROM prospect WHERE id = ?", (prospect_id,)).fetchone()[0]
+    counts = {e.table: con.execute(f"SELECT count(*) FROM {e.table} WHERE {e.person}",
+                                   {"pid": prospect_id}).fetchone()[0]
+              for e in ENTITIES if e.person}
+    handed = []
+    for touch_id, other in con.execute(
+            "SELECT t.id, min(tp.prospect_id) FROM touch t JOIN touch_person tp "
+            "ON tp.touch_id = t.id WHERE t.prospect_id = ? GROUP BY t.id ORDER BY t.id",
+            (prospect_id,)).fetchall():
+        other_name = con.execute("SELECT name FROM prospect WHERE id = ?",
+                                 (other,)).fetchone()[0]
+        handed.append((touch_id, other, other_name))
+    dropped = [row[0] for row in con.execute(
+        "SELECT s.id FROM step s JOIN step_person sp ON sp.step_id = s.id "
+        "WHERE sp.prospect_id = ? AND NOT EXISTS (SELECT 1 FROM step_person o "
+        "WHERE o.step_id = s.id AND o.prospect_id <> ?) ORDER BY s.id",
+        (prospect_id, prospect_id))]
+    if handed:  # handed-over touches (and their notes) are not removed
+        counts["touch"] -= len(handed)
+        ids = ",".join(str(t) for t, _, _ in handed)
+        counts["call_note"] -= con.execute(
+            f"SELECT count(*) FROM call_note WHERE touch_id IN ({ids})").fetchone()[0]
+        counts["touch_person"] = counts.get("touch_person", 0) + len(handed)
+    return Removal(prospect_id, name, counts, handed, dropped)
+
+
+def delete_prospect(session: "Session", prospect_id: int) -> Removal:
+    """Remove a prospect and everything about them, in the session's transaction. A touch they
+    shared with others (log --with) is handed to the first of those; an account step that
+    named only them goes with them."""
+    con = session_con(session)
+    removal = plan_removal(con, prospect_id)
+    for touch_id, other, _ in removal.handed_over:
+        con.execute("DELETE FROM touch_person WHERE touch_id = ? AND prospect_id = ?",
+                    (touch_id, other))
+        con.execute("UPDATE touch SET prospect_id = ? WHERE id = ?", (other, touch_id))
+    for step_id in removal.dropped_steps:
+        con.execute("DELETE FROM step WHERE id = ?", (step_id,))
+    con.execute("DELETE FROM prospect WHERE id = ?", (prospect_id,))  # the rest cascades
+    return removal
+
+
+def erase_from_journal(con: sqlite3.Connection, prospect_id: int) -> int:
+    """Remove every image of a prospect's records from the undo journal (delete --forget);
+    returns how many. The changes that held them can no longer be undone: they are marked."""
+    touches = {row[0] for row in con.execute(
+        "SELECT row_id FROM _journal WHERE tbl = 'touch' AND "
+        "json_extract(coalesce(old, new), '$.prospect_id') = ?", (prospect_id,))}
+    steps = {row[0] for row in con.execute(
+        "SELECT row_id FROM _journal WHERE tbl = 'step' AND "
+        "json_extract(coalesce(old, new), '$.prospect_id') = ?", (prospect_id,))}
+    import json
+
+    doomed = "(SELECT value FROM json_each(:ids))"
+    where = ("(tbl = 'prospect' AND row_id = :pid) OR "
+             "(json_extract(coalesce(old, new), '$.prospect_id') = :pid) OR "
+             f"(tbl = 'call_note' AND json_extract(coalesce(old, new), '$.touch_id') IN "
+             f"{doomed.replace(':ids', ':touches')}) OR "
+             f"(tbl = 'step_change' AND json_extract(coalesce(old, new), '$.step_id') IN "
+             f"{doomed.replace(':ids', ':steps')})")
+    params = {"pid": prospect_id, "touches": json.dumps(sorted(touches)),
+              "steps": json.dumps(sorted(steps))}
+    stamp = dates.iso(dates.now())
+    # the changes that held them cannot be undone any more, and their command lines (which
+    # may name them) are blanked
+    con.execute(f"UPDATE _change SET undone_at = coalesce(undone_at, :stamp), "
+                f"command = '(a command about an erased person)', "
+                f"note = 'cannot be undone: it was about an erased person' "
+                f"WHERE id IN (SELECT change_id FROM _journal WHERE {where})",
+                {**params, "stamp": stamp})
+    return con.execute(f"DELETE FROM _journal WHERE {where}", params).rowcount
+
+
+def backups_holding(book, prospect: dict) -> list[str]:
+    """Backup files beside the book that still hold the person (by name, email or phone)."""
+    from pathlib import Path
+
+    from ..db import read_only, real_path
+    from ..files import is_sqlite
+
+    real = real_path(Path(book))
+    candidates = sorted((real.parent / "backups").glob("*.db")) if \
+        (real.parent / "backups").is_dir() else []
+    candidates += sorted(real.parent.glob(f"{real.name}.bak-*"))
+    candidates += sorted(real.parent.glob(f"{real.name}.before-restore-*"))
+    found = []
+    for path in candidates:
+        if not is_sqlite(path):
+            continue
+        try:
+            con = read_only(path)
+            try:
+                hit = con.execute(
+                    "SELECT 1 FROM prospect WHERE name = ? OR (email IS NOT NULL AND "
+                    "email = ?) OR (phone IS NOT NULL AND phone = ?) LIMIT 1",
+                    (prospect["name"], prospect.get("email"), prospect.get("phone"))).fetchone()
+            finally:
+                con.close()
+        except sqlite3.Error:
+            continue
+        if hit:
+            found.append(str(path))
+    return found
+
+
+def delete_account(session: "Session", ref: str) -> tuple[int, str, dict[str, int]]:
+    """Remove an account that has no people (its criteria, KAM history and steps go with
+    it); returns (id, name, counts)."""
+    from .accounts import resolve
+
+    account = resolve(session, ref)
+    con = session_con(session)
+    people = con.execute("SELECT id, name FROM prospect WHERE account_id = ? ORDER BY name_key "
+                         "LIMIT 6", (account.id,)).fetchall()
+    if people:
+        shown = ", ".join(f"#{i} {n}" for i, n in people[:5]) + (" ..." if len(people) > 5
+                                                                else "")
+        raise UsageError(f"{account.name} still has people: {shown}; move them (relcrm edit "
+                         "REF --company NAME), delete them, or merge the account into another "
+                         "(relcrm account merge)")
+    counts = {table: con.execute(f"SELECT count(*) FROM {table} WHERE account_id = ?",
+                                 (account.id,)).fetchone()[0]
+              for table in ("account_criterion", "kam_change", "step")}
+    name, account_id = account.name, account.id
+    con.execute("DELETE FROM account WHERE id = ?", (account_id,))
+    session.expunge(account)
+    return account_id, name, counts
+
+
+# -- merge -----------------------------------------------------------------------------------
+MERGED_FIELDS = ("company", "title", "email", "phone", "url", "source", "value",
+                 "cadence_days")
+
+
+@dataclass
+class Merged:
+    source_id: int
+    source_name: str
+    target_id: int
+    target_name: str
+    moved: dict[str, int] = field(default_factory=dict)  # table -> rows moved
+    filled: list[str] = field(default_factory=list)  # fields taken from the source
+    conflicts: list[tuple[str, str, str]] = field(default_factory=list)  # field, kept, other
+
+
+def merge(session: "Session", source_ref: str, target_ref: str,
+          prefer_source: bool = False) -> Merged:
+    """Fold SOURCE into TARGET, two records of one person: all history moves, empty fields are
+    filled from the source, tags and roles are united, notes are kept both; a field both have
+    with different values is a conflict: the target's value stays (the source's with
+    prefer_source), and it is reported. The source's id stays an alias of the target."""
+    from ..models import Prospect, ProspectAlias
+    from . import accounts
+    from .prospects import _keys, resolve
+
+    source, target = resolve(session, source_ref), resolve(session, target_ref)
+    if source.id == target.id:
+        raise UsageError(f"{source_ref!r} and {target_ref!r} are the same prospect "
+                         f"(#{target.id} {target.name}); give two different records")
+    con = session_con(session)
+    result = Merged(source.id, source.name, target.id, target.name)
+    for name in MERGED_FIELDS:
+        mine, theirs = getattr(target, name), getattr(source, name)
+        if theirs in (None, ""):
+            continue
+        if mine in (None, ""):
+            setattr(target, name, theirs)
+            result.filled.append(name)
+        elif mine != theirs:
+            if prefer_source:
+                setattr(target, name, theirs)
+                result.conflicts.append((name, str(theirs), str(mine)))
+            else:
+                result.conflicts.append((name, str(mine), str(theirs)))
+    if source.note and source.note != target.note:
+        joined = "\n".join(n for n in (target.note, source.note) if n)
+        target.note = fields.text("note", joined) if len(joined) <= fields.MAX_TEXT else \
+            _too_long(joined)
+        result.filled.append("note")
+    if "company" in result.filled or (prefer_source and any(
+            c[0] == "company" for c in result.conflicts)):
+        accounts.link(session, target)
+    target.updated_at = dates.iso(dates.now())
+    _keys(target)
+    session.flush()
+    pid, tid = source.id, target.id
+    params = {"source": pid, "target": tid}
+    label = f"(from #{pid} {source.name})"
+
+    def moved(table: str, sql: str, extra: dict | None = None) -> None:
+        count = con.execute(sql, {**params, **(extra or {})}).rowcount
+        if count:
+            result.moved[table] = result.moved.get(table, 0) + count
+
+    offset = con.execute("SELECT coalesce(max(seq), 0) FROM (SELECT seq FROM touch WHERE "
+                         "prospect_id = :target UNION ALL SELECT seq FROM stage_change WHERE "
+                         "prospect_id = :target UNION ALL SELECT seq FROM qualification WHERE "
+                         "prospect_id = :target)", params).fetchone()[0]
+    # a touch with both: the source's link goes; a touch of the source with the target: the
+    # target owns it now
+    con.execute("DELETE FROM touch_person WHERE prospect_id = :source AND touch_id IN "
+                "(SELECT id FROM touch WHERE prospect_id = :target)", params)
+    con.execute("DELETE FROM touch_person WHERE prospect_id = :target AND touch_id IN "
+                "(SELECT id FROM touch WHERE prospect_id = :source)", params)
+    con.execute("DELETE FROM touch_person WHERE prospect_id = :source AND touch_id IN "
+                "(SELECT touch_id FROM touch_person WHERE prospect_id = :target)", params)
+    moved("touch", "UPDATE touch SET prospect_id = :target, seq = seq + :offset "
+          "WHERE prospect_id = :source", {"offset": offset})
+    moved("touch_person", "UPDATE touch_person SET prospect_id = :target "
+          "WHERE prospect_id = :source")
+    moved("stage_change", "UPDATE stage_change SET prospect_id = :target, seq = seq + :offset, "
+          "reason = coalesce(reason || ' ', '') || :label WHERE prospect_id = :source",
+          {"offset": offset, "label": label})
+    moved("qualification", "UPDATE qualification SET prospect_id = :target, "
+          "seq = seq + :offset WHERE prospect_id = :source", {"offset": offset})
+    moved("tag", "INSERT OR IGNORE INTO tag (prospect_id, name) SELECT :target, name FROM tag "
+          "WHERE prospect_id = :source")
+    moved("prospect_role", "INSERT OR IGNORE INTO prospect_role (prospect_id, role) "
+          "SELECT :target, role FROM prospect_role WHERE prospect_id = :source")
+    moved("step", "UPDATE step SET prospect_id = :target WHERE prospect_id = :source")
+    con.execute("DELETE FROM step_person WHERE prospect_id = :source AND step_id IN "
+                "(SELECT step_id FROM step_person WHERE prospect_id = :target)", params)
+    moved("step_person", "UPDATE step_person SET prospect_id = :target "
+          "WHERE prospect_id = :source")
+    con.execute("UPDATE prospect_alias SET prospect_id = :target WHERE prospect_id = :source",
+                params)
+    session.add(ProspectAlias(id=pid, prospect_id=tid, name=source.name,
+                              merged_at=dates.iso(dates.now())))
+    session.flush()
+    con.execute("DELETE FROM prospect WHERE id = :source", params)
+    session.expunge(source)
+    session.expire(target)
+    _ = Prospect  # the model of both records
+    return result
+
+
+def _too_long(text: str) -> str:
+    raise UsageError(f"the two notes together are {len(text):,} characters (at most "
+                     f"{fields.MAX_TEXT:,}); shorten one first (relcrm edit REF --note TEXT)")

@@ -1,0 +1,193 @@
+"""The change journal behind `relcrm undo`: the database records every write itself.
+
+Each write command opens a change at the start of its transaction (a row of `_change` with
+open = 1: when, the command line). Triggers on every table of the registry (registry.TABLES)
+then write an image of each row they insert, update or delete into `_journal` under that change:
+the row before (old) and after (new), as JSON. No command has to remember to log anything, and
+a table added later is covered as soon as `install()` runs (after every migration): the
+triggers are generated from the live schema. Before the command commits, its change is closed
+with a one-line summary ("added 1 touch; changed 1 step"); a command that changed nothing
+leaves no change behind.
+
+`undo()` reverts the latest change that is not undone yet, in one transaction and without
+journaling itself: each row is put back as it was, in reverse order. It first checks that every
+row the change left is still as the change left it (it always is, unless something outside
+relcrm wrote to the book, or a restore replaced it): otherwise it refuses instead of guessing.
+Undone changes stay listed (`undo --list`); only the last `undo.keep` changes are kept. Writes
+that are not a seller's command (migrations, restore, doctor --repair, undo itself) open no
+change and are not journaled. The journal is cleared by an upgrade (its images follow the
+schema they were written under).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+
+from . import dates
+from .errors import NotFound, UsageError
+from .registry import BY_TABLE, TABLES
+
+OPEN = "(SELECT id FROM _change WHERE open = 1)"
+# derived columns: a change of them alone is not worth a line in a summary
+_DERIVED = {"prospect": ("stage", "stage_since", "need", "budget", "authority", "last_touch_at",
+                         "continuations", "next_at", "next_step", "next_set_at", "care_on",
+                         "due_on"),
+            "account": ("kam_stage", "kam_since", "last_touch_at", "deciders", "due_on")}
+
+
+def _columns(con: sqlite3.Connection, table: str) -> list[str]:
+    return [row[1] for row in con.execute(f"PRAGMA table_info({table})")]
+
+
+def _image(columns: list[str], ref: str) -> str:
+    return "json_object(" + ", ".join(f"'{c}', {ref}.{c}" for c in columns) + ")"
+
+
+def install(con: sqlite3.Connection) -> None:
+    """(Re)create the journal triggers of every registered table from the live schema."""
+    for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                               "AND name LIKE 'journal\\_%' ESCAPE '\\'").fetchall():
+        con.execute(f"DROP TRIGGER {name}")
+    for table in TABLES:
+        columns = _columns(con, table)
+        changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in columns)
+        for op, when, row_id, old, new in (
+                ("insert", "", "NEW.rowid", "NULL", _image(columns, "NEW")),
+                ("update", f" AND ({changed})", "NEW.rowid", _image(columns, "OLD"),
+                 _image(columns, "NEW")),
+                ("delete", "", "OLD.rowid", _image(columns, "OLD"), "NULL")):
+            con.execute(
+                f"CREATE TRIGGER journal_{table}_{op} AFTER {op.upper()} ON {table} "
+                f"WHEN EXISTS (SELECT 1 FROM _change WHERE open = 1){when} BEGIN "
+                f"INSERT INTO _journal (change_id, tbl, op, row_id, old, new) "
+                f"VALUES ({OPEN}, '{table}', '{op}', {row_id}, {old}, {new}); END")
+
+
+def clear(con: sqlite3.Connection) -> None:
+    con.execute("DELETE FROM _journal")
+    con.execute("DELETE FROM _change")
+
+
+def keep(con: sqlite3.Connection) -> int:
+    from . import settings
+
+    return int(settings.get(con, "undo.keep"))
+
+
+def begin(con: sqlite3.Connection, command: str) -> int:
+    """Open a change for the write that starts (in its transaction); old ones beyond undo.keep
+    are forgotten."""
+    limit = keep(con)
+    con.execute("DELETE FROM _journal WHERE change_id IN (SELECT id FROM _change "
+                "ORDER BY id DESC LIMIT -1 OFFSET :keep)", {"keep": limit - 1})
+    con.execute("DELETE FROM _change WHERE id IN (SELECT id FROM _change ORDER BY id DESC "
+                "LIMIT -1 OFFSET :keep)", {"keep": limit - 1})
+    con.execute("UPDATE _change SET open = 0 WHERE open = 1")  # never two open at once
+    return con.execute("INSERT INTO _change (at, command, open) VALUES (?, ?, 1)",
+                       (dates.iso(dates.now()), command)).lastrowid
+
+
+def end(con: sqlite3.Connection) -> None:
+    """Close the open change with its summary, or drop it when the write changed nothing."""
+    row = con.execute(f"SELECT {OPEN}").fetchone()
+    if row is None or row[0] is None:
+        return
+    change = row[0]
+    text = summary(con, change)
+    if text is None:
+        con.execute("DELETE FROM _change WHERE id = ?", (change,))
+        return
+    con.execute("UPDATE _change SET open = 0, summary = ? WHERE id = ?", (text, change))
+
+
+def summary(con: sqlite3.Connection, change: int) -> str | None:
+    """'added 1 touch; changed 1 step, 1 prospect' (derived-only changes not counted)."""
+    counts: dict[str, dict[str, int]] = {}
+    for table, op, old, new in con.execute(
+            "SELECT tbl, op, old, new FROM _journal WHERE change_id = ? ORDER BY id", (change,)):
+        if op == "update" and table in _DERIVED and not _facts_differ(table, old, new):
+            continue
+        counts.setdefault(op, {}).setdefault(table, 0)
+        counts[op][table] += 1
+    if not counts:
+        return None
+    parts = []
+    for op, verb in (("insert", "added"), ("update", "changed"), ("delete", "deleted")):
+        if op in counts:
+            from .registry import noun
+
+            parts.append(verb + " " + ", ".join(noun(t, n) for t, n in counts[op].items()))
+    return "; ".join(parts)
+
+
+def _facts_differ(table: str, old: str, new: str) -> bool:
+    before, after = json.loads(old), json.loads(new)
+    derived = set(_DERIVED[table]) | {"updated_at"}
+    return any(before.get(k) != after.get(k) for k in before if k not in derived)
+
+
+@dataclass
+class Change:
+    id: int
+    at: str
+    command: str
+    summary: str | None
+    undone_at: str | None
+    note: str | None = None
+
+
+def recent(con: sqlite3.Connection, limit: int = 100) -> list[Change]:
+    return [Change(*row) for row in con.execute(
+        "SELECT id, at, command, summary, undone_at, note FROM _change WHERE open = 0 "
+        "ORDER BY id DESC LIMIT ?", (limit,))]
+
+
+def undo(con: sqlite3.Connection) -> Change:
+    """Revert the latest change not undone yet (in the caller's transaction, which must not
+    have a change open). Raises NotFound when there is nothing to undo, UsageError when a row
+    it left was changed since (nothing is undone then)."""
+    row = con.execute("SELECT id, at, command, summary, undone_at, note FROM _change "
+                      "WHERE open = 0 AND undone_at IS NULL ORDER BY id DESC LIMIT 1").fetchone()
+    if row is None:
+        raise NotFound("nothing to undo (the journal keeps the last "
+                       f"{keep(con)} changes; see them with relcrm undo --list)")
+    change = Change(*row)
+    entries = con.execute("SELECT tbl, op, row_id, old, new FROM _journal WHERE change_id = ? "
+                          "ORDER BY id", (change.id,)).fetchall()
+    columns = {table: _columns(con, table) for table in {e[0] for e in entries}}
+    last: dict[tuple[str, int], str | None] = {}
+    for table, op, row_id, old, new in entries:
+        last[(table, row_id)] = new
+    for (table, row_id), image in last.items():
+        current = con.execute(f"SELECT {_image(columns[table], table)} FROM {table} "
+                              f"WHERE rowid = ?", (row_id,)).fetchone()
+        if (current[0] if current else None) != image:
+            entity = BY_TABLE[table]
+            raise UsageError(f"cannot undo change #{change.id} ({change.command}): "
+                             f"{entity.one} #{row_id} was changed since, outside relcrm's "
+                             "commands (another program, or a restore); nothing was undone")
+    con.execute("PRAGMA defer_foreign_keys = ON")
+    touched_settings = False
+    for table, op, row_id, old, new in reversed(entries):
+        cols = columns[table]
+        if op == "insert":
+            con.execute(f"DELETE FROM {table} WHERE rowid = ?", (row_id,))
+        elif op == "update":
+            assignments = ", ".join(f"{c} = json_extract(:old, '$.{c}')" for c in cols)
+            con.execute(f"UPDATE {table} SET {assignments} WHERE rowid = :row",
+                        {"old": old, "row": row_id})
+        else:
+            values = ", ".join(f"json_extract(:old, '$.{c}')" for c in cols)
+            con.execute(f"INSERT INTO {table} (rowid, {', '.join(cols)}) "
+                        f"VALUES (:row, {values})", {"old": old, "row": row_id})
+        touched_settings = touched_settings or table == "setting"
+    if touched_settings:
+        from . import workdays
+
+        workdays.rebuild(con)
+    con.execute("DELETE FROM _journal WHERE change_id = ?", (change.id,))
+    change.undone_at = dates.iso(dates.now())
+    con.execute("UPDATE _change SET undone_at = ? WHERE id = ?", (change.undone_at, change.id))
+    return change
