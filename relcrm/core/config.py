@@ -28,7 +28,8 @@ def set_value(session: "Session", key: str, value: str | None) -> Changed:
     setting = settings.find(key)
     new = setting.default if value is None else setting.parse(value)
     con = session_con(session)
-    before = settings.get(con, setting.key)
+    row = con.execute("SELECT value FROM setting WHERE key = ?", (setting.key,)).fetchone()
+    before = row[0] if row is not None else setting.default  # as stored, even if broken
     if value is None:
         con.execute("DELETE FROM setting WHERE key = ?", (setting.key,))
     else:
