@@ -42,6 +42,8 @@ def _workdays(value: str) -> str:
 
 def show_workdays(value: str) -> str:
     """mon,tue,wed,thu,fri -> mon-fri (a run is shown as a range)."""
+    if any(d not in WEEKDAYS for d in value.split(",")):
+        return value  # a broken stored value is shown as it is
     days = [WEEKDAYS.index(d) for d in value.split(",")]
     if days == list(range(days[0], days[-1] + 1)) and len(days) > 2:
         return f"{WEEKDAYS[days[0]]}-{WEEKDAYS[days[-1]]}"
