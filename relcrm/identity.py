@@ -278,16 +278,15 @@ def same_person(a: Identity, b: Identity) -> str | None:
     """Whether two identities are one person: what matched, or None for two people.
 
     In this order, the first that applies decides:
-      1. They share an email -> "email"; else a phone (E.164) -> "phone"; else a profile URL
-         -> "url". One shared key is enough, whatever else differs (a person may have a work
-         and a private address, a mobile and a desk phone).
+      1. They share an email -> "email". (A person may have a work and a private address.)
       2. Both have an email, and no email is shared -> None: two different emails are two
-         people. The same for phones, and for URLs: a kind of key that both sides have and
-         that differs rules out the name rule. A kind that only one side has (an email on one
-         record, none on the other) rules out nothing.
-      3. The same name_key (accents kept: Hà is not Hạ) and the same account_key (None, no
+         people, even if they share a phone or a website (colleagues share a switchboard).
+      3. They share a phone (E.164) -> "phone"; else a profile URL -> "url".
+      4. A kind of key that both sides have and that differs (phones, URLs) rules out the
+         name rule -> None. A kind that only one side has rules out nothing.
+      5. The same name_key (accents kept: Hà is not Hạ) and the same account_key (None, no
          company, being the same as None) -> "name and company". An empty name matches no one.
-      4. Otherwise -> None.
+      6. Otherwise -> None.
 
     So "Nguyễn Văn Ân <an2@x>" and "Nguyễn Văn An <an1@x>" are two people (step 2, and their
     names differ anyway), and 1,000 LinkedIn rows with one name and their own profile URLs are
@@ -295,6 +294,8 @@ def same_person(a: Identity, b: Identity) -> str | None:
     """
     if not a.emails.isdisjoint(b.emails):
         return "email"
+    if a.emails and b.emails:
+        return None
     if not a.phones.isdisjoint(b.phones):
         return "phone"
     if not a.urls.isdisjoint(b.urls):
@@ -334,7 +335,10 @@ class Index(Generic[R]):
     """
 
     def __init__(self) -> None:
-        self._keys: tuple[dict[str, tuple[int, R]], ...] = ({}, {}, {})  # email, phone, url
+        # email, phone, url: each key -> the identities that have it, earliest first (for a
+        # phone or URL the earliest without an email of its own may come later)
+        self._keys: tuple[dict[str, list[tuple[int, R]]], ...] = ({}, {}, {})
+        self._emails: list[bool] = []  # whether the n-th identity added has an email
         self._names: dict[tuple[str, str | None], list[tuple[int, R] | None]] = {}
         self._count = 0
 
@@ -346,9 +350,16 @@ class Index(Generic[R]):
         the earliest one."""
         entry = (self._count, ref)
         self._count += 1
-        for keys, index in zip((identity.emails, identity.phones, identity.urls), self._keys):
+        self._emails.append(bool(identity.emails))
+        for kind, (keys, index) in enumerate(zip((identity.emails, identity.phones,
+                                                 identity.urls), self._keys)):
             for key in keys:
-                index.setdefault(key, entry)
+                hits = index.setdefault(key, [])
+                # an email matches the earliest; a phone or URL may need the earliest with an
+                # email and the earliest without one (at most two kept)
+                if not hits or (kind and len(hits) == 1
+                                and self._emails[hits[0][0]] != bool(identity.emails)):
+                    hits.append(entry)
         if identity.name_key:
             slots = self._names.get((identity.name_key, identity.account_key))
             if slots is None:
@@ -364,9 +375,12 @@ class Index(Generic[R]):
                                     self._keys, _KINDS):
             best = None
             for key in keys:
-                hit = index.get(key)
-                if hit is not None and (best is None or hit[0] < best[0]):
-                    best = hit
+                for hit in index.get(key, ()):
+                    if how != "email" and identity.emails and self._emails[hit[0]]:
+                        continue  # both have emails, none shared: two people
+                    if best is None or hit[0] < best[0]:
+                        best = hit
+                    break
             if best is not None:
                 return best[1], how
         if not identity.name_key:

@@ -332,10 +332,24 @@ def test_a_shared_key_is_enough_whatever_else_differs():
                phone="0912 345 678", url="linkedin.com/in/an")
     assert both_ways(a, person("Bình", "Other", email="an@gmail.com",
                                phone="0987 654 321", url="x.com/binh")) == "email"
-    assert both_ways(a, person("Bình", "Other", email="binh@other.vn", phone="+84 912 345 678",
+    assert both_ways(a, person("Bình", "Other", phone="+84 912 345 678",
                                url="x.com/binh")) == "phone"
-    assert both_ways(a, person("Bình", "Other", email="binh@other.vn", phone="0987 654 321",
+    assert both_ways(a, person("Bình", "Other", phone="0987 654 321",
                                url="https://linkedin.com/in/AN/")) == "url"
+
+
+def test_two_different_emails_are_two_people_even_with_a_shared_phone_or_url():
+    # colleagues share a switchboard number and a company page; their own addresses tell
+    a = person("Nguyễn Văn An", "Acme", email="an@acme.vn", phone="028 3823 4567",
+               url="linkedin.com/in/an")
+    b = person("Trần Thị Hà", "Acme", email="ha@acme.vn", phone="028 3823 4567",
+               url="linkedin.com/in/an")
+    assert both_ways(a, b) is None
+    index = Index()
+    index.add(a, "a")
+    assert index.find(b) is None
+    # without an email of its own, the shared phone still finds the person
+    assert index.find(person("Nguyễn Văn An", None, phone="+84 28 3823 4567")) == ("a", "phone")
 
 
 def test_an_email_beats_a_phone_and_a_phone_beats_a_url():
