@@ -137,6 +137,25 @@ def _blank(path: Path) -> bool:
         return False
 
 
+def money(milli: int | None) -> int | float | str | None:
+    """SQL `money(milli)`: an amount stored in thousandths as an exact number for output: an
+    int when it is whole, else a float whose shortest form is the exact decimal (12500.5),
+    else (beyond 15 digits) the exact decimal as text. Machine formats print it as it is."""
+    if milli is None:
+        return None
+    units, rest = divmod(int(milli), 1000)
+    if not rest:
+        return units
+    exact = f"{units}.{rest:03d}".rstrip("0")
+    number = int(milli) / 1000
+    return number if repr(number) == exact else exact
+
+
+def _functions(con: sqlite3.Connection) -> sqlite3.Connection:
+    con.create_function("money", 1, money, deterministic=True)
+    return con
+
+
 def read_only(path: Path, *, untouched: bool = False) -> sqlite3.Connection:
     """A read-only sqlite3 connection that changes nothing in the file (mode=ro). With
     `untouched`, when the file has no write-ahead log beside it (nobody is writing: all its
@@ -147,8 +166,8 @@ def read_only(path: Path, *, untouched: bool = False) -> sqlite3.Connection:
     mode = "ro"
     if untouched and not Path(f"{path}-wal").exists():
         mode = "ro&immutable=1"
-    return sqlite3.connect(f"file:{quote(str(path))}?mode={mode}", uri=True,
-                           timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    return _functions(sqlite3.connect(f"file:{quote(str(path))}?mode={mode}", uri=True,
+                                      timeout=BUSY_TIMEOUT_S, isolation_level=None))
 
 
 def describe_error(exc: sqlite3.Error, shown: Path) -> str:
@@ -237,7 +256,7 @@ def connect(path: Path | None = None, *, migrate: bool = True,
         _create_private(path)
     _warn_if_shared(path)
     try:
-        con = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        con = _functions(sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None))
     except sqlite3.Error as exc:
         raise DatabaseError(describe_error(exc, shown)) from None
     try:
@@ -271,7 +290,7 @@ def close_all() -> None:
 def _empty() -> sqlite3.Connection:
     from .migrations import upgrade
 
-    con = sqlite3.connect(":memory:", isolation_level=None)
+    con = _functions(sqlite3.connect(":memory:", isolation_level=None))
     con.row_factory = sqlite3.Row
     upgrade(con)
     return con

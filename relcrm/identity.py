@@ -148,6 +148,12 @@ class Phone:
     extension: str | None = None  # "12"
 
     @property
+    def key(self) -> str:
+        """What the book compares: the E.164 number and its extension (";ext=12"), since a
+        desk in a switchboard is one person's."""
+        return self.e164 + (f";ext={self.extension}" if self.extension else "")
+
+    @property
     def tel(self) -> str:
         """The number as an RFC 3966 URI, for vCards: tel:+84912345678;ext=12."""
         return f"tel:{self.e164}" + (f";ext={self.extension}" if self.extension else "")

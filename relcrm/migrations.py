@@ -17,7 +17,7 @@ import sqlite3
 from pathlib import Path
 
 from . import dates
-from .errors import DatabaseError
+from .errors import DatabaseError, UsageError
 
 M0001_INITIAL = """
 CREATE TABLE prospect (
@@ -397,7 +397,7 @@ CREATE TABLE _journal (
     old TEXT,
     new TEXT
 );
-CREATE INDEX ix_journal_change ON _journal (change_id, id);
+CREATE INDEX ix_journal_row ON _journal (change_id, tbl, row_id);
 
 -- the id a person had before `relcrm merge` folded them into another (show OLDID still works)
 CREATE TABLE prospect_alias (
@@ -406,8 +406,89 @@ CREATE TABLE prospect_alias (
     name TEXT NOT NULL,
     merged_at TEXT NOT NULL
 );
-CREATE INDEX ix_prospect_alias_prospect ON prospect_alias (prospect_id)
+CREATE INDEX ix_prospect_alias_prospect ON prospect_alias (prospect_id);
+
+-- money: exact amounts, in thousandths of the currency's unit, with their currency (money.py);
+-- the amounts of older books were typed for VND (the only currency they knew)
+ALTER TABLE prospect ADD COLUMN value_milli INTEGER;
+ALTER TABLE prospect ADD COLUMN value_currency TEXT;
+UPDATE prospect SET value_milli = CAST(round(value * 1000) AS INTEGER), value_currency = 'VND'
+    WHERE value IS NOT NULL;
+DROP INDEX ix_prospect_care;
+ALTER TABLE prospect DROP COLUMN value;
+CREATE INDEX ix_prospect_care
+    ON prospect (care_on, continuations DESC, value_milli DESC, need, budget, authority)
+    WHERE care_on IS NOT NULL;
+ALTER TABLE touch ADD COLUMN amount_milli INTEGER;
+ALTER TABLE touch ADD COLUMN amount_currency TEXT;
+UPDATE touch SET amount_milli = CAST(round(amount * 1000) AS INTEGER), amount_currency = 'VND'
+    WHERE amount IS NOT NULL;
+DROP INDEX ix_touch_orders;
+ALTER TABLE touch DROP COLUMN amount;
+CREATE INDEX ix_touch_orders ON touch (prospect_id, amount_milli)
+    WHERE amount_milli IS NOT NULL;
+
+-- a person's emails and phones, as typed and as compared (email_key, E.164); the first of each
+-- kind is kept in prospect.email / prospect.phone by the triggers below
+CREATE TABLE contact (
+    id INTEGER NOT NULL PRIMARY KEY,
+    prospect_id INTEGER NOT NULL REFERENCES prospect (id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    value TEXT NOT NULL,
+    key TEXT NOT NULL,
+    position INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX ix_contact_person ON contact (prospect_id, kind, key);
+CREATE INDEX ix_contact_key ON contact (kind, key);
+CREATE TRIGGER contact_first_insert AFTER INSERT ON contact BEGIN
+    UPDATE prospect SET email = (SELECT c.value FROM contact c WHERE c.prospect_id = prospect.id
+                                 AND c.kind = 'email' ORDER BY c.position, c.id LIMIT 1),
+                        phone = (SELECT c.value FROM contact c WHERE c.prospect_id = prospect.id
+                                 AND c.kind = 'phone' ORDER BY c.position, c.id LIMIT 1)
+    WHERE id = NEW.prospect_id;
+END;
+CREATE TRIGGER contact_first_update AFTER UPDATE ON contact BEGIN
+    UPDATE prospect SET email = (SELECT c.value FROM contact c WHERE c.prospect_id = prospect.id
+                                 AND c.kind = 'email' ORDER BY c.position, c.id LIMIT 1),
+                        phone = (SELECT c.value FROM contact c WHERE c.prospect_id = prospect.id
+                                 AND c.kind = 'phone' ORDER BY c.position, c.id LIMIT 1)
+    WHERE id IN (OLD.prospect_id, NEW.prospect_id);
+END;
+CREATE TRIGGER contact_first_delete AFTER DELETE ON contact BEGIN
+    UPDATE prospect SET email = (SELECT c.value FROM contact c WHERE c.prospect_id = prospect.id
+                                 AND c.kind = 'email' ORDER BY c.position, c.id LIMIT 1),
+                        phone = (SELECT c.value FROM contact c WHERE c.prospect_id = prospect.id
+                                 AND c.kind = 'phone' ORDER BY c.position, c.id LIMIT 1)
+    WHERE id = OLD.prospect_id;
+END;
+
+-- the matching key of the profile URL (identity.url_key), for the duplicate rule
+ALTER TABLE prospect ADD COLUMN url_key TEXT;
+CREATE INDEX ix_prospect_url_key ON prospect (url_key) WHERE url_key IS NOT NULL
 """
+
+
+def _m0004_keys(con: sqlite3.Connection) -> None:
+    """Migration 4's part that needs Python: every prospect's email and phone become their
+    first contacts, with the keys the duplicate rule compares; their URL gets its key. A
+    phone an older relcrm accepted that libphonenumber cannot read keeps its digits as key."""
+    from . import identity
+
+    rows = con.execute("SELECT id, email, phone, url FROM prospect").fetchall()
+    for pid, email, phone, url in rows:
+        if email:
+            con.execute("INSERT INTO contact (prospect_id, kind, value, key, position) "
+                        "VALUES (?, 'email', ?, ?, 1)", (pid, email, identity.email_key(email)))
+        if phone:
+            try:
+                key = identity.phone(phone).key
+            except UsageError:
+                key = "?" + "".join(ch for ch in phone if ch.isdigit())
+            con.execute("INSERT INTO contact (prospect_id, kind, value, key, position) "
+                        "VALUES (?, 'phone', ?, ?, 1)", (pid, phone, key))
+        if url:
+            con.execute("UPDATE prospect SET url_key = ? WHERE id = ?",
+                        (identity.url_key(url), pid))
 
 # (version, name, SQL script); versions are 1, 2, 3, ... in order.
 MIGRATIONS: list[tuple[int, str, str]] = [
@@ -417,6 +498,8 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     (4, "corrections", M0004_CORRECTIONS),
 ]
 LATEST = MIGRATIONS[-1][0]
+# the steps of a migration that need Python, run after its SQL in the same transaction
+_AFTER = {4: _m0004_keys}
 
 _LEDGER = """CREATE TABLE IF NOT EXISTS _migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"""
@@ -451,6 +534,8 @@ def upgrade(con: sqlite3.Connection, path: Path | None = None) -> list[int]:
                 continue
             for statement in _statements(script):
                 con.execute(statement)
+            if number in _AFTER:
+                _AFTER[number](con)
             con.execute("INSERT INTO _migrations (version, name, applied_at) VALUES (?, ?, ?)",
                         (number, name, dates.iso(dates.now())))
             applied.append(number)

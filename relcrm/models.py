@@ -29,9 +29,10 @@ class Prospect(SQLModel, table=True):
         Index("ix_prospect_company_key", "company_key"),
         Index("ix_prospect_stage", "stage", "name_key"),
         # ordered as followups sorts; need/budget/authority make its count index-only
-        Index("ix_prospect_care", "care_on", text("continuations DESC"), text("value DESC"),
+        Index("ix_prospect_care", "care_on", text("continuations DESC"), text("value_milli DESC"),
               "need", "budget", "authority", sqlite_where=text("care_on IS NOT NULL")),
         Index("ix_prospect_due", "due_on"),
+        Index("ix_prospect_url_key", "url_key", sqlite_where=text("url_key IS NOT NULL")),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -44,7 +45,6 @@ class Prospect(SQLModel, table=True):
     phone: Optional[str] = None
     url: Optional[str] = None
     source: Optional[str] = None
-    value: Optional[float] = None
     note: Optional[str] = None
     created_at: str
     updated_at: str
@@ -71,6 +71,12 @@ class Prospect(SQLModel, table=True):
     # derived: the care date (cadence, first contact, back from snooze, revisit), when no
     # step involving them is booked on or before it
     care_on: Optional[str] = None
+    # the expected deal value: thousandths of the currency's unit (money.Amount), exactly
+    value_milli: Optional[int] = None
+    value_currency: Optional[str] = None
+    # the matching key of `url` (identity.url_key); email and phone are the first of their
+    # kind in `contact`, kept there by triggers (migration 4)
+    url_key: Optional[str] = None
 
 
 class Tag(SQLModel, table=True):
@@ -87,8 +93,8 @@ class Touch(SQLModel, table=True):
 
     __tablename__ = "touch"
     __table_args__ = (Index("ix_touch_prospect_at", "prospect_id", "at"),
-                      Index("ix_touch_orders", "prospect_id", "amount",
-                            sqlite_where=text("amount IS NOT NULL")))
+                      Index("ix_touch_orders", "prospect_id", "amount_milli",
+                            sqlite_where=text("amount_milli IS NOT NULL")))
 
     id: Optional[int] = Field(default=None, primary_key=True)
     prospect_id: int = Field(sa_column=_fk("prospect.id"))
@@ -101,7 +107,9 @@ class Touch(SQLModel, table=True):
     next_at: Optional[str] = None
     created_at: str
     seq: int  # the order facts about this prospect were recorded (see derive.next_seq)
-    amount: Optional[float] = None  # the value of an order
+    # the value of an order: thousandths of the currency's unit (money.Amount), exactly
+    amount_milli: Optional[int] = None
+    amount_currency: Optional[str] = None
 
 
 class CallNote(SQLModel, table=True):
@@ -294,6 +302,23 @@ class ProspectAlias(SQLModel, table=True):
     merged_at: str
 
 
+class Contact(SQLModel, table=True):
+    """One of a person's emails or phones: as typed, and the key the duplicate rule compares
+    (identity.email_key, or the E.164 number). The first of each kind (by position) is the
+    prospect's `email` / `phone`, kept so by triggers."""
+
+    __tablename__ = "contact"
+    __table_args__ = (Index("ix_contact_person", "prospect_id", "kind", "key", unique=True),
+                      Index("ix_contact_key", "kind", "key"))
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    prospect_id: int = Field(sa_column=_fk("prospect.id"))
+    kind: str  # email or phone
+    value: str
+    key: str
+    position: int
+
+
 class DayOff(SQLModel, table=True):
     """A day off (a weekend day by the workdays setting, or a public holiday) and the working
     day after it; rows of 4 characters mark the years built (workdays.py)."""
@@ -335,7 +360,7 @@ class JournalEntry(SQLModel, table=True):
     """A row a change wrote: its image before and after (JSON), filled by triggers."""
 
     __tablename__ = "_journal"
-    __table_args__ = (Index("ix_journal_change", "change_id", "id"),)
+    __table_args__ = (Index("ix_journal_row", "change_id", "tbl", "row_id"),)
 
     id: Optional[int] = Field(default=None, primary_key=True)
     change_id: int = Field(sa_column=Column(Integer, ForeignKey("_change.id",

@@ -36,13 +36,21 @@ PROSPECT_COLUMNS = (
     "stage", "stage_since", "need", "budget", "authority", "qualification", "continuations",
     "last_touch_at", "next_at", "next_step", "next_set_at", "due_on", "note", "created_at",
     "updated_at", "account_id", "roles", "cadence_days", "snoozed_until", "snooze_reason",
+    "currency", "emails", "phones",
 )
+# a prospect's emails or phones, first first, " ::: " between (Google Contacts' way: a phone
+# may hold a comma before its extension)
+CONTACTS_SQL = ("(SELECT group_concat(value, ' ::: ') FROM (SELECT value FROM contact c "
+                "WHERE c.prospect_id = p.id AND c.kind = '{kind}' ORDER BY position, id))")
 _PROSPECT_SELECT = f"""
 SELECT p.id, p.name, p.company, p.title, p.email, p.phone, p.url, p.source,
-       {TAGS_SQL} AS tags, p.value, p.stage, p.stage_since, p.need, p.budget, p.authority,
+       {TAGS_SQL} AS tags, money(p.value_milli) AS value, p.stage, p.stage_since, p.need,
+       p.budget, p.authority,
        {QUAL_STATUS_SQL} AS qualification, p.continuations, p.last_touch_at, p.next_at,
        p.next_step, p.next_set_at, p.due_on, p.note, p.created_at, p.updated_at,
-       p.account_id, {ROLES_SQL} AS roles, p.cadence_days, p.snoozed_until, p.snooze_reason
+       p.account_id, {ROLES_SQL} AS roles, p.cadence_days, p.snoozed_until, p.snooze_reason,
+       p.value_currency AS currency, {CONTACTS_SQL.format(kind="email")} AS emails,
+       {CONTACTS_SQL.format(kind="phone")} AS phones
 FROM prospect p
 """
 
@@ -167,7 +175,7 @@ SORTS = {
     "stage": "p.stage_since DESC, p.id",
     "last-touch": "p.last_touch_at IS NULL, p.last_touch_at DESC, p.id",
     "due": "p.due_on IS NULL, p.due_on, p.id",
-    "value": "p.value IS NULL, p.value DESC, p.id",
+    "value": "p.value_milli IS NULL, p.value_milli DESC, p.id",
     "created": "p.created_at DESC, p.id DESC",
 }
 
@@ -189,7 +197,9 @@ def _list_where(stage: str | None, tag: str | None, company: str | None,
         params["company"] = fold(company)
     if search:
         clauses.append("(instr(p.search_key, :search) > 0 OR p.id IN "
-                       "(SELECT prospect_id FROM tag WHERE instr(name, :search) > 0))")
+                       "(SELECT prospect_id FROM tag WHERE instr(name, :search) > 0) OR p.id IN "
+                       "(SELECT prospect_id FROM contact WHERE instr(lower(value), :search) > 0 "
+                       "OR instr(key, :search) > 0))")
         params["search"] = fold(search)
     if status:
         clauses.append(f"({QUAL_STATUS_SQL}) = :status")
@@ -212,12 +222,13 @@ def list_prospects(con: sqlite3.Connection, *, stage: str | None = None,
 FOLLOWUP_COLUMNS = (
     "id", "name", "company", "email", "phone", "stage", "stage_since", "qualification",
     "last_touch_at", "next_at", "next_step", "continuations", "value", "due_on", "created_at",
-    "account_id",
+    "account_id", "currency",
 )
 _CARE_SQL = f"""
 SELECT p.id, p.name, p.company, p.email, p.phone, p.stage, p.stage_since,
        {QUAL_STATUS_SQL} AS qualification, p.last_touch_at, p.next_at, p.next_step,
-       p.continuations, p.value, p.care_on AS due_on, p.created_at, p.account_id,
+       p.continuations, money(p.value_milli) AS value, p.value_currency AS currency,
+       p.care_on AS due_on, p.created_at, p.account_id,
        p.cadence_days, p.snoozed_until, p.snooze_reason,
        CASE WHEN p.stage = 'lost' THEN (SELECT s.reason FROM stage_change s
             WHERE s.prospect_id = p.id ORDER BY s.at DESC, s.seq DESC LIMIT 1) END AS lost_reason,
@@ -227,7 +238,7 @@ SELECT p.id, p.name, p.company, p.email, p.phone, p.stage, p.stage_since,
             END AS account_touch_at
 FROM prospect p INDEXED BY ix_prospect_care
 WHERE p.care_on <= :until {{extra}}
-ORDER BY p.care_on, p.continuations DESC, p.value DESC
+ORDER BY p.care_on, p.continuations DESC, p.value_milli DESC
 """
 
 
@@ -274,7 +285,8 @@ SELECT id, due_at FROM (
 
 _STEP_DUE_SELECT = _STEP_SELECT.replace("FROM step s", f"""
      , p.email, p.phone, p.stage, p.stage_since, {QUAL_STATUS_SQL} AS qualification,
-       p.last_touch_at, p.continuations, p.value, p.created_at AS prospect_created_at,
+       p.last_touch_at, p.continuations, money(p.value_milli) AS value,
+       p.value_currency AS currency, p.created_at AS prospect_created_at,
        p.snoozed_until, p.snooze_reason, a.kam_stage, a.is_key
 FROM step s INDEXED BY ix_step_due""", 1)
 
@@ -337,9 +349,10 @@ def prospect(con: sqlite3.Connection, prospect_id: int) -> dict[str, Any]:
 
 
 TIMELINE_COLUMNS = ("at", "event", "kind", "summary", "outcome", "commitment", "minutes",
-                    "next_at", "detail", "ref", "with_names")
+                    "next_at", "detail", "ref", "with_names", "amount", "currency")
 _TIMELINE_SQL = """
-SELECT at, event, kind, summary, outcome, commitment, minutes, next_at, detail, ref, with_names
+SELECT at, event, kind, summary, outcome, commitment, minutes, next_at, detail, ref, with_names,
+       amount, currency
 FROM (
     SELECT t.at, CASE WHEN t.outcome IS NULL THEN 'touch' ELSE 'call' END AS event,
            t.kind, t.summary, t.outcome, t.commitment, t.minutes, t.next_at,
@@ -347,20 +360,21 @@ FROM (
            (SELECT group_concat(name, ', ') FROM (SELECT o.name FROM prospect o
             WHERE o.id <> :id AND (o.id = t.prospect_id OR o.id IN (
                 SELECT tp.prospect_id FROM touch_person tp WHERE tp.touch_id = t.id))
-            ORDER BY o.name_key)) AS with_names
+            ORDER BY o.name_key)) AS with_names,
+           money(t.amount_milli) AS amount, t.amount_currency AS currency
     FROM touch t WHERE t.prospect_id = :id
         OR t.id IN (SELECT touch_id FROM touch_person WHERE prospect_id = :id)
     UNION ALL
     SELECT s.at, 'stage', s.to_stage, s.reason, NULL, NULL, NULL, s.revisit_on, s.from_stage,
-           s.id, s.seq, 0, NULL
+           s.id, s.seq, 0, NULL, NULL, NULL
     FROM stage_change s WHERE s.prospect_id = :id
     UNION ALL
     SELECT q.at, 'qualify', q.criterion, q.note, NULL, NULL, NULL, NULL, q.level, q.id, q.seq,
-           0, NULL
+           0, NULL, NULL, NULL
     FROM qualification q WHERE q.prospect_id = :id
     UNION ALL
     SELECT c.at, 'step', c.action, s.text, c.note, s.kind, NULL, c.to_due, c.from_due, s.id,
-           0, c.id, NULL
+           0, c.id, NULL, NULL, NULL
     FROM step_change c JOIN step s ON s.id = c.step_id
     WHERE s.prospect_id = :id OR s.id IN (SELECT step_id FROM step_person
                                           WHERE prospect_id = :id)
@@ -405,13 +419,15 @@ def stage_history(con: sqlite3.Connection, prospect_id: int) -> list[dict[str, A
 
 
 # -- accounts ------------------------------------------------------------------------------------
+# the book's currency (config currency): order values are summed in it
+BOOK_CURRENCY_SQL = "coalesce((SELECT value FROM setting WHERE key = 'currency'), 'VND')"
 _ORDERS = ("(SELECT {agg} FROM touch t JOIN prospect o ON o.id = t.prospect_id "
-           "WHERE o.account_id = a.id AND t.amount IS NOT NULL "
-           "AND coalesce(t.outcome, 'order') = 'order')")
+           "WHERE o.account_id = a.id AND t.amount_milli IS NOT NULL "
+           "AND coalesce(t.outcome, 'order') = 'order'{more})")
 ACCOUNT_COLUMNS = (
     "id", "name", "industry", "key", "kam_stage", "kam_since", "buy_class", "criteria",
     "people", "deciders", "last_touch_at", "orders", "order_value", "note", "created_at",
-    "updated_at",
+    "updated_at", "order_currency",
 )
 _ACCOUNT_SELECT = f"""
 SELECT a.id, a.name, a.industry, a.is_key AS key, a.kam_stage, a.kam_since, a.buy_class,
@@ -420,8 +436,10 @@ SELECT a.id, a.name, a.industry, a.is_key AS key, a.kam_stage, a.kam_since, a.bu
        (SELECT count(*) FROM prospect p WHERE p.account_id = a.id AND p.stage <> 'lost')
            AS people,
        a.deciders, a.last_touch_at,
-       {_ORDERS.format(agg="count(*)")} AS orders,
-       {_ORDERS.format(agg="sum(t.amount)")} AS order_value,
+       {_ORDERS.format(agg="count(*)", more="")} AS orders,
+       money({_ORDERS.format(agg="sum(t.amount_milli)",
+                             more=f" AND t.amount_currency = {BOOK_CURRENCY_SQL}")})
+           AS order_value, {BOOK_CURRENCY_SQL} AS order_currency,
        a.note, a.created_at, a.updated_at
 FROM account a
 """
@@ -473,7 +491,8 @@ def account_touches(con: sqlite3.Connection, account_id: int,
                     limit: int = 10) -> list[dict[str, Any]]:
     """The latest touches with anyone at the account, newest first."""
     return _rows(con.execute(
-        "SELECT t.id, t.at, t.kind, t.summary, t.outcome, t.amount, p.id AS prospect_id, "
+        "SELECT t.id, t.at, t.kind, t.summary, t.outcome, money(t.amount_milli) AS amount, "
+        "t.amount_currency AS currency, p.id AS prospect_id, "
         "p.name AS prospect FROM touch t JOIN prospect p ON p.id = t.prospect_id "
         "WHERE p.account_id = :id ORDER BY t.at DESC, t.seq DESC LIMIT :limit",
         {"id": account_id, "limit": limit}))
@@ -503,20 +522,34 @@ def key_accounts_due(con: sqlite3.Connection, today: str, until: str,
 
 
 CANDIDATE_COLUMNS = ("rank", "id", "name", "key", "kam_stage", "orders", "order_value",
-                     "share", "cumulative_share", "in_80")
+                     "share", "cumulative_share", "in_80", "currency")
 
 
 def order_values(con: sqlite3.Connection) -> list[dict[str, Any]]:
     """Accounts with recorded orders, by order value, largest first (orders are few: the
     partial index on touches with an amount finds them without reading the others)."""
     return _rows(con.execute(
-        "SELECT a.id, a.name, a.is_key AS key, a.kam_stage, v.orders, v.order_value "
-        "FROM (SELECT o.account_id, count(*) AS orders, sum(t.amount) AS order_value "
+        "SELECT a.id, a.name, a.is_key AS key, a.kam_stage, v.orders, v.milli AS order_milli, "
+        f"money(v.milli) AS order_value, {BOOK_CURRENCY_SQL} AS currency "
+        "FROM (SELECT o.account_id, count(*) AS orders, sum(t.amount_milli) AS milli "
         "      FROM touch t INDEXED BY ix_touch_orders JOIN prospect o ON o.id = t.prospect_id"
-        "      WHERE t.amount IS NOT NULL AND coalesce(t.outcome, 'order') = 'order' "
+        "      WHERE t.amount_milli IS NOT NULL AND coalesce(t.outcome, 'order') = 'order' "
+        f"        AND t.amount_currency = {BOOK_CURRENCY_SQL} "
         "        AND o.account_id IS NOT NULL GROUP BY o.account_id) v "
         "JOIN account a ON a.id = v.account_id "
-        "WHERE v.order_value > 0 ORDER BY v.order_value DESC, a.name_key"))
+        "WHERE v.milli > 0 ORDER BY v.milli DESC, a.name_key"))
+
+
+def orders_elsewhere(con: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Orders of accounts in a currency other than the book's, by currency: they are not in
+    the order-value ranking (there is no exchange rate in the book)."""
+    return _rows(con.execute(
+        "SELECT t.amount_currency AS currency, count(*) AS orders, "
+        "money(sum(t.amount_milli)) AS value FROM touch t INDEXED BY ix_touch_orders "
+        "JOIN prospect o ON o.id = t.prospect_id "
+        "WHERE t.amount_milli IS NOT NULL AND coalesce(t.outcome, 'order') = 'order' "
+        f"AND o.account_id IS NOT NULL AND t.amount_currency <> {BOOK_CURRENCY_SQL} "
+        "GROUP BY t.amount_currency ORDER BY t.amount_currency"))
 
 
 # -- export ----------------------------------------------------------------------------------------
@@ -553,18 +586,20 @@ EXPORTS: dict[str, Export] = {
                         "p.id", first=25),
     "touches": Export(
         ("id", "prospect_id", "prospect", "kind", "at", "summary", "minutes", "outcome",
-         "commitment", "next_at", "created_at", "seq", "amount", "with_ids"),
+         "commitment", "next_at", "created_at", "seq", "amount", "with_ids", "currency"),
         "SELECT t.id, t.prospect_id, p.name AS prospect, t.kind, t.at, t.summary, t.minutes, "
-        f"t.outcome, t.commitment, t.next_at, t.created_at, t.seq, t.amount, {_WITH_IDS} "
+        "t.outcome, t.commitment, t.next_at, t.created_at, t.seq, money(t.amount_milli), "
+        f"{_WITH_IDS}, t.amount_currency "
         "FROM touch t JOIN prospect p ON p.id = t.prospect_id", "t.at",
         "t.prospect_id IN {ids}", "t.id", first=12),
     "calls": Export(
         ("id", "prospect_id", "prospect", "at", "outcome", "commitment", "minutes", "summary")
-        + SPIN_COLUMNS + ("next_at", "created_at", "seq", "amount", "with_ids"),
+        + SPIN_COLUMNS + ("next_at", "created_at", "seq", "amount", "with_ids", "currency"),
         "SELECT t.id, t.prospect_id, p.name AS prospect, t.at, t.outcome, t.commitment, "
         "t.minutes, t.summary, "
         + ", ".join(f"{_SPIN_AGG.format(kind=k)} AS {k}" for k in SPIN_COLUMNS)
-        + f", t.next_at, t.created_at, t.seq, t.amount, {_WITH_IDS} FROM touch t "
+        + f", t.next_at, t.created_at, t.seq, money(t.amount_milli), {_WITH_IDS}, "
+        "t.amount_currency FROM touch t "
         "JOIN prospect p ON p.id = t.prospect_id",
         "t.at", "t.prospect_id IN {ids}", "t.id", "t.outcome IS NOT NULL", first=17),
     "stages": Export(
@@ -618,6 +653,11 @@ EXPORTS: dict[str, Export] = {
         "WHERE id IN {ids}))", "c.id"),
     "settings": Export(
         ("key", "value"), "SELECT g.key, g.value FROM setting g", "NULL", "1 = 1", "g.key"),
+    "aliases": Export(
+        ("id", "prospect_id", "prospect", "name", "merged_at"),
+        "SELECT m.id, m.prospect_id, p.name AS prospect, m.name, m.merged_at "
+        "FROM prospect_alias m JOIN prospect p ON p.id = m.prospect_id",
+        "m.merged_at", "m.prospect_id IN {ids}", "m.id"),
 }
 
 

@@ -79,6 +79,23 @@ def _days(label: str, low: int, high: int) -> Callable[[str], str]:
     return parse
 
 
+def _currency(value: str) -> str:
+    from .money import lookup_currency
+
+    return lookup_currency(value).code
+
+
+def _region(value: str) -> str:
+    from .identity import region
+
+    return region(value)
+
+
+# settings whose check needs a library (holidays, phonenumbers): checked when set and by doctor,
+# not on every read (a bad value then fails where it is used, with its own message)
+_CHECKED_WHEN_SET = ("country", "region")
+
+
 @dataclass(frozen=True)
 class Setting:
     key: str
@@ -102,6 +119,10 @@ SETTINGS: tuple[Setting, ...] = (
             "one working day (0: all at once)", _days("import.per_day", 0, 10_000)),
     Setting("undo.keep", "100", "how many of the last changes relcrm undo can take back",
             _days("undo.keep", 1, 10_000)),
+    Setting("currency", "VND", "the currency of an amount that names none (ISO 4217 code); "
+            "each amount keeps its own", _currency),
+    Setting("region", "VN", "where a phone number typed without + is read (ISO 3166 code)",
+            _region),
 )
 BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS}
 
@@ -120,7 +141,7 @@ def get(con: sqlite3.Connection, key: str) -> str:
     row = con.execute("SELECT value FROM setting WHERE key = ?", (key,)).fetchone()
     if row is None:
         return BY_KEY[key].default
-    if key != "country":  # checking a country needs the holidays library: workdays does it
+    if key not in _CHECKED_WHEN_SET:
         check(key, row[0])
     return row[0]
 
@@ -143,7 +164,7 @@ def all_values(con: sqlite3.Connection) -> dict[str, str]:
     """Every setting's value (stored ones checked, as by get)."""
     stored = dict(con.execute("SELECT key, value FROM setting").fetchall())
     for key, value in stored.items():
-        if key in BY_KEY and key != "country":
+        if key in BY_KEY and key not in _CHECKED_WHEN_SET:
             check(key, value)
     return {s.key: stored.get(s.key, s.default) for s in SETTINGS}
 

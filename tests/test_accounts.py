@@ -243,7 +243,7 @@ def test_candidates_rank_by_order_value_and_mark_the_80_percent(cli):
                                     "Wed 2026-11-25 12:00  A  call order  600"]
     cli.fails(2, "call", "d", "-o", "advance", "--commitment", "x", "--amount", "5",
               match="--amount is the value of an order; give it with --outcome order")
-    cli.fails(2, "log", "d", "email", "--amount", "lots", match="amount 'lots' is not an amount")
+    cli.fails(2, "log", "d", "email", "--amount", "lots", match="amount 'lots' has no number")
 
 
 def test_no_orders_yet(cli):

@@ -455,9 +455,13 @@ def test_impossible_times_are_refused(cli, when):
 
 def test_an_amount_above_the_maximum_is_refused_not_rounded(cli):
     cli.add("An")
-    cli.fails(2, "edit", "an", "--value", "999999999999999.99", match="exactly")
+    cli.fails(2, "edit", "an", "--value", "1000000000000000", match="too large")
+    cli.fails(2, "edit", "an", "--value", "999999999999999.99", match="has no decimals")
     cli("edit", "an", "--value", "999999999999999")
-    assert cli.one("SELECT value FROM prospect") == 999999999999999
+    assert cli.one("SELECT value_milli FROM prospect") == 999999999999999000
+    cli("edit", "an", "--value", "999,999,999,999,999.99 USD")  # exact, not a float's 1e15
+    assert cli.one("SELECT value_milli FROM prospect") == 999999999999999990
+    assert json.loads(cli("show", "an", "-f", "json").out)["value"] == "999999999999999.99"
 
 
 def test_a_file_name_with_markup_is_shown_as_it_is(cli, tmp_path):

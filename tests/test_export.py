@@ -10,12 +10,12 @@ COLUMNS = {
     "prospects": "id,name,company,title,email,phone,url,source,tags,value,stage,stage_since,"
                  "need,budget,authority,qualification,continuations,last_touch_at,next_at,"
                  "next_step,next_set_at,due_on,note,created_at,updated_at,account_id,roles,"
-                 "cadence_days,snoozed_until,snooze_reason",
+                 "cadence_days,snoozed_until,snooze_reason,currency,emails,phones",
     "touches": "id,prospect_id,prospect,kind,at,summary,minutes,outcome,commitment,next_at,"
-               "created_at,seq,amount,with_ids",
+               "created_at,seq,amount,with_ids,currency",
     "calls": "id,prospect_id,prospect,at,outcome,commitment,minutes,summary,situation,problem,"
              "implication,need_payoff,implied_need,explicit_need,next_at,created_at,seq,"
-             "amount,with_ids",
+             "amount,with_ids,currency",
     "stages": "id,prospect_id,prospect,at,from_stage,to_stage,reason,seq,revisit_on",
     "qualifications": "id,prospect_id,prospect,at,criterion,level,note,seq",
     "accounts": "id,name,industry,key,kam_stage,kam_since,buy_class,criteria,note,created_at,"
@@ -26,13 +26,14 @@ COLUMNS = {
              "status,created_at,closed_at,note,uid",
     "step_changes": "id,step_id,at,action,from_due,to_due,note",
     "settings": "key,value",
+    "aliases": "id,prospect_id,prospect,name,merged_at",
 }
 
 
 @pytest.fixture
 def book(cli):
     cli.add("Nguyễn Văn An", "--company", "Minh Phát, Co.", "--tag", "b", "--tag", "a",
-            "--value", "1500.5", "--note", 'says "hi"\nand more')
+            "--value", "1,500.50 USD", "--note", 'says "hi"\nand more')
     cli.add("Trần Thị Bình")
     cli("qualify", "an", "--need", "yes", "--note", "clear need")
     cli("call", "an", "--problem", "slow line", "--problem", "film tears", "--outcome",
@@ -52,7 +53,8 @@ def test_prospects_csv_round_trips_through_the_csv_module(book):
     assert [r["name"] for r in rows] == ["Nguyễn Văn An", "Trần Thị Bình"]  # lost included
     an = rows[0]
     assert an["company"] == "Minh Phát, Co." and an["tags"] == "a,b"
-    assert an["value"] == "1500.5" and an["note"] == 'says "hi"\nand more'
+    assert an["value"] == "1500.5" and an["currency"] == "USD"
+    assert an["note"] == 'says "hi"\nand more'
     assert an["need"] == "yes" and an["qualification"] == "open"
     assert an["created_at"] == "2026-11-25T12:00:00" and an["budget"] == ""
     assert rows[1]["stage"] == "lost"
@@ -123,7 +125,7 @@ def test_jsonl_is_one_object_per_line(book):
 
 
 def test_excel_csv_has_bom_crlf_and_no_formulas(book):
-    book("add", "=HYPERLINK(\"http://evil\")", "--phone", "+84 90 1", "--note", "@SUM(A1)",
+    book("add", "=HYPERLINK(\"http://evil\")", "--phone", "+84 90 123 4567", "--note", "@SUM(A1)",
          "--company", "-1+2")
     raw = book("export", "--excel").raw.decode("utf-8")
     assert raw.startswith('\ufeff"id","name",')  # every cell quoted
@@ -131,7 +133,8 @@ def test_excel_csv_has_bom_crlf_and_no_formulas(book):
     rows = list(csv.DictReader(io.StringIO(raw.lstrip("\ufeff"), newline="")))
     evil = rows[-1]
     assert evil["name"] == "'=HYPERLINK(\"http://evil\")"
-    assert (evil["phone"], evil["note"], evil["company"]) == ("'+84 90 1", "'@SUM(A1)", "'-1+2")
+    assert (evil["phone"], evil["note"], evil["company"]) == \
+        ("'+84 90 123 4567", "'@SUM(A1)", "'-1+2")
     assert rows[0]["name"] == "Nguyễn Văn An"
     plain = list(csv.DictReader(io.StringIO(book("export").out)))
     assert plain[-1]["name"] == '=HYPERLINK("http://evil")'  # only --excel changes cells

@@ -187,7 +187,8 @@ def test_json_and_csv_share_the_documented_columns(cli):
     assert header == ["due_on", "reason", "why", "stalled", "days_overdue", "id", "name",
                       "company", "email", "phone", "stage", "stage_since", "qualification",
                       "last_touch_at", "next_at", "next_step", "continuations", "value",
-                      "created_at", "account_id", "subject", "step_ids", "due_at", "kind"]
+                      "created_at", "account_id", "subject", "step_ids", "due_at", "kind",
+                      "currency"]
     row = json.loads(cli("followups", "-f", "json").out)[0]
     assert list(row) == header and row["email"] == "an@x.vn" and row["stalled"] is False
     rows = list(csv.reader(io.StringIO(cli("followups", "-f", "csv").out)))

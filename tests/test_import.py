@@ -119,13 +119,15 @@ def test_duplicates_are_skipped_and_counted(cli):
 
 def test_duplicates_within_one_file(cli, tmp_path):
     f = tmp_path / "dups.csv"
-    f.write_text("Name,Email,Company\nAn,an@x.vn,X\nAn Again,AN@X.VN,Y\nBình,,Z\nbinh,,z\n",
-                 encoding="utf-8")
+    f.write_text("Name,Email,Company\nAn,an@x.vn,X\nAn Again,AN@X.VN,Y\nBình,,Z\nBÌNH,,z\n"
+                 "binh,,z\n", encoding="utf-8")
     result = cli("import", str(f), "--report", "json")
     actions = json.loads(result.out)
-    assert [(a["line"], a["action"], a["reason"]) for a in actions] == [
-        (2, "add", ""), (3, "skip", "duplicate of line 2 (same email)"),
-        (4, "add", ""), (5, "skip", "duplicate of line 4 (same name and company)")]
+    assert [(a["line"], a["action"], a["reason"], a["matched"]) for a in actions] == [
+        (2, "add", "", ""), (3, "skip", "duplicate of line 2 (same email)", "email"),
+        (4, "add", "", ""),
+        (5, "skip", "duplicate of line 4 (same name and company)", "name and company"),
+        (6, "add", "", "")]  # Binh is not Bình: accents make another name
 
 
 def test_on_duplicate_update_fills_in_and_tags(cli):
@@ -164,8 +166,8 @@ def test_bad_rows_are_listed_and_nothing_is_written(cli, tmp_path):
     assert lines[:3] == [
         "bad.csv: line 3: no name",
         "bad.csv: line 4: email 'bad@' is not an address like name@example.com",
-        "bad.csv: line 5: value 'lots' is not an amount; use a number such as 12500 or "
-        "12,500.50 (0 to 999 trillion)"]
+        "bad.csv: line 5: value 'lots' has no number; write e.g. 450000000, 450.000.000, "
+        "68 triệu, 1,2 tỷ or 5k"]
     assert lines[-1].startswith("relcrm: error: 3 bad rows in bad.csv; nothing was imported")
     assert snapshot(cli) == before
     out = cli("import", str(f), "--skip-bad-rows").out

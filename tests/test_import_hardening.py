@@ -367,11 +367,13 @@ def test_a_value_of_the_wrong_type_is_a_bad_row(cli, tmp_path, book_json, entity
 
 
 def test_numbers_and_numeric_strings_and_flags_are_read(cli, tmp_path, book_json):
-    book_json["prospects"][0].update(id="1", value="1,200.50", account_id=1.0)
+    book_json["prospects"][0].update(id="1", value="1,200.50", currency="usd", account_id=1.0)
     book_json["accounts"][0]["key"] = True
-    _email(book_json).update(minutes=" 15 ", amount=300)
+    _email(book_json).update(minutes=" 15 ", amount=300.5, currency="USD")
     cli("import", str(_write(tmp_path, book_json)))
-    assert cli.one("SELECT value FROM prospect WHERE id = 1") == 1200.5
+    assert cli.one("SELECT value_milli, value_currency FROM prospect WHERE id = 1") == \
+        (1200500, "USD")
+    assert cli.one("SELECT amount_milli FROM touch WHERE kind = 'email'") == 300500
     assert cli.one("SELECT minutes FROM touch WHERE kind = 'email'") == 15
     assert cli.one("SELECT is_key FROM account") == 1
 

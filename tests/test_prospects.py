@@ -12,10 +12,13 @@ def test_add_prints_the_id_and_first_contact_today(cli):
                  "--note", "met at the fair")
     assert result.out.startswith("Added #1 Nguyễn Văn An at stage Attract")
     assert "first contact due Wed 2026-11-25" in result.out
-    row = cli.one("SELECT name, company, title, email, phone, source, value, note, stage, "
-                  "due_on FROM prospect")
+    row = cli.one("SELECT name, company, title, email, phone, source, value_milli, "
+                  "value_currency, note, stage, due_on FROM prospect")
     assert row == ("Nguyễn Văn An", "Minh Phát", "Buyer", "an@minhphat.vn", "+84 90 123 4567",
-                   "fair", 125000000.0, "met at the fair", "attract", "2026-11-25")
+                   "fair", 125_000_000_000, "VND", "met at the fair", "attract", "2026-11-25")
+    assert cli.sql("SELECT kind, value, key FROM contact ORDER BY id") == [
+        ("email", "an@minhphat.vn", "an@minhphat.vn"),
+        ("phone", "+84 90 123 4567", "+84901234567")]
     assert cli.sql("SELECT name FROM tag ORDER BY name") == [("hcm",), ("vip",)]
     assert cli.sql("SELECT from_stage, to_stage, reason FROM stage_change") == [
         (None, "attract", "added")]
@@ -46,10 +49,14 @@ def test_names_are_stored_nfc(cli):
     (["add", "   "], "name cannot be empty"),
     (["add", "X", "--email", "not-an-email"], "email"),
     (["add", "X", "--phone", "call me maybe"], "phone"),
-    (["add", "X", "--value", "lots"], "value 'lots' is not an amount"),
-    (["add", "X", "--value", "-5"], "not an amount"),
-    (["add", "X", "--value", "1e400"], "not an amount"),
-    (["add", "X", "--value", "nan"], "not an amount"),
+    (["add", "X", "--value", "lots"], "value 'lots' has no number; write e.g. 450000000"),
+    (["add", "X", "--value", "-5"], "value '-5' is negative"),
+    (["add", "X", "--value", "1e400"], "value '1e400' has an exponent"),
+    (["add", "X", "--value", "nan"], "value 'nan' has no number"),
+    (["add", "X", "--value", "1.5.00"], "value '1.5.00' is not grouped by 3 digits"),
+    (["add", "X", "--value", "2,5"], "value '2,5' is ambiguous in VND"),
+    (["add", "X", "--value", "12.500,50"], "value '12.500,50' has a decimal part (,50), and "
+                                           "VND has none"),
     (["add", "X", "--next", "someday"], "cannot read date 'someday'"),
     (["add", "X", "--next", "2026-02-30"], "cannot read date"),
     (["add", "X", "--next", "yesterday"], "is in the past"),
@@ -170,7 +177,7 @@ def test_show_json_and_csv(cli):
     assert call["event"] == "call" and call["notes"] == {"problem": ["slow", "costly"]}
     rows = cli("show", "an", "-f", "csv").lines
     assert rows[0] == ("at,event,kind,summary,outcome,commitment,minutes,next_at,detail,ref,"
-                       "with_names,notes")
+                       "with_names,amount,currency,notes")
     assert rows[1].startswith("2026-11-25T12:00:00,call,call,,continuation")
 
 
@@ -204,10 +211,11 @@ def test_edit_changes_fields_tags_and_next(cli):
     out = cli("edit", "an", "--name", "Nguyễn Văn An", "--company", "New Co", "--email",
               "an@new.co", "--tag", "c", "--untag", "a", "--value", "5", "--next", "mon",
               "--next-step", "lunch").out
-    assert out == "Updated #1 Nguyễn Văn An. Added step #1 Mon 2026-11-30 (lunch).\n"
-    assert cli.one("SELECT name, name_key, company, company_key, email, value, next_at, "
+    assert out == ("Updated #1 Nguyễn Văn An. Added step #1 Mon 2026-11-30 (lunch). "
+                   "Emails: an@new.co.\n")
+    assert cli.one("SELECT name, name_key, company, company_key, email, value_milli, next_at, "
                    "next_step, due_on FROM prospect") == (
-        "Nguyễn Văn An", "nguyen van an", "New Co", "new co", "an@new.co", 5.0, "2026-11-30",
+        "Nguyễn Văn An", "nguyen van an", "New Co", "new co", "an@new.co", 5000, "2026-11-30",
         "lunch", "2026-11-30")
     assert cli.sql("SELECT name FROM tag ORDER BY name") == [("b",), ("c",)]
     out = cli("edit", "an", "--company", "", "--no-next").out

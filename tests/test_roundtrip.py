@@ -15,7 +15,7 @@ ON = lambda when: {"RELCRM_TODAY": when}  # noqa: E731
 def book(cli):
     """A book with every kind of record and the awkward cases."""
     cli.add("Nguyễn Văn An", "--company", "Minh Phát", "--email", "an@mp.vn", "--tag", "hcm",
-            "--tag", "vip", "--value", "1234.5", "--note", 'line one\nline "two", three',
+            "--tag", "vip", "--value", "1234.5 USD", "--note", 'line one\nline "two", three',
             "--url", "https://mp.vn", env=ON("2026-10-01T09:00"))
     cli("qualify", "an", "--need", "yes", "--budget", "partial", "--note", "Q1",
         env=ON("2026-10-02T10:00"))
@@ -33,7 +33,7 @@ def book(cli):
     cli("log", "bình", "email", "hello again", env=ON("2026-11-01T09:00"))
     # namesakes at one company: different people, both must survive a round trip
     cli.add("Lê Văn Cường", "--company", "Acme")
-    cli.add("Lê Văn Cường", "--company", "Acme", "--phone", "0900 000 000")
+    cli.add("Lê Văn Cường", "--company", "Acme", "--phone", "0900 000 000", "--allow-duplicate")
     cli("qualify", "4", "--authority", "no")
     cli("role", "an", "decider", "buyer", env=ON("2026-11-05T10:00"))
     cli("role", "3", "user", env=ON("2026-11-05T10:00"))
@@ -41,7 +41,7 @@ def book(cli):
         "price", "--criterion", "reputation", "--industry", "Packaging",
         env=ON("2026-11-06T10:00"))
     cli("kam", "advance", "minh", "--reason", "trusted", env=ON("2026-11-07T10:00"))
-    cli("call", "an", "-o", "order", "--commitment", "PO 7", "--amount", "1250000.75",
+    cli("call", "an", "-o", "order", "--commitment", "PO 7", "--amount", "1,250,000.75 USD",
         env=ON("2026-11-08T10:00"))
     cli("log", "bình", "email", "PO by mail", "--amount", "300", env=ON("2026-11-09T10:00"))
     return cli
@@ -157,7 +157,8 @@ def _text():
     return st.one_of(*[short] * 6, long, long, windows)
 
 
-AMOUNTS = ["0", "1", "12,500.50", "999999999999999", "0.01", "1234.5", "1_000", "7.25"]
+AMOUNTS = ["0", "1", "12,500.50 USD", "999999999999999", "0.01 USD", "1234.5 EUR", "1_000",
+           "7.25 USD", "450.000.000", "68tr", "1,2 tỷ", "2,5 triệu", "12.500,50 EUR", "5k"]
 WHENS = ["today", "tomorrow", "fri", "+3d", "2027-01-15", "2027-02-01 14:30"]
 ATS = ["2026-08-20 10:00", "2026-08-20 10:00", "yesterday", "2026-08-03"]  # when it happened
 COMPANIES = ["Minh Phát", "minh phat", "Acme, Inc.", "=Hòa Bình", '"Q" Co; Ltd']

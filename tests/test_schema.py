@@ -83,7 +83,7 @@ def test_every_table_of_the_schema_is_registered(tmp_path):
 
 
 def test_every_read_query_runs_on_the_models_schema(models_db):
-    con = sqlite3.connect(models_db)
+    con = db._functions(sqlite3.connect(models_db))
     con.row_factory = sqlite3.Row
     con.execute("INSERT INTO prospect (id, name, name_key, created_at, updated_at, stage, "
                 "stage_since, continuations, search_key, due_on) VALUES (1, 'An', 'an', "

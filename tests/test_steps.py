@@ -103,7 +103,7 @@ def test_log_with_several_people_counts_for_each(minh):
         ("Nguyễn Văn An", "2026-11-25T12:00:00"), ("Trần Thị Bình", "2026-11-25T12:00:00"),
         ("Lê Văn Cường", "2026-11-25T12:00:00")]
     assert minh.one("SELECT count(*) FROM touch") == 1, "one meeting, one touch"
-    assert "meeting  site survey  (with Lê Văn Cường, Nguyễn Văn An)" in minh("show", "binh").out
+    assert "meeting #1  site survey  (with Lê Văn Cường, Nguyễn Văn An)" in minh("show", "binh").out
     touches = json.loads(minh("export", "touches", "-f", "json").out)
     assert touches[0]["with_ids"] == "2,3"
 

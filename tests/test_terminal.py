@@ -148,7 +148,7 @@ COMMANDS = [
     (["role", "1"], True), (["role", "2", "user"], True), (["role", "1", "-f", "json"], True),
     (["add", f"New {MARKUP}", "--company", f"Acme {MARKUP}"], True),
     (["add", f"New {MARKUP}", "-f", "json"], True),
-    (["edit", "1", "--phone", "+84 90 1"], True),
+    (["edit", "1", "--phone", "+84 90 123 4567"], True),
     (["edit", "1", "--value", "5", "-f", "csv"], True),
     (["qualify", "1", "--budget", "yes"], True), (["qualify", "2", "--need", "no"], True),
     (["call", "2", "--outcome", "continuation", "--note", "again"], True),

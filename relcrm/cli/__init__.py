@@ -192,8 +192,10 @@ def root(
         "--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
 ) -> None:
     from .. import db as database
+    from .common import _book_currency
 
     database.select(db)
+    _book_currency.clear()  # read again for this command (a test runs many in one process)
 
 
 from . import (accounts, config, corrections, demo, followups, maintenance,  # noqa: E402

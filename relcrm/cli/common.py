@@ -118,7 +118,32 @@ def emit_record(format_: Any, columns: Sequence[str], record: dict[str, Any],
         render.machine(kind, columns, [record])
 
 
-def money(value: float | None) -> str:
-    if value is None:
+def money(value: int | float | str | None, currency: str | None = None,
+          book: str | None = None) -> str:
+    """An amount as read from the book (SQL money(): exact) for people: grouped, with the
+    currency's decimals (450,000,000; 12,500.50), and its code when it is not the book's
+    currency `book` (config currency; read from the book when not given)."""
+    if value is None or value == "":
         return ""
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+    from decimal import Decimal
+
+    from .. import money as amounts
+
+    code = currency or book_currency()
+    amount = amounts.Amount(int(Decimal(str(value)) * amounts.SCALE), code)
+    shown = amounts.format(amount)
+    if code != (book or book_currency()):
+        shown += amounts.NBSP + code
+    return shown
+
+
+_book_currency: list[str] = []
+
+
+def book_currency() -> str:
+    """The book's currency (config currency), read once per command."""
+    if not _book_currency:
+        from .. import settings
+
+        _book_currency.append(settings.get(read(), "currency"))
+    return _book_currency[0]

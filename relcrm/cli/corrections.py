@@ -181,13 +181,17 @@ def account_delete(
     _ = render
 
 
+AmountFixOpt = Annotated[Optional[str], typer.Option(
+    "--amount", metavar="AMOUNT", help="The value of the order it brought (\"\" clears it).",
+    show_default=False)]
 TOUCH_COLUMNS = ("id", "prospect_id", "prospect", "kind", "at", "summary", "minutes",
-                 "outcome", "commitment", "amount", "changed")
+                 "outcome", "commitment", "amount", "changed", "currency")
 
 
 def _touch_record(con, touch_id: int, changed: list[str]) -> dict:
     row = con.execute("SELECT t.id, t.prospect_id, p.name AS prospect, t.kind, t.at, "
-                      "t.summary, t.minutes, t.outcome, t.commitment, t.amount FROM touch t "
+                      "t.summary, t.minutes, t.outcome, t.commitment, "
+                      "money(t.amount_milli) AS amount, t.amount_currency AS currency FROM touch t "
                       "JOIN prospect p ON p.id = t.prospect_id WHERE t.id = ?",
                       (touch_id,)).fetchone()
     return {**dict(row), "changed": ",".join(changed)}
@@ -207,15 +211,16 @@ def touch_edit(
     prospect: Annotated[Optional[str], typer.Option(
         "--prospect", metavar="REF", help="The person it was really with (their last touch "
         "moves with it).", autocompletion=complete_refs)] = None,
+    amount: AmountFixOpt = None,
     format_: FormatOpt = "table",
 ) -> None:
-    """Fix a touch: its text, time, kind, length, or the person it was with.
+    """Fix a touch: its text, time, kind, length, order amount, or the person it was with.
 
     Examples: relcrm touch edit 14 --prospect "tran thi binh"; relcrm touch edit 14 --at
     "yesterday 16:00" --text "sent the price list"
     """
     _edit(format_, touch_id, call=False, text=text, at=at, kind=kind, minutes=minutes,
-          prospect=prospect)
+          prospect=prospect, amount=amount)
 
 
 @touch_app.command("delete")
@@ -262,6 +267,7 @@ def call_edit(
     minutes: Annotated[Optional[int], typer.Option("--minutes", "-m", metavar="N")] = None,
     prospect: Annotated[Optional[str], typer.Option(
         "--prospect", metavar="REF", autocompletion=complete_refs)] = None,
+    amount: AmountFixOpt = None,
     format_: FormatOpt = "table",
 ) -> None:
     """Fix a SPIN call: its notes (a kind given replaces that kind's notes; "" clears them),
@@ -277,17 +283,17 @@ def call_edit(
     _ = SPIN_BY_KEY
     _edit(format_, touch_id, call=True, text=note, at=at, minutes=minutes, prospect=prospect,
           outcome=fmt(outcome) if outcome is not None else None, commitment=commitment,
-          notes=notes)
+          notes=notes, amount=amount)
 
 
 def _edit(format_, touch_id: str, *, call: bool, text=None, at=None, kind=None, minutes=None,
-          prospect=None, outcome=None, commitment=None, notes=None) -> None:
+          prospect=None, outcome=None, commitment=None, notes=None, amount=None) -> None:
     from .. import db
     from ..core import touches
 
     fix = touches.Fix(text=text, at=when(at, past=True), kind=kind, minutes=minutes,
                       prospect=prospect, outcome=outcome, commitment=commitment,
-                      notes=notes or {})
+                      amount=amount, notes=notes or {})
     with db.write_session() as session:
         fixed = touches.edit(session, touch_id, fix, call=call)
         record = _touch_record(settled(session), fixed.touch.id, fixed.changed)

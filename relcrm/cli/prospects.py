@@ -14,10 +14,13 @@ CompanyOpt = Annotated[Optional[str], typer.Option(
     autocompletion=complete_accounts)]
 TitleOpt = Annotated[Optional[str], typer.Option(
     "--title", "-t", metavar="TEXT", help="Job title.")]
-EmailOpt = Annotated[Optional[str], typer.Option(
-    "--email", "-e", metavar="EMAIL", help="Email address.")]
-PhoneOpt = Annotated[Optional[str], typer.Option(
-    "--phone", "-p", metavar="PHONE", help="Phone number.")]
+EmailOpt = Annotated[Optional[list[str]], typer.Option(
+    "--email", "-e", metavar="EMAIL", help="An email address (repeat for several; edit adds "
+    "it to theirs).", show_default=False)]
+PhoneOpt = Annotated[Optional[list[str]], typer.Option(
+    "--phone", "-p", metavar="PHONE", help="A phone number, e.g. 0912 345 678 or +84 912 345 "
+    "678 (repeat for several; edit adds it). Read in `config region` without +.",
+    show_default=False)]
 UrlOpt = Annotated[Optional[str], typer.Option(
     "--url", "-u", metavar="URL", help="Web page: LinkedIn profile, company site ...")]
 SourceOpt = Annotated[Optional[str], typer.Option(
@@ -25,7 +28,8 @@ SourceOpt = Annotated[Optional[str], typer.Option(
 TagOpt = Annotated[Optional[list[str]], typer.Option(
     "--tag", metavar="TAG", help="A tag (repeat for several).", show_default=False)]
 ValueOpt = Annotated[Optional[str], typer.Option(
-    "--value", metavar="AMOUNT", help="Expected deal value, e.g. 125000000 or 12,500.50.")]
+    "--value", metavar="AMOUNT", help="Expected deal value in the book's currency (config "
+    "currency), e.g. 450.000.000, 68tr, 1,2 tỷ, 12,000 USD.")]
 NoteOpt = Annotated[Optional[str], typer.Option(
     "--note", "-n", metavar="TEXT", help="Free-text note.")]
 
@@ -37,16 +41,23 @@ def add(
     phone: PhoneOpt = None, url: UrlOpt = None, source: SourceOpt = None,
     tag: TagOpt = None, value: ValueOpt = None, next_: WhenOpt = None,
     next_step: NextStepOpt = None, note: NoteOpt = None,
+    allow_duplicate: Annotated[bool, typer.Option(
+        "--allow-duplicate", help="Add them even if someone in the book has the same email, "
+        "phone or profile URL, or the same name at the same company.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the new id.")] = False,
     format_: FormatOpt = "table",
 ) -> None:
-    """Add a prospect at stage 1 (Attract). Without --next it is due for first contact today."""
+    """Add a prospect at stage 1 (Attract). Without --next it is due for first contact today.
+    Someone already in the book (same email, phone or profile URL; or the same name, accents
+    and all, at the same company, when no email, phone or URL says otherwise) is refused
+    unless --allow-duplicate."""
     from .. import db, queries
     from ..core import prospects
 
     details = prospects.Details(name=name, company=company, title=title, email=email,
                                 phone=phone, url=url, source=source, value=value, note=note,
-                                next_at=when(next_), next_step=next_step, tags=tag or [])
+                                next_at=when(next_), next_step=next_step, tags=tag or [],
+                                allow_duplicate=allow_duplicate)
     from ..core.derive import session_con
 
     notes: list[str] = []
@@ -64,6 +75,10 @@ def add(
                 lambda: f"Added #{new_id} {record['name']} at stage "
                         f"{STAGE_BY_KEY[record['stage']].name}; "
                         + _follow_up_sentence(record))
+
+
+def _listed(values: str | None) -> str:
+    return ", ".join(values.split(" ::: ")) if values else "none"
 
 
 def _follow_up_sentence(record: dict[str, Any]) -> str:
@@ -234,6 +249,12 @@ def edit(
     untag: Annotated[Optional[list[str]], typer.Option(
         "--untag", metavar="TAG", help="Remove a tag (repeat for several).",
         show_default=False)] = None,
+    drop_email: Annotated[Optional[list[str]], typer.Option(
+        "--drop-email", metavar="EMAIL", help="Remove one of their emails (repeat for several).",
+        show_default=False)] = None,
+    drop_phone: Annotated[Optional[list[str]], typer.Option(
+        "--drop-phone", metavar="PHONE", help="Remove one of their phones (repeat for several).",
+        show_default=False)] = None,
     value: ValueOpt = None, next_: WhenOpt = None, next_step: NextStepOpt = None,
     no_next: Annotated[bool, typer.Option(
         "--no-next", help="Drop their own open steps (each is kept in its history).")] = False,
@@ -243,8 +264,10 @@ def edit(
     note: NoteOpt = None,
     format_: FormatOpt = "table",
 ) -> None:
-    """Change a prospect's details. An empty value ("") clears an optional field. --next adds
-    a step (several may be open); --next-step alone renames their earliest own step."""
+    """Change a prospect's details. An empty value ("") clears an optional field; --note
+    replaces the note and prints the one it replaced. --email and --phone add to theirs,
+    --drop-email and --drop-phone remove. --next adds a step (several may be open); --next-step
+    alone renames their earliest own step. relcrm undo takes it all back."""
     from .. import db, queries
     from ..core import prospects
     from ..core.derive import session_con
@@ -255,8 +278,11 @@ def edit(
     details = prospects.Details(name=name, company=company, title=title, email=email,
                                 phone=phone, url=url, source=source, value=value, note=note,
                                 next_at=when(next_), next_step=next_step, clear_next=no_next,
-                                cadence=cadence, tags=tag or [], untags=untag or [])
+                                cadence=cadence, tags=tag or [], untags=untag or [],
+                                drop_emails=drop_email or [], drop_phones=drop_phone or [])
     with db.write_session() as session:
+        before = queries.prospect(session_con(session),
+                                  queries.resolve(session_con(session), ref)["id"])
         edited = prospects.edit_more(session, ref, details)
         prospect_id = edited.prospect.id
         record = queries.prospect(session_con(session), prospect_id)
@@ -278,6 +304,14 @@ def edit(
         if cadence is not None:
             text += (f" Cadence: every {record['cadence_days']} days." if record["cadence_days"]
                      else " Cadence: the stage's.")
+        for kind, given in (("emails", email), ("phones", phone), ("emails", drop_email),
+                            ("phones", drop_phone)):
+            if given:
+                text += f" {kind.capitalize()}: {_listed(record[kind])}."
+                break
+        old_note = before.get("note")
+        if note is not None and old_note and old_note != record["note"]:
+            text += (f" The note replaced was: {old_note!r} (relcrm undo brings it back).")
         return text
 
     emit_record(format_, queries.PROSPECT_COLUMNS, record, sentence)

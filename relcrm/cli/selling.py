@@ -57,11 +57,11 @@ def qualify(
 
 TOUCH_COLUMNS = ("id", "prospect_id", "prospect", "kind", "at", "summary", "minutes",
                  "outcome", "commitment", "next_at", "satisfied_next_at", "continuations",
-                 "stalled", "amount", "with", "done_step_ids", "step_id")
+                 "stalled", "amount", "with", "done_step_ids", "step_id", "currency")
 
 
 def _report(format_: Any, logged: Any, what: str) -> None:
-    from .. import render
+    from .. import db, render
 
     touch, prospect = logged.touch, logged.prospect
     record = {"id": touch.id, "prospect_id": prospect.id, "prospect": prospect.name,
@@ -69,7 +69,8 @@ def _report(format_: Any, logged: Any, what: str) -> None:
               "minutes": touch.minutes, "outcome": touch.outcome,
               "commitment": touch.commitment, "next_at": touch.next_at,
               "satisfied_next_at": logged.satisfied, "continuations": prospect.continuations,
-              "stalled": logged.stalled, "amount": touch.amount,
+              "stalled": logged.stalled, "amount": db.money(touch.amount_milli),
+              "currency": touch.amount_currency,
               "with": ",".join(str(o.id) for o in logged.others) or None,
               "done_step_ids": ",".join(str(s.id) for s in logged.closed) or None,
               "step_id": logged.planned.id if logged.planned else None}
@@ -83,8 +84,8 @@ def _report(format_: Any, logged: Any, what: str) -> None:
             text += f": {touch.outcome}"
             if touch.commitment:
                 text += f", committed to {touch.commitment}"
-        if touch.amount is not None:
-            text += f", an order of {money(touch.amount)}"
+        if touch.amount_milli is not None:
+            text += f", an order of {money(db.money(touch.amount_milli), touch.amount_currency)}"
         text += "."
         for step in logged.closed:
             text += (f" Done: step #{step.id} ({step.text or 'next step'}, "
@@ -232,7 +233,9 @@ def call(
         fields.next_date(when(next_))
         fields.line("next step", next_step)
         fields.minutes(minutes)
-        fields.amount(amount, "amount")
+        from .. import settings
+
+        fields.amount(amount, "amount", settings.get(read(), "currency"))
         found = queries.resolve(read(), ref)
         report, next_, minutes = _ask(found, next_, minutes)
         ref = str(found["id"])

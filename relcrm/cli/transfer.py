@@ -79,7 +79,10 @@ def export(
         from ..formats import vcard
 
         columns, records = rows("prospects")
-        text = vcard.write(dict(zip(columns, r)) for r in records)
+        from .. import settings
+
+        text = vcard.write((dict(zip(columns, r)) for r in records),
+                           settings.get(con, "region"))
         _write(target, lambda out: out.write(render.lines(text, out)), newline="")
         if target is not None:
             cards = text.count("BEGIN:VCARD")

@@ -41,9 +41,9 @@ def undo(
             render.Col("#", "id", justify="right", style="dim"),
             render.Col("When", lambda r: dates.show(r["at"]), no_wrap=True),
             render.Col("Command", "command", style="bold"),
+            render.Col("Undone", lambda r: r["note"] or dates.show(r["undone_at"])
+                       if r["undone_at"] else "", style="yellow", no_wrap=True),
             render.Col("Changed", lambda r: r["summary"] or ""),
-            render.Col("", lambda r: r["note"] or ("undone " + dates.show(r["undone_at"]))
-                       if r["undone_at"] else "", style="yellow"),
         ], empty="No changes recorded yet.")
         return
     if not db.db_path().exists():

@@ -55,11 +55,13 @@ def profile(record: dict[str, Any], status: str, missing: list[str],
     if missing and status != "disqualified":
         qual += _t(f"; missing: {', '.join(missing)}")
     facts.add_row(_t("qualification"), qual)
-    contact = " · ".join(v for v in (record["email"], record["phone"], record["url"]) if v)
+    contact = " · ".join(v for v in (*(record["emails"] or "").split(" ::: "),
+                                     *(record["phones"] or "").split(" ::: "), record["url"])
+                         if v)
     if contact:
         facts.add_row(_t("contact"), _t(contact))
     if record["value"] is not None:
-        facts.add_row(_t("value"), _t(money(record["value"])))
+        facts.add_row(_t("value"), _t(money(record["value"], record["currency"])))
     if record["roles"]:
         facts.add_row(_t("roles"), _t(record["roles"].replace(",", ", ") + " (buying centre of "
                                   f"{record['company']})", s("cyan")))
@@ -131,10 +133,15 @@ def _event(event: dict[str, Any], s) -> tuple[Text, Text]:
         return _t("qualify", s("green")), text
     if kind == "step":
         return _t("step", s("yellow")), _t(_step_event(event))
-    label = _t(event["kind"], s("cyan"))
+    # a touch's id: what touch edit, touch delete and call edit take
+    label = _t(event["kind"], s("cyan")) + _t(f" #{event['ref']}", s("dim"))
     text = Text()
+    worth = (money(event["amount"], event["currency"]) if event.get("amount") is not None
+             else None)
+    if worth and kind != "call":
+        text += _t(f"order of {worth}", s("bold")) + _t(" — " if event["summary"] else "")
     if kind == "call":
-        text += _t(event["outcome"], s("bold"))
+        text += _t(event["outcome"] + (f" of {worth}" if worth else ""), s("bold"))
         if event["commitment"]:
             text += _t(f" — committed: {event['commitment']}")
         if event["summary"]:
@@ -274,7 +281,7 @@ def account_profile(record: dict[str, Any], problems: list[str], people: list[di
             kind = touch["kind"] + (f" {touch['outcome']}" if touch["outcome"] else "")
             detail = [touch["summary"]] if touch["summary"] else []
             if touch["amount"] is not None:
-                worth = money(touch["amount"])
+                worth = money(touch["amount"], touch["currency"])
                 detail.insert(0, worth if touch["outcome"] == "order" else f"order of {worth}")
             table.add_row(_t(dates.show(touch["at"])), _t(touch["prospect"], s("bold")),
                           _t(kind), _t("; ".join(detail)))

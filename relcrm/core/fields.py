@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from decimal import Decimal, InvalidOperation
 
 from .. import dates
 from ..errors import UsageError
@@ -86,26 +85,60 @@ def tag(value: str) -> str:
     return value
 
 
-def amount(value: str | None, label: str = "value") -> float | None:
-    """A money amount: digits with an optional decimal point; ',' '_' and spaces group digits."""
+def amount(value: str | None, label: str = "value", currency: str = "VND"):
+    """A money amount (money.Amount) read strictly for the book's `currency` (money.parse: the
+    forms a seller types, 1.500.000, 68 triệu, 1,2 tỷ, 12,500.50 USD ...); None when not given,
+    "" (clear it) when blank."""
     if value is None:
         return None
-    raw = value.strip().replace(",", "").replace("_", "").replace(" ", "")
-    if raw == "":
-        return None
-    try:
-        number = Decimal(raw)
-    except InvalidOperation:
-        number = None
-    if number is None or not number.is_finite() or number < 0 or number >= Decimal("1e15"):
-        raise UsageError(f"{label} {value!r} is not an amount; use a number such as 12500 or "
-                         "12,500.50 (0 to 999 trillion)")
-    stored = float(number)
-    if stored >= 1e15 or Decimal(repr(stored)).quantize(Decimal("0.01")) != \
-            number.quantize(Decimal("0.01")):
-        raise UsageError(f"{label} {value!r} has more digits than can be kept exactly; use at "
-                         "most 999,999,999,999 with cents, or whole amounts up to 999 trillion")
-    return stored
+    if not value.strip():
+        return ""
+    from .. import money
+
+    return money.parse(value, currency, label=label)
+
+
+def emails(values: list[str] | tuple[str, ...]) -> list[tuple[str, str]]:
+    """Email addresses, checked, each with its matching key (identity.email_key); a value may
+    hold several separated by ' ::: ' (Google's way), ';' or ','. Repeats are dropped."""
+    from ..identity import email_key
+
+    out, seen = [], set()
+    for given in values:
+        for part in re.split(r"\s*(?::::|;|,)\s*", given or ""):
+            address = email(part) if part.strip() else None
+            if address and email_key(address) not in seen:
+                seen.add(email_key(address))
+                out.append((address, email_key(address)))
+    return out
+
+
+def phones(values: list[str] | tuple[str, ...], region: str = "VN", *,
+           strict: bool = True) -> list[tuple[str, str]]:
+    """Phone numbers read with libphonenumber in `region` (identity.phone), each as typed with
+    its key: E.164, and ";ext=N" for an extension (a desk in a switchboard is one person's);
+    ' ::: ' separates several in one value. Repeats are dropped. Not `strict` (relcrm's own
+    exports): a number libphonenumber cannot read, kept by an older relcrm, stays as it is with
+    its digits as key."""
+    from ..identity import phone as read_phone
+
+    out, seen = [], set()
+    for given in values:
+        for part in re.split(r"\s*:::\s*", given or ""):
+            if not part.strip():
+                continue
+            line("phone", part)  # the length and character rules of every line
+            try:
+                number = read_phone(part, region)
+                typed, key = number.typed, number.key
+            except UsageError:
+                if strict:
+                    raise
+                typed, key = clean(part), "?" + "".join(ch for ch in part if ch.isdigit())
+            if key not in seen:
+                seen.add(key)
+                out.append((typed, key))
+    return out
 
 
 def cadence(value: str) -> int | None:

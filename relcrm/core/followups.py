@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from .. import dates, queries, settings
@@ -38,8 +39,8 @@ from ..errors import UsageError
 from ..methodology import FIRST_KAM, KAM_BY_KEY, STAGE_BY_KEY, STALLED_AFTER
 
 COLUMNS = ("due_on", "reason", "why", "stalled", "days_overdue") + tuple(
-    c for c in queries.FOLLOWUP_COLUMNS if c != "due_on") + ("subject", "step_ids", "due_at",
-                                                             "kind")
+    c for c in queries.FOLLOWUP_COLUMNS if c not in ("due_on", "currency")) + (
+    "subject", "step_ids", "due_at", "kind", "currency")
 
 
 @dataclass
@@ -86,7 +87,7 @@ def _urgency(row: dict[str, Any]) -> tuple:
     """Earliest date first; on one day appointments (by time), other steps, never contacted,
     cold, cadence; then stalled sales, then larger deals."""
     return (row["due_on"], _CLASS[row["_class"]], row["due_at"] or "", not row["stalled"],
-            -(row["value"] or 0), row["name"] or "", row["id"] or 0)
+            -Decimal(str(row["value"] or 0)), row["name"] or "", row["id"] or 0)
 
 
 def _days(n: int | None) -> str:
@@ -185,6 +186,7 @@ def _step(row: dict[str, Any], today: dt.date) -> dict[str, Any]:
             "qualification": row.get("qualification"), "last_touch_at": row["last_touch_at"],
             "next_at": row["due_at"], "next_step": row["text"],
             "continuations": row["continuations"] or 0, "value": row["value"],
+            "currency": row["currency"],
             "created_at": row["created_at"], "account_id": row["account_id"],
             "subject": "account" if account_step else "prospect",
             "step_ids": str(row["id"]), "due_at": row["due_at"], "kind": row["kind"],
@@ -219,6 +221,7 @@ def _key_account(account: dict[str, Any], today: dt.date, until: dt.date,
             "name": None, "company": account["name"], "email": None, "phone": None,
             "stage": stage.key, "stage_since": account["kam_since"], "qualification": None,
             "last_touch_at": last, "next_at": None, "next_step": None, "continuations": 0,
-            "value": None, "created_at": account["created_at"], "account_id": account["id"],
+            "value": None, "currency": None, "created_at": account["created_at"],
+            "account_id": account["id"],
             "subject": "account", "step_ids": None, "due_at": None, "kind": None,
             "_class": "account"}

@@ -53,9 +53,10 @@ class Action:
     prospect_id: int | None = None
     reason: str = ""
     origin: str = ""  # the file, when a folder is imported
+    matched: str = ""  # a duplicate: what matched (email, phone, profile URL, name and company)
 
 
-ACTION_COLUMNS = ("line", "entity", "action", "prospect_id", "name", "reason")
+ACTION_COLUMNS = ("line", "entity", "action", "prospect_id", "name", "reason", "matched")
 
 
 @dataclass
@@ -78,6 +79,7 @@ class Plan:
     step_people: list[tuple[int, int]] = field(default_factory=list)  # (step, prospect)
     step_changes: list[dict[str, Any]] = field(default_factory=list)
     settings: list[tuple[str, str]] = field(default_factory=list)
+    aliases: list[dict[str, Any]] = field(default_factory=list)  # merged ids (prospect_alias)
     spread: list[tuple[str, int]] = field(default_factory=list)  # first contacts: (day, count)
     at_once: bool = False  # --per-day 0: no first contact planned, all due at once
     messages: list[str] = field(default_factory=list)  # for stderr (a day off ...)
@@ -94,51 +96,67 @@ class Plan:
     def empty(self) -> bool:
         return not (self.new or self.updates or self.stages or self.judgements or self.touches
                     or self.notes or self.accounts or self.roles or self.kam or self.steps
-                    or self.step_changes or self.settings or self.touch_people)
+                    or self.step_changes or self.settings or self.touch_people or self.aliases)
 
 
 class _Index:
-    """Who is already known: by email and by name + company, in the book and the file."""
+    """Who is already known, by the rule of identity.same_person: the book's people, and
+    (for contact lists) the rows of the file before (refs: (book id, None) or (None, line))."""
 
     def __init__(self, con: sqlite3.Connection):
-        self.email: dict[str, tuple[int | None, int | None]] = {}
-        self.person: dict[str, tuple[int | None, int | None]] = {}
-        for pid, email, name_key, company_key in con.execute(
-                "SELECT id, lower(email), name_key, coalesce(company_key, '') FROM prospect"):
-            if email:
-                self.email.setdefault(email, (pid, None))
-            self.person.setdefault(f"{name_key}|{company_key}", (pid, None))
+        from .duplicates import book_index
+
+        self.index = book_index(con)
+
+    @staticmethod
+    def identity(row: dict[str, Any]):
+        from ..identity import Identity, name_key
+
+        contacts = row.get("_contacts") or {}
+        return Identity(name_key(row["name"]),
+                        fold(row["company"]) or None if row.get("company") else None,
+                        frozenset(k for _, k in contacts.get("email", ())),
+                        frozenset(k for _, k in contacts.get("phone", ())),
+                        frozenset([row["url_key"]] if row.get("url_key") else ()))
 
     def find(self, row: dict[str, Any]):
-        """(book id or None, earlier line or None, 'email' or 'name and company') or None,
-        for a row that has its keys (_keys)."""
-        email = row.get("email")
-        if email and email.lower() in self.email:
-            return (*self.email[email.lower()], "email")
-        key = f"{row['name_key']}|{row['company_key'] or ''}"
-        if key in self.person:
-            return (*self.person[key], "name and company")
-        return None
+        """(book id or None, earlier line or None, what matched) or None."""
+        found = self.index.find(self.identity(row))
+        if found is None:
+            return None
+        ref, how = found
+        from .duplicates import shown
+
+        return (*(ref if isinstance(ref, tuple) else (ref, None)), shown(how))
 
     def remember(self, row: dict[str, Any], line: int) -> None:
-        if row.get("email"):
-            self.email.setdefault(row["email"].lower(), (None, line))
-        self.person.setdefault(f"{row['name_key']}|{row['company_key'] or ''}", (None, line))
+        self.index.add(self.identity(row), (None, line))
 
 
-def _duplicate(found, policy: str) -> tuple[str, str, int | None]:
+def _duplicate(found, policy: str) -> tuple[str, str, int | None, str]:
+    """(action, reason, the book's prospect id, what matched)."""
     pid, line, how = found
     what = f"#{pid}" if pid is not None else f"line {line}"
     if policy == "error":
-        return "error", f"duplicate of {what} (same {how})", pid
+        return "error", f"duplicate of {what} (same {how})", pid, how
     if policy == "update" and pid is not None:
-        return "update", f"updates #{pid} (same {how})", pid
-    return "skip", f"duplicate of {what} (same {how})", pid
+        return "update", f"updates #{pid} (same {how})", pid, how
+    return "skip", f"duplicate of {what} (same {how})", pid, how
 
 
 def _next_id(con: sqlite3.Connection, table: str) -> int:
-    """The id after the table's largest (added here: in SQL, 2**63 - 1 + 1 becomes a float)."""
+    """The id after the table's largest (added here: in SQL, 2**63 - 1 + 1 becomes a float);
+    for prospects, after the ids merged people had too (they still name them)."""
+    if table == "prospect":
+        return next_prospect_id(con)
     return (con.execute(f"SELECT max(id) FROM {table}").fetchone()[0] or 0) + 1
+
+
+def next_prospect_id(con: sqlite3.Connection) -> int:
+    """A new prospect's id: after every id in use, and every id a merged person had (an old id
+    stays theirs: `show OLDID` shows who they became)."""
+    return max(con.execute("SELECT coalesce(max(id), 0) FROM prospect").fetchone()[0],
+               con.execute("SELECT coalesce(max(id), 0) FROM prospect_alias").fetchone()[0]) + 1
 
 
 class _Ids:
@@ -204,11 +222,11 @@ class _Accounts:
 
 
 def _keys(values: dict[str, Any]) -> dict[str, Any]:
+    from .prospects import search_key
+
     values["name_key"] = fold(values["name"])
     values["company_key"] = fold(values["company"]) if values.get("company") else None
-    values["search_key"] = fold(" | ".join(
-        str(values[k]) for k in ("name", "company", "title", "email", "phone", "url", "source",
-                                 "note") if values.get(k)))
+    values["search_key"] = search_key(values)
     return values
 
 
@@ -221,9 +239,12 @@ def plan_contacts(con: sqlite3.Connection, read: Read, *, tags: list[str], on_du
     book's import.per_day setting when None; 0: none planned, all due at once)."""
     from .prospects import Details
 
+    from .. import settings
+
     plan = Plan(read.format)
     plan.actions.extend(Action(line, "prospects", "error", reason=msg) for line, msg in read.errors)
     extra_tags = [fields.tag(t) for t in tags]
+    currency, region = settings.get(con, "currency"), settings.get(con, "region")
     next_iso = fields.next_date(next_at)
     index = _Index(con)
     prospect_ids = _Ids(con, "prospect")
@@ -239,25 +260,25 @@ def plan_contacts(con: sqlite3.Connection, read: Read, *, tags: list[str], on_du
                 "name", "company", "title", "email", "phone", "url", "source", "value", "note")})
             if not name:
                 raise UsageError("no name")
-            columns = details.validated()
+            columns = details.validated(currency)
+            contacts = details.contacts(region)
             row_tags = sorted({fields.tag(t) for t in values.get("tags") or []} | set(extra_tags))
         except UsageError as exc:
             plan.actions.append(Action(record.line, "prospects", "error", name, reason=exc.message))
             continue
         columns.setdefault("source", read.source_name or None)
-        row = {k: None for k in ("company", "title", "email", "phone", "url", "source",
-                                 "value", "note", "next_step")}
+        row = {k: None for k in ("company", "title", "url", "url_key", "source", "value_milli",
+                                 "value_currency", "note", "next_step")}
         row.update(columns)
+        row["_contacts"] = contacts
         _keys(row)
         found = index.find(row)
         if found:
-            action, reason, existing = _duplicate(found, on_duplicate)
+            action, reason, existing, how = _duplicate(found, on_duplicate)
             plan.actions.append(Action(record.line, "prospects", action, columns["name"],
-                                       existing, reason))
+                                       existing, reason, matched=how))
             if action == "update":
-                change = plan.updates.setdefault(existing, {"tags": set()})
-                change.update({k: v for k, v in columns.items() if v is not None})
-                change["tags"].update(row_tags)
+                _update(plan, existing, columns, contacts, row_tags)
             continue
         index.remember(row, record.line)
         companies.link(row)
@@ -395,15 +416,32 @@ def _int(value: Any, label: str, *, required: bool = True) -> int | None:
     return number
 
 
-def _amount(value: Any, label: str) -> float | None:
-    """A money amount from a number or a numeric string."""
-    if value is None:
+def _amount(value: Any, label: str, currency: str, named: Any = None):
+    """A money amount (money.Amount) from a number or text; `named` is the file's currency
+    column for it (else the book's `currency`). A JSON number is taken exactly as written."""
+    from decimal import Decimal
+
+    from .. import money
+
+    if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise UsageError(f"{label} must be a number, not {kind_of(value)}")
-    if isinstance(value, str) and len(value) > 60:
+    code = _str(named, "currency")
+    if code:
+        currency = money.lookup_currency(code).code
+    if isinstance(value, str):
+        if len(value) > 60:
+            raise UsageError(f"{label} {_shown(value)} is not an amount")
+        amount = money.parse(value, currency, label=label)
+        if code and amount.currency != currency:
+            raise UsageError(f"{label} {_shown(value)} is in {amount.currency} but its "
+                             f"currency column says {currency}")
+        return amount
+    if isinstance(value, float) and not math.isfinite(value):
         raise UsageError(f"{label} {_shown(value)} is not an amount")
-    return fields.amount(value if isinstance(value, str) else str(value), label)
+    return money.Amount.of(Decimal(repr(value)) if isinstance(value, float) else value,
+                           currency)
 
 
 def _moment(value: Any, label: str, *, required: bool = True) -> str | None:
@@ -459,8 +497,22 @@ def _name(values: dict[str, Any], key: str = "name") -> str:
     return value if isinstance(value, str) else ""
 
 
+def _update(plan: Plan, pid: int, columns: dict[str, Any],
+            contacts: dict[str, list[tuple[str, str]]], tags: list[str]) -> None:
+    """--on-duplicate update: the fields the file gives replace the book's; emails, phones
+    and tags are added to theirs."""
+    change = plan.updates.setdefault(pid, {"tags": set(), "_contacts": {}})
+    change.update({k: v for k, v in columns.items() if v is not None})
+    change["tags"].update(tags)
+    for kind, items in contacts.items():
+        change["_contacts"].setdefault(kind, []).extend(items)
+
+
 def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
               progress: Progress | None = None) -> Plan:
+    from .. import settings
+
+    book = (settings.get(con, "currency"), settings.get(con, "region"))
     plan = Plan("relcrm")
     plan.actions.extend(Action(line, "", "error", reason=msg) for line, msg in read.errors)
     plan.keep_ids = con.execute("SELECT (SELECT count(*) FROM prospect) + "
@@ -523,7 +575,7 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
         if progress and number % 500 == 0:
             progress(500)
         try:
-            row, row_tags = _book_prospect(record.values)
+            row, row_tags = _book_prospect(record.values, book)
         except UsageError as exc:
             plan.actions.append(Action(record.line, "prospects", "error",
                                        _name(record.values), reason=exc.message))
@@ -536,15 +588,14 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
         # only people already in the book are duplicates: a book may hold two namesakes
         found = index.find(_keys(row))
         if found:
-            action, reason, existing = _duplicate(found, on_duplicate)
+            action, reason, existing, how = _duplicate(found, on_duplicate)
             plan.actions.append(Action(record.line, "prospects", action, row["name"], existing,
-                                       reason))
+                                       reason, matched=how))
             skipped[old] = f"its prospect was not imported ({reason})"
             if action == "update":
-                change = plan.updates.setdefault(existing, {"tags": set()})
-                change.update({k: row[k] for k in ("company", "title", "email", "phone", "url",
-                                                    "source", "value", "note") if row[k]})
-                change["tags"].update(row_tags)
+                _update(plan, existing, {k: row[k] for k in (
+                    "company", "title", "url", "url_key", "source", "value_milli",
+                    "value_currency", "note") if row[k]}, row["_contacts"], row_tags)
             continue
         row["id"] = prospect_map[old] = new_id("prospect", old)
         names[row["id"]] = row["name"]
@@ -657,7 +708,7 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
             existing = None
             try:
                 pid = owner(record)
-                row, notes = _book_touch(record.values, entity)
+                row, notes = _book_touch(record.values, entity, book[0])
                 if row["id"] not in touch_map:
                     existing = _existing_call(con, pid, row) if entity == "calls" else None
                     if existing is None:
@@ -698,6 +749,25 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
         return ids[table].take()
 
     _book_steps(con, plan, by_entity, new_id, take, person, owner, account_map)
+    for record in by_entity.get("aliases", []):
+        try:
+            pid = owner(record)
+            old_id = _int(record.values.get("id"), "id")
+            name = fields.line("name", _str(record.values.get("name"), "name"), required=True)
+            if con.execute("SELECT 1 FROM prospect WHERE id = :id UNION ALL SELECT 1 FROM "
+                           "prospect_alias WHERE id = :id", {"id": old_id}).fetchone() or \
+                    old_id in prospect_map.values() or old_id in {a["id"] for a in plan.aliases}:
+                raise _Skip(f"id {old_id} is taken in this book")
+            row = {"id": old_id, "prospect_id": pid, "name": name,
+                   "merged_at": _moment(record.values.get("merged_at"), "merged_at")}
+        except _Skip as skip:
+            plan.actions.append(Action(record.line, "aliases", "skip", reason=skip.reason))
+            continue
+        except UsageError as exc:
+            plan.actions.append(Action(record.line, "aliases", "error", reason=exc.message))
+            continue
+        plan.aliases.append(row)
+        plan.actions.append(Action(record.line, "aliases", "add", name, pid))
     if plan.keep_ids:  # the book's own settings are never changed by importing into it
         for record in by_entity.get("settings", []):
             try:
@@ -779,15 +849,25 @@ class _Skip(Exception):
         self.reason = reason
 
 
-def _book_prospect(v: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+def _book_prospect(v: dict[str, Any], book: tuple[str, str]
+                   ) -> tuple[dict[str, Any], list[str]]:
     from .prospects import Details
 
     row = Details(**{key: _str(v.get(key), key) for key in (
-        "name", "company", "title", "email", "phone", "url", "source", "note", "next_step")}
-    ).validated()
+        "name", "company", "title", "url", "source", "note", "next_step")}
+    ).validated(book[0])
     if "name" not in row:
         raise UsageError("name is missing")
-    row["value"] = _amount(v.get("value"), "value")
+    # every email and phone (the emails, phones columns of this relcrm; email, phone before)
+    first_email, first_phone = _str(v.get("email"), "email"), _str(v.get("phone"), "phone")
+    emails = _str(v.get("emails"), "emails") or first_email
+    phones = _str(v.get("phones"), "phones") or first_phone
+    row["_contacts"] = {"email": fields.emails([emails] if emails else []),
+                        "phone": fields.phones([phones] if phones else [], book[1],
+                                               strict=False)}
+    value = _amount(v.get("value"), "value", book[0], v.get("currency"))
+    row["value_milli"] = value.milli if value else None
+    row["value_currency"] = value.currency if value else None
     row["id"] = _int(v.get("id"), "id")
     stage = _choice(v.get("stage"), "stage", tuple(STAGE_BY_KEY), required=False)
     stage = stage or FIRST_STAGE.key
@@ -802,7 +882,7 @@ def _book_prospect(v: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     for criterion in CRITERIA:
         row[criterion.key] = _choice(v.get(criterion.key), criterion.key, LEVELS,
                                      required=False)
-    for key in ("company", "title", "email", "phone", "url", "source", "note", "next_step"):
+    for key in ("company", "title", "url", "url_key", "source", "note", "next_step"):
         row.setdefault(key, None)
     row["account_id"] = _int(v.get("account_id"), "account_id", required=False)
     row["roles"] = [_choice(r, "role", tuple(ROLE_BY_KEY)) for r in _list(v.get("roles"),
@@ -893,7 +973,8 @@ def _book_judgement(v: dict[str, Any]) -> dict[str, Any]:
             "note": _text(v.get("note"), "note"), "seq": _int(v.get("seq"), "seq")}
 
 
-def _book_touch(v: dict[str, Any], entity: str) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+def _book_touch(v: dict[str, Any], entity: str, currency: str
+                ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     kind = "call" if entity == "calls" else _choice(v.get("kind"), "kind", TOUCH_KINDS)
     outcome = _choice(v.get("outcome"), "outcome", tuple(OUTCOME_BY_KEY),
                       required=entity == "calls")
@@ -905,8 +986,10 @@ def _book_touch(v: dict[str, Any], entity: str) -> tuple[dict[str, Any], list[tu
            "next_at": _moment(v.get("next_at"), "next_at", required=False),
            "created_at": _moment(v.get("created_at"), "created_at"),
            "seq": _int(v.get("seq"), "seq"),
-           "amount": _amount(v.get("amount"), "amount"),
            "with_ids": _ids(v.get("with_ids"), "with_ids")}
+    amount = _amount(v.get("amount"), "amount", currency, v.get("currency"))
+    row["amount_milli"] = amount.milli if amount else None
+    row["amount_currency"] = amount.currency if amount else None
     notes = []
     if entity == "calls":
         for spin in SPIN_KINDS:
@@ -1054,7 +1137,8 @@ def apply(session, plan: Plan, progress: Progress | None = None, chunk: int = 20
     columns follow at commit)."""
     from sqlalchemy import insert
 
-    from ..models import (Account, AccountCriterion, CallNote, KamChange, Prospect,
+    from ..models import (Account, AccountCriterion, CallNote, Contact, KamChange, Prospect,
+                          ProspectAlias,
                           ProspectRole, Qualification, StageChange, Step, StepChange, StepPerson,
                           Tag, Touch, TouchPerson)
     from .accounts import link
@@ -1072,7 +1156,13 @@ def apply(session, plan: Plan, progress: Progress | None = None, chunk: int = 20
     bulk(Account, [{c: row.get(c) for c in account_columns} for row in plan.accounts])
     bulk(AccountCriterion, [{"account_id": a, "criterion": c} for a, c in plan.criteria])
     columns = [c.name for c in Prospect.__table__.columns]
-    bulk(Prospect, [{c: row.get(c) for c in columns} for row in plan.new])
+    bulk(Prospect, [{c: row.get(c) for c in columns if c not in ("email", "phone")}
+                    for row in plan.new])
+    # their emails and phones (the triggers make the first of each their email and phone)
+    bulk(Contact, [{"prospect_id": row["id"], "kind": kind, "value": value, "key": key,
+                    "position": position}
+                   for row in plan.new for kind, items in row["_contacts"].items()
+                   for position, (value, key) in enumerate(items, 1)])
     bulk(ProspectRole, [{"prospect_id": p, "role": r} for p, r in plan.roles], "OR IGNORE")
     bulk(KamChange, [r for r in plan.kam if r.get("id") is not None])
     bulk(KamChange, [{k: v for k, v in r.items() if k != "id"} for r in plan.kam
@@ -1088,16 +1178,24 @@ def apply(session, plan: Plan, progress: Progress | None = None, chunk: int = 20
     stamp = dates.iso(dates.now())
     for pid, change in plan.updates.items():
         tags = change.pop("tags", set())
+        contacts = change.pop("_contacts", {})
         change = {k: v for k, v in change.items() if k != "name"}
-        if change:
+        added = []
+        if contacts:
+            from . import contacts as contact_rows
+
+            session.flush()
+            for kind, items in contacts.items():
+                added += contact_rows.add(derive.session_con(session), pid, kind, items)
+        if change or added:
             prospect = session.get(Prospect, pid)
             for key, value in change.items():
                 setattr(prospect, key, value)
             if "company" in change:
                 link(session, prospect)
             prospect.updated_at = stamp
-            values = {c: getattr(prospect, c) for c in ("name", "company", "title", "email",
-                                                         "phone", "url", "source", "note")}
+            values = {c: getattr(prospect, c) for c in ("name", "company", "title", "url",
+                                                         "source", "note")}
             keys = _keys(values)
             prospect.company_key, prospect.search_key = keys["company_key"], keys["search_key"]
         if tags:
@@ -1106,6 +1204,7 @@ def apply(session, plan: Plan, progress: Progress | None = None, chunk: int = 20
     bulk(Step, plan.steps)
     bulk(StepPerson, [{"step_id": t, "prospect_id": p} for t, p in plan.step_people])
     bulk(StepChange, plan.step_changes)
+    bulk(ProspectAlias, plan.aliases)
     for key, value in plan.settings:
         from .config import store
 

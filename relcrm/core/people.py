@@ -16,7 +16,7 @@ from .. import dates
 from ..errors import UsageError
 from ..registry import ENTITIES, noun
 from . import fields
-from .derive import session_con
+from .derive import SEQ_SQL, session_con
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -92,28 +92,35 @@ def delete_prospect(session: "Session", prospect_id: int) -> Removal:
 
 
 def erase_from_journal(con: sqlite3.Connection, prospect_id: int) -> int:
-    """Remove every image of a prospect's records from the undo journal (delete --forget);
-    returns how many. The changes that held them can no longer be undone: they are marked."""
-    touches = {row[0] for row in con.execute(
-        "SELECT row_id FROM _journal WHERE tbl = 'touch' AND "
-        "json_extract(coalesce(old, new), '$.prospect_id') = ?", (prospect_id,))}
-    steps = {row[0] for row in con.execute(
-        "SELECT row_id FROM _journal WHERE tbl = 'step' AND "
-        "json_extract(coalesce(old, new), '$.prospect_id') = ?", (prospect_id,))}
+    """Remove every trace of a prospect's records from the undo journal (delete --forget, in
+    the change that deleted them); returns how many entries. The changes that held them can no
+    longer be undone: they are marked, and their command lines (which may name them) blanked.
+
+    Their rows are those the deleting change removed or handed over (its entries), and rows
+    of theirs deleted earlier (whose images name them, or name their touches and steps)."""
     import json
 
-    doomed = "(SELECT value FROM json_each(:ids))"
-    where = ("(tbl = 'prospect' AND row_id = :pid) OR "
-             "(json_extract(coalesce(old, new), '$.prospect_id') = :pid) OR "
-             f"(tbl = 'call_note' AND json_extract(coalesce(old, new), '$.touch_id') IN "
-             f"{doomed.replace(':ids', ':touches')}) OR "
-             f"(tbl = 'step_change' AND json_extract(coalesce(old, new), '$.step_id') IN "
-             f"{doomed.replace(':ids', ':steps')})")
-    params = {"pid": prospect_id, "touches": json.dumps(sorted(touches)),
-              "steps": json.dumps(sorted(steps))}
+    from ..journal import OPEN
+
+    rows: dict[str, set[int]] = {}
+    for table, row_id in con.execute(f"SELECT tbl, row_id FROM _journal WHERE change_id = "
+                                     f"{OPEN}"):
+        rows.setdefault(table, set()).add(row_id)
+    for table, key in (("touch", "prospect_id"), ("step", "prospect_id")):
+        rows.setdefault(table, set()).update(r[0] for r in con.execute(
+            "SELECT row_id FROM _journal WHERE tbl = ? AND op = 'delete' AND "
+            f"json_extract(old, '$.{key}') = ?", (table, prospect_id)))
+    rows.setdefault("prospect", set()).add(prospect_id)
+    clauses = [f"(tbl = '{table}' AND row_id IN (SELECT value FROM json_each('"
+               f"{json.dumps(sorted(ids))}')))" for table, ids in rows.items() if ids]
+    clauses += ["(op = 'delete' AND json_extract(old, '$.prospect_id') = :pid)",
+                "(tbl = 'call_note' AND op = 'delete' AND json_extract(old, '$.touch_id') IN "
+                f"(SELECT value FROM json_each('{json.dumps(sorted(rows['touch']))}')))",
+                "(tbl = 'step_change' AND op = 'delete' AND json_extract(old, '$.step_id') IN "
+                f"(SELECT value FROM json_each('{json.dumps(sorted(rows['step']))}')))"]
+    where = " OR ".join(clauses)
+    params = {"pid": prospect_id}
     stamp = dates.iso(dates.now())
-    # the changes that held them cannot be undone any more, and their command lines (which
-    # may name them) are blanked
     con.execute(f"UPDATE _change SET undone_at = coalesce(undone_at, :stamp), "
                 f"command = '(a command about an erased person)', "
                 f"note = 'cannot be undone: it was about an erased person' "
@@ -179,8 +186,33 @@ def delete_account(session: "Session", ref: str) -> tuple[int, str, dict[str, in
 
 
 # -- merge -----------------------------------------------------------------------------------
-MERGED_FIELDS = ("company", "title", "email", "phone", "url", "source", "value",
-                 "cadence_days")
+MERGED_FIELDS = ("company", "title", "url", "source", "value", "cadence_days")
+
+
+def _field(prospect, name: str):
+    if name == "value":
+        return None if prospect.value_milli is None else (prospect.value_milli,
+                                                          prospect.value_currency)
+    return getattr(prospect, name)
+
+
+def _set_field(prospect, name: str, value) -> None:
+    if name == "value":
+        prospect.value_milli, prospect.value_currency = value or (None, None)
+    else:
+        setattr(prospect, name, value)
+        if name == "url":
+            from ..identity import url_key
+
+            prospect.url_key = url_key(value) if value else None
+
+
+def _shown(name: str, value) -> str:
+    if name == "value":
+        from .. import money
+
+        return money.format(money.Amount(*value), symbol=True)
+    return str(value)
 
 
 @dataclass
@@ -211,18 +243,18 @@ def merge(session: "Session", source_ref: str, target_ref: str,
     con = session_con(session)
     result = Merged(source.id, source.name, target.id, target.name)
     for name in MERGED_FIELDS:
-        mine, theirs = getattr(target, name), getattr(source, name)
+        mine, theirs = _field(target, name), _field(source, name)
         if theirs in (None, ""):
             continue
         if mine in (None, ""):
-            setattr(target, name, theirs)
+            _set_field(target, name, theirs)
             result.filled.append(name)
         elif mine != theirs:
             if prefer_source:
-                setattr(target, name, theirs)
-                result.conflicts.append((name, str(theirs), str(mine)))
+                _set_field(target, name, theirs)
+                result.conflicts.append((name, _shown(name, theirs), _shown(name, mine)))
             else:
-                result.conflicts.append((name, str(mine), str(theirs)))
+                result.conflicts.append((name, _shown(name, mine), _shown(name, theirs)))
     if source.note and source.note != target.note:
         joined = "\n".join(n for n in (target.note, source.note) if n)
         target.note = fields.text("note", joined) if len(joined) <= fields.MAX_TEXT else \
@@ -269,10 +301,30 @@ def merge(session: "Session", source_ref: str, target_ref: str,
     moved("prospect_role", "INSERT OR IGNORE INTO prospect_role (prospect_id, role) "
           "SELECT :target, role FROM prospect_role WHERE prospect_id = :source")
     moved("step", "UPDATE step SET prospect_id = :target WHERE prospect_id = :source")
+    # emails and phones are united: the source's come after the target's (one both have
+    # stays the target's)
+    moved("contact", "UPDATE contact SET prospect_id = :target, position = position + "
+          "(SELECT coalesce(max(position), 0) FROM contact c WHERE c.prospect_id = :target) "
+          "WHERE prospect_id = :source AND NOT EXISTS (SELECT 1 FROM contact c WHERE "
+          "c.prospect_id = :target AND c.kind = contact.kind AND c.key = contact.key)")
     con.execute("DELETE FROM step_person WHERE prospect_id = :source AND step_id IN "
                 "(SELECT step_id FROM step_person WHERE prospect_id = :target)", params)
     moved("step_person", "UPDATE step_person SET prospect_id = :target "
           "WHERE prospect_id = :source")
+    # the stage: the target's stays (the source's with prefer_source), whichever record's
+    # stage changes are the latest; a stage change says so when the history alone would not
+    wanted, other = ((source.stage, target.stage) if prefer_source
+                     else (target.stage, source.stage))
+    if wanted != other:
+        result.conflicts.append(("stage", wanted, other))
+    latest = con.execute("SELECT to_stage, seq FROM stage_change WHERE prospect_id = :target "
+                         "ORDER BY at DESC, seq DESC LIMIT 1", params).fetchone()
+    if latest is not None and latest[0] != wanted:
+        seq = con.execute(SEQ_SQL, {"id": tid}).fetchone()[0]
+        con.execute("INSERT INTO stage_change (prospect_id, at, from_stage, to_stage, reason, "
+                    "seq) VALUES (?, ?, ?, ?, ?, ?)",
+                    (tid, dates.iso(dates.now()), latest[0], wanted,
+                     f"merge: kept the stage of #{pid if prefer_source else tid}", seq))
     con.execute("UPDATE prospect_alias SET prospect_id = :target WHERE prospect_id = :source",
                 params)
     session.add(ProspectAlias(id=pid, prospect_id=tid, name=source.name,

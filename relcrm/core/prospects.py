@@ -25,8 +25,8 @@ class Details:
     name: str | None = None
     company: str | None = None
     title: str | None = None
-    email: str | None = None
-    phone: str | None = None
+    email: list[str] | str | None = None  # emails to add (edit adds; --drop-email removes)
+    phone: list[str] | str | None = None  # phones to add
     url: str | None = None
     source: str | None = None
     value: str | None = None
@@ -37,23 +37,35 @@ class Details:
     cadence: str | None = None  # days, or "stage" for the stage's again
     tags: list[str] = field(default_factory=list)
     untags: list[str] = field(default_factory=list)
+    drop_emails: list[str] = field(default_factory=list)
+    drop_phones: list[str] = field(default_factory=list)
+    allow_duplicate: bool = False
 
-    def validated(self) -> dict[str, Any]:
-        """Column values for the fields given, checked; "" clears an optional field."""
+    def contacts(self, region: str = "VN") -> dict[str, list[tuple[str, str]]]:
+        """The emails and phones given, checked: (as typed, key) by kind."""
+        def listed(value: list[str] | str | None) -> list[str]:
+            return [value] if isinstance(value, str) else list(value or [])
+        return {"email": fields.emails(listed(self.email)),
+                "phone": fields.phones(listed(self.phone), region)}
+
+    def validated(self, currency: str = "VND") -> dict[str, Any]:
+        """Column values for the fields given, checked; "" clears an optional field. (Emails
+        and phones are not columns: see contacts.)"""
         out: dict[str, Any] = {}
         if self.name is not None:
             out["name"] = fields.line("name", self.name, required=True)
         for key in ("company", "title", "source"):
             if getattr(self, key) is not None:
                 out[key] = fields.line(key, getattr(self, key))
-        if self.email is not None:
-            out["email"] = fields.email(self.email)
-        if self.phone is not None:
-            out["phone"] = fields.phone(self.phone)
         if self.url is not None:
+            from ..identity import url_key
+
             out["url"] = fields.url(self.url)
+            out["url_key"] = url_key(out["url"]) if out["url"] else None
         if self.value is not None:
-            out["value"] = fields.amount(self.value)
+            amount = fields.amount(self.value, "value", currency)
+            out["value_milli"] = amount.milli if amount else None
+            out["value_currency"] = amount.currency if amount else None
         if self.note is not None:
             out["note"] = fields.text("note", self.note)
         if self.cadence is not None:
@@ -82,9 +94,26 @@ def resolve(session: "Session", ref: str) -> "Prospect":
 def _keys(prospect: "Prospect") -> None:
     prospect.name_key = fold(prospect.name)
     prospect.company_key = fold(prospect.company) if prospect.company else None
-    prospect.search_key = fold(" | ".join(
-        v for v in (prospect.name, prospect.company, prospect.title, prospect.email,
-                    prospect.phone, prospect.url, prospect.source, prospect.note) if v))
+    prospect.search_key = search_key(vars(prospect))
+
+
+def search_key(values: dict[str, Any]) -> str:
+    """What `list --search` reads besides tags, emails and phones (those are searched in
+    their own tables)."""
+    return fold(" | ".join(str(values[k]) for k in ("name", "company", "title", "url", "source",
+                                                      "note") if values.get(k)))
+
+
+def book_settings(session: "Session") -> tuple[str, str]:
+    """The book's currency and phone region (config currency, config region)."""
+    from .. import settings
+
+    con = session_con(session)
+    return settings.get(con, "currency"), settings.get(con, "region")
+
+
+class Duplicate(UsageError):
+    """`add` of someone already in the book (exit 2)."""
 
 
 def create(session: "Session", details: Details, notes: list[str] | None = None
@@ -94,14 +123,31 @@ def create(session: "Session", details: Details, notes: list[str] | None = None
     from ..models import Prospect, StageChange, Tag
     from . import steps
 
-    values = details.validated()
+    currency, region = book_settings(session)
+    values = details.validated(currency)
     if "name" not in values:
         values["name"] = fields.line("name", details.name, required=True)
+    contacts = details.contacts(region)
     due, text = details.step()
+    if not details.allow_duplicate:
+        from . import duplicates
+
+        who = duplicates.of_values(values["name"], values.get("company"),
+                                   [k for _, k in contacts["email"]],
+                                   [k for _, k in contacts["phone"]], values.get("url"))
+        found = duplicates.find(session_con(session), who)
+        if found:
+            pid, name, how = found
+            raise Duplicate(f"#{pid} {name} looks like the same person (same "
+                            f"{duplicates.shown(how)}); add them anyway with "
+                            f"--allow-duplicate, or update #{pid} with relcrm edit {pid}")
     if text and not due:
         raise UsageError("--next-step needs --next WHEN (when is the next step?)")
     tags = sorted({fields.tag(t) for t in details.tags})
     stamp = dates.iso(dates.now())
+    from .importing import next_prospect_id
+
+    values["id"] = next_prospect_id(session_con(session))
     prospect = Prospect(**values, created_at=stamp, updated_at=stamp,
                         stage=FIRST_STAGE.key, stage_since=stamp, continuations=0,
                         name_key="", search_key="")
@@ -109,6 +155,10 @@ def create(session: "Session", details: Details, notes: list[str] | None = None
     _keys(prospect)
     session.add(prospect)
     session.flush()
+    from . import contacts as contact_rows
+
+    for kind, items in contacts.items():
+        contact_rows.add(session_con(session), prospect.id, kind, items)
     session.add(StageChange(prospect_id=prospect.id, at=stamp, from_stage=None,
                             to_stage=FIRST_STAGE.key, reason="added", seq=1))
     for name in tags:
@@ -142,12 +192,15 @@ def edit_more(session: "Session", ref: str, details: Details) -> Edited:
     from . import steps
 
     prospect = resolve(session, ref)
-    values = details.validated()
+    currency, region = book_settings(session)
+    values = details.validated(currency)
+    contacts = details.contacts(region)
     due, text = details.step()
     add = sorted({fields.tag(t) for t in details.tags})
     remove = sorted({fields.tag(t) for t in details.untags})
     if not values and not add and not remove and not details.clear_next and due is None \
-            and text is None and details.next_step is None:
+            and text is None and details.next_step is None and not any(contacts.values()) \
+            and not details.drop_emails and not details.drop_phones:
         raise UsageError("nothing to change; give at least one field to edit "
                          "(see relcrm edit --help)")
     stamp = dates.iso(dates.now())
@@ -162,6 +215,14 @@ def edit_more(session: "Session", ref: str, details: Details) -> Edited:
         if not own:
             raise UsageError("--next-step needs a next step to name; give --next WHEN too")
         own[0].text = text
+    from . import contacts as contact_rows
+
+    con = session_con(session)
+    session.flush()  # the contact rows are written with plain SQL, beside the session's
+    contact_rows.drop(con, prospect.id, "email", details.drop_emails, region)
+    contact_rows.drop(con, prospect.id, "phone", details.drop_phones, region)
+    for kind, items in contacts.items():
+        contact_rows.add(con, prospect.id, kind, items)
     for key, value in values.items():
         setattr(prospect, key, value)
     if "company" in values:

@@ -118,7 +118,10 @@ def log_touch(session: "Session", ref: str, kind: str, summary: str | None = Non
     if next_step and not next_iso:
         raise UsageError("--next-step needs --next WHEN (when is the next step?)")
     minutes = fields.minutes(minutes)
-    value = fields.amount(amount, "amount")
+    from .. import settings
+
+    value = fields.amount(amount, "amount",
+                          settings.get(derive.session_con(session), "currency")) or None
     outcome = commitment = None
     notes: list[tuple[str, str]] = []
     if call is not None:
@@ -147,7 +150,9 @@ def log_touch(session: "Session", ref: str, kind: str, summary: str | None = Non
     stamp = dates.iso(dates.now())
     touch = Touch(prospect_id=prospect.id, kind=kind, at=when, summary=summary,
                   minutes=minutes, outcome=outcome, commitment=commitment, next_at=next_iso,
-                  created_at=stamp, seq=derive.next_seq(session, prospect.id), amount=value)
+                  created_at=stamp, seq=derive.next_seq(session, prospect.id),
+                  amount_milli=value.milli if value else None,
+                  amount_currency=value.currency if value else None)
     session.add(touch)
     session.flush()
     for position, (spin_kind, text) in enumerate(notes):

@@ -44,6 +44,7 @@ class Fix:
     prospect: str | None = None
     outcome: str | None = None
     commitment: str | None = None
+    amount: str | None = None  # the value of the order it brought ("" clears it)
     notes: dict[str, list[str]] = field(default_factory=dict)  # SPIN kind -> new texts
 
 
@@ -84,11 +85,24 @@ def edit(session: "Session", touch_id: int | str, fix: Fix, *, call: bool = Fals
         outcome, commitment = check_call(CallReport(
             outcome=fix.outcome or touch.outcome,
             commitment=fix.commitment if fix.commitment is not None else touch.commitment))
-        if touch.amount is not None and outcome != "order":
-            raise UsageError(f"call #{touch.id} records an order of an amount; it stays an "
-                             "order (delete it and log the call again to change that)")
+        if touch.amount_milli is not None and outcome != "order" and not (
+                fix.amount is not None and not fix.amount.strip()):
+            raise UsageError(f"call #{touch.id} records an order of an amount; clear it with "
+                             "--amount \"\" to change the outcome")
         touch.outcome, touch.commitment = outcome, commitment
         changed.append("outcome")
+    if fix.amount is not None:
+        from .. import settings
+        from .derive import session_con
+
+        value = fields.amount(fix.amount, "amount", settings.get(session_con(session),
+                                                                 "currency"))
+        if value and touch.outcome is not None and touch.outcome != "order":
+            raise UsageError(f"call #{touch.id} has outcome {touch.outcome}; an amount is the "
+                             "value of an order (give --outcome order with it)")
+        touch.amount_milli = value.milli if value else None
+        touch.amount_currency = value.currency if value else None
+        changed.append("amount")
     if call and fix.notes:
         from sqlmodel import delete, func, select
 
@@ -120,9 +134,9 @@ def edit(session: "Session", touch_id: int | str, fix: Fix, *, call: bool = Fals
             touch.seq = next_seq(session, person.id)
             changed.append("person")
     if not changed:
-        raise UsageError("nothing to change; give --text, --at, --kind, --minutes or "
-                         "--prospect" + (" (or --outcome, --commitment, SPIN notes)"
-                                         if call else ""))
+        raise UsageError("nothing to change; give --text, --at, --kind, --minutes, --amount "
+                         "or --prospect" + (" (or --outcome, --commitment, SPIN notes)"
+                                            if call else ""))
     session.flush()
     return Fixed(touch, changed, moved_from)
 

@@ -94,8 +94,22 @@ def _linkedin(table: tabular.Table) -> Read:
 
 
 def _first(value: str | None) -> str | None:
-    """Google puts several values in one cell as 'a ::: b'; the first one counts."""
+    """Google puts several values in one cell as 'a ::: b'; for a website, the first counts."""
     return value.split(" ::: ")[0].strip() if value else value
+
+
+def _every(get: Any, label: str) -> str | None:
+    """Every value of Google's numbered columns (E-mail 1 - Value, E-mail 2 - Value ...), each
+    of which may hold several as 'a ::: b': all of them, ' ::: ' between."""
+    found = []
+    number = 1
+    while (cell := get(f"{label} {number} - Value")) is not None or number == 1:
+        if cell:
+            found.extend(v.strip() for v in cell.split(":::") if v.strip())
+        number += 1
+        if number > 50:
+            break
+    return " ::: ".join(found) or None
 
 
 def _google(table: tabular.Table) -> Read:
@@ -112,7 +126,7 @@ def _google(table: tabular.Table) -> Read:
             "name": name or get("Nickname") or get("File As") or "",
             "company": get("Organization Name") or get("Organization 1 - Name"),
             "title": get("Organization Title") or get("Organization 1 - Title"),
-            "email": _first(get("E-mail 1 - Value")), "phone": _first(get("Phone 1 - Value")),
+            "email": _every(get, "E-mail"), "phone": _every(get, "Phone"),
             "url": _first(get("Website 1 - Value")), "note": get("Notes"), "tags": tags}))
     return result
 

@@ -59,6 +59,16 @@ def _phone(value: str | None) -> str | None:
     return value
 
 
+def _all(card: Any, key: str) -> list[str]:
+    """Every `key` property's text (a person may have several emails and phones)."""
+    found = []
+    for item in card.contents.get(key, []):
+        text = _text(_decoded(item.value, item.params, key.upper()))
+        if text:
+            found.append(text)
+    return found
+
+
 def read(text: str, name: str) -> Read:
     import vobject
 
@@ -93,7 +103,8 @@ def _card(card: Any) -> dict[str, Any]:
     if isinstance(categories, str):
         categories = [categories]
     return {"name": full, "company": company, "title": _text(_value(card, "title")),
-            "email": _text(_value(card, "email")), "phone": _phone(_text(_value(card, "tel"))),
+            "email": " ::: ".join(_all(card, "email")) or None,
+            "phone": " ::: ".join(filter(None, map(_phone, _all(card, "tel")))) or None,
             "url": _text(_value(card, "url")), "note": _text(_value(card, "note")),
             "tags": [c for c in categories if c]}
 
@@ -102,9 +113,14 @@ def _reason(exc: Exception) -> str:
     return " ".join(str(exc).split())[:200] or type(exc).__name__
 
 
-def write(prospects: Iterable[dict[str, Any]]) -> str:
-    """vCard 4.0 cards for prospect records (as queries.PROSPECT_COLUMNS), CRLF line ends."""
+def write(prospects: Iterable[dict[str, Any]], region: str = "VN") -> str:
+    """vCard 4.0 cards for prospect records (as queries.PROSPECT_COLUMNS), CRLF line ends.
+    Every email and phone goes in, the first as preferred (PREF=1); a phone is a tel: URI in
+    E.164 (RFC 3966) when libphonenumber reads it in `region`, else the text as typed."""
     import vobject
+
+    from ..errors import UsageError as NotAPhone
+    from ..identity import phone as read_phone
 
     out = []
     for p in prospects:
@@ -120,14 +136,24 @@ def write(prospects: Iterable[dict[str, Any]]) -> str:
             card.add("org").value = [p["company"]]
         if p["title"]:
             card.add("title").value = p["title"]
-        if p["email"]:
+        emails = (p.get("emails") or p["email"] or "").split(" ::: ")
+        for rank, address in enumerate(filter(None, emails), 1):
             email = card.add("email")
-            email.value = p["email"]
+            email.value = address
             email.type_param = "work"
-        if p["phone"]:
+            if rank == 1 and len(emails) > 1:
+                email.params["PREF"] = ["1"]
+        phones = (p.get("phones") or p["phone"] or "").split(" ::: ")
+        for rank, typed in enumerate(filter(None, phones), 1):
             tel = card.add("tel")
-            tel.value = p["phone"]
+            try:
+                tel.value = read_phone(typed, region).tel
+                tel.params["VALUE"] = ["uri"]
+            except NotAPhone:
+                tel.value = typed
             tel.type_param = "work"
+            if rank == 1 and len(phones) > 1:
+                tel.params["PREF"] = ["1"]
         if p["url"]:
             card.add("url").value = p["url"]
         if p["tags"]:
