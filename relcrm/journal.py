@@ -117,13 +117,15 @@ def end(con: sqlite3.Connection) -> None:
 
 def summary(con: sqlite3.Connection, change: int) -> str | None:
     """'added 1 touch; changed 1 step, 1 prospect' (derived-only changes not counted)."""
-    counts: dict[str, dict[str, int]] = {}
-    for table, op, old, new in con.execute(
-            "SELECT tbl, op, old, new FROM _journal WHERE change_id = ? ORDER BY id", (change,)):
+    rows: dict[str, dict[str, set[int]]] = {}  # each row counted once per kind of change
+    for table, op, row_id, old, new in con.execute(
+            "SELECT tbl, op, row_id, old, new FROM _journal WHERE change_id = ? ORDER BY id",
+            (change,)):
         if op == "update" and table in _DERIVED and not _facts_differ(table, old, new):
             continue
-        counts.setdefault(op, {}).setdefault(table, 0)
-        counts[op][table] += 1
+        rows.setdefault(op, {}).setdefault(table, set()).add(row_id)
+    counts = {op: {table: len(ids) for table, ids in tables.items()}
+              for op, tables in rows.items()}
     if not counts:
         return None
     parts = []

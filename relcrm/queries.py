@@ -348,6 +348,12 @@ def prospect(con: sqlite3.Connection, prospect_id: int) -> dict[str, Any]:
     return dict(row)
 
 
+def aliases(con: sqlite3.Connection, prospect_id: int) -> list[dict[str, Any]]:
+    """The ids of records merged into this prospect (`show OLDID` still finds them)."""
+    return _rows(con.execute("SELECT id, name, merged_at FROM prospect_alias "
+                             "WHERE prospect_id = ? ORDER BY id", (prospect_id,)))
+
+
 TIMELINE_COLUMNS = ("at", "event", "kind", "summary", "outcome", "commitment", "minutes",
                     "next_at", "detail", "ref", "with_names", "amount", "currency")
 _TIMELINE_SQL = """

@@ -48,7 +48,7 @@ ENTITIES: tuple[Entity, ...] = (
            person="step_id IN (SELECT id FROM step WHERE prospect_id = :pid)"),
     Entity("setting", "setting", "settings", "settings"),
     Entity("prospect_alias", "merged id", "merged ids", "aliases", "prospect", person=_OWN),
-    Entity("contact", "email or phone", "emails and phones", None, "prospect", person=_OWN),
+    Entity("contact", "contact detail", "contact details", None, "prospect", person=_OWN),
 )
 BY_TABLE: dict[str, Entity] = {e.table: e for e in ENTITIES}
 TABLES: tuple[str, ...] = tuple(e.table for e in ENTITIES)

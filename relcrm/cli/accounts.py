@@ -7,8 +7,8 @@ import typer
 from .. import dates
 from ..methodology import (ALL_KAM_STAGES, BUY_CLASSES, CHOICE_CRITERIA, KAM_BY_KEY, ROLES,
                            resolve_kam)
-from .common import (FormatOpt, RefArg, complete_accounts, complete_words, emit_record, fmt,
-                     money, read, settled)
+from .common import (FormatOpt, RefArg, book_currency, complete_accounts, complete_words,
+                     emit_record, fmt, money, read, settled)
 
 app = typer.Typer(help="Accounts: the organisations your prospects work for, and key-account "
                   "management (khách hàng lớn).", no_args_is_help=True, rich_markup_mode=None)
@@ -171,7 +171,8 @@ def list_(
         render.Col("Deciders", "deciders", justify="right",
                    style=lambda r: "red" if r["key"] and not r["deciders"] else None),
         render.Col("Last touch", lambda r: dates.show_day(r["last_touch_at"]), no_wrap=True),
-        render.Col("Orders", lambda r: money(r["order_value"]), justify="right"),
+        render.Col("Orders", lambda r: money(r["order_value"], r["order_currency"]),
+                   justify="right"),
     ], caption=(f"{len(rows):,} of {total:,} shown; --limit 0 shows all" if total > len(rows)
                 else None),
         empty=("No accounts match." if stage or search is not None else
@@ -235,6 +236,11 @@ def candidates(
         limit = 50 if kind == "table" else 0
     ranked = pareto(queries.order_values(read()))
     rows = ranked[:limit] if limit else ranked
+    for other in queries.orders_elsewhere(read()):  # no exchange rate: said, not converted
+        render.note(f"note: {other['orders']:,} order{'s' if other['orders'] != 1 else ''} "
+                    f"in {other['currency']} ({money(other['value'], other['currency'])}) "
+                    f"{'are' if other['orders'] != 1 else 'is'} not ranked: the ranking is in "
+                    f"{book_currency()} (config currency), and the book has no exchange rate")
     if kind != "table":
         render.machine(kind, queries.CANDIDATE_COLUMNS, rows)
         return
@@ -248,7 +254,8 @@ def candidates(
         render.Col("#", "id", justify="right", style="dim"),
         render.Col("Account", "name", style="bold", no_wrap=True),
         render.Col("Orders", "orders", justify="right"),
-        render.Col("Value", lambda r: money(r["order_value"]), justify="right"),
+        render.Col("Value", lambda r: money(r["order_value"], r["currency"]),
+                   justify="right"),
         render.Col("Share", lambda r: f"{r['share']:.1%}", justify="right"),
         render.Col("Cumulative", lambda r: f"{r['cumulative_share']:.1%}", justify="right"),
         render.Col("80%", lambda r: "yes" if r["in_80"] else "", style="green"),

@@ -207,6 +207,7 @@ def show(
     con = read()
     found = queries.resolve(con, ref)
     record = queries.prospect(con, found["id"])
+    record["merged_from"] = queries.aliases(con, found["id"])
     steps, _ = queries.step_list(con, prospect_id=found["id"])
     events, total = queries.timeline(con, found["id"], None if limit <= 0 else limit)
     notes = queries.call_notes(con, [e["ref"] for e in events if e["event"] == "call"])

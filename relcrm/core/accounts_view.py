@@ -33,12 +33,12 @@ def gaps(account: dict[str, Any], people: list[dict[str, Any]], today: dt.date) 
 def pareto(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Accounts by order value with share, cumulative share, and whether they are among the
     few that together make PARETO_SHARE (80%) of it."""
-    total = sum(r["order_value"] for r in rows) or 1
-    out, running = [], 0.0
+    total = sum(r["order_milli"] for r in rows) or 1  # exact integers (thousandths)
+    out, running = [], 0
     for rank, row in enumerate(rows, 1):
         before = running
-        running += row["order_value"]
+        running += row["order_milli"]
         out.append({**row, "rank": rank, "key": bool(row["key"]),
-                    "share": row["order_value"] / total, "cumulative_share": running / total,
+                    "share": row["order_milli"] / total, "cumulative_share": running / total,
                     "in_80": before / total < PARETO_SHARE})
     return out
