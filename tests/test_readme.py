@@ -34,21 +34,26 @@ def _commands(block: str):
 
 
 def _run(command: str, env: dict, cwd: Path) -> str:
+    """What a command prints, run in this process as the installed script runs it (the
+    entry-point tests run the script itself; a process per command would take half a minute)."""
+    from conftest import Cli
+
     args = shlex.split(command)
     assert args[0] == "relcrm", f"README commands start with relcrm: {command}"
-    result = subprocess.run([*_relcrm(), *args[1:]], capture_output=True, text=True, env=env,
-                            cwd=cwd, timeout=60)
-    shown = result.stdout
-    if result.returncode != 0 or not result.stdout:  # errors, and notes like "Exported ..."
-        shown = result.stderr
+    db.select(None)
+    result = Cli(cwd / "book.db").run(*args[1:], env=env)
+    shown = result.out
+    if result.code != 0 or not result.out:  # errors, and notes like "Exported ..."
+        shown = result.err
     return shown.replace(str(cwd) + "/", "")
 
 
-def test_readme_tour_output_is_real(tmp_path):
+def test_readme_tour_output_is_real(tmp_path, monkeypatch):
     text = README.read_text(encoding="utf-8")
-    env = {**os.environ, "RELCRM_TODAY": TODAY, "RELCRM_DB": str(tmp_path / "book.db"),
+    env = {"RELCRM_TODAY": TODAY, "RELCRM_DB": str(tmp_path / "book.db"),
            "XDG_DATA_HOME": str(tmp_path / "data"), "HOME": str(tmp_path / "home")}
-    env.pop("NO_COLOR", None)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.chdir(tmp_path)
     db.select(None)
     import shutil
 
