@@ -35,10 +35,10 @@ from .registry import BY_TABLE, TABLES
 
 OPEN = "(SELECT id FROM _change WHERE open = 1)"
 # derived columns: a change of them alone is not worth a line in a summary
-_DERIVED = {"prospect": ("stage", "stage_since", "need", "budget", "authority", "last_touch_at",
-                         "continuations", "next_at", "next_step", "next_set_at", "care_on",
-                         "due_on"),
-            "account": ("kam_stage", "kam_since", "last_touch_at", "deciders", "due_on")}
+def _derived() -> dict[str, tuple[str, ...]]:
+    from .core.derive import DERIVED
+
+    return DERIVED
 
 
 def _columns(con: sqlite3.Connection, table: str) -> list[str]:
@@ -121,7 +121,7 @@ def summary(con: sqlite3.Connection, change: int) -> str | None:
     for table, op, row_id, old, new in con.execute(
             "SELECT tbl, op, row_id, old, new FROM _journal WHERE change_id = ? ORDER BY id",
             (change,)):
-        if op == "update" and table in _DERIVED and not _facts_differ(table, old, new):
+        if op == "update" and table in _derived() and not _facts_differ(table, old, new):
             continue
         rows.setdefault(op, {}).setdefault(table, set()).add(row_id)
     counts = {op: {table: len(ids) for table, ids in tables.items()}
@@ -138,7 +138,7 @@ def summary(con: sqlite3.Connection, change: int) -> str | None:
 
 
 def _facts_differ(table: str, old: str, new: str) -> bool:
-    derived = set(_DERIVED[table]) | {"updated_at"}
+    derived = set(_derived()[table]) | {"updated_at"}
     return any(k not in derived for k in json.loads(old))
 
 

@@ -84,13 +84,20 @@ CRITERIA: tuple[Criterion, ...] = (
 )
 LEVELS: tuple[str, ...] = ("yes", "partial", "no", "unknown")
 QUALIFIED, DISQUALIFIED, OPEN = "qualified", "disqualified", "open"
+CUSTOMER = "customer"  # a won deal or an order: need, budget and authority proved
+STATUSES: tuple[str, ...] = (QUALIFIED, OPEN, DISQUALIFIED, CUSTOMER)
 
 
-def qualification_status(levels: dict[str, str | None]) -> tuple[str, list[str]]:
+def qualification_status(levels: dict[str, str | None],
+                         customer: bool = False) -> tuple[str, list[str]]:
     """Status from the current level of each criterion, and the criteria not yet a yes.
 
-    qualified: all yes; disqualified: any no (a phantom prospect, "tiềm năng ảo"); else open.
+    customer: they (or their account) have a won deal or an order, which proves need, budget
+    and authority; qualified: all yes; disqualified: any no (a phantom prospect, "tiềm năng
+    ảo"); else open.
     """
+    if customer:
+        return CUSTOMER, []
     current = {c.key: (levels.get(c.key) or "unknown") for c in CRITERIA}
     missing = [key for key, level in current.items() if level != "yes"]
     if any(level == "no" for level in current.values()):
@@ -307,3 +314,81 @@ def resolve_choice(text: str) -> ChoiceCriterion:
 
 
 PARETO_SHARE = 0.8  # "about 80% of sales": the accounts that together make this share
+
+
+# -- Deals: where the customer is in their buying process (seed 004, domain.md §4) -------------
+@dataclass(frozen=True)
+class BuyingStage:
+    number: int
+    key: str
+    name: str
+    vietnamese: str  # the seed's words ("Quy trình quyết định mua của khách hàng lớn")
+    probability: int  # relcrm's default chance (%) that a deal here is won (config
+    # deal.probability.KEY changes it): the pipeline's weighted value
+    hint: str
+
+
+# The decision process of a business customer (seed 004, slide 6): a deal's stage is where the
+# *customer* is, not what the seller did.
+BUYING_STAGES: tuple[BuyingStage, ...] = (
+    BuyingStage(1, "need", "Need recognition", "Nhận biết nhu cầu", 10,
+                "they see a problem or a need; SPIN turns it into an explicit need"),
+    BuyingStage(2, "specification", "Specification", "Xác định quy cách, số lượng", 20,
+                "they define what they need, how much, to what standard"),
+    BuyingStage(3, "search", "Supplier search", "Tìm kiếm nguồn cung cấp", 30,
+                "they look for suppliers: be on their list"),
+    BuyingStage(4, "proposals", "Proposals", "Tiếp nhận và phân tích đề nghị", 50,
+                "they receive and analyse proposals"),
+    BuyingStage(5, "evaluation", "Evaluation and choice", "Đánh giá và lựa chọn nhà cung cấp",
+                70, "they weigh proposals against their choice criteria and choose"),
+    BuyingStage(6, "order", "Order routine", "Lựa chọn cách thức đặt hàng", 90,
+                "they settle how to order: terms, delivery, paperwork"),
+    BuyingStage(7, "feedback", "Performance feedback", "Phản hồi và đánh giá", 100,
+                "they judge how the supplier performed; the next purchase starts here"),
+)
+BUYING_BY_KEY: dict[str, BuyingStage] = {s.key: s for s in BUYING_STAGES}
+FIRST_BUYING = BUYING_STAGES[0]
+DEAL_STATUSES: tuple[str, ...] = ("open", "won", "lost")
+
+
+def resolve_buying(text: str) -> BuyingStage:
+    """A buying stage from its number, key, English or Vietnamese name (accents optional)."""
+    wanted = fold(text).replace("-", " ")
+    for stage in BUYING_STAGES:
+        names = {stage.key, str(stage.number), fold(stage.name), fold(stage.vietnamese),
+                 fold(stage.name).split(" ")[0]}
+        if wanted in names:
+            return stage
+    raise UsageError(f"unknown buying stage {text!r}; use one of: "
+                     + ", ".join(f"{s.key} ({s.name})" for s in BUYING_STAGES))
+
+
+@dataclass(frozen=True)
+class LostReason:
+    key: str
+    name: str
+    vietnamese: str
+
+
+# Why a deal was lost: the reasons a seller states, for the review's count of them.
+LOST_REASONS: tuple[LostReason, ...] = (
+    LostReason("price", "Price", "giá"),
+    LostReason("competitor", "Competitor", "đối thủ cạnh tranh"),
+    LostReason("no-budget", "No budget", "không có ngân sách"),
+    LostReason("no-decision", "No decision", "không ra quyết định"),
+    LostReason("timing", "Timing", "thời điểm"),
+    LostReason("relationship", "Relationship", "quan hệ"),
+    LostReason("product-fit", "Product fit", "sản phẩm không phù hợp"),
+    LostReason("other", "Other", "khác"),
+)
+LOST_BY_KEY: dict[str, LostReason] = {r.key: r for r in LOST_REASONS}
+
+
+def resolve_lost_reason(text: str) -> LostReason:
+    wanted = fold(text).replace(" ", "-")
+    for reason in LOST_REASONS:
+        if wanted in (reason.key, fold(reason.name).replace(" ", "-"),
+                      fold(reason.vietnamese).replace(" ", "-")):
+            return reason
+    raise UsageError(f"unknown reason {text!r}; use one of: "
+                     + ", ".join(r.key for r in LOST_REASONS))

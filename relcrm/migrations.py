@@ -467,6 +467,104 @@ ALTER TABLE prospect ADD COLUMN url_key TEXT;
 CREATE INDEX ix_prospect_url_key ON prospect (url_key) WHERE url_key IS NOT NULL
 """
 
+M0005_DEALS = """
+-- deals (thương vụ): one sale in progress with an account, at a stage of the customer's buying
+-- process (methodology.BUYING_STAGES), open until won or lost (with a reason)
+CREATE TABLE deal (
+    id INTEGER NOT NULL PRIMARY KEY,
+    account_id INTEGER REFERENCES account (id) ON DELETE CASCADE,
+    title TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'open',
+    value_milli INTEGER,
+    currency TEXT,
+    close_on TEXT,
+    buy_class TEXT,
+    won_milli INTEGER,
+    won_currency TEXT,
+    lost_reason TEXT,
+    note TEXT,
+    closed_at TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX ix_deal_status ON deal (status, stage);
+CREATE INDEX ix_deal_account ON deal (account_id, status);
+CREATE INDEX ix_deal_closed ON deal (closed_at) WHERE closed_at IS NOT NULL;
+CREATE INDEX ix_deal_created ON deal (created_at);
+CREATE TABLE deal_person (
+    deal_id INTEGER NOT NULL REFERENCES deal (id) ON DELETE CASCADE,
+    prospect_id INTEGER NOT NULL REFERENCES prospect (id) ON DELETE CASCADE,
+    PRIMARY KEY (deal_id, prospect_id)
+);
+CREATE INDEX ix_deal_person_prospect ON deal_person (prospect_id, deal_id);
+CREATE TABLE deal_change (
+    id INTEGER NOT NULL PRIMARY KEY,
+    deal_id INTEGER NOT NULL REFERENCES deal (id) ON DELETE CASCADE,
+    at TEXT NOT NULL,
+    action TEXT NOT NULL,
+    from_stage TEXT,
+    to_stage TEXT,
+    reason TEXT,
+    note TEXT,
+    amount_milli INTEGER,
+    currency TEXT
+);
+CREATE INDEX ix_deal_change_deal ON deal_change (deal_id, at);
+CREATE INDEX ix_deal_change_at ON deal_change (at, action);
+-- the deal an order won
+ALTER TABLE touch ADD COLUMN deal_id INTEGER REFERENCES deal (id) ON DELETE SET NULL;
+CREATE INDEX ix_touch_deal ON touch (deal_id) WHERE deal_id IS NOT NULL;
+CREATE INDEX ix_touch_at ON touch (at);
+-- derived: a customer has a won deal or an order (a person: theirs, or their account's)
+ALTER TABLE prospect ADD COLUMN customer INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE account ADD COLUMN customer INTEGER NOT NULL DEFAULT 0;
+DROP INDEX ix_prospect_care;
+CREATE INDEX ix_prospect_care
+    ON prospect (care_on, continuations DESC, value_milli DESC, need, budget, authority,
+                 customer)
+    WHERE care_on IS NOT NULL;
+
+CREATE TRIGGER dirty_deal_insert AFTER INSERT ON deal BEGIN
+    INSERT OR IGNORE INTO _dirty SELECT 'a', NEW.account_id WHERE NEW.account_id IS NOT NULL;
+END;
+CREATE TRIGGER dirty_deal_update AFTER UPDATE ON deal BEGIN
+    INSERT OR IGNORE INTO _dirty SELECT 'p', prospect_id FROM deal_person WHERE deal_id = NEW.id;
+    INSERT OR IGNORE INTO _dirty SELECT 'a', OLD.account_id WHERE OLD.account_id IS NOT NULL;
+    INSERT OR IGNORE INTO _dirty SELECT 'a', NEW.account_id WHERE NEW.account_id IS NOT NULL;
+END;
+CREATE TRIGGER dirty_deal_delete AFTER DELETE ON deal BEGIN
+    INSERT OR IGNORE INTO _dirty SELECT 'a', OLD.account_id WHERE OLD.account_id IS NOT NULL;
+END;
+CREATE TRIGGER dirty_deal_person_insert AFTER INSERT ON deal_person BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('p', NEW.prospect_id);
+END;
+CREATE TRIGGER dirty_deal_person_update AFTER UPDATE ON deal_person BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('p', OLD.prospect_id), ('p', NEW.prospect_id);
+END;
+CREATE TRIGGER dirty_deal_person_delete AFTER DELETE ON deal_person BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('p', OLD.prospect_id);
+END
+"""
+
+
+def _m0005_deals(con: sqlite3.Connection) -> None:
+    """Migration 5's data: a prospect's value was the deal they were expected to bring; it
+    becomes an open deal with them at their account, at the first buying stage (prospect.value
+    is now the sum of their open deals, so every value reads as before)."""
+    rows = con.execute("SELECT id, name, account_id, value_milli, value_currency, created_at, "
+                       "updated_at FROM prospect WHERE value_milli IS NOT NULL "
+                       "ORDER BY id").fetchall()
+    for pid, name, account_id, milli, currency, created, updated in rows:
+        deal = con.execute(
+            "INSERT INTO deal (account_id, title, stage, status, value_milli, currency, "
+            "created_at, updated_at) VALUES (?, ?, 'need', 'open', ?, ?, ?, ?)",
+            (account_id, f"Deal with {name}", milli, currency, created, updated)).lastrowid
+        con.execute("INSERT INTO deal_person (deal_id, prospect_id) VALUES (?, ?)", (deal, pid))
+        con.execute("INSERT INTO deal_change (deal_id, at, action, to_stage, reason, "
+                    "amount_milli, currency) VALUES (?, ?, 'opened', 'need', ?, ?, ?)",
+                    (deal, created, f"the value of #{pid} before deals", milli, currency))
+
 
 def _m0004_keys(con: sqlite3.Connection) -> None:
     """Migration 4's part that needs Python: every prospect's email and phone become their
@@ -496,10 +594,11 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     (2, "accounts", M0002_ACCOUNTS),
     (3, "steps", M0003_STEPS),
     (4, "corrections", M0004_CORRECTIONS),
+    (5, "deals", M0005_DEALS),
 ]
 LATEST = MIGRATIONS[-1][0]
 # the steps of a migration that need Python, run after its SQL in the same transaction
-_AFTER = {4: _m0004_keys}
+_AFTER = {4: _m0004_keys, 5: _m0005_deals}
 
 _LEDGER = """CREATE TABLE IF NOT EXISTS _migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"""

@@ -30,7 +30,8 @@ class Prospect(SQLModel, table=True):
         Index("ix_prospect_stage", "stage", "name_key"),
         # ordered as followups sorts; need/budget/authority make its count index-only
         Index("ix_prospect_care", "care_on", text("continuations DESC"), text("value_milli DESC"),
-              "need", "budget", "authority", sqlite_where=text("care_on IS NOT NULL")),
+              "need", "budget", "authority", "customer",
+              sqlite_where=text("care_on IS NOT NULL")),
         Index("ix_prospect_due", "due_on"),
         Index("ix_prospect_url_key", "url_key", sqlite_where=text("url_key IS NOT NULL")),
     )
@@ -77,6 +78,8 @@ class Prospect(SQLModel, table=True):
     # the matching key of `url` (identity.url_key); email and phone are the first of their
     # kind in `contact`, kept there by triggers (migration 4)
     url_key: Optional[str] = None
+    # derived: 1 when they, or their account, have a won deal or an order
+    customer: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Tag(SQLModel, table=True):
@@ -93,6 +96,8 @@ class Touch(SQLModel, table=True):
 
     __tablename__ = "touch"
     __table_args__ = (Index("ix_touch_prospect_at", "prospect_id", "at"),
+                      Index("ix_touch_deal", "deal_id", sqlite_where=text("deal_id IS NOT NULL")),
+                      Index("ix_touch_at", "at"),
                       Index("ix_touch_orders", "prospect_id", "amount_milli",
                             sqlite_where=text("amount_milli IS NOT NULL")))
 
@@ -110,6 +115,8 @@ class Touch(SQLModel, table=True):
     # the value of an order: thousandths of the currency's unit (money.Amount), exactly
     amount_milli: Optional[int] = None
     amount_currency: Optional[str] = None
+    deal_id: Optional[int] = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("deal.id", ondelete="SET NULL"), nullable=True))  # the deal it won
 
 
 class CallNote(SQLModel, table=True):
@@ -179,6 +186,7 @@ class Account(SQLModel, table=True):
     last_touch_at: Optional[str] = None
     deciders: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     due_on: Optional[str] = None  # a key account's next touch by its KAM cadence
+    customer: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # won or ordered
 
 
 class AccountCriterion(SQLModel, table=True):
@@ -300,6 +308,65 @@ class ProspectAlias(SQLModel, table=True):
     prospect_id: int = Field(sa_column=_fk("prospect.id"))
     name: str
     merged_at: str
+
+
+class Deal(SQLModel, table=True):
+    """One sale in progress with an account (thương vụ): where the customer is in their buying
+    process (stage: methodology.BUYING_STAGES), open until won or lost with a reason."""
+
+    __tablename__ = "deal"
+    __table_args__ = (Index("ix_deal_status", "status", "stage"),
+                      Index("ix_deal_account", "account_id", "status"),
+                      Index("ix_deal_closed", "closed_at",
+                            sqlite_where=text("closed_at IS NOT NULL")),
+                      Index("ix_deal_created", "created_at"))
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    account_id: Optional[int] = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("account.id", ondelete="CASCADE"), nullable=True))
+    title: str
+    stage: str
+    status: str = Field(default="open", sa_column_kwargs={"server_default": "open"})
+    value_milli: Optional[int] = None  # expected value, thousandths (money.Amount)
+    currency: Optional[str] = None
+    close_on: Optional[str] = None  # when the seller expects it to close
+    buy_class: Optional[str] = None
+    won_milli: Optional[int] = None  # the amount it was won for
+    won_currency: Optional[str] = None
+    lost_reason: Optional[str] = None
+    note: Optional[str] = None
+    closed_at: Optional[str] = None
+    created_at: str
+    updated_at: str
+
+
+class DealPerson(SQLModel, table=True):
+    __tablename__ = "deal_person"
+    __table_args__ = (Index("ix_deal_person_prospect", "prospect_id", "deal_id"),)
+
+    deal_id: int = Field(sa_column=Column(Integer, ForeignKey("deal.id", ondelete="CASCADE"),
+                                          primary_key=True))
+    prospect_id: int = Field(sa_column=Column(Integer, ForeignKey("prospect.id",
+                                              ondelete="CASCADE"), primary_key=True))
+
+
+class DealChange(SQLModel, table=True):
+    """What happened to a deal: opened, stage, won, lost, reopened, value."""
+
+    __tablename__ = "deal_change"
+    __table_args__ = (Index("ix_deal_change_deal", "deal_id", "at"),
+                      Index("ix_deal_change_at", "at", "action"))
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    deal_id: int = Field(sa_column=_fk("deal.id"))
+    at: str
+    action: str
+    from_stage: Optional[str] = None
+    to_stage: Optional[str] = None
+    reason: Optional[str] = None
+    note: Optional[str] = None
+    amount_milli: Optional[int] = None
+    currency: Optional[str] = None
 
 
 class Contact(SQLModel, table=True):

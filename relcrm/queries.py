@@ -16,15 +16,19 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from .errors import Ambiguous, NotFound
-from .methodology import CRITERIA, DISQUALIFIED, OPEN, QUALIFIED
+from .methodology import BUYING_STAGES, CRITERIA, CUSTOMER, DISQUALIFIED, OPEN, QUALIFIED
 from .text import fold
 
 _LEVELS = ", ".join(c.key for c in CRITERIA)
+# a customer (a won deal or an order, theirs or their account's) is past qualifying: the order
+# proved need, budget and authority
 QUAL_STATUS_SQL = (
-    f"CASE WHEN 'no' IN ({_LEVELS}) THEN '{DISQUALIFIED}' "
+    f"CASE WHEN p.customer = 1 THEN '{CUSTOMER}' WHEN 'no' IN ({_LEVELS}) THEN '{DISQUALIFIED}' "
     f"WHEN {' AND '.join(f'{c.key} = {chr(39)}yes{chr(39)}' for c in CRITERIA)} "
     f"THEN '{QUALIFIED}' ELSE '{OPEN}' END")
-NOT_DISQUALIFIED_SQL = " AND ".join(f"coalesce({c.key}, '') <> 'no'" for c in CRITERIA)
+NOT_DISQUALIFIED_SQL = ("(p.customer = 1 OR ("
+                        + " AND ".join(f"coalesce({c.key}, '') <> 'no'" for c in CRITERIA)
+                        + "))")
 TAGS_SQL = ("(SELECT group_concat(name, ',') FROM "
             "(SELECT name FROM tag WHERE tag.prospect_id = p.id ORDER BY name))")
 ROLES_SQL = ("(SELECT group_concat(role, ',') FROM "
@@ -36,7 +40,7 @@ PROSPECT_COLUMNS = (
     "stage", "stage_since", "need", "budget", "authority", "qualification", "continuations",
     "last_touch_at", "next_at", "next_step", "next_set_at", "due_on", "note", "created_at",
     "updated_at", "account_id", "roles", "cadence_days", "snoozed_until", "snooze_reason",
-    "currency", "emails", "phones",
+    "currency", "emails", "phones", "customer",
 )
 # a prospect's emails or phones, first first, " ::: " between (Google Contacts' way: a phone
 # may hold a comma before its extension)
@@ -50,7 +54,7 @@ SELECT p.id, p.name, p.company, p.title, p.email, p.phone, p.url, p.source,
        p.next_step, p.next_set_at, p.due_on, p.note, p.created_at, p.updated_at,
        p.account_id, {ROLES_SQL} AS roles, p.cadence_days, p.snoozed_until, p.snooze_reason,
        p.value_currency AS currency, {CONTACTS_SQL.format(kind="email")} AS emails,
-       {CONTACTS_SQL.format(kind="phone")} AS phones
+       {CONTACTS_SQL.format(kind="phone")} AS phones, p.customer
 FROM prospect p
 """
 
@@ -558,6 +562,70 @@ def orders_elsewhere(con: sqlite3.Connection) -> list[dict[str, Any]]:
         "GROUP BY t.amount_currency ORDER BY t.amount_currency"))
 
 
+# -- deals ---------------------------------------------------------------------------------------
+_BUYING_ORDER = "CASE d.stage " + " ".join(
+    f"WHEN '{b.key}' THEN {b.number}" for b in BUYING_STAGES) + " ELSE 0 END"
+DEAL_EXPORT_COLUMNS = (
+    "id", "account_id", "account", "title", "stage", "status", "value", "currency", "close_on",
+    "buy_class", "people_ids", "won_amount", "won_currency", "lost_reason", "note", "closed_at",
+    "created_at", "updated_at")
+_DEAL_PEOPLE_IDS = ("(SELECT group_concat(prospect_id, ',') FROM (SELECT prospect_id FROM "
+                    "deal_person dp WHERE dp.deal_id = d.id ORDER BY prospect_id))")
+_DEAL_SELECT = f"""
+SELECT d.id, d.account_id, a.name AS account, d.title, d.stage, d.status,
+       money(d.value_milli) AS value, d.currency, d.close_on, d.buy_class,
+       {_DEAL_PEOPLE_IDS} AS people_ids, money(d.won_milli) AS won_amount, d.won_currency,
+       d.lost_reason, d.note, d.closed_at, d.created_at, d.updated_at
+FROM deal d LEFT JOIN account a ON a.id = d.account_id
+"""
+# `deal list` and `deal show`: the export's columns, the people by name, and how long it is
+# open (or was, until it closed)
+DEAL_COLUMNS = DEAL_EXPORT_COLUMNS + ("people", "age_days")
+_DEAL_LIST_SELECT = _DEAL_SELECT.replace("\nFROM deal d", """,
+       (SELECT group_concat(name, ', ') FROM (SELECT o.name FROM deal_person dp
+        JOIN prospect o ON o.id = dp.prospect_id WHERE dp.deal_id = d.id
+        ORDER BY o.name_key)) AS people,
+       CAST(julianday(coalesce(substr(d.closed_at, 1, 10), :today))
+            - julianday(substr(d.created_at, 1, 10)) AS INTEGER) AS age_days
+FROM deal d""", 1)
+
+
+def deal_list(con: sqlite3.Connection, today: str, *, status: str | None = "open",
+              account_id: int | None = None, prospect_id: int | None = None,
+              limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
+    """Deals, open ones by the customer's buying stage (furthest first) then expected close;
+    closed ones latest first."""
+    clauses, params = [], {"today": today}
+    if status:
+        clauses.append("d.status = :status")
+        params["status"] = status
+    if account_id is not None:
+        clauses.append("d.account_id = :account")
+        params["account"] = account_id
+    if prospect_id is not None:
+        clauses.append("d.id IN (SELECT deal_id FROM deal_person WHERE prospect_id = :pid)")
+        params["pid"] = prospect_id
+    where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+    order = ("d.status = 'open' DESC, coalesce(d.closed_at, '') DESC, "
+             f"{_BUYING_ORDER} DESC, d.close_on IS NULL, d.close_on, d.id")
+    return _limited(con, f"{_DEAL_LIST_SELECT} {where} ORDER BY {order}", params, limit,
+                    f"SELECT count(*) FROM deal d {where}")
+
+
+def deal(con: sqlite3.Connection, deal_id: int, today: str) -> dict[str, Any]:
+    row = con.execute(f"{_DEAL_LIST_SELECT} WHERE d.id = :id", {"id": deal_id,
+                                                               "today": today}).fetchone()
+    if row is None:
+        raise NotFound(f"no deal with id {deal_id}; see them with relcrm deal list")
+    return dict(row)
+
+
+def deal_history(con: sqlite3.Connection, deal_id: int) -> list[dict[str, Any]]:
+    return _rows(con.execute(
+        "SELECT id, at, action, from_stage, to_stage, reason, note, money(amount_milli) AS "
+        "amount, currency FROM deal_change WHERE deal_id = ? ORDER BY at, id", (deal_id,)))
+
+
 # -- export ----------------------------------------------------------------------------------------
 _WITH_IDS = ("(SELECT group_concat(prospect_id, ',') FROM (SELECT prospect_id FROM touch_person "
              "tp WHERE tp.touch_id = t.id ORDER BY prospect_id)) AS with_ids")
@@ -592,20 +660,22 @@ EXPORTS: dict[str, Export] = {
                         "p.id", first=25),
     "touches": Export(
         ("id", "prospect_id", "prospect", "kind", "at", "summary", "minutes", "outcome",
-         "commitment", "next_at", "created_at", "seq", "amount", "with_ids", "currency"),
+         "commitment", "next_at", "created_at", "seq", "amount", "with_ids", "currency",
+         "deal_id"),
         "SELECT t.id, t.prospect_id, p.name AS prospect, t.kind, t.at, t.summary, t.minutes, "
         "t.outcome, t.commitment, t.next_at, t.created_at, t.seq, money(t.amount_milli), "
-        f"{_WITH_IDS}, t.amount_currency "
+        f"{_WITH_IDS}, t.amount_currency, t.deal_id "
         "FROM touch t JOIN prospect p ON p.id = t.prospect_id", "t.at",
         "t.prospect_id IN {ids}", "t.id", first=12),
     "calls": Export(
         ("id", "prospect_id", "prospect", "at", "outcome", "commitment", "minutes", "summary")
-        + SPIN_COLUMNS + ("next_at", "created_at", "seq", "amount", "with_ids", "currency"),
+        + SPIN_COLUMNS + ("next_at", "created_at", "seq", "amount", "with_ids", "currency",
+                          "deal_id"),
         "SELECT t.id, t.prospect_id, p.name AS prospect, t.at, t.outcome, t.commitment, "
         "t.minutes, t.summary, "
         + ", ".join(f"{_SPIN_AGG.format(kind=k)} AS {k}" for k in SPIN_COLUMNS)
         + f", t.next_at, t.created_at, t.seq, money(t.amount_milli), {_WITH_IDS}, "
-        "t.amount_currency FROM touch t "
+        "t.amount_currency, t.deal_id FROM touch t "
         "JOIN prospect p ON p.id = t.prospect_id",
         "t.at", "t.prospect_id IN {ids}", "t.id", "t.outcome IS NOT NULL", first=17),
     "stages": Export(
@@ -659,6 +729,16 @@ EXPORTS: dict[str, Export] = {
         "WHERE id IN {ids}))", "c.id"),
     "settings": Export(
         ("key", "value"), "SELECT g.key, g.value FROM setting g", "NULL", "1 = 1", "g.key"),
+    "deals": Export(
+        DEAL_EXPORT_COLUMNS, _DEAL_SELECT, "d.updated_at",
+        "d.id IN (SELECT deal_id FROM deal_person WHERE prospect_id IN {ids})", "d.id"),
+    "deal_changes": Export(
+        ("id", "deal_id", "at", "action", "from_stage", "to_stage", "reason", "note", "amount",
+         "currency"),
+        "SELECT c.id, c.deal_id, c.at, c.action, c.from_stage, c.to_stage, c.reason, c.note, "
+        "money(c.amount_milli), c.currency FROM deal_change c",
+        "c.at", "c.deal_id IN (SELECT deal_id FROM deal_person WHERE prospect_id IN {ids})",
+        "c.id"),
     "aliases": Export(
         ("id", "prospect_id", "prospect", "name", "merged_at"),
         "SELECT m.id, m.prospect_id, p.name AS prospect, m.name, m.merged_at "

@@ -27,6 +27,10 @@ class Entity:
 # In the order they are reported (doctor, restore); restore defers foreign-key checks to its
 # commit, so no order between parents and children is needed.
 _OWN = "prospect_id = :pid"
+# the deals that go with a prospect: without an account, and with nobody else
+OWN_DEALS = ("SELECT d.id FROM deal d JOIN deal_person dp ON dp.deal_id = d.id WHERE "
+             "dp.prospect_id = :pid AND d.account_id IS NULL AND NOT EXISTS (SELECT 1 FROM "
+             "deal_person o WHERE o.deal_id = d.id AND o.prospect_id <> :pid)")
 ENTITIES: tuple[Entity, ...] = (
     Entity("prospect", "prospect", "prospects", "prospects", derived=True, person="id = :pid"),
     Entity("tag", "tag", "tags", None, "prospect", person=_OWN),
@@ -49,6 +53,12 @@ ENTITIES: tuple[Entity, ...] = (
     Entity("setting", "setting", "settings", "settings"),
     Entity("prospect_alias", "merged id", "merged ids", "aliases", "prospect", person=_OWN),
     Entity("contact", "contact detail", "contact details", None, "prospect", person=_OWN),
+    # a deal belongs to its account; a deal without one (a person with no company) goes with
+    # its only person
+    Entity("deal", "deal", "deals", "deals", "account", person=f"id IN ({OWN_DEALS})"),
+    Entity("deal_person", "person in a deal", "people in deals", None, "deal", person=_OWN),
+    Entity("deal_change", "deal change", "deal changes", "deal_changes", "deal",
+           person=f"deal_id IN ({OWN_DEALS})"),
 )
 BY_TABLE: dict[str, Entity] = {e.table: e for e in ENTITIES}
 TABLES: tuple[str, ...] = tuple(e.table for e in ENTITIES)

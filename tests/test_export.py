@@ -10,12 +10,12 @@ COLUMNS = {
     "prospects": "id,name,company,title,email,phone,url,source,tags,value,stage,stage_since,"
                  "need,budget,authority,qualification,continuations,last_touch_at,next_at,"
                  "next_step,next_set_at,due_on,note,created_at,updated_at,account_id,roles,"
-                 "cadence_days,snoozed_until,snooze_reason,currency,emails,phones",
+                 "cadence_days,snoozed_until,snooze_reason,currency,emails,phones,customer",
     "touches": "id,prospect_id,prospect,kind,at,summary,minutes,outcome,commitment,next_at,"
-               "created_at,seq,amount,with_ids,currency",
+               "created_at,seq,amount,with_ids,currency,deal_id",
     "calls": "id,prospect_id,prospect,at,outcome,commitment,minutes,summary,situation,problem,"
              "implication,need_payoff,implied_need,explicit_need,next_at,created_at,seq,"
-             "amount,with_ids,currency",
+             "amount,with_ids,currency,deal_id",
     "stages": "id,prospect_id,prospect,at,from_stage,to_stage,reason,seq,revisit_on",
     "qualifications": "id,prospect_id,prospect,at,criterion,level,note,seq",
     "accounts": "id,name,industry,key,kam_stage,kam_since,buy_class,criteria,note,created_at,"
@@ -27,6 +27,10 @@ COLUMNS = {
     "step_changes": "id,step_id,at,action,from_due,to_due,note",
     "settings": "key,value",
     "aliases": "id,prospect_id,prospect,name,merged_at",
+    "deals": "id,account_id,account,title,stage,status,value,currency,close_on,buy_class,"
+             "people_ids,won_amount,won_currency,lost_reason,note,closed_at,created_at,"
+             "updated_at",
+    "deal_changes": "id,deal_id,at,action,from_stage,to_stage,reason,note,amount,currency",
 }
 
 

@@ -73,7 +73,7 @@ def test_the_whole_book_round_trips(book, tmp_path, kind):
 
 def test_entity_files_imported_one_by_one_attach_to_their_prospects(book, tmp_path):
     files = {}
-    for entity in ("prospects", "touches", "calls"):
+    for entity in ("prospects", "deals", "touches", "calls"):
         files[entity] = tmp_path / f"{entity}.csv"
         book("export", entity, "-o", str(files[entity]))
     other = tmp_path / "other.db"

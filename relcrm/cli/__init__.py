@@ -198,8 +198,8 @@ def root(
     _book_currency.clear()  # read again for this command (a test runs many in one process)
 
 
-from . import (accounts, config, corrections, demo, followups, maintenance,  # noqa: E402
-               prospects, selling, stages, steps, transfer, undo)
+from . import (accounts, config, corrections, deals, demo, followups,  # noqa: E402
+               maintenance, prospects, selling, stages, steps, transfer, undo)
 
 app.command("add")(prospects.add)
 app.command("list")(prospects.list_)
@@ -219,6 +219,7 @@ app.add_typer(corrections.touch_app, name="touch")
 app.command("call-edit", hidden=True)(corrections.call_edit)  # `relcrm call edit ID`
 accounts.app.command("delete")(corrections.account_delete)
 app.add_typer(accounts.app, name="account")
+app.add_typer(deals.app, name="deal")
 app.command("role")(accounts.role)
 app.add_typer(accounts.kam, name="kam")
 app.command("followups")(followups.followups)

@@ -121,7 +121,7 @@ def merge(
         record = _record(account_id, settled(session))
     moved = [f"{n} {noun if n == 1 else plural}" for n, noun, plural in (
         (merged.people, "person", "people"), (merged.kam_changes, "KAM change", "KAM changes"),
-        (merged.steps, "step", "steps")) if n]
+        (merged.steps, "step", "steps"), (merged.deals, "deal", "deals")) if n]
     emit_record(format_, queries.ACCOUNT_COLUMNS, record,
                 lambda: f"Merged account #{merged.source_id} {merged.source_name} into "
                         f"#{account_id} {record['name']}: "

@@ -116,12 +116,12 @@ def list_(
     """List prospects (lost ones only with --all or --stage lost)."""
     from .. import queries
     from ..errors import UsageError
-    from ..methodology import DISQUALIFIED, OPEN, QUALIFIED, resolve_stage
+    from ..methodology import STATUSES, resolve_stage
 
     if sort not in queries.SORTS:
         raise UsageError(f"unknown sort {sort!r}; use one of: {', '.join(queries.SORTS)}")
-    if status is not None and status not in (QUALIFIED, OPEN, DISQUALIFIED):
-        raise UsageError(f"unknown status {status!r}; use qualified, open or disqualified")
+    if status is not None and status not in STATUSES:
+        raise UsageError(f"unknown status {status!r}; use one of: {', '.join(STATUSES)}")
     stage_key = resolve_stage(stage).key if stage else None
     kind = fmt(format_)
     limit = _limit(limit, kind)
@@ -213,7 +213,8 @@ def show(
     notes = queries.call_notes(con, [e["ref"] for e in events if e["event"] == "call"])
     for event in events:
         event["notes"] = notes.get(event["ref"], {}) if event["event"] == "call" else {}
-    status, missing = qualification_status({c.key: record[c.key] for c in CRITERIA})
+    status, missing = qualification_status({c.key: record[c.key] for c in CRITERIA},
+                                           bool(record["customer"]))
     kind = fmt(format_)
     if kind == "json":
         from .. import render

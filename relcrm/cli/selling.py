@@ -15,8 +15,31 @@ LevelOpt = lambda key, help_: Annotated[Optional[Level], typer.Option(  # noqa: 
 MinutesOpt = Annotated[Optional[int], typer.Option(
     "--minutes", "-m", metavar="N", help="How long it took, in minutes.", show_default=False)]
 AmountOpt = Annotated[Optional[str], typer.Option(
-    "--amount", metavar="AMOUNT", help="The value of an order it brought (for `account "
-    "candidates`).", show_default=False)]
+    "--amount", metavar="AMOUNT", help="The value of an order it brought, e.g. 450.000.000, "
+    "1,2 tỷ, 12,000 USD (for `account candidates`; it wins their open deal).",
+    show_default=False)]
+DealOpt = Annotated[Optional[str], typer.Option(
+    "--deal", metavar="ID", help="The open deal an order wins, when their account has "
+    "several (none: no deal).", show_default=False)]
+
+
+def _write_touch(write, deal: Optional[str]):
+    """Run a log/call write; when an order could win several deals and nobody said which, ask
+    on a terminal (in a script the refusal stands: --deal ID)."""
+    from ..core.selling import WhichDeal
+
+    try:
+        return write(deal)
+    except WhichDeal as which:
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            raise
+        from .. import render
+
+        render.note("Which deal does this order win?")
+        for deal_row in which.deals:
+            render.note(f"  #{deal_row.id} {deal_row.title}")
+        answer = typer.prompt("Deal id (or none)", err=True).strip()
+        return write(answer)
 
 
 def qualify(
@@ -57,7 +80,8 @@ def qualify(
 
 TOUCH_COLUMNS = ("id", "prospect_id", "prospect", "kind", "at", "summary", "minutes",
                  "outcome", "commitment", "next_at", "satisfied_next_at", "continuations",
-                 "stalled", "amount", "with", "done_step_ids", "step_id", "currency")
+                 "stalled", "amount", "with", "done_step_ids", "step_id", "currency",
+                 "deal_id")
 
 
 def _report(format_: Any, logged: Any, what: str) -> None:
@@ -73,7 +97,8 @@ def _report(format_: Any, logged: Any, what: str) -> None:
               "currency": touch.amount_currency,
               "with": ",".join(str(o.id) for o in logged.others) or None,
               "done_step_ids": ",".join(str(s.id) for s in logged.closed) or None,
-              "step_id": logged.planned.id if logged.planned else None}
+              "step_id": logged.planned.id if logged.planned else None,
+              "deal_id": logged.won.id if logged.won else None}
 
     def sentence() -> str:
         text = f"Logged {what} #{touch.id} with {prospect.name}"
@@ -86,6 +111,8 @@ def _report(format_: Any, logged: Any, what: str) -> None:
                 text += f", committed to {touch.commitment}"
         if touch.amount_milli is not None:
             text += f", an order of {money(db.money(touch.amount_milli), touch.amount_currency)}"
+        if logged.won is not None:
+            text += f"; won deal #{logged.won.id} {logged.won.title}"
         text += "."
         for step in logged.closed:
             text += (f" Done: step #{step.id} ({step.text or 'next step'}, "
@@ -160,7 +187,7 @@ def log(
         metavar="[TEXT]", help="What happened.", show_default=False)] = None,
     at: AtOpt = None, next_: WhenOpt = None, next_step: NextStepOpt = None,
     minutes: MinutesOpt = None, amount: AmountOpt = None, done: DoneOpt = None,
-    with_: WithOpt = None,
+    with_: WithOpt = None, deal: DealOpt = None,
     format_: FormatOpt = "table",
 ) -> None:
     """Log a touch. It closes no step unless --done says so; --next plans a new one; without
@@ -170,11 +197,14 @@ def log(
 
     at_value, next_value = when(at, past=True), when(next_)
     done = _ask_done(ref, done, fmt(kind))
-    with db.write_session() as session:
-        logged = selling.log_touch(session, ref, fmt(kind), text, at=at_value,
-                                   next_at=next_value, next_step=next_step, minutes=minutes,
-                                   amount=amount, done=done, with_refs=with_ or [])
-    _report(format_, logged, fmt(kind))
+    def write(which):
+        with db.write_session() as session:
+            return selling.log_touch(session, ref, fmt(kind), text, at=at_value,
+                                     next_at=next_value, next_step=next_step, minutes=minutes,
+                                     amount=amount, done=done, with_refs=with_ or [],
+                                     deal=which)
+
+    _report(format_, _write_touch(write, deal), fmt(kind))
 
 
 def _spin_opt(key: str):
@@ -203,7 +233,7 @@ def call(
         "--note", "-n", metavar="TEXT", help="A summary.")] = None,
     at: AtOpt = None, next_: WhenOpt = None, next_step: NextStepOpt = None,
     minutes: MinutesOpt = None, amount: AmountOpt = None, done: DoneOpt = None,
-    with_: WithOpt = None,
+    with_: WithOpt = None, deal: DealOpt = None,
     interactive: Annotated[bool, typer.Option(
         "--interactive", "-i", help="Ask the questions one by one (the default on a terminal "
         "when no call details are given).")] = False,
@@ -245,11 +275,14 @@ def call(
                                     notes={k: v or [] for k, v in notes.items()}, summary=note)
     at_value, next_value = when(at, past=True), when(next_)
     done = _ask_done(ref, done, "call")
-    with db.write_session() as session:
-        logged = selling.log_touch(session, ref, "call", None, at=at_value,
-                                   next_at=next_value, next_step=next_step, minutes=minutes,
-                                   call=report, amount=amount, done=done, with_refs=with_ or [])
-    _report(format_, logged, "call")
+    def write(which):
+        with db.write_session() as session:
+            return selling.log_touch(session, ref, "call", None, at=at_value,
+                                     next_at=next_value, next_step=next_step, minutes=minutes,
+                                     call=report, amount=amount, done=done,
+                                     with_refs=with_ or [], deal=which)
+
+    _report(format_, _write_touch(write, deal), "call")
 
 
 def _ask(found: dict[str, Any], next_: Optional[str], minutes: Optional[int]):

@@ -160,11 +160,12 @@ class Merged:
     people: int
     kam_changes: int
     steps: int = 0
+    deals: int = 0
 
 
 def merge(session: "Session", source_ref: str, into_ref: str) -> Merged:
     """Fold one account into another (two spellings of one organisation): its people, choice
-    criteria, steps and KAM history move over, details the target lacks are taken, the target
+    criteria, steps, deals and KAM history move over, details the target lacks are taken, the target
     is key if either was, and the source account is removed. Nothing is dropped: both notes are
     kept, and both KAM histories, in date order (the current stage is the latest change of
     either)."""
@@ -206,13 +207,15 @@ def merge(session: "Session", source_ref: str, into_ref: str) -> Merged:
         {"into": into.id, "source": source.id, "name": source.name, "offset": offset}).rowcount
     steps = session.execute(text("UPDATE step SET account_id = :into WHERE account_id = :source"),
                             {"into": into.id, "source": source.id}).rowcount
+    deals = session.execute(text("UPDATE deal SET account_id = :into WHERE account_id = :source"),
+                            {"into": into.id, "source": source.id}).rowcount
     session.execute(text("DELETE FROM account_criterion WHERE account_id = :id"),
                     {"id": source.id})
     session.execute(text("DELETE FROM account WHERE id = :id"), {"id": source.id})
     session.expunge(source)
     into.updated_at = dates.iso(dates.now())
     return Merged(derive.refresh_account(session, into.id), source.id, source.name,
-                  len(people), moved, steps)
+                  len(people), moved, steps, deals)
 
 
 def _add_criteria(session: "Session", account_id: int, criteria) -> None:

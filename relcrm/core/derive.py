@@ -28,9 +28,15 @@ A prospect's derived values:
                                 A snooze holds it back to the snooze date.
   due_on                        their follow-up date: the earlier of next_at and care_on (for
                                 a lost relationship, its revisit date)
+  value_milli, value_currency  the sum of the open deals they are in: those in the book's
+                                currency when they have any, else those of the currency with
+                                the largest sum (a deal's money stays in its own currency)
+  customer                      1 when they have an order (a call with outcome order, a touch
+                                with an amount) or a won deal, or their account is a customer
 An account's: kam_stage, kam_since (the latest KAM change), last_touch_at and deciders (its
-people who are not lost), and for a key account due_on: last touch + the KAM stage's cadence,
-moved to the next working day, unless a step with the account or its people is booked by then.
+people who are not lost), customer (a won deal there, or an order by someone there), and for a
+key account due_on: last touch + the KAM stage's cadence, moved to the next working day,
+unless a step with the account or its people is booked by then.
 """
 
 from __future__ import annotations
@@ -106,6 +112,29 @@ UPDATE prospect SET
 WHERE {{where}}
 """
 
+# an order: a call with outcome order, or another touch that brought an amount
+ORDER_SQL = "(t.outcome = 'order' OR (t.outcome IS NULL AND t.amount_milli IS NOT NULL))"
+_BOOK_CURRENCY = "coalesce((SELECT value FROM setting WHERE key = 'currency'), 'VND')"
+_OPEN_DEALS = ("FROM deal_person dp JOIN deal d ON d.id = dp.deal_id WHERE dp.prospect_id = "
+               "prospect.id AND d.status = 'open' AND d.value_milli IS NOT NULL")
+VALUE_SQL = [f"""
+UPDATE prospect SET value_currency = (SELECT d.currency {_OPEN_DEALS} GROUP BY d.currency
+    ORDER BY d.currency = {_BOOK_CURRENCY} DESC, sum(d.value_milli) DESC, d.currency LIMIT 1)
+WHERE {{where}}
+""", f"""
+UPDATE prospect SET value_milli = (SELECT sum(d.value_milli) {_OPEN_DEALS}
+                                   AND d.currency = prospect.value_currency)
+WHERE {{where}}
+"""]
+CUSTOMER_SQL = f"""
+UPDATE prospect SET customer = (
+    EXISTS (SELECT 1 FROM touch t WHERE t.prospect_id = prospect.id AND {ORDER_SQL})
+    OR EXISTS (SELECT 1 FROM deal_person dp JOIN deal d ON d.id = dp.deal_id
+               WHERE dp.prospect_id = prospect.id AND d.status = 'won')
+    OR coalesce((SELECT a.customer FROM account a WHERE a.id = prospect.account_id), 0))
+WHERE {{where}}
+"""
+
 # The last touch a person's cadence counts from: their own, or, for someone at an account who
 # is not its decider, the account's (anyone there) when it is later.
 _BASE = f"""CASE WHEN account_id IS NOT NULL AND NOT EXISTS (
@@ -158,7 +187,11 @@ UPDATE account SET
                      WHERE p.account_id = account.id AND p.stage <> 'lost'),
     deciders = (SELECT count(*) FROM prospect p JOIN prospect_role r ON r.prospect_id = p.id
                 WHERE p.account_id = account.id AND p.stage <> 'lost'
-                  AND r.role = '{DECIDER}')
+                  AND r.role = '{DECIDER}'),
+    customer = (EXISTS (SELECT 1 FROM deal d WHERE d.account_id = account.id
+                        AND d.status = 'won')
+                OR EXISTS (SELECT 1 FROM prospect p JOIN touch t ON t.prospect_id = p.id
+                           WHERE p.account_id = account.id AND {ORDER_SQL}))
 WHERE {{where}}
 """
 _KAM_DAY = (f"date(substr(coalesce(last_touch_at, kam_since, created_at), 1, 10), "
@@ -184,7 +217,8 @@ ALL = "1 = 1"
 def statements(where: str) -> list[str]:
     """The UPDATEs that refresh the prospects selected by `where`, in order (their accounts'
     facts must be current for the care date: see settle)."""
-    return [FACTS_SQL.format(where=where), CARE_SQL.format(where=where),
+    return [FACTS_SQL.format(where=where), *(sql.format(where=where) for sql in VALUE_SQL),
+            CUSTOMER_SQL.format(where=where), CARE_SQL.format(where=where),
             BOOKED_SQL.format(where=where), DUE_SQL.format(where=where)]
 
 
@@ -204,8 +238,10 @@ def _refresh(con: sqlite3.Connection, people: str, accounts: str, params: dict) 
     everyone = people if people == ALL else (f"({people}) OR account_id IN (SELECT id FROM "
                                              f"account WHERE {accounts})")
     con.execute(FACTS_SQL.format(where=everyone), params)
+    for sql in VALUE_SQL:
+        con.execute(sql.format(where=everyone), params)
     con.execute(ACCOUNT_FACTS_SQL.format(where=accounts), params)
-    for sql in (CARE_SQL, BOOKED_SQL, DUE_SQL):
+    for sql in (CUSTOMER_SQL, CARE_SQL, BOOKED_SQL, DUE_SQL):
         con.execute(sql.format(where=everyone), params)
     con.execute(ACCOUNT_DUE_SQL.format(where=accounts), params)
 
@@ -297,8 +333,9 @@ KAM_SEQ_SQL = "SELECT 1 + coalesce(max(seq), 0) FROM kam_change WHERE account_id
 # -- checking ------------------------------------------------------------------------------------
 DERIVED = {
     "prospect": ("stage", "stage_since", "need", "budget", "authority", "last_touch_at",
-                 "continuations", "next_at", "next_step", "next_set_at", "care_on", "due_on"),
-    "account": ("kam_stage", "kam_since", "last_touch_at", "deciders", "due_on"),
+                 "continuations", "next_at", "next_step", "next_set_at", "care_on", "due_on",
+                 "value_milli", "value_currency", "customer"),
+    "account": ("kam_stage", "kam_since", "last_touch_at", "deciders", "due_on", "customer"),
 }
 
 

@@ -31,9 +31,10 @@ from typing import Any, Callable
 from .. import dates
 from ..errors import UsageError
 from ..formats import Read, Source, kind_of
-from ..methodology import (CRITERIA, DECIDER, FIRST_KAM, FIRST_STAGE, KAM_BY_KEY, LEVELS,
-                           OUTCOME_BY_KEY, ROLE_BY_KEY, SPIN_KINDS, STAGE_BY_KEY, STEP_KINDS,
-                           TOUCH_KINDS, resolve_choice)
+from ..methodology import (BUY_CLASSES, BUYING_BY_KEY, CRITERIA, DEAL_STATUSES, DECIDER,
+                           FIRST_BUYING, FIRST_KAM, FIRST_STAGE, KAM_BY_KEY, LEVELS,
+                           LOST_BY_KEY, OUTCOME_BY_KEY, ROLE_BY_KEY, SPIN_KINDS, STAGE_BY_KEY,
+                           STEP_KINDS, TOUCH_KINDS, resolve_choice)
 from ..text import fold
 from . import derive, fields
 
@@ -80,6 +81,9 @@ class Plan:
     step_changes: list[dict[str, Any]] = field(default_factory=list)
     settings: list[tuple[str, str]] = field(default_factory=list)
     aliases: list[dict[str, Any]] = field(default_factory=list)  # merged ids (prospect_alias)
+    deals: list[dict[str, Any]] = field(default_factory=list)
+    deal_people: list[tuple[int, int]] = field(default_factory=list)  # (deal, prospect)
+    deal_changes: list[dict[str, Any]] = field(default_factory=list)
     spread: list[tuple[str, int]] = field(default_factory=list)  # first contacts: (day, count)
     at_once: bool = False  # --per-day 0: no first contact planned, all due at once
     messages: list[str] = field(default_factory=list)  # for stderr (a day off ...)
@@ -96,7 +100,8 @@ class Plan:
     def empty(self) -> bool:
         return not (self.new or self.updates or self.stages or self.judgements or self.touches
                     or self.notes or self.accounts or self.roles or self.kam or self.steps
-                    or self.step_changes or self.settings or self.touch_people or self.aliases)
+                    or self.step_changes or self.settings or self.touch_people or self.aliases
+                    or self.deals)
 
 
 class _Index:
@@ -267,9 +272,10 @@ def plan_contacts(con: sqlite3.Connection, read: Read, *, tags: list[str], on_du
             plan.actions.append(Action(record.line, "prospects", "error", name, reason=exc.message))
             continue
         columns.setdefault("source", read.source_name or None)
-        row = {k: None for k in ("company", "title", "url", "url_key", "source", "value_milli",
-                                 "value_currency", "note", "next_step")}
+        row = {k: None for k in ("company", "title", "url", "url_key", "source", "note",
+                                 "next_step")}
         row.update(columns)
+        amount = row.pop("value", None)
         row["_contacts"] = contacts
         _keys(row)
         found = index.find(row)
@@ -280,6 +286,8 @@ def plan_contacts(con: sqlite3.Connection, read: Read, *, tags: list[str], on_du
             if action == "update":
                 _update(plan, existing, columns, contacts, row_tags)
             continue
+        if amount:
+            row["_value"] = amount
         index.remember(row, record.line)
         companies.link(row)
         _keys(row)
@@ -293,7 +301,29 @@ def plan_contacts(con: sqlite3.Connection, read: Read, *, tags: list[str], on_du
                             "reason": f"imported from {origin or read.format}"})
         plan.actions.append(Action(record.line, "prospects", "add", columns["name"], pid))
     _first_contacts(con, plan, next_iso, per_day, stamp)
+    _value_deals(con, plan)
     return plan
+
+
+def _value_deals(con: sqlite3.Connection, plan: Plan, origin: str = "the value imported for "
+                 "them") -> None:
+    """A new person's value (a contact list's value column, an older relcrm's export) becomes
+    an open deal with them at their account, as `add --value` does."""
+    ids = _Ids(con, "deal")
+    for row in plan.new:
+        amount = row.pop("_value", None)
+        if not amount:
+            continue
+        deal = ids.take()
+        plan.deals.append({"id": deal, "account_id": row.get("account_id"),
+                           "title": f"Deal with {row['name']}", "stage": FIRST_BUYING.key,
+                           "status": "open", "value_milli": amount.milli,
+                           "currency": amount.currency, "created_at": row["created_at"],
+                           "updated_at": row["updated_at"]})
+        plan.deal_people.append((deal, row["id"]))
+        plan.deal_changes.append({"deal_id": deal, "at": row["created_at"], "action": "opened",
+                                  "to_stage": FIRST_BUYING.key, "reason": origin,
+                                  "amount_milli": amount.milli, "currency": amount.currency})
 
 
 # a first-contact step an import planned (it closes by itself with the first touch)
@@ -502,7 +532,9 @@ def _update(plan: Plan, pid: int, columns: dict[str, Any],
     """--on-duplicate update: the fields the file gives replace the book's; emails, phones
     and tags are added to theirs."""
     change = plan.updates.setdefault(pid, {"tags": set(), "_contacts": {}})
-    change.update({k: v for k, v in columns.items() if v is not None})
+    change.update({k: v for k, v in columns.items() if v is not None and k != "value"})
+    if columns.get("value"):
+        change["_value"] = columns["value"]
     change["tags"].update(tags)
     for kind, items in contacts.items():
         change["_contacts"].setdefault(kind, []).extend(items)
@@ -524,7 +556,7 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
     companies = _Accounts(con, plan, stamp)
     ids = {table: _Ids(con, table) for table in (
         "prospect", "touch", "stage_change", "qualification", "kam_change", "step",
-        "step_change")}
+        "step_change", "deal", "deal_change")}
     ids["account"] = companies.ids  # accounts for companies without one are numbered after
 
     def new_id(table: str, old: int) -> int:
@@ -702,6 +734,22 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
         kam_of.add(aid)
         plan.actions.append(Action(record.line, "kam", "add", account_names.get(aid, ""), aid))
 
+    deal_map = _book_deals(con, plan, by_entity, new_id, person, account_map, book[0])
+
+    def deal_of(old: int | None, pid: int) -> int | None:
+        """The book id of the deal an order won: one this import adds, else the book's deal
+        of that id when it is with that person or their account (a deals file imported
+        before); else none."""
+        if old is None:
+            return None
+        if old in deal_map:
+            return deal_map[old]
+        found = con.execute(
+            "SELECT d.id FROM deal d WHERE d.id = :deal AND (d.account_id = (SELECT "
+            "account_id FROM prospect WHERE id = :pid) OR EXISTS (SELECT 1 FROM deal_person "
+            "dp WHERE dp.deal_id = d.id AND dp.prospect_id = :pid))",
+            {"deal": old, "pid": pid}).fetchone()
+        return found[0] if found else None
     touch_map: dict[int, int] = {}
     for entity in ("touches", "calls"):
         for record in by_entity.get(entity, []):
@@ -735,7 +783,8 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
                     continue
                 touch_id = touch_map[old] = new_id("touch", old)
                 with_ids = row.pop("with_ids")
-                row.update(id=touch_id, prospect_id=pid)
+                row.update(id=touch_id, prospect_id=pid,
+                           deal_id=deal_of(row["deal_id"], pid))
                 plan.touches.append(row)
                 plan.touch_people.extend(
                     (touch_id, other) for other in dict.fromkeys(
@@ -781,6 +830,14 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
         for record in by_entity.get("settings", []):
             plan.actions.append(Action(record.line, "settings", "skip", reason="the book keeps "
                                        "its own settings (relcrm config)"))
+    # an export of this relcrm (its prospects carry `customer`) or one with deals: a person's
+    # value is the sum of their deals, which come in the file (or a deals file of their own)
+    if "deals" in by_entity or any(r.values.get("customer") not in (None, "")
+                                   for r in by_entity.get("prospects", [])[:1]):
+        for row in plan.new:
+            row.pop("_value", None)
+    else:  # an older relcrm's export: a person's value was their expected deal
+        _value_deals(con, plan, "the value of a prospect in an older relcrm's export")
     if "steps" not in by_entity:  # an older relcrm's export: the next step was on the person
         for row in plan.new:
             due = row.pop("next_at", None)
@@ -865,9 +922,9 @@ def _book_prospect(v: dict[str, Any], book: tuple[str, str]
     row["_contacts"] = {"email": fields.emails([emails] if emails else []),
                         "phone": fields.phones([phones] if phones else [], book[1],
                                                strict=False)}
-    value = _amount(v.get("value"), "value", book[0], v.get("currency"))
-    row["value_milli"] = value.milli if value else None
-    row["value_currency"] = value.currency if value else None
+    # the value: an older export's expected deal (it becomes a deal); this relcrm's is the sum
+    # of the deals the file holds (read back from its deals)
+    row["_value"] = _amount(v.get("value"), "value", book[0], v.get("currency"))
     row["id"] = _int(v.get("id"), "id")
     stage = _choice(v.get("stage"), "stage", tuple(STAGE_BY_KEY), required=False)
     stage = stage or FIRST_STAGE.key
@@ -990,6 +1047,7 @@ def _book_touch(v: dict[str, Any], entity: str, currency: str
     amount = _amount(v.get("amount"), "amount", currency, v.get("currency"))
     row["amount_milli"] = amount.milli if amount else None
     row["amount_currency"] = amount.currency if amount else None
+    row["deal_id"] = _int(v.get("deal_id"), "deal_id", required=False)
     notes = []
     if entity == "calls":
         for spin in SPIN_KINDS:
@@ -1112,6 +1170,111 @@ def _book_steps(con: sqlite3.Connection, plan: Plan, by_entity: dict[str, list[S
                                       "note": "imported"})
 
 
+def _book_deals(con: sqlite3.Connection, plan: Plan, by_entity: dict[str, list[Source]],
+                new_id: Callable[[str, int], int], person: Callable[[int], int | None],
+                account_map: dict[int, int], book_currency: str) -> dict[int, int]:
+    """The deals of a relcrm export and their history; returns the file's deal ids -> the
+    book's. A deal the book has (same account, title and opening time) is skipped with its
+    history; a deal of an account that was not imported is skipped."""
+    deal_map: dict[int, int] = {}
+    alone = "prospects" not in by_entity  # a deals file of its own: its people are the book's
+
+    def with_(old: int) -> int | None:
+        found = person(old)
+        if found is None and alone:
+            row = con.execute("SELECT id FROM prospect WHERE id = ?", (old,)).fetchone()
+            found = row[0] if row else None
+        return found
+
+    for record in by_entity.get("deals", []):
+        try:
+            row = _book_deal(record.values, book_currency)
+            old = row["id"]
+            if old in deal_map:
+                raise UsageError(f"deal id {old} appears twice in the file")
+            if row["account_id"] is not None:  # the file's account, or the book's of its name
+                row["account_id"] = _account_owner(con, record.values, account_map)
+            people = [p for p in dict.fromkeys(with_(o) for o in row.pop("people"))
+                      if p is not None]
+            if row["account_id"] is None and not people:
+                raise _Skip("the people it is with were not imported")
+            if con.execute("SELECT 1 FROM deal WHERE coalesce(account_id, 0) = ? AND title = ? "
+                           "AND created_at = ?", (row["account_id"] or 0, row["title"],
+                                                  row["created_at"])).fetchone():
+                raise _Skip("already in the book")
+            row["id"] = deal_map[old] = new_id("deal", old)
+        except _Skip as skip:
+            plan.actions.append(Action(record.line, "deals", "skip", reason=skip.reason))
+            continue
+        except UsageError as exc:
+            plan.actions.append(Action(record.line, "deals", "error", reason=exc.message))
+            continue
+        plan.deals.append(row)
+        plan.deal_people.extend((row["id"], p) for p in people)
+        plan.actions.append(Action(record.line, "deals", "add", row["title"]))
+    for record in by_entity.get("deal_changes", []):
+        try:
+            row = _book_deal_change(record.values, book_currency)
+            if row["deal_id"] not in deal_map:
+                raise _Skip("its deal was not imported")
+            row.update(deal_id=deal_map[row["deal_id"]], id=new_id("deal_change", row["id"]))
+        except _Skip as skip:
+            plan.actions.append(Action(record.line, "deal_changes", "skip", reason=skip.reason))
+            continue
+        except UsageError as exc:
+            plan.actions.append(Action(record.line, "deal_changes", "error",
+                                       reason=exc.message))
+            continue
+        plan.deal_changes.append(row)
+        plan.actions.append(Action(record.line, "deal_changes", "add"))
+    return deal_map
+
+
+DEAL_ACTIONS = ("opened", "stage", "won", "lost", "reopened", "value")
+
+
+def _book_deal(v: dict[str, Any], book_currency: str) -> dict[str, Any]:
+    value = _amount(v.get("value"), "value", book_currency, v.get("currency"))
+    won = _amount(v.get("won_amount"), "won_amount", book_currency, v.get("won_currency"))
+    status = _choice(v.get("status"), "status", DEAL_STATUSES)
+    reason = _choice(v.get("lost_reason"), "lost_reason", tuple(LOST_BY_KEY), required=False)
+    if status == "lost" and reason is None:
+        raise UsageError("a lost deal needs its lost_reason")
+    close = _moment(v.get("close_on"), "close_on", required=False)
+    if close is not None and len(close) != 10:
+        raise UsageError(f"close_on {_shown(v.get('close_on'))} is not a date")
+    return {"id": _int(v.get("id"), "id"),
+            "account_id": _int(v.get("account_id"), "account_id", required=False),
+            "title": fields.line("title", _str(v.get("title"), "title"), required=True),
+            "stage": _choice(v.get("stage"), "stage", tuple(BUYING_BY_KEY)),
+            "status": status,
+            "value_milli": value.milli if value else None,
+            "currency": value.currency if value else None, "close_on": close,
+            "buy_class": _choice(v.get("buy_class"), "buy_class",
+                                 tuple(k for k, _, _ in BUY_CLASSES), required=False),
+            "people": _ids(v.get("people_ids"), "people_ids"),
+            "won_milli": won.milli if won else None,
+            "won_currency": won.currency if won else None, "lost_reason": reason,
+            "note": _text(v.get("note"), "note"),
+            "closed_at": _moment(v.get("closed_at"), "closed_at", required=False),
+            "created_at": _moment(v.get("created_at"), "created_at"),
+            "updated_at": _moment(v.get("updated_at"), "updated_at")}
+
+
+def _book_deal_change(v: dict[str, Any], book_currency: str) -> dict[str, Any]:
+    amount = _amount(v.get("amount"), "amount", book_currency, v.get("currency"))
+    return {"id": _int(v.get("id"), "id"), "deal_id": _int(v.get("deal_id"), "deal_id"),
+            "at": _moment(v.get("at"), "at"),
+            "action": _choice(v.get("action"), "action", DEAL_ACTIONS),
+            "from_stage": _choice(v.get("from_stage"), "from_stage", tuple(BUYING_BY_KEY),
+                                  required=False),
+            "to_stage": _choice(v.get("to_stage"), "to_stage", tuple(BUYING_BY_KEY),
+                                required=False),
+            "reason": _text(v.get("reason"), "reason"), "note": _text(v.get("note"), "note"),
+            "amount_milli": amount.milli if amount else None,
+            "currency": amount.currency if amount else None}
+
+
 def _next_step_of(plan: Plan, take: Callable[[str], int], pid: int, due: str,
                   text: str | None, created: str) -> None:
     """An open step for the next step a prospect carried in an older relcrm's export."""
@@ -1137,8 +1300,8 @@ def apply(session, plan: Plan, progress: Progress | None = None, chunk: int = 20
     columns follow at commit)."""
     from sqlalchemy import insert
 
-    from ..models import (Account, AccountCriterion, CallNote, Contact, KamChange, Prospect,
-                          ProspectAlias,
+    from ..models import (Account, AccountCriterion, CallNote, Contact, Deal, DealChange,
+                          DealPerson, KamChange, Prospect, ProspectAlias,
                           ProspectRole, Qualification, StageChange, Step, StepChange, StepPerson,
                           Tag, Touch, TouchPerson)
     from .accounts import link
@@ -1153,11 +1316,13 @@ def apply(session, plan: Plan, progress: Progress | None = None, chunk: int = 20
                 progress(len(rows[start:start + chunk]))
 
     account_columns = [c.name for c in Account.__table__.columns]
-    bulk(Account, [{c: row.get(c) for c in account_columns} for row in plan.accounts])
+    derived_zero = {"customer": 0, "deciders": 0}  # derived at commit; NOT NULL until then
+    bulk(Account, [{c: row.get(c, derived_zero.get(c)) for c in account_columns}
+                   for row in plan.accounts])
     bulk(AccountCriterion, [{"account_id": a, "criterion": c} for a, c in plan.criteria])
     columns = [c.name for c in Prospect.__table__.columns]
-    bulk(Prospect, [{c: row.get(c) for c in columns if c not in ("email", "phone")}
-                    for row in plan.new])
+    bulk(Prospect, [{c: row.get(c, derived_zero.get(c)) for c in columns
+                     if c not in ("email", "phone")} for row in plan.new])
     # their emails and phones (the triggers make the first of each their email and phone)
     bulk(Contact, [{"prospect_id": row["id"], "kind": kind, "value": value, "key": key,
                     "position": position}
@@ -1173,12 +1338,18 @@ def apply(session, plan: Plan, progress: Progress | None = None, chunk: int = 20
         without = [{k: v for k, v in r.items() if k != "id"} for r in rows if r.get("id") is None]
         bulk(table, with_ids)
         bulk(table, without)
+    bulk(Deal, plan.deals)
+    bulk(DealPerson, [{"deal_id": d, "prospect_id": p} for d, p in plan.deal_people])
+    bulk(DealChange, [r for r in plan.deal_changes if r.get("id") is not None])
+    bulk(DealChange, [{k: v for k, v in r.items() if k != "id"} for r in plan.deal_changes
+                      if r.get("id") is None])
     bulk(Touch, plan.touches)
     bulk(CallNote, plan.notes)
     stamp = dates.iso(dates.now())
     for pid, change in plan.updates.items():
         tags = change.pop("tags", set())
         contacts = change.pop("_contacts", {})
+        worth = change.pop("_value", None)
         change = {k: v for k, v in change.items() if k != "name"}
         added = []
         if contacts:
@@ -1198,6 +1369,11 @@ def apply(session, plan: Plan, progress: Progress | None = None, chunk: int = 20
                                                          "source", "note")}
             keys = _keys(values)
             prospect.company_key, prospect.search_key = keys["company_key"], keys["search_key"]
+        if worth:
+            from .deals import set_person_value
+
+            session.flush()
+            set_person_value(session, session.get(Prospect, pid), worth)
         if tags:
             bulk(Tag, [{"prospect_id": pid, "name": t} for t in sorted(tags)], "OR IGNORE")
     bulk(TouchPerson, [{"touch_id": t, "prospect_id": p} for t, p in plan.touch_people])

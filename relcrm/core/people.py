@@ -87,6 +87,9 @@ def delete_prospect(session: "Session", prospect_id: int) -> Removal:
         con.execute("UPDATE touch SET prospect_id = ? WHERE id = ?", (other, touch_id))
     for step_id in removal.dropped_steps:
         con.execute("DELETE FROM step WHERE id = ?", (step_id,))
+    from ..registry import OWN_DEALS
+
+    con.execute(f"DELETE FROM deal WHERE id IN ({OWN_DEALS})", {"pid": prospect_id})
     con.execute("DELETE FROM prospect WHERE id = ?", (prospect_id,))  # the rest cascades
     return removal
 
@@ -186,7 +189,7 @@ def delete_account(session: "Session", ref: str) -> tuple[int, str, dict[str, in
 
 
 # -- merge -----------------------------------------------------------------------------------
-MERGED_FIELDS = ("company", "title", "url", "source", "value", "cadence_days")
+MERGED_FIELDS = ("company", "title", "url", "source", "cadence_days")
 
 
 def _field(prospect, name: str):
@@ -301,6 +304,8 @@ def merge(session: "Session", source_ref: str, target_ref: str,
     moved("prospect_role", "INSERT OR IGNORE INTO prospect_role (prospect_id, role) "
           "SELECT :target, role FROM prospect_role WHERE prospect_id = :source")
     moved("step", "UPDATE step SET prospect_id = :target WHERE prospect_id = :source")
+    moved("deal_person", "INSERT OR IGNORE INTO deal_person (deal_id, prospect_id) "
+          "SELECT deal_id, :target FROM deal_person WHERE prospect_id = :source")
     # emails and phones are united: the source's come after the target's (one both have
     # stays the target's)
     moved("contact", "UPDATE contact SET prospect_id = :target, position = position + "

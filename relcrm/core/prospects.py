@@ -62,10 +62,8 @@ class Details:
 
             out["url"] = fields.url(self.url)
             out["url_key"] = url_key(out["url"]) if out["url"] else None
-        if self.value is not None:
-            amount = fields.amount(self.value, "value", currency)
-            out["value_milli"] = amount.milli if amount else None
-            out["value_currency"] = amount.currency if amount else None
+        if self.value is not None:  # not a column: the value of their open deal (deals.py)
+            out["value"] = fields.amount(self.value, "value", currency) or None
         if self.note is not None:
             out["note"] = fields.text("note", self.note)
         if self.cadence is not None:
@@ -125,6 +123,7 @@ def create(session: "Session", details: Details, notes: list[str] | None = None
 
     currency, region = book_settings(session)
     values = details.validated(currency)
+    amount = values.pop("value", None)
     if "name" not in values:
         values["name"] = fields.line("name", details.name, required=True)
     contacts = details.contacts(region)
@@ -159,6 +158,10 @@ def create(session: "Session", details: Details, notes: list[str] | None = None
 
     for kind, items in contacts.items():
         contact_rows.add(session_con(session), prospect.id, kind, items)
+    if amount:
+        from . import deals
+
+        deals.for_person(session, prospect, None, amount)
     session.add(StageChange(prospect_id=prospect.id, at=stamp, from_stage=None,
                             to_stage=FIRST_STAGE.key, reason="added", seq=1))
     for name in tags:
@@ -194,11 +197,13 @@ def edit_more(session: "Session", ref: str, details: Details) -> Edited:
     prospect = resolve(session, ref)
     currency, region = book_settings(session)
     values = details.validated(currency)
+    value_given, amount = "value" in values, values.pop("value", None)
     contacts = details.contacts(region)
     due, text = details.step()
     add = sorted({fields.tag(t) for t in details.tags})
     remove = sorted({fields.tag(t) for t in details.untags})
-    if not values and not add and not remove and not details.clear_next and due is None \
+    if not values and not value_given and not add and not remove and not details.clear_next \
+            and due is None \
             and text is None and details.next_step is None and not any(contacts.values()) \
             and not details.drop_emails and not details.drop_phones:
         raise UsageError("nothing to change; give at least one field to edit "
@@ -227,6 +232,11 @@ def edit_more(session: "Session", ref: str, details: Details) -> Edited:
         setattr(prospect, key, value)
     if "company" in values:
         accounts.link(session, prospect)
+    if value_given:
+        from . import deals
+
+        session.flush()
+        deals.set_person_value(session, prospect, amount)
     prospect.updated_at = stamp
     _keys(prospect)
     if remove:

@@ -27,7 +27,7 @@ from .prospects import resolve
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from ..models import Prospect, Step, Touch
+    from ..models import Deal, Prospect, Step, Touch
 
 
 @dataclass
@@ -59,7 +59,8 @@ def qualify(session: "Session", ref: str, levels: dict[str, str | None],
                                       criterion=criterion.key, level=given[criterion.key],
                                       note=note, seq=seq))
     prospect = derive.refresh(session, prospect.id)
-    status, missing = qualification_status({c.key: getattr(prospect, c.key) for c in CRITERIA})
+    status, missing = qualification_status({c.key: getattr(prospect, c.key) for c in CRITERIA},
+                                           bool(prospect.customer))
     return Judged(prospect, status, missing)
 
 
@@ -72,6 +73,7 @@ class Logged:
     others: list["Prospect"] = field(default_factory=list)  # --with: the touch counts for them
     stalled: bool = False
     notes: list[str] = field(default_factory=list)  # for stderr (a step on a day off ...)
+    won: "Deal | None" = None  # the deal an order won
 
     @property
     def satisfied(self) -> str | None:
@@ -97,7 +99,7 @@ def log_touch(session: "Session", ref: str, kind: str, summary: str | None = Non
               next_at: dt.date | dt.datetime | None = None, next_step: str | None = None,
               minutes: int | None = None, call: CallReport | None = None,
               amount: str | None = None, done: str | None = None,
-              with_refs: list[str] | None = None) -> Logged:
+              with_refs: list[str] | None = None, deal: str | None = None) -> Logged:
     """Record a touch (or, with `call`, a SPIN sales call); close a step only when asked.
 
     `done` closes a step: NEXT_OPEN for the person's earliest open step, or a step id. Nothing
@@ -105,6 +107,8 @@ def log_touch(session: "Session", ref: str, kind: str, summary: str | None = Non
     `with_refs` names the other people the touch was with: it counts as a touch with each.
     `amount` is the value of an order: a call with outcome order, or a logged touch that
     brought one (a purchase order by email ...). Orders are what `account candidates` ranks.
+    An order wins a deal: `deal` (an id, or "none"), else the one open deal at their account
+    (or theirs); with several, `deal` must say which (WhichDeal lists them).
     """
     from ..models import CallNote, Touch, TouchPerson
     from . import steps
@@ -187,6 +191,13 @@ def log_touch(session: "Session", ref: str, kind: str, summary: str | None = Non
                 if step_id not in {c.id for c in closed}:
                     closed.append(steps.done(session, step_id,
                                              f"first contact made: {kind} #{touch.id}"))
+    is_order = outcome == "order" or (outcome is None and value is not None)
+    if deal is not None and not is_order:
+        raise UsageError("--deal names the deal an order wins; give it with an order "
+                         "(--outcome order, or --amount)")
+    won = None
+    if is_order:
+        won = _deal_won(session, prospect, deal, value, touch)
     planned = None
     notes_out: list[str] = []
     if next_iso:
@@ -197,7 +208,48 @@ def log_touch(session: "Session", ref: str, kind: str, summary: str | None = Non
     prospect = derive.refresh(session, prospect.id)
     stalled = outcome == "continuation" and prospect.continuations >= STALLED_AFTER
     return Logged(prospect, session.get(Touch, touch.id), closed, planned,
-                  [session.get(type(prospect), o.id) for o in others], stalled, notes_out)
+                  [session.get(type(prospect), o.id) for o in others], stalled, notes_out,
+                  won)
+
+
+class WhichDeal(UsageError):
+    """An order at an account with several open deals, and no --deal to say which it wins."""
+
+    def __init__(self, message: str, deals: list) -> None:
+        super().__init__(message)
+        self.deals = deals
+
+
+def _deal_won(session: "Session", person, wanted: str | None, value, touch):
+    """The deal an order wins (see log_touch), won now with the order's amount."""
+    from . import deals
+
+    if wanted is not None and wanted.strip().lower() == "none":
+        return None
+    if wanted is not None:
+        deal = deals.get(session, wanted)
+        if deal.status != "open":
+            raise UsageError(f"--deal {wanted}: deal #{deal.id} is {deal.status}, not open")
+        if deal.id not in {d.id for d in deals.candidates_for_order(session, person)}:
+            raise UsageError(f"--deal {wanted}: deal #{deal.id} {deal.title} is not with "
+                             f"{person.name} or their account")
+    else:
+        open_deals = deals.candidates_for_order(session, person)
+        if not open_deals:
+            return None
+        if len(open_deals) > 1:
+            listed = ", ".join(f"#{d.id} {d.title}" for d in open_deals)
+            raise WhichDeal(f"{person.name}'s account has {len(open_deals)} open deals "
+                            f"({listed}); say which one this order wins with --deal ID "
+                            "(or --deal none)", open_deals)
+        deal = open_deals[0]
+    touch.deal_id = deal.id
+    amount = None
+    if value:
+        from ..money import text
+
+        amount = f"{text(value)} {value.currency}"
+    return deals.won(session, deal.id, amount, touch_id=touch.id)
 
 
 def _involves(session: "Session", step: "Step", people: set[int]) -> bool:
