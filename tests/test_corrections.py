@@ -237,3 +237,316 @@ def test_undo_keep_is_100_by_default(cli):
     for n in range(103):
         cli("config", "cadence.build", str(n % 5 + 2))
     assert len(changes(cli)) == 100
+
+
+# -- delete -----------------------------------------------------------------------------------
+def about(cli, pid: int) -> dict[str, int]:
+    """Rows about one prospect, per table (the registry's own conditions)."""
+    from relcrm.registry import ENTITIES
+
+    con = sqlite3.connect(cli.path)
+    try:
+        return {e.table: con.execute(f"SELECT count(*) FROM {e.table} WHERE {e.person}",
+                                     {"pid": pid}).fetchone()[0]
+                for e in ENTITIES if e.person}
+    finally:
+        con.close()
+
+
+def totals(cli) -> dict[str, int]:
+    return {table: cli.one(f"SELECT count(*) FROM {table}") for table in TABLES}
+
+
+def test_delete_removes_everything_about_them_and_nothing_else(book):
+    book("edit", "an", "--tag", "hcm")
+    mine, theirs, everything = about(book, 1), {p: about(book, p) for p in (2, 3)}, totals(book)
+    assert all(mine[t] for t in ("prospect", "tag", "touch", "call_note", "stage_change",
+                                 "qualification", "prospect_role", "step", "contact"))
+    out = book("delete", "1", "--yes").out
+    assert out.startswith("Deleted #1 Nguyễn Văn An and everything about them: 2 tags, ")
+    assert out.endswith("(relcrm undo takes it back.)\n")
+    assert "touches shared with others stay with them: #2 with Trần Thị Bình" in out
+    assert set(about(book, 1).values()) == {0}
+    assert book.sql("SELECT prospect_id FROM touch WHERE id = 2") == [(2,)]  # lunch with Bình
+    assert about(book, 3) == theirs[3]
+    assert about(book, 2)["touch"] == theirs[2]["touch"] + 1
+    assert book.sql("SELECT count(*) FROM step WHERE account_id IS NOT NULL") == [(0,)]
+    book.fails(1, "show", "1", match="no prospect with id 1")
+    assert book.one("SELECT last_touch_at FROM prospect WHERE id = 2") == "2026-11-05T12:00:00"
+    after = totals(book)
+    assert {t: everything[t] - after[t] for t in TABLES if everything[t] != after[t]} == {
+        "prospect": 1, "tag": 2, "touch": 1, "call_note": 2, "stage_change": 1,
+        "qualification": 2, "prospect_role": 1, "touch_person": 1, "step": 2, "step_person": 1,
+        "step_change": 2, "contact": 2}
+
+
+def test_delete_reports_the_rows_it_removed(book):
+    before = totals(book)
+    record = json.loads(book("delete", "an", "--yes", "-f", "json").out)[0]
+    after = totals(book)
+    assert (record["id"], record["name"], record["erased"]) == (1, "Nguyễn Văn An", False)
+    assert {t: record[f"{t}_rows"] for t in TABLES if f"{t}_rows" in record} == {
+        t: before[t] - after[t] for t in TABLES if f"{t}_rows" in record}
+
+
+def test_delete_in_a_script_needs_yes(book):
+    result = book.fails(2, "delete", "an", match="give --yes")
+    assert "Nguyễn Văn An and everything about them" in result.err
+    assert "nothing was removed" in result.err
+    book.fails(2, "delete", "an", "--forget", match="give --yes")
+    book.fails(1, "delete", "99", "--yes", match="no prospect with id 99")
+
+
+def test_delete_is_undone_whole(book):
+    before = state(book)
+    book("delete", "an", "--yes")
+    book("undo")
+    assert state(book) == before
+    assert show(book, 1)["emails"] == "an@mp.vn"
+
+
+@pytest.fixture
+def secret(book):
+    """Zebulon Quartz asks to be forgotten; his traces are all over the journal."""
+    book.add("Zebulon Quartz", "--company", "Quartz Ltd", "--email", "zq@quartz.vn", "--phone",
+             "0977 123 456", "--note", "drinks oolong")
+    book("edit", "zebulon", "--note", "moved to Hanoi", "--title", "Owner")
+    book("log", "zebulon", "email", "a mistake")
+    book("touch", "delete", "4")
+    book("call", "zebulon", "--situation", "owns three kilns", "-o", "advance",
+         "--commitment", "visit the kilns", "--next", "fri")
+    book("log", "an", "visit", "kiln tour", "--with", "zebulon")
+    book("stage", "advance", "zebulon")
+    book("log", "bình", "email", "after")  # a later change about someone else
+    return book
+
+
+SECRETS = ("Zebulon", "zebulon", "zq@quartz", "977 123 456", "oolong",
+           "Hanoi", "three kilns", "visit the kilns", "a mistake")
+
+
+def test_delete_forget_erases_them_from_the_journal_and_the_file(secret, tmp_path):
+    out = secret("backup").out
+    backup = re.search(r" to (\S+\.db) ", out).group(1)
+    result = secret("delete", "zebulon", "--forget", "--yes")
+    assert result.out.startswith("Erased #4 Zebulon Quartz and everything about them: ")
+    assert "It cannot be undone." in result.out
+    assert re.search(r" 1 backup still holds? them: " + re.escape(backup) + r"\.\n\Z",
+                     result.out)
+    assert secret.sql("SELECT count(*) FROM prospect WHERE name LIKE '%Zebulon%'") == [(0,)]
+    journal = secret.sql("SELECT tbl, op, row_id, coalesce(old, ''), coalesce(new, '') "
+                         "FROM _journal")
+    for tbl, op, row_id, old, new in journal:
+        for word in SECRETS:
+            assert word not in old + new, (tbl, op, row_id, old, new)
+        assert not (tbl in ("prospect", "prospect_alias") and row_id == 4)
+        for text in (old, new):
+            if text:
+                assert json.loads(text).get("prospect_id") != 4, (tbl, op, text)
+    for command, summary, note in secret.sql("SELECT command, summary, note FROM _change"):
+        for word in SECRETS:
+            assert word not in command
+    for path in tmp_path.glob("book.db*"):  # vacuumed: no free page holds them either
+        data = path.read_bytes()
+        for word in SECRETS:
+            assert word.encode() not in data, f"{word} still in {path.name}"
+
+
+def test_delete_forget_also_erases_a_record_merged_into_them(secret):
+    secret("merge", "3", "into", "4")  # Cường was him all along
+    secret("delete", "zebulon", "--forget", "--yes")
+    for tbl, op, row_id, old in secret.sql("SELECT tbl, op, row_id, coalesce(old, '') "
+                                           "FROM _journal"):
+        assert "Cường" not in old and "111 2222" not in old, (tbl, op, row_id, old)
+        assert not (tbl == "prospect" and row_id == 3), (tbl, op, old)
+
+
+def test_delete_forget_cannot_be_undone(secret):
+    secret("delete", "zebulon", "--forget", "--yes")
+    marked = [c for c in changes(secret) if c["command"] == "(a command about an erased person)"]
+    assert len(marked) == 7  # add, edit, log, touch delete, call, log --with, stage advance
+    assert {(c["note"], c["undone_at"] is not None) for c in marked} == {
+        ("cannot be undone: it was about an erased person", True)}
+    while (result := secret.run("undo")).code == 0:
+        assert secret.sql("SELECT count(*) FROM prospect WHERE id = 4 OR name LIKE "
+                          "'%Zebulon%'") == [(0,)]
+    assert secret.sql("SELECT count(*) FROM prospect WHERE id = 4") == [(0,)]
+    # the changes about others stay undoable: nothing outside relcrm wrote to this book
+    assert (result.code, result.err) == (1, result.err), result.err
+    assert "outside relcrm" not in result.err
+
+
+def test_delete_forget_json_lists_the_backups(secret, tmp_path):
+    secret("backup", str(tmp_path / "mine.db"))
+    secret("backup")
+    record = json.loads(secret("delete", "4", "--forget", "--yes", "-f", "json").out)[0]
+    assert record["erased"] is True and record["journal_entries_erased"] > 0
+    held = record["backups_holding"].split(",")
+    assert len(held) == 1 and "/backups/" in held[0]  # mine.db is not beside the book's ones
+
+
+def test_account_delete_only_when_empty(book):
+    result = book.fails(2, "account", "delete", "minh phát", match="still has people")
+    assert "#1 Nguyễn Văn An" in result.err
+    book.add("Typo", "--company", "Minh Phaat")
+    book("delete", "typo", "--yes")
+    before = state(book)
+    assert book("account", "delete", "minh phaat").out == "Deleted account #4 Minh Phaat.\n"
+    assert book.sql("SELECT count(*) FROM account WHERE name = 'Minh Phaat'") == [(0,)]
+    book("undo")
+    assert state(book) == before
+    book.fails(1, "account", "delete", "99", match="no account")
+
+
+# -- merge ------------------------------------------------------------------------------------
+def test_merge_moves_history_fills_fields_and_reports_conflicts(book):
+    book("stage", "set", "bình", "build")
+    book("edit", "bình", "--tag", "cfo", "--phone", "0912 345 678", "--value", "70tr",
+         "--url", "https://binh.example", "--note", "second record")
+    target = show(book, 1)
+    out = book("merge", "bình", "into", "an").out
+    assert out.startswith("Merged #2 Trần Thị Bình into #1 Nguyễn Văn An: moved ")
+    assert "filled in title, url, note" in out
+    assert "company: kept Minh Phát (the other record had Minh Phat JSC)" in out
+    assert "value: kept 68,000,000\xa0VND (the other record had 70,000,000\xa0VND)" in out
+    assert "stage: kept attract (the other record had build)" in out
+    assert out.endswith("#2 now shows #1.\n")
+    merged = show(book, 1)
+    assert (merged["title"], merged["url"], merged["company"], merged["value"]) == (
+        "CFO", "https://binh.example", "Minh Phát", 68000000)
+    assert merged["note"] == "likes golf\nsecond record"
+    assert merged["stage"] == target["stage"] == "attract"
+    assert merged["tags"] == "cfo,vip"
+    assert merged["roles"] == "buyer,decider"
+    assert merged["emails"] == "an@mp.vn ::: binh@mp.vn"
+    assert merged["phones"] == "0912 345 678"  # one both have stays once
+    assert book.sql("SELECT DISTINCT prospect_id FROM touch") == [(1,), (3,)]
+    assert book.sql("SELECT count(*) FROM prospect WHERE id = 2") == [(0,)]
+    assert book.sql("SELECT id, prospect_id, name FROM prospect_alias") == [
+        (2, 1, "Trần Thị Bình")]
+
+
+def test_merge_prefer_source(book):
+    book("edit", "bình", "--value", "70tr")
+    out = book("merge", "bình", "an", "--prefer", "source").out
+    assert "company: kept Minh Phat JSC (the other record had Minh Phát)" in out
+    assert "value: kept 70,000,000\xa0VND (the other record had 68,000,000\xa0VND)" in out
+    merged = show(book, 1)
+    assert (merged["company"], merged["value"], merged["id"]) == ("Minh Phat JSC", 70000000, 1)
+    assert merged["account_id"] == 2
+
+
+def test_the_old_id_shows_the_target_merged_from(book):
+    book("merge", "2", "into", "1")
+    out = book("show", "2").out
+    assert out.startswith("#1 Nguyễn Văn An")
+    assert "merged from #2" in out
+    assert show(book, 2)["id"] == 1
+    book("log", "2", "email", "to the old id")  # the old id still names them
+    assert book.one("SELECT prospect_id FROM touch WHERE summary = 'to the old id'") == 1
+
+
+def test_merge_is_undone_whole(book):
+    before = state(book)
+    book("merge", "2", "into", "1")
+    book("merge", "3", "1", "--prefer", "source")
+    book("undo")
+    book("undo")
+    assert state(book) == before
+    assert show(book, 2)["name"] == "Trần Thị Bình"
+
+
+@pytest.mark.parametrize("args, code, match", [
+    (["merge", "1", "into", "1"], 2, "the same prospect"),
+    (["merge", "1", "99"], 1, "no prospect with id 99"),
+    (["merge", "1", "2", "--prefer", "newest"], 2, "--prefer must be target or source"),
+    (["merge", "1", "onto", "2"], 2, "give SOURCE and TARGET"),
+])
+def test_merge_refusals(book, args, code, match):
+    book.fails(code, *args, match=match)
+
+
+# -- touch edit / delete, call edit -------------------------------------------------------------
+def test_show_lists_touch_ids(book):
+    out = book("show", "an").out
+    assert re.search(r"Wed 2026-11-04 10:00 +call #1 ", out)
+    assert re.search(r"Thu 2026-11-05 12:00 +meeting #2 ", out)
+
+
+def test_touch_edit_changes_what_is_given(book):
+    out = book("touch", "edit", "3", "--text", "sent the price list", "--at",
+               "2026-11-06 16:00", "--kind", "message", "--minutes", "5", "--amount",
+               "12,000 USD").out
+    assert out == ("Updated message #3 with Lê Văn Cường (Fri 2026-11-06 16:00): text, time, "
+                   "kind, minutes, amount.\n")
+    assert book.one("SELECT kind, at, summary, minutes, amount_milli, amount_currency FROM "
+                    "touch WHERE id = 3") == ("message", "2026-11-06T16:00:00",
+                                              "sent the price list", 5, 12000000, "USD")
+    assert book.one("SELECT last_touch_at FROM prospect WHERE id = 3") == "2026-11-06T16:00:00"
+    book("touch", "edit", "3", "--amount", "")
+    assert book.one("SELECT amount_milli, amount_currency FROM touch WHERE id = 3") == (
+        None, None)
+
+
+def test_moving_a_touch_moves_the_last_touch_with_it(book):
+    assert book.one("SELECT last_touch_at FROM prospect WHERE id = 3") == "2026-11-06T12:00:00"
+    book("log", "an", "email", "meant for Cường", "--at", "2026-11-20 09:00")
+    assert book.one("SELECT last_touch_at FROM prospect WHERE id = 1") == "2026-11-20T09:00:00"
+    out = book("touch", "edit", "4", "--prospect", "cường").out
+    assert out == ("Updated email #4 with Lê Văn Cường (Fri 2026-11-20 09:00): person; moved "
+                   "from #1 Nguyễn Văn An.\n")
+    assert book.sql("SELECT id, last_touch_at FROM prospect ORDER BY id") == [
+        (1, "2026-11-05T12:00:00"), (2, "2026-11-05T12:00:00"), (3, "2026-11-20T09:00:00")]
+    assert "email #4" in book("show", "cường").out and "email #4" not in book("show", "an").out
+
+
+def test_touch_delete(book):
+    out = book("touch", "delete", "1").out
+    assert out == "Deleted call #1 with Nguyễn Văn An.\n"
+    assert book.sql("SELECT count(*) FROM call_note WHERE touch_id = 1") == [(0,)]
+    assert show(book, 1)["continuations"] == 0
+    book("touch", "delete", "2")
+    assert book.one("SELECT last_touch_at FROM prospect WHERE id = 1") is None
+    assert book.one("SELECT last_touch_at FROM prospect WHERE id = 2") is None
+
+
+@pytest.mark.parametrize("args, code, match", [
+    (["touch", "edit", "99", "--text", "x"], 1, "no touch with id 99"),
+    (["touch", "edit", "x", "--text", "x"], 1, "no touch with id x"),
+    (["touch", "delete", "99"], 1, "no touch with id 99"),
+    (["touch", "edit", "2"], 2, "nothing to change"),
+    (["touch", "edit", "2", "--kind", "fax"], 2, "unknown kind 'fax'"),
+    (["touch", "edit", "1", "--kind", "email"], 2, "a call stays a call"),
+    (["touch", "edit", "2", "--prospect", "nobody"], 1, "no prospect matches"),
+    (["touch", "edit", "2", "--amount", "2,5"], 2, "amount '2,5'"),
+    (["touch", "edit", "2", "--minutes", "-5"], 2, "minutes"),
+    (["call", "edit", "2", "--outcome", "advance"], 1, "no call with id 2"),
+    (["call", "edit", "99", "--note", "x"], 1, "no call with id 99"),
+    (["call", "edit", "1"], 2, "nothing to change"),
+    (["call", "edit", "1", "--outcome", "advance"], 2, "commitment"),
+    (["call", "edit", "1", "--amount", "5k"], 2, "an amount is the value of an order"),
+])
+def test_touch_and_call_edit_refusals(book, args, code, match):
+    book.fails(code, *args, match=match)
+
+
+def test_call_edit_replaces_the_kinds_given(book):
+    out = book("call", "edit", "1", "--situation", "3 plants", "--situation", "night shift",
+               "--outcome", "advance", "--commitment", "trial in March").out
+    assert out == ("Updated call #1 with Nguyễn Văn An (Wed 2026-11-04 10:00): outcome, "
+                   "situation.\n")
+    assert book.sql("SELECT kind, text FROM call_note WHERE touch_id = 1 ORDER BY position") == [
+        ("problem", "film tears"), ("situation", "3 plants"), ("situation", "night shift")]
+    assert book.one("SELECT outcome, commitment FROM touch WHERE id = 1") == (
+        "advance", "trial in March")
+    assert show(book, 1)["continuations"] == 0
+    book("call", "edit", "1", "--problem", "", "--commitment", "trial in April")
+    assert book.sql("SELECT kind FROM call_note WHERE touch_id = 1") == [
+        ("situation",), ("situation",)]
+    assert book.one("SELECT commitment FROM touch WHERE id = 1") == "trial in April"
+    book("call", "edit", "1", "-o", "order", "--amount", "1,2 tỷ")
+    assert book.one("SELECT outcome, amount_milli, amount_currency FROM touch WHERE id = 1") == (
+        "order", 1_200_000_000_000, "VND")
+    book.fails(2, "call", "edit", "1", "-o", "continuation", match="--amount \"\"")
+    book("call", "edit", "1", "-o", "continuation", "--amount", "")
+    assert show(book, 1)["continuations"] == 1
