@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import unicodedata
 
 import pytest
 
@@ -550,3 +551,191 @@ def test_call_edit_replaces_the_kinds_given(book):
     book.fails(2, "call", "edit", "1", "-o", "continuation", match="--amount \"\"")
     book("call", "edit", "1", "-o", "continuation", "--amount", "")
     assert show(book, 1)["continuations"] == 1
+
+
+# -- duplicates ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("first, second, how", [
+    (["Nguyễn Văn An", "--email", "an@mp.vn"], ["An N.", "--email", "AN@MP.VN"], "email"),
+    (["Nguyễn Văn An", "--phone", "0912 345 678"], ["Someone", "--phone", "+84 912 345 678"],
+     "phone"),
+    (["Nguyễn Văn An", "--phone", "0912 345 678"], ["Someone", "--phone", "0912.345.678",
+                                                    "--email", "x@y.vn"], "phone"),
+    (["Hà", "--url", "https://www.linkedin.com/in/Ha-Tran/?trk=x"],
+     ["Other", "--url", "linkedin.com/in/ha-tran"], "profile URL"),
+    (["Trần Thị Hà", "--company", "Acme"], ["TRẦN THỊ HÀ", "--company", "ACME"],
+     "name and company"),
+    (["Trần Thị Hà", "--company", "Acme"], [unicodedata.normalize("NFD", "Trần Thị Hà"),
+                                            "--company", "acme"], "name and company"),
+    (["Trần Thị Hà", "--company", "Acme"], ["Trần Thị Hà", "--company", "Acme", "--phone",
+                                            "0912 345 678"], "name and company"),
+    (["Nguyễn Thị Hòa"], ["Nguyễn Thị Hoà"], "name and company"),  # old and new spelling
+])
+def test_add_refuses_a_likely_duplicate(cli, first, second, how):
+    cli.add(*first)
+    result = cli.fails(2, "add", *second, match=f"#1 {first[0]} looks like the same person "
+                                                  f"(same {how})")
+    assert "--allow-duplicate" in result.err
+    assert cli.add(*second, "--allow-duplicate") == 2
+
+
+@pytest.mark.parametrize("first, second", [
+    (["Trần Thị Hà", "--company", "Acme"], ["Trần Thị Hạ", "--company", "Acme"]),
+    (["Nguyễn Văn An", "--email", "an1@x.vn"], ["Nguyễn Văn Ân", "--email", "an2@x.vn"]),
+    (["Nguyễn Văn An", "--email", "an1@x.vn"], ["Nguyễn Văn An", "--email", "an2@x.vn"]),
+    (["Nguyễn Văn An", "--company", "Acme"], ["Nguyễn Văn Ân", "--company", "Acme"]),
+    (["Nguyễn Văn An", "--company", "Acme"], ["Nguyen Van An", "--company", "Acme"]),
+    (["A", "--email", "a@acme.vn", "--phone", "028 3822 1234"],
+     ["B", "--email", "b@acme.vn", "--phone", "028 3822 1234"]),  # one switchboard
+    (["Trần Thị Hà", "--company", "Acme", "--phone", "0912 345 678"],
+     ["Trần Thị Hà", "--company", "Acme", "--phone", "0912 345 679"]),
+    (["Trần Thị Hà", "--url", "linkedin.com/in/ha1"], ["Trần Thị Hà", "--url",
+                                                       "linkedin.com/in/ha2"]),
+    (["Trần Thị Hà", "--company", "Acme"], ["Trần Thị Hà", "--company", "Acme Two"]),
+    (["Trần Thị Hà", "--company", "Acme"], ["Trần Thị Hà"]),
+])
+def test_not_duplicates(cli, first, second):
+    cli.add(*first)
+    assert cli.add(*second) == 2
+
+
+def _import_report(cli, path, *args):
+    return json.loads(cli("import", str(path), "--report", "json", *args).out)
+
+
+def test_import_matches_by_the_rule_and_reports_what_matched(cli, tmp_path):
+    cli.add("Nguyễn Văn An", "--company", "Minh Phát", "--email", "an1@x.vn")
+    cli.add("Lê Thị Lan", "--phone", "0912 345 678")
+    cli.add("Trần Thị Hà", "--company", "Acme")
+    cli.add("Phạm Dũng", "--url", "https://www.linkedin.com/in/pham-dung/")
+    path = tmp_path / "people.csv"
+    path.write_text("Name,Email,Company,Phone,URL\n"
+                    "Nguyễn Văn Ân,an2@x.vn,Minh Phát,,\n"
+                    "Nguyen Van An,AN1@X.VN,,,\n"
+                    "Lan Le,,,+84 912 345 678,\n"
+                    "Trần Thị Hạ,,Acme,,\n"
+                    "TRẦN THỊ HÀ,,acme,,\n"
+                    "P. Dũng,,,,linkedin.com/in/Pham-Dung?trk=1\n"
+                    "Trần Thị Hạ,,ACME,,\n", encoding="utf-8")
+    rows = _import_report(cli, path)
+    assert [(r["line"], r["action"], r["prospect_id"], r["matched"]) for r in rows] == [
+        (2, "add", 5, ""), (3, "skip", 1, "email"), (4, "skip", 2, "phone"),
+        (5, "add", 6, ""), (6, "skip", 3, "name and company"), (7, "skip", 4, "profile URL"),
+        (8, "skip", None, "name and company")]
+    assert rows[6]["reason"] == "duplicate of line 5 (same name and company)"
+    assert cli.sql("SELECT name FROM prospect WHERE id > 4 ORDER BY id") == [
+        ("Nguyễn Văn Ân",), ("Trần Thị Hạ",)]
+
+
+def test_linkedin_namesakes_with_their_own_profiles_all_import(cli, tmp_path):
+    header = "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+    rows = "".join(f"Văn An,Nguyễn,https://www.linkedin.com/in/nguyen-van-an-{n},,Minh Phát,"
+                   f"Buyer,14 Mar 2019\n" for n in range(5))
+    again = "Văn An,Nguyễn,https://vn.linkedin.com/in/NGUYEN-VAN-AN-3/,,Minh Phát,Buyer,1 Jan 2020\n"
+    path = tmp_path / "Connections.csv"
+    path.write_text("Notes:\n\"Some notes\"\n\n" + header + rows + again, encoding="utf-8")
+    report = _import_report(cli, path)
+    assert [(r["action"], r["matched"]) for r in report] == [("add", "")] * 5 + [
+        ("skip", "profile URL")]
+    assert cli.sql("SELECT count(*) FROM prospect WHERE name = 'Nguyễn Văn An'") == [(5,)]
+
+
+def test_the_issue_examples_on_import_into_an_empty_book(cli, tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_text("Name,Email,Company,Phone\n"
+                    "Trần Thị Hà,,Acme,\n"
+                    "Trần Thị Hạ,,Acme,\n"
+                    "Nguyễn Văn An,an1@x.vn,,\n"
+                    "Nguyễn Văn Ân,an2@x.vn,,\n"
+                    "An Nguyen,An1@X.vn,,\n"
+                    "Bình,,,0912 345 678\n"
+                    "Binh T.,,,+84 912 345 678\n", encoding="utf-8")
+    report = _import_report(cli, path)
+    assert [(r["action"], r["matched"]) for r in report] == [
+        ("add", ""), ("add", ""), ("add", ""), ("add", ""), ("skip", "email"), ("add", ""),
+        ("skip", "phone")]
+
+
+def test_import_on_duplicate_update_fills_in_and_reports_matched(cli, tmp_path):
+    cli.add("Nguyễn Văn An", "--email", "an@mp.vn")
+    path = tmp_path / "more.csv"
+    path.write_text("Name,Email,Phone,Title\nAn,AN@mp.vn,0912 345 678,Buyer\n", encoding="utf-8")
+    report = _import_report(cli, path, "--on-duplicate", "update")
+    assert (report[0]["prospect_id"], report[0]["matched"]) == (1, "email")
+    assert show(cli, 1)["title"] == "Buyer"
+
+
+# -- several emails and phones ------------------------------------------------------------------
+def test_add_and_edit_emails_and_phones(cli):
+    cli.add("An", "--phone", "0912 345 678", "--phone", "028 3822 1234", "--email", "a@x.vn",
+            "--email", "b@x.vn")
+    assert cli.sql("SELECT kind, value, key FROM contact ORDER BY kind, position") == [
+        ("email", "a@x.vn", "a@x.vn"), ("email", "b@x.vn", "b@x.vn"),
+        ("phone", "0912 345 678", "+84912345678"), ("phone", "028 3822 1234", "+842838221234")]
+    cli("edit", "an", "--phone", "+84 90 111 2222", "--email", "C@x.vn",
+        "--drop-phone", "+84 912 345 678", "--drop-email", "A@X.VN")
+    record = show(cli, 1)
+    assert (record["emails"], record["phones"]) == ("b@x.vn ::: C@x.vn",
+                                                    "028 3822 1234 ::: +84 90 111 2222")
+    assert (record["email"], record["phone"]) == ("b@x.vn", "028 3822 1234")
+    cli("edit", "an", "--phone", "090 111 2222")  # one they have, typed differently
+    assert show(cli, 1)["phones"] == "028 3822 1234 ::: +84 90 111 2222"
+
+
+@pytest.mark.parametrize("args, match", [
+    (["edit", "an", "--drop-phone", "0999 999 999"], "they have no phone '0999 999 999'"),
+    (["edit", "an", "--drop-email", "c@x.vn"], "they have no email 'c@x.vn'"),
+    (["edit", "an", "--drop-email", "a@x.vn", "--drop-email", "a@x.vn"], "no email"),
+    (["edit", "an", "--phone", "12"], "phone '12' is not a phone number"),
+    (["edit", "an", "--phone", "0912 ABC DEF"], "is not a phone number"),
+    (["add", "B", "--phone", "0912 345 678", "--phone", "hello"], "is not a phone number"),
+    (["add", "B", "--email", "b@x"], "email 'b@x' is not an address"),
+])
+def test_email_and_phone_refusals(cli, args, match):
+    cli.add("An", "--phone", "0912 345 678", "--email", "a@x.vn")
+    cli.fails(2, *args, match=match)
+
+
+def test_exports_list_every_email_and_phone(cli, tmp_path):
+    cli.add("Nguyễn Văn An", "--email", "an1@x.vn", "--email", "an.b@x.vn", "--phone",
+            "0912 345 678", "--phone", "+84 28 3822 1234 ext. 12")
+    rows = json.loads(cli("export", "-f", "json").out)
+    assert (rows[0]["emails"], rows[0]["phones"]) == (
+        "an1@x.vn ::: an.b@x.vn", "0912 345 678 ::: +84 28 3822 1234 ext. 12")
+    header, line = cli("export", "-f", "csv").lines
+    assert line.endswith(",an1@x.vn ::: an.b@x.vn,0912 345 678 ::: +84 28 3822 1234 ext. 12")
+    import vobject
+
+    card = vobject.readOne(cli("export", "vcard").out)
+    assert [e.value for e in card.contents["email"]] == ["an1@x.vn", "an.b@x.vn"]
+    assert [t.value for t in card.contents["tel"]] == ["tel:+84912345678",
+                                                       "tel:+842838221234;ext=12"]
+    assert {t.params["VALUE"][0] for t in card.contents["tel"]} == {"uri"}
+
+
+def test_imports_keep_every_email_and_phone(cli, tmp_path):
+    google = tmp_path / "google.csv"
+    google.write_text(
+        "First Name,Last Name,E-mail 1 - Label,E-mail 1 - Value,Phone 1 - Label,"
+        "Phone 1 - Value\n"
+        "Văn An,Nguyễn,* Work,an@mp.vn ::: an@gmail.com,Mobile,0912 345 678 ::: 028 3822 1234\n",
+        encoding="utf-8")
+    cli("import", str(google))
+    card = tmp_path / "cards.vcf"
+    card.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Trần Thị Bình\r\nN:Trần;Thị Bình;;;\r\n"
+                    "EMAIL;TYPE=WORK:binh@hb.vn\r\nEMAIL;TYPE=HOME:binh@gmail.com\r\n"
+                    "TEL;TYPE=CELL:0903 111 222\r\nTEL;VALUE=uri:tel:+84-28-3822-9999\r\n"
+                    "END:VCARD\r\n", encoding="utf-8")
+    cli("import", str(card))
+    people = {r["name"]: r for r in json.loads(cli("export", "-f", "json").out)}
+    an, binh = people["Nguyễn Văn An"], people["Trần Thị Bình"]
+    assert (an["emails"], an["phones"]) == ("an@mp.vn ::: an@gmail.com",
+                                            "0912 345 678 ::: 028 3822 1234")
+    assert binh["emails"] == "binh@hb.vn ::: binh@gmail.com"
+    assert cli.sql("SELECT key FROM contact WHERE prospect_id = 2 AND kind = 'phone' "
+                   "ORDER BY position") == [("+84903111222",), ("+842838229999",)]
+    # and a relcrm export brings them back
+    exported = tmp_path / "all.json"
+    cli("export", "all", "-f", "json", "-o", str(exported))
+    copy = tmp_path / "copy.db"
+    cli("--db", str(copy), "import", str(exported))
+    assert cli("--db", str(copy), "export", "-f", "json").out == cli("export", "-f", "json").out
