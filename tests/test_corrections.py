@@ -739,3 +739,149 @@ def test_imports_keep_every_email_and_phone(cli, tmp_path):
     copy = tmp_path / "copy.db"
     cli("--db", str(copy), "import", str(exported))
     assert cli("--db", str(copy), "export", "-f", "json").out == cli("export", "-f", "json").out
+
+
+# -- money --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, milli, currency", [
+    ("450000000", 450_000_000_000, "VND"),
+    ("450,000,000", 450_000_000_000, "VND"),
+    ("450.000.000", 450_000_000_000, "VND"),
+    ("1.500", 1_500_000, "VND"),
+    ("68 triệu", 68_000_000_000, "VND"),
+    ("68tr", 68_000_000_000, "VND"),
+    ("1,2 tỷ", 1_200_000_000_000, "VND"),
+    ("2,5 triệu", 2_500_000_000, "VND"),
+    ("5k", 5_000_000, "VND"),
+    ("2.5M", 2_500_000_000, "VND"),
+    ("12,000 USD", 12_000_000, "USD"),
+    ("12,500.50 USD", 12_500_500, "USD"),
+    ("12.500,50 EUR", 12_500_500, "EUR"),
+])
+def test_amounts_are_read_strictly_and_stored_exactly(cli, text, milli, currency):
+    cli.add("An", "--value", text)
+    assert cli.one("SELECT value_milli, value_currency FROM prospect") == (milli, currency)
+    cli("log", "an", "email", "PO", "--amount", text)
+    cli("call", "an", "-o", "order", "--commitment", "PO 7", "--amount", text)
+    assert cli.sql("SELECT amount_milli, amount_currency FROM touch") == [(milli, currency)] * 2
+    cli("edit", "an", "--value", "1")
+    cli("edit", "an", "--value", text)
+    cli("touch", "edit", "1", "--amount", "1")
+    cli("touch", "edit", "1", "--amount", text)
+    assert cli.one("SELECT value_milli, value_currency FROM prospect") == (milli, currency)
+    assert cli.sql("SELECT amount_milli, amount_currency FROM touch") == [(milli, currency)] * 2
+
+
+@pytest.mark.parametrize("where", ["add", "edit", "log", "call", "touch edit", "call edit"])
+def test_amounts_refused_in_the_book_currency_everywhere(cli, where):
+    cli.add("An")
+    cli("call", "an", "-o", "order", "--commitment", "PO")
+    for text in ("1.5.00", "2,5", "12.500,50"):
+        args = {"add": ["add", "Bình", "--value", text], "edit": ["edit", "an", "--value", text],
+                "log": ["log", "an", "email", "--amount", text],
+                "call": ["call", "an", "-o", "order", "--commitment", "x", "--amount", text],
+                "touch edit": ["touch", "edit", "1", "--amount", text],
+                "call edit": ["call", "edit", "1", "--amount", text]}[where]
+        cli.fails(2, *args, match=repr(text))
+
+
+@pytest.mark.parametrize("text", ["1.50", "-5", "5e3", "nan", "12 USD EUR", "1.500k", "1,2345k",
+                                  "12.500,50 VND", "1.500 USD", "5 mm"])
+def test_more_amounts_refused(cli, text):
+    cli.add("An")
+    cli.fails(2, "edit", "an", "--value", text, match=repr(text))
+    cli.fails(2, "log", "an", "email", "--amount", text, match=repr(text))
+
+
+def test_the_book_currency_reads_amounts_without_one(cli):
+    cli("config", "currency", "USD")
+    cli.add("An", "--value", "12,500.50")
+    assert cli.one("SELECT value_milli, value_currency FROM prospect") == (12_500_500, "USD")
+    cli.fails(2, "edit", "an", "--value", "1.500", match="'1.500'")  # 1.5 or 1500 dollars?
+    cli("edit", "an", "--value", "1.500 VND")
+    assert cli.one("SELECT value_milli, value_currency FROM prospect") == (1_500_000, "VND")
+    cli("config", "currency", "VND")
+    cli.fails(2, "edit", "an", "--value", "12,500.50", match="VND")
+    cli.fails(2, "config", "currency", "XYZ", match="XYZ")
+
+
+def test_exports_show_amounts_exactly_and_import_back_the_same_integers(cli, tmp_path):
+    cli.add("An", "--value", "12,500.50 USD")
+    cli.add("Bình", "--value", "1,2 tỷ")
+    cli.add("Cường", "--value", "0.001 KWD")
+    cli("call", "an", "-o", "order", "--commitment", "PO", "--amount", "1,250,000.75 USD")
+    cli("log", "bình", "email", "PO", "--amount", "68tr")
+    prospects = json.loads(cli("export", "-f", "json").out)
+    assert [(p["value"], p["currency"]) for p in prospects] == [
+        (12500.5, "USD"), (1200000000, "VND"), (0.001, "KWD")]
+    header, *lines = cli("export", "-f", "csv").lines
+    columns = header.split(",")
+    values = [dict(zip(columns, line.split(","))) for line in lines]
+    assert [(v["value"], v["currency"]) for v in values] == [
+        ("12500.5", "USD"), ("1200000000", "VND"), ("0.001", "KWD")]
+    header, *lines = cli("export", "touches", "-f", "tsv").lines
+    rows = [dict(zip(header.split("\t"), line.split("\t"))) for line in lines]
+    assert [(r["amount"], r["currency"]) for r in rows] == [("1250000.75", "USD"),
+                                                             ("68000000", "VND")]
+    stored = ("SELECT value_milli, value_currency FROM prospect UNION ALL "
+              "SELECT amount_milli, amount_currency FROM touch")
+    for kind in ("csv", "tsv", "json", "jsonl"):
+        out = tmp_path / f"all-{kind}"
+        cli("export", "all", "-f", kind, "-o", str(out))
+        copy = tmp_path / f"copy-{kind}.db"
+        cli("--db", str(copy), "import", str(out))
+        con = sqlite3.connect(copy)
+        assert con.execute(stored).fetchall() == cli.sql(stored), kind
+        con.close()
+
+
+# -- TSV ----------------------------------------------------------------------------------------
+AWKWARD = "tab\there \\ back\\slash\nnew line\r\ncr\rend\\t not a tab \\\\"
+
+
+def test_tsv_escapes_tab_newline_cr_and_backslash(cli):
+    cli.add("An", "--note", "a\tb\\c\nd")
+    cli("call", "an", "--situation", "two plants", "--situation", "three\tshifts \\ x",
+        "-o", "continuation", "--note", "n\tote\\")
+    for entity in ("prospects", "calls", "touches"):
+        raw = cli("export", entity, "-f", "tsv").raw.decode("utf-8")
+        assert "\r" not in raw
+        lines = raw.split("\n")
+        assert lines[-1] == "" and all(lines[:-1])
+        widths = {len(line.split("\t")) for line in lines[:-1]}
+        assert len(widths) == 1, (entity, widths)
+    header, row = cli("export", "calls", "-f", "tsv").lines
+    call = dict(zip(header.split("\t"), row.split("\t")))
+    assert call["situation"] == "two plants\\nthree\\tshifts \\\\ x"
+    assert call["summary"] == "n\\tote\\\\"
+    header, row = cli("export", "-f", "tsv").lines
+    assert dict(zip(header.split("\t"), row.split("\t")))["note"] == "a\\tb\\\\c\\nd"
+
+
+def test_tsv_round_trip_reads_them_back_exactly(cli, tmp_path):
+    cli.add("An", "--note", AWKWARD.replace("\r\n", "\n"), "--company", "A\\B \\t C")
+    cli("call", "an", "--situation", "two plants", "--situation", "three\tshifts \\ x",
+        "--problem", "p\\n is not a newline", "-o", "continuation", "--note", "n\tote\\")
+    cli("log", "an", "email", "--", "cr\rin the middle\\")
+    cli("step", "add", "an", "fri", "--", "step \\t with \\ backslash\\")
+    facts = ("SELECT name, company, note FROM prospect UNION ALL "
+             "SELECT kind, coalesce(summary, ''), '' FROM touch UNION ALL "
+             "SELECT kind, text, position FROM call_note UNION ALL "
+             "SELECT kind, text, due_at FROM step")
+    for target in ("calls.tsv", "folder"):
+        out = tmp_path / target
+        if target == "folder":
+            cli("export", "all", "-f", "tsv", "-o", str(out))
+            copy = tmp_path / "folder.db"
+            cli("--db", str(copy), "import", str(out))
+        else:
+            prospects = tmp_path / "prospects.tsv"
+            cli("export", "prospects", "-f", "tsv", "-o", str(prospects))
+            cli("export", "calls", "-f", "tsv", "-o", str(out))
+            copy = tmp_path / "calls.db"
+            cli("--db", str(copy), "import", str(prospects))
+            cli("--db", str(copy), "import", str(out))
+            assert cli("--db", str(copy), "export", "calls", "-f", "tsv").raw == out.read_bytes()
+            continue
+        con = sqlite3.connect(copy)
+        assert con.execute(facts).fetchall() == cli.sql(facts)
+        con.close()
