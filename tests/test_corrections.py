@@ -178,6 +178,16 @@ def test_a_command_that_changed_nothing_is_not_a_change(book):
     assert changes(book) == listed
 
 
+def test_a_command_that_changed_only_derived_values_does_not_block_undo(cli):
+    cli.add("An", env=ON("2026-11-20T08:00"))
+    added = state(cli)
+    cli("snooze", "an", "2026-12-24", env=ON("2026-11-20T13:00"))
+    cli("snooze", "an", "2026-12-24", env=ON("2026-11-20T18:00"))  # only updated_at changes
+    for _ in range(pending(cli) - 1):
+        cli("undo")
+    assert state(cli) == added
+
+
 def test_the_summary_counts_rows_not_journal_entries(book):
     book("touch", "edit", "2", "--prospect", "cường", "--minutes", "30", "--text", "x")
     assert changes(book)[0]["summary"] == "changed 1 touch"
@@ -457,14 +467,17 @@ def test_merge_is_undone_whole(book):
     assert show(book, 2)["name"] == "Trần Thị Bình"
 
 
-@pytest.mark.parametrize("args, code, match", [
+MERGE_REFUSALS = [
     (["merge", "1", "into", "1"], 2, "the same prospect"),
     (["merge", "1", "99"], 1, "no prospect with id 99"),
     (["merge", "1", "2", "--prefer", "newest"], 2, "--prefer must be target or source"),
     (["merge", "1", "onto", "2"], 2, "give SOURCE and TARGET"),
-])
-def test_merge_refusals(book, args, code, match):
-    book.fails(code, *args, match=match)
+]
+
+
+def test_merge_refusals(book):
+    for args, code, match in MERGE_REFUSALS:
+        book.fails(code, *args, match=match)
 
 
 # -- touch edit / delete, call edit -------------------------------------------------------------
@@ -511,7 +524,7 @@ def test_touch_delete(book):
     assert book.one("SELECT last_touch_at FROM prospect WHERE id = 2") is None
 
 
-@pytest.mark.parametrize("args, code, match", [
+EDIT_REFUSALS = [
     (["touch", "edit", "99", "--text", "x"], 1, "no touch with id 99"),
     (["touch", "edit", "x", "--text", "x"], 1, "no touch with id x"),
     (["touch", "delete", "99"], 1, "no touch with id 99"),
@@ -526,9 +539,12 @@ def test_touch_delete(book):
     (["call", "edit", "1"], 2, "nothing to change"),
     (["call", "edit", "1", "--outcome", "advance"], 2, "commitment"),
     (["call", "edit", "1", "--amount", "5k"], 2, "an amount is the value of an order"),
-])
-def test_touch_and_call_edit_refusals(book, args, code, match):
-    book.fails(code, *args, match=match)
+]
+
+
+def test_touch_and_call_edit_refusals(book):
+    for args, code, match in EDIT_REFUSALS:
+        book.fails(code, *args, match=match)
 
 
 def test_call_edit_replaces_the_kinds_given(book):
