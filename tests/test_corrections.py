@@ -387,6 +387,17 @@ def test_delete_forget_cannot_be_undone(secret):
     assert "outside relcrm" not in result.err
 
 
+def test_undo_after_forget_never_takes_later_history_with_it(cli):
+    cli.add("An")
+    cli.add("Zebulon")
+    cli("log", "an", "visit", "plant tour", "--with", "zebulon")  # stays An's
+    cli("delete", "zebulon", "--forget", "--yes")
+    kept = cli.sql("SELECT id, prospect_id, summary FROM touch")
+    assert kept == [(1, 1, "plant tour")]
+    cli.run("undo")  # the add of An: not without the visit logged after it, never undone
+    assert cli.sql("SELECT id, prospect_id, summary FROM touch") == kept
+
+
 def test_delete_forget_json_lists_the_backups(secret, tmp_path):
     secret("backup", str(tmp_path / "mine.db"))
     secret("backup")
