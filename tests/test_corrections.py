@@ -50,28 +50,46 @@ def show(cli, ref) -> dict:
     return json.loads(cli("show", str(ref), "-f", "json", "-l", "0").out)
 
 
-@pytest.fixture
-def book(cli):
-    """Three people at two spellings of one company (and one elsewhere), with calls, touches
-    with others, steps (own and an account's), roles, tags, judgements and a stage."""
-    cli.add("Nguyễn Văn An", "--company", "Minh Phát", "--email", "an@mp.vn", "--phone",
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    return tmp_path_factory.mktemp("template") / "book.db"
+
+
+def _build(cli, *db: str) -> None:
+    cli(*db, "add", "Nguyễn Văn An", "--company", "Minh Phát", "--email", "an@mp.vn", "--phone",
             "0912 345 678", "--tag", "vip", "--value", "68tr", "--note", "likes golf",
             env=ON("2026-11-02T09:00"))
-    cli.add("Trần Thị Bình", "--company", "Minh Phat JSC", "--email", "binh@mp.vn",
+    cli(*db, "add", "Trần Thị Bình", "--company", "Minh Phat JSC", "--email", "binh@mp.vn",
             "--title", "CFO", env=ON("2026-11-02T09:05"))
-    cli.add("Lê Văn Cường", "--company", "Hòa Bình", "--phone", "+84 90 111 2222",
+    cli(*db, "add", "Lê Văn Cường", "--company", "Hòa Bình", "--phone", "+84 90 111 2222",
             env=ON("2026-11-02T09:10"))
-    cli("qualify", "an", "--need", "yes", "--budget", "partial", env=ON("2026-11-03T10:00"))
-    cli("call", "an", "--situation", "2 plants", "--problem", "film tears", "-o",
-        "continuation", env=ON("2026-11-04T10:00"))
-    cli("log", "an", "meeting", "lunch", "--with", "bình", env=ON("2026-11-05T12:00"))
-    cli("log", "cường", "email", "hello", "--amount", "5k", env=ON("2026-11-06T12:00"))
-    cli("role", "an", "decider", env=ON("2026-11-06T13:00"))
-    cli("role", "bình", "buyer", env=ON("2026-11-06T13:00"))
-    cli("step", "add", "an", "2026-12-01", "send the quote", env=ON("2026-11-07T09:00"))
-    cli("account", "step", "1", "2026-12-03", "site visit", "--with", "an",
-        env=ON("2026-11-07T09:00"))
-    cli("stage", "advance", "cường", "--reason", "met twice", env=ON("2026-11-08T09:00"))
+    for args, when in (
+            (["qualify", "an", "--need", "yes", "--budget", "partial"], "2026-11-03T10:00"),
+            (["call", "an", "--situation", "2 plants", "--problem", "film tears", "-o",
+              "continuation"], "2026-11-04T10:00"),
+            (["log", "an", "meeting", "lunch", "--with", "bình"], "2026-11-05T12:00"),
+            (["log", "cường", "email", "hello", "--amount", "5k"], "2026-11-06T12:00"),
+            (["role", "an", "decider"], "2026-11-06T13:00"),
+            (["role", "bình", "buyer"], "2026-11-06T13:00"),
+            (["step", "add", "an", "2026-12-01", "send the quote"], "2026-11-07T09:00"),
+            (["account", "step", "1", "2026-12-03", "site visit", "--with", "an"],
+             "2026-11-07T09:00"),
+            (["stage", "advance", "cường", "--reason", "met twice"], "2026-11-08T09:00")):
+        cli(*db, *args, env=ON(when))
+
+
+@pytest.fixture
+def book(cli, template):
+    """Three people at two spellings of one company (and one elsewhere), with calls, touches
+    with others, steps (own and an account's), roles, tags, judgements and a stage. Built once,
+    copied into each test's own book."""
+    if not template.exists():
+        _build(cli, "--db", str(template))
+    source, copy = sqlite3.connect(template), sqlite3.connect(cli.path)
+    source.backup(copy)
+    source.close()
+    copy.close()
+    cli.path.chmod(0o600)  # as relcrm makes a book
     return cli
 
 
@@ -657,7 +675,8 @@ def test_linkedin_namesakes_with_their_own_profiles_all_import(cli, tmp_path):
     header = "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
     rows = "".join(f"Văn An,Nguyễn,https://www.linkedin.com/in/nguyen-van-an-{n},,Minh Phát,"
                    f"Buyer,14 Mar 2019\n" for n in range(5))
-    again = "Văn An,Nguyễn,https://vn.linkedin.com/in/NGUYEN-VAN-AN-3/,,Minh Phát,Buyer,1 Jan 2020\n"
+    again = ("Văn An,Nguyễn,https://vn.linkedin.com/in/NGUYEN-VAN-AN-3/,,Minh Phát,Buyer,"
+             "1 Jan 2020\n")
     path = tmp_path / "Connections.csv"
     path.write_text("Notes:\n\"Some notes\"\n\n" + header + rows + again, encoding="utf-8")
     report = _import_report(cli, path)
@@ -729,6 +748,7 @@ def test_exports_list_every_email_and_phone(cli, tmp_path):
     assert (rows[0]["emails"], rows[0]["phones"]) == (
         "an1@x.vn ::: an.b@x.vn", "0912 345 678 ::: +84 28 3822 1234 ext. 12")
     header, line = cli("export", "-f", "csv").lines
+    assert header.endswith(",emails,phones")
     assert line.endswith(",an1@x.vn ::: an.b@x.vn,0912 345 678 ::: +84 28 3822 1234 ext. 12")
     import vobject
 
@@ -744,7 +764,8 @@ def test_imports_keep_every_email_and_phone(cli, tmp_path):
     google.write_text(
         "First Name,Last Name,E-mail 1 - Label,E-mail 1 - Value,Phone 1 - Label,"
         "Phone 1 - Value\n"
-        "Văn An,Nguyễn,* Work,an@mp.vn ::: an@gmail.com,Mobile,0912 345 678 ::: 028 3822 1234\n",
+        "Văn An,Nguyễn,* Work,an@mp.vn ::: an@gmail.com,Mobile,"
+        "0912 345 678 ::: 028 3822 1234\n",
         encoding="utf-8")
     cli("import", str(google))
     card = tmp_path / "cards.vcf"
