@@ -110,18 +110,29 @@ def end(con: sqlite3.Connection) -> None:
     change = row[0]
     text = summary(con, change)
     if text is None:
+        # nothing the seller typed changed (at most updated_at and derived values): the
+        # book is put back exactly as it was, so that no change is left behind (and the one
+        # before stays undoable)
+        con.execute("UPDATE _change SET open = 0 WHERE id = ?", (change,))
+        entries = con.execute("SELECT tbl, op, row_id, old, new FROM _journal WHERE "
+                              "change_id = ? ORDER BY id", (change,)).fetchall()
+        if entries:
+            _revert(con, entries, {t: _columns(con, t) for t in {e[0] for e in entries}})
+            con.execute("DELETE FROM _dirty")
+            con.execute("DELETE FROM _journal WHERE change_id = ?", (change,))
         con.execute("DELETE FROM _change WHERE id = ?", (change,))
         return
     con.execute("UPDATE _change SET open = 0, summary = ? WHERE id = ?", (text, change))
 
 
 def summary(con: sqlite3.Connection, change: int) -> str | None:
-    """'added 1 touch; changed 1 step, 1 prospect' (derived-only changes not counted)."""
+    """'added 1 touch; changed 1 step, 1 prospect' (changes of derived values alone, or of
+    updated_at, are not counted)."""
     rows: dict[str, dict[str, set[int]]] = {}  # each row counted once per kind of change
     for table, op, row_id, old, new in con.execute(
             "SELECT tbl, op, row_id, old, new FROM _journal WHERE change_id = ? ORDER BY id",
             (change,)):
-        if op == "update" and table in _derived() and not _facts_differ(table, old, new):
+        if op == "update" and not _facts_differ(table, old, new):
             continue
         rows.setdefault(op, {}).setdefault(table, set()).add(row_id)
     counts = {op: {table: len(ids) for table, ids in tables.items()}
@@ -138,7 +149,7 @@ def summary(con: sqlite3.Connection, change: int) -> str | None:
 
 
 def _facts_differ(table: str, old: str, new: str) -> bool:
-    derived = set(_derived()[table]) | {"updated_at"}
+    derived = set(_derived().get(table, ())) | {"updated_at"}
     return any(k not in derived for k in json.loads(old))
 
 
@@ -168,6 +179,9 @@ def undo(con: sqlite3.Connection) -> Change:
         raise NotFound("nothing to undo (the journal keeps the last "
                        f"{keep(con)} changes; see them with relcrm undo --list)")
     change = Change(*row)
+    if change.note:  # about an erased person: it, and so everything before it, stays
+        raise UsageError(f"cannot undo change #{change.id}: {change.note}; the changes before "
+                         "it cannot be undone either (they would take its rows with them)")
     entries = con.execute("SELECT tbl, op, row_id, old, new FROM _journal WHERE change_id = ? "
                           "ORDER BY id", (change.id,)).fetchall()
     columns = {table: _columns(con, table) for table in {e[0] for e in entries}}
@@ -191,6 +205,15 @@ def undo(con: sqlite3.Connection) -> Change:
             raise UsageError(f"cannot undo change #{change.id} ({change.command}): "
                              f"{entity.one} #{row_id} was changed since, outside relcrm's "
                              "commands (another program, or a restore); nothing was undone")
+    _revert(con, entries, columns)
+    con.execute("DELETE FROM _journal WHERE change_id = ?", (change.id,))
+    change.undone_at = dates.iso(dates.now())
+    con.execute("UPDATE _change SET undone_at = ? WHERE id = ?", (change.undone_at, change.id))
+    return change
+
+
+def _revert(con: sqlite3.Connection, entries: list, columns: dict[str, list[str]]) -> None:
+    """Put every row of a change's entries back as it was, newest first."""
     con.execute("PRAGMA defer_foreign_keys = ON")
     touched_settings = False
     for table, op, row_id, old, new in reversed(entries):
@@ -212,7 +235,3 @@ def undo(con: sqlite3.Connection) -> Change:
         from . import workdays
 
         workdays.rebuild(con)
-    con.execute("DELETE FROM _journal WHERE change_id = ?", (change.id,))
-    change.undone_at = dates.iso(dates.now())
-    con.execute("UPDATE _change SET undone_at = ? WHERE id = ?", (change.undone_at, change.id))
-    return change

@@ -79,7 +79,8 @@ def delete(
     if forget:
         text += " It cannot be undone."
         if kept:
-            text += (f" {len(kept)} backup{'s' if len(kept) != 1 else ''} still hold them: "
+            text += (f" {len(kept)} backup{'s still hold' if len(kept) != 1 else ' still holds'}"
+                     " them: "
                      + ", ".join(kept) + ".")
     else:
         text += " (relcrm undo takes it back.)"

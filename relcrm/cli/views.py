@@ -39,6 +39,9 @@ def profile(record: dict[str, Any], status: str, missing: list[str],
     if role:
         head += _t(f" — {role}")
     emit(out, head)
+    for alias in record.get("merged_from") or ():  # show OLDID still finds them
+        emit(out, _t(f"merged from #{alias['id']} {alias['name']} "
+                     f"({dates.show(alias['merged_at'])})", s("dim")))
 
     facts = _facts(s)
     stage = STAGE_BY_KEY[record["stage"]]
@@ -62,9 +65,7 @@ def profile(record: dict[str, Any], status: str, missing: list[str],
         facts.add_row(_t("contact"), _t(contact))
     if record["value"] is not None:
         facts.add_row(_t("value"), _t(money(record["value"], record["currency"])))
-    for alias in record.get("merged_from") or ():
-        facts.add_row(_t("merged from"), _t(f"#{alias['id']} {alias['name']} "
-                                            f"({dates.show(alias['merged_at'])})"))
+
     if record["roles"]:
         facts.add_row(_t("roles"), _t(record["roles"].replace(",", ", ") + " (buying centre of "
                                   f"{record['company']})", s("cyan")))

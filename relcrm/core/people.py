@@ -66,6 +66,11 @@ def plan_removal(con: sqlite3.Connection, prospect_id: int) -> Removal:
         "WHERE sp.prospect_id = ? AND NOT EXISTS (SELECT 1 FROM step_person o "
         "WHERE o.step_id = s.id AND o.prospect_id <> ?) ORDER BY s.id",
         (prospect_id, prospect_id))]
+    if dropped:  # an account step that named only them goes with them, and its history
+        ids = ",".join(str(i) for i in dropped)
+        counts["step"] = counts.get("step", 0) + len(dropped)
+        counts["step_change"] = counts.get("step_change", 0) + con.execute(
+            f"SELECT count(*) FROM step_change WHERE step_id IN ({ids})").fetchone()[0]
     if handed:  # handed-over touches (and their notes) are not removed
         counts["touch"] -= len(handed)
         ids = ",".join(str(t) for t, _, _ in handed)
@@ -109,26 +114,31 @@ def erase_from_journal(con: sqlite3.Connection, prospect_id: int) -> int:
     for table, row_id in con.execute(f"SELECT tbl, row_id FROM _journal WHERE change_id = "
                                      f"{OPEN}"):
         rows.setdefault(table, set()).add(row_id)
-    for table, key in (("touch", "prospect_id"), ("step", "prospect_id")):
-        rows.setdefault(table, set()).update(r[0] for r in con.execute(
-            "SELECT row_id FROM _journal WHERE tbl = ? AND op = 'delete' AND "
-            f"json_extract(old, '$.{key}') = ?", (table, prospect_id)))
-    rows.setdefault("prospect", set()).add(prospect_id)
+    # they, and the records merged into them earlier (an alias's id was a person's)
+    people = {prospect_id} | rows.get("prospect_alias", set())
+    rows.setdefault("prospect", set()).update(people)
+    for table in ("touch", "step", "contact", "stage_change", "qualification", "tag",
+                  "prospect_role", "touch_person", "step_person", "deal_person"):
+        for pid in people:
+            rows.setdefault(table, set()).update(r[0] for r in con.execute(
+                "SELECT row_id FROM _journal WHERE tbl = ? AND op = 'delete' AND "
+                "json_extract(old, '$.prospect_id') = ?", (table, pid)))
     clauses = [f"(tbl = '{table}' AND row_id IN (SELECT value FROM json_each('"
                f"{json.dumps(sorted(ids))}')))" for table, ids in rows.items() if ids]
-    clauses += ["(op = 'delete' AND json_extract(old, '$.prospect_id') = :pid)",
+    clauses += [f"(op = 'delete' AND json_extract(old, '$.prospect_id') IN (SELECT value FROM "
+                f"json_each('{json.dumps(sorted(people))}')))",
                 "(tbl = 'call_note' AND op = 'delete' AND json_extract(old, '$.touch_id') IN "
                 f"(SELECT value FROM json_each('{json.dumps(sorted(rows['touch']))}')))",
                 "(tbl = 'step_change' AND op = 'delete' AND json_extract(old, '$.step_id') IN "
                 f"(SELECT value FROM json_each('{json.dumps(sorted(rows['step']))}')))"]
     where = " OR ".join(clauses)
     params = {"pid": prospect_id}
-    stamp = dates.iso(dates.now())
-    con.execute(f"UPDATE _change SET undone_at = coalesce(undone_at, :stamp), "
-                f"command = '(a command about an erased person)', "
-                f"note = 'cannot be undone: it was about an erased person' "
-                f"WHERE id IN (SELECT change_id FROM _journal WHERE {where})",
-                {**params, "stamp": stamp})
+    # the changes that held them cannot be undone any more (nor those before them: undo
+    # refuses at the first), and their command lines, which may name them, are blanked
+    con.execute(f"UPDATE _change SET command = '(a command about an erased person)', "
+                f"note = 'it was about an erased person' "
+                f"WHERE id IN (SELECT change_id FROM _journal WHERE {where}) OR id = {OPEN}",
+                params)
     return con.execute(f"DELETE FROM _journal WHERE {where}", params).rowcount
 
 
