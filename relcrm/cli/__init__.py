@@ -199,7 +199,7 @@ def root(
 
 
 from . import (accounts, config, corrections, demo, followups, maintenance,  # noqa: E402
-               prospects, selling, stages, steps, transfer, undo)
+               plan, prospects, selling, stages, steps, transfer, undo)
 
 app.command("add")(prospects.add)
 app.command("list")(prospects.list_)
@@ -222,6 +222,7 @@ app.add_typer(accounts.app, name="account")
 app.command("role")(accounts.role)
 app.add_typer(accounts.kam, name="kam")
 app.command("followups")(followups.followups)
+app.command("plan")(plan.plan)
 app.command("export")(transfer.export)
 app.command("import")(transfer.import_)
 app.command("backup")(maintenance.backup)
