@@ -6,7 +6,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from .. import dates
-from .common import FormatOpt, fmt, read
+from .common import FormatOpt, complete_words, fmt, read
 from .followups import stage, who
 
 
@@ -14,6 +14,7 @@ def plan(
     period: Annotated[Optional[str], typer.Argument(
         metavar="[PERIOD]", help="today (the default), tomorrow, week (the rest of this week), "
         "next-week, or one day: a WHEN such as fri, next mon, 2026-12-03, +3d.",
+        autocompletion=complete_words(("today", "tomorrow", "week", "next-week")),
         show_default=False)] = None,
     days: Annotated[Optional[int], typer.Option(
         "--days", "-d", metavar="N", help="Today and the N days after it, instead of a PERIOD.",
