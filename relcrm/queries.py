@@ -246,13 +246,19 @@ ORDER BY p.care_on, p.continuations DESC, p.value_milli DESC
 """
 
 
-def care_due(con: sqlite3.Connection, until: str, *, include_disqualified: bool = False,
+def care_due(con: sqlite3.Connection, until: str, *, since: str | None = None,
+             include_disqualified: bool = False,
              limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
     """Prospects who need care (first contact, cadence, back from a snooze, a revisit) on or
-    before `until` (ISO date) with nothing booked for them before, most urgent first: the
-    earliest date, then stalled sales, then the larger deal; at most `limit`, and how many."""
+    before `until` (ISO date; on or after `since` when given) with nothing booked for them
+    before, most urgent first: the earliest date, then stalled sales, then the larger deal; at
+    most `limit`, and how many."""
     extra = "" if include_disqualified else f"AND {NOT_DISQUALIFIED_SQL}"
-    return _limited(con, _CARE_SQL.format(extra=extra), {"until": until}, limit,
+    params = {"until": until}
+    if since is not None:
+        extra = f"AND p.care_on >= :since {extra}"
+        params["since"] = since
+    return _limited(con, _CARE_SQL.format(extra=extra), params, limit,
                     "SELECT count(*) FROM prospect p INDEXED BY ix_prospect_care "
                     f"WHERE p.care_on <= :until {extra}")
 
@@ -295,15 +301,21 @@ _STEP_DUE_SELECT = _STEP_SELECT.replace("FROM step s", f"""
 FROM step s INDEXED BY ix_step_due""", 1)
 
 
-def steps_due(con: sqlite3.Connection, before: str, *, include_disqualified: bool = False,
+def steps_due(con: sqlite3.Connection, before: str, *, since: str | None = None,
+              include_disqualified: bool = False,
               limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
-    """Open steps due before `before` (an ISO date: the day after the window) whose person is
-    not lost (nor disqualified, unless asked), earliest first; at most `limit`, and how many."""
+    """Open steps due before `before` (an ISO date: the day after the window; on or after the
+    ISO date `since` when given) whose person is not lost (nor disqualified, unless asked),
+    earliest first; at most `limit`, and how many."""
     extra = "" if include_disqualified else f"AND {NOT_DISQUALIFIED_SQL}"
-    where = (f"WHERE s.status = 'open' AND s.due_at < :before AND (s.prospect_id IS NULL OR "
-             f"(p.stage <> 'lost' {extra}))")
+    params = {"before": before}
+    after = ""
+    if since is not None:
+        after, params["since"] = "AND s.due_at >= :since ", since
+    where = (f"WHERE s.status = 'open' AND s.due_at < :before {after}AND "
+             f"(s.prospect_id IS NULL OR (p.stage <> 'lost' {extra}))")
     sql = f"{_STEP_DUE_SELECT} {where} ORDER BY s.due_at, s.id"
-    return _limited(con, sql, {"before": before}, limit,
+    return _limited(con, sql, params, limit,
                     "SELECT count(*) FROM step s INDEXED BY ix_step_due "
                     f"LEFT JOIN prospect p ON p.id = s.prospect_id {where}")
 
@@ -521,14 +533,20 @@ _KEY_ACCOUNTS_DUE = (
     + ")")
 
 
-def key_accounts_due(con: sqlite3.Connection, today: str, until: str,
+def key_accounts_due(con: sqlite3.Connection, today: str, until: str, *,
+                     since: str | None = None,
                      limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
     """Key accounts that need a follow-up by `until`: the KAM cadence comes round (due_on), or
-    nobody there is known to be the decider. Most urgent first, at most `limit`; and how many
-    in all. Both conditions are read from partial indexes of key accounts."""
+    nobody there is known to be the decider (due today). With `since`, only those due on or
+    after it. Most urgent first, at most `limit`; and how many in all. Both conditions are read
+    from partial indexes of key accounts."""
     params = {"today": today, "until": until}
-    return _limited(con, f"{_KEY_ACCOUNTS_DUE} ORDER BY effective_due, name", params, limit,
-                    f"SELECT count(*) FROM ({_KEY_ACCOUNTS_DUE})")
+    sql = _KEY_ACCOUNTS_DUE
+    if since is not None:
+        sql = f"SELECT * FROM ({sql}) WHERE effective_due >= :since"
+        params["since"] = since
+    return _limited(con, f"{sql} ORDER BY effective_due, name", params, limit,
+                    f"SELECT count(*) FROM ({sql})")
 
 
 CANDIDATE_COLUMNS = ("rank", "id", "name", "key", "kam_stage", "orders", "order_value",

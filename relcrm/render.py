@@ -146,6 +146,51 @@ def table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], *, title: str | N
         emit(out, safe_text(caption, "dim" if styled else ""))
 
 
+def sections(parts: Sequence[tuple[str, str | None, Sequence[dict[str, Any]]]],
+             cols: Sequence[Col], *, title: str | None = None, indent: int = 2) -> None:
+    """Rows under headings (the days of `plan`): each part is (heading, its style, its rows);
+    a heading is one line, its rows follow indented, in columns aligned across all the parts
+    and without a header row. A column empty in every row is left out. Headings and cells
+    reach rich as escaped Text, like `table`'s."""
+    from rich.cells import cell_len
+    from rich.padding import Padding
+    from rich.table import Table
+    from rich.text import Text
+
+    out = console()
+    human = is_tty(out.file)
+    styled = out.is_terminal and out.color_system is not None
+    cells = [[[col.cell(row) for col in cols] for row in rows] for _, _, rows in parts]
+    every = [row for part in cells for row in part]
+    widths = [max((cell_len(row[i][0]) for row in every), default=0) for i in range(len(cols))]
+    shown = [i for i, width in enumerate(widths) if width]
+
+    def line(text: str, style: str | None) -> None:
+        heading = safe_text(text, (style or "") if styled else "")
+        if not human:  # one line in a pipe
+            heading.no_wrap, heading.overflow = True, "ignore"
+        emit(out, heading)
+
+    if title is not None:
+        line(title, "bold")
+    for (heading, style, _), part in zip(parts, cells):
+        line(heading, style)
+        if not part:
+            continue
+        grid = Table(box=None, show_header=False, show_edge=False, pad_edge=False)
+        for i in shown:
+            col = cols[i]
+            last = i == shown[-1]  # the last column need not be as wide as elsewhere
+            width = min(widths[i], col.max_width) if human and col.max_width else widths[i]
+            grid.add_column(justify=col.justify, no_wrap=col.no_wrap or not human,
+                            max_width=col.max_width if human else None,
+                            min_width=None if last else width)
+        for row in part:
+            grid.add_row(*[Text(row[i][0], style=(row[i][1] or "") if styled else "")
+                           for i in shown])
+        emit(out, Padding(grid, (0, 0, 0, indent), expand=False))
+
+
 def _plain(value: Any) -> str:
     if value is None:
         return ""

@@ -114,6 +114,9 @@ def working_days(con: sqlite3.Connection, start: dt.date):
         day += dt.timedelta(days=1)
 
 
+_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
 def off_reason(con: sqlite3.Connection, day: dt.date) -> str | None:
     """Why `day` is not a working day by the book's settings (a holiday's name, or the
     weekday), or None; reads only the settings (a dry run may ask)."""
@@ -121,5 +124,28 @@ def off_reason(con: sqlite3.Connection, day: dt.date) -> str | None:
     public = holidays_of(settings.get(con, "country"), day.year, day.year)
     if day in public:
         return public[day]
-    names = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-    return None if day.weekday() in workdays else names[day.weekday()]
+    return None if day.weekday() in workdays else _NAMES[day.weekday()]
+
+
+def off_days(con: sqlite3.Connection, first: dt.date, last: dt.date) -> dict[dt.date, str]:
+    """The days off in first..last, each with why (as off_reason says it): read from the days
+    off kept in the book when they cover those years (one indexed read, no holidays library),
+    else worked out from the settings."""
+    years = {str(year) for year in range(first.year, last.year + 1)}
+    built = {row[0] for row in con.execute(
+        "SELECT day FROM _day_off WHERE day BETWEEN ? AND ? AND length(day) = 4",
+        (str(first.year), str(last.year)))}
+    if built >= years:
+        return {dt.date.fromisoformat(day): name for day, name in con.execute(
+            "SELECT day, name FROM _day_off WHERE day BETWEEN ? AND ? AND length(day) = 10",
+            (first.isoformat(), last.isoformat()))}
+    workdays = settings.workday_numbers(settings.get(con, "workdays"))
+    public = holidays_of(settings.get(con, "country"), first.year, last.year)
+    off, day = {}, first
+    while day <= last:
+        if day in public:
+            off[day] = public[day]
+        elif day.weekday() not in workdays:
+            off[day] = _NAMES[day.weekday()]
+        day += dt.timedelta(days=1)
+    return off

@@ -96,6 +96,7 @@ def test_a_closed_pipe_is_not_a_traceback(tmp_path):
 READ_COMMANDS = [
     ["--help"], ["stage", "list"], ["list"], ["followups"], ["show", "an"], ["export"],
     ["export", "calls", "-f", "json"], ["stage", "history", "an"], ["list", "-f", "csv"],
+    ["plan", "week"],
 ]
 
 

@@ -103,10 +103,17 @@ def test_every_read_query_runs_on_the_models_schema(models_db):
     rows, total = queries.care_due(con, "2026-11-29", limit=5)
     assert [r["id"] for r in rows] == [1] and total == 1
     queries.care_due(con, "2026-11-29", include_disqualified=True)
+    assert queries.care_due(con, "2026-11-29", since="2026-11-02")[1] == 0  # plan's period
     con.execute("INSERT INTO step (id, prospect_id, kind, text, due_at, status, created_at, uid) "
                 "VALUES (1, 1, 'call', 'x', '2026-11-27', 'open', '2026-11-01T10:00:00', 'u1')")
     rows, total = queries.steps_due(con, "2026-11-30", limit=5)
     assert [r["id"] for r in rows] == [1] and total == 1
+    assert [r["id"] for r in queries.steps_due(con, "2026-11-30", since="2026-11-27")[0]] == [1]
+    assert queries.steps_due(con, "2026-11-30", since="2026-11-28", limit=1)[1] == 0
+    rows, total = queries.key_accounts_due(con, "2026-11-25", "2026-11-29", limit=5)
+    assert [r["id"] for r in rows] == [1] and rows[0]["effective_due"] == "2026-11-25"
+    assert queries.key_accounts_due(con, "2026-11-25", "2026-11-29", since="2026-11-26") == (
+        [], 0)
     queries.step_list(con, prospect_id=1, closed=True)
     queries.step_list(con, account_id=1)
     queries.step(con, 1)
@@ -138,6 +145,16 @@ def test_followups_and_lists_use_indexes_not_scans(tmp_path):
         "s.due_at < :before ORDER BY s.due_at, s.id LIMIT 50", {"before": "2026-11-30"})
         if r[1] == 0)
     assert "USING INDEX ix_step_due" in plan and "TEMP B-TREE FOR ORDER BY" not in plan
+    # plan's period (a lower bound too) reads the same indexes, as a range
+    for sql, params, index in (
+            (queries._CARE_SQL.format(extra="AND p.care_on >= :since"),
+             {"until": "2026-12-06", "since": "2026-11-30"}, "ix_prospect_care"),
+            (queries._STEP_DUE_SELECT + " WHERE s.status = 'open' AND s.due_at < :before AND "
+             "s.due_at >= :since ORDER BY s.due_at, s.id",
+             {"before": "2026-12-07", "since": "2026-11-30"}, "ix_step_due")):
+        plan = " ".join(r[3] for r in con.execute("EXPLAIN QUERY PLAN " + sql, params)
+                        if r[1] == 0)
+        assert f"USING INDEX {index} (" in plan and ">? AND" in plan.replace(">=", ">"), plan
     plan = " ".join(r[3] for r in con.execute(
         "EXPLAIN QUERY PLAN SELECT id FROM prospect p WHERE p.stage <> 'lost' "
         f"ORDER BY {queries.SORTS['name']} LIMIT 100"))

@@ -138,6 +138,8 @@ COMMANDS = [
     (["show", "1", "-f", "tsv"], True),
     (["followups"], True), (["followups", "-f", "json"], True), (["followups", "-f", "csv"], True),
     (["followups", "--days", "30"], True),
+    (["plan", "week"], True), (["plan", "tomorrow", "-f", "json"], True),
+    (["plan", "--days", "30", "-f", "tsv"], True),
     (["stage", "history", "1"], True), (["stage", "history", "1", "-f", "json"], True),
     (["kam", "history", "1"], True), (["kam", "history", "2"], True),
     (["kam", "history", "1", "-f", "csv"], True),

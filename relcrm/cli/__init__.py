@@ -199,7 +199,7 @@ def root(
 
 
 from . import (accounts, config, corrections, deals, demo, followups,  # noqa: E402
-               maintenance, prospects, selling, stages, steps, transfer, undo)
+               maintenance, plan, prospects, selling, stages, steps, transfer, undo)
 
 app.command("add")(prospects.add)
 app.command("list")(prospects.list_)
@@ -223,6 +223,7 @@ app.add_typer(deals.app, name="deal")
 app.command("role")(accounts.role)
 app.add_typer(accounts.kam, name="kam")
 app.command("followups")(followups.followups)
+app.command("plan")(plan.plan)
 app.command("export")(transfer.export)
 app.command("import")(transfer.import_)
 app.command("backup")(maintenance.backup)

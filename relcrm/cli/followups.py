@@ -1,13 +1,32 @@
 """followups: who needs follow-up this week, most urgent first, and why."""
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 from .. import dates
 from ..methodology import KAM_BY_KEY, STAGE_BY_KEY
 from .common import FormatOpt, fmt, read
+
+
+def stage(row: dict[str, Any]) -> str:
+    """A follow-up line's stage for people: the prospect's, or a key account's KAM stage."""
+    if not row["stage"]:
+        return ""
+    if row["subject"] == "account":
+        return KAM_BY_KEY[row["stage"]].name
+    return STAGE_BY_KEY[row["stage"]].name
+
+
+def who(row: dict[str, Any]) -> str:
+    """Whom a follow-up line is about: the prospect, an account step's people, or a key
+    account as a whole."""
+    if row["subject"] != "account":
+        return row["name"]
+    if row["step_ids"]:
+        return row["name"] or "(whole account)"
+    return "(key account)"
 
 
 def followups(
@@ -80,20 +99,6 @@ def followups(
     def due_style(row) -> Optional[str]:
         return "bold red" if row["days_overdue"] else (
             "yellow" if row["due_on"] == dates.iso(today) else None)
-
-    def stage(row) -> str:
-        if not row["stage"]:
-            return ""
-        if row["subject"] == "account":
-            return KAM_BY_KEY[row["stage"]].name
-        return STAGE_BY_KEY[row["stage"]].name
-
-    def who(row) -> str:
-        if row["subject"] != "account":
-            return row["name"]
-        if row["step_ids"]:
-            return row["name"] or "(whole account)"
-        return "(key account)"
 
     render.table(due.rows, [
         render.Col("Due", due_text, style=due_style, no_wrap=True),

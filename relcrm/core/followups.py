@@ -64,26 +64,40 @@ def due(con: sqlite3.Connection, *, days: int | None = None, include_disqualifie
         limit: int | None = None) -> Due:
     today = dates.today()
     until = window(today, days)
+    rows, total = lines(con, today, until, include_disqualified=include_disqualified,
+                        limit=limit)
+    rows.sort(key=urgency)
+    return Due(today, until, rows[:limit] if limit else rows, total)
+
+
+def lines(con: sqlite3.Connection, today: dt.date, until: dt.date, *,
+          since: dt.date | None = None, include_disqualified: bool = False,
+          limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
+    """Every follow-up line dated on or before `until` (from `since` on; without it the overdue
+    ones too), explained, in no particular order; at most `limit` of each kind (care, steps,
+    key accounts, each the most urgent), and how many there are in all. The dates are filtered
+    in SQL, on the indexes the follow-ups read (`plan` asks for one period's lines here)."""
     values = settings.all_values(con)
-    care, care_total = queries.care_due(con, dates.iso(until),
+    after = None if since is None else dates.iso(since)
+    care, care_total = queries.care_due(con, dates.iso(until), since=after,
                                         include_disqualified=include_disqualified, limit=limit)
     steps, steps_total = queries.steps_due(con, dates.iso(until + dt.timedelta(days=1)),
+                                           since=after,
                                            include_disqualified=include_disqualified,
                                            limit=limit)
     accounts, account_total = queries.key_accounts_due(con, dates.iso(today), dates.iso(until),
-                                                       limit=limit)
+                                                       since=after, limit=limit)
     rows = ([explain(row, today, values) for row in care]
             + [_step(row, today) for row in steps]
             + [_key_account(a, today, until, values) for a in accounts])
-    rows.sort(key=_urgency)
-    return Due(today, until, rows[:limit] if limit else rows,
-               care_total + steps_total + account_total)
+    return rows, care_total + steps_total + account_total
 
 
+# The class of a line (its `_class` key), in the order lines of one day are shown.
 _CLASS = {"appointment": 0, "step": 1, "new": 2, "cold": 3, "account": 3, "cadence": 4}
 
 
-def _urgency(row: dict[str, Any]) -> tuple:
+def urgency(row: dict[str, Any]) -> tuple:
     """Earliest date first; on one day appointments (by time), other steps, never contacted,
     cold, cadence; then stalled sales, then larger deals."""
     return (row["due_on"], _CLASS[row["_class"]], row["due_at"] or "", not row["stalled"],

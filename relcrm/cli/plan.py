@@ -1,0 +1,83 @@
+"""plan: the agenda of a day or a week, day by day, with a count per day."""
+
+import datetime as dt
+from typing import Annotated, Any, Optional
+
+import typer
+
+from .. import dates
+from .common import FormatOpt, complete_words, fmt, read
+from .followups import stage, who
+
+
+def plan(
+    period: Annotated[Optional[str], typer.Argument(
+        metavar="[PERIOD]", help="today (the default), tomorrow, week (the rest of this week), "
+        "next-week, or one day: a WHEN such as fri, next mon, 2026-12-03, +3d.",
+        autocompletion=complete_words(("today", "tomorrow", "week", "next-week")),
+        show_default=False)] = None,
+    days: Annotated[Optional[int], typer.Option(
+        "--days", "-d", metavar="N", help="Today and the N days after it, instead of a PERIOD.",
+        show_default=False)] = None,
+    busy: Annotated[int, typer.Option(
+        "--busy", metavar="N", help="Mark a day with more than N items as busy (0: never).")
+    ] = 8,
+    all_: Annotated[bool, typer.Option(
+        "--all", "-a", help="Include disqualified prospects.")] = False,
+    format_: FormatOpt = "table",
+) -> None:
+    """The agenda of a period, day by day: appointments with their times, other steps,
+    check-ins by cadence and key accounts, with a count per day, days off and busy days marked.
+
+    Every day of the period is listed, empty ones too. Anything overdue is listed under today
+    (when the period starts today). The items and their reasons are those of followups.
+    """
+    from .. import render
+    from ..core import plan as core
+    from ..errors import UsageError
+    from ..methodology import APPOINTMENT_MINUTES
+
+    kind = fmt(format_)
+    if busy < 0:
+        raise UsageError(f"--busy must be 0 (never) or more, not {busy}")
+    today = dates.today()
+    agenda = core.build(read(), core.period(period, days, today), busy=busy,
+                        include_disqualified=all_)
+    if kind != "table":
+        render.machine(kind, core.COLUMNS, agenda.items)
+        return
+
+    def when(row: dict[str, Any]) -> str:
+        if row["days_overdue"]:
+            return f"overdue since {dates.show_day(row['due_on'])}"
+        if row["due_at"] and len(row["due_at"]) > 10:
+            start = dates.from_iso(row["due_at"])
+            end = start + dt.timedelta(minutes=row.get("minutes") or APPOINTMENT_MINUTES)
+            return f"{start:%H:%M}–{end:%H:%M}"
+        return ""
+
+    def heading(day: core.Day) -> tuple[str, Optional[str]]:
+        name = dates.show_day(day.day) + (" (today)" if day.day == today else "")
+        count = len(day.items)
+        parts = [name, "nothing planned" if not count else
+                 f"{count} item{'s' if count != 1 else ''}"
+                 + (f" ({day.overdue} overdue)" if day.overdue else "")]
+        if day.off:
+            parts.append(f"day off: {day.off}")
+        if day.busy:
+            parts.append(f"busy: more than {agenda.busy}")
+        return " — ".join(parts), ("bold red" if day.busy else "dim" if not count else "bold")
+
+    items = agenda.items
+    overdue = sum(day.overdue for day in agenda.days)
+    total = (f"{len(items)} item{'s' if len(items) != 1 else ''}" if items
+             else "nothing planned") + (f" ({overdue} overdue)" if overdue else "")
+    render.sections([(*heading(day), day.items) for day in agenda.days], [
+        render.Col("When", when, style=lambda r: "bold red" if r["days_overdue"] else "cyan",
+                   no_wrap=True),
+        render.Col("#", "id", justify="right", style="dim"),
+        render.Col("Prospect", who, style="bold", no_wrap=True),
+        render.Col("Company", "company", max_width=24),
+        render.Col("Stage", stage, style="magenta"),
+        render.Col("Why", "why", style=lambda r: "yellow" if r["stalled"] else None),
+    ], title=f"Plan for {agenda.period}: {total}")
