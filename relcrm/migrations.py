@@ -516,6 +516,10 @@ CREATE INDEX ix_deal_change_at ON deal_change (at, action);
 ALTER TABLE touch ADD COLUMN deal_id INTEGER REFERENCES deal (id) ON DELETE SET NULL;
 CREATE INDEX ix_touch_deal ON touch (deal_id) WHERE deal_id IS NOT NULL;
 CREATE INDEX ix_touch_at ON touch (at);
+-- the review reads a period's facts by date
+CREATE INDEX ix_stage_change_at ON stage_change (at);
+CREATE INDEX ix_step_change_at ON step_change (at, action);
+CREATE INDEX ix_step_due_at ON step (due_at);
 -- derived: a customer has a won deal or an order (a person: theirs, or their account's)
 ALTER TABLE prospect ADD COLUMN customer INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE account ADD COLUMN customer INTEGER NOT NULL DEFAULT 0;

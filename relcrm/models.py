@@ -134,7 +134,8 @@ class CallNote(SQLModel, table=True):
 
 class StageChange(SQLModel, table=True):
     __tablename__ = "stage_change"
-    __table_args__ = (Index("ix_stage_change_prospect_at", "prospect_id", "at"),)
+    __table_args__ = (Index("ix_stage_change_prospect_at", "prospect_id", "at"),
+                      Index("ix_stage_change_at", "at"))
 
     id: Optional[int] = Field(default=None, primary_key=True)
     prospect_id: int = Field(sa_column=_fk("prospect.id"))
@@ -243,6 +244,7 @@ class Step(SQLModel, table=True):
                       Index("ix_step_account", "account_id", "due_at",
                             sqlite_where=text("status = 'open'")),
                       Index("ix_step_due", "due_at", sqlite_where=text("status = 'open'")),
+                      Index("ix_step_due_at", "due_at"),
                       Index("ix_step_uid", "uid", unique=True))
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -287,7 +289,8 @@ class StepChange(SQLModel, table=True):
     """What happened to a step: added, moved, done, dropped; with when and why."""
 
     __tablename__ = "step_change"
-    __table_args__ = (Index("ix_step_change_step", "step_id", "at"),)
+    __table_args__ = (Index("ix_step_change_step", "step_id", "at"),
+                      Index("ix_step_change_at", "at", "action"))
 
     id: Optional[int] = Field(default=None, primary_key=True)
     step_id: int = Field(sa_column=_fk("step.id"))
