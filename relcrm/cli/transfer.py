@@ -289,6 +289,9 @@ def _summary(plan: Any, name: str, dry_run: bool) -> str:
     history = [(e, c) for e, c in history if c]
     if history:
         parts.append("with " + ", ".join(_count(c, e) for e, c in history))
+    if plan.value_deals:
+        parts.append(f"{'would open' if dry_run else 'opened'} "
+                     f"{_n(plan.value_deals, 'deal')} for the values given")
     if parts:
         text += "; " + "; ".join(parts)
     if len(plan.spread) > 1:

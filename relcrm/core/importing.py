@@ -84,6 +84,7 @@ class Plan:
     deals: list[dict[str, Any]] = field(default_factory=list)
     deal_people: list[tuple[int, int]] = field(default_factory=list)  # (deal, prospect)
     deal_changes: list[dict[str, Any]] = field(default_factory=list)
+    value_deals: int = 0  # deals opened for a person's value (the import's report says so)
     spread: list[tuple[str, int]] = field(default_factory=list)  # first contacts: (day, count)
     at_once: bool = False  # --per-day 0: no first contact planned, all due at once
     messages: list[str] = field(default_factory=list)  # for stderr (a day off ...)
@@ -321,6 +322,7 @@ def _value_deals(con: sqlite3.Connection, plan: Plan, origin: str = "the value i
                            "currency": amount.currency, "created_at": row["created_at"],
                            "updated_at": row["updated_at"]})
         plan.deal_people.append((deal, row["id"]))
+        plan.value_deals += 1
         plan.deal_changes.append({"deal_id": deal, "at": row["created_at"], "action": "opened",
                                   "to_stage": FIRST_BUYING.key, "reason": origin,
                                   "amount_milli": amount.milli, "currency": amount.currency})
@@ -830,14 +832,14 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
         for record in by_entity.get("settings", []):
             plan.actions.append(Action(record.line, "settings", "skip", reason="the book keeps "
                                        "its own settings (relcrm config)"))
-    # an export of this relcrm (its prospects carry `customer`) or one with deals: a person's
-    # value is the sum of their deals, which come in the file (or a deals file of their own)
-    if "deals" in by_entity or any(r.values.get("customer") not in (None, "")
-                                   for r in by_entity.get("prospects", [])[:1]):
+    # a person's value is the sum of their open deals: a file with its deals brings them;
+    # without (an older relcrm's export, a prospects file alone) the value becomes a deal, so
+    # nothing the file says is lost
+    if "deals" in by_entity:
         for row in plan.new:
             row.pop("_value", None)
-    else:  # an older relcrm's export: a person's value was their expected deal
-        _value_deals(con, plan, "the value of a prospect in an older relcrm's export")
+    else:
+        _value_deals(con, plan, "the value of a prospect in the imported file")
     if "steps" not in by_entity:  # an older relcrm's export: the next step was on the person
         for row in plan.new:
             due = row.pop("next_at", None)
