@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from .errors import Ambiguous, NotFound
-from .methodology import BUYING_STAGES, CRITERIA, CUSTOMER, DISQUALIFIED, OPEN, QUALIFIED
+from .methodology import (ALL_STAGES, BUYING_STAGES, CRITERIA, CUSTOMER, DISQUALIFIED, OPEN,
+                          QUALIFIED)
 from .text import fold
 
 _LEVELS = ", ".join(c.key for c in CRITERIA)
@@ -636,6 +637,38 @@ def deal(con: sqlite3.Connection, deal_id: int, today: str) -> dict[str, Any]:
     if row is None:
         raise NotFound(f"no deal with id {deal_id}; see them with relcrm deal list")
     return dict(row)
+
+
+_PROBABILITY = ("coalesce((SELECT CAST(g.value AS INTEGER) FROM setting g WHERE g.key = "
+                "'deal.probability.' || d.stage), CASE d.stage " + " ".join(
+                    f"WHEN '{b.key}' THEN {b.probability}" for b in BUYING_STAGES)
+                + " ELSE 0 END)")
+
+
+def pipeline_deals(con: sqlite3.Connection, today: str) -> list[dict[str, Any]]:
+    """Open deals by the customer's buying stage and currency: how many, their value, the value
+    weighted by the stage's probability (config deal.probability.STAGE), the stage's
+    probability and the deals' average age in days (from the index on status and stage)."""
+    return _rows(con.execute(
+        f"SELECT d.stage, d.currency, count(*) AS deals, sum(d.value_milli) AS value_milli, "
+        f"sum(d.value_milli * {_PROBABILITY}) / 100 AS weighted_milli, "
+        f"max({_PROBABILITY}) AS probability, "
+        "round(avg(julianday(:today) - julianday(substr(d.created_at, 1, 10))), 1) AS age_days "
+        "FROM deal d INDEXED BY ix_deal_status WHERE d.status = 'open' "
+        f"GROUP BY d.stage, d.currency ORDER BY {_BUYING_ORDER}, d.currency IS NULL, "
+        "d.currency", {"today": today}))
+
+
+def relationship_funnel(con: sqlite3.Connection) -> list[dict[str, Any]]:
+    """People at each relationship stage: how many, how many are customers, and the value of
+    their open deals in each currency (a deal with two people there counts for each)."""
+    return _rows(con.execute(
+        "SELECT p.stage, p.value_currency AS currency, count(*) AS people, "
+        "sum(p.customer) AS customers, sum(p.value_milli) AS value_milli "
+        "FROM prospect p INDEXED BY ix_prospect_stage GROUP BY p.stage, p.value_currency "
+        "ORDER BY CASE p.stage " + " ".join(f"WHEN '{st.key}' THEN {st.number or 99}"
+                                            for st in ALL_STAGES)
+        + " END, p.value_currency IS NULL, p.value_currency"))
 
 
 def deal_history(con: sqlite3.Connection, deal_id: int) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .errors import UsageError
-from .methodology import KAM_STAGES, STAGES
+from .methodology import BUYING_STAGES, KAM_STAGES, STAGES
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_NAMES = set(WEEKDAYS) | {"monday", "tuesday", "wednesday", "thursday", "friday",
@@ -119,6 +119,9 @@ SETTINGS: tuple[Setting, ...] = (
             "one working day (0: all at once)", _days("import.per_day", 0, 10_000)),
     Setting("undo.keep", "100", "how many of the last changes relcrm undo can take back",
             _days("undo.keep", 1, 10_000)),
+    *(Setting(f"deal.probability.{b.key}", str(b.probability), f"the chance (%) that a deal "
+              f"whose customer is at {b.name} ({b.vietnamese}) is won: the pipeline's weight",
+              _days(f"deal.probability.{b.key}", 0, 100)) for b in BUYING_STAGES),
     Setting("currency", "VND", "the currency of an amount that names none (ISO 4217 code); "
             "each amount keeps its own", _currency),
     Setting("region", "VN", "where a phone number typed without + is read (ISO 3166 code)",

@@ -199,7 +199,8 @@ def root(
 
 
 from . import (accounts, config, corrections, deals, demo, followups,  # noqa: E402
-               maintenance, plan, prospects, selling, stages, steps, transfer, undo)
+               maintenance, pipeline, plan, prospects, review, selling, stages, steps,
+               transfer, undo)
 
 app.command("add")(prospects.add)
 app.command("list")(prospects.list_)
@@ -220,10 +221,12 @@ app.command("call-edit", hidden=True)(corrections.call_edit)  # `relcrm call edi
 accounts.app.command("delete")(corrections.account_delete)
 app.add_typer(accounts.app, name="account")
 app.add_typer(deals.app, name="deal")
+app.command("pipeline")(pipeline.pipeline)
 app.command("role")(accounts.role)
 app.add_typer(accounts.kam, name="kam")
 app.command("followups")(followups.followups)
 app.command("plan")(plan.plan)
+app.command("review")(review.review)
 app.command("export")(transfer.export)
 app.command("import")(transfer.import_)
 app.command("backup")(maintenance.backup)

@@ -1,0 +1,121 @@
+"""pipeline: open deals by where the customer is in their buying process, and the people at
+each relationship stage."""
+
+from typing import Annotated, Any
+
+import typer
+
+from .. import dates
+from .common import FormatOpt, book_currency, fmt, money, read
+
+COLUMNS = ("section", "stage", "currency", "count", "customers", "value", "weighted",
+           "probability", "age_days")
+
+
+def _amount(milli: int | None) -> Any:
+    from .. import db
+
+    return db.money(milli)
+
+
+def rows() -> list[dict[str, Any]]:
+    """Every figure of the pipeline, one row per section, stage and currency (machine form)."""
+    from .. import queries
+
+    con = read()
+    out = []
+    for row in queries.pipeline_deals(con, dates.today().isoformat()):
+        out.append({"section": "deals", "stage": row["stage"], "currency": row["currency"],
+                    "count": row["deals"], "customers": None,
+                    "value": _amount(row["value_milli"]),
+                    "weighted": _amount(row["weighted_milli"]),
+                    "probability": row["probability"], "age_days": row["age_days"]})
+    for row in queries.relationship_funnel(con):
+        out.append({"section": "relationships", "stage": row["stage"],
+                    "currency": row["currency"], "count": row["people"],
+                    "customers": row["customers"], "value": _amount(row["value_milli"]),
+                    "weighted": None, "probability": None, "age_days": None})
+    return out
+
+
+def pipeline(
+    format_: FormatOpt = "table",
+    all_: Annotated[bool, typer.Option(
+        "--all", "-a", help="Show stages with nothing at them too.")] = False,
+) -> None:
+    """The pipeline: open deals by where the customer is in their buying process (count,
+    value, value weighted by the stage's chance of winning — config deal.probability.STAGE —
+    and age), and how many people are at each relationship stage, with the value of their
+    open deals. Money is summed per currency, never across currencies."""
+    from .. import render
+    from ..methodology import BUYING_STAGES, LOST, STAGES
+
+    figures = rows()
+    kind = fmt(format_)
+    if kind != "table":
+        render.machine(kind, COLUMNS, figures)
+        return
+    book = book_currency()
+
+    def worth(milli_value: Any, currency: str | None) -> str:
+        return money(milli_value, currency, book) if milli_value is not None else ""
+
+    deals = [r for r in figures if r["section"] == "deals"]
+    people = [r for r in figures if r["section"] == "relationships"]
+    table_rows = []
+    for stage in BUYING_STAGES:
+        mine = [r for r in deals if r["stage"] == stage.key] or (
+            [{"count": 0, "currency": None, "value": None, "weighted": None,
+              "probability": None, "age_days": None}] if all_ else [])
+        for index, row in enumerate(mine):
+            table_rows.append({
+                "stage": f"{stage.number} {stage.name}" if index == 0 else "",
+                "count": row["count"], "value": worth(row["value"], row["currency"]),
+                "weighted": worth(row["weighted"], row["currency"]),
+                "chance": f"{row['probability']}%" if row["probability"] is not None else "",
+                "age": f"{row['age_days']:.0f} d" if row["age_days"] is not None else ""})
+    totals: dict[str | None, list[int]] = {}
+    from decimal import Decimal
+
+    for row in deals:
+        if row["value"] is not None:
+            total = totals.setdefault(row["currency"], [Decimal(0), Decimal(0)])
+            total[0] += Decimal(str(row["value"]))
+            total[1] += Decimal(str(row["weighted"] or 0))
+    count = sum(r["count"] for r in deals)
+    currencies = sorted(totals, key=lambda c: (c != book, c or ""))
+    for index, currency in enumerate(currencies or [None]):
+        value, weighted = totals.get(currency, (None, None))
+        table_rows.append({"stage": "Total" if index == 0 else "",
+                           "count": count if index == 0 else "",
+                           "value": worth(value, currency), "weighted": worth(weighted, currency),
+                           "chance": "", "age": "", "_total": True})
+    cols = [
+        render.Col("Customer is at", "stage", no_wrap=True,
+                   style=lambda r: "bold" if r.get("_total") else "magenta"),
+        render.Col("Deals", "count", justify="right"),
+        render.Col("Value", "value", justify="right"),
+        render.Col("Weighted", "weighted", justify="right"),
+        render.Col("Chance", "chance", justify="right", style="dim"),
+        render.Col("Age", "age", justify="right", style="dim"),
+    ]
+    render.table(table_rows if deals or all_ else [], cols, title="Open deals",
+                 empty="No open deals: open one with relcrm deal add ACCOUNT TITLE --value "
+                       "AMOUNT")
+    print()
+    funnel = []
+    for stage in (*STAGES, LOST):
+        mine = [r for r in people if r["stage"] == stage.key]
+        if not mine and not all_:
+            continue
+        count = sum(r["count"] for r in mine)
+        values = [worth(r["value"], r["currency"]) for r in mine if r["value"] is not None]
+        funnel.append({"stage": f"{stage.number} {stage.name}" if stage.number else stage.name,
+                       "people": count, "customers": sum(r["customers"] or 0 for r in mine),
+                       "value": "; ".join(values)})
+    render.table(funnel, [
+        render.Col("Relationship", "stage", no_wrap=True, style="magenta"),
+        render.Col("People", "people", justify="right"),
+        render.Col("Customers", "customers", justify="right"),
+        render.Col("Open deal value", "value", justify="right"),
+    ], title="People by relationship stage", empty="No prospects yet.")

@@ -1,0 +1,212 @@
+"""review: what a week (or a month, or any period) of selling did, against the period before."""
+
+from typing import Annotated, Any, Optional
+
+import typer
+
+from .. import dates
+from .common import FormatOpt, book_currency, fmt, money, read, when
+
+# figures with a row per key: on a table, the rows where both periods are 0 are left out
+# (unless --all); a bar on a terminal compares the keys of one figure
+_GROUPS = {"touches_by_kind", "touches_by_day", "calls_by_outcome", "reached", "moves",
+           "conversion", "median_days", "lost_by_reason", "won_value"}
+_BARS = {"touches_by_kind", "touches_by_day", "calls_by_outcome", "reached", "moves",
+         "lost_by_reason"}
+_TITLES = {"effort": "Effort", "spin": "SPIN calls", "funnel": "Relationship funnel",
+           "deals": "Deals and sales", "slipped": "Who slipped",
+           "key_accounts": "Key accounts"}
+
+
+def _label(figure: str, key: Optional[str]) -> str:
+    from ..methodology import LOST_BY_KEY, STAGE_BY_KEY, STAGES
+
+    def stage(k: str) -> str:
+        return STAGE_BY_KEY[k].name if k in STAGE_BY_KEY else k
+
+    after = {s.key: STAGES[i + 1].name for i, s in enumerate(STAGES[:-1])}
+    labels = {
+        "touches": "Touches (every contact)",
+        "touches_by_kind": f"  {key}",
+        "touches_by_day": f"  on {str(key).title()}",
+        "calls": "Calls logged with an outcome",
+        "minutes": "Minutes spent",
+        "effort_split": f"Touches with {key}",
+        "customer_share": "Share of touches with customers",
+        "calls_by_outcome": f"Calls ending in {key}",
+        "advance_rate": "Advance rate (advances and orders per call)",
+        "early_advances": "Advances before an explicit need",
+        "stalled_now": "Stalled sales now",
+        "reached": f"Reached {stage(str(key))}",
+        "moves": " → ".join(stage(k) for k in str(key).split("->")),
+        "conversion": f"{stage(str(key))} → {after.get(str(key), '')}: went on",
+        "median_days": f"Median days at {stage(str(key))}",
+        "opened": "Deals opened",
+        "won": "Deals won",
+        "won_value": f"Won value ({key})",
+        "lost": "Deals lost",
+        "lost_by_reason": "  lost on " + (LOST_BY_KEY[key].name.lower() if key in LOST_BY_KEY
+                                          else str(key)),
+        "win_rate": "Win rate (won of the deals closed)",
+        "sales": f"Sales to {key} customers",
+        "repeat_share": "Repeat customers' share of sales",
+        "overdue_steps": "Steps gone overdue",
+        "went_cold": "Gone cold (cadence ran out, untouched)",
+        "thinning_now": "Care thinning out now",
+        "single_contact_now": "Key accounts with one contact now",
+        "untouched_deciders": "Deciders at key accounts not touched",
+        "quiet_accounts": "Key accounts with no contact",
+    }
+    return labels.get(figure, figure)
+
+
+def _show(value: Any, kind: str, currency: Optional[str], book: str) -> str:
+    if value is None:
+        return "–"
+    if kind == "percent":
+        return f"{value:.1f}%"
+    if kind == "days":
+        return f"{value:g} d"
+    if kind == "money":
+        return money(value, currency, book)
+    return f"{value:,}"
+
+
+def _change(current: Any, previous: Any, kind: str, currency: Optional[str], book: str) -> str:
+    if current is None or previous is None:
+        return ""
+    if kind == "money":
+        from decimal import Decimal
+
+        delta = Decimal(str(current)) - Decimal(str(previous))
+        if not delta:
+            return "="
+        return ("+" if delta > 0 else "−") + money(abs(delta), currency, book)
+    delta = current - previous
+    if not delta:
+        return "="
+    sign = "+" if delta > 0 else "−"
+    if kind == "percent":
+        return f"{sign}{abs(delta):.1f} pts"
+    if kind == "days":
+        return f"{sign}{abs(delta):g} d"
+    return f"{sign}{abs(delta):,}"
+
+
+def _bar(value: Any, top: Any, width: int = 16) -> str:
+    if not value or not top:
+        return ""
+    eighths = round(8 * width * value / top)
+    return "█" * (eighths // 8) + ("", "▏", "▎", "▍", "▌", "▋", "▊", "▉")[eighths % 8]
+
+
+def review(
+    week: Annotated[bool, typer.Option(
+        "--week", "-w", help="This week so far, Monday to today (the default).")] = False,
+    month: Annotated[bool, typer.Option(
+        "--month", "-m", help="This month so far, the 1st to today.")] = False,
+    last: Annotated[bool, typer.Option(
+        "--last", "-l", help="The whole week (or month, with --month) before this one.")
+    ] = False,
+    from_: Annotated[Optional[str], typer.Option(
+        "--from", metavar="WHEN", help="The first day of the period (a date, mon, -30d…).",
+        show_default=False)] = None,
+    to: Annotated[Optional[str], typer.Option(
+        "--to", metavar="WHEN", help="The last day of the period (default: today).",
+        show_default=False)] = None,
+    all_: Annotated[bool, typer.Option(
+        "--all", "-a", help="Show the rows where both periods are 0 too.")] = False,
+    format_: FormatOpt = "table",
+) -> None:
+    """The review of a period of selling, each figure beside the period before: effort
+    (touches by kind and day, calls, minutes, customers against prospects), SPIN calls (by
+    outcome, the advance rate, advances before an explicit need, stalled sales), the
+    relationship funnel (moves, conversion, median days at each stage), deals and sales (opened,
+    won with their value, lost by reason, win rate, new against repeat customers), who slipped
+    (overdue steps, people gone cold, care thinning out) and key accounts (one contact,
+    deciders not touched, quiet accounts).
+
+    The default is this week so far against the same days of last week. --format csv|tsv|json
+    gives every figure, one row each (section, figure, key, current, previous and the dates).
+    """
+    from .. import render
+    from ..core import review as core
+    from ..errors import UsageError
+
+    kind = fmt(format_)
+    if week and month:
+        raise UsageError("--week and --month: choose one period")
+    start = dates.to_day(when(from_, past=True)) if from_ is not None else None
+    end = dates.to_day(when(to, past=True)) if to is not None else None
+    today = dates.today()
+    period, before = core.periods(today, month=month, last=last, start=start, end=end)
+    result = core.build(read(), period, before, today)
+    if kind != "table":
+        render.machine(kind, core.COLUMNS, result.rows())
+        return
+
+    import sys
+
+    from rich.text import Text
+
+    bars = render.is_tty(sys.stdout)
+    book = book_currency()
+
+    def span(p: Any) -> str:
+        days = f"{p.days} day{'s' if p.days != 1 else ''}"
+        if p.start == p.end:
+            return f"{dates.show_day(p.start)}"
+        return f"{dates.show_day(p.start)} to {dates.show_day(p.end)}, {days}"
+
+    name = period.name if period.name != "custom" else "the period"
+    against = before.name if before.name != "before" else "the days before"
+    out = render.console()
+    render.emit(out, Text(f"Review of {name} ({span(period)}) against {against} "
+                          f"({span(before)})"))
+    tops: dict[str, Any] = {}
+    for f in result.figures:
+        if f.figure in _BARS:
+            tops[f.figure] = max(tops.get(f.figure) or 0, f.current or 0)
+    for section in core.SECTIONS:
+        rows = []
+        for f in result.figures:
+            if f.section != section:
+                continue
+            if f.figure in _GROUPS and not all_ and not f.current and not f.previous:
+                continue
+            rows.append({"figure": _label(f.figure, f.key),
+                         "now": _show(f.current, f.kind, f.currency, book),
+                         "before": _show(f.previous, f.kind, f.currency, book)
+                         if f.previous is not None else "",
+                         "change": _change(f.current, f.previous, f.kind, f.currency, book),
+                         "bar": _bar(f.current, tops.get(f.figure)) if bars else "",
+                         "_sub": f.figure in _GROUPS})
+        cols = [render.Col("Figure", "figure", style=lambda r: None if r["_sub"] else "bold"),
+                render.Col("Now", "now", justify="right", no_wrap=True),
+                render.Col("Before", "before", justify="right", no_wrap=True, style="dim"),
+                render.Col("Change", "change", justify="right", no_wrap=True,
+                           style=lambda r: "green" if r["change"].startswith("+") else
+                           "red" if r["change"].startswith("−") else "dim")]
+        if bars:
+            cols.append(render.Col("", "bar", style="cyan", no_wrap=True))
+        print()
+        render.table(rows, cols, title=_TITLES[section])
+        named = []
+        for (where, figure), people in result.who.items():
+            if where != section or not people:
+                continue
+            for index, person in enumerate(people[:core.LISTED]):
+                named.append({"figure": _label(figure, None) if index == 0 else "",
+                              "id": person["id"], "name": person["name"],
+                              "detail": person["detail"]})
+            if len(people) > core.LISTED:
+                named.append({"figure": "", "id": "", "name": f"and {len(people) - core.LISTED} "
+                              "more", "detail": ""})
+        if named:
+            print()
+            render.table(named, [
+                render.Col("Who", "figure", style="bold"),
+                render.Col("#", "id", justify="right", style="dim"),
+                render.Col("Name", "name", no_wrap=True),
+                render.Col("Why", "detail", style="dim"),
+            ])
