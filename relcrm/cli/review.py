@@ -129,7 +129,7 @@ def review(
     The default is this week so far against the same days of last week. --format csv|tsv|json
     gives every figure, one row each (section, figure, key, current, previous and the dates).
     """
-    from .. import render
+    from .. import db, render
     from ..core import review as core
     from ..errors import UsageError
 
@@ -174,11 +174,14 @@ def review(
                 continue
             if f.figure in _GROUPS and not all_ and not f.current and not f.previous:
                 continue
+            current, previous = f.current, f.previous
+            if f.kind == "money":  # stored in thousandths
+                current, previous = db.money(current), db.money(previous)
             rows.append({"figure": _label(f.figure, f.key),
-                         "now": _show(f.current, f.kind, f.currency, book),
-                         "before": _show(f.previous, f.kind, f.currency, book)
-                         if f.previous is not None else "",
-                         "change": _change(f.current, f.previous, f.kind, f.currency, book),
+                         "now": _show(current, f.kind, f.currency, book),
+                         "before": _show(previous, f.kind, f.currency, book)
+                         if previous is not None else "",
+                         "change": _change(current, previous, f.kind, f.currency, book),
                          "bar": _bar(f.current, tops.get(f.figure)) if bars else "",
                          "_sub": f.figure in _GROUPS})
         cols = [render.Col("Figure", "figure", style=lambda r: None if r["_sub"] else "bold"),

@@ -22,7 +22,8 @@ def export(
     entity: Annotated[Entity, typer.Argument(  # type: ignore[valid-type]
         case_sensitive=False, metavar="[ENTITY]",
         help="prospects (default), touches, calls, stages, qualifications, accounts, roles, "
-        "kam, all (the whole book), or vcard (contact cards).")] = "prospects",
+        "kam, steps, step_changes, deals, deal_changes, settings, aliases, all (the whole "
+        "book), or vcard (contact cards).")] = "prospects",
     refs: Annotated[Optional[list[str]], typer.Argument(
         metavar="[REF]...", help="Only these prospects (and their history).",
         show_default=False)] = None,
@@ -122,7 +123,8 @@ def export(
 
 _NOUNS = {"touches": ("touch", "touches"), "stages": ("stage change", "stage changes"),
           "step_changes": ("step change", "step changes"),
-          "kam": ("key-account stage change", "key-account stage changes")}
+          "kam": ("key-account stage change", "key-account stage changes"),
+          "deal_changes": ("deal change", "deal changes")}
 
 
 def _count(count: int, entity: str) -> str:
@@ -285,7 +287,8 @@ def _summary(plan: Any, name: str, dry_run: bool) -> str:
         parts.append(f"left out {_n(bad, 'bad row')}")
     history = [(e, plan.count("add", e)) for e in ("touches", "calls", "stages", "qualifications",
                                                    "accounts", "roles", "kam", "steps",
-                                                   "step_changes", "settings")]
+                                                   "step_changes", "deals", "deal_changes",
+                                                   "settings")]
     history = [(e, c) for e, c in history if c]
     if history:
         parts.append("with " + ", ".join(_count(c, e) for e, c in history))
