@@ -40,6 +40,8 @@ HOSTILE_SQL = [
     "UPDATE kam_change SET reason = reason || :a",
     "UPDATE qualification SET note = note || :a",
     "UPDATE tag SET name = name || :a",
+    "UPDATE deal SET title = title || :a, note = note || :a",
+    "UPDATE deal_change SET reason = coalesce(reason, '') || :a",
 ]
 
 
@@ -58,7 +60,10 @@ def _book(cli: Cli) -> None:
     cli("role", "1", "decider")
     cli("account", "edit", "1", "--key", "--industry", f"Ind {MARKUP}", "--note", f"AN {MARKUP}")
     cli("kam", "set", "1", "early", "--reason", f"Grew {MARKUP}")
-    cli("account", "add", f"Other {MARKUP}")
+    cli("account", "add", f"Other {MARKUP}", "--key")  # quiet: the review names it
+    cli("deal", "add", "1", f"Deal {MARKUP}", "--value", "9,000 USD", "--with", "2", "--note",
+        f"Deal note {MARKUP}")
+    cli("deal", "stage", "1", "proposals", "--reason", f"Quoted {MARKUP}")
     con = sqlite3.connect(cli.path)
     for sql in HOSTILE_SQL:
         con.execute(sql, {"a": ATTACK})
@@ -129,7 +134,7 @@ def _safe(text: str, mode: str = "no-colour") -> None:
 
 
 ENTITIES = ["prospects", "touches", "calls", "stages", "qualifications", "accounts", "roles",
-            "kam"]
+            "kam", "deals"]
 # (arguments, whether the hostile markup must show literally)
 COMMANDS = [
     (["list"], True), (["list", "-f", "csv"], True), (["list", "-f", "tsv"], True),
@@ -169,6 +174,11 @@ COMMANDS = [
     (["export", "prospects", "1", "--since", "2026-01-01"], True),
     (["doctor"], False), (["doctor", "-f", "json"], False), (["backup"], False),
     (["stage", "list"], False), (["kam", "list"], False),
+    (["deal", "list"], True), (["deal", "list", "--all", "-f", "csv"], True),
+    (["deal", "show", "1"], True), (["deal", "show", "1", "-f", "json"], True),
+    (["pipeline"], False), (["pipeline", "-f", "json"], False),
+    (["review"], True), (["review", "--month", "-f", "tsv"], False),
+    (["deal", "lost", "1", "--reason", "price", "--note", f"Lost {MARKUP}"], True),
 ]
 
 

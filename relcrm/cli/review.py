@@ -66,7 +66,7 @@ def _show(value: Any, kind: str, currency: Optional[str], book: str) -> str:
     if kind == "percent":
         return f"{value:.1f}%"
     if kind == "days":
-        return f"{value:g} d"
+        return f"{value:.1f} d"
     if kind == "money":
         return money(value, currency, book)
     return f"{value:,}"
@@ -89,7 +89,7 @@ def _change(current: Any, previous: Any, kind: str, currency: Optional[str], boo
     if kind == "percent":
         return f"{sign}{abs(delta):.1f} pts"
     if kind == "days":
-        return f"{sign}{abs(delta):g} d"
+        return f"{sign}{abs(delta):.1f} d"
     return f"{sign}{abs(delta):,}"
 
 
@@ -179,8 +179,8 @@ def review(
                 current, previous = db.money(current), db.money(previous)
             rows.append({"figure": _label(f.figure, f.key),
                          "now": _show(current, f.kind, f.currency, book),
-                         "before": _show(previous, f.kind, f.currency, book)
-                         if previous is not None else "",
+                         "before": "" if f.figure.endswith("_now")
+                         else _show(previous, f.kind, f.currency, book),
                          "change": _change(current, previous, f.kind, f.currency, book),
                          "bar": _bar(f.current, tops.get(f.figure)) if bars else "",
                          "_sub": f.figure in _GROUPS})
