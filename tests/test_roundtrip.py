@@ -62,7 +62,7 @@ def test_the_whole_book_round_trips(book, tmp_path, kind):
     out = book("--db", str(empty), "import", str(tmp_path / f"first.{kind}")).out
     assert out == (f"Imported 4 new prospects from first.{kind} (relcrm); with 7 touches, "
                    "4 calls, 7 stage changes, 3 qualifications, 3 accounts, 3 roles, 2 "
-                   "key-account stage changes, 2 steps, 2 step changes.\n")
+                   "key-account stage changes, 2 steps, 2 step changes, 1 deal, 2 deal changes.\n")
     second = _export_all(book, empty, kind, tmp_path / f"second.{kind}")
     assert second == first
     for args in (["followups", "-f", "json", "--all"], ["show", "an", "-f", "json"],
