@@ -14,6 +14,7 @@ from the issue. Timings are of this machine; nothing here is asserted by the tes
 from __future__ import annotations
 
 import argparse
+import bisect
 import datetime as dt
 import io
 import os
@@ -29,9 +30,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from relcrm import db, migrations  # noqa: E402
+from relcrm import db, identity, migrations  # noqa: E402
 from relcrm.core import derive  # noqa: E402
-from relcrm.methodology import STAGES  # noqa: E402
+from relcrm.methodology import BUYING_STAGES, LOST_REASONS, STAGES, STEP_KINDS  # noqa: E402
 from relcrm.text import fold  # noqa: E402
 
 TODAY = dt.date(2026, 11, 25)
@@ -50,39 +51,64 @@ def iso(moment: dt.datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
+def recent(rng: random.Random, first: dt.datetime, last: dt.datetime,
+           weight: float = 2) -> dt.datetime:
+    """A moment between first and last, denser towards last: the density grows as
+    x ** (weight - 1) (weight 1: uniform; 2: twice the average at the end, none at the
+    start)."""
+    seconds = max(int((last - first).total_seconds()), 1)
+    return first + dt.timedelta(seconds=int(seconds * rng.random() ** (1 / weight)))
+
+
 def build(path: Path, n_prospects: int, n_touches: int, seed: int = 7) -> float:
-    """A book of n_prospects and n_touches at `path`; returns the seconds it took."""
+    """A book of n_prospects and n_touches at `path`; returns the seconds it took.
+
+    Dates run over the three years before TODAY, denser in the last months (so a week's or a
+    month's review has work to count): people added, their touches, deals opened and closed.
+    About 60% of people have one deal at their account (20% of the deals won, 10% lost), 20%
+    an open step (some overdue), 15% a done step; orders carry an amount in VND; some calls
+    record an explicit need. Derived columns are rebuilt by derive.refresh_all."""
     rng = random.Random(seed)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     started = time.perf_counter()
     con = db.connect(path)
     con.execute("PRAGMA synchronous = OFF")
+    now = dt.datetime.combine(TODAY, dt.time(8))
     start = dt.datetime.combine(TODAY, dt.time(9)) - dt.timedelta(days=3 * 365)
-    span = int((dt.datetime.combine(TODAY, dt.time(9)) - start).total_seconds())
-    prospects, stage_rows, tags, quals = [], [], [], []
-    created_at = {}
+    prospects, contacts, stage_rows, tags, quals = [], [], [], [], []
+    steps, step_changes = [], []
+    created_at, names = {}, {}
+
+    def step(pid: int, due: dt.datetime, created: dt.datetime,
+             closed: dt.datetime | None) -> None:
+        sid = len(steps) + 1
+        what = rng.choice(STEP_KINDS)
+        due_at = iso(due) if what in ("meeting", "visit", "demo") else due.date().isoformat()
+        steps.append((sid, pid, what, f"bench {what}", due_at, "done" if closed else "open",
+                      iso(created), iso(closed) if closed else None,
+                      f"{rng.getrandbits(128):032x}"))
+        step_changes.append((sid, iso(created), "added", None, due_at))
+        if closed:
+            step_changes.append((sid, iso(closed), "done", due_at, None))
+
     for pid in range(1, n_prospects + 1):
         name = f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)} {pid}"
         company = f"{rng.choice(COMPANY)} {rng.randint(1, n_prospects // 20 + 1)}"
-        created = start + dt.timedelta(seconds=rng.randint(0, span))
-        created_at[pid] = created
+        created = recent(rng, start, now)
+        created_at[pid], names[pid] = created, name
         stage = rng.choice(STAGES).key if rng.random() > 0.05 else "lost"
-        next_at = None
-        if rng.random() < 0.2:
-            next_at = (TODAY + dt.timedelta(days=rng.randint(-14, 21))).isoformat()
-        value = float(rng.randint(1, 500) * 1_000_000) if rng.random() < 0.6 else None
         email = f"p{pid}@example.com"
         stamp = iso(created)
         prospects.append((pid, name, fold(name), company, fold(company), "Buyer", email,
-                          None, "bench", value, None, stamp, stamp, next_at,
-                          "follow up" if next_at else None, stamp if next_at else None,
-                          "attract", stamp, 0, fold(f"{name} | {company} | {email}")))
+                          None, "bench", None, stamp, stamp, None, None,
+                          None, "attract", stamp, 0, fold(f"{name} | {company} | {email}")))
+        contacts.append((pid, "email", email, identity.email_key(email), 1))
         stage_rows.append((pid, stamp, None, "attract", "added", 1))
         if stage != "attract":
             moved = created + dt.timedelta(days=rng.randint(1, 30))
-            stage_rows.append((pid, iso(min(moved, dt.datetime.combine(TODAY, dt.time(8)))),
-                               "attract", stage, "bench", 2))
+            if moved < now:  # else not yet
+                stage_rows.append((pid, iso(moved), "attract", stage, "bench", 2))
         if rng.random() < 0.3:
             tags.append((pid, rng.choice(["vip", "hcm", "hanoi", "event", "referral"])))
         if rng.random() < 0.4:
@@ -90,39 +116,68 @@ def build(path: Path, n_prospects: int, n_touches: int, seed: int = 7) -> float:
                 level = rng.choice(["yes", "yes", "partial", "unknown"]) \
                     if rng.random() > 0.04 else "no"
                 quals.append((pid, stamp, key, level, None, 3))
+        if rng.random() < 0.2:  # an open step, due from two weeks ago to three weeks ahead
+            due = dt.datetime.combine(TODAY + dt.timedelta(days=rng.randint(-14, 21)),
+                                      dt.time(rng.choice([9, 10, 14, 16])))
+            made = max(created, min(now, due - dt.timedelta(days=rng.randint(1, 14))))
+            step(pid, due, made, None)
+        if rng.random() < 0.15:  # a done step, some done late
+            made = recent(rng, created, now)
+            due = min(made + dt.timedelta(days=rng.randint(1, 14)),
+                      now - dt.timedelta(days=1))
+            step(pid, max(due, made), made,
+                 min(max(due, made) + dt.timedelta(days=rng.randint(-1, 4)), now))
     con.execute("BEGIN")
     con.executemany(
         "INSERT INTO prospect (id, name, name_key, company, company_key, title, email, phone, "
-        "source, value, note, created_at, updated_at, next_at, next_step, next_set_at, stage, "
+        "source, note, created_at, updated_at, next_at, next_step, next_set_at, stage, "
         "stage_since, continuations, search_key) VALUES "
-        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", prospects)
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", prospects)
+    con.executemany("INSERT INTO contact (prospect_id, kind, value, key, position) "
+                    "VALUES (?, ?, ?, ?, ?)", contacts)
     con.executemany("INSERT INTO stage_change (prospect_id, at, from_stage, to_stage, reason, "
                     "seq) VALUES (?, ?, ?, ?, ?, ?)", stage_rows)
     con.executemany("INSERT INTO tag (prospect_id, name) VALUES (?, ?)", tags)
     con.executemany("INSERT INTO qualification (prospect_id, at, criterion, level, note, seq) "
                     "VALUES (?, ?, ?, ?, ?, ?)", quals)
-    del prospects, stage_rows, tags, quals
+    con.executemany("INSERT INTO step (id, prospect_id, kind, text, due_at, status, "
+                    "created_at, closed_at, uid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", steps)
+    con.executemany("INSERT INTO step_change (step_id, at, action, from_due, to_due) "
+                    "VALUES (?, ?, ?, ?, ?)", step_changes)
+    del prospects, contacts, stage_rows, tags, quals
+    steps.clear()
+    step_changes.clear()
+    notes = []
+
+    # a touch's time first (denser in the last months), then someone added before it
+    by_created = sorted(created_at, key=created_at.__getitem__)
+    created_times = [created_at[pid] for pid in by_created]
 
     def touches():
-        end = dt.datetime.combine(TODAY, dt.time(8))
         for tid in range(1, n_touches + 1):
-            pid = rng.randint(1, n_prospects)
-            first = created_at[pid]
-            seconds = max(int((end - first).total_seconds()), 1)
-            at = first + dt.timedelta(seconds=int(seconds * (rng.random() ** 0.5)))
+            at = recent(rng, created_times[0], now)
+            pid = by_created[rng.randrange(max(bisect.bisect(created_times, at), 1))]
             kind = rng.choice(KINDS)
             outcome = rng.choice(OUTCOMES) if kind == "call" and rng.random() < 0.5 else None
+            if outcome is not None and rng.random() < 0.4:
+                notes.append((tid, "explicit_need", 1, "bench: they want it cheaper"))
+            amount = 1_000_000_000 * (tid % 97 + 1) if outcome == "order" else None
             yield (tid, pid, kind, iso(at), "bench touch", None, outcome,
                    "next meeting" if outcome in ("advance", "order") else None, None, iso(at),
-                   tid + 3)
+                   tid + 3, amount, "VND" if amount else None)
 
     con.executemany("INSERT INTO touch (id, prospect_id, kind, at, summary, minutes, outcome, "
-                    "commitment, next_at, created_at, seq) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", touches())
-    # accounts from the companies with the SQL of migration 2 (its last two statements; a
-    # released migration never changes), 2% of them key, a decider in every seventh prospect
-    for statement in migrations.M0002_ACCOUNTS.split(";")[-2:]:
-        con.execute(statement)
+                    "commitment, next_at, created_at, seq, amount_milli, amount_currency) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", touches())
+    con.executemany("INSERT INTO call_note (touch_id, kind, position, text) "
+                    "VALUES (?, ?, ?, ?)", notes)
+    notes.clear()
+    # accounts from the companies with the SQL of migration 2 (a released migration never
+    # changes), 2% of them key, a decider in every seventh prospect
+    for statement in migrations.M0002_ACCOUNTS.split(";"):
+        if ("INSERT INTO account (" in statement
+                or "UPDATE prospect SET account_id" in statement):
+            con.execute(statement)
     accounts = [r[0] for r in con.execute("SELECT id FROM account")]
     key = accounts[::50]
     con.executemany("UPDATE account SET is_key = 1 WHERE id = ?", [(a,) for a in key])
@@ -132,7 +187,44 @@ def build(path: Path, n_prospects: int, n_touches: int, seed: int = 7) -> float:
                      for a in key])
     con.execute("INSERT INTO prospect_role (prospect_id, role) SELECT id, 'decider' FROM "
                 "prospect WHERE id % 7 = 0 AND account_id IS NOT NULL")
-    con.execute("UPDATE touch SET amount = 1000000 * (id % 97 + 1) WHERE outcome = 'order'")
+    # deals: one for ~60% of people, with them at their account; 20% won, 10% lost
+    deals, people, changes = [], [], []
+    stages = [s.key for s in BUYING_STAGES]
+    reasons = [r.key for r in LOST_REASONS]
+    for pid, account_id in con.execute("SELECT id, account_id FROM prospect ORDER BY id"):
+        if rng.random() >= 0.6:
+            continue
+        did = len(deals) + 1
+        opened = created_at[pid] + dt.timedelta(days=rng.expovariate(1 / 30))
+        if opened > now:  # not yet
+            continue
+        stage = rng.choice(stages)
+        milli = rng.randint(1, 500) * 1_000_000_000
+        luck = rng.random()
+        status = "won" if luck < 0.2 else "lost" if luck < 0.3 else "open"
+        closed = None
+        if status != "open":  # some weeks after it opened (still open if that is ahead)
+            closed = opened + dt.timedelta(days=rng.expovariate(1 / 60), hours=1)
+            if closed > now:
+                status, closed = "open", None
+        won = milli if status == "won" else None
+        reason = rng.choice(reasons) if status == "lost" else None
+        deals.append((did, account_id, f"Deal {did} with {names[pid]}", stage, status, milli,
+                      "VND", won, "VND" if won else None, reason, iso(closed) if closed else None,
+                      iso(opened), iso(closed or opened)))
+        people.append((did, pid))
+        changes.append((did, iso(opened), "opened", None, stage, None, milli, "VND"))
+        if status == "won":
+            changes.append((did, iso(closed), "won", stage, None, None, won, "VND"))
+        elif status == "lost":
+            changes.append((did, iso(closed), "lost", stage, None, reason, None, None))
+    con.executemany("INSERT INTO deal (id, account_id, title, stage, status, value_milli, "
+                    "currency, won_milli, won_currency, lost_reason, closed_at, created_at, "
+                    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", deals)
+    con.executemany("INSERT INTO deal_person (deal_id, prospect_id) VALUES (?, ?)", people)
+    con.executemany("INSERT INTO deal_change (deal_id, at, action, from_stage, to_stage, "
+                    "reason, amount_milli, currency) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", changes)
+    del deals, people, changes
     derive.refresh_all(con)
     con.execute("COMMIT")
     con.execute("ANALYZE")
@@ -243,10 +335,16 @@ def main() -> None:
             ("relcrm list", ["list"], 200 if small else None),
             ("relcrm show NAME", ["show", name], 200 if small else None),
             ("relcrm log ID email", ["log", str(n_p // 3), "email", "bench"], 700),
-            ("relcrm add NAME", ["add", "Bench Person", "--company", "Bench Co"], 700),
+            ("relcrm add NAME", ["add", "Bench Person", "--company", "Bench Co",
+                                 "--allow-duplicate"], 700),
             ("relcrm account list --key", ["account", "list", "--key"], None),
             ("relcrm account candidates", ["account", "candidates"], None),
             ("relcrm export prospects", ["export", "prospects"], 1000 if small else None),
+            ("relcrm review", ["review"], 1000),
+            ("relcrm review --month", ["review", "--month"], 1000),
+            ("relcrm pipeline", ["pipeline"], 1000),
+            ("relcrm plan week", ["plan", "week"], None),
+            ("relcrm deal list", ["deal", "list"], None),
         ]:
             ms, code = timed([relcrm, *argv], cmd_env, args.runs)
             status = "" if code == 0 else f" (exit {code}!)"
