@@ -516,6 +516,11 @@ CREATE INDEX ix_deal_change_at ON deal_change (at, action);
 ALTER TABLE touch ADD COLUMN deal_id INTEGER REFERENCES deal (id) ON DELETE SET NULL;
 CREATE INDEX ix_touch_deal ON touch (deal_id) WHERE deal_id IS NOT NULL;
 CREATE INDEX ix_touch_at ON touch (at);
+-- a person's contacts newest first from the index alone (the review's care thinning), and the
+-- orders before a moment (a customer at the time, repeat sales)
+CREATE INDEX ix_touch_contact ON touch (prospect_id, at, kind);
+CREATE INDEX ix_touch_order_at ON touch (prospect_id, at)
+    WHERE outcome = 'order' OR (outcome IS NULL AND amount_milli IS NOT NULL);
 -- the review reads a period's facts by date
 CREATE INDEX ix_stage_change_at ON stage_change (at);
 CREATE INDEX ix_step_change_at ON step_change (at, action);

@@ -98,6 +98,9 @@ class Touch(SQLModel, table=True):
     __table_args__ = (Index("ix_touch_prospect_at", "prospect_id", "at"),
                       Index("ix_touch_deal", "deal_id", sqlite_where=text("deal_id IS NOT NULL")),
                       Index("ix_touch_at", "at"),
+                      Index("ix_touch_contact", "prospect_id", "at", "kind"),
+                      Index("ix_touch_order_at", "prospect_id", "at", sqlite_where=text(
+                          "outcome = 'order' OR (outcome IS NULL AND amount_milli IS NOT NULL)")),
                       Index("ix_touch_orders", "prospect_id", "amount_milli",
                             sqlite_where=text("amount_milli IS NOT NULL")))
 

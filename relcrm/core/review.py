@@ -370,9 +370,12 @@ SELECT id, name, g1, g2, g3, cadence FROM (
            julianday(:today) - julianday(substr(c3, 1, 10)) AS g3,
            coalesce(pr.cadence_days, {_cadence('pr.stage', STAGES)}) AS cadence
     FROM (SELECT pr.*, {_CONTACTS.format(contact=_CONTACT, n=2)} AS c1,
-                 {_CONTACTS.format(contact=_CONTACT, n=1)} AS c2,
-                 {_CONTACTS.format(contact=_CONTACT, n=0)} AS c3
-          FROM prospect pr WHERE pr.stage <> 'lost' AND pr.last_touch_at IS NOT NULL) pr
+                 {_CONTACTS.format(contact=_CONTACT, n=1)} AS c2, pr.last_touch_at AS c3
+          FROM prospect pr WHERE pr.stage <> 'lost' AND pr.last_touch_at IS NOT NULL
+            -- only those past their cadence now can be thinning out
+            AND julianday(:today) - julianday(substr(pr.last_touch_at, 1, 10))
+                > coalesce(pr.cadence_days, {_cadence('pr.stage', STAGES)})
+          LIMIT -1) pr  -- (not flattened: each person's contacts are read once)
 )
 WHERE review_thinning(g1, g2, g3, cadence)
 ORDER BY g3 DESC, id
