@@ -557,6 +557,144 @@ END
 """
 
 
+M0006_CARE = """
+-- what the seller knows about a person beyond business (seed 001: social bonds)
+CREATE TABLE fact (
+    id INTEGER NOT NULL PRIMARY KEY,
+    prospect_id INTEGER NOT NULL REFERENCES prospect (id) ON DELETE CASCADE,
+    about TEXT NOT NULL,
+    text TEXT NOT NULL,
+    at TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX ix_fact_prospect ON fact (prospect_id, at);
+-- a person's or an account's important dates (birthday, anniversary, founding, giỗ ...),
+-- recurring each year on that solar day, or on that lunar day (âm lịch) when lunar = 1
+CREATE TABLE important_date (
+    id INTEGER NOT NULL PRIMARY KEY,
+    prospect_id INTEGER REFERENCES prospect (id) ON DELETE CASCADE,
+    account_id INTEGER REFERENCES account (id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    month INTEGER NOT NULL,
+    day INTEGER NOT NULL,
+    year INTEGER,
+    lunar INTEGER NOT NULL DEFAULT 0,
+    note TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX ix_important_date_prospect ON important_date (prospect_id);
+CREATE INDEX ix_important_date_account ON important_date (account_id);
+-- the occasions the book greets its customers on; gifts = 1: followups announces the gift list
+CREATE TABLE occasion (
+    id INTEGER NOT NULL PRIMARY KEY,
+    key TEXT NOT NULL,
+    name TEXT NOT NULL,
+    month INTEGER NOT NULL,
+    day INTEGER NOT NULL,
+    lunar INTEGER NOT NULL DEFAULT 0,
+    gifts INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX ix_occasion_key ON occasion (key);
+INSERT INTO occasion (key, name, month, day, lunar, gifts) VALUES
+    ('tet', 'Tết Nguyên Đán', 1, 1, 1, 1),
+    ('trung-thu', 'Tết Trung thu', 8, 15, 1, 1),
+    ('8-3', 'Quốc tế Phụ nữ 8/3', 3, 8, 0, 0),
+    ('20-10', 'Phụ nữ Việt Nam 20/10', 10, 20, 0, 0),
+    ('20-11', 'Nhà giáo Việt Nam 20/11', 11, 20, 0, 0);
+-- the greeting that marks a person's date done for the year
+ALTER TABLE touch ADD COLUMN occasion_id INTEGER REFERENCES important_date (id)
+    ON DELETE SET NULL;
+CREATE INDEX ix_touch_occasion ON touch (occasion_id, at) WHERE occasion_id IS NOT NULL;
+-- the customer type of seed 003 (methodology.CUSTOMER_TYPES)
+ALTER TABLE prospect ADD COLUMN type TEXT;
+-- recall: every note the book holds, accents and case folded, in a full-text index; a row's
+-- rowid is its source row's id * 8 + the source (0 judgement, 1 touch, 2 SPIN note, 3 step,
+-- 4 fact, 5 prospect note, 6 account note, 7 deal); the triggers mark what a write changed
+-- and derive.settle re-indexes it in the same transaction
+CREATE VIRTUAL TABLE _search USING fts5(body, tokenize = 'unicode61 remove_diacritics 2',
+                                       prefix = '2 3');
+CREATE TRIGGER search_qualification_insert AFTER INSERT ON qualification BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('s', NEW.id * 8 + 0);
+END;
+CREATE TRIGGER search_qualification_update AFTER UPDATE OF note ON qualification BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('s', NEW.id * 8 + 0);
+END;
+CREATE TRIGGER search_qualification_delete AFTER DELETE ON qualification BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('s', OLD.id * 8 + 0);
+END;
+CREATE TRIGGER search_touch_insert AFTER INSERT ON touch BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('s', NEW.id * 8 + 1);
+END;
+CREATE TRIGGER search_touch_update AFTER UPDATE OF summary, commitment ON touch BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('s', NEW.id * 8 + 1);
+END;
+CREATE TRIGGER search_touch_delete AFTER DELETE ON touch BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('s', OLD.id * 8 + 1);
+END;
+CREATE TRIGGER search_call_note_insert AFTER INSERT ON call_note BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('s', NEW.id * 8 + 2);
+END;
+CREATE TRIGGER search_call_note_update AFTER UPDATE OF text ON call_note BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('s', NEW.id * 8 + 2);
+END;
+CREATE TRIGGER search_call_note_delete AFTER DELETE ON call_note BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('s', OLD.id * 8 + 2);
+END;
+CREATE TRIGGER search_step_insert AFTER INSERT ON step BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('s', NEW.id * 8 + 3);
+END;
+CREATE TRIGGER search_step_update AFTER UPDATE OF text, note ON step BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('s', NEW.id * 8 + 3);
+END;
+CREATE TRIGGER search_step_delete AFTER DELETE ON step BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('s', OLD.id * 8 + 3);
+END;
+CREATE TRIGGER search_fact_insert AFTER INSERT ON fact BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('s', NEW.id * 8 + 4);
+END;
+CREATE TRIGGER search_fact_update AFTER UPDATE OF text ON fact BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('s', NEW.id * 8 + 4);
+END;
+CREATE TRIGGER search_fact_delete AFTER DELETE ON fact BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('s', OLD.id * 8 + 4);
+END;
+CREATE TRIGGER search_prospect_insert AFTER INSERT ON prospect BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('s', NEW.id * 8 + 5);
+END;
+CREATE TRIGGER search_prospect_update AFTER UPDATE OF note ON prospect BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('s', NEW.id * 8 + 5);
+END;
+CREATE TRIGGER search_prospect_delete AFTER DELETE ON prospect BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('s', OLD.id * 8 + 5);
+END;
+CREATE TRIGGER search_account_insert AFTER INSERT ON account BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('s', NEW.id * 8 + 6);
+END;
+CREATE TRIGGER search_account_update AFTER UPDATE OF note ON account BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('s', NEW.id * 8 + 6);
+END;
+CREATE TRIGGER search_account_delete AFTER DELETE ON account BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('s', OLD.id * 8 + 6);
+END;
+CREATE TRIGGER search_deal_insert AFTER INSERT ON deal BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('s', NEW.id * 8 + 7);
+END;
+CREATE TRIGGER search_deal_update AFTER UPDATE OF title, note ON deal BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('s', NEW.id * 8 + 7);
+END;
+CREATE TRIGGER search_deal_delete AFTER DELETE ON deal BEGIN
+    INSERT OR IGNORE INTO _dirty VALUES ('s', OLD.id * 8 + 7);
+END;
+"""
+
+
+def _m0006_care(con: sqlite3.Connection) -> None:
+    """Migration 6's data: every note already in the book goes into the search index."""
+    from .core import search
+
+    search.rebuild(con)
+
+
 def _m0005_deals(con: sqlite3.Connection) -> None:
     """Migration 5's data: a prospect's value was the deal they were expected to bring; it
     becomes an open deal with them at their account, at the first buying stage (prospect.value
@@ -604,10 +742,11 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     (3, "steps", M0003_STEPS),
     (4, "corrections", M0004_CORRECTIONS),
     (5, "deals", M0005_DEALS),
+    (6, "care", M0006_CARE),
 ]
 LATEST = MIGRATIONS[-1][0]
 # the steps of a migration that need Python, run after its SQL in the same transaction
-_AFTER = {4: _m0004_keys, 5: _m0005_deals}
+_AFTER = {4: _m0004_keys, 5: _m0005_deals, 6: _m0006_care}
 
 _LEDGER = """CREATE TABLE IF NOT EXISTS _migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"""

@@ -80,6 +80,7 @@ class Prospect(SQLModel, table=True):
     url_key: Optional[str] = None
     # derived: 1 when they, or their account, have a won deal or an order
     customer: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    type: Optional[str] = None  # the customer type of seed 003 (methodology.CUSTOMER_TYPES)
 
 
 class Tag(SQLModel, table=True):
@@ -102,7 +103,9 @@ class Touch(SQLModel, table=True):
                       Index("ix_touch_order_at", "prospect_id", "at", sqlite_where=text(
                           "outcome = 'order' OR (outcome IS NULL AND amount_milli IS NOT NULL)")),
                       Index("ix_touch_orders", "prospect_id", "amount_milli",
-                            sqlite_where=text("amount_milli IS NOT NULL")))
+                            sqlite_where=text("amount_milli IS NOT NULL")),
+                      Index("ix_touch_occasion", "occasion_id", "at",
+                            sqlite_where=text("occasion_id IS NOT NULL")))
 
     id: Optional[int] = Field(default=None, primary_key=True)
     prospect_id: int = Field(sa_column=_fk("prospect.id"))
@@ -120,6 +123,9 @@ class Touch(SQLModel, table=True):
     amount_currency: Optional[str] = None
     deal_id: Optional[int] = Field(default=None, sa_column=Column(
         Integer, ForeignKey("deal.id", ondelete="SET NULL"), nullable=True))  # the deal it won
+    # the person's date this greeting was for (marks it done for the year)
+    occasion_id: Optional[int] = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("important_date.id", ondelete="SET NULL"), nullable=True))
 
 
 class CallNote(SQLModel, table=True):
@@ -373,6 +379,57 @@ class DealChange(SQLModel, table=True):
     note: Optional[str] = None
     amount_milli: Optional[int] = None
     currency: Optional[str] = None
+
+
+class Fact(SQLModel, table=True):
+    """What the seller knows about a person beyond business: family, interests, work, other."""
+
+    __tablename__ = "fact"
+    __table_args__ = (Index("ix_fact_prospect", "prospect_id", "at"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    prospect_id: int = Field(sa_column=_fk("prospect.id"))
+    about: str
+    text: str
+    at: str
+    created_at: str
+
+
+class ImportantDate(SQLModel, table=True):
+    """A person's or an account's date that recurs each year (a birthday, a founding day, a
+    giỗ): on that solar day, or that lunar day when `lunar`; `year` when known."""
+
+    __tablename__ = "important_date"
+    __table_args__ = (Index("ix_important_date_prospect", "prospect_id"),
+                      Index("ix_important_date_account", "account_id"))
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    prospect_id: Optional[int] = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("prospect.id", ondelete="CASCADE"), nullable=True))
+    account_id: Optional[int] = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("account.id", ondelete="CASCADE"), nullable=True))
+    kind: str
+    month: int
+    day: int
+    year: Optional[int] = None
+    lunar: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    note: Optional[str] = None
+    created_at: str
+
+
+class Occasion(SQLModel, table=True):
+    """An occasion the book greets every customer on (Tết, Trung thu, 8/3, 20/10, 20/11)."""
+
+    __tablename__ = "occasion"
+    __table_args__ = (Index("ix_occasion_key", "key", unique=True),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    key: str
+    name: str
+    month: int
+    day: int
+    lunar: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    gifts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Contact(SQLModel, table=True):

@@ -59,11 +59,19 @@ ENTITIES: tuple[Entity, ...] = (
     Entity("deal_person", "person in a deal", "people in deals", None, "deal", person=_OWN),
     Entity("deal_change", "deal change", "deal changes", "deal_changes", "deal",
            person=f"deal_id IN ({OWN_DEALS})"),
+    Entity("fact", "fact", "facts", "facts", "prospect", person=_OWN),
+    Entity("important_date", "important date", "important dates", "dates", "prospect",
+           person=_OWN),
+    Entity("occasion", "occasion", "occasions", "occasions"),
 )
 BY_TABLE: dict[str, Entity] = {e.table: e for e in ENTITIES}
 TABLES: tuple[str, ...] = tuple(e.table for e in ENTITIES)
 # Tables of the machinery, not of the seller's records (copied by restore, never counted).
 INTERNAL: tuple[str, ...] = ("_migrations", "_day_off", "_dirty", "_change", "_journal")
+# The full-text index of every note (core/search.py) and SQLite's tables behind it: rebuilt
+# from the records, never copied, counted or journaled.
+SEARCH: tuple[str, ...] = ("_search", "_search_data", "_search_idx", "_search_content",
+                           "_search_docsize", "_search_config")
 
 
 def noun(table: str, count: int) -> str:

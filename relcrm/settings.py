@@ -91,6 +91,27 @@ def _region(value: str) -> str:
     return region(value)
 
 
+def _lead(label: str) -> Callable[[str], str]:
+    """Days ahead, or empty: the same as occasion.lead_days."""
+    days = _days(label, 0, 60)
+
+    def parse(value: str) -> str:
+        return "" if not value.strip() else days(value)
+    return parse
+
+
+def _date_order(value: str) -> str:
+    text = value.strip().lower()
+    if text not in ("dmy", "mdy"):
+        raise UsageError(f"import.date_order must be dmy (14/11/1978, as written in Vietnam) "
+                         f"or mdy (11/14/1978), not {value!r}")
+    return text
+
+
+# the kinds of date with lead days of their own, as the setting names them
+OCCASION_KINDS = {"birthday": "a birthday", "anniversary": "an anniversary",
+                  "founding": "a founding day", "gio": "a giỗ (death anniversary)"}
+
 # settings whose check needs a library (holidays, phonenumbers): checked when set and by doctor,
 # not on every read (a bad value then fails where it is used, with its own message)
 _CHECKED_WHEN_SET = ("country", "region")
@@ -122,6 +143,17 @@ SETTINGS: tuple[Setting, ...] = (
     *(Setting(f"deal.probability.{b.key}", str(b.probability), f"the chance (%) that a deal "
               f"whose customer is at {b.name} ({b.vietnamese}) is won: the pipeline's weight",
               _days(f"deal.probability.{b.key}", 0, 100)) for b in BUYING_STAGES),
+    Setting("occasion.lead_days", "3", "days ahead that followups and plan show a person's "
+            "important date (a birthday, an anniversary)", _days("occasion.lead_days", 0, 60),
+            True),
+    *(Setting(f"occasion.lead_days.{kind}", "", f"days ahead for {name} (empty: "
+              "occasion.lead_days)", _lead(f"occasion.lead_days.{kind}"), True)
+      for kind, name in OCCASION_KINDS.items()),
+    Setting("occasion.gift_lead_days", "21", "days before a gift occasion (Tết, Trung thu) "
+            "that followups announces the gift list", _days("occasion.gift_lead_days", 0, 90),
+            True),
+    Setting("import.date_order", "dmy", "how an import reads an ambiguous date such as "
+            "03/04/1980: dmy (3 April) or mdy (March 4)", _date_order),
     Setting("currency", "VND", "the currency of an amount that names none (ISO 4217 code); "
             "each amount keeps its own", _currency),
     Setting("region", "VN", "where a phone number typed without + is read (ISO 3166 code)",

@@ -199,8 +199,8 @@ def root(
 
 
 from . import (accounts, config, corrections, deals, demo, followups,  # noqa: E402
-               maintenance, pipeline, plan, prospects, review, selling, stages, steps,
-               transfer, undo)
+               maintenance, pipeline, plan, prospects, review, search, selling, stages,
+               steps, transfer, undo)
 
 app.command("add")(prospects.add)
 app.command("list")(prospects.list_)
@@ -227,6 +227,7 @@ app.add_typer(accounts.kam, name="kam")
 app.command("followups")(followups.followups)
 app.command("plan")(plan.plan)
 app.command("review")(review.review)
+app.command("search")(search.search)
 app.command("export")(transfer.export)
 app.command("import")(transfer.import_)
 app.command("backup")(maintenance.backup)

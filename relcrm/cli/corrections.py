@@ -88,13 +88,16 @@ def delete(
 
 
 def _wipe(book) -> None:
-    """After an erasure: no copy of the removed rows in the write-ahead log or free pages."""
+    """After an erasure: no copy of the removed rows in the search index, the write-ahead log
+    or free pages."""
     import sqlite3
 
     from ..db import real_path
 
     con = sqlite3.connect(real_path(book), isolation_level=None, timeout=10)
     try:
+        # the search index keeps a deleted note's words in its segments until they merge
+        con.execute("INSERT INTO _search (_search) VALUES ('optimize')")
         con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         con.execute("VACUUM")
         con.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -255,6 +255,15 @@ def settle(con: sqlite3.Connection) -> None:
     rows = con.execute("SELECT kind, id FROM _dirty").fetchall()
     if not rows:
         return
+    notes = [i for kind, i in rows if kind == "s"]
+    if notes:  # the notes a write changed: into the search index (core/search.py)
+        from . import search
+
+        search.refresh(con, notes)
+        con.execute("DELETE FROM _dirty WHERE kind = 's'")
+        rows = [(kind, i) for kind, i in rows if kind != "s"]
+        if not rows:
+            return
     from .. import workdays
 
     workdays.ensure(con)  # may mark everything dirty (the days off were (re)built)
