@@ -392,3 +392,82 @@ def resolve_lost_reason(text: str) -> LostReason:
             return reason
     raise UsageError(f"unknown reason {text!r}; use one of: "
                      + ", ".join(r.key for r in LOST_REASONS))
+
+
+# -- Customer types (seed 003, "10 kiểu chiều chuộng khách hàng khó tính") ---------------------
+@dataclass(frozen=True)
+class CustomerType:
+    key: str
+    name: str
+    vietnamese: str
+    tip: str  # what the seed's (retail and service) advice means for a B2B seller
+    tip_vi: str
+
+
+CUSTOMER_TYPES: tuple[CustomerType, ...] = (
+    CustomerType("bargainer", "Bargainer", "hay mặc cả",
+                 "hold the list price: a first concession teaches them to haggle every time; "
+                 "trade any concession for something (volume, a longer contract, faster "
+                 "payment), and show the price in writing before the talk",
+                 "giữ giá niêm yết: nhượng bộ lần đầu sẽ thành thói quen mặc cả; chỉ nhượng "
+                 "bộ để đổi lấy điều gì đó (khối lượng, hợp đồng dài hơn, thanh toán nhanh), "
+                 "gửi bảng giá bằng văn bản trước khi bàn"),
+    CustomerType("expert", "Expert", "chuyên gia",
+                 "be patient and let them show what they know; then prove your own competence "
+                 "with specifics (data, references, a technical visit) rather than arguing",
+                 "kiên nhẫn, để họ trình bày hiểu biết của mình; rồi chứng minh năng lực bằng "
+                 "số liệu, khách hàng tham chiếu, chuyến thăm kỹ thuật thay vì tranh luận"),
+    CustomerType("anxious", "Over-anxious", "lo lắng thái quá",
+                 "agree the process up front (milestones, who checks what, when you report) "
+                 "and report on time; reassurance beats their standing over the work",
+                 "thống nhất trước quy trình (mốc, ai kiểm tra gì, khi nào báo cáo) và báo "
+                 "cáo đúng hẹn; trấn an họ thay vì để họ giám sát từng bước"),
+    CustomerType("questioner", "Questioner", "hay thắc mắc",
+                 "answer fast and completely, in writing they can keep; say clearly which "
+                 "questions belong in support and which in a paid consultation or a meeting",
+                 "trả lời nhanh, đủ, bằng văn bản để họ lưu; nói rõ câu hỏi nào thuộc hỗ trợ, "
+                 "câu hỏi nào cần buổi tư vấn hoặc cuộc họp riêng"),
+    CustomerType("conservative", "Conservative", "bảo thủ",
+                 "introduce change slowly with a transition: keep the old way available for a "
+                 "while (at its real cost), show the new one working at a peer first",
+                 "đưa thay đổi vào từ từ, có giai đoạn chuyển tiếp: giữ cách cũ một thời gian "
+                 "(theo đúng chi phí của nó), cho thấy cách mới hiệu quả ở đơn vị tương tự"),
+    CustomerType("changeable", "Changeable", "hay thay đổi",
+                 "keenness fades: confirm each step in writing, get a small commitment early "
+                 "(a trial, a deposit), and re-check the need before every proposal",
+                 "sự hào hứng dễ nguội: xác nhận từng bước bằng văn bản, sớm có cam kết nhỏ "
+                 "(dùng thử, đặt cọc), kiểm tra lại nhu cầu trước mỗi đề xuất"),
+    CustomerType("sociable", "Sociable", "ưa giao thiệp",
+                 "buying is a relationship for them: meet in person, leave time for talk "
+                 "beyond business, remember their facts and occasions; email alone loses them",
+                 "với họ mua hàng là giao tiếp: gặp trực tiếp, dành thời gian nói chuyện "
+                 "ngoài công việc, nhớ chuyện riêng và dịp lễ của họ; chỉ gửi email sẽ mất họ"),
+    CustomerType("unconfident", "Unconfident", "thiếu tự tin",
+                 "they fear using the product wrongly: plan training and onboarding into the "
+                 "offer, give short guides, and agree how much support is included",
+                 "họ sợ dùng sai sản phẩm: đưa đào tạo và hướng dẫn sử dụng vào đề xuất, "
+                 "tài liệu ngắn gọn, thống nhất mức hỗ trợ đi kèm"),
+    CustomerType("overconfident", "Overconfident", "quá tự tin",
+                 "do not fight their method: ask how they measure success, show results of "
+                 "customers like them, propose a small pilot judged by their own measure",
+                 "đừng phủ nhận cách làm của họ: hỏi họ đo thành công thế nào, đưa kết quả "
+                 "của khách hàng tương tự, đề nghị thí điểm nhỏ theo thước đo của chính họ"),
+    CustomerType("enthusiast", "Enthusiast", "cuồng nhiệt",
+                 "a champion: reward their loyalty (priority, early access, a thank-you), "
+                 "ask for referrals and a reference, and involve them in new products",
+                 "người ủng hộ nhiệt thành: tri ân (ưu tiên, dùng trước sản phẩm mới, quà cảm "
+                 "ơn), xin giới thiệu khách hàng mới, làm khách hàng tham chiếu"),
+)
+TYPE_BY_KEY: dict[str, CustomerType] = {t.key: t for t in CUSTOMER_TYPES}
+FACT_ABOUT: tuple[str, ...] = ("family", "interests", "work", "other")
+
+
+def resolve_type(text: str) -> CustomerType:
+    """A customer type by its key, English or Vietnamese name (accents optional)."""
+    wanted = fold(text).replace("-", " ")
+    for kind in CUSTOMER_TYPES:
+        if wanted in (kind.key, fold(kind.name).replace("-", " "), fold(kind.vietnamese),
+                      fold(kind.vietnamese).replace("khach hang ", "")):
+            return kind
+    raise UsageError(f"unknown customer type {text!r}; use one of: "
+                     + ", ".join(f"{t.key} ({t.vietnamese})" for t in CUSTOMER_TYPES))

@@ -198,7 +198,7 @@ def root(
     _book_currency.clear()  # read again for this command (a test runs many in one process)
 
 
-from . import (accounts, config, corrections, deals, demo, followups,  # noqa: E402
+from . import (accounts, care, config, corrections, deals, demo, followups,  # noqa: E402
                maintenance, pipeline, plan, prospects, review, search, selling, stages,
                steps, transfer, undo)
 
@@ -219,6 +219,7 @@ app.command("merge")(corrections.merge)
 app.add_typer(corrections.touch_app, name="touch")
 app.command("call-edit", hidden=True)(corrections.call_edit)  # `relcrm call edit ID`
 accounts.app.command("delete")(corrections.account_delete)
+accounts.app.command("date")(care.account_date)
 app.add_typer(accounts.app, name="account")
 app.add_typer(deals.app, name="deal")
 app.command("pipeline")(pipeline.pipeline)
@@ -228,6 +229,11 @@ app.command("followups")(followups.followups)
 app.command("plan")(plan.plan)
 app.command("review")(review.review)
 app.command("search")(search.search)
+app.add_typer(care.dates_app, name="date")
+app.add_typer(care.occasion_app, name="occasion")
+app.command("types")(care.types)
+app.command("fact")(care.fact)
+app.command("brief")(care.brief)
 app.command("export")(transfer.export)
 app.command("import")(transfer.import_)
 app.command("backup")(maintenance.backup)

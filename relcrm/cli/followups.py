@@ -22,8 +22,12 @@ def stage(row: dict[str, Any]) -> str:
 def who(row: dict[str, Any]) -> str:
     """Whom a follow-up line is about: the prospect, an account step's people, or a key
     account as a whole."""
+    if row["subject"] == "occasion":
+        return ""
     if row["subject"] != "account":
         return row["name"]
+    if row["reason"] == "occasion":
+        return "(account)"
     if row["step_ids"]:
         return row["name"] or "(whole account)"
     return "(key account)"

@@ -215,11 +215,21 @@ def show(
         event["notes"] = notes.get(event["ref"], {}) if event["event"] == "call" else {}
     status, missing = qualification_status({c.key: record[c.key] for c in CRITERIA},
                                            bool(record["customer"]))
+    from ..core import care
+    from ..methodology import TYPE_BY_KEY
+
+    type_key = con.execute("SELECT type FROM prospect WHERE id = ?",
+                           (found["id"],)).fetchone()[0]
+    kind_of = TYPE_BY_KEY.get(type_key or "")
+    personal = {"type": type_key, "type_tip": kind_of.tip if kind_of else None,
+                "facts": care.facts(con, found["id"]),
+                "dates": care.upcoming(con, dates.today(), pid=found["id"])}
     kind = fmt(format_)
     if kind == "json":
         from .. import render
 
-        render.document({**record, "missing": missing, "steps": steps, "timeline": events})
+        render.document({**record, "missing": missing, "steps": steps, "timeline": events,
+                         **personal})
         return
     if kind in ("csv", "tsv"):
         from .. import render
@@ -232,7 +242,7 @@ def show(
 
     cadence = int(settings.get(con, f"cadence.{record['stage']}")) \
         if record["stage"] != "lost" else None
-    profile(record, status, missing, events, total, steps, cadence)
+    profile({**record, "_personal": personal}, status, missing, events, total, steps, cadence)
 
 
 def _notes_text(notes: dict[str, list[str]]) -> str:
@@ -263,6 +273,11 @@ def edit(
     cadence: Annotated[Optional[str], typer.Option(
         "--cadence", metavar="DAYS", help="Their own touch cadence in days (1-365), or `stage` "
         "for their stage's again.", show_default=False)] = None,
+    type_: Annotated[Optional[str], typer.Option(
+        "--type", metavar="TYPE", help="Their customer type, with a tip for handling it "
+        "(relcrm types lists the ten): bargainer, expert, anxious, questioner, conservative, "
+        "changeable, sociable, unconfident, overconfident, enthusiast, or the Vietnamese name; "
+        '"" clears it.', show_default=False)] = None,
     note: NoteOpt = None,
     format_: FormatOpt = "table",
 ) -> None:
@@ -280,14 +295,17 @@ def edit(
     details = prospects.Details(name=name, company=company, title=title, email=email,
                                 phone=phone, url=url, source=source, value=value, note=note,
                                 next_at=when(next_), next_step=next_step, clear_next=no_next,
-                                cadence=cadence, tags=tag or [], untags=untag or [],
-                                drop_emails=drop_email or [], drop_phones=drop_phone or [])
+                                cadence=cadence, type=type_, tags=tag or [],
+                                untags=untag or [], drop_emails=drop_email or [],
+                                drop_phones=drop_phone or [])
     with db.write_session() as session:
         before = queries.prospect(session_con(session),
                                   queries.resolve(session_con(session), ref)["id"])
         edited = prospects.edit_more(session, ref, details)
         prospect_id = edited.prospect.id
         record = queries.prospect(session_con(session), prospect_id)
+        type_key = session_con(session).execute("SELECT type FROM prospect WHERE id = ?",
+                                                (prospect_id,)).fetchone()[0]
     from .. import render
 
     for line in edited.notes:
@@ -306,6 +324,12 @@ def edit(
         if cadence is not None:
             text += (f" Cadence: every {record['cadence_days']} days." if record["cadence_days"]
                      else " Cadence: the stage's.")
+        if type_ is not None:
+            from ..methodology import TYPE_BY_KEY
+
+            kind = TYPE_BY_KEY.get(type_key or "")
+            text += (f" Type: {kind.name} ({kind.vietnamese}); tip: {kind.tip}." if kind
+                     else " Type: none.")
         for kind, given in (("emails", email), ("phones", phone), ("emails", drop_email),
                             ("phones", drop_phone)):
             if given:

@@ -18,6 +18,9 @@ AmountOpt = Annotated[Optional[str], typer.Option(
     "--amount", metavar="AMOUNT", help="The value of an order it brought, e.g. 450.000.000, "
     "1,2 tỷ, 12,000 USD (for `account candidates`; it wins their open deal).",
     show_default=False)]
+OccasionOpt = Annotated[Optional[str], typer.Option(
+    "--occasion", metavar="ID", help="The important date this greets (relcrm date list): it "
+    "is done for the year; no step is touched.", show_default=False)]
 DealOpt = Annotated[Optional[str], typer.Option(
     "--deal", metavar="ID", help="The open deal an order wins, when their account has "
     "several (none: no deal).", show_default=False)]
@@ -113,6 +116,8 @@ def _report(format_: Any, logged: Any, what: str) -> None:
             text += f", an order of {money(db.money(touch.amount_milli), touch.amount_currency)}"
         if logged.won is not None:
             text += f"; won deal #{logged.won.id} {logged.won.title}"
+        if touch.occasion_id is not None:
+            text += f"; greeted date #{touch.occasion_id} for this year"
         text += "."
         for step in logged.closed:
             text += (f" Done: step #{step.id} ({step.text or 'next step'}, "
@@ -187,7 +192,7 @@ def log(
         metavar="[TEXT]", help="What happened.", show_default=False)] = None,
     at: AtOpt = None, next_: WhenOpt = None, next_step: NextStepOpt = None,
     minutes: MinutesOpt = None, amount: AmountOpt = None, done: DoneOpt = None,
-    with_: WithOpt = None, deal: DealOpt = None,
+    with_: WithOpt = None, deal: DealOpt = None, occasion: OccasionOpt = None,
     format_: FormatOpt = "table",
 ) -> None:
     """Log a touch. It closes no step unless --done says so; --next plans a new one; without
@@ -202,7 +207,7 @@ def log(
             return selling.log_touch(session, ref, fmt(kind), text, at=at_value,
                                      next_at=next_value, next_step=next_step, minutes=minutes,
                                      amount=amount, done=done, with_refs=with_ or [],
-                                     deal=which)
+                                     deal=which, occasion=occasion)
 
     _report(format_, _write_touch(write, deal), fmt(kind))
 
@@ -233,7 +238,7 @@ def call(
         "--note", "-n", metavar="TEXT", help="A summary.")] = None,
     at: AtOpt = None, next_: WhenOpt = None, next_step: NextStepOpt = None,
     minutes: MinutesOpt = None, amount: AmountOpt = None, done: DoneOpt = None,
-    with_: WithOpt = None, deal: DealOpt = None,
+    with_: WithOpt = None, deal: DealOpt = None, occasion: OccasionOpt = None,
     interactive: Annotated[bool, typer.Option(
         "--interactive", "-i", help="Ask the questions one by one (the default on a terminal "
         "when no call details are given).")] = False,
@@ -280,7 +285,7 @@ def call(
             return selling.log_touch(session, ref, "call", None, at=at_value,
                                      next_at=next_value, next_step=next_step, minutes=minutes,
                                      call=report, amount=amount, done=done,
-                                     with_refs=with_ or [], deal=which)
+                                     with_refs=with_ or [], deal=which, occasion=occasion)
 
     _report(format_, _write_touch(write, deal), "call")
 

@@ -73,6 +73,20 @@ def profile(record: dict[str, Any], status: str, missing: list[str],
         facts.add_row(_t("tags"), _t(record["tags"].replace(",", ", "), s("cyan")))
     if record["source"]:
         facts.add_row(_t("source"), _t(record["source"]))
+    personal = record.get("_personal") or {}
+    if personal.get("type"):
+        from ..methodology import TYPE_BY_KEY
+
+        kind = TYPE_BY_KEY[personal["type"]]
+        facts.add_row(_t("type"), _t(f"{kind.name} ({kind.vietnamese})", s("cyan"))
+                      + _t(f": {kind.tip}"))
+    for fact in personal.get("facts") or ():
+        facts.add_row(_t(fact["about"]), _t(fact["text"]))
+    if personal.get("dates"):
+        from ..core.care import describe
+
+        facts.add_row(_t("dates"), _t("; ".join(
+            f"#{d['id']} {describe(d, today)}" for d in personal["dates"])))
     if record["last_touch_at"]:
         last = dates.from_iso(record["last_touch_at"][:10])
         facts.add_row(_t("last touch"), _t(f"{dates.show(record['last_touch_at'])} "

@@ -17,6 +17,11 @@ Reasons (the `reason` column):
   snoozed     back from a snooze, with its reason
   revisit     a lost relationship to revisit, with the reason it was lost
 A sale with STALLED_AFTER or more continuations in a row is flagged `stalled` on its lines.
+A person's or an account's important date (birthday, anniversary, founding day, giỗ) gets a line
+from its lead time before (config occasion.lead_days) until it is greeted (log --occasion ID):
+  occasion         "birthday Fri 14/11 (turns 48)"; it never touches a business step
+A gift occasion of the book (Tết, Trung thu) gets one line from occasion.gift_lead_days before:
+  gifts            "Tết Nguyên Đán in 22 days: 10 gifts to send (relcrm occasion gifts tet)"
 Key accounts get lines of their own (subject "account"), domain.md §4:
   account-quiet    no touch with anyone there for longer than the KAM stage's cadence, or
                    the cadence comes round in the window (nothing booked with them by then)
@@ -72,7 +77,7 @@ def due(con: sqlite3.Connection, *, days: int | None = None, include_disqualifie
 
 def lines(con: sqlite3.Connection, today: dt.date, until: dt.date, *,
           since: dt.date | None = None, include_disqualified: bool = False,
-          limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
+          limit: int | None = None, occasions: bool = True) -> tuple[list[dict[str, Any]], int]:
     """Every follow-up line dated on or before `until` (from `since` on; without it the overdue
     ones too), explained, in no particular order; at most `limit` of each kind (care, steps,
     key accounts, each the most urgent), and how many there are in all. The dates are filtered
@@ -90,11 +95,18 @@ def lines(con: sqlite3.Connection, today: dt.date, until: dt.date, *,
     rows = ([explain(row, today, values) for row in care]
             + [_step(row, today) for row in steps]
             + [_key_account(a, today, until, values) for a in accounts])
-    return rows, care_total + steps_total + account_total
+    extra = []
+    if occasions:  # birthdays and other dates a lead time ahead; gift occasions (care.py)
+        from . import care
+
+        extra = care.date_lines(con, today, until) + care.gift_announcements(con, today, until)
+        extra = extra[:limit] if limit else extra
+    return rows + extra, care_total + steps_total + account_total + len(extra)
 
 
 # The class of a line (its `_class` key), in the order lines of one day are shown.
-_CLASS = {"appointment": 0, "step": 1, "new": 2, "cold": 3, "account": 3, "cadence": 4}
+_CLASS = {"appointment": 0, "step": 1, "new": 2, "cold": 3, "account": 3, "cadence": 4,
+          "occasion": 5}
 
 
 def urgency(row: dict[str, Any]) -> tuple:

@@ -145,3 +145,19 @@ def years(date: DayOfYear, on: dt.date) -> int | None:
 
         return solar_to_lunar(on).year - date.year
     return on.year - date.year
+
+
+def may_fall(date: DayOfYear, first: dt.date, last: dt.date) -> bool:
+    """Whether `date` can fall between first and last, without converting it: a lunar year
+    begins between 21 January and 20 February, its months have 29 or 30 days and a leap
+    month may come before; so lunar (month, day) lies within these bounds every year. Spares
+    commands that show the next weeks from loading the lunar calendar when nothing lunar is
+    near (followups, plan)."""
+    if not date.lunar:
+        return True
+    for year in range(first.year - 1, last.year + 2):
+        low = dt.date(year, 1, 21) + dt.timedelta(days=(date.month - 1) * 29 + date.day - 1)
+        high = dt.date(year, 2, 20) + dt.timedelta(days=(date.month - 1) * 30 + date.day + 29)
+        if low <= last and high >= first:
+            return True
+    return False

@@ -11,7 +11,8 @@ weekend day, a public holiday: the book's `workdays` and `country`) and whether 
 
 Items come from SOURCES, each a function (con, today, first, last, include_disqualified) ->
 lines with a `due_on` (ISO date) and a `_class` (followups' classes); GROUP orders the classes of
-one day. Occasions (birthdays, anniversaries: issue 13) will be one more source and class.
+one day. Occasions are one more source: people's and accounts' dates (birthdays,
+anniversaries, giỗ) and the book's occasions (Tết ...), each on its own day.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ PERIOD_HELP = ("today, tomorrow, week, next-week, or one day (WHEN: fri, next mo
 MAX_DAYS = 366
 BUSY = 8  # a day with more items than this is marked busy
 # the order of the classes of lines on one day (followups.urgency orders within a class)
-GROUP = {"appointment": 0, "step": 1, "new": 2, "cold": 2, "cadence": 2, "account": 3}
+GROUP = {"appointment": 0, "step": 1, "new": 2, "cold": 2, "cadence": 2, "account": 3,
+         "occasion": 4}
 
 
 @dataclass
@@ -109,12 +111,34 @@ def _followup_lines(con: sqlite3.Connection, today: dt.date, first: dt.date, las
     """Steps, care and key accounts: followups' lines due first..last (and the overdue ones
     when the period starts today)."""
     rows, _ = followups.lines(con, today, last, since=None if first <= today else first,
-                              include_disqualified=include_disqualified)
+                              include_disqualified=include_disqualified, occasions=False)
+    return rows
+
+
+def _occasion_lines(con: sqlite3.Connection, today: dt.date, first: dt.date, last: dt.date,
+                    include_disqualified: bool) -> list[dict[str, Any]]:
+    """People's and accounts' dates on their day, and the book's occasions (Tết ...)."""
+    from . import care
+
+    start = max(first, today)
+    rows = care.date_lines(con, start, last, on_their_day=True)
+    for occasion in care.occasion_rows(con, start, last):
+        rows.append({"due_on": occasion["next_on"], "reason": "occasion",
+                     "why": f"{occasion['name']} ({occasion['date']})"
+                     + (f": gift list: relcrm occasion gifts {occasion['key']}"
+                        if occasion["gifts"] else ""),
+                     "stalled": False, "days_overdue": 0, "id": None, "name": None,
+                     "company": None, "email": None, "phone": None, "stage": None,
+                     "stage_since": None, "qualification": None, "last_touch_at": None,
+                     "next_at": None, "next_step": None, "continuations": 0, "value": None,
+                     "currency": None, "created_at": None, "account_id": None,
+                     "subject": "occasion", "step_ids": None, "due_at": None, "kind": None,
+                     "_class": "occasion"})
     return rows
 
 
 Source = Callable[[sqlite3.Connection, dt.date, dt.date, dt.date, bool], list[dict[str, Any]]]
-SOURCES: tuple[Source, ...] = (_followup_lines,)
+SOURCES: tuple[Source, ...] = (_followup_lines, _occasion_lines)
 
 
 def _order(item: dict[str, Any]) -> tuple:

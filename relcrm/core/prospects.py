@@ -35,6 +35,7 @@ class Details:
     next_step: str | None = None
     clear_next: bool = False
     cadence: str | None = None  # days, or "stage" for the stage's again
+    type: str | None = None  # a customer type (methodology.CUSTOMER_TYPES); "" clears it
     tags: list[str] = field(default_factory=list)
     untags: list[str] = field(default_factory=list)
     drop_emails: list[str] = field(default_factory=list)
@@ -68,6 +69,10 @@ class Details:
             out["note"] = fields.text("note", self.note)
         if self.cadence is not None:
             out["cadence_days"] = fields.cadence(self.cadence)
+        if self.type is not None:
+            from ..methodology import resolve_type
+
+            out["type"] = resolve_type(self.type).key if self.type.strip() else None
         return out
 
     def step(self) -> tuple[str | None, str | None]:

@@ -99,7 +99,8 @@ def log_touch(session: "Session", ref: str, kind: str, summary: str | None = Non
               next_at: dt.date | dt.datetime | None = None, next_step: str | None = None,
               minutes: int | None = None, call: CallReport | None = None,
               amount: str | None = None, done: str | None = None,
-              with_refs: list[str] | None = None, deal: str | None = None) -> Logged:
+              with_refs: list[str] | None = None, deal: str | None = None,
+              occasion: str | None = None) -> Logged:
     """Record a touch (or, with `call`, a SPIN sales call); close a step only when asked.
 
     `done` closes a step: NEXT_OPEN for the person's earliest open step, or a step id. Nothing
@@ -109,6 +110,8 @@ def log_touch(session: "Session", ref: str, kind: str, summary: str | None = Non
     brought one (a purchase order by email ...). Orders are what `account candidates` ranks.
     An order wins a deal: `deal` (an id, or "none"), else the one open deal at their account
     (or theirs); with several, `deal` must say which (WhichDeal lists them).
+    `occasion` (an important date's id) marks this year's date of theirs as greeted; it never
+    touches a step.
     """
     from ..models import CallNote, Touch, TouchPerson
     from . import steps
@@ -151,8 +154,14 @@ def log_touch(session: "Session", ref: str, kind: str, summary: str | None = Non
                              "the touch is logged for; name the others only")
         if other.id not in {o.id for o in others}:
             others.append(other)
+    greeted = None
+    if occasion is not None:
+        from .care import check_occasion_touch
+
+        greeted = check_occasion_touch(derive.session_con(session), prospect.id, occasion, kind)
     stamp = dates.iso(dates.now())
     touch = Touch(prospect_id=prospect.id, kind=kind, at=when, summary=summary,
+                  occasion_id=greeted,
                   minutes=minutes, outcome=outcome, commitment=commitment, next_at=next_iso,
                   created_at=stamp, seq=derive.next_seq(session, prospect.id),
                   amount_milli=value.milli if value else None,

@@ -30,6 +30,17 @@ def write(rows: Iterable[dict[str, Any]], today: dt.date, *, todo: bool = False)
     for row in rows:
         due = dt.date.fromisoformat(row["due_on"])
         entry = Todo() if todo else Event()
+        if row.get("reason") in ("occasion", "gifts"):  # a date or a gift occasion
+            entry.add("uid", f"relcrm-occasion-{row.get('_date_id') or row['why'][:20]}-"
+                             f"{row['due_on'][:4]}@relcrm".replace(" ", "-"))
+            entry.add("dtstamp", stamp)
+            entry.add("summary", row["why"].split(":")[0]
+                      + (f": {row['name'] or row['company']}" if row.get("name")
+                         or row.get("company") else ""))
+            entry.add("description", row["why"])
+            entry.add("due" if todo else "dtstart", due)
+            calendar.add_component(entry)
+            continue
         account = row.get("subject") == "account"
         step = bool(row.get("uid"))
         if step:

@@ -1,0 +1,387 @@
+"""Relationship care: date add/list/drop, account date, occasion list/add/drop/gifts, types,
+fact, brief."""
+
+from typing import Annotated, Optional
+
+import typer
+
+from .. import dates
+from ..methodology import CUSTOMER_TYPES, FACT_ABOUT
+from .common import (FormatOpt, RefArg, complete_accounts, complete_words, emit_record, fmt,
+                     money, read, when)
+
+dates_app = typer.Typer(help="Important dates: birthdays, anniversaries, founding days, giỗ "
+                        "(solar or lunar); shown a few days ahead in followups and plan.",
+                        no_args_is_help=True, rich_markup_mode=None)
+occasion_app = typer.Typer(help="The occasions the book greets customers on (Tết, Trung "
+                           "thu, 8/3, 20/10, 20/11 ...) and their gift lists.",
+                           no_args_is_help=True, rich_markup_mode=None)
+
+KindArg = Annotated[str, typer.Argument(
+    metavar="KIND", help="birthday, anniversary, founding, or any word you use (giỗ ...).",
+    autocompletion=complete_words(("birthday", "anniversary", "founding", "giỗ")),
+    show_default=False)]
+WhenArg = Annotated[str, typer.Argument(
+    metavar="DATE", help="DAY/MONTH, DAY/MONTH/YEAR or YEAR-MONTH-DAY: 14/11, 14/11/1978, "
+    "1978-11-14 (the year is optional).", show_default=False)]
+LunarOpt = Annotated[bool, typer.Option(
+    "--lunar", help="The date is in the lunar calendar (âm lịch) and recurs on that lunar "
+    "day each year; a date in a leap month: add 'nhuận' (10/3 nhuận).")]
+NoteOpt = Annotated[Optional[str], typer.Option("--note", "-n", metavar="TEXT",
+                                                show_default=False)]
+
+
+def _said(date, kind: str, who: str, ident: int) -> str:
+    from ..core import occasions
+
+    text = f"Added date #{ident}: {who}'s {kind}, {occasions.show(date)}"
+    on, adjusted = occasions.next_on(date, dates.today())
+    text += f"; next on {dates.show_day(on)}"
+    years = occasions.years(date, on)
+    if years is not None and years > 0:
+        text += f" (turns {years})" if kind == "birthday" else f" ({years} years)"
+    if date.note:
+        text += f"; {date.note}"
+    if adjusted:
+        text += f"; {adjusted}"
+    return text + "."
+
+
+@dates_app.command("add")
+def date_add(ref: RefArg, kind: KindArg, date: WhenArg, lunar: LunarOpt = False,
+             note: NoteOpt = None) -> None:
+    """Add a person's important date (a birthday, an anniversary, a giỗ ...). It shows in
+    followups and plan a few days ahead (config occasion.lead_days) until you greet them
+    (relcrm log REF message --occasion ID); it never touches a business step."""
+    from .. import db
+    from ..core import care, prospects
+    from ..core.derive import session_con
+
+    with db.write_session() as session:
+        person = prospects.resolve(session, ref)
+        ident, parsed = care.add_date(session_con(session), pid=person.id, account_id=None,
+                                      kind=kind, when=date, lunar=lunar, note=note)
+        name = person.name
+    from .. import render
+
+    print(render.escape(_said(parsed, care.kind_of(kind), name, ident)))
+
+
+def account_date(account: Annotated[str, typer.Argument(
+        metavar="ACCOUNT", help="The account (id or unique part of its name).",
+        autocompletion=complete_accounts, show_default=False)],
+        kind: KindArg, date: WhenArg, lunar: LunarOpt = False, note: NoteOpt = None) -> None:
+    """Add an account's important date (its founding day, an anniversary of working
+    together): it shows in followups and plan a few days ahead."""
+    from .. import db
+    from ..core import accounts, care
+    from ..core.derive import session_con
+
+    with db.write_session() as session:
+        found = accounts.resolve(session, account)
+        ident, parsed = care.add_date(session_con(session), pid=None, account_id=found.id,
+                                      kind=kind, when=date, lunar=lunar, note=note)
+        name = found.name
+    from .. import render
+
+    print(render.escape(_said(parsed, care.kind_of(kind), name, ident)))
+
+
+@dates_app.command("list")
+def date_list(
+    ref: Annotated[Optional[str], typer.Argument(
+        metavar="[REF]", help="Only this person's (and their account's) dates.",
+        show_default=False)] = None,
+    days: Annotated[Optional[int], typer.Option(
+        "--days", "-d", metavar="N", help="Only those in the next N days (default: all, "
+        "soonest first).", show_default=False)] = None,
+    format_: FormatOpt = "table",
+) -> None:
+    """The important dates, soonest first: whose, the solar day it falls on next (for a lunar
+    date too), how old they turn or how many years, and whether this year's greeting is
+    logged."""
+    from .. import queries, render
+    from ..core import care
+    from ..errors import UsageError
+
+    if days is not None and not 0 <= days <= 3660:
+        raise UsageError(f"--days must be between 0 and 3660, not {days}")
+    con = read()
+    today = dates.today()
+    if ref is not None:
+        person = queries.resolve(con, ref)
+        rows = care.upcoming(con, today, days=days, pid=person["id"])
+        if person.get("account_id"):
+            rows += care.upcoming(con, today, days=days, account_id=person["account_id"])
+            rows.sort(key=lambda r: (r["on"], r["id"]))
+    else:
+        rows = care.upcoming(con, today, days=days)
+    if fmt(format_) != "table":
+        render.machine(fmt(format_), care.DATE_COLUMNS, rows)
+        return
+    render.table(rows, [
+        render.Col("#", "id", justify="right", style="dim"),
+        render.Col("Next", lambda r: dates.show_day(r["on"]), style="cyan", no_wrap=True),
+        render.Col("In", lambda r: "today" if not r["days"] else f"{r['days']} d",
+                   justify="right"),
+        render.Col("Whose", lambda r: (f"#{r['prospect_id']} {r['name']}" if r["name"]
+                                       else r["account"] or ""), style="bold", no_wrap=True),
+        render.Col("Kind", "kind"),
+        render.Col("Date", "date", no_wrap=True),
+        render.Col("Years", lambda r: r["years"] if r["years"] and r["years"] > 0 else "",
+                   justify="right"),
+        render.Col("Greeted", lambda r: dates.show_day(r["done_at"]) if r["done_at"] else "",
+                   style="green"),
+        render.Col("Note", lambda r: "; ".join(x for x in (r["note"], r["adjusted"]) if x),
+                   style="dim"),
+    ], empty="No important dates" + (f" in the next {days} days" if days is not None else "")
+       + ": add one with relcrm date add REF birthday 14/11")
+
+
+@dates_app.command("drop")
+def date_drop(ident: Annotated[str, typer.Argument(metavar="ID", show_default=False)]) -> None:
+    """Remove an important date (relcrm undo brings it back)."""
+    from .. import db, render
+    from ..core import care
+    from ..core.derive import session_con
+
+    with db.write_session() as session:
+        gone = care.drop_date(session_con(session), ident)
+    print(render.escape(f"Dropped date #{gone['id']}: {gone['name']}'s {gone['kind']}."))
+
+
+# -- occasions ----------------------------------------------------------------------------
+
+
+@occasion_app.command("list")
+def occasion_list(format_: FormatOpt = "table") -> None:
+    """The book's occasions, the next first, with the solar day each falls on."""
+    from .. import render
+    from ..core import care
+
+    rows = care.occasion_rows(read(), dates.today())
+    if fmt(format_) != "table":
+        render.machine(fmt(format_), care.OCCASION_COLUMNS, rows)
+        return
+    render.table(rows, [
+        render.Col("Key", "key", style="magenta", no_wrap=True),
+        render.Col("Occasion", "name", style="bold"),
+        render.Col("Date", "date", no_wrap=True),
+        render.Col("Next", lambda r: dates.show_day(r["next_on"]), style="cyan",
+                   no_wrap=True),
+        render.Col("In", lambda r: f"{r['days']} d", justify="right"),
+        render.Col("Gifts", lambda r: "yes" if r["gifts"] else "", style="green"),
+    ], empty="No occasions: add one with relcrm occasion add KEY NAME DATE")
+
+
+@occasion_app.command("add")
+def occasion_add(
+    key: Annotated[str, typer.Argument(metavar="KEY", help="A short key: founding-day.",
+                                       show_default=False)],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Its name.", show_default=False)],
+    date: Annotated[str, typer.Argument(metavar="DATE", help="DAY/MONTH (14/11).",
+                                        show_default=False)],
+    lunar: LunarOpt = False,
+    gifts: Annotated[bool, typer.Option(
+        "--gifts", help="A gift occasion: followups announces its gift list.")] = False,
+) -> None:
+    """Add an occasion the book greets every customer on."""
+    from .. import db, render
+    from ..core import care, occasions
+    from ..core.derive import session_con
+
+    with db.write_session() as session:
+        care.add_occasion(session_con(session), key, name, date, lunar=lunar, gifts=gifts)
+        row = care.find_occasion(session_con(session), key)
+    date_ = occasions.DayOfYear(row["day"], row["month"], None, bool(row["lunar"]))
+    on, _ = occasions.next_on(date_, dates.today())
+    print(render.escape(f"Added the occasion {row['key']}: {row['name']}, "
+                        f"{occasions.show(date_)}; next on {dates.show_day(on)}"
+                        + ("; a gift occasion" if gifts else "") + "."))
+
+
+@occasion_app.command("drop")
+def occasion_drop(key: Annotated[str, typer.Argument(metavar="KEY", show_default=False)]
+                  ) -> None:
+    """Remove one of the book's occasions (relcrm undo brings it back)."""
+    from .. import db, render
+    from ..core import care
+    from ..core.derive import session_con
+
+    with db.write_session() as session:
+        row = care.find_occasion(session_con(session), key)
+        session_con(session).execute("DELETE FROM occasion WHERE id = ?", (row["id"],))
+    print(render.escape(f"Dropped the occasion {row['key']} ({row['name']})."))
+
+
+@occasion_app.command("gifts")
+def occasion_gifts(
+    occasion: Annotated[str, typer.Argument(
+        metavar="OCCASION", help="A gift occasion: tet, trung-thu ...", show_default=False)],
+    year: Annotated[Optional[int], typer.Option(
+        "--year", metavar="Y", help="The occasion of that year (default: the next one).",
+        show_default=False)] = None,
+    budget: Annotated[Optional[str], typer.Option(
+        "--budget", metavar="AMOUNT", help="Share this budget over the gifts still to send, "
+        "by tier (A 3 shares, B 2, C 1).", show_default=False)] = None,
+    format_: FormatOpt = "table",
+) -> None:
+    """The gift list of an occasion: key accounts first, then relationships at Consolidate
+    and Loyal, then customers by last year's order value; at each account the people to greet,
+    deciders first; a suggested tier (A: key account or Loyal; B: Consolidate or among the
+    accounts making 80% of last year's orders; C: other customers) and who already got a gift
+    (a gift touch logged in the weeks before)."""
+    from .. import render, settings
+    from ..core import care, fields
+
+    con = read()
+    amount = fields.amount(budget, "budget", settings.get(con, "currency")) if budget else None
+    gifts = care.gift_list(con, occasion, dates.today(), year=year, budget=amount)
+    if fmt(format_) != "table":
+        from .. import db
+
+        rows = [{**r, "orders_value": db.money(r["orders_value"]),
+                 "suggested": db.money(r["suggested"])} for r in gifts.rows]
+        render.machine(fmt(format_), care.GIFT_COLUMNS, rows)
+        return
+    from .. import db
+
+    shown = []
+    last_group = None
+    for row in gifts.rows:
+        first = (row["account"] or row["name"]) != last_group
+        last_group = row["account"] or row["name"]
+        shown.append({**row, "_first": first})
+    title = (f"{gifts.occasion['name']} {dates.show_day(gifts.on)}: "
+             f"{gifts.to_send} gift{'s' if gifts.to_send != 1 else ''} to send"
+             + (f" of {len(gifts.rows)}" if gifts.to_send != len(gifts.rows) else ""))
+    cols = [
+        render.Col("#", "rank", justify="right", style="dim"),
+        render.Col("Tier", "tier", style="bold"),
+        render.Col("Account", lambda r: (r["account"] or "") if r["_first"] else "",
+                   style="bold", no_wrap=True),
+        render.Col("Greet", lambda r: f"#{r['prospect_id']} {r['name']}", no_wrap=True),
+        render.Col("Role", lambda r: r["role"] or ""),
+        render.Col("Stage", lambda r: care.stage_name(r["stage"]), style="magenta"),
+        render.Col("Orders last year", lambda r: money(db.money(r["orders_value"]),
+                                                       r["currency"])
+                   if r["orders_value"] else "", justify="right"),
+        render.Col("Gift sent", lambda r: dates.show_day(r["gifted_at"]) if r["gifted_at"]
+                   else "", style="green"),
+    ]
+    if amount is not None:
+        cols.append(render.Col("Suggested", lambda r: money(db.money(r["suggested"]),
+                                                            amount.currency)
+                               if r["suggested"] is not None else "", justify="right"))
+    render.table(shown, cols, title=title,
+                 empty=f"Nobody on the {gifts.occasion['name']} list yet: key accounts, "
+                       "relationships at Consolidate or Loyal, and customers are.")
+
+
+# -- customer types and facts --------------------------------------------------------------
+
+
+def types(format_: FormatOpt = "table") -> None:
+    """The ten customer types (seed 003, 10 kiểu khách hàng khó tính) with what each means
+    for a B2B seller; set one with relcrm edit REF --type TYPE."""
+    from .. import render
+
+    rows = [{"key": t.key, "name": t.name, "vietnamese": t.vietnamese, "tip": t.tip,
+             "tip_vi": t.tip_vi} for t in CUSTOMER_TYPES]
+    if fmt(format_) != "table":
+        render.machine(fmt(format_), ("key", "name", "vietnamese", "tip", "tip_vi"), rows)
+        return
+    render.table(rows, [
+        render.Col("Key", "key", style="magenta", no_wrap=True),
+        render.Col("Vietnamese", "vietnamese", no_wrap=True),
+        render.Col("How to handle them", "tip"),
+    ])
+
+
+FACT_COLUMNS = ("id", "prospect_id", "about", "text", "at")
+
+
+def fact(
+    words: Annotated[list[str], typer.Argument(
+        metavar="REF TEXT | list REF | drop ID",
+        help="REF TEXT records what you know about the person; list REF shows it; drop ID "
+        "removes one.", show_default=False)],
+    about_: Annotated[Optional[str], typer.Option(
+        "--about", "-a", metavar="WHAT", help="family, interests, work or other (default).",
+        autocompletion=complete_words(FACT_ABOUT), show_default=False)] = None,
+    at: Annotated[Optional[str], typer.Option(
+        "--at", metavar="WHEN", help="When you learnt it (default: now).",
+        show_default=False)] = None,
+    format_: FormatOpt = "table",
+) -> None:
+    """Personal facts: what you know about a person beyond business (children, hobbies, a
+    football team), kept apart from business notes and shown in show and brief."""
+    from .. import db, queries, render
+    from ..core import care
+    from ..core.derive import session_con
+    from ..errors import UsageError
+
+    if words[0] == "list":
+        if len(words) != 2:
+            raise UsageError("fact list takes one REF: relcrm fact list an")
+        con = read()
+        person = queries.resolve(con, words[1])
+        rows = care.facts(con, person["id"])
+        if fmt(format_) != "table":
+            render.machine(fmt(format_), FACT_COLUMNS, rows)
+            return
+        render.table(rows, [
+            render.Col("#", "id", justify="right", style="dim"),
+            render.Col("About", "about", style="magenta"),
+            render.Col("Fact", "text"),
+            render.Col("Since", lambda r: dates.show_day(r["at"]), style="dim", no_wrap=True),
+        ], title=f"#{person['id']} {person['name']}: what you know",
+           empty=f"Nothing known about {person['name']} yet: relcrm fact "
+                 f"{person['id']} \"TEXT\" --about family")
+        return
+    if words[0] == "drop":
+        if len(words) != 2:
+            raise UsageError("fact drop takes one ID: relcrm fact drop 3")
+        with db.write_session() as session:
+            gone = care.drop_fact(session_con(session), words[1])
+        print(render.escape(f"Dropped fact #{gone['id']} about {gone['name']}: "
+                            f"{gone['text']}."))
+        return
+    if len(words) != 2:
+        raise UsageError("give the person and the fact in quotes: relcrm fact an \"two "
+                         "children, loves football\" --about family")
+    from ..core import prospects
+
+    with db.write_session() as session:
+        person = prospects.resolve(session, words[0])
+        ident = care.add_fact(session_con(session), person.id, words[1], about_,
+                              when(at, past=True))
+        record = {"id": ident, "prospect_id": person.id, "about": care.about(about_),
+                  "text": words[1].strip(), "at": None}
+        name = person.name
+    emit_record(format_, FACT_COLUMNS, record,
+                lambda: f"Noted fact #{ident} about {name} ({record['about']}): "
+                        f"{record['text']}.")
+
+
+# -- the brief -----------------------------------------------------------------------------
+
+
+def brief(ref: RefArg, format_: FormatOpt = "table") -> None:
+    """Everything to read in the minute before a call or a visit: who they are, their role and
+    the account's key-account stage, customer type and its tip, personal facts, upcoming
+    dates, open steps and deals, the last three touches, the needs recorded so far, the last
+    commitment, and what the method suggests next."""
+    from .. import render
+    from ..core import brief as core
+
+    con = read()
+    data = core.build(con, ref, dates.today())
+    if fmt(format_) == "json":
+        render.document(data)
+        return
+    if fmt(format_) != "table":
+        from ..errors import UsageError
+
+        raise UsageError("brief prints one document: --format table or json")
+    core.show(data)
