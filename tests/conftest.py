@@ -19,6 +19,20 @@ from relcrm.cli import app
 TODAY = "2026-11-25"
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config):
+    """The quick suite (pytest -m "not slow") runs on every core (pytest-xdist), to stay well
+    under its three minutes; the full suite (plain pytest, as CI runs it) stays in one process,
+    because its crash and concurrency tests time kills and races against the machine's speed.
+    -n given on the command line, or -p no:xdist, decides instead."""
+    import os
+
+    if (config.option.markexpr == "not slow" and "PYTEST_XDIST_WORKER" not in os.environ
+            and getattr(config.option, "numprocesses", "absent") is None
+            and config.pluginmanager.hasplugin("xdist")):
+        config.option.numprocesses = "auto"
+
+
 @pytest.fixture(autouse=True)
 def isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("RELCRM_DB", str(tmp_path / "book.db"))
