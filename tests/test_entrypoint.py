@@ -98,7 +98,9 @@ READ_COMMANDS = [
     ["--help"], ["stage", "list"], ["list"], ["followups"], ["show", "an"], ["export"],
     ["export", "calls", "-f", "json"], ["stage", "history", "an"], ["list", "-f", "csv"],
     ["plan", "week"], ["review"], ["review", "--month", "-f", "csv"], ["pipeline"],
-    ["deal", "list"], ["deal", "show", "1"],
+    ["deal", "list"], ["deal", "show", "1"], ["search", "tea"], ["date", "list"],
+    ["occasion", "list"], ["occasion", "gifts", "tet"], ["types"], ["fact", "list", "an"],
+    ["brief", "an"], ["show", "an", "-f", "json"],
 ]
 
 

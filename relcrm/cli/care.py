@@ -261,11 +261,11 @@ def occasion_gifts(
         render.Col("Account", lambda r: (r["account"] or "") if r["_first"] else "",
                    style="bold", no_wrap=True),
         render.Col("Greet", lambda r: f"#{r['prospect_id']} {r['name']}", no_wrap=True),
-        render.Col("Role", lambda r: r["role"] or ""),
+        render.Col("Role", lambda r: (r["role"] or "").replace(",", ", ")),
         render.Col("Stage", lambda r: care.stage_name(r["stage"]), style="magenta"),
         render.Col("Orders last year", lambda r: money(db.money(r["orders_value"]),
                                                        r["currency"])
-                   if r["orders_value"] else "", justify="right"),
+                   if r["orders_value"] and r["_first"] else "", justify="right"),
         render.Col("Gift sent", lambda r: dates.show_day(r["gifted_at"]) if r["gifted_at"]
                    else "", style="green"),
     ]
