@@ -367,6 +367,7 @@ class Health:
     id_limits: list[str] | None = None  # tables whose ids are too large for new records
     stale: dict[str, list[int]] | None = None  # derived values that differ from a rebuild
     pending: int = 0  # rows of _dirty left by a write that did not settle (should be none)
+    search_stale: int = 0  # entries of the search index that differ from the notes
     bad_settings: list[str] | None = None  # stored settings this relcrm cannot use
 
     @property
@@ -374,7 +375,8 @@ class Health:
         return (not self.exists) or (self.integrity == ["ok"] and self.foreign_keys == 0
                                      and self.private and not self.id_limits
                                      and not any((self.stale or {}).values())
-                                     and not self.pending and not self.bad_settings)
+                                     and not self.pending and not self.bad_settings
+                                     and not self.search_stale)
 
     def record(self) -> dict[str, Any]:
         return {"path": str(self.path), "exists": self.exists, "ok": self.ok,
@@ -385,6 +387,7 @@ class Health:
                 **{f"{t}_rows": n for t, n in (self.counts or {}).items()},
                 "backups": len(self.backups or []), "leftovers": len(self.leftovers or []),
                 "id_problems": ",".join(self.id_limits or []),
+                "stale_search_entries": self.search_stale,
                 **{f"stale_{t}s": len(ids) for t, ids in (self.stale or {}).items()}}
 
 
@@ -438,6 +441,9 @@ def health(book: Path) -> Health:
                 return report
             report.stale = derive.stale(con)
             report.pending = con.execute("SELECT count(*) FROM _dirty").fetchone()[0]
+            from .core import search
+
+            report.search_stale = search.stale(con)
     except sqlite3.DatabaseError as exc:
         report.integrity = [f"cannot be read: {exc}"]
     finally:
@@ -462,6 +468,11 @@ def repair(book: Path) -> dict[str, int]:
         try:
             stale = derive.stale(con)
             pending = con.execute("SELECT count(*) FROM _dirty").fetchone()[0]
+            from .core import search
+
+            notes = search.stale(con)
+            if notes:
+                search.rebuild(con)
             if any(stale.values()) or pending:
                 from . import workdays
 
@@ -474,4 +485,5 @@ def repair(book: Path) -> dict[str, int]:
     finally:
         con.close()
     fixed.update({table: len(ids) for table, ids in stale.items()})
+    fixed["search"] = notes
     return fixed

@@ -20,7 +20,7 @@ import pytest
 
 from conftest import TODAY, Cli
 from relcrm import db, render
-from relcrm.core import derive
+from relcrm.core import derive, search
 
 MARKUP = "[link=https://evil.example/phish]Bank login[/link] [/bold] [red]x[/red] [bold magenta]"
 LINK = "[link=https://evil.example/phish]"
@@ -68,6 +68,7 @@ def _book(cli: Cli) -> None:
     for sql in HOSTILE_SQL:
         con.execute(sql, {"a": ATTACK})
     derive.refresh_all(con)
+    search.rebuild(con)  # the notes, escapes and all, in the search index too
     con.commit()
     con.close()
 
@@ -179,6 +180,8 @@ COMMANDS = [
     (["pipeline"], False), (["pipeline", "-f", "json"], False),
     (["review"], True), (["review", "--month", "-f", "tsv"], False),
     (["deal", "lost", "1", "--reason", "price", "--note", f"Lost {MARKUP}"], True),
+    (["search", "boss"], False), (["search", "mail"], True), (["search", "note", "-f", "tsv"], True),
+    (["brief", "1"], True), (["brief", "1", "-f", "json"], True),
 ]
 
 

@@ -76,7 +76,8 @@ def doctor(
 
         fixed = maintenance.repair(db.db_path())
         done = [f"{n:,} half-made {'copy' if n == 1 else 'copies'} removed" if what ==
-                "leftovers" else f"derived values of {noun(what, n)} rebuilt"
+                "leftovers" else "the search index rebuilt" if what == "search"
+                else f"derived values of {noun(what, n)} rebuilt"
                 for what, n in fixed.items() if n]
         render.note("Repaired: " + (", ".join(done) if done else "nothing needed repair") + ".")
     report = maintenance.health(db.db_path())
@@ -138,6 +139,12 @@ def _describe(report) -> str:
                                        + ", ".join(f"{noun(t, len(ids))} (e.g. #{ids[0]})"
                                                    for t, ids in stale.items())
                                        + "; relcrm doctor --repair rebuilds them"))
+    if report.stale is not None:
+        lines.append("search      " + ("ok: every note is in the search index" if not
+                                       report.search_stale else
+                                       f"PROBLEM: {report.search_stale:,} entries of the search "
+                                       "index differ from the notes; relcrm doctor --repair "
+                                       "rebuilds it"))
     if report.id_limits:
         lines.append("ids         PROBLEM: ids too large for new records in "
                      + ", ".join(report.id_limits) + "; export the book (relcrm export all) and "

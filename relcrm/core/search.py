@@ -67,6 +67,20 @@ def rebuild(con: sqlite3.Connection) -> None:
         _index(con, con.execute(_sql(code, "1")))
 
 
+def stale(con: sqlite3.Connection) -> int:
+    """How many entries of the index differ from a rebuild (missing, extra or out of date):
+    doctor's check. The rebuild runs in a savepoint and is rolled back."""
+    before = set(con.execute("SELECT rowid, body FROM _search"))
+    con.execute("SAVEPOINT search_check")
+    try:
+        rebuild(con)
+        after = set(con.execute("SELECT rowid, body FROM _search"))
+    finally:
+        con.execute("ROLLBACK TO search_check")
+        con.execute("RELEASE search_check")
+    return len(before ^ after)
+
+
 def _query(text: str) -> str:
     """An FTS5 query from what the seller typed: each word (folded) must appear, as a word or
     the start of one; nothing in it is FTS5 syntax."""
