@@ -167,7 +167,9 @@ def test_interactive_call_asks_the_spin_questions(an):
         "fri",
         "x", "40",  # minutes
     ]) + "\n"
+    an("edit", "an", "--type", "expert")
     result = an("call", "an", "-i", input=answers)
+    assert "Type: Expert (chuyên gia): be patient and let them show what they know" in result.err
     assert "Situation (câu hỏi tình huống)" in result.err
     assert "Obtaining commitment (gài cam kết)" in result.err
     assert "please answer one of: order, advance, continuation, no-sale" in result.err

@@ -320,6 +320,12 @@ def _ask(found: dict[str, Any], next_: Optional[str], minutes: Optional[int]):
 
     who = found["name"] + (f" ({found['company']})" if found["company"] else "")
     say(f"SPIN call with {who}. One answer per line; an empty line moves on.")
+    from ..methodology import TYPE_BY_KEY
+
+    kind = TYPE_BY_KEY.get(read().execute("SELECT type FROM prospect WHERE id = ?",
+                                          (found["id"],)).fetchone()[0] or "")
+    if kind:
+        say(f"Type: {kind.name} ({kind.vietnamese}): {kind.tip}.")
     say(f"1. {CALL_STEPS[0][0]}: {CALL_STEPS[0][1]}.")
     say(f"2. {CALL_STEPS[1][0]}: {CALL_STEPS[1][1]}.")
     notes: dict[str, list[str]] = {}
