@@ -207,6 +207,52 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+_PLAIN = {"Đ": "D", "—": "-", "–": "-", "…": "...", "→": "->", "←": "<-", "·": ".", "“": '"',
+          "”": '"', "‘": "'", "’": "'", "₫": "VND", "█": "#", "▏": "|", "▎": "|", "▍": "|",
+          "▌": "|", "▋": "|", "▊": "|", "▉": "|", "─": "-", "━": "-", "│": "|"}
+
+
+def _fold_unencodable(error: UnicodeError) -> tuple[str, int]:
+    """An encoding error handler for terminals that cannot show every character (Latin-1,
+    cp1252, ASCII): a letter without its accents where the terminal has that (Nguyễn ->
+    Nguyen, đ -> d), else '?'; never an error."""
+    import unicodedata
+
+    from .text import _EXTRA
+
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    out = []
+    for ch in error.object[error.start:error.end]:
+        base = _PLAIN.get(ch) or "".join(
+            c for c in unicodedata.normalize("NFKD", ch.translate(_EXTRA))
+            if not unicodedata.combining(c))
+        try:
+            base.encode(error.encoding)
+            out.append(base or "?")
+        except (UnicodeEncodeError, LookupError):
+            out.append("?")
+    return "".join(out), error.end
+
+
+def adapt_streams() -> None:
+    """On a terminal or stream that is not UTF-8, what it cannot show is folded (see
+    _fold_unencodable) instead of failing; machine formats still write UTF-8 (_utf8)."""
+    import codecs
+
+    try:
+        codecs.lookup_error("relcrm-fold")
+    except LookupError:
+        codecs.register_error("relcrm-fold", _fold_unencodable)
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if encoding not in ("utf8", "utf8sig") and hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="relcrm-fold")
+            except (ValueError, OSError):
+                pass
+
+
 def _utf8(stream: TextIO) -> TextIO:
     encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
     if encoding != "utf8" and hasattr(stream, "reconfigure"):

@@ -244,4 +244,7 @@ app.command("demo")(demo.demo)
 
 def main() -> None:
     """The console entry point."""
+    from .. import render
+
+    render.adapt_streams()
     app()
