@@ -180,7 +180,8 @@ COMMANDS = [
     (["pipeline"], False), (["pipeline", "-f", "json"], False),
     (["review"], True), (["review", "--month", "-f", "tsv"], False),
     (["deal", "lost", "1", "--reason", "price", "--note", f"Lost {MARKUP}"], True),
-    (["search", "boss"], False), (["search", "mail"], True), (["search", "note", "-f", "tsv"], True),
+    (["search", "boss"], False), (["search", "mail"], True),
+    (["search", "note", "-f", "tsv"], True),
     (["brief", "1"], True), (["brief", "1", "-f", "json"], True),
 ]
 
