@@ -5,7 +5,8 @@
     python bench/bench.py --sizes 10000:200000 --runs 9
 
 For each size (prospects : touches) it builds a book with bulk inserts (one transaction,
-executemany; derived columns rebuilt with the same SQL the program uses), then times whole
+executemany; derived columns and the search index rebuilt with the code the program uses; many
+touches and some people carry notes in Vietnamese, for `relcrm search`), then times whole
 processes of the installed `relcrm` (median of --runs), and, inside one process, the follow-ups
 query plus its table rendering alone. Results are printed as a Markdown table with the targets
 from the issue. Timings are of this machine; nothing here is asserted by the test suite.
@@ -31,7 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from relcrm import db, identity, migrations  # noqa: E402
-from relcrm.core import derive  # noqa: E402
+from relcrm.core import derive, search  # noqa: E402
 from relcrm.methodology import BUYING_STAGES, LOST_REASONS, STAGES, STEP_KINDS  # noqa: E402
 from relcrm.text import fold  # noqa: E402
 
@@ -45,6 +46,18 @@ COMPANY = ["Minh Phát", "Hòa Bình", "Sài Gòn Tech", "Mekong Foods", "Đông
            "Cường Phát", "Pacific", "Vina Steel", "An Khang", "Phú Mỹ", "Thành Công"]
 KINDS = ["call", "meeting", "email", "message", "visit", "email", "call", "note"]
 OUTCOMES = ["advance", "continuation", "continuation", "order", "no-sale"]
+# what a seller writes after a touch, and about a person: one or two of these, for search
+SUMMARIES = ["gửi báo giá màng co", "giao hàng trễ hai ngày", "khách hàng phàn nàn về chất lượng",
+             "hẹn gặp ở kho Bình Dương", "khách phàn nàn hàng bị đổ khi vận chuyển",
+             "giao hàng đủ, khách hài lòng", "đặt thêm 500 cuộn băng keo",
+             "khách hàng muốn giảm giá", "chưa có ngân sách quý này", "gặp giám đốc mua hàng",
+             "gửi mẫu túi zip", "nhắc thanh toán công nợ", "khách hàng đổi nhà cung cấp",
+             "hỏi lịch giao hàng tháng sau", "tặng quà Tết", "khách bận, gọi lại tuần sau",
+             "demo máy đóng gói", "thảo luận hợp đồng năm", "kiểm tra hàng tồn kho",
+             "khách hỏi chứng nhận ISO"]
+PROFILE_NOTES = ["thích uống trà sen", "quyết định nhanh, cần số liệu", "hay đi công tác Hà Nội",
+                 "người giới thiệu: anh Hùng", "khách hàng lâu năm, nhạy cảm về giá",
+                 "con gái học lớp một", "không nghe máy buổi trưa", "thích đánh golf"]
 
 
 def iso(moment: dt.datetime) -> str:
@@ -60,15 +73,25 @@ def recent(rng: random.Random, first: dt.datetime, last: dt.datetime,
     return first + dt.timedelta(seconds=int(seconds * rng.random() ** (1 / weight)))
 
 
-def build(path: Path, n_prospects: int, n_touches: int, seed: int = 7) -> float:
-    """A book of n_prospects and n_touches at `path`; returns the seconds it took.
+def build(path: Path, n_prospects: int, n_touches: int,
+          seed: int = 7) -> tuple[float, float]:
+    """A book of n_prospects and n_touches at `path`; returns the seconds it took, and those
+    of the search index alone (part of them).
 
     Dates run over the three years before TODAY, denser in the last months (so a week's or a
     month's review has work to count): people added, their touches, deals opened and closed.
     About 60% of people have one deal at their account (20% of the deals won, 10% lost), 20%
     an open step (some overdue), 15% a done step; orders carry an amount in VND; some calls
-    record an explicit need. Derived columns are rebuilt by derive.refresh_all."""
+    record an explicit need. 60% of touches have a summary of one or two SUMMARIES (the others
+    "bench touch"), 10% of people a profile note. Derived columns are rebuilt by
+    derive.refresh_all, the search index by search.rebuild (the triggers' marks are dropped)."""
     rng = random.Random(seed)
+    words = random.Random(seed + 1)  # the notes: the rest of the book as without them
+
+    def summary() -> str:
+        first = words.choice(SUMMARIES)
+        return first if words.random() < 0.7 else f"{first}; {words.choice(SUMMARIES)}"
+
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     started = time.perf_counter()
@@ -100,8 +123,9 @@ def build(path: Path, n_prospects: int, n_touches: int, seed: int = 7) -> float:
         stage = rng.choice(STAGES).key if rng.random() > 0.05 else "lost"
         email = f"p{pid}@example.com"
         stamp = iso(created)
+        note = words.choice(PROFILE_NOTES) if words.random() < 0.1 else None
         prospects.append((pid, name, fold(name), company, fold(company), "Buyer", email,
-                          None, "bench", None, stamp, stamp, None, None,
+                          None, "bench", note, stamp, stamp, None, None,
                           None, "attract", stamp, 0, fold(f"{name} | {company} | {email}")))
         contacts.append((pid, "email", email, identity.email_key(email), 1))
         stage_rows.append((pid, stamp, None, "attract", "added", 1))
@@ -162,7 +186,8 @@ def build(path: Path, n_prospects: int, n_touches: int, seed: int = 7) -> float:
             if outcome is not None and rng.random() < 0.4:
                 notes.append((tid, "explicit_need", 1, "bench: they want it cheaper"))
             amount = 1_000_000_000 * (tid % 97 + 1) if outcome == "order" else None
-            yield (tid, pid, kind, iso(at), "bench touch", None, outcome,
+            text = summary() if words.random() < 0.6 else "bench touch"
+            yield (tid, pid, kind, iso(at), text, None, outcome,
                    "next meeting" if outcome in ("advance", "order") else None, None, iso(at),
                    tid + 3, amount, "VND" if amount else None)
 
@@ -225,12 +250,15 @@ def build(path: Path, n_prospects: int, n_touches: int, seed: int = 7) -> float:
     con.executemany("INSERT INTO deal_change (deal_id, at, action, from_stage, to_stage, "
                     "reason, amount_milli, currency) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", changes)
     del deals, people, changes
-    derive.refresh_all(con)
+    derive.refresh_all(con)  # empties _dirty: the notes the triggers marked too
+    indexed = time.perf_counter()
+    search.rebuild(con)
+    indexed = time.perf_counter() - indexed
     con.execute("COMMIT")
     con.execute("ANALYZE")
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     con.close()
-    return time.perf_counter() - started
+    return time.perf_counter() - started, indexed
 
 
 def timed(cmd: list[str], env: dict, runs: int) -> tuple[float, int]:
@@ -320,13 +348,17 @@ def main() -> None:
         n_p, n_t = (int(x) for x in pair.split(":"))
         label = f"{n_p:,} / {n_t:,}"
         path = workdir / f"bench-{n_p}.db"
-        seconds = build(path, n_p, n_t)
+        seconds, indexed = build(path, n_p, n_t)
         size_mb = path.stat().st_size / 1e6
-        print(f"| {label} | build (bulk insert + derive), {size_mb:.0f} MB | {seconds:.1f} s | "
-              "seconds, not minutes |")
+        print(f"| {label} | build (bulk insert + derive + search index {indexed:.1f} s), "
+              f"{size_mb:.0f} MB | {seconds:.1f} s | seconds, not minutes |")
         cmd_env = {**env, "RELCRM_DB": str(path)}
-        name = sqlite3.connect(path).execute(
-            "SELECT name FROM prospect WHERE id = ?", (n_p // 2,)).fetchone()[0]
+        con = sqlite3.connect(path)
+        name = con.execute("SELECT name FROM prospect WHERE id = ?", (n_p // 2,)).fetchone()[0]
+        found = {q: con.execute("SELECT count(*) FROM _search WHERE _search MATCH ?",
+                                (search._query(q),)).fetchone()[0]
+                 for q in ("giao hang", "khach hang phan nan")}
+        con.close()
         small = n_p <= 10_000
         for what, argv, target in [
             ("relcrm --help", ["--help"], 150),
@@ -345,6 +377,8 @@ def main() -> None:
             ("relcrm pipeline", ["pipeline"], 1000),
             ("relcrm plan week", ["plan", "week"], None),
             ("relcrm deal list", ["deal", "list"], None),
+            *((f'relcrm search "{q}" ({n:,} hits)', ["search", q], 200)
+              for q, n in found.items()),
         ]:
             ms, code = timed([relcrm, *argv], cmd_env, args.runs)
             status = "" if code == 0 else f" (exit {code}!)"

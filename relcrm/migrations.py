@@ -607,11 +607,35 @@ ALTER TABLE touch ADD COLUMN occasion_id INTEGER REFERENCES important_date (id)
 CREATE INDEX ix_touch_occasion ON touch (occasion_id, at) WHERE occasion_id IS NOT NULL;
 -- the customer type of seed 003 (methodology.CUSTOMER_TYPES)
 ALTER TABLE prospect ADD COLUMN type TEXT;
+-- when a profile's or an account's note was last written (search dates its hits by it)
+ALTER TABLE prospect ADD COLUMN note_at TEXT;
+ALTER TABLE account ADD COLUMN note_at TEXT;
+UPDATE prospect SET note_at = updated_at WHERE note IS NOT NULL;
+UPDATE account SET note_at = updated_at WHERE note IS NOT NULL;
+CREATE TRIGGER note_at_prospect_insert AFTER INSERT ON prospect
+WHEN NEW.note IS NOT NULL AND NEW.note_at IS NULL BEGIN
+    UPDATE prospect SET note_at = NEW.updated_at WHERE id = NEW.id;
+END;
+CREATE TRIGGER note_at_prospect_update AFTER UPDATE OF note ON prospect
+WHEN NEW.note IS NOT OLD.note BEGIN
+    UPDATE prospect SET note_at = CASE WHEN NEW.note IS NULL THEN NULL ELSE NEW.updated_at END
+    WHERE id = NEW.id;
+END;
+CREATE TRIGGER note_at_account_insert AFTER INSERT ON account
+WHEN NEW.note IS NOT NULL AND NEW.note_at IS NULL BEGIN
+    UPDATE account SET note_at = NEW.updated_at WHERE id = NEW.id;
+END;
+CREATE TRIGGER note_at_account_update AFTER UPDATE OF note ON account
+WHEN NEW.note IS NOT OLD.note BEGIN
+    UPDATE account SET note_at = CASE WHEN NEW.note IS NULL THEN NULL ELSE NEW.updated_at END
+    WHERE id = NEW.id;
+END;
 -- recall: every note the book holds, accents and case folded, in a full-text index; a row's
 -- rowid is its source row's id * 8 + the source (0 judgement, 1 touch, 2 SPIN note, 3 step,
--- 4 fact, 5 prospect note, 6 account note, 7 deal); the triggers mark what a write changed
--- and derive.settle re-indexes it in the same transaction
-CREATE VIRTUAL TABLE _search USING fts5(body, tokenize = 'unicode61 remove_diacritics 2',
+-- 4 fact, 5 prospect note, 6 account note, 7 deal) and `at` its date; the triggers mark what
+-- a write changed and derive.settle re-indexes it in the same transaction
+CREATE VIRTUAL TABLE _search USING fts5(body, at UNINDEXED,
+                                       tokenize = 'unicode61 remove_diacritics 2',
                                        prefix = '2 3');
 CREATE TRIGGER search_qualification_insert AFTER INSERT ON qualification BEGIN
     INSERT OR IGNORE INTO _dirty VALUES ('s', NEW.id * 8 + 0);
@@ -625,8 +649,9 @@ END;
 CREATE TRIGGER search_touch_insert AFTER INSERT ON touch BEGIN
     INSERT OR IGNORE INTO _dirty VALUES ('s', NEW.id * 8 + 1);
 END;
-CREATE TRIGGER search_touch_update AFTER UPDATE OF summary, commitment ON touch BEGIN
+CREATE TRIGGER search_touch_update AFTER UPDATE OF summary, commitment, at ON touch BEGIN
     INSERT OR IGNORE INTO _dirty VALUES ('s', NEW.id * 8 + 1);
+    INSERT OR IGNORE INTO _dirty SELECT 's', id * 8 + 2 FROM call_note WHERE touch_id = NEW.id;
 END;
 CREATE TRIGGER search_touch_delete AFTER DELETE ON touch BEGIN
     INSERT OR IGNORE INTO _dirty VALUES ('s', OLD.id * 8 + 1);
@@ -643,7 +668,7 @@ END;
 CREATE TRIGGER search_step_insert AFTER INSERT ON step BEGIN
     INSERT OR IGNORE INTO _dirty VALUES ('s', NEW.id * 8 + 3);
 END;
-CREATE TRIGGER search_step_update AFTER UPDATE OF text, note ON step BEGIN
+CREATE TRIGGER search_step_update AFTER UPDATE OF text, note, due_at ON step BEGIN
     INSERT OR IGNORE INTO _dirty VALUES ('s', NEW.id * 8 + 3);
 END;
 CREATE TRIGGER search_step_delete AFTER DELETE ON step BEGIN

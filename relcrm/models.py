@@ -81,6 +81,7 @@ class Prospect(SQLModel, table=True):
     # derived: 1 when they, or their account, have a won deal or an order
     customer: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     type: Optional[str] = None  # the customer type of seed 003 (methodology.CUSTOMER_TYPES)
+    note_at: Optional[str] = None  # when the note was last written (a trigger keeps it)
 
 
 class Tag(SQLModel, table=True):
@@ -197,6 +198,7 @@ class Account(SQLModel, table=True):
     deciders: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     due_on: Optional[str] = None  # a key account's next touch by its KAM cadence
     customer: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # won or ordered
+    note_at: Optional[str] = None  # when the note was last written (a trigger keeps it)
 
 
 class AccountCriterion(SQLModel, table=True):

@@ -122,6 +122,7 @@ def _apply(session: "Session", account: "Account", details: AccountDetails,
     from ..models import AccountCriterion, Account, Prospect
     from .prospects import _keys
 
+    account.updated_at = stamp  # first: a flush in between writes the note with its time
     if details.name is not None:
         name = fields.line("account name", details.name, required=True)
         clash = session.exec(select(Account).where(Account.name_key == fold(name),
@@ -148,7 +149,6 @@ def _apply(session: "Session", account: "Account", details: AccountDetails,
         account.is_key = details.key
         if details.key and not account.kam_stage:
             _kam_change(session, account, None, FIRST_KAM, "marked key")
-    account.updated_at = stamp
     return derive.refresh_account(session, account.id)
 
 

@@ -233,6 +233,7 @@ def edit_more(session: "Session", ref: str, details: Details) -> Edited:
     contact_rows.drop(con, prospect.id, "phone", details.drop_phones, region)
     for kind, items in contacts.items():
         contact_rows.add(con, prospect.id, kind, items)
+    prospect.updated_at = stamp  # before the note: the note's time is the edit's
     for key, value in values.items():
         setattr(prospect, key, value)
     if "company" in values:

@@ -25,27 +25,32 @@ def _both(first: str, second: str) -> str:
     return f"trim(coalesce({first}, '') || coalesce(' — ' || {second}, ''), ' — ')"
 
 
-# code: (source name, SQL giving (rowid, text) of the rows `where` picks)
+# code: (source name, SQL giving (rowid, text, date) of the rows `where` picks)
 _TEXT = {
-    0: ("judgement", "SELECT id * 8, note FROM qualification WHERE {where}"),
-    1: ("touch", f"SELECT id * 8 + 1, {_both('summary', 'commitment')} FROM touch "
+    0: ("judgement", "SELECT id * 8, note, at FROM qualification WHERE {where}"),
+    1: ("touch", f"SELECT id * 8 + 1, {_both('summary', 'commitment')}, at FROM touch "
                  "WHERE {where}"),
-    2: ("SPIN note", "SELECT id * 8 + 2, text FROM call_note WHERE {where}"),
-    3: ("step", f"SELECT id * 8 + 3, {_both('text', 'note')} FROM step WHERE {{where}}"),
-    4: ("fact", "SELECT id * 8 + 4, text FROM fact WHERE {where}"),
-    5: ("profile note", "SELECT id * 8 + 5, note FROM prospect WHERE {where}"),
-    6: ("account note", "SELECT id * 8 + 6, note FROM account WHERE {where}"),
-    7: ("deal", f"SELECT id * 8 + 7, {_both('title', 'note')} FROM deal WHERE {{where}}"),
+    2: ("SPIN note", "SELECT n.id * 8 + 2, n.text, t.at FROM call_note n JOIN touch t "
+                     "ON t.id = n.touch_id WHERE {where}"),
+    3: ("step", f"SELECT id * 8 + 3, {_both('text', 'note')}, due_at FROM step "
+                "WHERE {where}"),
+    4: ("fact", "SELECT id * 8 + 4, text, at FROM fact WHERE {where}"),
+    5: ("profile note", "SELECT id * 8 + 5, note, note_at FROM prospect WHERE {where}"),
+    6: ("account note", "SELECT id * 8 + 6, note, note_at FROM account WHERE {where}"),
+    7: ("deal", f"SELECT id * 8 + 7, {_both('title', 'note')}, created_at FROM deal "
+                "WHERE {where}"),
 }
 
 
 def _sql(code: int, where: str) -> str:
-    return _TEXT[code][1].replace("{where}", where)
+    column = "n.id" if code == 2 else "id"
+    return _TEXT[code][1].replace("{where}", where.replace("id IN", f"{column} IN"))
 
 
-def _index(con: sqlite3.Connection, rows: Iterable[tuple[int, str | None]]) -> None:
-    con.executemany("INSERT INTO _search (rowid, body) VALUES (?, ?)",
-                    ((rowid, fold(text)) for rowid, text in rows if text and text.strip()))
+def _index(con: sqlite3.Connection, rows: Iterable[tuple[int, str | None, str | None]]) -> None:
+    con.executemany("INSERT INTO _search (rowid, body, at) VALUES (?, ?, ?)",
+                    ((rowid, fold(text), at) for rowid, text, at in rows
+                     if text and text.strip()))
 
 
 def refresh(con: sqlite3.Connection, rowids: list[int]) -> None:
@@ -70,11 +75,11 @@ def rebuild(con: sqlite3.Connection) -> None:
 def stale(con: sqlite3.Connection) -> int:
     """How many entries of the index differ from a rebuild (missing, extra or out of date):
     doctor's check. The rebuild runs in a savepoint and is rolled back."""
-    before = set(con.execute("SELECT rowid, body FROM _search"))
+    before = set(con.execute("SELECT rowid, body, at FROM _search"))
     con.execute("SAVEPOINT search_check")
     try:
         rebuild(con)
-        after = set(con.execute("SELECT rowid, body FROM _search"))
+        after = set(con.execute("SELECT rowid, body, at FROM _search"))
     finally:
         con.execute("ROLLBACK TO search_check")
         con.execute("RELEASE search_check")
@@ -114,7 +119,7 @@ _DETAILS = {
     2: """SELECT t.prospect_id, p.name, p.account_id, NULL, t.at, n.text, n.kind
           FROM call_note n JOIN touch t ON t.id = n.touch_id
           JOIN prospect p ON p.id = t.prospect_id WHERE n.id = ?""",
-    3: """SELECT s.prospect_id, p.name, s.account_id, NULL, s.due_at,
+    3: """SELECT s.prospect_id, p.name, coalesce(s.account_id, p.account_id), NULL, s.due_at,
                  trim(coalesce(s.text, '') || coalesce(' — ' || s.note, ''), ' — '),
                  'step, ' || s.status
           FROM step s LEFT JOIN prospect p ON p.id = s.prospect_id WHERE s.id = ?""",
@@ -131,22 +136,22 @@ _DETAILS = {
 
 
 def find(con: sqlite3.Connection, text: str, limit: int = 50) -> tuple[list[Hit], int]:
-    """The best `limit` hits for `text` (bm25 rank, then the newest first), and how many
-    there are in all."""
+    """The best `limit` hits for `text` (bm25 rank; among equals the newest first), and how
+    many there are in all."""
     query = _query(text)
     if not query:
         return [], 0
     total = con.execute("SELECT count(*) FROM _search WHERE _search MATCH ?",
                         (query,)).fetchone()[0]
     hits = []
-    for rowid, rank in con.execute(
-            "SELECT rowid, bm25(_search) FROM _search WHERE _search MATCH ? "
-            "ORDER BY bm25(_search), rowid DESC LIMIT ?", (query, limit)).fetchall():
+    for rowid, rank, at in con.execute(
+            "SELECT rowid, bm25(_search), at FROM _search WHERE _search MATCH ? "
+            "ORDER BY bm25(_search), at DESC, rowid DESC LIMIT ?", (query, limit)).fetchall():
         code, source_id = rowid % 8, rowid // 8
         row = con.execute(_DETAILS[code], (source_id,)).fetchone()
         if row is None:  # not settled yet (a write outside relcrm): skip
             continue
-        pid, name, account_id, _, at, original, what = row
+        pid, name, account_id, _, _, original, what = row
         account = None
         if account_id is not None:
             found = con.execute("SELECT name FROM account WHERE id = ?",
@@ -176,7 +181,13 @@ def matches(original: str, text: str) -> list[tuple[int, int]]:
             if index == 0 or not folded[index - 1].isalnum():
                 spans.append((index, index + len(word)))
             start = index + 1
-    return sorted(spans)
+    merged: list[tuple[int, int]] = []
+    for begin, end in sorted(spans):  # two words found at one place: the longer shows
+        if merged and begin <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((begin, end))
+    return merged
 
 
 def snippet(original: str, text: str, width: int = 80) -> tuple[str, list[tuple[int, int]]]:
