@@ -108,6 +108,18 @@ def _date_order(value: str) -> str:
     return text
 
 
+def _language(value: str) -> str:
+    from .i18n import LANGUAGES, normalize
+
+    if not value.strip():
+        return ""
+    code = normalize(value)
+    if code is None:
+        raise UsageError(f"language {value!r}: relcrm speaks " + ", ".join(LANGUAGES)
+                         + " (empty: the system's)")
+    return code
+
+
 # the kinds of date with lead days of their own, as the setting names them
 OCCASION_KINDS = {"birthday": "a birthday", "anniversary": "an anniversary",
                   "founding": "a founding day", "gio": "a giỗ (death anniversary)"}
@@ -154,6 +166,8 @@ SETTINGS: tuple[Setting, ...] = (
             True),
     Setting("import.date_order", "dmy", "how an import reads an ambiguous date such as "
             "03/04/1980: dmy (3 April) or mdy (March 4)", _date_order),
+    Setting("language", "", "the language relcrm speaks: en, vi, or empty for the system's "
+            "(RELCRM_LANG overrides it)", _language),
     Setting("currency", "VND", "the currency of an amount that names none (ISO 4217 code); "
             "each amount keeps its own", _currency),
     Setting("region", "VN", "where a phone number typed without + is read (ISO 3166 code)",

@@ -39,7 +39,8 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("RELCRM_TODAY", TODAY)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    for name in ("NO_COLOR", "RELCRM_DEBUG", "COLUMNS", "LINES"):
+    for name in ("NO_COLOR", "RELCRM_DEBUG", "COLUMNS", "LINES", "RELCRM_LANG", "LANGUAGE",
+                 "LC_ALL", "LC_MESSAGES", "LANG"):  # English unless a test asks otherwise
         monkeypatch.delenv(name, raising=False)
     db.select(None)
     yield

@@ -62,6 +62,10 @@ class RelcrmGroup(TyperGroup):
             from .. import db as database
 
             database.command = shlex.join(["relcrm", *args])
+            from .. import i18n
+
+            i18n.setup(args)  # the language of this command: help texts and messages
+            i18n.translate_tree(self)
             args = _optional_values(args)
             try:
                 result = super().main(args=args, prog_name=prog_name or "relcrm",

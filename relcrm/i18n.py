@@ -1,0 +1,163 @@
+"""The language relcrm speaks: English, or Vietnamese (tiếng Việt).
+
+Chosen per command: $RELCRM_LANG, else the book's `config language`, else the standard locale
+variables (LANGUAGE, LC_ALL, LC_MESSAGES, LANG); English otherwise. A language asked for by
+RELCRM_LANG or config that relcrm lacks falls back to English with one notice on stderr.
+
+Messages are GNU gettext catalogs: relcrm/locale/<lang>/LC_MESSAGES/relcrm.po in the repository
+(translated for sellers, in the seeds' vocabulary), compiled to relcrm.mo beside it and shipped
+in the package (tests/test_i18n.py checks that every message has its translation and that the
+.mo files are current; scripts/messages.py extracts and compiles them with Babel). The English
+text is the message id. Loading is the standard library's gettext: one small binary file.
+
+What is translated: every help text of every command and option (translate_tree, applied to the
+command tree before it parses), and the messages marked with _() in the code. Stored values
+never change with the language: stage keys, reasons, export columns stay English and stable.
+"""
+
+from __future__ import annotations
+
+import gettext
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+LANGUAGES = ("en", "vi")
+NAMES = {"en": "English", "vi": "tiếng Việt"}
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+_translation: gettext.NullTranslations = gettext.NullTranslations()
+_current = "en"
+
+
+def current() -> str:
+    return _current
+
+
+def _(text: str) -> str:
+    """`text` in the current language (the English text when it has no translation)."""
+    return _translation.gettext(text)
+
+
+def ngettext(one: str, many: str, count: int) -> str:
+    return _translation.ngettext(one, many, count)
+
+
+def _from_locale() -> str | None:
+    """The language of the standard locale variables, as gettext reads them (the first set
+    of LANGUAGE, LC_ALL, LC_MESSAGES, LANG; LANGUAGE may list several: vi:en)."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "").strip()
+        if value:
+            for item in value.split(":"):
+                code = item.split(".")[0].split("_")[0].split("-")[0].lower()
+                if code in LANGUAGES:
+                    return code
+                if code not in ("c", "posix", ""):
+                    return "en"
+            return None
+    return None
+
+
+def normalize(value: str) -> str | None:
+    """'vi', 'vi_VN.UTF-8', 'tiếng việt', 'Vietnamese' -> 'vi'; None when not one of ours."""
+    from .text import fold
+
+    text = fold(value)
+    code = text.split(".")[0].split("_")[0].split("-")[0]
+    if code in LANGUAGES:
+        return code
+    names = {"english": "en", "tieng anh": "en", "vietnamese": "vi", "tieng viet": "vi"}
+    return names.get(text)
+
+
+def _book_language(book: Path | None) -> str:
+    """The book's `config language`, read without opening it for writing ('' when none)."""
+    import sqlite3
+
+    if book is None or not book.is_file() or book.stat().st_size == 0:
+        return ""
+    try:
+        con = sqlite3.connect(f"file:{book}?mode=ro", uri=True, timeout=1)
+        try:
+            row = con.execute("SELECT value FROM setting WHERE key = 'language'").fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return ""
+    return row[0] if row else ""
+
+
+def choose(book: Path | None) -> tuple[str, str | None]:
+    """The language for this command, and a notice when the one asked for is missing."""
+    for source, asked in (("RELCRM_LANG", os.environ.get("RELCRM_LANG", "").strip()),
+                          ("config language", _book_language(book))):
+        if asked:
+            code = normalize(asked)
+            if code is None:
+                return "en", (f"relcrm does not speak {asked!r} ({source}); using English. "
+                              f"Languages: " + ", ".join(f"{c} ({NAMES[c]})"
+                                                          for c in LANGUAGES))
+            return code, None
+    return _from_locale() or "en", None
+
+
+def activate(code: str) -> None:
+    global _translation, _current
+    _current = code if code in LANGUAGES else "en"
+    if _current == "en":
+        _translation = gettext.NullTranslations()
+        return
+    try:
+        with open(LOCALE_DIR / _current / "LC_MESSAGES" / "relcrm.mo", "rb") as catalog:
+            _translation = gettext.GNUTranslations(catalog)
+    except OSError:
+        _translation = gettext.NullTranslations()
+
+
+def setup(args: list[str]) -> None:
+    """Choose and load the language for a command line (its --db names the book)."""
+    book = None
+    for index, arg in enumerate(args):
+        if arg == "--db" and index + 1 < len(args):
+            book = Path(args[index + 1]).expanduser()
+        elif arg.startswith("--db="):
+            book = Path(arg[5:]).expanduser()
+    if book is None:
+        from . import db
+
+        env = os.environ.get(db.ENV_DB, "").strip()
+        if env:
+            book = Path(env).expanduser()
+        elif any(os.environ.get(v) for v in ("RELCRM_LANG",)):
+            book = None  # the environment decides: no need to find the default book
+        else:
+            try:
+                book = db.db_path()
+            except Exception:  # noqa: BLE001 - no data folder: no book language
+                book = None
+    code, notice = choose(book)
+    activate(code)
+    if notice:
+        print(f"relcrm: {notice}", file=sys.stderr)
+
+
+def translate_tree(command: Any) -> None:
+    """Put every help text of a Click command tree into the current language (the English
+    originals are kept on each object, so a later command in the same process can switch)."""
+    def text(obj: Any, attr: str) -> None:
+        originals = obj.__dict__.setdefault("_relcrm_en", {})
+        if attr not in originals:
+            originals[attr] = getattr(obj, attr, None)
+        value = originals[attr]
+        if value:
+            setattr(obj, attr, _(value))
+
+    text(command, "help")
+    text(command, "short_help")
+    text(command, "epilog")
+    for param in getattr(command, "params", ()):
+        if hasattr(param, "help"):
+            text(param, "help")
+    for sub in getattr(command, "commands", {}).values():
+        translate_tree(sub)
