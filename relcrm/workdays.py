@@ -28,7 +28,11 @@ def holidays_of(country: str, first: int, last: int) -> dict[dt.date, str]:
     import holidays
 
     try:
-        return dict(holidays.country_holidays(country, years=range(first, last + 1)).items())
+        calendar = holidays.country_holidays(country, years=range(first, last + 1))
+        if "en_US" in (calendar.supported_languages or ()):  # the names stored in the book
+            calendar = holidays.country_holidays(country, years=range(first, last + 1),
+                                                 language="en_US")  # never the machine's
+        return dict(calendar.items())
     except (NotImplementedError, KeyError, AttributeError):
         from .errors import DatabaseError
 

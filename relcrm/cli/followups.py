@@ -12,11 +12,13 @@ from .common import FormatOpt, fmt, read
 
 def stage(row: dict[str, Any]) -> str:
     """A follow-up line's stage for people: the prospect's, or a key account's KAM stage."""
+    from ..core.followups import stage_name
+
     if not row["stage"]:
         return ""
     if row["subject"] == "account":
-        return KAM_BY_KEY[row["stage"]].name
-    return STAGE_BY_KEY[row["stage"]].name
+        return stage_name(KAM_BY_KEY[row["stage"]])
+    return stage_name(STAGE_BY_KEY[row["stage"]])
 
 
 def who(row: dict[str, Any]) -> str:
@@ -26,11 +28,13 @@ def who(row: dict[str, Any]) -> str:
         return ""
     if row["subject"] != "account":
         return row["name"]
+    from ..i18n import _
+
     if row["reason"] == "occasion":
-        return "(account)"
+        return _("(account)")
     if row["step_ids"]:
-        return row["name"] or "(whole account)"
-    return "(key account)"
+        return row["name"] or _("(whole account)")
+    return _("(key account)")
 
 
 def followups(
@@ -85,32 +89,36 @@ def followups(
     if kind != "table":
         render.machine(kind, core.COLUMNS, due.rows)
         return
+    from ..i18n import _
+
     today = due.today
-    period = (f"this week, to {dates.show(due.until)}" if days is None
-              else f"to {dates.show(due.until)}")
-    title = f"Follow-ups {dates.show(today)}: {due.total} due {period}"
+    period = (_("this week, to {day}") if days is None else _("to {day}")).format(
+        day=dates.show(due.until))
+    title = _("Follow-ups {today}: {count} due {period}").format(
+        today=dates.show(today), count=due.total, period=period)
     caption = None
     if due.total > len(due.rows):
-        caption = f"{len(due.rows)} most urgent of {due.total} shown; --limit 0 shows all"
+        caption = _("{shown} most urgent of {total} shown; --limit 0 shows all").format(
+            shown=len(due.rows), total=due.total)
 
     def due_text(row) -> str:
         day = dates.from_iso(row["due_on"])
         clock = f" {row['due_at'][11:16]}" if row["due_at"] and len(row["due_at"]) > 10 else ""
         if row["days_overdue"]:
             return f"{dates.show_day(day)}{clock} +{row['days_overdue']}d"
-        return ("today" if day == today else dates.show_day(day)) + clock
+        return (_("today") if day == today else dates.show_day(day)) + clock
 
     def due_style(row) -> Optional[str]:
         return "bold red" if row["days_overdue"] else (
             "yellow" if row["due_on"] == dates.iso(today) else None)
 
     render.table(due.rows, [
-        render.Col("Due", due_text, style=due_style, no_wrap=True),
+        render.Col(_("Due"), due_text, style=due_style, no_wrap=True),
         render.Col("#", "id", justify="right", style="dim"),
-        render.Col("Prospect", who, style="bold", no_wrap=True),
-        render.Col("Company", "company", max_width=24),
-        render.Col("Stage", stage, style="magenta"),
-        render.Col("Why", "why", style=lambda r: "yellow" if r["stalled"] else None),
+        render.Col(_("Prospect"), who, style="bold", no_wrap=True),
+        render.Col(_("Company"), "company", max_width=24),
+        render.Col(_("Stage"), stage, style="magenta"),
+        render.Col(_("Why"), "why", style=lambda r: "yellow" if r["stalled"] else None),
     ], title=title, caption=caption,
-        empty=f"Nobody needs follow-up {period}. "
-              "Add prospects with `relcrm add`, or look further with --days.")
+        empty=_("Nobody needs follow-up {period}. Add prospects with `relcrm add`, or look "
+                "further with --days.").format(period=period))

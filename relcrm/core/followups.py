@@ -41,6 +41,7 @@ from typing import Any
 
 from .. import dates, queries, settings
 from ..errors import UsageError
+from ..i18n import _, ngettext
 from ..methodology import FIRST_KAM, KAM_BY_KEY, STAGE_BY_KEY, STALLED_AFTER
 
 COLUMNS = ("due_on", "reason", "why", "stalled", "days_overdue") + tuple(
@@ -104,6 +105,19 @@ def lines(con: sqlite3.Connection, today: dt.date, until: dt.date, *,
     return rows + extra, care_total + steps_total + account_total + len(extra)
 
 
+# the kinds of step, for the catalog (a step's kind reads in the language relcrm speaks)
+_STEP_KIND_WORDS = ("call", "meeting", "visit", "demo", "email", "message", "todo")
+if False:  # noqa: SIM108 - markers for scripts/messages.py, never run
+    _("call"), _("meeting"), _("visit"), _("demo"), _("email"), _("message"), _("todo")
+
+
+def stage_name(stage: Any) -> str:
+    """A stage's name in the language relcrm speaks (the methodology holds both)."""
+    from ..i18n import current
+
+    return stage.vietnamese if current() == "vi" and stage.vietnamese else stage.name
+
+
 # The class of a line (its `_class` key), in the order lines of one day are shown.
 _CLASS = {"appointment": 0, "step": 1, "new": 2, "cold": 3, "account": 3, "cadence": 4,
           "occasion": 5}
@@ -117,16 +131,17 @@ def urgency(row: dict[str, Any]) -> tuple:
 
 
 def _days(n: int | None) -> str:
-    return "1 day" if n == 1 else f"{n} days"
+    return ngettext("{n} day", "{n} days", n or 0).format(n=n)
 
 
 def cadence_of(row: dict[str, Any], values: dict[str, str]) -> tuple[int, str]:
     """A person's cadence in days, and how to say where it comes from."""
     stage = STAGE_BY_KEY[row["stage"]]
     if row.get("cadence_days"):
-        return row["cadence_days"], f"their cadence: every {_days(row['cadence_days'])}"
+        return row["cadence_days"], _("their cadence: every {days}").format(
+            days=_days(row["cadence_days"]))
     days = int(values.get(f"cadence.{stage.key}", stage.cadence_days or 0))
-    return days, f"{stage.name}: every {_days(days)}"
+    return days, _("{stage}: every {days}").format(stage=stage_name(stage), days=_days(days))
 
 
 def explain(row: dict[str, Any], today: dt.date, values: dict[str, str]) -> dict[str, Any]:
@@ -136,37 +151,40 @@ def explain(row: dict[str, Any], today: dt.date, values: dict[str, str]) -> dict
     klass = "cadence"
     if row["stage"] == "lost":
         reason = "revisit"
-        why = "revisit the lost relationship" + (f": {row['lost_reason']}"
-                                                 if row["lost_reason"] else "")
+        why = _("revisit the lost relationship") + (f": {row['lost_reason']}"
+                                                    if row["lost_reason"] else "")
     elif row["snoozed_until"] and row["snoozed_until"] == row["due_on"]:
         reason = "snoozed"
-        why = (f"back from snooze (since {dates.show_day(due_on)})" if late > 0
-               else "back from snooze")
+        why = (_("back from snooze (since {day})").format(day=dates.show_day(due_on))
+               if late > 0 else _("back from snooze"))
         if row["snooze_reason"]:
             why += f": {row['snooze_reason']}"
     elif not row["last_touch_at"]:
         reason, klass = "new", "new"
         added = dt.date.fromisoformat(row["created_at"][:10])
-        why = (f"never contacted, added {dates.show_day(added)} ({dates.ago(added, today)}): "
-               "contact at once")
+        why = _("never contacted, added {day} ({ago}): contact at once").format(
+            day=dates.show_day(added), ago=dates.ago(added, today))
     else:
         last = row["last_touch_at"]
         riding = row.get("account_touch_at") and row["account_touch_at"] > last
         base = row["account_touch_at"] if riding else last
         since = (today - dt.date.fromisoformat(base[:10])).days
-        _, cadence = cadence_of(row, values)
-        where = f" with anyone at {row['company']}" if riding else ""
+        cadence = cadence_of(row, values)[1]
         if late > 0:
             reason, klass = "cold", "cold"
-            why = f"gone cold: no touch{where} for {_days(since)} ({cadence})"
+            why = (_("gone cold: no touch with anyone at {company} for {days} ({cadence})")
+                   if riding else _("gone cold: no touch for {days} ({cadence})")).format(
+                company=row["company"], days=_days(since), cadence=cadence)
         else:
             reason = "cadence"
             ago = dates.ago(today - dt.timedelta(since), today)
-            why = f"keep in touch: last touch{where} {ago} ({cadence})"
+            why = (_("keep in touch: last touch with anyone at {company} {ago} ({cadence})")
+                   if riding else _("keep in touch: last touch {ago} ({cadence})")).format(
+                company=row["company"], ago=ago, cadence=cadence)
     stalled = row["stage"] != "lost" and row["continuations"] >= STALLED_AFTER
     if stalled:
-        why += (f"; stalled: {row['continuations']} continuations in a row, no advance; "
-                "propose a commitment")
+        why += "; " + _("stalled: {n} continuations in a row, no advance; propose a "
+                        "commitment").format(n=row["continuations"])
     return {**row, "reason": reason, "why": why, "stalled": stalled, "days_overdue": max(late, 0),
             "subject": "prospect", "step_ids": None, "due_at": None, "kind": None,
             "_class": klass}
@@ -177,31 +195,35 @@ def _step(row: dict[str, Any], today: dt.date) -> dict[str, Any]:
     due_day = dt.date.fromisoformat(row["due_at"][:10])
     timed = len(row["due_at"]) > 10
     late = (today - due_day).days
-    what = row["text"] or ("first contact" if not row["last_touch_at"] else "next step")
+    what = row["text"] or (_("first contact") if not row["last_touch_at"] else _("next step"))
     account_step = row["prospect_id"] is None
     if account_step:
-        with_whom = f" with {row['account']}" + (f" ({row['people']})" if row["people"]
-                                                 else " (whole account)")
+        with_whom = " " + (_("with {account} ({people})") if row["people"]
+                           else _("with {account} (whole account)")).format(
+            account=row["account"], people=row["people"])
     else:
         with_whom = ""
     first = not account_step and not row["last_touch_at"]
-    kind = ("first contact" if first else "next step") if row["kind"] == "todo" else row["kind"]
+    kind = ((_("first contact") if first else _("next step")) if row["kind"] == "todo"
+            else _(row["kind"]))
     if late > 0:
         reason = "overdue"
-        why = (f"{kind}{with_whom} overdue since {dates.show(row['due_at'])} ({_days(late)}): "
-               f"{what}")
+        why = _("{kind}{with_whom} overdue since {when} ({days}): {what}").format(
+            kind=kind, with_whom=with_whom, when=dates.show(row["due_at"]), days=_days(late),
+            what=what)
     else:
         reason = "next-step"
-        when = ("today" + (f" {row['due_at'][11:16]}" if timed else "") if late == 0
+        when = (_("today") + (f" {row['due_at'][11:16]}" if timed else "") if late == 0
                 else dates.show(row["due_at"]))
-        why = f"{kind}{with_whom} due {when}: {what}"
+        why = _("{kind}{with_whom} due {when}: {what}").format(
+            kind=kind, with_whom=with_whom, when=when, what=what)
     if not account_step and row["snoozed_until"] == due_day.isoformat():
-        why += "; back from snooze" + (f": {row['snooze_reason']}" if row["snooze_reason"]
-                                       else "")
+        why += "; " + _("back from snooze") + (f": {row['snooze_reason']}"
+                                               if row["snooze_reason"] else "")
     stalled = not account_step and (row["continuations"] or 0) >= STALLED_AFTER
     if stalled:
-        why += (f"; stalled: {row['continuations']} continuations in a row, no advance; "
-                "propose a commitment")
+        why += "; " + _("stalled: {n} continuations in a row, no advance; propose a "
+                        "commitment").format(n=row["continuations"])
     stage = row["stage"] if not account_step else (
         (row["kam_stage"] or FIRST_KAM.key) if row["is_key"] else None)
     return {"due_on": due_day.isoformat(), "reason": reason, "why": why, "stalled": stalled,
@@ -227,19 +249,21 @@ def _key_account(account: dict[str, Any], today: dt.date, until: dt.date,
     last = account["last_touch_at"]
     reasons, whys = [], []
     days = int(values.get(f"cadence.{stage.key}", stage.cadence_days or 0))
-    cadence = f"{stage.name}: every {_days(days)}"
+    cadence = _("{stage}: every {days}").format(stage=stage_name(stage), days=_days(days))
     if account["due_on"] and dt.date.fromisoformat(account["due_on"]) <= until:
         due = dt.date.fromisoformat(account["due_on"])
         if due < today:
-            quiet = (f"no touch with anyone there for "
-                     f"{_days((today - dt.date.fromisoformat(last[:10])).days)}" if last
-                     else "nobody there touched yet")
-            whys.append(f"key account gone quiet: {quiet} ({cadence})")
+            quiet = (_("no touch with anyone there for {days}").format(
+                days=_days((today - dt.date.fromisoformat(last[:10])).days)) if last
+                else _("nobody there touched yet"))
+            whys.append(_("key account gone quiet: {quiet} ({cadence})").format(
+                quiet=quiet, cadence=cadence))
         else:
-            whys.append(f"key account: touch someone there by {dates.show(due)} ({cadence})")
+            whys.append(_("key account: touch someone there by {day} ({cadence})").format(
+                day=dates.show(due), cadence=cadence))
         reasons.append("account-quiet")
     if not account["deciders"]:
-        whys.append("no known decider: map the buying centre (relcrm role REF decider)")
+        whys.append(_("no known decider: map the buying centre (relcrm role REF decider)"))
         reasons.append("no-decider")
     late = (today - dt.date.fromisoformat(account["effective_due"])).days
     return {"due_on": account["effective_due"], "reason": ",".join(reasons),
