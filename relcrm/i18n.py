@@ -43,6 +43,16 @@ def ngettext(one: str, many: str, count: int) -> str:
     return _translation.ngettext(one, many, count)
 
 
+def dynamic(text: str) -> str:
+    """A value's display in the current language when the catalog has it (a step's kind):
+    like _(), for text that is not a literal (scripts/messages.py cannot see it)."""
+    return _translation.gettext(text)
+
+
+if False:  # noqa: SIM108 - the words of the help screens Typer writes, for the catalog
+    _("Arguments"), _("Options"), _("Commands")
+
+
 def _from_locale() -> str | None:
     """The language of the standard locale variables, as gettext reads them (the first set
     of LANGUAGE, LC_ALL, LC_MESSAGES, LANG; LANGUAGE may list several: vi:en)."""
@@ -113,6 +123,15 @@ def activate(code: str) -> None:
             _translation = gettext.GNUTranslations(catalog)
     except OSError:
         _translation = gettext.NullTranslations()
+    _help_words()
+
+
+def _help_words() -> None:
+    """Typer's help screens name their sections with the standard gettext ("Arguments",
+    "Options", "Commands"): point them at this catalog (when Typer is loaded)."""
+    core = sys.modules.get("typer.core")
+    if core is not None and hasattr(core, "_"):
+        core._ = _
 
 
 def setup(args: list[str]) -> None:

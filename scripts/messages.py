@@ -56,11 +56,7 @@ def code_messages() -> list[tuple[str, str]]:
     for filename, lineno, message, _comments, _context in extract_from_dir(
             str(ROOT / "relcrm"), method_map=[("**.py", "python")],
             keywords={"_": None, "ngettext": (1, 2)}):
-        if isinstance(message, tuple):
-            for part in message:
-                found.append((part, f"relcrm/{filename}:{lineno}"))
-        else:
-            found.append((message, f"relcrm/{filename}:{lineno}"))
+        found.append((message, f"relcrm/{filename}:{lineno}"))  # a tuple: a plural
     return found
 
 
@@ -70,10 +66,10 @@ def template():
 
     catalog = Catalog(project="relcrm", version="", copyright_holder="relcrm",
                       msgid_bugs_address="", charset="utf-8", fuzzy=False)
-    seen: dict[str, list[str]] = {}
+    seen: dict = {}
     for message, where in help_texts() + code_messages():
         seen.setdefault(message, []).append(where)
-    for message in sorted(seen):
+    for message in sorted(seen, key=lambda m: m if isinstance(m, str) else m[0]):
         catalog.add(message, auto_comments=sorted(set(seen[message]))[:3])
     return catalog
 

@@ -41,7 +41,7 @@ from typing import Any
 
 from .. import dates, queries, settings
 from ..errors import UsageError
-from ..i18n import _, ngettext
+from ..i18n import _, dynamic, ngettext
 from ..methodology import FIRST_KAM, KAM_BY_KEY, STAGE_BY_KEY, STALLED_AFTER
 
 COLUMNS = ("due_on", "reason", "why", "stalled", "days_overdue") + tuple(
@@ -205,7 +205,7 @@ def _step(row: dict[str, Any], today: dt.date) -> dict[str, Any]:
         with_whom = ""
     first = not account_step and not row["last_touch_at"]
     kind = ((_("first contact") if first else _("next step")) if row["kind"] == "todo"
-            else _(row["kind"]))
+            else dynamic(row["kind"]))
     if late > 0:
         reason = "overdue"
         why = _("{kind}{with_whom} overdue since {when} ({days}): {what}").format(
