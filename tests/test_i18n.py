@@ -88,3 +88,14 @@ def test_a_language_relcrm_lacks_falls_back_to_english_with_one_notice(cli, monk
     assert "Attract" in result.out
     monkeypatch.delenv("RELCRM_LANG")
     cli.fails(2, "config", "language", "klingon", match="relcrm speaks en, vi")
+
+
+def test_amounts_the_vietnamese_way(cli, monkeypatch):
+    cli.add("An", "--company", "Minh Phát", "--value", "450.000.000")
+    cli("deal", "add", "minh phat", "Export", "--value", "12,000 USD")
+    assert "450,000,000" in cli("deal", "list").out
+    monkeypatch.setenv("RELCRM_LANG", "vi")
+    out = cli("deal", "list").out
+    assert "450.000.000\xa0₫" in out and "12.000,00\xa0US$" in out
+    # machine formats never change with the language
+    assert cli("deal", "list", "-f", "csv").out.splitlines()[1].split(",")[6] == "450000000"

@@ -127,9 +127,14 @@ def money(value: int | float | str | None, currency: str | None = None,
         return ""
     from decimal import Decimal
 
+    from .. import i18n
     from .. import money as amounts
 
     code = currency or book_currency()
+    if i18n.current() == "vi":  # as Vietnamese writes it, from CLDR: 450.000.000 ₫
+        from babel.numbers import format_currency
+
+        return format_currency(Decimal(str(value)), code, locale="vi_VN")
     amount = amounts.Amount(int(Decimal(str(value)) * amounts.SCALE), code)
     shown = amounts.format(amount)
     if code != (book or book_currency()):
