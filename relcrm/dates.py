@@ -86,38 +86,56 @@ def from_iso(text: str) -> dt.date | dt.datetime:
     return dt.date.fromisoformat(text) if len(text) == 10 else dt.datetime.fromisoformat(text)
 
 
+# Vietnamese weekdays as a date shows them: T2 (thứ hai) .. T7, CN (chủ nhật)
+_VI_WEEKDAYS = ("T2", "T3", "T4", "T5", "T6", "T7", "CN")
+
+
+def _vietnamese() -> bool:
+    from .i18n import current
+
+    return current() == "vi"
+
+
 def show(value: str | dt.date | dt.datetime | None) -> str:
-    """Display form: 'Mon 2026-11-30', with ' 14:00' when a time of day matters."""
+    """Display form: 'Mon 2026-11-30', with ' 14:00' when a time of day matters; in
+    Vietnamese 'T2 30/11/2026 14:00'."""
     if value is None or value == "":
         return ""
     if isinstance(value, str):
         value = from_iso(value)
     if isinstance(value, dt.datetime):
+        if _vietnamese():
+            return f"{show_day(value)} {value:%H:%M}"
         return value.strftime("%a %Y-%m-%d %H:%M")
-    return value.strftime("%a %Y-%m-%d")
+    return show_day(value)
 
 
 def show_day(value: str | dt.date | dt.datetime | None) -> str:
-    """Display form without the time: 'Mon 2026-11-30'."""
+    """Display form without the time: 'Mon 2026-11-30' (Vietnamese: 'T2 30/11/2026')."""
     if value is None or value == "":
         return ""
     if isinstance(value, str):
         value = from_iso(value[:10])
     if isinstance(value, dt.datetime):
         value = value.date()
+    if _vietnamese():
+        return f"{_VI_WEEKDAYS[value.weekday()]} {value:%d/%m/%Y}"
     return value.strftime("%a %Y-%m-%d")
 
 
 def ago(day: dt.date, ref: dt.date) -> str:
-    """'today', 'yesterday', '3 days ago', 'tomorrow', 'in 4 days'."""
+    """'today', 'yesterday', '3 days ago', 'tomorrow', 'in 4 days' (in the language relcrm
+    speaks: 'hôm nay', 'hôm qua', '3 ngày trước', 'mai', '4 ngày nữa')."""
+    from .i18n import _
+
     days = (ref - day).days
     if days == 0:
-        return "today"
+        return _("today")
     if days == 1:
-        return "yesterday"
+        return _("yesterday")
     if days == -1:
-        return "tomorrow"
-    return f"{days} days ago" if days > 0 else f"in {-days} days"
+        return _("tomorrow")
+    return (_("{n} days ago") if days > 0 else _("in {n} days")).format(n=abs(days))
 
 
 # -- WHEN parsing ------------------------------------------------------------------------------

@@ -81,21 +81,29 @@ def normalize(value: str) -> str | None:
     return names.get(text)
 
 
-def _book_language(book: Path | None) -> str:
-    """The book's `config language`, read without opening it for writing ('' when none)."""
+BOOK_SETTINGS: dict[str, str] = {}  # the book's language and date_order, read at setup
+
+
+def _book_settings(book: Path | None) -> dict[str, str]:
+    """The book's `config language` and `config date_order`, read without opening it for
+    writing (none when there is no book yet)."""
     import sqlite3
 
     if book is None or not book.is_file() or book.stat().st_size == 0:
-        return ""
+        return {}
     try:
         con = sqlite3.connect(f"file:{book}?mode=ro", uri=True, timeout=1)
         try:
-            row = con.execute("SELECT value FROM setting WHERE key = 'language'").fetchone()
+            return dict(con.execute("SELECT key, value FROM setting WHERE key IN "
+                                    "('language', 'date_order')").fetchall())
         finally:
             con.close()
     except sqlite3.Error:
-        return ""
-    return row[0] if row else ""
+        return {}
+
+
+def _book_language(book: Path | None) -> str:
+    return _book_settings(book).get("language", "")
 
 
 def choose(book: Path | None) -> tuple[str, str | None]:
@@ -148,15 +156,19 @@ def setup(args: list[str]) -> None:
         env = os.environ.get(db.ENV_DB, "").strip()
         if env:
             book = Path(env).expanduser()
-        elif any(os.environ.get(v) for v in ("RELCRM_LANG",)):
-            book = None  # the environment decides: no need to find the default book
         else:
             try:
                 book = db.db_path()
             except Exception:  # noqa: BLE001 - no data folder: no book language
                 book = None
+    BOOK_SETTINGS.clear()
+    BOOK_SETTINGS.update(_book_settings(book))
     code, notice = choose(book)
     activate(code)
+    from . import dates
+
+    dates.set_date_order(BOOK_SETTINGS.get("date_order") or None)
+    dates.NOTICES.clear()
     if notice:
         print(f"relcrm: {notice}", file=sys.stderr)
 

@@ -102,9 +102,9 @@ def _lead(label: str) -> Callable[[str], str]:
 
 def _date_order(value: str) -> str:
     text = value.strip().lower()
-    if text not in ("dmy", "mdy"):
-        raise UsageError(f"import.date_order must be dmy (14/11/1978, as written in Vietnam) "
-                         f"or mdy (11/14/1978), not {value!r}")
+    if text not in ("", "dmy", "mdy"):
+        raise UsageError(f"date_order must be dmy (14/11/1978, as written in Vietnam) or mdy "
+                         f"(11/14/1978), or empty, not {value!r}")
     return text
 
 
@@ -164,8 +164,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("occasion.gift_lead_days", "21", "days before a gift occasion (Tết, Trung thu) "
             "that followups announces the gift list", _days("occasion.gift_lead_days", 0, 90),
             True),
-    Setting("import.date_order", "dmy", "how an import reads an ambiguous date such as "
-            "03/04/1980: dmy (3 April) or mdy (March 4)", _date_order),
+    Setting("date_order", "", "how a date such as 03/04 is read (WHEN, imports): dmy (3 "
+            "April, the Vietnamese way) or mdy (March 4); empty: day first, said once",
+            _date_order),
     Setting("language", "", "the language relcrm speaks: en, vi, or empty for the system's "
             "(RELCRM_LANG overrides it)", _language),
     Setting("currency", "VND", "the currency of an amount that names none (ISO 4217 code); "

@@ -74,6 +74,7 @@ class RelcrmGroup(TyperGroup):
                 from ..db import close_all
 
                 close_all()
+                _date_notices()
         except RelcrmError as exc:
             _fail(exc.message, exc.exit_code)
         except KeyboardInterrupt:
@@ -96,6 +97,16 @@ class RelcrmGroup(TyperGroup):
             _unexpected(exc)
         code = result if isinstance(result, int) else 0
         sys.exit(code)
+
+
+def _date_notices() -> None:
+    """Say once how an ambiguous date was read (03/04: day first), in English only: a
+    Vietnamese reader writes day first anyway."""
+    from .. import dates, i18n
+
+    for notice in dates.take_notices():
+        if i18n.current() != "vi":
+            print(f"relcrm: note: {notice}", file=sys.stderr)
 
 
 def _check_text(args: list[str]) -> None:

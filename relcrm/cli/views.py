@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .. import dates, render
+from ..i18n import _
 from ..methodology import CRITERIA, SPIN_KINDS, STAGE_BY_KEY, STAGES, STALLED_AFTER
 from ..render import console, emit, safe_text
 from .common import money
@@ -49,7 +50,7 @@ def profile(record: dict[str, Any], status: str, missing: list[str],
     in_stage = (today - since).days
     stage_text = (f"{stage.number}/{len(STAGES)} {stage.name} ({stage.vietnamese})"
                   if stage.number else f"{stage.name} ({stage.vietnamese})")
-    facts.add_row(_t("stage"), _t(stage_text, s("magenta")) + _t(
+    facts.add_row(_t(_("stage")), _t(stage_text, s("magenta")) + _t(
         f", {in_stage} day{'s' if in_stage != 1 else ''} in stage (since "
         f"{dates.show_day(since)})"))
     levels = ", ".join(f"{c.key} {record[c.key] or 'unknown'}" for c in CRITERIA)
@@ -57,71 +58,71 @@ def profile(record: dict[str, Any], status: str, missing: list[str],
     qual = _t(status, s(qual_style)) + _t(f" — {levels}")
     if missing and status != "disqualified":
         qual += _t(f"; missing: {', '.join(missing)}")
-    facts.add_row(_t("qualification"), qual)
+    facts.add_row(_t(_("qualification")), qual)
     contact = " · ".join(v for v in (*(record["emails"] or "").split(" ::: "),
                                      *(record["phones"] or "").split(" ::: "), record["url"])
                          if v)
     if contact:
-        facts.add_row(_t("contact"), _t(contact))
+        facts.add_row(_t(_("contact")), _t(contact))
     if record["value"] is not None:
-        facts.add_row(_t("value"), _t(money(record["value"], record["currency"])))
+        facts.add_row(_t(_("value")), _t(money(record["value"], record["currency"])))
 
     if record["roles"]:
-        facts.add_row(_t("roles"), _t(record["roles"].replace(",", ", ") + " (buying centre of "
+        facts.add_row(_t(_("roles")), _t(record["roles"].replace(",", ", ") + " (buying centre of "
                                   f"{record['company']})", s("cyan")))
     if record["tags"]:
-        facts.add_row(_t("tags"), _t(record["tags"].replace(",", ", "), s("cyan")))
+        facts.add_row(_t(_("tags")), _t(record["tags"].replace(",", ", "), s("cyan")))
     if record["source"]:
-        facts.add_row(_t("source"), _t(record["source"]))
+        facts.add_row(_t(_("source")), _t(record["source"]))
     personal = record.get("_personal") or {}
     if personal.get("type"):
         from ..methodology import TYPE_BY_KEY
 
         kind = TYPE_BY_KEY[personal["type"]]
-        facts.add_row(_t("type"), _t(f"{kind.name} ({kind.vietnamese})", s("cyan"))
+        facts.add_row(_t(_("type")), _t(f"{kind.name} ({kind.vietnamese})", s("cyan"))
                       + _t(f": {kind.tip}"))
     for fact in personal.get("facts") or ():
         facts.add_row(_t(fact["about"]), _t(fact["text"]))
     if personal.get("dates"):
         from ..core.care import describe
 
-        facts.add_row(_t("dates"), _t("; ".join(
+        facts.add_row(_t(_("dates")), _t("; ".join(
             f"#{d['id']} {describe(d, today)}" for d in personal["dates"])))
     if record["last_touch_at"]:
         last = dates.from_iso(record["last_touch_at"][:10])
-        facts.add_row(_t("last touch"), _t(f"{dates.show(record['last_touch_at'])} "
+        facts.add_row(_t(_("last touch")), _t(f"{dates.show(record['last_touch_at'])} "
                                        f"({dates.ago(last, today)})"))
     else:
-        facts.add_row(_t("last touch"), _t("never contacted", s("yellow")))
+        facts.add_row(_t(_("last touch")), _t(_("never contacted"), s("yellow")))
     for index, step in enumerate(steps):
         who = "" if step["prospect_id"] else (
             f" (with {step['account']}" + (f": {step['people']})" if step["people"] else
                                            ", whole account)"))
-        facts.add_row(_t("steps" if index == 0 else ""),
+        facts.add_row(_t(_("steps") if index == 0 else ""),
                       _t(f"#{step['id']} {dates.show(step['due_at'])} {step['kind']}: "
                          f"{step['text'] or 'next step'}{who}",
                          s("bold red") if step["due_at"][:10] < today.isoformat() else ""))
     if record["cadence_days"]:
-        facts.add_row(_t("cadence"), _t(f"every {record['cadence_days']} days (their own; "
+        facts.add_row(_t(_("cadence")), _t(f"every {record['cadence_days']} days (their own; "
                                         f"{stage.name}: every {stage_cadence} days)"))
     if record["snoozed_until"] and record["snoozed_until"] > today.isoformat():
         reason = f": {record['snooze_reason']}" if record["snooze_reason"] else ""
-        facts.add_row(_t("snoozed"), _t(f"until {dates.show_day(record['snoozed_until'])}"
+        facts.add_row(_t(_("snoozed")), _t(f"until {dates.show_day(record['snoozed_until'])}"
                                         f"{reason}", s("yellow")))
     if record["due_on"]:
         due = dates.from_iso(record["due_on"])
         late = due < today
-        facts.add_row(_t("follow-up"), _t(f"{dates.show_day(due)} ({dates.ago(due, today)})",
+        facts.add_row(_t(_("follow-up")), _t(f"{dates.show_day(due)} ({dates.ago(due, today)})",
                                       s("bold red" if late else "")))
     if record["note"]:
-        facts.add_row(_t("note"), _t(record["note"]))
-    facts.add_row(_t("added"), _t(dates.show(record["created_at"])))
+        facts.add_row(_t(_("note")), _t(record["note"]))
+    facts.add_row(_t(_("added")), _t(dates.show(record["created_at"])))
     emit(out, facts)
 
     if not events:
         return
     emit(out, Text())
-    line = _section("Timeline (newest first)", out, s, s("dim"), "", None)
+    line = _section(_("Timeline (newest first)"), out, s, s("dim"), "", None)
     for event in _merge_judgements(events):
         what, detail = _event(event, s)
         line.add_row(_t(dates.show(event["at"])), what, detail)

@@ -61,7 +61,11 @@ def period(text: str | None, days: int | None, today: dt.date) -> Period:
         name = ("today" if days == 0
                 else f"today and the next {days} day{'s' if days != 1 else ''}")
         return Period(today, today + dt.timedelta(days=days), name)
-    key = "-".join((text or "today").strip().lower().split())
+    from ..text import fold
+
+    key = "-".join(fold(text or "today").split())
+    key = {"hom-nay": "today", "mai": "tomorrow", "ngay-mai": "tomorrow", "tuan-nay": "week",
+           "tuan-sau": "next-week", "tuan-toi": "next-week"}.get(key, key)
     if key == "today":
         return Period(today, today, "today")
     if key == "tomorrow":
