@@ -91,8 +91,13 @@ def _book_settings(book: Path | None) -> dict[str, str]:
 
     if book is None or not book.is_file() or book.stat().st_size == 0:
         return {}
+    from urllib.parse import quote
+
+    # as db.read_only(untouched=True): without a write-ahead log beside it, read as immutable,
+    # so that not even -wal and -shm files appear beside a file that may not be a book
+    mode = "ro" if Path(f"{book}-wal").exists() else "ro&immutable=1"
     try:
-        con = sqlite3.connect(f"file:{book}?mode=ro", uri=True, timeout=1)
+        con = sqlite3.connect(f"file:{quote(str(book))}?mode={mode}", uri=True, timeout=1)
         try:
             return dict(con.execute("SELECT key, value FROM setting WHERE key IN "
                                     "('language', 'date_order')").fetchall())

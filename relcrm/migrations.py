@@ -607,7 +607,8 @@ ALTER TABLE touch ADD COLUMN occasion_id INTEGER REFERENCES important_date (id)
 CREATE INDEX ix_touch_occasion ON touch (occasion_id, at) WHERE occasion_id IS NOT NULL;
 -- the customer type of seed 003 (methodology.CUSTOMER_TYPES)
 ALTER TABLE prospect ADD COLUMN type TEXT;
--- when a profile's or an account's note was last written (search dates its hits by it)
+-- when a profile's or an account's note was last written (search dates its hits by it); set
+-- by a command's write (a change is open), not by undo, which puts the old time back itself
 ALTER TABLE prospect ADD COLUMN note_at TEXT;
 ALTER TABLE account ADD COLUMN note_at TEXT;
 UPDATE prospect SET note_at = updated_at WHERE note IS NOT NULL;
@@ -617,7 +618,7 @@ WHEN NEW.note IS NOT NULL AND NEW.note_at IS NULL BEGIN
     UPDATE prospect SET note_at = NEW.updated_at WHERE id = NEW.id;
 END;
 CREATE TRIGGER note_at_prospect_update AFTER UPDATE OF note ON prospect
-WHEN NEW.note IS NOT OLD.note BEGIN
+WHEN NEW.note IS NOT OLD.note AND EXISTS (SELECT 1 FROM _change WHERE open = 1) BEGIN
     UPDATE prospect SET note_at = CASE WHEN NEW.note IS NULL THEN NULL ELSE NEW.updated_at END
     WHERE id = NEW.id;
 END;
@@ -626,7 +627,7 @@ WHEN NEW.note IS NOT NULL AND NEW.note_at IS NULL BEGIN
     UPDATE account SET note_at = NEW.updated_at WHERE id = NEW.id;
 END;
 CREATE TRIGGER note_at_account_update AFTER UPDATE OF note ON account
-WHEN NEW.note IS NOT OLD.note BEGIN
+WHEN NEW.note IS NOT OLD.note AND EXISTS (SELECT 1 FROM _change WHERE open = 1) BEGIN
     UPDATE account SET note_at = CASE WHEN NEW.note IS NULL THEN NULL ELSE NEW.updated_at END
     WHERE id = NEW.id;
 END;
