@@ -39,9 +39,13 @@ def _run(command: str, env: dict, cwd: Path) -> str:
     from conftest import Cli
 
     args = shlex.split(command)
+    extra = {}
+    while args and "=" in args[0] and args[0].split("=")[0].isupper():  # RELCRM_LANG=vi relcrm
+        name, value = args.pop(0).split("=", 1)
+        extra[name] = value
     assert args[0] == "relcrm", f"README commands start with relcrm: {command}"
     db.select(None)
-    result = Cli(cwd / "book.db").run(*args[1:], env=env)
+    result = Cli(cwd / "book.db").run(*args[1:], env={**env, **extra})
     shown = result.out
     if result.code != 0 or not result.out:  # errors, and notes like "Exported ..."
         shown = result.err
