@@ -384,6 +384,15 @@ def main() -> None:
             status = "" if code == 0 else f" (exit {code}!)"
             goal = f"< {target} ms {'ok' if ms < target else 'MISSED'}" if target else "—"
             print(f"| {label} | `{what}`{status} | {ms:.0f} ms | {goal} |")
+        # the Vietnamese catalog must not slow the read commands measurably (issue 14)
+        for what, argv in (("relcrm --help", ["--help"]), ("relcrm stage list", ["stage", "list"]),
+                           ("relcrm followups", ["followups"]), ("relcrm list", ["list"])):
+            english, _ = timed([relcrm, *argv], {**cmd_env, "RELCRM_LANG": "en"}, args.runs)
+            vietnamese, code = timed([relcrm, *argv], {**cmd_env, "RELCRM_LANG": "vi"},
+                                     args.runs)
+            status = "" if code == 0 else f" (exit {code}!)"
+            print(f"| {label} | `RELCRM_LANG=vi {what}`{status} | {vietnamese:.0f} ms | "
+                  f"English {english:.0f} ms: {vietnamese - english:+.0f} ms |")
         query_ms, render_ms, due = in_process(path, max(args.runs, 15))
         if base_render is None:
             base_render, goal = render_ms, f"< 50 ms {'ok' if render_ms < 50 else 'MISSED'}"
