@@ -41,7 +41,7 @@ PROSPECT_COLUMNS = (
     "stage", "stage_since", "need", "budget", "authority", "qualification", "continuations",
     "last_touch_at", "next_at", "next_step", "next_set_at", "due_on", "note", "created_at",
     "updated_at", "account_id", "roles", "cadence_days", "snoozed_until", "snooze_reason",
-    "currency", "emails", "phones", "customer",
+    "currency", "emails", "phones", "customer", "type", "note_at", "revisit_on",
 )
 # a prospect's emails or phones, first first, " ::: " between (Google Contacts' way: a phone
 # may hold a comma before its extension)
@@ -55,7 +55,9 @@ SELECT p.id, p.name, p.company, p.title, p.email, p.phone, p.url, p.source,
        p.next_step, p.next_set_at, p.due_on, p.note, p.created_at, p.updated_at,
        p.account_id, {ROLES_SQL} AS roles, p.cadence_days, p.snoozed_until, p.snooze_reason,
        p.value_currency AS currency, {CONTACTS_SQL.format(kind="email")} AS emails,
-       {CONTACTS_SQL.format(kind="phone")} AS phones, p.customer
+       {CONTACTS_SQL.format(kind="phone")} AS phones, p.customer, p.type, p.note_at,
+       CASE WHEN p.stage = 'lost' THEN (SELECT s.revisit_on FROM stage_change s
+            WHERE s.prospect_id = p.id ORDER BY s.at DESC, s.seq DESC LIMIT 1) END AS revisit_on
 FROM prospect p
 """
 
@@ -712,21 +714,21 @@ EXPORTS: dict[str, Export] = {
     "touches": Export(
         ("id", "prospect_id", "prospect", "kind", "at", "summary", "minutes", "outcome",
          "commitment", "next_at", "created_at", "seq", "amount", "with_ids", "currency",
-         "deal_id"),
+         "deal_id", "occasion_id"),
         "SELECT t.id, t.prospect_id, p.name AS prospect, t.kind, t.at, t.summary, t.minutes, "
         "t.outcome, t.commitment, t.next_at, t.created_at, t.seq, money(t.amount_milli), "
-        f"{_WITH_IDS}, t.amount_currency, t.deal_id "
+        f"{_WITH_IDS}, t.amount_currency, t.deal_id, t.occasion_id "
         "FROM touch t JOIN prospect p ON p.id = t.prospect_id", "t.at",
         "t.prospect_id IN {ids}", "t.id", first=12),
     "calls": Export(
         ("id", "prospect_id", "prospect", "at", "outcome", "commitment", "minutes", "summary")
         + SPIN_COLUMNS + ("next_at", "created_at", "seq", "amount", "with_ids", "currency",
-                          "deal_id"),
+                          "deal_id", "occasion_id"),
         "SELECT t.id, t.prospect_id, p.name AS prospect, t.at, t.outcome, t.commitment, "
         "t.minutes, t.summary, "
         + ", ".join(f"{_SPIN_AGG.format(kind=k)} AS {k}" for k in SPIN_COLUMNS)
         + f", t.next_at, t.created_at, t.seq, money(t.amount_milli), {_WITH_IDS}, "
-        "t.amount_currency, t.deal_id FROM touch t "
+        "t.amount_currency, t.deal_id, t.occasion_id FROM touch t "
         "JOIN prospect p ON p.id = t.prospect_id",
         "t.at", "t.prospect_id IN {ids}", "t.id", "t.outcome IS NOT NULL", first=17),
     "stages": Export(
@@ -743,11 +745,11 @@ EXPORTS: dict[str, Export] = {
         "q.at", "q.prospect_id IN {ids}", "q.id"),
     "accounts": Export(
         ("id", "name", "industry", "key", "kam_stage", "kam_since", "buy_class", "criteria",
-         "note", "created_at", "updated_at"),
+         "note", "created_at", "updated_at", "note_at"),
         "SELECT a.id, a.name, a.industry, a.is_key AS key, a.kam_stage, a.kam_since, "
         "a.buy_class, (SELECT group_concat(criterion, ',') FROM (SELECT criterion FROM "
         "account_criterion c WHERE c.account_id = a.id ORDER BY criterion)) AS criteria, "
-        "a.note, a.created_at, a.updated_at FROM account a",
+        "a.note, a.created_at, a.updated_at, a.note_at FROM account a",
         "a.updated_at", "a.id IN (SELECT account_id FROM prospect WHERE id IN {ids})", "a.id"),
     "roles": Export(
         ("prospect_id", "prospect", "account_id", "role"),
@@ -795,6 +797,30 @@ EXPORTS: dict[str, Export] = {
         "SELECT m.id, m.prospect_id, p.name AS prospect, m.name, m.merged_at "
         "FROM prospect_alias m JOIN prospect p ON p.id = m.prospect_id",
         "m.merged_at", "m.prospect_id IN {ids}", "m.id"),
+    # what the seller knows about a person beyond business (about: family, interests, work,
+    # other)
+    "facts": Export(
+        ("id", "prospect_id", "prospect", "about", "text", "at", "created_at"),
+        "SELECT f.id, f.prospect_id, p.name AS prospect, f.about, f.text, f.at, f.created_at "
+        "FROM fact f JOIN prospect p ON p.id = f.prospect_id",
+        "f.at", "f.prospect_id IN {ids}", "f.id"),
+    # a person's or an account's important dates: month and day (year when known), solar or
+    # lunar (1: âm lịch); touches greet them by id (touches.occasion_id)
+    "dates": Export(
+        ("id", "prospect_id", "prospect", "account_id", "account", "kind", "month", "day",
+         "year", "lunar", "note", "created_at"),
+        "SELECT d.id, d.prospect_id, p.name AS prospect, d.account_id, a.name AS account, "
+        "d.kind, d.month, d.day, d.year, d.lunar, d.note, d.created_at FROM important_date d "
+        "LEFT JOIN prospect p ON p.id = d.prospect_id "
+        "LEFT JOIN account a ON a.id = d.account_id",
+        "d.created_at", "(d.prospect_id IN {ids} OR d.account_id IN (SELECT account_id FROM "
+        "prospect WHERE id IN {ids}))", "d.id"),
+    # the occasions the book greets every customer on (Tết, Trung thu ...); gifts: 1 when
+    # followups announces the gift list
+    "occasions": Export(
+        ("id", "key", "name", "month", "day", "lunar", "gifts"),
+        "SELECT o.id, o.key, o.name, o.month, o.day, o.lunar, o.gifts FROM occasion o",
+        "NULL", "1 = 1", "o.id"),
 }
 
 

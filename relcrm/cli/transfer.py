@@ -22,8 +22,9 @@ def export(
     entity: Annotated[Entity, typer.Argument(  # type: ignore[valid-type]
         case_sensitive=False, metavar="[ENTITY]",
         help="prospects (default), touches, calls, stages, qualifications, accounts, roles, "
-        "kam, steps, step_changes, deals, deal_changes, settings, aliases, all (the whole "
-        "book), or vcard (contact cards).")] = "prospects",
+        "kam, steps, step_changes, deals, deal_changes, settings, aliases, facts, dates "
+        "(important dates), occasions, all (the whole book), or vcard (contact cards).")
+    ] = "prospects",
     refs: Annotated[Optional[list[str]], typer.Argument(
         metavar="[REF]...", help="Only these prospects (and their history).",
         show_default=False)] = None,
@@ -43,7 +44,8 @@ def export(
 ) -> None:
     """Export records with stable, documented columns (UTF-8), to stdout or a file.
 
-    Entities: prospects, touches, calls, stages, qualifications, accounts, roles, kam.
+    Entities: prospects, touches, calls, stages, qualifications, accounts, roles, kam, steps,
+    step_changes, deals, deal_changes, settings, aliases, facts, dates, occasions.
 
     `export all -f json` writes the whole book as one JSON document that `relcrm import` reads
     back (a round trip gives identical files); `export all -o FOLDER` writes one CSV per entity.
@@ -123,6 +125,7 @@ def export(
 
 _NOUNS = {"touches": ("touch", "touches"), "stages": ("stage change", "stage changes"),
           "step_changes": ("step change", "step changes"),
+          "dates": ("important date", "important dates"),
           "kam": ("key-account stage change", "key-account stage changes"),
           "deal_changes": ("deal change", "deal changes")}
 
@@ -162,7 +165,8 @@ def import_(
     map_: Annotated[Optional[list[str]], typer.Option(
         "--map", metavar="COLUMN=FIELD", help="Which CSV column is which field: name, "
         "first_name, middle_name, last_name, company, title, email, phone, url, source, tags, "
-        "value, note, or skip. Repeatable.", show_default=False)] = None,
+        "value, note, birthday, anniversary (dates: day first when ambiguous, see config "
+        "date_order), or skip. Repeatable.", show_default=False)] = None,
     tag: Annotated[Optional[list[str]], typer.Option(
         "--tag", metavar="TAG", help="Tag every imported prospect (repeatable).",
         show_default=False)] = None,
@@ -195,6 +199,9 @@ def import_(
     Duplicates (same email, else same name and company, accents and case ignored) are skipped
     by default. The whole import is one transaction: with bad rows nothing is written unless
     --skip-bad-rows. With --report csv/json the outcome of each row is printed.
+
+    Birthdays and anniversaries in the file become the person's important dates. Columns
+    with values that are not imported are named in the summary.
     """
     from .. import db, formats, render
     from ..core import importing
@@ -243,6 +250,8 @@ def import_(
         render.note(line)
     if kind == "table":
         print(render.escape(_summary(plan, file.name, dry_run)))
+    elif plan.unused:  # the report is data on stdout: the columns left out are said on stderr
+        render.note(f"{file.name}: {_unused(plan)}")
 
 
 def _n(count: int, noun: str) -> str:
@@ -288,10 +297,14 @@ def _summary(plan: Any, name: str, dry_run: bool) -> str:
     history = [(e, plan.count("add", e)) for e in ("touches", "calls", "stages", "qualifications",
                                                    "accounts", "roles", "kam", "steps",
                                                    "step_changes", "deals", "deal_changes",
-                                                   "settings")]
+                                                   "settings", "facts", "occasions")]
+    history.append(("dates", len(plan.dates)))  # a contact list's dates are not records
     history = [(e, c) for e, c in history if c]
     if history:
         parts.append("with " + ", ".join(_count(c, e) for e, c in history))
+    occasions = plan.count("update", "occasions")
+    if occasions:
+        parts.append(f"{'would update' if dry_run else 'updated'} {_n(occasions, 'occasion')}")
     if plan.value_deals:
         parts.append(f"{'would open' if dry_run else 'opened'} "
                      f"{_n(plan.value_deals, 'deal')} for the values given")
@@ -306,7 +319,14 @@ def _summary(plan: Any, name: str, dry_run: bool) -> str:
         text += f"; first contact planned for {dates.show_day(plan.spread[0][0])}"
     elif plan.at_once and added:
         text += "; no first contact planned: all due at once (--per-day 0)"
+    if plan.unused:
+        text += f"; {_unused(plan)}"
     return text + (". Nothing was written (--dry-run)." if dry_run else ".")
+
+
+def _unused(plan: Any) -> str:
+    """'columns not used: Sở thích, Fax' (a vCard's: 'properties not used: ADR, PHOTO')."""
+    return f"{plan.unused_noun} not used: " + ", ".join(plan.unused)
 
 
 class _progress:

@@ -13,6 +13,12 @@ due all at once.
 Duplicates: the same email (case-insensitive), else the same name and company (case- and
 accent-insensitive), in the book or earlier in the file.
 
+Important dates: a contact list's birthdays and anniversaries (Google's Birthday and Event
+columns, a vCard's BDAY and ANNIVERSARY, a CSV's birthday column) become important_date rows of
+the person (read_date: day first when ambiguous, or month first with config date_order
+mdy); a date that cannot be read makes its row bad. With --on-duplicate update, the dates the
+person lacks (by kind, day, month and calendar) are added.
+
 relcrm's own exports carry whole histories. Into an empty book every id is kept, so
 export -> import -> export gives identical files; into a book that has prospects, records get
 new ids and history follows its prospect. A duplicate prospect's history is not merged.
@@ -34,9 +40,9 @@ from ..formats import Read, Source, kind_of
 from ..methodology import (BUY_CLASSES, BUYING_BY_KEY, CRITERIA, DEAL_STATUSES, DECIDER,
                            FIRST_BUYING, FIRST_KAM, FIRST_STAGE, KAM_BY_KEY, LEVELS,
                            LOST_BY_KEY, OUTCOME_BY_KEY, ROLE_BY_KEY, SPIN_KINDS, STAGE_BY_KEY,
-                           STEP_KINDS, TOUCH_KINDS, resolve_choice)
+                           STEP_KINDS, TOUCH_KINDS, TYPE_BY_KEY, resolve_choice)
 from ..text import fold
-from . import derive, fields
+from . import derive, fields, occasions
 
 DUPLICATE_POLICIES = ("skip", "update", "error")
 MAX_ID = 2**53 - 1  # the largest id or seq an import takes or makes: exact in JSON everywhere
@@ -84,6 +90,12 @@ class Plan:
     deals: list[dict[str, Any]] = field(default_factory=list)
     deal_people: list[tuple[int, int]] = field(default_factory=list)  # (deal, prospect)
     deal_changes: list[dict[str, Any]] = field(default_factory=list)
+    dates: list[dict[str, Any]] = field(default_factory=list)  # important_date rows
+    facts: list[dict[str, Any]] = field(default_factory=list)
+    occasions: list[dict[str, Any]] = field(default_factory=list)  # new occasions
+    occasion_updates: list[dict[str, Any]] = field(default_factory=list)  # of the same key
+    unused: list[str] = field(default_factory=list)  # columns (properties) the file has unread
+    unused_noun: str = "columns"
     value_deals: int = 0  # deals opened for a person's value (the import's report says so)
     spread: list[tuple[str, int]] = field(default_factory=list)  # first contacts: (day, count)
     at_once: bool = False  # --per-day 0: no first contact planned, all due at once
@@ -102,7 +114,8 @@ class Plan:
         return not (self.new or self.updates or self.stages or self.judgements or self.touches
                     or self.notes or self.accounts or self.roles or self.kam or self.steps
                     or self.step_changes or self.settings or self.touch_people or self.aliases
-                    or self.deals)
+                    or self.deals or self.dates or self.facts or self.occasions
+                    or self.occasion_updates)
 
 
 class _Index:
@@ -236,6 +249,132 @@ def _keys(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+# -- important dates of contact lists ----------------------------------------------------------
+_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august",
+                "september", "october", "november", "december")
+DATE_FORMS = {
+    "dmy": "DAY/MONTH/YEAR (14/11/1978), DAY/MONTH (14/11) or YEAR-MONTH-DAY (1978-11-14)",
+    "mdy": "MONTH/DAY/YEAR (11/14/1978), MONTH/DAY (11/14) or YEAR-MONTH-DAY (1978-11-14)"}
+_LUNAR = re.compile(r"(.*?)[\s,]*\(?\s*(?:am lich|al)\s*\)?")
+_TIME = re.compile(r"(?<=\d)(?:t\d{2}:?\d{2}(?::?\d{2})?|\s+\d{1,2}:\d{2}(?::\d{2})?)"
+                   r"(?:\.\d+)?\s*(?:z|[+-]\d{2}:?\d{2}|am|pm)?$")
+
+
+def _month_named(word: str) -> int | None:
+    if word == "sept":
+        return 9
+    if len(word) >= 3:
+        for number, name in enumerate(_MONTH_NAMES, 1):
+            if name.startswith(word):
+                return number
+    return None
+
+
+def read_date(text: str, order: str = "dmy", label: str = "date",
+              either: list[tuple[str, str]] | None = None) -> occasions.DayOfYear:
+    """An important date as a contact list writes it: 14/11/1978, 14/11, 14.11.1978,
+    1978-11-14, 19781114, --11-14, --1114 (vCard and Google without the year), 14 Nov 1978,
+    Nov 14, 1978, 14 tháng 11 năm 1978; "âm lịch" (or AL) after it makes it lunar; a time of
+    day after it is ignored. DAY/MONTH is read month first when `order` is mdy; a value that
+    can be read one way only (25/12/1980, 12/25/1980) is read that way; one that could be read
+    either way (03/04/1980) is added to `either` (with `label`) when given. Raises UsageError naming `label`,
+    the value and the accepted forms."""
+    from ..formats import one_line
+
+    shown = _shown(one_line(text))
+    forms = DATE_FORMS.get(order, DATE_FORMS["dmy"])
+
+    def bad(reason: str) -> UsageError:
+        return UsageError(f"{label} {shown} {reason}; write dates as {forms}")
+
+    raw = fold(text)
+    if len(raw) > 60:
+        raise bad("is not a date")
+    lunar = False
+    found = _LUNAR.fullmatch(raw)
+    if found and found.group(1) and raw != found.group(1):
+        raw, lunar = found.group(1), True
+    raw = _TIME.sub("", raw).strip()
+    year: int | None
+    day = month = year = None
+    for pattern, parts in (
+            (r"(\d{4})-(\d{1,2})-(\d{1,2})", "ymd"), (r"(\d{4})(\d{2})(\d{2})", "ymd"),
+            (r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})", "ymd"), (r"--(\d{2})-?(\d{2})", "md"),
+            (r"(?:ngay\s+)?(\d{1,2})\s+thang\s+(\d{1,2})(?:\s*(?:,|nam)?\s*(\d+))?", "dmy"),
+            (r"(\d{1,2})[/.\-](\d{1,2})(?:[/.\-](\d+))?", "ab")):
+        found = re.fullmatch(pattern, raw)
+        if found:
+            numbers = [int(g) if g else None for g in found.groups()]
+            if parts == "ymd":
+                year, month, day = numbers
+            elif parts == "md":
+                month, day = numbers
+            elif parts == "dmy":
+                day, month, year = numbers
+            else:
+                first, second, year = numbers
+                day, month = (first, second) if order != "mdy" else (second, first)
+                if month > 12 >= day:  # readable one way only
+                    day, month = month, day
+                elif either is not None and first != second and max(first, second) <= 12:
+                    either.append((text, label))
+            if parts in ("dmy", "ab") and found.group(3) and len(found.group(3)) != 4:
+                raise bad("has no year of four digits")
+            break
+    else:
+        named = (re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?,?(?:\s+(\d{4}))?", raw)
+                 or re.fullmatch(r"([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?(?:\s+(\d{4}))?",
+                                 raw))
+        if named is None:
+            raise bad("is not a date")
+        first, second, last = named.groups()
+        word, number = (second, first) if first.isdigit() else (first, second)
+        month = _month_named(word)
+        if month is None:
+            raise bad("is not a date")
+        day, year = int(number), int(last) if last else None
+    try:
+        return occasions.check(day, month, year, lunar=lunar, shown=text)
+    except UsageError as exc:
+        reason = exc.message.split("': ", 1)[-1]
+        raise bad(f"is not a possible date ({reason})") from None
+
+
+def _date_key(kind: str, month: int, day: int, lunar: bool | int) -> tuple[str, int, int, int]:
+    """What makes two dates of a person the same: the kind (as a word), day, month, calendar."""
+    from ..formats import date_kind
+
+    return date_kind(kind), month, day, int(lunar)
+
+
+class _PeopleDates:
+    """The important dates an import gives people: new rows, never one a person has (in the
+    book or earlier in the file)."""
+
+    def __init__(self, con: sqlite3.Connection, plan: Plan):
+        self.con, self.plan = con, plan
+        self.ids = _Ids(con, "important_date")
+        self.known: dict[int, set[tuple[str, int, int, int]]] = {}
+
+    def add(self, pid: int, given: list[tuple[str, occasions.DayOfYear]], stamp: str) -> None:
+        if not given:
+            return
+        if pid not in self.known:
+            self.known[pid] = {_date_key(*row) for row in self.con.execute(
+                "SELECT kind, month, day, lunar FROM important_date WHERE prospect_id = ?",
+                (pid,))}
+        known = self.known[pid]
+        for kind, date in given:
+            key = _date_key(kind, date.month, date.day, date.lunar)
+            if key in known:
+                continue
+            known.add(key)
+            self.plan.dates.append({
+                "id": self.ids.take(), "prospect_id": pid, "account_id": None, "kind": kind,
+                "month": date.month, "day": date.day, "year": date.year, "lunar": int(date.lunar),
+                "note": date.note or None, "created_at": stamp})
+
+
 # -- contact lists (LinkedIn, Google, vCard, any CSV) ------------------------------------------
 def plan_contacts(con: sqlite3.Connection, read: Read, *, tags: list[str], on_duplicate: str,
                   next_at: dt.date | dt.datetime | None = None, origin: str = "",
@@ -247,10 +386,14 @@ def plan_contacts(con: sqlite3.Connection, read: Read, *, tags: list[str], on_du
 
     from .. import settings
 
-    plan = Plan(read.format)
+    plan = Plan(read.format, unused=list(read.unused), unused_noun=read.unused_noun)
     plan.actions.extend(Action(line, "prospects", "error", reason=msg) for line, msg in read.errors)
     extra_tags = [fields.tag(t) for t in tags]
     currency, region = settings.get(con, "currency"), settings.get(con, "region")
+    chosen = settings.get(con, "date_order")
+    order = chosen or "dmy"
+    either: list[tuple[str, str]] | None = None if chosen else []  # read day first, unasked
+    people_dates = _PeopleDates(con, plan)
     next_iso = fields.next_date(next_at)
     index = _Index(con)
     prospect_ids = _Ids(con, "prospect")
@@ -269,6 +412,10 @@ def plan_contacts(con: sqlite3.Connection, read: Read, *, tags: list[str], on_du
             columns = details.validated(currency)
             contacts = details.contacts(region)
             row_tags = sorted({fields.tag(t) for t in values.get("tags") or []} | set(extra_tags))
+            row_dates = [(fields.line("kind", given["kind"], required=True),
+                          read_date(given["text"], order, given.get("label") or given["kind"],
+                                    either))
+                         for given in values.get("dates") or []]
         except UsageError as exc:
             plan.actions.append(Action(record.line, "prospects", "error", name, reason=exc.message))
             continue
@@ -286,6 +433,7 @@ def plan_contacts(con: sqlite3.Connection, read: Read, *, tags: list[str], on_du
                                        existing, reason, matched=how))
             if action == "update":
                 _update(plan, existing, columns, contacts, row_tags)
+                people_dates.add(existing, row_dates, stamp)
             continue
         if amount:
             row["_value"] = amount
@@ -301,6 +449,16 @@ def plan_contacts(con: sqlite3.Connection, read: Read, *, tags: list[str], on_du
                             "to_stage": FIRST_STAGE.key, "seq": 1,
                             "reason": f"imported from {origin or read.format}"})
         plan.actions.append(Action(record.line, "prospects", "add", columns["name"], pid))
+        people_dates.add(pid, row_dates, stamp)
+    if either:  # said once, as for a WHEN (dates.py): the CLI shows the notices
+        text, label = either[0]
+        date = read_date(text, "dmy")
+        more = len(either) - 1
+        dates.NOTICES.append(
+            f"read {label} {text} as {date.day} {_MONTH_NAMES[date.month - 1].capitalize()}"
+            + (f" {date.year}" if date.year else "")
+            + (f", and {more:,} more date{'s' if more > 1 else ''} like it" if more else "")
+            + " (day first; config date_order mdy for month first)")
     _first_contacts(con, plan, next_iso, per_day, stamp)
     _value_deals(con, plan)
     return plan
@@ -558,7 +716,7 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
     companies = _Accounts(con, plan, stamp)
     ids = {table: _Ids(con, table) for table in (
         "prospect", "touch", "stage_change", "qualification", "kam_change", "step",
-        "step_change", "deal", "deal_change")}
+        "step_change", "deal", "deal_change", "important_date", "fact")}
     ids["account"] = companies.ids  # accounts for companies without one are numbered after
 
     def new_id(table: str, old: int) -> int:
@@ -629,7 +787,7 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
             if action == "update":
                 _update(plan, existing, {k: row[k] for k in (
                     "company", "title", "url", "url_key", "source", "value_milli",
-                    "value_currency", "note") if row[k]}, row["_contacts"], row_tags)
+                    "value_currency", "note", "type") if row[k]}, row["_contacts"], row_tags)
             continue
         row["id"] = prospect_map[old] = new_id("prospect", old)
         names[row["id"]] = row["name"]
@@ -666,10 +824,18 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
 
     new_ids = set(prospect_map.values())
 
+    alone = "prospects" not in by_entity  # history files of their own: their people are the
+    # book's (an export's touches.csv imported after its prospects.csv), as for deals
+
     def person(old: int) -> int | None:
         """The book id of a prospect named only by its id (with_ids, people_ids): one this
-        import adds, else None (an id of another book names nobody here)."""
-        return prospect_map.get(old)
+        import adds; else, for a file without prospects, the book's of that id; else None (an
+        id of another book names nobody here)."""
+        found = prospect_map.get(old)
+        if found is None and alone:
+            row = con.execute("SELECT id FROM prospect WHERE id = ?", (old,)).fetchone()
+            found = row[0] if row else None
+        return found
 
     def known(entity: str, pid: int, row: dict[str, Any]) -> None:
         """Skip a history record the book already has (importing a file twice adds nothing)."""
@@ -752,6 +918,24 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
             "dp WHERE dp.deal_id = d.id AND dp.prospect_id = :pid))",
             {"deal": old, "pid": pid}).fetchone()
         return found[0] if found else None
+
+    date_map = _book_dates(con, plan, by_entity, new_id, owner, new_ids, account_map,
+                           new_accounts)
+
+    def occasion_of(old: int | None, pid: int) -> int | None:
+        """The book id of the important date a touch greeted: one of the file (imported now,
+        or already in the book), else the book's date of that id when it is that person's or
+        their account's; else none."""
+        if old is None:
+            return None
+        if old in date_map:
+            return date_map[old]
+        found = con.execute(
+            "SELECT d.id FROM important_date d WHERE d.id = :date AND (d.prospect_id = :pid OR "
+            "d.account_id = (SELECT account_id FROM prospect WHERE id = :pid))",
+            {"date": old, "pid": pid}).fetchone()
+        return found[0] if found else None
+
     touch_map: dict[int, int] = {}
     for entity in ("touches", "calls"):
         for record in by_entity.get(entity, []):
@@ -786,7 +970,8 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
                 touch_id = touch_map[old] = new_id("touch", old)
                 with_ids = row.pop("with_ids")
                 row.update(id=touch_id, prospect_id=pid,
-                           deal_id=deal_of(row["deal_id"], pid))
+                           deal_id=deal_of(row["deal_id"], pid),
+                           occasion_id=occasion_of(row["occasion_id"], pid))
                 plan.touches.append(row)
                 plan.touch_people.extend(
                     (touch_id, other) for other in dict.fromkeys(
@@ -800,6 +985,24 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
         return ids[table].take()
 
     _book_steps(con, plan, by_entity, new_id, take, person, owner, account_map)
+    for record in by_entity.get("facts", []):
+        try:
+            pid = owner(record)
+            row = _book_fact(record.values)
+            if pid not in new_ids and con.execute(
+                    "SELECT 1 FROM fact WHERE prospect_id = ? AND at = ? AND about = ? AND "
+                    "text = ?", (pid, row["at"], row["about"], row["text"])).fetchone():
+                raise _Skip("already in the book")
+            row.update(prospect_id=pid, id=new_id("fact", row["id"]))
+        except _Skip as skip:
+            plan.actions.append(Action(record.line, "facts", "skip", reason=skip.reason))
+            continue
+        except UsageError as exc:
+            plan.actions.append(Action(record.line, "facts", "error", reason=exc.message))
+            continue
+        plan.facts.append(row)
+        plan.actions.append(Action(record.line, "facts", "add", names.get(pid, ""), pid))
+    _book_occasions(con, plan, by_entity)
     for record in by_entity.get("aliases", []):
         try:
             pid = owner(record)
@@ -850,14 +1053,15 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
     # its own) keeps its stage and levels as judgements made when it was last updated.
     for row in plan.new:
         pid = row["id"]
+        revisit = row.pop("_revisit_on", None)  # a lost one's revisit date (prospects export)
         if ("stages", pid) not in history_of:
             plan.stages.append({"id": None, "prospect_id": pid, "at": row["created_at"],
                                 "from_stage": None, "to_stage": FIRST_STAGE.key,
-                                "reason": "added", "seq": 1})
+                                "reason": "added", "seq": 1, "revisit_on": None})
             if row["stage"] != FIRST_STAGE.key:
                 plan.stages.append({"id": None, "prospect_id": pid, "at": row["stage_since"],
                                     "from_stage": FIRST_STAGE.key, "to_stage": row["stage"],
-                                    "reason": "imported", "seq": 2})
+                                    "reason": "imported", "seq": 2, "revisit_on": revisit})
         if ("qualifications", pid) not in history_of:
             for criterion in CRITERIA:
                 if row.get(criterion.key) and not (criterion.key == "authority"
@@ -900,6 +1104,133 @@ def _existing_call(con: sqlite3.Connection, pid: int, row: dict[str, Any]):
         "AND coalesce(t.outcome, '') = coalesce(?, '')",
         (pid, row["at"], row["seq"], row["outcome"])).fetchone()
     return None if found is None else (found[0], bool(found[1]))
+
+
+def _book_dates(con: sqlite3.Connection, plan: Plan, by_entity: dict[str, list[Source]],
+                new_id: Callable[[str, int], int], owner: Callable[[Source], int],
+                new_ids: set[int], account_map: dict[int, int],
+                new_accounts: set[int]) -> dict[int, int]:
+    """The important dates of a relcrm export, of its people or its accounts; returns the
+    file's date ids -> the book's (a date the book has, by owner, kind, day, month and
+    calendar, is skipped and keeps the book's id, so touches that greeted it still do)."""
+    date_map: dict[int, int] = {}
+    for record in by_entity.get("dates", []):
+        try:
+            row = _book_date(record.values)
+            old = row["id"]
+            if old in date_map:
+                raise UsageError(f"date id {old} appears twice in the file")
+            pid = aid = None
+            if row["prospect_id"] is not None:
+                pid = owner(record)  # by id and name, as other history
+            if row["account_id"] is not None:
+                aid = _account_owner(con, record.values, account_map)
+            same = con.execute(
+                "SELECT id FROM important_date WHERE coalesce(prospect_id, 0) = ? AND "
+                "coalesce(account_id, 0) = ? AND kind = ? AND month = ? AND day = ? AND "
+                "lunar = ?", (pid or 0, aid or 0, row["kind"], row["month"], row["day"],
+                              row["lunar"])).fetchone() \
+                if pid not in new_ids and aid not in new_accounts else None
+            if same:
+                date_map[old] = same[0]
+                raise _Skip("already in the book")
+            row.update(prospect_id=pid, account_id=aid)
+            row["id"] = date_map[old] = new_id("important_date", old)
+        except _Skip as skip:
+            plan.actions.append(Action(record.line, "dates", "skip", reason=skip.reason))
+            continue
+        except UsageError as exc:
+            plan.actions.append(Action(record.line, "dates", "error", reason=exc.message))
+            continue
+        plan.dates.append(row)
+        plan.actions.append(Action(record.line, "dates", "add", row["kind"], pid))
+    return date_map
+
+
+def _book_date(v: dict[str, Any]) -> dict[str, Any]:
+    given = _given(v.get("year"), "year", False)
+    year = _whole(v.get("year"), "year") if given else None
+    month, day = _whole(v.get("month"), "month"), _whole(v.get("day"), "day")
+    lunar = _flag(v.get("lunar"), "lunar")
+    row = {"id": _int(v.get("id"), "id"),
+           "prospect_id": _int(v.get("prospect_id"), "prospect_id", required=False),
+           "account_id": _int(v.get("account_id"), "account_id", required=False),
+           "kind": fields.line("kind", _str(v.get("kind"), "kind"), required=True),
+           "month": month, "day": day, "year": year, "lunar": int(lunar),
+           "note": _text(v.get("note"), "note"),
+           "created_at": _moment(v.get("created_at"), "created_at")}
+    if row["prospect_id"] is None and row["account_id"] is None:
+        raise UsageError("a date needs a prospect_id or an account_id")
+    if not all(-10**6 < n < 10**6 for n in (month, day, year or 2000)):
+        raise UsageError("month, day or year is out of range")
+    occasions.check(day, month, year, lunar=lunar)
+    return row
+
+
+def _book_fact(v: dict[str, Any]) -> dict[str, Any]:
+    from ..methodology import FACT_ABOUT
+
+    text = _text(v.get("text"), "text")
+    if not text:
+        raise UsageError("text is missing")
+    return {"id": _int(v.get("id"), "id"),
+            "about": _choice(v.get("about"), "about", FACT_ABOUT), "text": text,
+            "at": _moment(v.get("at"), "at"), "created_at": _moment(v.get("created_at"),
+                                                                    "created_at")}
+
+
+OCCASION_FIELDS = ("name", "month", "day", "lunar", "gifts")
+
+
+def _book_occasions(con: sqlite3.Connection, plan: Plan,
+                    by_entity: dict[str, list[Source]]) -> None:
+    """The occasions of a relcrm export merge with the book's by key: one the book lacks is
+    added (with its id into an empty book, when free), one the book has takes the file's name,
+    day, month, calendar and gifts."""
+    book = {row[0]: row[1:] for row in con.execute(
+        "SELECT key, id, name, month, day, lunar, gifts FROM occasion")}
+    taken = {row[0] for row in book.values()}
+    ids = _Ids(con, "occasion")
+    seen: set[str] = set()
+    for record in by_entity.get("occasions", []):
+        try:
+            row = _book_occasion(record.values)
+            if row["key"] in seen:
+                raise UsageError(f"occasion {row['key']!r} appears twice in the file")
+        except UsageError as exc:
+            plan.actions.append(Action(record.line, "occasions", "error",
+                                       _name(record.values), reason=exc.message))
+            continue
+        seen.add(row["key"])
+        known = book.get(row["key"])
+        if known is not None:
+            values = tuple(row[k] for k in OCCASION_FIELDS)
+            if values == tuple(known[1:]):
+                plan.actions.append(Action(record.line, "occasions", "skip", row["name"],
+                                           reason="already in the book"))
+                continue
+            plan.occasion_updates.append({**row, "id": known[0]})
+            plan.actions.append(Action(record.line, "occasions", "update", row["name"],
+                                       reason=f"updates occasion {row['key']!r}"))
+            continue
+        old = row["id"]
+        row["id"] = ids.keep(old) if plan.keep_ids and old not in taken and old not in \
+            ids.given else ids.take()
+        plan.occasions.append(row)
+        plan.actions.append(Action(record.line, "occasions", "add", row["name"]))
+
+
+def _book_occasion(v: dict[str, Any]) -> dict[str, Any]:
+    month, day = _whole(v.get("month"), "month"), _whole(v.get("day"), "day")
+    lunar = _flag(v.get("lunar"), "lunar")
+    if not all(-10**6 < n < 10**6 for n in (month, day)):
+        raise UsageError("month or day is out of range")
+    occasions.check(day, month, None, lunar=lunar)
+    return {"id": _int(v.get("id"), "id"),
+            "key": fields.line("key", _str(v.get("key"), "key"), required=True),
+            "name": fields.line("name", _str(v.get("name"), "name"), required=True),
+            "month": month, "day": day, "lunar": int(lunar),
+            "gifts": int(_flag(v.get("gifts"), "gifts"))}
 
 
 class _Skip(Exception):
@@ -955,6 +1286,13 @@ def _book_prospect(v: dict[str, Any], book: tuple[str, str]
         raise UsageError(f"snoozed_until {_shown(v.get('snoozed_until'))} is not a date")
     row["snoozed_until"] = snoozed
     row["snooze_reason"] = _text(v.get("snooze_reason"), "snooze_reason")
+    row["type"] = _choice(v.get("type"), "type", tuple(TYPE_BY_KEY), required=False)
+    row["note_at"] = _moment(v.get("note_at"), "note_at", required=False) if row.get(
+        "note") else None
+    revisit = _moment(v.get("revisit_on"), "revisit_on", required=False)
+    if revisit is not None and len(revisit) != 10:
+        raise UsageError(f"revisit_on {_shown(v.get('revisit_on'))} is not a date")
+    row["_revisit_on"] = revisit if stage == "lost" else None
     tags = sorted({fields.tag(t) for t in _list(v.get("tags"), "tags")})
     return row, tags
 
@@ -989,6 +1327,8 @@ def _book_account(v: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
            "kam_stage": _choice(v.get("kam_stage"), "kam_stage", tuple(KAM_BY_KEY),
                                 required=False),
            "kam_since": _moment(v.get("kam_since"), "kam_since", required=False)}
+    row["note_at"] = (_moment(v.get("note_at"), "note_at", required=False) if row["note"]
+                      else None)
     criteria = sorted({resolve_choice(c).key for c in _list(v.get("criteria"), "criteria")})
     return row, criteria
 
@@ -1050,6 +1390,7 @@ def _book_touch(v: dict[str, Any], entity: str, currency: str
     row["amount_milli"] = amount.milli if amount else None
     row["amount_currency"] = amount.currency if amount else None
     row["deal_id"] = _int(v.get("deal_id"), "deal_id", required=False)
+    row["occasion_id"] = _int(v.get("occasion_id"), "occasion_id", required=False)
     notes = []
     if entity == "calls":
         for spin in SPIN_KINDS:
@@ -1303,9 +1644,9 @@ def apply(session, plan: Plan, progress: Progress | None = None, chunk: int = 20
     from sqlalchemy import insert
 
     from ..models import (Account, AccountCriterion, CallNote, Contact, Deal, DealChange,
-                          DealPerson, KamChange, Prospect, ProspectAlias,
-                          ProspectRole, Qualification, StageChange, Step, StepChange, StepPerson,
-                          Tag, Touch, TouchPerson)
+                          DealPerson, Fact, ImportantDate, KamChange, Occasion, Prospect,
+                          ProspectAlias, ProspectRole, Qualification, StageChange, Step,
+                          StepChange, StepPerson, Tag, Touch, TouchPerson)
     from .accounts import link
 
     def bulk(table, rows: list[dict[str, Any]], prefix: str | None = None) -> None:
@@ -1345,6 +1686,13 @@ def apply(session, plan: Plan, progress: Progress | None = None, chunk: int = 20
     bulk(DealChange, [r for r in plan.deal_changes if r.get("id") is not None])
     bulk(DealChange, [{k: v for k, v in r.items() if k != "id"} for r in plan.deal_changes
                       if r.get("id") is None])
+    bulk(ImportantDate, plan.dates)  # before the touches that greeted them (occasion_id)
+    bulk(Fact, plan.facts)
+    bulk(Occasion, plan.occasions)
+    for row in plan.occasion_updates:
+        derive.session_con(session).execute(
+            "UPDATE occasion SET name = :name, month = :month, day = :day, lunar = :lunar, "
+            "gifts = :gifts WHERE id = :id", {k: row[k] for k in ("id", *OCCASION_FIELDS)})
     bulk(Touch, plan.touches)
     bulk(CallNote, plan.notes)
     stamp = dates.iso(dates.now())

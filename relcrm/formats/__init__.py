@@ -36,6 +36,10 @@ class Read:
     records: list[Source] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)
     source_name: str = ""  # the default `source` of new prospects ("LinkedIn" ...)
+    # what the file holds that the reader does not read (columns, or a vCard's properties, with
+    # a value in some record): the import's summary names them, so nothing is dropped silently
+    unused: list[str] = field(default_factory=list)
+    unused_noun: str = "columns"
 
 
 def kind_of(value: Any) -> str:
@@ -53,6 +57,22 @@ def kind_of(value: Any) -> str:
     if isinstance(value, dict):
         return "an object"
     return type(value).__name__
+
+
+def date_kind(label: str | None) -> str:
+    """The kind of an important date from a label a file gives it ("Anniversary", "Ngày cưới",
+    Apple's "_$!<Anniversary>!$_"): folded to one word (anniversary, ngay-cuoi); "other"
+    without a label."""
+    import re
+
+    from ..text import fold
+
+    text = (label or "").strip().lstrip("*").strip()
+    apple = re.fullmatch(r"_\$!<(.*)>!\$_", text)
+    if apple:
+        text = apple.group(1)
+    words = re.findall(r"[0-9a-z]+", fold(text))
+    return "-".join(words)[:60].strip("-") or "other"
 
 
 def one_line(text: str) -> str:

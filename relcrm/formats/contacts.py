@@ -1,19 +1,24 @@
 """Contact lists as CSV: LinkedIn's Connections.csv, Google Contacts, and any CSV.
 
 Each becomes Source records whose values use relcrm's field names: name, company, title,
-email, phone, url, source, tags (a list), value, note.
+email, phone, url, source, tags (a list), value, note, and dates: the important dates of the
+person as the file writes them ({"kind", "text", "label"}; core/importing.py reads them, with the
+book's date_order). Columns with a value that a reader does not read are listed in
+Read.unused, for the import's summary: nothing is dropped silently.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from ..errors import UsageError
-from . import Read, Source, one_line, tabular
+from . import Read, Source, date_kind, one_line, tabular
 
 # --map FIELD names, and what `name`-like columns may be combined from.
 FIELDS = ("name", "first_name", "middle_name", "last_name", "company", "title", "email",
-          "phone", "url", "source", "tags", "value", "note", "skip")
+          "phone", "url", "source", "tags", "value", "note", "birthday", "anniversary", "skip")
+# fields that are an important date of the person, and its kind
+DATE_FIELDS = {"birthday": "birthday", "anniversary": "anniversary"}
 # Header names recognised without --map (compared folded, punctuation as spaces).
 ALIASES: dict[str, tuple[str, ...]] = {
     "name": ("name", "full name", "fullname", "contact", "contact name", "display name",
@@ -32,6 +37,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "tags": ("tags", "tag", "labels", "groups"),
     "value": ("value", "deal value", "amount", "gia tri"),
     "note": ("note", "notes", "comment", "comments", "ghi chu"),
+    "birthday": ("birthday", "birth date", "birthdate", "date of birth", "dob", "d o b",
+                 "ngay sinh", "sinh nhat", "ngay thang nam sinh", "sinh ngay"),
+    "anniversary": ("anniversary", "wedding anniversary", "ngay cuoi", "ngay ky niem"),
 }
 _BY_ALIAS = {alias: field for field, aliases in ALIASES.items() for alias in aliases}
 
@@ -56,6 +64,28 @@ def _rows(table: tabular.Table, result: Read):
                                         f"{width} (is the file truncated?)"))
             continue
         yield line, dict(zip(table.header, (c.strip() for c in cells)))
+
+
+def unused(table: tabular.Table, reads: Callable[[str], bool]) -> list[str]:
+    """The columns a reader does not read (`reads(name)` is false; of a name given twice, all
+    but the last, which a row's dict keeps) that hold a value in some row, named for a message:
+    as written, "column N" when blank, with its number when the name is repeated."""
+    header = table.header
+    last = {name: i for i, name in enumerate(header)}
+    out = []
+    for i, name in enumerate(header):
+        if last[name] == i and reads(name):
+            continue
+        if not any(i < len(cells) and cells[i].strip() for _, cells in table.rows):
+            continue  # empty in every row: nothing is lost
+        shown = one_line(" ".join(name.split()))
+        shown = shown if len(shown) <= 40 else shown[:39] + "…"
+        if not shown:
+            shown = f"column {i + 1}"
+        elif header.count(name) > 1:
+            shown = f"{shown} (column {i + 1})"
+        out.append(shown)
+    return out
 
 
 def _join(*parts: str | None) -> str:
@@ -83,6 +113,7 @@ def full_name(first: str | None, middle: str | None, last: str | None) -> str:
 
 def _linkedin(table: tabular.Table) -> Read:
     result = Read("linkedin", source_name="LinkedIn")
+    result.unused = unused(table, tabular.LINKEDIN.__contains__)
     for line, row in _rows(table, result):
         note = f"LinkedIn connection since {row['Connected On']}" if row["Connected On"] else None
         result.records.append(Source(line, {
@@ -98,22 +129,53 @@ def _first(value: str | None) -> str | None:
     return value.split(" ::: ")[0].strip() if value else value
 
 
-def _every(get: Any, label: str) -> str | None:
-    """Every value of Google's numbered columns (E-mail 1 - Value, E-mail 2 - Value ...), each
-    of which may hold several as 'a ::: b': all of them, ' ::: ' between."""
+def _numbers(header: list[str] | set[str] | dict, label: str) -> list[int]:
+    """The numbers of Google's numbered columns that are read (E-mail 1 - Value, E-mail 2 -
+    Value ...): 1, and on while the next one is there (at most 50)."""
     found = []
     number = 1
-    while (cell := get(f"{label} {number} - Value")) is not None or number == 1:
-        if cell:
-            found.extend(v.strip() for v in cell.split(":::") if v.strip())
+    while f"{label} {number} - Value" in header or number == 1:
+        found.append(number)
         number += 1
         if number > 50:
             break
+    return found
+
+
+def _every(get: Any, label: str, numbers: list[int]) -> str | None:
+    """Every value of Google's numbered columns, each of which may hold several as 'a ::: b':
+    all of them, ' ::: ' between."""
+    found = []
+    for number in numbers:
+        cell = get(f"{label} {number} - Value")
+        if cell:
+            found.extend(v.strip() for v in cell.split(":::") if v.strip())
     return " ::: ".join(found) or None
+
+
+# Google's columns that are read (a name's parts, and the fallbacks when it has none, count as
+# read), besides the numbered ones of _numbers and their labels
+GOOGLE_READ = frozenset((
+    "Name", "First Name", "Given Name", "Middle Name", "Additional Name", "Last Name",
+    "Family Name", "Nickname", "File As", "Labels", "Group Membership", "Organization Name",
+    "Organization 1 - Name", "Organization Title", "Organization 1 - Title",
+    "Organization 1 - Type", "Notes", "Birthday", "Website 1 - Value", "Website 1 - Label",
+    "Website 1 - Type"))
+GOOGLE_NUMBERED = ("E-mail", "Phone", "Event")
+
+
+def _google_reads(header: list[str]) -> set[str]:
+    read = set(GOOGLE_READ)
+    for label in GOOGLE_NUMBERED:
+        for number in _numbers(header, label):
+            read.update(f"{label} {number} - {part}" for part in ("Value", "Label", "Type"))
+    return read
 
 
 def _google(table: tabular.Table) -> Read:
     result = Read("google", source_name="Google Contacts")
+    result.unused = unused(table, _google_reads(table.header).__contains__)
+    numbers = {label: _numbers(table.header, label) for label in GOOGLE_NUMBERED}
     for line, row in _rows(table, result):
         get = row.get
         name = get("Name") or full_name(get("First Name") or get("Given Name"),
@@ -126,9 +188,27 @@ def _google(table: tabular.Table) -> Read:
             "name": name or get("Nickname") or get("File As") or "",
             "company": get("Organization Name") or get("Organization 1 - Name"),
             "title": get("Organization Title") or get("Organization 1 - Title"),
-            "email": _every(get, "E-mail"), "phone": _every(get, "Phone"),
-            "url": _first(get("Website 1 - Value")), "note": get("Notes"), "tags": tags}))
+            "email": _every(get, "E-mail", numbers["E-mail"]),
+            "phone": _every(get, "Phone", numbers["Phone"]),
+            "url": _first(get("Website 1 - Value")), "note": get("Notes"), "tags": tags,
+            "dates": _google_dates(get, numbers["Event"])}))
     return result
+
+
+def _google_dates(get: Any, events: list[int]) -> list[dict[str, str]]:
+    """The Birthday column, and each event (Event N - Type, or - Label in newer files, and
+    Event N - Value): Anniversary is an anniversary, any other label that label as a word."""
+    found = []
+    if get("Birthday"):
+        found.append({"kind": "birthday", "text": get("Birthday"), "label": "Birthday"})
+    for number in events:
+        cell = get(f"Event {number} - Value")
+        label = get(f"Event {number} - Type") or get(f"Event {number} - Label")
+        for value in (cell or "").split(":::"):
+            if value.strip():
+                found.append({"kind": date_kind(label), "text": value.strip(),
+                              "label": f"Event {number} - Value"})
+    return found
 
 
 def _generic(table: tabular.Table, name: str, mapping: dict[str, str]) -> Read:
@@ -138,16 +218,25 @@ def _generic(table: tabular.Table, name: str, mapping: dict[str, str]) -> Read:
     if unknown:
         raise UsageError(f"--map names column {unknown[0]!r}, which {name} does not have; its "
                          f"columns are: {one_line(', '.join(table.header))}")
+    skipped: set[str] = set()  # --map COLUMN=skip: left out on purpose, not listed as unused
     for column in table.header:
         field = mapping.get(column) or _BY_ALIAS.get(tabular.normal(column))
-        if field and field != "skip" and field not in columns.values():
+        if field == "skip":
+            skipped.add(column)
+        elif field and field not in columns.values():
             columns[column] = field
     if "name" not in columns.values() and not {"first_name", "last_name"} & set(columns.values()):
         raise UsageError(f"{name} has no name column (its columns are: "
                          f"{one_line(', '.join(table.header))}); say which one it is with "
                          "--map COLUMN=name")
+    result.unused = unused(table, lambda column: column in columns or column in skipped)
+    column_of = {field: column for column, field in columns.items()}
     for line, row in _rows(table, result):
         values: dict[str, Any] = {field: row[column] for column, field in columns.items()}
+        values["dates"] = [{"kind": kind, "text": values[field], "label": column_of[field]}
+                           for field, kind in DATE_FIELDS.items() if values.get(field)]
+        for field in DATE_FIELDS:
+            values.pop(field, None)
         if "name" not in values or not values["name"]:
             values["name"] = full_name(values.pop("first_name", None),
                                        values.pop("middle_name", None),

@@ -1,5 +1,9 @@
 """vCard 3.0 / 4.0 (RFC 2426 / RFC 6350) through vobject: several cards per file, folded
-lines, escaped text and UTF-8 names are the library's job."""
+lines, escaped text and UTF-8 names are the library's job.
+
+Read: FN, ORG, TITLE, EMAIL, TEL, URL, NOTE, CATEGORIES, and the dates BDAY, ANNIVERSARY,
+X-ANNIVERSARY and Apple's X-ABDATE (with its X-ABLabel); the other properties with a value are
+listed in Read.unused (VERSION, N, UID ... say nothing the import would keep)."""
 
 from __future__ import annotations
 
@@ -7,9 +11,15 @@ import uuid
 from typing import Any, Iterable
 
 from ..errors import UsageError
-from . import Read, Source, lines
+from . import Read, Source, date_kind, lines
 
 NAMESPACE = uuid.UUID("6f1c3a52-4c1e-4f4e-9d3b-2f5a8c7e9b10")  # relcrm's vCard UIDs
+READ = frozenset(("fn", "org", "title", "email", "tel", "url", "note", "categories", "bday",
+                  "anniversary", "x-anniversary", "x-abdate", "x-ablabel"))
+# what a card says about itself, not about the person (N repeats FN, which is read)
+STRUCTURAL = frozenset(("version", "prodid", "rev", "uid", "n", "kind", "clientpidmap",
+                        "x-abuid", "x-abshowas", "sort-string"))
+DATES = (("bday", "birthday"), ("anniversary", "anniversary"), ("x-anniversary", "anniversary"))
 
 
 def _value(card: Any, key: str) -> Any:
@@ -72,7 +82,7 @@ def _all(card: Any, key: str) -> list[str]:
 def read(text: str, name: str) -> Read:
     import vobject
 
-    result = Read("vcard", source_name="vCard")
+    result = Read("vcard", source_name="vCard", unused_noun="properties")
     starts = [i + 1 for i, line in enumerate(lines(text))
               if line.strip().upper() == "BEGIN:VCARD"]
     try:
@@ -88,6 +98,12 @@ def read(text: str, name: str) -> Read:
             result.records.append(Source(line, _card(card)))
         except UsageError as exc:
             result.errors.append((line, exc.message))
+        for key, items in card.contents.items():
+            shown = key.upper()
+            if key in READ or key in STRUCTURAL or shown in result.unused:
+                continue
+            if any(not isinstance(i.value, str) or i.value.strip() for i in items):
+                result.unused.append(shown)
     if not cards:
         raise UsageError(f"{name} holds no vCard (no BEGIN:VCARD ... END:VCARD)")
     return result
@@ -106,7 +122,26 @@ def _card(card: Any) -> dict[str, Any]:
             "email": " ::: ".join(_all(card, "email")) or None,
             "phone": " ::: ".join(filter(None, map(_phone, _all(card, "tel")))) or None,
             "url": _text(_value(card, "url")), "note": _text(_value(card, "note")),
-            "tags": [c for c in categories if c]}
+            "tags": [c for c in categories if c], "dates": _dates(card)}
+
+
+def _dates(card: Any) -> list[dict[str, str]]:
+    """BDAY, ANNIVERSARY, X-ANNIVERSARY and X-ABDATE as the card writes them (--1114, --11-14,
+    19781114, 1978-11-14 ...); a year Apple marks as none (X-APPLE-OMIT-YEAR=1604) left out."""
+    labels = {item.group.lower(): _text(_decoded(item.value, item.params, "X-ABLABEL"))
+              for item in card.contents.get("x-ablabel", []) if item.group}
+    found = []
+    for key, kind in DATES + (("x-abdate", None),):
+        for item in card.contents.get(key, []):
+            text = _text(_decoded(item.value, item.params, key.upper()))
+            if not text:
+                continue
+            omit = (item.params.get("X-APPLE-OMIT-YEAR") or [""])[0]
+            if omit and text.startswith(omit):
+                text = "--" + text[len(omit):].lstrip("-")
+            found.append({"kind": kind or date_kind(labels.get((item.group or "").lower())),
+                          "text": text, "label": key.upper()})
+    return found
 
 
 def _reason(exc: Exception) -> str:
