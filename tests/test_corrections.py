@@ -752,8 +752,9 @@ def test_exports_list_every_email_and_phone(cli, tmp_path):
     assert (rows[0]["emails"], rows[0]["phones"]) == (
         "an1@x.vn ::: an.b@x.vn", "0912 345 678 ::: +84 28 3822 1234 ext. 12")
     header, line = cli("export", "-f", "csv").lines
-    assert header.endswith(",emails,phones,customer")
-    assert line.endswith(",an1@x.vn ::: an.b@x.vn,0912 345 678 ::: +84 28 3822 1234 ext. 12,0")
+    assert header.endswith(",emails,phones,customer,type,note_at,revisit_on")
+    assert line.endswith(",an1@x.vn ::: an.b@x.vn,0912 345 678 ::: +84 28 3822 1234 ext. 12,"
+                         "0,,,")
     import vobject
 
     card = vobject.readOne(cli("export", "vcard").out)

@@ -10,16 +10,17 @@ COLUMNS = {
     "prospects": "id,name,company,title,email,phone,url,source,tags,value,stage,stage_since,"
                  "need,budget,authority,qualification,continuations,last_touch_at,next_at,"
                  "next_step,next_set_at,due_on,note,created_at,updated_at,account_id,roles,"
-                 "cadence_days,snoozed_until,snooze_reason,currency,emails,phones,customer",
+                 "cadence_days,snoozed_until,snooze_reason,currency,emails,phones,customer,type,"
+                 "note_at,revisit_on",
     "touches": "id,prospect_id,prospect,kind,at,summary,minutes,outcome,commitment,next_at,"
-               "created_at,seq,amount,with_ids,currency,deal_id",
+               "created_at,seq,amount,with_ids,currency,deal_id,occasion_id",
     "calls": "id,prospect_id,prospect,at,outcome,commitment,minutes,summary,situation,problem,"
              "implication,need_payoff,implied_need,explicit_need,next_at,created_at,seq,"
-             "amount,with_ids,currency,deal_id",
+             "amount,with_ids,currency,deal_id,occasion_id",
     "stages": "id,prospect_id,prospect,at,from_stage,to_stage,reason,seq,revisit_on",
     "qualifications": "id,prospect_id,prospect,at,criterion,level,note,seq",
     "accounts": "id,name,industry,key,kam_stage,kam_since,buy_class,criteria,note,created_at,"
-                "updated_at",
+                "updated_at,note_at",
     "roles": "prospect_id,prospect,account_id,role",
     "kam": "id,account_id,account,at,from_stage,to_stage,reason,seq",
     "steps": "id,prospect_id,prospect,account_id,account,people_ids,kind,text,due_at,minutes,"
@@ -31,6 +32,10 @@ COLUMNS = {
              "people_ids,won_amount,won_currency,lost_reason,note,closed_at,created_at,"
              "updated_at",
     "deal_changes": "id,deal_id,at,action,from_stage,to_stage,reason,note,amount,currency",
+    "facts": "id,prospect_id,prospect,about,text,at,created_at",
+    "dates": "id,prospect_id,prospect,account_id,account,kind,month,day,year,lunar,note,"
+             "created_at",
+    "occasions": "id,key,name,month,day,lunar,gifts",
 }
 
 

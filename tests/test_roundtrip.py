@@ -293,8 +293,13 @@ def _round_trips(cli, folder: Path, commands: list[list[str]]) -> None:
         again = folder / f"again.{kind}"
         cli("--db", str(copy), "export", "all", "-f", kind, "-o", str(again))
         assert _files(again) == _files(first), f"export all -f {kind}"
+    settings = json.loads(cli("--db", str(book), "export", "settings", "-f", "json").out)
     for kind in ALL_FORMATS:  # the entity exports that import reads, one file each
         copy = folder / f"entities-{kind}.db"
+        # an import never changes the book's settings (workdays move due dates): the seller
+        # sets them as in the first book
+        for setting in settings:
+            cli("--db", str(copy), "config", setting["key"], setting["value"])
         for entity in ONE_BY_ONE:
             first = folder / f"{entity}.{kind}"
             cli("--db", str(book), "export", entity, "-f", kind, "-o", str(first))
