@@ -277,8 +277,8 @@ def read_date(text: str, order: str = "dmy", label: str = "date",
     Nov 14, 1978, 14 tháng 11 năm 1978; "âm lịch" (or AL) after it makes it lunar; a time of
     day after it is ignored. DAY/MONTH is read month first when `order` is mdy; a value that
     can be read one way only (25/12/1980, 12/25/1980) is read that way; one that could be read
-    either way (03/04/1980) is added to `either` (with `label`) when given. Raises UsageError naming `label`,
-    the value and the accepted forms."""
+    either way (03/04/1980) is added to `either` (with `label`) when given. Raises UsageError
+    naming `label`, the value and the accepted forms."""
     from ..formats import one_line
 
     shown = _shown(one_line(text))
