@@ -102,11 +102,43 @@ VIETNAMESE_FAMILY_PLAIN = frozenset(
     "nguyen tran pham hoang huynh phan vu vo dang bui ngo duong dinh truong trinh".split())
 
 
+# Given and middle names common in Vietnam, unaccented: with a Vietnamese family name they
+# tell a Vietnamese name (Nguyen Minh Anh) from a Western one with that family name (Emma Nguyen)
+VIETNAMESE_GIVEN_PLAIN = frozenset((
+    "an anh bao binh chau chi cong cuong dai dan danh dao dat diem diep dong duc dung duong "
+    "duy gia giang ha hai han hang hanh hao hau hien hieu hoa hoai hoan hong hue hung huong huy "
+    "khang khanh khoa khoi kien kim lam lan lanh lien linh loan loc long luan ly mai manh minh "
+    "my nam nga ngan nghia ngoc nguyet nhan nhat nhi nhu nhung phat phong phu phuc phuong quan "
+    "quang quoc quyen quynh sang son tai tam tan thach thai thang thanh thao thi thinh tho "
+    "thong thu thuan thuy thuong tien tin toan trang tri trinh trong trung truong tu tuan tung "
+    "tuyet uyen van viet vinh vu vy xuan yen").split())
+_VIETNAMESE_LETTERS = set("ăâđêôơưĂÂĐÊÔƠƯ")
+
+
+def _vietnamese_given(given: str) -> bool:
+    """Whether a given name is Vietnamese: its own letters or tone marks, or every word one
+    of the names common in Vietnam."""
+    import unicodedata
+
+    from ..text import fold
+
+    if any(ch in _VIETNAMESE_LETTERS for ch in given) or any(
+            unicodedata.combining(c) and c in "\u0300\u0301\u0303\u0309\u0323"
+            for c in unicodedata.normalize("NFD", given)):
+        return True
+    words = fold(given).split()
+    return bool(words) and all(w in VIETNAMESE_GIVEN_PLAIN for w in words)
+
+
 def full_name(first: str | None, middle: str | None, last: str | None) -> str:
     """A name from its parts, in the order its culture writes it: family name first for a
-    Vietnamese name (Nguyễn Văn An), given name first otherwise (Sarah Collins)."""
+    Vietnamese name (Nguyễn Văn An), given name first otherwise (Sarah Collins). The order is
+    changed only when it can tell: a Vietnamese family name with a Vietnamese given name
+    ("Emma, Nguyen" stays Emma Nguyen)."""
     family = (last or "").strip()
-    if family in VIETNAMESE_FAMILY or family.lower() in VIETNAMESE_FAMILY_PLAIN:
+    given = " ".join(x for x in ((middle or "").strip(), (first or "").strip()) if x)
+    if (family in VIETNAMESE_FAMILY or family.lower() in VIETNAMESE_FAMILY_PLAIN) \
+            and _vietnamese_given(given):
         return _join(family, middle, first)
     return _join(first, middle, last)
 
