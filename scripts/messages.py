@@ -91,8 +91,13 @@ def compiled(po_path: Path) -> bytes:
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
+    import datetime as dt
+
     with open(po_path, "rb") as handle:
         catalog = read_po(handle)
+    # no dates in the header (Babel puts now there): the same .po always gives the same .mo
+    catalog.creation_date = catalog.revision_date = dt.datetime(2026, 1, 1,
+                                                                tzinfo=dt.timezone.utc)
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     return buffer.getvalue()
