@@ -91,6 +91,7 @@ def test_readme_opens_with_the_two_setup_commands():
     assert "pip install -e '.[test]'" in ci and "pytest" in ci
 
 
+@pytest.mark.slow  # a shell script running relcrm a dozen times: the full suite
 def test_examples_script_builds_and_exports_a_book(tmp_path):
     script = README.parent / "examples" / "build-book.sh"
     bin_dir = str(Path(_relcrm()[0]).parent)
