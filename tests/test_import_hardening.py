@@ -662,10 +662,12 @@ def _json_values():
 
 # Columns import does not read (derived ones), or reads only for history whose prospect or
 # account is not in the file.
-UNREAD = {"prospects": ("qualification", "continuations", "last_touch_at", "due_on"),
+UNREAD = {"prospects": ("qualification", "continuations", "last_touch_at", "due_on",
+                        "customer"),
           "touches": ("prospect",), "calls": ("prospect",), "stages": ("prospect",),
           "qualifications": ("prospect",), "roles": ("prospect", "account_id"),
-          "kam": ("account",)}
+          "kam": ("account",), "steps": ("prospect", "account"), "deals": ("account",),
+          "dates": ("prospect", "account"), "facts": ("prospect",), "aliases": ("prospect",)}
 
 
 def _fuzz_book(cli, tmp_path, book_json, examples: int) -> None:
