@@ -99,3 +99,11 @@ def test_amounts_the_vietnamese_way(cli, monkeypatch):
     assert "450.000.000\xa0₫" in out and "12.000,00\xa0US$" in out
     # machine formats never change with the language
     assert cli("deal", "list", "-f", "csv").out.splitlines()[1].split(",")[6] == "450000000"
+
+
+def test_a_bad_date_order_is_refused(cli):
+    cli.add("An")
+    cli.fails(2, "config", "date_order", "ymd", match="date_order must be dmy")
+    cli("config", "date_order", "mdy")
+    cli("step", "add", "an", "12/15", "call")  # month first now
+    assert cli.one("SELECT substr(due_at, 6, 5) FROM step") == "12-15"

@@ -106,7 +106,6 @@ def lines(con: sqlite3.Connection, today: dt.date, until: dt.date, *,
 
 
 # the kinds of step, for the catalog (a step's kind reads in the language relcrm speaks)
-_STEP_KIND_WORDS = ("call", "meeting", "visit", "demo", "email", "message", "todo")
 if False:  # noqa: SIM108 - markers for scripts/messages.py, never run
     _("call"), _("meeting"), _("visit"), _("demo"), _("email"), _("message"), _("todo")
 
