@@ -22,10 +22,11 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from .errors import UsageError
+from .i18n import N_, _, dynamic
 from .text import fold
 
 ENV_TODAY = "RELCRM_TODAY"
-WHEN_HELP = ("YYYY-MM-DD[ HH:MM], DD/MM[/YYYY], today, tomorrow, yesterday, a weekday (fri, "
+WHEN_HELP = N_("YYYY-MM-DD[ HH:MM], DD/MM[/YYYY], today, tomorrow, yesterday, a weekday (fri, "
              "last tue; next mon = Monday of next week), 'in 3 days', '2 weeks ago', +2w, -3d, "
              "mai, thứ 6, T7, tuần sau, '3 ngày nữa'; a time may follow (14:30, 9am, 14h30, "
              "2 giờ chiều)")
@@ -56,11 +57,12 @@ def now() -> dt.datetime:
             else:
                 value = dt.datetime.fromisoformat(fixed).replace(microsecond=0, tzinfo=None)
         except ValueError:
-            raise UsageError(f"{ENV_TODAY}={fixed!r} is not a date; use YYYY-MM-DD "
-                             "or YYYY-MM-DDTHH:MM") from None
+            raise UsageError(_("{name}={value!r} is not a date; use YYYY-MM-DD "
+                               "or YYYY-MM-DDTHH:MM").format(name=ENV_TODAY,
+                                                             value=fixed)) from None
         if not MIN_YEAR <= value.year <= MAX_YEAR:
-            raise UsageError(f"{ENV_TODAY}={fixed!r} is out of range; years {MIN_YEAR}-"
-                             f"{MAX_YEAR} only")
+            raise UsageError(_("{name}={value!r} is out of range; years {low}-{high} only")
+                             .format(name=ENV_TODAY, value=fixed, low=MIN_YEAR, high=MAX_YEAR))
         return value
     return dt.datetime.now().replace(microsecond=0)
 
@@ -126,8 +128,6 @@ def show_day(value: str | dt.date | dt.datetime | None) -> str:
 def ago(day: dt.date, ref: dt.date) -> str:
     """'today', 'yesterday', '3 days ago', 'tomorrow', 'in 4 days' (in the language relcrm
     speaks: 'hôm nay', 'hôm qua', '3 ngày trước', 'mai', '4 ngày nữa')."""
-    from .i18n import _
-
     days = (ref - day).days
     if days == 0:
         return _("today")
@@ -175,8 +175,9 @@ _VI_LONG = re.compile(  # ngày 15 tháng 12 (năm 2026)
     r"(?:ngay\s+)?(?P<d>\d{1,2})\s+thang\s+(?P<m>\d{1,2})(?:\s+(?:nam\s+)?(?P<y>\d{1,4}))?")
 _ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}(?:t.*|\s\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
                          r"(?:z|[+-]\d{2}(?::?\d{2})?)?)")
-_MONTHS = ("", "January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
+_MONTHS = ("", N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"),
+           N_("July"), N_("August"), N_("September"), N_("October"), N_("November"),
+           N_("December"))
 # A time of day: 14:30, 9am, 9:30 pm; 14h, 14h30, 9g, 9 giờ (30), 9 giờ rưỡi; each may end in
 # sáng/trưa/chiều/tối (2 giờ chiều = 14:00).
 _CLOCK = (r"(?:(?P<eh>\d{1,2})(?::(?P<em>\d{2})(?::(?P<es>\d{2}))?)?\s*(?P<ampm>am|pm)"
@@ -186,14 +187,15 @@ _CLOCK = (r"(?:(?P<eh>\d{1,2})(?::(?P<em>\d{2})(?::(?P<es>\d{2}))?)?\s*(?P<ampm>
           r"(?:\s+(?P<period>sang|trua|chieu|toi))?")
 _TRAILING_TIME = re.compile(r"(?:^|\s)(?:(?:at|luc|vao\s+luc)\s+)?(?P<clock>" + _CLOCK + r")$")
 _LEADING_TIME = re.compile(r"(?:(?:at|luc|vao\s+luc)\s+)?(?P<clock>" + _CLOCK + r")\s+(?P<rest>.+)")
-_CLOCK_RANGE = ("use 00:00-23:59 (14:30, 14h30, 9 giờ), or 1-12 with am/pm (9am, 2pm), or with "
+_CLOCK_RANGE = N_("use 00:00-23:59 (14:30, 14h30, 9 giờ), or 1-12 with am/pm (9am, 2pm), or with "
                 "sáng/chiều/tối (9 giờ sáng, 2 giờ chiều, 8 giờ tối)")
 _PERIODS = {  # hours accepted with each part of the day, and what they mean
-    "sang": ("sáng (morning) takes 0-11", {h: h for h in range(12)}),
-    "trua": ("trưa (midday) takes 11-12 and 1-2", {11: 11, 12: 12, 1: 13, 2: 14, 13: 13, 14: 14}),
-    "chieu": ("chiều (afternoon) takes 1-11 and 12-23",
+    "sang": (N_("sáng (morning) takes 0-11"), {h: h for h in range(12)}),
+    "trua": (N_("trưa (midday) takes 11-12 and 1-2"),
+             {11: 11, 12: 12, 1: 13, 2: 14, 13: 13, 14: 14}),
+    "chieu": (N_("chiều (afternoon) takes 1-11 and 12-23"),
               {**{h: h + 12 for h in range(1, 12)}, **{h: h for h in range(12, 24)}}),
-    "toi": ("tối (evening) takes 5-11 and 17-23",
+    "toi": (N_("tối (evening) takes 5-11 and 17-23"),
             {**{h: h + 12 for h in range(5, 12)}, **{h: h for h in range(17, 24)}}),
 }
 
@@ -215,8 +217,8 @@ def set_date_order(order: str | None) -> None:
         return
     key = str(order).strip().lower()
     if key not in ("dmy", "mdy"):
-        raise UsageError(f"date order {order!r} is not known; use dmy (15/12 is 15 December) "
-                         "or mdy (12/15 is 15 December)")
+        raise UsageError(_("date order {order!r} is not known; use dmy (15/12 is 15 December) "
+                           "or mdy (12/15 is 15 December)").format(order=order))
     DATE_ORDER, _order_chosen = key, True
 
 
@@ -283,28 +285,32 @@ def parse_when(text: str, *, past: bool = False) -> dt.date | dt.datetime:
             origin.append(index)
     raw = " ".join(words)
     if not raw:
-        raise UsageError(f"empty date; use {WHEN_HELP}")
+        raise UsageError(_("empty date; use {forms}").format(forms=dynamic(WHEN_HELP)))
     notes: list[str] = []
     try:
         value = _parse(raw, past, notes)
     except UsageError:
         raise
     except _Refused as refused:
-        raise UsageError(f"cannot read date {text!r}: {refused.detail}; use {WHEN_HELP}") from None
+        raise UsageError(_("cannot read date {text!r}: {detail}; use {forms}").format(
+            text=text, detail=refused.detail, forms=dynamic(WHEN_HELP))) from None
     except _BadClock as bad:
         first = len(raw[: bad.span[0]].split())
         count = len(raw[bad.span[0]: bad.span[1]].split())
         picked = sorted(set(origin[first: first + count]))
         shown = " ".join(given[i] for i in picked) if picked else raw[bad.span[0]: bad.span[1]]
-        raise UsageError(f"{shown!r} is out of range for a time of day; {bad.detail}") from None
+        raise UsageError(_("{shown!r} is out of range for a time of day; {detail}").format(
+            shown=shown, detail=bad.detail)) from None
     except _YearOutOfRange:
         value = dt.date(1, 1, 1)  # refused as out of range below
     except (ValueError, OverflowError, TypeError):
         value = None
     if value is None:
-        raise UsageError(f"cannot read date {text!r}; use {WHEN_HELP}")
+        raise UsageError(_("cannot read date {text!r}; use {forms}").format(
+            text=text, forms=dynamic(WHEN_HELP)))
     if not MIN_YEAR <= value.year <= MAX_YEAR:
-        raise UsageError(f"date {text!r} is out of range; years {MIN_YEAR}-{MAX_YEAR} only")
+        raise UsageError(_("date {text!r} is out of range; years {low}-{high} only").format(
+            text=text, low=MIN_YEAR, high=MAX_YEAR))
     for note in notes:
         if note not in NOTICES:  # once per text, however often it is read
             NOTICES.append(note)
@@ -365,9 +371,14 @@ def _day(text: str, past: bool, base: dt.date, notes: list[str]) -> dt.date | No
         value = _calendar_day(day, month, match["y"], past, base)
         if DATE_ORDER != "mdy" and not _order_chosen and first <= 12 and second <= 12 \
                 and first != second:
-            year = f" {value.year}" if match["y"] else ""
-            notes.append(f"read {match['shown']} as {day} {_MONTHS[month]}{year} (day first; "
-                         "config date_order mdy for month first)")
+            if match["y"]:
+                note = _("read {shown} as {day} {month} {year} (day first; config date_order mdy "
+                         "for month first)")
+            else:
+                note = _("read {shown} as {day} {month} (day first; config date_order mdy for "
+                         "month first)")
+            notes.append(note.format(shown=match["shown"], day=day, month=dynamic(_MONTHS[month]),
+                                     year=value.year))
         return value
 
     for pattern, sign in ((_OFFSET, None), (_IN, 1), (_AGO, -1)) + _VI_OFFSETS:
@@ -430,21 +441,25 @@ def _calendar_day(day: int, month: int, year: str | None, past: bool,
     """The date day/month[/year]; without a year the next one on or after `base` (past: the
     last one on or before it). Refuses impossible dates, saying why."""
     if not 1 <= month <= 12:
-        order = ("month first: MM/DD; config date_order dmy for day first" if DATE_ORDER == "mdy"
-                 else "day first: DD/MM; config date_order mdy for month first")
-        raise _Refused(f"there is no month {month} ({order})")
+        order = (_("month first: MM/DD; config date_order dmy for day first")
+                 if DATE_ORDER == "mdy"
+                 else _("day first: DD/MM; config date_order mdy for month first"))
+        raise _Refused(_("there is no month {month} ({order})").format(month=month, order=order))
     longest = 29 if month == 2 else 30 if month in (4, 6, 9, 11) else 31
     if not 1 <= day <= longest:
-        raise _Refused(f"{_MONTHS[month]} has no day {day}" if day else "there is no day 0")
+        raise _Refused(_("{month} has no day {day}").format(month=dynamic(_MONTHS[month]), day=day)
+                       if day else _("there is no day 0"))
     if year is not None:
         if len(year) != 4:
-            raise _Refused(f"write the year in full ({day}/{month}/{base.year})")
+            raise _Refused(_("write the year in full ({day}/{month}/{year})").format(
+                day=day, month=month, year=base.year))
         if not MIN_YEAR <= int(year) <= MAX_YEAR:
             raise _YearOutOfRange()
         try:
             return dt.date(int(year), month, day)
         except ValueError:
-            raise _Refused(f"{_MONTHS[month]} {year} has 28 days") from None
+            raise _Refused(_("{month} {year} has 28 days").format(
+                month=dynamic(_MONTHS[month]), year=year)) from None
     step = -1 if past else 1
     for years in range(9):  # 29 February comes back within 8 years
         try:
@@ -474,9 +489,9 @@ def _clock(match: re.Match) -> dt.time:
     if match["ampm"]:
         hour, minute, second = int(match["eh"]), int(match["em"] or 0), int(match["es"] or 0)
         if period:
-            raise _Refused("give am/pm or sáng/chiều/tối, not both")
+            raise _Refused(_("give am/pm or sáng/chiều/tối, not both"))
         if not 1 <= hour <= 12:
-            raise _BadClock(span, "use 00:00-23:59, or 1-12 with am/pm (9am, 2pm)")
+            raise _BadClock(span, _("use 00:00-23:59, or 1-12 with am/pm (9am, 2pm)"))
         hour = hour % 12 + (12 if match["ampm"] == "pm" else 0)
     elif match["ch"]:
         hour, minute, second = int(match["ch"]), int(match["cm"]), int(match["cs"] or 0)
@@ -485,14 +500,14 @@ def _clock(match: re.Match) -> dt.time:
         minute = int(match["vm"] or match["vm2"] or 0)
         if match["half"]:
             if match["vm"] or match["vm2"]:
-                raise _Refused("give minutes or rưỡi (half past), not both")
+                raise _Refused(_("give minutes or rưỡi (half past), not both"))
             minute = 30
     if hour > 23 or minute > 59 or second > 59:
-        raise _BadClock(span, _CLOCK_RANGE)
+        raise _BadClock(span, dynamic(_CLOCK_RANGE))
     if period:
         detail, hours = _PERIODS[period]
         if hour not in hours:
-            raise _BadClock(span, f"{detail}; {_CLOCK_RANGE}")
+            raise _BadClock(span, "; ".join((dynamic(detail), dynamic(_CLOCK_RANGE))))
         hour = hours[hour]
     return dt.time(hour, minute, second)
 

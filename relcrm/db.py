@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from .errors import DatabaseError
+from .i18n import _
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -92,17 +93,18 @@ def _create_private(path: Path) -> None:
     except FileExistsError:
         pass
     except OSError as exc:
-        raise DatabaseError(f"cannot create the book at {path}: {_why(exc, path)}") from None
+        raise DatabaseError(_("cannot create the book at {path}: {why}").format(
+            path=path, why=_why(exc, path))) from None
 
 
 def _why(exc: OSError, path: Path) -> str:
     import errno
 
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return (f"permission denied (is {path.parent} writable? relcrm keeps its -wal and -shm "
-                "files beside the book)")
+        return _("permission denied (is {folder} writable? relcrm keeps its -wal and -shm "
+                 "files beside the book)").format(folder=path.parent)
     if exc.errno == errno.ENOSPC:
-        return "the disk is full; free some space and try again"
+        return _("the disk is full; free some space and try again")
     return exc.strerror or str(exc)
 
 
@@ -119,8 +121,10 @@ def _warn_if_shared(path: Path) -> None:
         from .render import escape
 
         _warned.add(path)
-        print(escape(f"relcrm: warning: {path} can be read by other users (mode "
-                     f"{mode & 0o777:o}); make it private: chmod 600 {path}"), file=sys.stderr)
+        print(escape(_("relcrm: warning: {path} can be read by other users (mode {mode:o}); "
+                       "make it private: chmod 600 {path}").format(path=path,
+                                                                    mode=mode & 0o777)),
+              file=sys.stderr)
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -174,26 +178,29 @@ def describe_error(exc: sqlite3.Error, shown: Path) -> str:
     """What an SQLite error opening or reading a book means, and what to do."""
     text = str(exc)
     if "locked" in text or "busy" in text:
-        return (f"{shown} is locked by another program (it is writing to the book); try "
-                "again when it has finished")
+        return _("{shown} is locked by another program (it is writing to the book); try "
+                 "again when it has finished").format(shown=shown)
     if "not a database" in text:
-        return f"{shown} is not a relcrm book (it is not an SQLite database file)"
+        return _("{shown} is not a relcrm book (it is not an SQLite database file)").format(
+            shown=shown)
     if "malformed" in text or "corrupt" in text:
-        return (f"{shown} is damaged ({text}); `relcrm doctor` checks it and `relcrm restore "
-                "FILE` puts a backup back")
+        return _("{shown} is damaged ({text}); `relcrm doctor` checks it and `relcrm restore "
+                 "FILE` puts a backup back").format(shown=shown, text=text)
     if "disk is full" in text or "disk full" in text:
-        return "the disk is full; free some space and try again (nothing was changed)"
+        return _("the disk is full; free some space and try again (nothing was changed)")
     if "readonly" in text or "read-only" in text:
-        return (f"{shown} cannot be written (read-only file or folder); relcrm needs to write "
-                "the book and its -wal and -shm files beside it")
+        return _("{shown} cannot be written (read-only file or folder); relcrm needs to write "
+                 "the book and its -wal and -shm files beside it").format(shown=shown)
     if "unable to open" in text:
         if not os.access(shown.parent, os.W_OK):
-            return (f"cannot open {shown}: its folder {shown.parent} is not writable (relcrm "
-                    "keeps its -wal and -shm files beside the book)")
+            return _("cannot open {shown}: its folder {folder} is not writable (relcrm "
+                     "keeps its -wal and -shm files beside the book)").format(
+                shown=shown, folder=shown.parent)
         if shown.exists() and not os.access(shown, os.R_OK | os.W_OK):
-            return f"cannot open {shown}: permission denied (check its owner and mode)"
-        return f"cannot open {shown} ({text})"
-    return f"cannot use {shown} ({text})"
+            return _("cannot open {shown}: permission denied (check its owner and mode)").format(
+                shown=shown)
+        return _("cannot open {shown} ({text})").format(shown=shown, text=text)
+    return _("cannot use {shown} ({text})").format(shown=shown, text=text)
 
 
 def check_book(path: Path, shown: Path | None = None) -> int:
@@ -207,10 +214,11 @@ def check_book(path: Path, shown: Path | None = None) -> int:
         with open(path, "rb") as handle:
             head = handle.read(len(SQLITE_HEADER))
     except OSError as exc:
-        raise DatabaseError(f"cannot read {shown}: {_why(exc, path)}") from None
+        raise DatabaseError(_("cannot read {shown}: {why}").format(
+            shown=shown, why=_why(exc, path))) from None
     if head != SQLITE_HEADER:
-        raise DatabaseError(f"{shown} is not a relcrm book (it is not an SQLite database "
-                            "file); nothing was changed")
+        raise DatabaseError(_("{shown} is not a relcrm book (it is not an SQLite database "
+                              "file); nothing was changed").format(shown=shown))
     try:
         con = read_only(path, untouched=True)
         try:
@@ -224,12 +232,14 @@ def check_book(path: Path, shown: Path | None = None) -> int:
         raise DatabaseError(describe_error(exc, shown)) from None
     if version > LATEST:
         raise DatabaseError(
-            f"{shown} has schema version {version}, newer than this relcrm knows ({LATEST}); "
-            "upgrade relcrm (pip install -U relcrm). The file was not changed.")
+            _("{shown} has schema version {version}, newer than this relcrm knows ({latest}); "
+              "upgrade relcrm (pip install -U relcrm). The file was not changed.").format(
+                shown=shown, version=version, latest=LATEST))
     if version == 0 and tables or version > 0 and not {"_migrations", "prospect"} <= set(tables):
         listed = ", ".join(tables[:5]) + (" ..." if len(tables) > 5 else "")
-        raise DatabaseError(f"{shown} is an SQLite database of another program (its tables: "
-                            f"{listed}), not a relcrm book; nothing was changed")
+        raise DatabaseError(_("{shown} is an SQLite database of another program (its tables: "
+                              "{listed}), not a relcrm book; nothing was changed").format(
+            shown=shown, listed=listed))
     return version
 
 
@@ -247,7 +257,7 @@ def connect(path: Path | None = None, *, migrate: bool = True,
     shown = path or db_path()
     path = real_path(shown)
     if path.is_dir():
-        raise DatabaseError(f"{shown} is a folder, not a database file")
+        raise DatabaseError(_("{shown} is a folder, not a database file").format(shown=shown))
     if not create and (not path.exists() or _blank(path)):
         return _empty()
     if path.exists() and not _blank(path):
@@ -264,7 +274,8 @@ def connect(path: Path | None = None, *, migrate: bool = True,
         con.execute("PRAGMA foreign_keys = ON")
         mode = con.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if mode.lower() != "wal":
-            raise DatabaseError(f"cannot use WAL journaling on {shown} (got {mode})")
+            raise DatabaseError(_("cannot use WAL journaling on {shown} (got {mode})").format(
+                shown=shown, mode=mode))
         con.execute("PRAGMA synchronous = NORMAL")
     except sqlite3.Error as exc:
         con.close()

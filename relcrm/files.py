@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from .errors import UsageError
+from .i18n import N_, _, dynamic
 
 TEMP_SUFFIX = ".relcrm-tmp"
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -153,7 +154,12 @@ def is_backup_of(path: Path, book: Path) -> bool:
             or path.name.startswith((f"{real.name}.bak-", f"{real.name}.before-restore-")))
 
 
+_A = {"output": N_("an output"), "export": N_("an export"), "calendar": N_("a calendar")}
+
+
 def _a(noun: str) -> str:
+    if noun in _A:
+        return dynamic(_A[noun])
     return ("an " if noun[:1] in "aeiou" else "a ") + noun
 
 
@@ -164,37 +170,43 @@ def check_output(target: Path, book: Path | None = None, *, what: str = "output"
     book = book or db_path()
     real = Path(os.path.realpath(target))
     if real in book_files(book):
-        raise UsageError(f"{target} is the book (or one of its files); relcrm never writes "
-                         f"{_a(what)} over it: give another file")
+        raise UsageError(_("{target} is the book (or one of its files); relcrm never writes "
+                           "{what} over it: give another file").format(target=target,
+                                                                       what=_a(what)))
     if is_backup_of(real, book):
-        raise UsageError(f"{target} is a backup of the book; give another file")
+        raise UsageError(_("{target} is a backup of the book; give another file").format(
+            target=target))
     try:
         info = real.stat()
     except FileNotFoundError:
         if not real.parent.is_dir():
-            raise UsageError(f"cannot write {target}: folder {real.parent} does not exist") \
-                from None
+            raise UsageError(_("cannot write {target}: folder {folder} does not exist").format(
+                target=target, folder=real.parent)) from None
         return real
     except OSError as exc:
-        raise UsageError(f"cannot write {target}: {exc.strerror}") from None
+        raise UsageError(_("cannot write {target}: {reason}").format(
+            target=target, reason=exc.strerror)) from None
     if stat.S_ISDIR(info.st_mode):
-        raise UsageError(f"{target} is a folder; give a file name")
+        raise UsageError(_("{target} is a folder; give a file name").format(target=target))
     if stat.S_ISBLK(info.st_mode) or stat.S_ISSOCK(info.st_mode):
-        raise UsageError(f"{target} is a device or a socket, not a file; give a file name")
+        raise UsageError(_("{target} is a device or a socket, not a file; give a file "
+                           "name").format(target=target))
     if stat.S_ISREG(info.st_mode) and is_sqlite(real):
-        raise UsageError(f"{target} is an SQLite database (a book or a backup?); relcrm never "
-                         f"writes {_a(what)} over one: give another file")
+        raise UsageError(_("{target} is an SQLite database (a book or a backup?); relcrm never "
+                           "writes {what} over one: give another file").format(
+                               target=target, what=_a(what)))
     return real
 
 
 def disk_error(exc: OSError, target: Path) -> UsageError:
     """One clear line for a failed write."""
     if exc.errno == errno.ENOSPC or exc.errno == errno.EDQUOT:
-        return UsageError(f"the disk is full: {target} was not written; free some space and "
-                          "try again")
+        return UsageError(_("the disk is full: {target} was not written; free some space and "
+                            "try again").format(target=target))
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return UsageError(f"cannot write {target}: permission denied")
-    return UsageError(f"cannot write {target}: {exc.strerror or exc}")
+        return UsageError(_("cannot write {target}: permission denied").format(target=target))
+    return UsageError(_("cannot write {target}: {reason}").format(
+        target=target, reason=exc.strerror or exc))
 
 
 def write(target: Path, produce: Callable[[Any], Any], *, newline: str | None = "",
@@ -230,9 +242,10 @@ def private_folder(folder: Path, book: Path | None = None) -> Path:
 
     real = Path(os.path.realpath(folder))
     if real.exists() and not real.is_dir():
-        raise UsageError(f"{folder} is a file; give a folder")
+        raise UsageError(_("{folder} is a file; give a folder").format(folder=folder))
     if real == Path(os.path.realpath(book or db_path())).parent / "backups":
-        raise UsageError(f"{folder} is the book's backups folder; give another folder")
+        raise UsageError(_("{folder} is the book's backups folder; give another folder").format(
+            folder=folder))
     try:
         make_private_dirs(real)
     except OSError as exc:

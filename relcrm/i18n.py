@@ -43,6 +43,27 @@ def ngettext(one: str, many: str, count: int) -> str:
     return _translation.ngettext(one, many, count)
 
 
+def pgettext(context: str, text: str) -> str:
+    """`text` in the current language, in a context that tells apart two meanings of one
+    English word (pgettext("key account", "Key"))."""
+    return _translation.pgettext(context, text)
+
+
+def N_(text: str) -> str:
+    """Marks a module-level constant for the catalog without translating it (the language is
+    chosen later, per command): translate it where it is shown, with _(CONSTANT)."""
+    return text
+
+
+def named(item: Any) -> str:
+    """The display name of a methodology item (a stage, a key-account stage, a role, a
+    customer type ...): its Vietnamese name in Vietnamese, else its English name. Its key,
+    stored and exported, never changes with the language."""
+    if _current == "vi" and getattr(item, "vietnamese", ""):
+        return item.vietnamese
+    return item.name
+
+
 def dynamic(text: str) -> str:
     """A value's display in the current language when the catalog has it (a step's kind):
     like _(), for text that is not a literal (scripts/messages.py cannot see it)."""

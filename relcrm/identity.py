@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from .errors import UsageError
+from .i18n import _
 from .text import clean, fold
 
 # Vietnamese writes the tone of a final oa, oe, uy on either vowel: the old style Hòa, Khỏe,
@@ -190,7 +191,7 @@ def phone(value: str, region: str = "VN") -> Phone:
         body = body[4:]
     if any(not (ch.isdecimal() or ch in _PUNCTUATION or unicodedata.category(ch) == "Zs")
            for ch in body):  # Zs: spaces (no-break ones too), but not tabs or line breaks
-        raise _not_a_phone(typed, code, "it has letters or symbols")
+        raise _not_a_phone(typed, code, _("it has letters or symbols"))
     if not any(ch.isdecimal() for ch in body):
         raise _not_a_phone(typed, code, None)
 
@@ -199,18 +200,19 @@ def phone(value: str, region: str = "VN") -> Phone:
     try:
         number = phonenumbers.parse(body, code)
     except phonenumbers.NumberParseException as error:
-        reasons = {phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: "no such country code",
-                   phonenumbers.NumberParseException.TOO_SHORT_NSN: "too short",
-                   phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: "too short",
-                   phonenumbers.NumberParseException.TOO_LONG: "too long"}
+        reasons = {phonenumbers.NumberParseException.INVALID_COUNTRY_CODE:
+                   _("no such country code"),
+                   phonenumbers.NumberParseException.TOO_SHORT_NSN: _("too short"),
+                   phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: _("too short"),
+                   phonenumbers.NumberParseException.TOO_LONG: _("too long")}
         raise _not_a_phone(typed, code, reasons.get(error.error_type)) from None
     result = phonenumbers.is_possible_number_with_reason(number)
     if result != phonenumbers.ValidationResult.IS_POSSIBLE:
-        reasons = {phonenumbers.ValidationResult.TOO_SHORT: "too short",
-                   phonenumbers.ValidationResult.TOO_LONG: "too long",
-                   phonenumbers.ValidationResult.INVALID_LENGTH: "the wrong number of digits",
-                   phonenumbers.ValidationResult.INVALID_COUNTRY_CODE: "no such country code",
-                   phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY: "no area code"}
+        reasons = {phonenumbers.ValidationResult.TOO_SHORT: _("too short"),
+                   phonenumbers.ValidationResult.TOO_LONG: _("too long"),
+                   phonenumbers.ValidationResult.INVALID_LENGTH: _("the wrong number of digits"),
+                   phonenumbers.ValidationResult.INVALID_COUNTRY_CODE: _("no such country code"),
+                   phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY: _("no area code")}
         raise _not_a_phone(typed, code, reasons.get(result))
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return Phone(typed, e164, extension)
@@ -221,7 +223,7 @@ def _not_a_phone(typed: str, region: str, why: str | None) -> UsageError:
     import phonenumbers
 
     shown = typed if len(typed) <= 60 else typed[:57] + "..."
-    forms = "a number with its country code, like +84 912 345 678"
+    forms = _("a number with its country code, like +84 912 345 678")
     if region in phonenumbers.SUPPORTED_REGIONS:
         mobile = phonenumbers.PhoneNumberType.MOBILE
         example = (phonenumbers.example_number_for_type(region, mobile)
@@ -230,9 +232,12 @@ def _not_a_phone(typed: str, region: str, why: str | None) -> UsageError:
             national, international = (phonenumbers.format_number(example, style) for style in (
                 phonenumbers.PhoneNumberFormat.NATIONAL,
                 phonenumbers.PhoneNumberFormat.INTERNATIONAL))
-            forms = f"{national} or {international}"
-    detail = f"{why}, for {region}" if why else f"for {region}"
-    return UsageError(f"phone {shown!r} is not a phone number ({detail}); give it as {forms}")
+            forms = _("{national} or {international}").format(national=national,
+                                                              international=international)
+    detail = (_("{why}, for {region}").format(why=why, region=region) if why
+              else _("for {region}").format(region=region))
+    return UsageError(_("phone {shown!r} is not a phone number ({detail}); give it as {forms}")
+                      .format(shown=shown, detail=detail, forms=forms))
 
 
 def region(value: str) -> str:
@@ -244,9 +249,13 @@ def region(value: str) -> str:
 
     if code in phonenumbers.SUPPORTED_REGIONS:
         return code
-    hint = " (the United Kingdom is GB)" if code == "UK" else ""
-    raise UsageError(f"region {value.strip()!r} is not a region code{hint}; give a two-letter "
-                     f"ISO 3166 code such as {_EXAMPLE_REGIONS}")
+    if code == "UK":
+        message = _("region {value!r} is not a region code (the United Kingdom is GB); give a "
+                    "two-letter ISO 3166 code such as {examples}")
+    else:
+        message = _("region {value!r} is not a region code; give a two-letter ISO 3166 code "
+                    "such as {examples}")
+    raise UsageError(message.format(value=value.strip(), examples=_EXAMPLE_REGIONS))
 
 
 # -- the rule ----------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 from . import dates
 from .errors import NotFound, UsageError
+from .i18n import _, dynamic
 from .registry import BY_TABLE, TABLES
 
 OPEN = "(SELECT id FROM _change WHERE open = 1)"
@@ -142,10 +143,38 @@ def summary(con: sqlite3.Connection, change: int) -> str | None:
     parts = []
     for op, verb in (("insert", "added"), ("update", "changed"), ("delete", "deleted")):
         if op in counts:
-            from .registry import noun
+            from .registry import stored_noun  # stored in the book: English, as every record
 
-            parts.append(verb + " " + ", ".join(noun(t, n) for t, n in counts[op].items()))
+            parts.append(verb + " " + ", ".join(stored_noun(t, n)
+                                                for t, n in counts[op].items()))
     return "; ".join(parts)
+
+
+def summary_shown(text: str | None) -> str | None:
+    """A stored summary ('added 1 touch; changed 1 step, 2 prospects', English in the book)
+    in the language relcrm speaks: read back into its counts and said again."""
+    from .i18n import _, current
+
+    if not text or current() == "en":
+        return text
+    from .registry import BY_TABLE, noun
+
+    names = {}
+    for table, entity in BY_TABLE.items():
+        names[entity.one], names[entity.many] = table, table
+    verbs = {"added": _("added {records}"), "changed": _("changed {records}"),
+             "deleted": _("deleted {records}")}
+    said = []
+    for part in text.split("; "):
+        verb, _space, rest = part.partition(" ")
+        records = []
+        for item in rest.split(", "):
+            count, _space, name = item.partition(" ")
+            if verb not in verbs or name not in names or not count.replace(",", "").isdigit():
+                return text  # not a summary relcrm wrote: shown as it is
+            records.append(noun(names[name], int(count.replace(",", ""))))
+        said.append(verbs[verb].format(records=", ".join(records)))
+    return "; ".join(said)
 
 
 def _facts_differ(table: str, old: str, new: str) -> bool:
@@ -176,12 +205,13 @@ def undo(con: sqlite3.Connection) -> Change:
     row = con.execute("SELECT id, at, command, summary, undone_at, note FROM _change "
                       "WHERE open = 0 AND undone_at IS NULL ORDER BY id DESC LIMIT 1").fetchone()
     if row is None:
-        raise NotFound("nothing to undo (the journal keeps the last "
-                       f"{keep(con)} changes; see them with relcrm undo --list)")
+        raise NotFound(_("nothing to undo (the journal keeps the last {n} changes; see them "
+                         "with relcrm undo --list)").format(n=keep(con)))
     change = Change(*row)
     if change.note:  # about an erased person: it, and so everything before it, stays
-        raise UsageError(f"cannot undo change #{change.id}: {change.note}; the changes before "
-                         "it cannot be undone either (they would take its rows with them)")
+        raise UsageError(_("cannot undo change #{id}: {note}; the changes before it cannot be "
+                           "undone either (they would take its rows with them)").format(
+            id=change.id, note=change.note))
     entries = con.execute("SELECT tbl, op, row_id, old, new FROM _journal WHERE change_id = ? "
                           "ORDER BY id", (change.id,)).fetchall()
     columns = {table: _columns(con, table) for table in {e[0] for e in entries}}
@@ -202,9 +232,10 @@ def undo(con: sqlite3.Connection) -> Change:
         if (current is None) != (wrote is None) or any(
                 current.get(c) != v for c, v in (wrote or {}).items()):
             entity = BY_TABLE[table]
-            raise UsageError(f"cannot undo change #{change.id} ({change.command}): "
-                             f"{entity.one} #{row_id} was changed since, outside relcrm's "
-                             "commands (another program, or a restore); nothing was undone")
+            raise UsageError(_("cannot undo change #{id} ({command}): {record} #{row} was "
+                               "changed since, outside relcrm's commands (another program, or "
+                               "a restore); nothing was undone").format(
+                id=change.id, command=change.command, record=dynamic(entity.one), row=row_id))
     _revert(con, entries, columns)
     con.execute("DELETE FROM _journal WHERE change_id = ?", (change.id,))
     change.undone_at = dates.iso(dates.now())

@@ -20,6 +20,7 @@ from typing import Any
 from . import dates, files, migrations
 from .db import BUSY_TIMEOUT_S, read_only, real_path
 from .errors import DatabaseError, RelcrmError, UsageError
+from .i18n import _
 from .registry import INTERNAL, TABLES
 
 
@@ -52,8 +53,8 @@ def copy(source: sqlite3.Connection, target: Path) -> Path:
         raise files.disk_error(exc, target) from None
     except sqlite3.Error as exc:
         if "full" in str(exc):
-            raise UsageError(f"the disk is full: {target} was not written; free some space "
-                             "and try again") from None
+            raise UsageError(_("the disk is full: {target} was not written; free some space "
+                               "and try again").format(target=target)) from None
         raise
     return target
 
@@ -138,27 +139,29 @@ def backup(book: Path, target: Path | None = None, *, replace: bool = False) -> 
 
     real = real_path(book)
     if not real.exists():
-        raise DatabaseError(f"there is no book at {book} to back up")
+        raise DatabaseError(_("there is no book at {book} to back up").format(book=book))
     chosen = target is not None and not target.expanduser().is_dir()
     target = (target or default_backup_path(book)).expanduser()
     if target.is_dir():
         target = target / default_backup_path(book).name
     resolved = Path(os.path.realpath(target))
     if resolved in files.book_files(real):
-        raise UsageError("the backup cannot overwrite the book itself (or its -wal/-shm "
-                         "files); give another FILE")
+        raise UsageError(_("the backup cannot overwrite the book itself (or its -wal/-shm "
+                           "files); give another FILE"))
     if resolved.exists():
         if not resolved.is_file():
-            raise UsageError(f"{target} is not a regular file (a device, FIFO or socket); "
-                             "give a file name for the backup")
+            raise UsageError(_("{target} is not a regular file (a device, FIFO or socket); "
+                               "give a file name for the backup").format(target=target))
         if chosen and not replace:
-            raise UsageError(f"{target} exists; relcrm does not overwrite a file with a backup "
-                             "unless asked: give a new name, a folder, or --replace")
+            raise UsageError(_("{target} exists; relcrm does not overwrite a file with a backup "
+                               "unless asked: give a new name, a folder, or --replace").format(
+                target=target))
     if not resolved.parent.exists():
         if resolved.parent == real.parent / "backups":
             db.make_private_dirs(resolved.parent)
         else:
-            raise UsageError(f"cannot write {target}: folder {target.parent} does not exist")
+            raise UsageError(_("cannot write {target}: folder {folder} does not exist").format(
+                target=target, folder=target.parent))
     remove_leftovers(real)
     con = db.connect(real)
     try:
@@ -190,11 +193,11 @@ class Check:
 def check_file(path: Path) -> Check:
     """Open a file read-only and check it is a sound relcrm book this version can use."""
     if not path.is_file():
-        raise UsageError(f"no file {path}" if not path.exists() else
-                         f"{path} is not a regular file; give a backup file")
+        raise UsageError(_("no file {path}").format(path=path) if not path.exists() else
+                         _("{path} is not a regular file; give a backup file").format(path=path))
     if not files.is_sqlite(path):
-        raise UsageError(f"{path} is not a relcrm book (not an SQLite database file); the "
-                         "book was not changed")
+        raise UsageError(_("{path} is not a relcrm book (not an SQLite database file); the "
+                           "book was not changed").format(path=path))
     try:
         con = read_only(path)
         try:
@@ -208,16 +211,19 @@ def check_file(path: Path) -> Check:
         finally:
             con.close()
     except sqlite3.DatabaseError as exc:
-        what = "is damaged" if "malformed" in str(exc) else "is not a relcrm book"
-        raise UsageError(f"{path} {what} ({exc}); the book was not changed") from None
+        message = (_("{path} is damaged ({error}); the book was not changed")
+                   if "malformed" in str(exc)
+                   else _("{path} is not a relcrm book ({error}); the book was not changed"))
+        raise UsageError(message.format(path=path, error=exc)) from None
     except UnicodeDecodeError:
-        raise UsageError(f"{path} is damaged (it holds text that is not UTF-8); the book was "
-                         "not changed") from None
+        raise UsageError(_("{path} is damaged (it holds text that is not UTF-8); the book was "
+                           "not changed").format(path=path)) from None
     if "_migrations" not in names or "prospect" not in names or version < 1:
-        raise UsageError(f"{path} is an SQLite file but not a relcrm book")
+        raise UsageError(_("{path} is an SQLite file but not a relcrm book").format(path=path))
     if version > migrations.LATEST:
-        raise UsageError(f"{path} has schema version {version}, newer than this relcrm knows "
-                         f"({migrations.LATEST}); upgrade relcrm first")
+        raise UsageError(_("{path} has schema version {version}, newer than this relcrm knows "
+                           "({latest}); upgrade relcrm first").format(
+            path=path, version=version, latest=migrations.LATEST))
     return Check(path, version, integrity, foreign, counts)
 
 
@@ -236,12 +242,13 @@ def restore(book: Path, source: Path) -> tuple[Check, Path | None]:
     source = source.expanduser()
     real = real_path(book)
     if source.exists() and (Path(os.path.realpath(source)) in files.book_files(real)):
-        raise UsageError("that is the book itself (or one of its files); give a backup file")
+        raise UsageError(_("that is the book itself (or one of its files); give a backup file"))
     found = check_file(source)
     if not found.ok:
         problem = found.integrity[0] if found.integrity != ["ok"] else \
-            f"{found.foreign_keys} broken links between records"
-        raise UsageError(f"{source} is damaged ({problem}); the book was not changed")
+            _("{n} broken links between records").format(n=found.foreign_keys)
+        raise UsageError(_("{source} is damaged ({problem}); the book was not changed").format(
+            source=source, problem=problem))
     db.make_private_dirs(real.parent)
     remove_leftovers(real)
     with files.temporary(real.with_name(f"{real.name}.restore")) as staged:
@@ -277,13 +284,14 @@ def restore(book: Path, source: Path) -> tuple[Check, Path | None]:
 def _restore_error(exc: sqlite3.Error) -> RelcrmError:
     text = str(exc)
     if "full" in text:
-        return UsageError("the disk is full: the book was not restored (nothing was changed); "
-                          "free some space and try again")
+        return UsageError(_("the disk is full: the book was not restored (nothing was "
+                            "changed); free some space and try again"))
     if "locked" in text or "busy" in text:
-        return DatabaseError("the book is in use: another relcrm has been writing for more than "
-                             f"{BUSY_TIMEOUT_S:.0f} s; nothing was changed; try again when it "
-                             "has finished")
-    return DatabaseError(f"the restore failed ({text}); the book was not changed")
+        return DatabaseError(_("the book is in use: another relcrm has been writing for more "
+                               "than {seconds:.0f} s; nothing was changed; try again when it "
+                               "has finished").format(seconds=BUSY_TIMEOUT_S))
+    return DatabaseError(_("the restore failed ({text}); the book was not changed").format(
+        text=text))
 
 
 def _copy_in(con: sqlite3.Connection, book: Path, staged: Path) -> Path:
@@ -445,7 +453,7 @@ def health(book: Path) -> Health:
 
             report.search_stale = search.stale(con)
     except sqlite3.DatabaseError as exc:
-        report.integrity = [f"cannot be read: {exc}"]
+        report.integrity = [_("cannot be read: {error}").format(error=exc)]
     finally:
         con.close()
     return report

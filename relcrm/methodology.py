@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import UsageError
+from .i18n import N_, _, named
 from .text import fold
 
 
@@ -28,21 +29,21 @@ class Stage:
 
 STAGES: tuple[Stage, ...] = (
     Stage(1, "attract", "Attract", "Thu hút", 3,
-          "first contacts; catch their interest and contact them at once"),
+          N_("first contacts; catch their interest and contact them at once")),
     Stage(2, "establish", "Establish", "Thiết lập", 7,
-          "first conversations; learn their situation and needs"),
+          N_("first conversations; learn their situation and needs")),
     Stage(3, "build", "Build", "Tạo dựng", 10,
-          "build trust: keep every promise, answer fast"),
+          N_("build trust: keep every promise, answer fast")),
     Stage(4, "develop", "Develop", "Phát triển", 14,
-          "widen the relationship: more people, more needs met"),
+          N_("widen the relationship: more people, more needs met")),
     Stage(5, "maintain", "Maintain", "Duy trì", 30,
-          "a customer now; keep care from thinning out"),
+          N_("a customer now; keep care from thinning out")),
     Stage(6, "consolidate", "Consolidate", "Củng cố", 45,
-          "deepen the bond: value, social ties, relationship pricing"),
+          N_("deepen the bond: value, social ties, relationship pricing")),
     Stage(7, "loyal", "Loyal", "Trung thành", 60,
-          "a loyal customer; greet their occasions, ask for referrals"),
+          N_("a loyal customer; greet their occasions, ask for referrals")),
 )
-LOST = Stage(0, "lost", "Lost", "Đổ vỡ", None, "the relationship ended; it can be reopened")
+LOST = Stage(0, "lost", "Lost", "Đổ vỡ", None, N_("the relationship ended; it can be reopened"))
 ALL_STAGES: tuple[Stage, ...] = STAGES + (LOST,)
 STAGE_BY_KEY: dict[str, Stage] = {s.key: s for s in ALL_STAGES}
 FIRST_STAGE = STAGES[0]
@@ -56,8 +57,8 @@ def resolve_stage(text: str) -> Stage:
         if wanted in {str(stage.number) if stage.number else "", stage.key,
                       fold(stage.name), fold(stage.vietnamese)}:
             return stage
-    raise UsageError(f"unknown stage {text!r}; use a number 1-7 or one of: "
-                     + ", ".join(s.key for s in ALL_STAGES))
+    raise UsageError(_("unknown stage {text!r}; use a number 1-7 or one of: {keys}").format(
+        text=text, keys=", ".join(s.key for s in ALL_STAGES)))
 
 
 def next_stage(stage: Stage) -> Stage | None:
@@ -77,12 +78,32 @@ class Criterion:
 
 
 CRITERIA: tuple[Criterion, ...] = (
-    Criterion("need", "Need", "nhu cầu", "do they need what we sell?"),
-    Criterion("budget", "Budget", "khả năng tài chính", "can they pay for it?"),
+    Criterion("need", "Need", "nhu cầu", N_("do they need what we sell?")),
+    Criterion("budget", "Budget", "khả năng tài chính", N_("can they pay for it?")),
     Criterion("authority", "Authority", "quyền quyết định",
-              "does the person we talk to decide?"),
+              N_("does the person we talk to decide?")),
 )
 LEVELS: tuple[str, ...] = ("yes", "partial", "no", "unknown")
+
+
+def criterion_shown(key: str) -> str:
+    """A criterion as people read it: the key a seller types in English (budget), its
+    Vietnamese name in Vietnamese (khả năng tài chính)."""
+    from .i18n import current
+
+    found = next((c for c in CRITERIA if c.key == key), None)
+    return found.vietnamese if found is not None and current() == "vi" else key
+
+
+def levels_shown(pairs: "list[tuple[str, str | None]]") -> str:
+    """Judgements as people read them: `need yes, budget partial` in English (the keys and
+    levels a seller types); `nhu cầu: có, khả năng tài chính: một phần` in Vietnamese."""
+    from .i18n import current, dynamic
+
+    if current() == "vi":
+        return ", ".join(f"{criterion_shown(key)}: {dynamic(level or 'unknown')}"
+                         for key, level in pairs)
+    return ", ".join(f"{key} {level or 'unknown'}" for key, level in pairs)
 QUALIFIED, DISQUALIFIED, OPEN = "qualified", "disqualified", "open"
 CUSTOMER = "customer"  # a won deal or an order: need, budget and authority proved
 STATUSES: tuple[str, ...] = (QUALIFIED, OPEN, DISQUALIFIED, CUSTOMER)
@@ -128,12 +149,17 @@ class Outcome:
 
 
 OUTCOMES: tuple[Outcome, ...] = (
-    Outcome("order", "the customer placed an order", True),
-    Outcome("advance", "the customer committed to a step that moves the sale forward", True),
-    Outcome("continuation", "talks go on, but nothing was committed", False),
-    Outcome("no-sale", "the customer declined", False),
+    Outcome("order", N_("the customer placed an order"), True),
+    Outcome("advance", N_("the customer committed to a step that moves the sale forward"), True),
+    Outcome("continuation", N_("talks go on, but nothing was committed"), False),
+    Outcome("no-sale", N_("the customer declined"), False),
 )
 OUTCOME_BY_KEY: dict[str, Outcome] = {o.key: o for o in OUTCOMES}
+# The kinds and outcomes as shown to a person (i18n.dynamic(kind) where they are shown): here for
+# the catalog; the keys above are stored and stay as they are.
+_SHOWN = (N_("call"), N_("meeting"), N_("email"), N_("message"), N_("visit"), N_("letter"),
+          N_("gift"), N_("event"), N_("note"), N_("demo"), N_("todo"), N_("order"),
+          N_("advance"), N_("continuation"), N_("no-sale"))
 STALLED_AFTER = 2  # continuations in a row without an advance or order (Rackham)
 
 
@@ -148,29 +174,29 @@ class SpinKind:
 
 SPIN_KINDS: tuple[SpinKind, ...] = (
     SpinKind("situation", "situation", "Situation", "câu hỏi tình huống",
-             "their current state: people, processes, suppliers, volumes"),
+             N_("their current state: people, processes, suppliers, volumes")),
     SpinKind("problem", "problem", "Problem", "câu hỏi về vấn đề",
-             "difficulties and dissatisfactions they have"),
+             N_("difficulties and dissatisfactions they have")),
     SpinKind("implication", "implication", "Implication", "câu hỏi ẩn / hệ quả",
-             "the effects and consequences of those problems"),
+             N_("the effects and consequences of those problems")),
     SpinKind("need_payoff", "need-payoff", "Need-payoff", "câu hỏi về kết quả của nhu cầu",
-             "the value to them of solving the problems"),
+             N_("the value to them of solving the problems")),
     SpinKind("implied_need", "implied-need", "Implied need", "nhu cầu ẩn",
-             "a problem the customer stated"),
+             N_("a problem the customer stated")),
     SpinKind("explicit_need", "explicit-need", "Explicit need", "nhu cầu lộ",
-             "a want the customer stated, which our product meets"),
+             N_("a want the customer stated, which our product meets")),
 )
 SPIN_BY_KEY: dict[str, SpinKind] = {k.key: k for k in SPIN_KINDS}
 
 # The four steps of a key-account sales call (seed 004), shown by the interactive `call`.
 CALL_STEPS: tuple[tuple[str, str], ...] = (
-    ("Preliminaries (sơ khởi)", "who you are, why you came, permission to ask"),
-    ("Investigating (điều tra)", "SPIN questions turn implied needs into explicit needs"),
-    ("Demonstrating capability (biểu diễn khả năng)",
-     "show benefits tied to explicit needs only; solutions offered too early draw objections"),
-    ("Obtaining commitment (gài cam kết)",
-     "check the key points, summarise benefits, propose a commitment: a demonstration, "
-     "a trial, a meeting with a higher decision-maker, an order"),
+    (N_("Preliminaries (sơ khởi)"), N_("who you are, why you came, permission to ask")),
+    (N_("Investigating (điều tra)"), N_("SPIN questions turn implied needs into explicit needs")),
+    (N_("Demonstrating capability (biểu diễn khả năng)"),
+     N_("show benefits tied to explicit needs only; solutions offered too early draw objections")),
+    (N_("Obtaining commitment (gài cam kết)"),
+     N_("check the key points, summarise benefits, propose a commitment: a demonstration, "
+     "a trial, a meeting with a higher decision-maker, an order")),
 )
 
 
@@ -192,18 +218,18 @@ class KamStage:
 # defaults (`relcrm config cadence.mid 7` changes one).
 KAM_STAGES: tuple[KamStage, ...] = (
     KamStage(1, "pre", "Pre-KAM", "trước CKL", 21,
-             "find out whether they could become key; serve them and gather information"),
+             N_("find out whether they could become key; serve them and gather information")),
     KamStage(2, "early", "Early-KAM", "đầu CKL", 14,
-             "explore: their motives, decision-making unit and process; build trust"),
+             N_("explore: their motives, decision-making unit and process; build trust")),
     KamStage(3, "mid", "Mid-KAM", "giữa CKL", 10,
-             "trust is there: a preferred supplier; more contacts, closer ties"),
+             N_("trust is there: a preferred supplier; more contacts, closer ties")),
     KamStage(4, "partnership", "Partnership-KAM", "liên kết CKL", 7,
-             "solve problems together, develop products and people together"),
+             N_("solve problems together, develop products and people together")),
     KamStage(5, "synergistic", "Synergistic-KAM", "cộng hưởng CKL", 7,
-             "one larger whole: joint plans, shared research, costs taken out"),
+             N_("one larger whole: joint plans, shared research, costs taken out")),
 )
 UNCOUPLING = KamStage(0, "uncoupling", "Uncoupling-KAM", "đổ vỡ CKL", None,
-                      "the relationship broke down: find out why (people changed, trust lost)")
+                      N_("the relationship broke down: find out why (people changed, trust lost)"))
 ALL_KAM_STAGES: tuple[KamStage, ...] = KAM_STAGES + (UNCOUPLING,)
 KAM_BY_KEY: dict[str, KamStage] = {s.key: s for s in ALL_KAM_STAGES}
 FIRST_KAM = KAM_STAGES[0]
@@ -219,8 +245,8 @@ def resolve_kam(text: str) -> KamStage:
             names.add(str(stage.number))
         if wanted in names:
             return stage
-    raise UsageError(f"unknown key-account stage {text!r}; use one of: "
-                     + ", ".join(s.key for s in ALL_KAM_STAGES))
+    raise UsageError(_("unknown key-account stage {text!r}; use one of: {keys}").format(
+        text=text, keys=", ".join(s.key for s in ALL_KAM_STAGES)))
 
 
 def next_kam(stage: KamStage) -> KamStage | None:
@@ -239,14 +265,14 @@ class Role:
 
 # The decision-making unit (đơn vị quyết định): six roles; a person may hold several.
 ROLES: tuple[Role, ...] = (
-    Role("initiator", "Initiator", "người khởi xướng", "starts the buying process"),
-    Role("user", "User", "người sử dụng", "uses the product"),
-    Role("decider", "Decider", "người quyết định", "chooses the product and the supplier"),
+    Role("initiator", "Initiator", "người khởi xướng", N_("starts the buying process")),
+    Role("user", "User", "người sử dụng", N_("uses the product")),
+    Role("decider", "Decider", "người quyết định", N_("chooses the product and the supplier")),
     Role("influencer", "Influencer", "người gây ảnh hưởng",
-         "supplies information and decision rules"),
-    Role("buyer", "Buyer", "người mua", "arranges the contract"),
+         N_("supplies information and decision rules")),
+    Role("buyer", "Buyer", "người mua", N_("arranges the contract")),
     Role("gatekeeper", "Gatekeeper", "người giữ cửa",
-         "controls the flow of information to the others"),
+         N_("controls the flow of information to the others")),
 )
 ROLE_BY_KEY: dict[str, Role] = {r.key: r for r in ROLES}
 DECIDER = "decider"
@@ -258,7 +284,8 @@ def resolve_role(text: str) -> Role:
     for role in ROLES:
         if wanted in (role.key, fold(role.name), fold(role.vietnamese)):
             return role
-    raise UsageError(f"unknown role {text!r}; use: " + ", ".join(r.key for r in ROLES))
+    raise UsageError(_("unknown role {text!r}; use: {keys}").format(
+        text=text, keys=", ".join(r.key for r in ROLES)))
 
 
 BUY_CLASSES: tuple[tuple[str, str, str], ...] = (
@@ -307,10 +334,11 @@ def resolve_choice(text: str) -> ChoiceCriterion:
         if wanted in (criterion.key, fold(criterion.name).replace(" ", "-"),
                       fold(criterion.vietnamese).replace(" ", "-")):
             return criterion
-    raise UsageError(f"unknown criterion {text!r}; economic: "
-                     + ", ".join(c.key for c in CHOICE_CRITERIA if c.kind == "economic")
-                     + "; emotional: "
-                     + ", ".join(c.key for c in CHOICE_CRITERIA if c.kind == "emotional"))
+    raise UsageError(_("unknown criterion {text!r}; economic: {economic}; emotional: "
+                       "{emotional}").format(
+        text=text,
+        economic=", ".join(c.key for c in CHOICE_CRITERIA if c.kind == "economic"),
+        emotional=", ".join(c.key for c in CHOICE_CRITERIA if c.kind == "emotional")))
 
 
 PARETO_SHARE = 0.8  # "about 80% of sales": the accounts that together make this share
@@ -332,19 +360,19 @@ class BuyingStage:
 # *customer* is, not what the seller did.
 BUYING_STAGES: tuple[BuyingStage, ...] = (
     BuyingStage(1, "need", "Need recognition", "Nhận biết nhu cầu", 10,
-                "they see a problem or a need; SPIN turns it into an explicit need"),
+                N_("they see a problem or a need; SPIN turns it into an explicit need")),
     BuyingStage(2, "specification", "Specification", "Xác định quy cách, số lượng", 20,
-                "they define what they need, how much, to what standard"),
+                N_("they define what they need, how much, to what standard")),
     BuyingStage(3, "search", "Supplier search", "Tìm kiếm nguồn cung cấp", 30,
-                "they look for suppliers: be on their list"),
+                N_("they look for suppliers: be on their list")),
     BuyingStage(4, "proposals", "Proposals", "Tiếp nhận và phân tích đề nghị", 50,
-                "they receive and analyse proposals"),
+                N_("they receive and analyse proposals")),
     BuyingStage(5, "evaluation", "Evaluation and choice", "Đánh giá và lựa chọn nhà cung cấp",
-                70, "they weigh proposals against their choice criteria and choose"),
+                70, N_("they weigh proposals against their choice criteria and choose")),
     BuyingStage(6, "order", "Order routine", "Lựa chọn cách thức đặt hàng", 90,
-                "they settle how to order: terms, delivery, paperwork"),
+                N_("they settle how to order: terms, delivery, paperwork")),
     BuyingStage(7, "feedback", "Performance feedback", "Phản hồi và đánh giá", 100,
-                "they judge how the supplier performed; the next purchase starts here"),
+                N_("they judge how the supplier performed; the next purchase starts here")),
 )
 BUYING_BY_KEY: dict[str, BuyingStage] = {s.key: s for s in BUYING_STAGES}
 FIRST_BUYING = BUYING_STAGES[0]
@@ -359,8 +387,8 @@ def resolve_buying(text: str) -> BuyingStage:
                  fold(stage.name).split(" ")[0]}
         if wanted in names:
             return stage
-    raise UsageError(f"unknown buying stage {text!r}; use one of: "
-                     + ", ".join(f"{s.key} ({s.name})" for s in BUYING_STAGES))
+    raise UsageError(_("unknown buying stage {text!r}; use one of: {keys}").format(
+        text=text, keys=", ".join(f"{s.key} ({named(s)})" for s in BUYING_STAGES)))
 
 
 @dataclass(frozen=True)
@@ -390,8 +418,8 @@ def resolve_lost_reason(text: str) -> LostReason:
         if wanted in (reason.key, fold(reason.name).replace(" ", "-"),
                       fold(reason.vietnamese).replace(" ", "-")):
             return reason
-    raise UsageError(f"unknown reason {text!r}; use one of: "
-                     + ", ".join(r.key for r in LOST_REASONS))
+    raise UsageError(_("unknown reason {text!r}; use one of: {keys}").format(
+        text=text, keys=", ".join(r.key for r in LOST_REASONS)))
 
 
 # -- Customer types (seed 003, "10 kiểu chiều chuộng khách hàng khó tính") ---------------------
@@ -469,5 +497,5 @@ def resolve_type(text: str) -> CustomerType:
         if wanted in (kind.key, fold(kind.name).replace("-", " "), fold(kind.vietnamese),
                       fold(kind.vietnamese).replace("khach hang ", "")):
             return kind
-    raise UsageError(f"unknown customer type {text!r}; use one of: "
-                     + ", ".join(f"{t.key} ({t.vietnamese})" for t in CUSTOMER_TYPES))
+    raise UsageError(_("unknown customer type {text!r}; use one of: {keys}").format(
+        text=text, keys=", ".join(f"{t.key} ({t.vietnamese})" for t in CUSTOMER_TYPES)))

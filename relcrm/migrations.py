@@ -788,9 +788,17 @@ def upgrade(con: sqlite3.Connection, path: Path | None = None) -> list[int]:
     if current == LATEST:
         return []
     if current > LATEST:
-        raise DatabaseError(
-            f"{path or 'this database'} has schema version {current}, newer than this relcrm "
-            f"knows ({LATEST}); upgrade relcrm (pip install -U relcrm). The file was not changed.")
+        from .i18n import _
+
+        if path is None:
+            message = _("this database has schema version {version}, newer than this relcrm "
+                        "knows ({latest}); upgrade relcrm (pip install -U relcrm). The file was "
+                        "not changed.")
+        else:
+            message = _("{shown} has schema version {version}, newer than this relcrm knows "
+                        "({latest}); upgrade relcrm (pip install -U relcrm). The file was not "
+                        "changed.")
+        raise DatabaseError(message.format(shown=path, version=current, latest=LATEST))
     if current > 0 and path is not None:
         # A copy of the book as it was, made before the upgrade's transaction (a connection
         # that is writing cannot be the source of a backup), under a name no file has yet.

@@ -70,6 +70,7 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from .errors import UsageError
+from .i18n import N_, _, dynamic
 
 SCALE = 1000  # milli per unit, for every currency
 MAX_UNITS = 10**15  # exclusive: at most 999,999,999,999,999 units
@@ -158,8 +159,9 @@ class Amount:
         found = lookup_currency(currency)
         value = Decimal(value)
         if not value.is_finite() or value.is_signed() and value != 0:
-            raise UsageError(f"amount {value} is not an amount of 0 or more")
-        _, digits, exp = value.as_tuple()
+            raise UsageError(_("amount {value} is not an amount of 0 or more").format(
+                value=value))
+        _sign, digits, exp = value.as_tuple()
         kept = len(digits)
         while kept > 1 and digits[kept - 1] == 0:  # 1.000...0 is 1: no int of a huge string
             kept -= 1
@@ -167,12 +169,13 @@ class Amount:
             if value == 0:
                 return cls(0, found.code)
             if value.adjusted() >= 15 or int(exp) + len(digits) - kept < -3:
-                raise _Refused("is too large or too precise")
+                raise _Refused(_("is too large or too precise"))
             number = int("".join(map(str, digits[:kept])))
             return cls(_milli(number, int(exp) + len(digits) - kept, found), found.code)
         except _Refused:
-            raise UsageError(f"amount {value} is not an exact amount of {found.code}: 0 to "
-                             f"999,999,999,999,999 with at most {found.digits} decimals") from None
+            raise UsageError(_("amount {value} is not an exact amount of {code}: 0 to "
+                               "999,999,999,999,999 with at most {digits} decimals").format(
+                value=value, code=found.code, digits=found.digits)) from None
 
 
 def lookup_currency(code: str) -> Currency:
@@ -182,8 +185,8 @@ def lookup_currency(code: str) -> Currency:
     try:
         return _lookup(code)
     except _Refused as refused:
-        raise UsageError(f"currency {code!r} {refused.reason}; use an ISO 4217 code such as "
-                         "VND, USD or EUR") from None
+        raise UsageError(_("currency {code!r} {reason}; use an ISO 4217 code such as VND, USD "
+                           "or EUR").format(code=code, reason=refused.reason)) from None
 
 
 def _lookup(code: str) -> Currency:
@@ -192,7 +195,7 @@ def _lookup(code: str) -> Currency:
     if found is not None:
         return found
     if not _CODE.fullmatch(key):
-        raise _Refused("is not a currency code")
+        raise _Refused(_("is not a currency code"))
     return _babel_currency(key)
 
 
@@ -201,12 +204,12 @@ def _babel_currency(key: str) -> Currency:
     try:
         from babel import numbers
     except ImportError:  # pragma: no cover - babel is a dependency
-        raise _Refused("is not in relcrm's table, and Babel is not installed") from None
+        raise _Refused(_("is not in relcrm's table, and Babel is not installed")) from None
     if key not in numbers.list_currencies():
-        raise _Refused("is not a known currency")
+        raise _Refused(_("is not a known currency"))
     digits = numbers.get_currency_precision(key)
     if digits > 3:
-        raise _Refused(f"has {digits} decimals (relcrm keeps at most 3)")
+        raise _Refused(_("has {digits} decimals (relcrm keeps at most 3)").format(digits=digits))
     return Currency(key, digits, key)
 
 
@@ -215,30 +218,34 @@ def _milli(number: int, exp: int, currency: Currency) -> int:
     if number == 0:
         return 0
     if exp + len(str(number)) > 15:
-        raise _Refused("is too large (at most 999,999,999,999,999)")
+        raise _Refused(_("is too large (at most 999,999,999,999,999)"))
     while number % 10 == 0:
         number, exp = number // 10, exp + 1
     if exp < -currency.digits:
-        has = "no decimals" if currency.digits == 0 else f"{currency.digits} decimals"
+        has = (_("no decimals") if currency.digits == 0
+               else _("{n} decimals").format(n=currency.digits))
         if exp < -40:
-            raise _Refused(f"has more decimals than {currency.code}, which has {has}")
+            raise _Refused(_("has more decimals than {code}, which has {has}").format(
+                code=currency.code, has=has))
         shown = str(number).rjust(1 - exp, "0")
         shown = f"{shown[:exp]}.{shown[exp:]}"
-        raise _Refused(f"is {shown} {currency.code}, and {currency.code} has {has}")
+        raise _Refused(_("is {shown} {code}, and {code} has {has}").format(
+            shown=shown, code=currency.code, has=has))
     return number * 10 ** (exp + 3)
 
 
 def _examples(currency: Currency) -> str:
     code = currency.code
     if code == "VND":
-        return "450000000, 450.000.000, 68 triệu, 1,2 tỷ or 5k"
+        return _("450000000, 450.000.000, 68 triệu, 1,2 tỷ or 5k")
     if currency.digits == 0:
-        return f"12500, 12,500, 12.500, 2.5M or 12,000 {code}"
+        return _("12500, 12,500, 12.500, 2.5M or 12,000 {code}").format(code=code)
     cents = "50" + "0" * (currency.digits - 2) if currency.digits > 1 else "5"
-    return f"12500, 12,500.{cents}, 12.500,{cents}, 2.5M or 12,000 {code}"
+    return _("12500, 12,500.{cents}, 12.500,{cents}, 2.5M or 12,000 {code}").format(
+        cents=cents, code=code)
 
 
-def parse(text: str, currency: str = "VND", *, label: str = "amount") -> Amount:
+def parse(text: str, currency: str = "VND", *, label: str = N_("amount")) -> Amount:
     """Read an amount typed by a seller, in `currency` unless the text names another one.
     The rules are in this module's docstring. A refusal is a UsageError whose one line starts
     with `label` and the text, says what is wrong and gives accepted forms for the currency."""
@@ -246,27 +253,29 @@ def parse(text: str, currency: str = "VND", *, label: str = "amount") -> Amount:
     try:
         return _parse(text, book)
     except _Refused as refused:
-        hint = refused.hint or f"write e.g. {_examples(refused.currency or book)}"
-        raise UsageError(f"{label} {text!r} {refused.reason}; {hint}") from None
+        hint = refused.hint or _("write e.g. {examples}").format(
+            examples=_examples(refused.currency or book))
+        raise UsageError(_("{label} {text!r} {reason}; {hint}").format(
+            label=dynamic(label), text=text, reason=refused.reason, hint=hint)) from None
 
 
 def _parse(text: str, book: Currency) -> Amount:
     s = unicodedata.normalize("NFC", text).strip()
     if not s:
-        raise _Refused("is empty")
+        raise _Refused(_("is empty"))
     if len(s) > MAX_LENGTH:
-        raise _Refused(f"is too long (at most {MAX_LENGTH} characters)")
+        raise _Refused(_("is too long (at most {n} characters)").format(n=MAX_LENGTH))
     if any(ch.isnumeric() and not "0" <= ch <= "9" for ch in s):
-        raise _Refused("has digits other than 0-9")
+        raise _Refused(_("has digits other than 0-9"))
     if _EXPONENT.search(s):
-        raise _Refused("has an exponent")
+        raise _Refused(_("has an exponent"))
     numbers = list(_NUMBER.finditer(s))
     if len(numbers) != 1:
-        raise _Refused("is not one number" if numbers else "has no number")
+        raise _Refused(_("is not one number") if numbers else _("has no number"))
     found = numbers[0]
     before, num, after = s[:found.start()].strip(), found.group(), s[found.end():].strip()
     if any(ch in _MINUS for ch in before):
-        raise _Refused("is negative (an amount is 0 or more)")
+        raise _Refused(_("is negative (an amount is 0 or more)"))
     named = []
     if before:
         named.append(_currency_word(before, book, s))
@@ -278,14 +287,14 @@ def _parse(text: str, book: Currency) -> Amount:
             rest = after[len(unit):].strip()
             word = _currency_word(rest, book, s, strict=False) if unit and rest else None
             if not unit or rest and word is None:
-                raise _Refused(f"has {after!r} after the number, which is neither a unit "
-                               "(k, triệu, tỷ ...) nor a currency")
+                raise _Refused(_("has {after!r} after the number, which is neither a unit "
+                                 "(k, triệu, tỷ ...) nor a currency").format(after=after))
             gap = " " if s[found.end()].isspace() else ""
             unit = gap + after[:len(unit)]  # as typed, for messages
         if word is not None:
             named.append(word)
     if len(named) > 1:
-        raise _Refused("names two currencies")
+        raise _Refused(_("names two currencies"))
     currency = named[0] if named else book
     exp10 = _UNITS[unit.strip().casefold()] if unit else 0
     try:
@@ -306,19 +315,23 @@ def _currency_word(word: str, book: Currency, text: str, strict: bool = True) ->
     if isinstance(code, tuple):
         if book.code in code:
             return book
-        raise _Refused(f"names {word}, which is ambiguous ({' or '.join(code)})",
-                       f"name the currency: {text.replace(word, '').strip()} {code[0]}")
+        raise _Refused(_("names {word}, which is ambiguous ({first} or {second})").format(
+                           word=word, first=code[0], second=code[1]),
+                       _("name the currency: {example}").format(
+                           example=f"{text.replace(word, '').strip()} {code[0]}"))
     if code is None and len(folded) == 3 and folded.isascii() and folded.isalpha():
         code = folded.upper()
     if code is None:
         if strict:
-            raise _Refused(f"has {word!r} around the number, which is not a currency")
+            raise _Refused(_("has {word!r} around the number, which is not a currency").format(
+                word=word))
         return None
     try:
         return _lookup(code)
     except _Refused as refused:
-        raise _Refused(f"names currency {code}, which {refused.reason}",
-                       "use an ISO 4217 code such as VND, USD or EUR") from None
+        raise _Refused(_("names currency {code}, which {reason}").format(
+                           code=code, reason=refused.reason),
+                       _("use an ISO 4217 code such as VND, USD or EUR")) from None
 
 
 def _split(num: str, currency: Currency, unit: str) -> tuple[str, str]:
@@ -329,7 +342,8 @@ def _split(num: str, currency: Currency, unit: str) -> tuple[str, str]:
     if dots and commas:
         decimal = "." if num.rfind(".") > num.rfind(",") else ","
         if num.count(decimal) > 1:
-            raise _Refused(f"uses both . and , and {decimal} more than once")
+            raise _Refused(_("uses both . and , and {decimal} more than once").format(
+                decimal=decimal))
         group = "," if decimal == "." else "."
     elif dots or commas:
         sep = "." if dots else ","
@@ -344,42 +358,49 @@ def _split(num: str, currency: Currency, unit: str) -> tuple[str, str]:
             decimal = sep
         elif unit:
             short = tail.rstrip("0") or "0"
-            raise _Refused(f"is ambiguous ({head}{tail}{unit} or {head}.{short}{unit}?)",
-                           f"write {head}{tail}{unit} or {head}{sep}{short}{unit}")
+            raise _Refused(_("is ambiguous ({one} or {other}?)").format(
+                               one=f"{head}{tail}{unit}", other=f"{head}.{short}{unit}"),
+                           _("write {one} or {other}").format(
+                               one=f"{head}{tail}{unit}", other=f"{head}{sep}{short}{unit}"))
         elif currency.digits < 3 and sep == ",":
             group = sep
         elif currency.digits == 3:
             decimal = sep
         else:
             short = tail.rstrip("0")
-            raise _Refused(f"is ambiguous in {currency.code} "
-                           f"({head}{'.' if short else ''}{short} or {head}{tail}?)")
+            raise _Refused(_("is ambiguous in {code} ({one} or {other}?)").format(
+                code=currency.code, one=f"{head}{'.' if short else ''}{short}",
+                other=f"{head}{tail}"))
     if spaced:
         if group or len(spaced) > 1:
-            raise _Refused("mixes group separators")
+            raise _Refused(_("mixes group separators"))
         group = spaced[0]
-    whole, _, fraction = num.partition(decimal) if decimal else (num, "", "")
+    whole, _sep, fraction = num.partition(decimal) if decimal else (num, "", "")
     if not fraction.isdigit() and fraction:
-        raise _Refused("groups digits after the decimal separator")
+        raise _Refused(_("groups digits after the decimal separator"))
     groups = _GROUP_SPLIT.split(whole)
     if len(groups) > 1 and (not 1 <= len(groups[0]) <= 3 or groups[0][0] == "0"
                             or any(len(g) != 3 for g in groups[1:])):
-        raise _Refused("is not grouped by 3 digits (like 1.500.000 or 1,500,000)")
+        raise _Refused(_("is not grouped by 3 digits (like 1.500.000 or 1,500,000)"))
     return "".join(groups), fraction
 
 
 def _decimals_refused(whole: str, fraction: str, currency: Currency, num: str) -> _Refused:
     code = currency.code
     if currency.digits:
-        return _Refused(f"has {len(fraction)} decimals, and {code} has {currency.digits}")
+        return _Refused(_("has {n} decimals, and {code} has {digits}").format(
+            n=len(fraction), code=code, digits=currency.digits))
     seps = _GROUP_SPLIT.findall(num)
     if len(seps) == 1:  # "2,5": a decimal, or a mistyped group?
         decimal = f"{whole}{seps[0]}{fraction}"
         millions = f"{decimal} triệu" if code == "VND" else f"{decimal}M"
-        return _Refused(f"is ambiguous in {code}, which has no decimals "
-                        f"({whole}.{fraction} or {whole}{fraction}?)",
-                        f"write {whole}{fraction}, or with a unit {decimal}k or {millions}")
-    return _Refused(f"has a decimal part ({num[-len(fraction) - 1:]}), and {code} has none")
+        return _Refused(_("is ambiguous in {code}, which has no decimals ({one} or {other}?)")
+                        .format(code=code, one=f"{whole}.{fraction}", other=f"{whole}{fraction}"),
+                        _("write {whole}, or with a unit {thousands} or {millions}").format(
+                            whole=f"{whole}{fraction}", thousands=f"{decimal}k",
+                            millions=millions))
+    return _Refused(_("has a decimal part ({part}), and {code} has none").format(
+        part=num[-len(fraction) - 1:], code=code))
 
 
 def _lang(locale: str) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from .errors import Ambiguous, NotFound
+from .i18n import _
 from .methodology import (ALL_STAGES, BUYING_STAGES, CRITERIA, CUSTOMER, DISQUALIFIED, OPEN,
                           QUALIFIED)
 from .text import fold
@@ -123,11 +124,15 @@ def _resolve(con: sqlite3.Connection, ref: str, noun: str, select: str,
         if row is None and alias is not None and number <= MAX_ID:
             row = con.execute(f"{alias} WHERE a.id = :id", {"id": number}).fetchone()
         if row is None:
-            raise NotFound(f"no {noun} with id {ref.lstrip('#')}")
+            message = (_("no prospect with id {id}") if noun == "prospect"
+                       else _("no account with id {id}"))
+            raise NotFound(message.format(id=ref.lstrip("#")))
         return dict(row)
     key = fold(ref)
     if not key:
-        raise NotFound(f"empty {noun} reference; give an id or part of a name")
+        raise NotFound(_("empty prospect reference; give an id or part of a name")
+                       if noun == "prospect"
+                       else _("empty account reference; give an id or part of a name"))
     for tier in _MATCH_TIERS:
         found = _rows(con.execute(f"{select} WHERE {tier} ORDER BY name_key, id LIMIT 11",
                                   {"key": key}))
@@ -136,11 +141,22 @@ def _resolve(con: sqlite3.Connection, ref: str, noun: str, select: str,
         if found:
             shown = ", ".join(f"#{r['id']} {r['name']}" + (f" ({r['company']})" if r["company"]
                               else "") for r in found[:10])
-            more = " and more" if len(found) > 10 else ""
-            raise Ambiguous(f"{ref!r} matches several {noun}s: {shown}{more}; "
-                            "use the id or more of the name")
-    hint = "relcrm list --search" if noun == "prospect" else "relcrm account list"
-    raise NotFound(f"no {noun} matches {ref!r}; try `{hint}` or an id")
+            if noun == "prospect":
+                message = (_("{ref!r} matches several prospects: {shown} and more; use the id "
+                             "or more of the name") if len(found) > 10
+                           else _("{ref!r} matches several prospects: {shown}; use the id or "
+                                  "more of the name"))
+            else:
+                message = (_("{ref!r} matches several accounts: {shown} and more; use the id "
+                             "or more of the name") if len(found) > 10
+                           else _("{ref!r} matches several accounts: {shown}; use the id or "
+                                  "more of the name"))
+            raise Ambiguous(message.format(ref=ref, shown=shown))
+    if noun == "prospect":
+        raise NotFound(_("no prospect matches {ref!r}; try `relcrm list --search` or an id")
+                       .format(ref=ref))
+    raise NotFound(_("no account matches {ref!r}; try `relcrm account list` or an id")
+                   .format(ref=ref))
 
 
 def complete_names(con: sqlite3.Connection, incomplete: str,
@@ -349,7 +365,7 @@ def step_list(con: sqlite3.Connection, *, prospect_id: int | None = None,
 def step(con: sqlite3.Connection, step_id: int) -> dict[str, Any]:
     row = con.execute(f"{_STEP_SELECT} WHERE s.id = :id", {"id": step_id}).fetchone()
     if row is None:
-        raise NotFound(f"no step with id {step_id}")
+        raise NotFound(_("no step with id {id}").format(id=step_id))
     return dict(row)
 
 
@@ -363,7 +379,7 @@ def step_history(con: sqlite3.Connection, step_id: int) -> list[dict[str, Any]]:
 def prospect(con: sqlite3.Connection, prospect_id: int) -> dict[str, Any]:
     row = con.execute(f"{_PROSPECT_SELECT} WHERE p.id = :id", {"id": prospect_id}).fetchone()
     if row is None:
-        raise NotFound(f"no prospect with id {prospect_id}")
+        raise NotFound(_("no prospect with id {id}").format(id=prospect_id))
     return dict(row)
 
 
@@ -492,7 +508,7 @@ def list_accounts(con: sqlite3.Connection, *, key_only: bool = False, kam: str |
 def account(con: sqlite3.Connection, account_id: int) -> dict[str, Any]:
     row = con.execute(f"{_ACCOUNT_SELECT} WHERE a.id = :id", {"id": account_id}).fetchone()
     if row is None:
-        raise NotFound(f"no account with id {account_id}")
+        raise NotFound(_("no account with id {id}").format(id=account_id))
     return dict(row)
 
 
@@ -637,7 +653,7 @@ def deal(con: sqlite3.Connection, deal_id: int, today: str) -> dict[str, Any]:
     row = con.execute(f"{_DEAL_LIST_SELECT} WHERE d.id = :id", {"id": deal_id,
                                                                "today": today}).fetchone()
     if row is None:
-        raise NotFound(f"no deal with id {deal_id}; see them with relcrm deal list")
+        raise NotFound(_("no deal with id {id}; see them with relcrm deal list").format(id=deal_id))
     return dict(row)
 
 

@@ -24,6 +24,8 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence, TextIO
 
+from .i18n import N_, dynamic
+
 # What a terminal may act on, or what reorders or breaks the lines around it: every control
 # character (C0, DEL, C1), the bidi controls (embeddings, overrides, isolates and the marks),
 # and the Unicode line and paragraph separators. Joiners (ZWJ, ZWNJ) stay: real scripts use them.
@@ -83,6 +85,17 @@ def is_tty(stream: TextIO) -> bool:
         return False
 
 
+WIDE = 120  # columns: a terminal narrower than this gets the short forms of amounts
+
+
+def narrow() -> bool:
+    """Is stdout a terminal narrower than WIDE columns (a person reads a table that must
+    fit)? Never in a pipe, where nothing wraps."""
+    import shutil
+
+    return is_tty(sys.stdout) and shutil.get_terminal_size().columns < WIDE
+
+
 def console(stderr: bool = False):
     """A rich Console for the stream: colour on a terminal unless NO_COLOR is set; on a
     terminal with NO_COLOR, the terminal's width but no escape codes at all; not on a terminal,
@@ -112,8 +125,11 @@ def emit(out, renderable) -> None:
     out.file.write(text + "\n")
 
 
+NOTHING = N_("Nothing to show.")
+
+
 def table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], *, title: str | None = None,
-          caption: str | None = None, empty: str = "Nothing to show.") -> None:
+          caption: str | None = None, empty: str = NOTHING) -> None:
     """Draw `rows` as a table (see the module doc for terminal vs pipe)."""
     from rich import box
     from rich.table import Table
@@ -121,7 +137,7 @@ def table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], *, title: str | N
 
     out = console()
     if not rows:
-        emit(out, safe_text(empty))
+        emit(out, safe_text(dynamic(empty)))
         return
     human = is_tty(out.file)  # a person reads it: box rules, wrapping to the terminal
     styled = out.is_terminal and out.color_system is not None
@@ -389,5 +405,7 @@ def warn(message: str) -> None:
     out = console(stderr=True)
     from rich.text import Text
 
-    prefix = Text("warning: ", style="bold yellow" if out.color_system else "")
+    from .i18n import _
+
+    prefix = Text(_("warning: "), style="bold yellow" if out.color_system else "")
     out.print(prefix + safe_text(message))

@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 import sqlite3
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from .errors import UsageError
+from .i18n import N_, _, dynamic
 from .methodology import BUYING_STAGES, KAM_STAGES, STAGES
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -28,15 +29,17 @@ def _workdays(value: str) -> str:
     for part in filter(None, text.split(",")):
         ends = part.split("-")
         if len(ends) > 2 or not all(ends) or any(end not in _DAY_NAMES for end in ends):
-            raise UsageError(f"workdays {value!r} is not a list of weekdays; use e.g. mon-fri, "
-                             "mon-sat or mon,tue,thu,fri (mon tue wed thu fri sat sun)")
+            raise UsageError(_("workdays {value!r} is not a list of weekdays; use e.g. mon-fri, "
+                               "mon-sat or mon,tue,thu,fri (mon tue wed thu fri sat sun)")
+                             .format(value=value))
         first, last = WEEKDAYS.index(ends[0][:3]), WEEKDAYS.index(ends[-1][:3])
         if last < first:
-            raise UsageError(f"workdays {value!r}: {ends[0]}-{ends[-1]} runs backwards; "
-                             "write it from Monday's side, e.g. mon-fri")
+            raise UsageError(_("workdays {value!r}: {first}-{last} runs backwards; "
+                               "write it from Monday's side, e.g. mon-fri").format(
+                value=value, first=ends[0], last=ends[-1]))
         days.update(range(first, last + 1))
     if not days:
-        raise UsageError("workdays cannot be empty; use e.g. mon-fri or mon-sat")
+        raise UsageError(_("workdays cannot be empty; use e.g. mon-fri or mon-sat"))
     return ",".join(WEEKDAYS[d] for d in sorted(days))
 
 
@@ -63,9 +66,9 @@ def _country(value: str) -> str:
 
     supported = list_supported_countries()
     if text not in supported:
-        raise UsageError(f"country {value!r} has no public holiday calendar here; use an ISO "
-                         "3166 code such as VN, SG, TH, US, or none (e.g. "
-                         + ", ".join(sorted(supported)[:12]) + " ...)")
+        raise UsageError(_("country {value!r} has no public holiday calendar here; use an ISO "
+                           "3166 code such as VN, SG, TH, US, or none (e.g. {codes} ...)").format(
+            value=value, codes=", ".join(sorted(supported)[:12])))
     return text
 
 
@@ -73,8 +76,9 @@ def _days(label: str, low: int, high: int) -> Callable[[str], str]:
     def parse(value: str) -> str:
         text = value.strip()
         if not re.fullmatch(r"\d{1,6}", text) or not low <= int(text) <= high:
-            raise UsageError(f"{label} must be a whole number from {low} to {high}, "
-                             f"not {value!r}")
+            raise UsageError(_("{label} must be a whole number from {low} to {high}, "
+                               "not {value!r}").format(label=label, low=low, high=high,
+                                                       value=value))
         return str(int(text))
     return parse
 
@@ -103,8 +107,8 @@ def _lead(label: str) -> Callable[[str], str]:
 def _date_order(value: str) -> str:
     text = value.strip().lower()
     if text not in ("", "dmy", "mdy"):
-        raise UsageError(f"date_order must be dmy (14/11/1978, as written in Vietnam) or mdy "
-                         f"(11/14/1978), or empty, not {value!r}")
+        raise UsageError(_("date_order must be dmy (14/11/1978, as written in Vietnam) or mdy "
+                           "(11/14/1978), or empty, not {value!r}").format(value=value))
     return text
 
 
@@ -115,14 +119,14 @@ def _language(value: str) -> str:
         return ""
     code = normalize(value)
     if code is None:
-        raise UsageError(f"language {value!r}: relcrm speaks " + ", ".join(LANGUAGES)
-                         + " (empty: the system's)")
+        raise UsageError(_("language {value!r}: relcrm speaks {languages} (empty: the "
+                           "system's)").format(value=value, languages=", ".join(LANGUAGES)))
     return code
 
 
 # the kinds of date with lead days of their own, as the setting names them
-OCCASION_KINDS = {"birthday": "a birthday", "anniversary": "an anniversary",
-                  "founding": "a founding day", "gio": "a giỗ (death anniversary)"}
+OCCASION_KINDS = {"birthday": N_("a birthday"), "anniversary": N_("an anniversary"),
+                  "founding": N_("a founding day"), "gio": N_("a giỗ (death anniversary)")}
 
 # settings whose check needs a library (holidays, phonenumbers): checked when set and by doctor,
 # not on every read (a bad value then fails where it is used, with its own message)
@@ -136,42 +140,72 @@ class Setting:
     help: str
     parse: Callable[[str], str]
     followups: bool = False  # changing it moves follow-up dates (they are recomputed)
+    # a help made from a template: the template (N_) and the stage or occasion it names
+    template: str = ""
+    item: Any = None
+
+
+def _item_name(item: Any, english: bool = False) -> str:
+    """How a setting's help names its stage ("Attract (Thu hút)"; in Vietnamese "Thu hút")
+    or occasion kind ("a birthday")."""
+    if isinstance(item, str):
+        return item if english else dynamic(item)
+    from .i18n import current, named
+
+    if current() == "vi" and not english:
+        return named(item)
+    return f"{item.name} ({item.vietnamese})"
+
+
+def _made(key: str, default: str, template: str, item: Any, parse: Callable[[str], str],
+          followups: bool = False) -> Setting:
+    """A setting whose help names a stage or an occasion kind: the help is the English text
+    (as exported); describe() gives it in the language relcrm speaks."""
+    return Setting(key, default, template.format(name=_item_name(item, english=True)), parse,
+                   followups, template=template, item=item)
+
+
+def describe(setting: Setting) -> str:
+    """A setting's meaning for people, in the language relcrm speaks (`relcrm config`)."""
+    if setting.template:
+        return dynamic(setting.template).format(name=_item_name(setting.item))
+    return dynamic(setting.help)
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("workdays", "mon,tue,wed,thu,fri", "the days you work; a cadence date that falls "
-            "on another day moves to the next working day", _workdays, True),
-    Setting("country", "VN", "whose public holidays are days off (ISO code, or none)",
+    Setting("workdays", "mon,tue,wed,thu,fri", N_("the days you work; a cadence date that "
+            "falls on another day moves to the next working day"), _workdays, True),
+    Setting("country", "VN", N_("whose public holidays are days off (ISO code, or none)"),
             _country, True),
-    *(Setting(f"cadence.{s.key}", str(s.cadence_days), f"days between touches at {s.name} "
-              f"({s.vietnamese})", _days(f"cadence.{s.key}", 1, 365), True) for s in STAGES),
-    *(Setting(f"cadence.{s.key}", str(s.cadence_days), f"days between touches with someone at "
-              f"a key account at {s.name} ({s.vietnamese})", _days(f"cadence.{s.key}", 1, 365),
-              True) for s in KAM_STAGES),
-    Setting("import.per_day", "10", "new prospects an import schedules for first contact on "
-            "one working day (0: all at once)", _days("import.per_day", 0, 10_000)),
-    Setting("undo.keep", "100", "how many of the last changes relcrm undo can take back",
+    *(_made(f"cadence.{s.key}", str(s.cadence_days), N_("days between touches at {name}"), s,
+            _days(f"cadence.{s.key}", 1, 365), True) for s in STAGES),
+    *(_made(f"cadence.{s.key}", str(s.cadence_days),
+            N_("days between touches with someone at a key account at {name}"), s,
+            _days(f"cadence.{s.key}", 1, 365), True) for s in KAM_STAGES),
+    Setting("import.per_day", "10", N_("new prospects an import schedules for first contact on "
+            "one working day (0: all at once)"), _days("import.per_day", 0, 10_000)),
+    Setting("undo.keep", "100", N_("how many of the last changes relcrm undo can take back"),
             _days("undo.keep", 1, 10_000)),
-    *(Setting(f"deal.probability.{b.key}", str(b.probability), f"the chance (%) that a deal "
-              f"whose customer is at {b.name} ({b.vietnamese}) is won: the pipeline's weight",
-              _days(f"deal.probability.{b.key}", 0, 100)) for b in BUYING_STAGES),
-    Setting("occasion.lead_days", "3", "days ahead that followups and plan show a person's "
-            "important date (a birthday, an anniversary)", _days("occasion.lead_days", 0, 60),
+    *(_made(f"deal.probability.{b.key}", str(b.probability),
+            N_("the chance (%) that a deal whose customer is at {name} is won: the pipeline's "
+               "weight"), b, _days(f"deal.probability.{b.key}", 0, 100)) for b in BUYING_STAGES),
+    Setting("occasion.lead_days", "3", N_("days ahead that followups and plan show a person's "
+            "important date (a birthday, an anniversary)"), _days("occasion.lead_days", 0, 60),
             True),
-    *(Setting(f"occasion.lead_days.{kind}", "", f"days ahead for {name} (empty: "
-              "occasion.lead_days)", _lead(f"occasion.lead_days.{kind}"), True)
+    *(_made(f"occasion.lead_days.{kind}", "", N_("days ahead for {name} (empty: "
+            "occasion.lead_days)"), name, _lead(f"occasion.lead_days.{kind}"), True)
       for kind, name in OCCASION_KINDS.items()),
-    Setting("occasion.gift_lead_days", "21", "days before a gift occasion (Tết, Trung thu) "
-            "that followups announces the gift list", _days("occasion.gift_lead_days", 0, 90),
+    Setting("occasion.gift_lead_days", "21", N_("days before a gift occasion (Tết, Trung thu) "
+            "that followups announces the gift list"), _days("occasion.gift_lead_days", 0, 90),
             True),
-    Setting("date_order", "", "how a date such as 03/04 is read (WHEN, imports): dmy (3 "
-            "April, the Vietnamese way) or mdy (March 4); empty: day first, said once",
+    Setting("date_order", "", N_("how a date such as 03/04 is read (WHEN, imports): dmy (3 "
+            "April, the Vietnamese way) or mdy (March 4); empty: day first, said once"),
             _date_order),
-    Setting("language", "", "the language relcrm speaks: en, vi, or empty for the system's "
-            "(RELCRM_LANG overrides it)", _language),
-    Setting("currency", "VND", "the currency of an amount that names none (ISO 4217 code); "
-            "each amount keeps its own", _currency),
-    Setting("region", "VN", "where a phone number typed without + is read (ISO 3166 code)",
+    Setting("language", "", N_("the language relcrm speaks: en, vi, or empty for the system's "
+            "(RELCRM_LANG overrides it)"), _language),
+    Setting("currency", "VND", N_("the currency of an amount that names none (ISO 4217 code); "
+            "each amount keeps its own"), _currency),
+    Setting("region", "VN", N_("where a phone number typed without + is read (ISO 3166 code)"),
             _region),
 )
 BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS}
@@ -180,8 +214,8 @@ BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS}
 def find(key: str) -> Setting:
     setting = BY_KEY.get(key.strip().lower())
     if setting is None:
-        raise UsageError(f"unknown setting {key!r}; the settings are: "
-                         + ", ".join(s.key for s in SETTINGS))
+        raise UsageError(_("unknown setting {key!r}; the settings are: {keys}").format(
+            key=key, keys=", ".join(s.key for s in SETTINGS)))
     return setting
 
 
@@ -205,9 +239,9 @@ def check(key: str, value: str) -> None:
     except UsageError:
         ok = False
     if not ok:
-        raise DatabaseError(f"the book's setting {key} = {value!r} is not valid; set it again "
-                            f"(relcrm config {key} VALUE) or go back to the default "
-                            f"(relcrm config {key} --reset)")
+        raise DatabaseError(_("the book's setting {key} = {value!r} is not valid; set it again "
+                              "(relcrm config {key} VALUE) or go back to the default "
+                              "(relcrm config {key} --reset)").format(key=key, value=value))
 
 
 def all_values(con: sqlite3.Connection) -> dict[str, str]:
@@ -224,14 +258,14 @@ def problems(con: sqlite3.Connection) -> list[str]:
     found = []
     for key, value in con.execute("SELECT key, value FROM setting ORDER BY key"):
         if key not in BY_KEY:
-            found.append(f"unknown setting {key!r}")
+            found.append(_("unknown setting {key!r}").format(key=key))
             continue
         try:
             ok = BY_KEY[key].parse(value) == value
         except UsageError:
             ok = False
         if not ok:
-            found.append(f"{key} = {value!r} is not valid")
+            found.append(_("{key} = {value!r} is not valid").format(key=key, value=value))
     return found
 
 

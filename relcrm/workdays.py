@@ -20,32 +20,39 @@ YEARS_BEFORE, YEARS_AFTER = 1, 4  # the years built around today's
 EXTEND_WITHIN = 2  # rebuild when fewer years than this are left ahead
 
 
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEKDAYS_VI = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
+
+
 @lru_cache(maxsize=16)
-def holidays_of(country: str, first: int, last: int) -> dict[dt.date, str]:
-    """The country's public holidays in the years first..last (none for "none")."""
+def holidays_of(country: str, first: int, last: int,
+                language: str = "en_US") -> dict[dt.date, str]:
+    """The country's public holidays in the years first..last (none for "none"), named in
+    `language` when the holidays package has it (English is what the book keeps)."""
     if country == "none":
         return {}
     import holidays
 
     try:
         calendar = holidays.country_holidays(country, years=range(first, last + 1))
-        if "en_US" in (calendar.supported_languages or ()):  # the names stored in the book
+        if language in (calendar.supported_languages or ()):
             calendar = holidays.country_holidays(country, years=range(first, last + 1),
-                                                 language="en_US")  # never the machine's
+                                                 language=language)  # never the machine's
         return dict(calendar.items())
     except (NotImplementedError, KeyError, AttributeError):
         from .errors import DatabaseError
+        from .i18n import _
 
-        raise DatabaseError(f"the book's setting country = {country!r} is not a country with "
-                            "public holidays here; set it again (relcrm config country VN) or "
-                            "to none") from None
+        raise DatabaseError(_("the book's setting country = {country!r} is not a country with "
+                              "public holidays here; set it again (relcrm config country VN) or "
+                              "to none").format(country=country)) from None
 
 
 def _days_off(workdays: set[int], country: str, first: int,
               last: int) -> list[tuple[str, str, str]]:
     """(day, next working day, why) for every day off in the years first..last."""
     public = holidays_of(country, first, last + 1)
-    names = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+    names = WEEKDAYS
 
     def off(day: dt.date) -> str | None:
         if day in public:
@@ -118,17 +125,35 @@ def working_days(con: sqlite3.Connection, start: dt.date):
         day += dt.timedelta(days=1)
 
 
-_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_NAMES = WEEKDAYS
+
+
+def shown(con: sqlite3.Connection, day: dt.date, why: str | None) -> str | None:
+    """Why a day is off, in the language relcrm speaks: the book keeps it in English (the
+    weekday, or the holiday's English name); in Vietnamese, thứ Bảy, Chủ nhật, or the
+    holiday's Vietnamese name from the holidays package (Tết Nguyên Đán)."""
+    from .i18n import current
+
+    if why is None or current() != "vi":
+        return why
+    if why in WEEKDAYS:
+        return WEEKDAYS_VI[WEEKDAYS.index(why)]
+    country = settings.get(con, "country")
+    try:
+        return holidays_of(country, day.year, day.year, "vi").get(day, why)
+    except Exception:  # noqa: BLE001 - a name to show: the English one will do
+        return why
 
 
 def off_reason(con: sqlite3.Connection, day: dt.date) -> str | None:
     """Why `day` is not a working day by the book's settings (a holiday's name, or the
-    weekday), or None; reads only the settings (a dry run may ask)."""
+    weekday), or None, in the language relcrm speaks; reads only the settings (a dry run
+    may ask)."""
     workdays = settings.workday_numbers(settings.get(con, "workdays"))
     public = holidays_of(settings.get(con, "country"), day.year, day.year)
     if day in public:
-        return public[day]
-    return None if day.weekday() in workdays else _NAMES[day.weekday()]
+        return shown(con, day, public[day])
+    return None if day.weekday() in workdays else shown(con, day, _NAMES[day.weekday()])
 
 
 def off_days(con: sqlite3.Connection, first: dt.date, last: dt.date) -> dict[dt.date, str]:
@@ -140,16 +165,17 @@ def off_days(con: sqlite3.Connection, first: dt.date, last: dt.date) -> dict[dt.
         "SELECT day FROM _day_off WHERE day BETWEEN ? AND ? AND length(day) = 4",
         (str(first.year), str(last.year)))}
     if built >= years:
-        return {dt.date.fromisoformat(day): name for day, name in con.execute(
-            "SELECT day, name FROM _day_off WHERE day BETWEEN ? AND ? AND length(day) = 10",
-            (first.isoformat(), last.isoformat()))}
+        return {day: shown(con, day, name) for day, name in (
+            (dt.date.fromisoformat(day), name) for day, name in con.execute(
+                "SELECT day, name FROM _day_off WHERE day BETWEEN ? AND ? AND length(day) = 10",
+                (first.isoformat(), last.isoformat())))}
     workdays = settings.workday_numbers(settings.get(con, "workdays"))
     public = holidays_of(settings.get(con, "country"), first.year, last.year)
     off, day = {}, first
     while day <= last:
         if day in public:
-            off[day] = public[day]
+            off[day] = shown(con, day, public[day])
         elif day.weekday() not in workdays:
-            off[day] = _NAMES[day.weekday()]
+            off[day] = shown(con, day, _NAMES[day.weekday()])
         day += dt.timedelta(days=1)
     return off

@@ -4,7 +4,7 @@
     python scripts/messages.py            # extract relcrm.pot, update each .po, compile .mo
 
 The messages are every help text of the command tree (commands and options, as Typer builds
-them: they are translated by i18n.translate_tree) and every string marked _("...") or
+them: they are translated by i18n.translate_tree) and every string marked _("...") / N_("...") or
 ngettext("...", "...") in relcrm/ (Babel's Python extractor). Each language's catalog
 relcrm/locale/<lang>/LC_MESSAGES/relcrm.po keeps its translations; new messages come in
 untranslated (tests/test_i18n.py then fails until they are translated), messages no longer
@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 LOCALE = ROOT / "relcrm" / "locale"
 
 
-def help_texts() -> list[tuple[str, str]]:
+def help_texts() -> list[tuple[str, str, None]]:
     """(message, where) for every help text of the command tree, in English."""
     import typer
 
@@ -37,10 +37,11 @@ def help_texts() -> list[tuple[str, str]]:
         for attr in ("help", "short_help", "epilog"):
             value = getattr(command, attr, None)
             if value:
-                found.append((value, f"{path} ({attr})"))
+                found.append((value, f"{path} ({attr})", None))
         for param in command.params:
             if getattr(param, "help", None):
-                found.append((param.help, f"{path} {param.opts[0] if param.opts else ''}"))
+                found.append((param.help, f"{path} {param.opts[0] if param.opts else ''}",
+                              None))
         for name, sub in sorted(getattr(command, "commands", {}).items()):
             walk(sub, f"{path} {name}")
 
@@ -48,15 +49,17 @@ def help_texts() -> list[tuple[str, str]]:
     return found
 
 
-def code_messages() -> list[tuple[str, str]]:
-    """(message, where) for every _() / ngettext() in relcrm/."""
+def code_messages() -> list[tuple[str, str, str | None]]:
+    """(message, where, context) for every _() / N_() / ngettext() / pgettext() in relcrm/
+    (a context tells apart two meanings of one English word: a "Key" column of key accounts
+    and one of keys)."""
     from babel.messages.extract import extract_from_dir
 
     found = []
-    for filename, lineno, message, _comments, _context in extract_from_dir(
+    for filename, lineno, message, _comments, context in extract_from_dir(
             str(ROOT / "relcrm"), method_map=[("**.py", "python")],
-            keywords={"_": None, "ngettext": (1, 2)}):
-        found.append((message, f"relcrm/{filename}:{lineno}"))  # a tuple: a plural
+            keywords={"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}):
+        found.append((message, f"relcrm/{filename}:{lineno}", context))  # a tuple: a plural
     return found
 
 
@@ -67,10 +70,12 @@ def template():
     catalog = Catalog(project="relcrm", version="", copyright_holder="relcrm",
                       msgid_bugs_address="", charset="utf-8", fuzzy=False)
     seen: dict = {}
-    for message, where in help_texts() + code_messages():
-        seen.setdefault(message, []).append(where)
-    for message in sorted(seen, key=lambda m: m if isinstance(m, str) else m[0]):
-        catalog.add(message, auto_comments=sorted(set(seen[message]))[:3])
+    for message, where, context in help_texts() + code_messages():
+        seen.setdefault((message, context), []).append(where)
+    for message, context in sorted(seen, key=lambda m: (m[0] if isinstance(m[0], str)
+                                                        else m[0][0], m[1] or "")):
+        catalog.add(message, auto_comments=sorted(set(seen[message, context]))[:3],
+                    context=context)
     return catalog
 
 

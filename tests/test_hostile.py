@@ -184,3 +184,36 @@ def test_examples_run_count():
     print(f"\nhostile input: {COUNT['examples']:,} examples")
     if COUNT["examples"]:
         assert COUNT["examples"] >= 2000
+
+
+VIETNAMESE = set("ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹáàãéèíìóòõúùýĐ")
+VI_RUN = settings(RUN, max_examples=80)
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_every_refusal_speaks_vietnamese(cli, template, name):
+    """Issue 14: each error these attacks provoke, asked in Vietnamese, is said in Vietnamese:
+    besides what the seller typed (which the message may quote), its words are Vietnamese, and
+    the exit code and the untouched book are the same as in English."""
+    @VI_RUN
+    @given(COMMANDS[name])
+    def attack(args):
+        _fresh(cli, template)
+        english = cli.run(*args)
+        before = _fresh(cli, template)
+        result = cli.run(*args, env={"RELCRM_LANG": "vi"})
+        assert result.code == english.code, (args, english.err[-200:], result.err[-200:])
+        if result.code == 0:
+            return
+        last = result.err.strip().splitlines()[-1]
+        assert last.startswith("relcrm: lỗi: "), (args, result.err[-300:])
+        words = last[len("relcrm: lỗi: "):]
+        for arg in sorted(args, key=len, reverse=True):  # what the seller typed may be quoted
+            for shown in (arg, repr(arg), arg.strip()):
+                if len(shown) > 2:
+                    words = words.replace(shown, "")
+        assert VIETNAMESE & set(words), (args, last)
+        after = {p.name: p.read_bytes() for p in cli.path.parent.glob(cli.path.name + "*")}
+        assert after == before
+
+    attack()

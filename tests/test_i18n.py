@@ -107,3 +107,87 @@ def test_a_bad_date_order_is_refused(cli):
     cli("config", "date_order", "mdy")
     cli("step", "add", "an", "12/15", "call")  # month first now
     assert cli.one("SELECT substr(due_at, 6, 5) FROM step") == "12-15"
+
+
+# --- the issue's "done when", through the CLI in Vietnamese ------------------------------------
+
+VI = {"RELCRM_LANG": "vi"}
+
+
+@pytest.fixture
+def an(cli):
+    cli.add("Nguyễn Văn An", "--company", "Minh Phát", "--value", "450,000,000")
+    return cli
+
+
+def test_show_speaks_vietnamese(an):
+    an("call", "an", "-o", "advance", "--commitment", "thăm nhà máy", "--problem", "màng rách",
+       "--next", "thứ 6 14h")
+    an("stage", "advance", "an", "--reason", "đồng ý")
+    out = an("show", "an", env=VI).out
+    for words in ("giai đoạn", "2/7 Thiết lập", "ngày ở giai đoạn này", "Dòng thời gian",
+                  "cuộc gọi #1", "bước tiến", "Thu hút → Thiết lập", "T6 27/11/2026 14:00"):
+        assert words in out, (words, out)
+    for english in ("days in stage", "Timeline", "Attract", "advance —", "Fri"):
+        assert english not in out, (english, out)
+
+
+def test_the_interactive_call_speaks_vietnamese(an):
+    answers = "\n".join(["hai nhà máy", "", "màng bị rách", "", "", "", "", "", "có lẽ",
+                         "advance", "", "thăm nhà máy", "", "bao giờ đó", "thứ 6 14h", ""]) + "\n"
+    result = an("call", "an", "-i", input=answers, env=VI)
+    for words in ("Cuộc gọi bán hàng SPIN với Nguyễn Văn An", "Câu hỏi tình huống",
+                  "Gài cam kết", "Kết quả (order/advance/continuation/no-sale)",
+                  "vui lòng trả lời một trong", "cần ghi cam kết", "không đọc được ngày 'bao giờ đó'",
+                  "Số phút (không bắt buộc)"):
+        assert words in result.err, (words, result.err)
+    assert "Situation" not in result.err and "Outcome" not in result.err
+    assert "Đã ghi nhận cuộc gọi #1" in result.out and "T6 27/11/2026 14:00" in result.out
+    steps = an("step", "list", "-f", "json").out
+    assert '"due_at": "2026-11-27T14:00:00"' in steps  # thứ 6 14h: Friday at 14:00
+
+
+@pytest.mark.parametrize("args, code, english, vietnamese", [
+    (["add"], 2, "Missing argument 'NAME'", "Thiếu đối số 'NAME'"),
+    (["list", "--limit", "nhiều"], 2, "is not a valid int", "không phải là số nguyên"),
+    (["list", "--format", "xml"], 2, "is not one of", "không thuộc"),
+    (["show", "không có ai"], 1, "no prospect matches", "không có khách hàng tiềm năng nào"),
+    (["step", "add", "an", "32/13", "gọi lại"], 2, "cannot read date", "không đọc được ngày"),
+    (["qualify", "an", "--need", "có"], 2, "is not one of", "không thuộc"),
+    (["add", "X", "--value", "12,5,0"], 2, "is not grouped by 3", "không được nhóm theo 3"),
+    (["lst"], 2, "No such command 'lst'. Did you mean 'list'?",
+     "Không có lệnh 'lst'. Có phải ý bạn là 'list'?"),
+    (["list", "--bogus"], 2, "No such option: --bogus", "Không có tùy chọn: --bogus"),
+    (["import", "nowhere.csv"], 2, "nowhere.csv", "nowhere.csv"),
+    (["restore", "nowhere.db"], 2, "nowhere.db", "nowhere.db"),
+    (["step", "done", "99"], 1, "no step with id 99", "không có việc cần làm nào có mã 99"),
+])
+def test_errors_speak_the_language_one_line_book_unchanged(an, args, code, english, vietnamese):
+    before = an.dump()
+    said = an.run(*args)
+    assert said.code == code and english in said.err and said.err.startswith("relcrm: error: ")
+    result = an.run(*args, env=VI)
+    assert result.code == code, result.err
+    assert len(result.err.strip().splitlines()) == 1, result.err
+    line = result.err.strip()
+    assert line.startswith("relcrm: lỗi: ") and vietnamese in line and line != said.err.strip()
+    assert an.dump() == before
+
+
+def test_amounts_in_a_narrow_column_are_written_short(an, tmp_path):
+    """On a terminal narrower than 120 columns, Vietnamese amounts in a table column are
+    written the short way (1,2 tỷ); in a pipe, and in English, exactly."""
+    import os
+
+    from test_output import _run_in_terminal
+
+    an.add("Trần Thị Bình", "--value", "1,200,000,000")
+    env = {**os.environ, "RELCRM_DB": str(an.path), "RELCRM_LANG": "vi", "COLUMNS": "100",
+           "NO_COLOR": "1", "RELCRM_TODAY": "2026-11-25"}
+    out, code = _run_in_terminal(["list"], env)
+    assert code == 0 and "1,2 tỷ" in out and "triệu" in out and "₫" not in out, out
+    out, code = _run_in_terminal(["list"], {**env, "COLUMNS": "160"})
+    assert code == 0 and "1.200.000.000\xa0₫" in out, out
+    assert "1.200.000.000\xa0₫" in an("list", env=VI).out  # a pipe: exact
+    out, code = _run_in_terminal(["list"], {**env, "RELCRM_LANG": "en", "COLUMNS": "160"})
+    assert code == 0 and "1,200,000,000" in out, out

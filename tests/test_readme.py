@@ -1,7 +1,8 @@
 """The README's tour is real: every `$ relcrm ...` in a ```console block is run, in order, on
 one book with today fixed at 2026-11-25, and its output must match what the README shows.
+README.vi.md is the tour in Vietnamese, run the same way with RELCRM_LANG=vi (issue 14).
 
-After changing behaviour on purpose, refresh the README with:
+After changing behaviour on purpose, refresh the READMEs with:
     RELCRM_UPDATE_README=1 pytest tests/test_readme.py
 """
 
@@ -17,6 +18,7 @@ from relcrm import db
 from test_entrypoint import _relcrm
 
 README = Path(__file__).resolve().parent.parent / "README.md"
+README_VI = README.with_name("README.vi.md")
 BLOCK = re.compile(r"```console\n(.*?)```", re.S)
 TODAY = "2026-11-25"
 
@@ -52,10 +54,14 @@ def _run(command: str, env: dict, cwd: Path) -> str:
     return shown.replace(str(cwd) + "/", "")
 
 
-def test_readme_tour_output_is_real(tmp_path, monkeypatch):
-    text = README.read_text(encoding="utf-8")
+@pytest.mark.parametrize("readme, language", [(README, None), (README_VI, "vi")],
+                         ids=["english", "vietnamese"])
+def test_readme_tour_output_is_real(tmp_path, monkeypatch, readme, language):
+    text = readme.read_text(encoding="utf-8")
     env = {"RELCRM_TODAY": TODAY, "RELCRM_DB": str(tmp_path / "book.db"),
            "XDG_DATA_HOME": str(tmp_path / "data"), "HOME": str(tmp_path / "home")}
+    if language:
+        env["RELCRM_LANG"] = language
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.chdir(tmp_path)
     db.select(None)
@@ -74,7 +80,7 @@ def test_readme_tour_output_is_real(tmp_path, monkeypatch):
             new_block += f"$ {command}\n{actual}"
         updated = updated.replace(f"```console\n{block}```", f"```console\n{new_block}```", 1)
     if os.environ.get("RELCRM_UPDATE_README"):
-        README.write_text(updated, encoding="utf-8")
+        readme.write_text(updated, encoding="utf-8")
         pytest.skip("README refreshed")
     assert not mismatches, "\n\n".join(
         f"$ {c}\n--- README shows:\n{s}--- relcrm prints:\n{a}" for c, s, a in mismatches[:3])

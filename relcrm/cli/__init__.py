@@ -32,19 +32,69 @@ The book is a SQLite file: --db PATH, else $RELCRM_DB, else your data folder
 
 
 def _fail(message: str, code: int) -> None:
+    from ..i18n import _
     from ..render import escape
 
-    print(f"relcrm: error: {escape(message)}", file=sys.stderr)
+    print(_("relcrm: error: {message}").format(message=escape(message)), file=sys.stderr)
     sys.exit(code)
 
 
+def _click_messages() -> list[tuple[str, str]]:
+    """Click's own error sentences (it has no catalog of its own): the pattern of each, and
+    the same sentence for the catalog, so that they speak the seller's language too."""
+    from ..i18n import N_
+
+    return [
+        (r"Missing argument '(?P<name>[^']*)'\.", N_("Missing argument '{name}'.")),
+        (r"Missing option '(?P<name>[^']*)'\.", N_("Missing option '{name}'.")),
+        (r"Got unexpected extra argument\(s\) \((?P<args>.*)\)",
+         N_("Got unexpected extra argument(s) ({args})")),
+        (r"No such option: (?P<option>\S+) \(Possible options: (?P<options>.*)\)",
+         N_("No such option: {option} (possible options: {options})")),
+        (r"No such option: (?P<option>\S+)", N_("No such option: {option}")),
+        (r"No such command '(?P<name>[^']*)'\. Did you mean '(?P<hint>[^']*)'\?",
+         N_("No such command '{name}'. Did you mean '{hint}'?")),
+        (r"No such command '(?P<name>[^']*)'\.", N_("No such command '{name}'.")),
+        (r"Option '(?P<name>[^']*)' requires an argument\.",
+         N_("Option '{name}' requires an argument.")),
+        (r"Option '(?P<name>[^']*)' requires (?P<count>\d+) arguments\.",
+         N_("Option '{name}' requires {count} arguments.")),
+        (r"Invalid value for (?P<name>'[^']*'(?: / '[^']*')*): (?P<value>'.*') is not a valid "
+         r"(?:int|integer)\.", N_("Invalid value for {name}: {value} is not a whole number.")),
+        (r"Invalid value for (?P<name>'[^']*'(?: / '[^']*')*): (?P<value>'.*') is not a valid "
+         r"float\.", N_("Invalid value for {name}: {value} is not a number.")),
+        (r"Invalid value for (?P<name>'[^']*'(?: / '[^']*')*): (?P<value>'.*') is not one of "
+         r"(?P<choices>.*)\.", N_("Invalid value for {name}: {value} is not one of {choices}.")),
+        (r"Invalid value for (?P<name>'[^']*'(?: / '[^']*')*): (?P<message>.*)",
+         N_("Invalid value for {name}: {message}")),
+    ]
+
+
+def _click_translated(message: str) -> str:
+    """Click's English sentence in the current language (itself when it is English or not one
+    that relcrm knows)."""
+    import re
+
+    from ..i18n import current, dynamic
+
+    if current() == "en":
+        return message
+    for pattern, template in _click_messages():
+        found = re.fullmatch(pattern, message)
+        if found:
+            return dynamic(template).format(**found.groupdict())
+    return message
+
+
 def _usage_message(exc: Exception) -> str:
+    from ..i18n import _
+
     message = exc.format_message()  # type: ignore[attr-defined]
     message = message.strip().replace("Value error, ", "")
-    message = " ".join(message.split())
+    message = _click_translated(" ".join(message.split()))
     ctx = getattr(exc, "ctx", None)
     if ctx is not None:
-        message += f" (see: {ctx.command_path} --help)"
+        message += _(" (see: {command} --help)").format(command=ctx.command_path)
     return message
 
 
@@ -91,7 +141,9 @@ class RelcrmGroup(TyperGroup):
                 sys.exit(0)
             if kind == "Abort":
                 print(file=sys.stderr)  # end the unanswered prompt's line
-                _fail("aborted", 1)
+                from ..i18n import _
+
+                _fail(_("aborted"), 1)
             if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
                 _fail(_usage_message(exc), exc.exit_code)
             _unexpected(exc)
@@ -103,21 +155,24 @@ def _date_notices() -> None:
     """Say once how an ambiguous date was read (03/04: day first), in English only: a
     Vietnamese reader writes day first anyway."""
     from .. import dates, i18n
+    from ..i18n import _
 
     for notice in dates.take_notices():
         if i18n.current() != "vi":
-            print(f"relcrm: note: {notice}", file=sys.stderr)
+            print(_("relcrm: note: {notice}").format(notice=notice), file=sys.stderr)
 
 
 def _check_text(args: list[str]) -> None:
     """Arguments must be text: no NUL, and no bytes that are not UTF-8 (which Python keeps as
     lone surrogates and SQLite could not store)."""
     from ..errors import UsageError
+    from ..i18n import _
 
     for number, arg in enumerate(args, 1):
         if "\x00" in arg or any("\ud800" <= ch <= "\udfff" for ch in arg):
-            raise UsageError(f"argument {number} is not valid text (it holds a NUL or bytes "
-                             "that are not UTF-8); check the terminal's encoding")
+            raise UsageError(_("argument {number} is not valid text (it holds a NUL or bytes "
+                               "that are not UTF-8); check the terminal's encoding").format(
+                                   number=number))
 
 
 # Options that may be given with or without a value: `log/call ... --done` closes the person's
@@ -167,18 +222,20 @@ def _silence_stdout() -> None:
 def _unexpected(exc: Exception) -> None:
     import sqlite3
 
+    from ..i18n import _
+
     cause = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps the sqlite3 error
     if isinstance(cause, sqlite3.OperationalError) and "locked" in str(cause):
-        _fail("the database is busy (another relcrm is writing to it); try again", 1)
+        _fail(_("the database is busy (another relcrm is writing to it); try again"), 1)
     if isinstance(cause, sqlite3.DatabaseError):
-        _fail(f"database error: {cause}; `relcrm doctor` checks the book", 1)
+        _fail(_("database error: {cause}; `relcrm doctor` checks the book").format(cause=cause), 1)
     if isinstance(cause, UnicodeDecodeError):
-        _fail("the book holds text that is not UTF-8 (is it damaged?); `relcrm doctor` checks it",
-              1)
+        _fail(_("the book holds text that is not UTF-8 (is it damaged?); `relcrm doctor` checks "
+                "it"), 1)
     if os.environ.get("RELCRM_DEBUG"):
         raise exc
-    _fail(f"internal error ({type(exc).__name__}: {exc}); this is a bug in relcrm, "
-          "please report it; RELCRM_DEBUG=1 shows the traceback", 70)
+    _fail(_("internal error ({kind}: {error}); this is a bug in relcrm, please report it; "
+            "RELCRM_DEBUG=1 shows the traceback").format(kind=type(exc).__name__, error=exc), 70)
 
 
 app = typer.Typer(

@@ -5,6 +5,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from .. import dates
+from ..i18n import _, current, named, ngettext, pgettext
 from ..methodology import (ALL_KAM_STAGES, BUY_CLASSES, CHOICE_CRITERIA, KAM_BY_KEY, ROLES,
                            resolve_kam)
 from .common import (FormatOpt, RefArg, book_currency, complete_accounts, complete_words,
@@ -43,9 +44,9 @@ def _record(account_id: int, con=None) -> dict[str, Any]:
 
 def _label(record: dict[str, Any]) -> str:
     if not record["key"]:
-        return "not key"
+        return _("not key")
     stage = KAM_BY_KEY.get(record["kam_stage"])
-    return f"key, {stage.name}" if stage else "key"
+    return _("key, {stage}").format(stage=named(stage)) if stage else _("key")
 
 
 @app.command("add")
@@ -68,7 +69,8 @@ def add(
             criteria=criterion or [])).id
         record = _record(account_id, settled(session))
     emit_record(format_, queries.ACCOUNT_COLUMNS, record,
-                lambda: f"Added account #{account_id} {record['name']} ({_label(record)}).")
+                lambda: _("Added account #{id} {name} ({label}).").format(
+                    id=account_id, name=record["name"], label=_label(record)))
 
 
 @app.command("edit")
@@ -97,7 +99,8 @@ def edit(
             criteria=criterion or [], drop_criteria=drop_criterion or [])).id
         record = _record(account_id, settled(session))
     emit_record(format_, queries.ACCOUNT_COLUMNS, record,
-                lambda: f"Updated account #{account_id} {record['name']} ({_label(record)}).")
+                lambda: _("Updated account #{id} {name} ({label}).").format(
+                    id=account_id, name=record["name"], label=_label(record)))
 
 
 @app.command("merge")
@@ -119,14 +122,26 @@ def merge(
         merged = accounts.merge(session, source, into)
         account_id = merged.account.id
         record = _record(account_id, settled(session))
-    moved = [f"{n} {noun if n == 1 else plural}" for n, noun, plural in (
-        (merged.people, "person", "people"), (merged.kam_changes, "KAM change", "KAM changes"),
-        (merged.steps, "step", "steps"), (merged.deals, "deal", "deals")) if n]
-    emit_record(format_, queries.ACCOUNT_COLUMNS, record,
-                lambda: f"Merged account #{merged.source_id} {merged.source_name} into "
-                        f"#{account_id} {record['name']}: "
-                        f"{' and '.join(moved) + ' moved' if moved else 'nobody to move'} "
-                        f"({_label(record)}).")
+
+    def sentence() -> str:
+        moved = [text.format(n=n) for n, text in (
+            (merged.people, ngettext("{n} person", "{n} people", merged.people)),
+            (merged.kam_changes, ngettext("{n} KAM change", "{n} KAM changes",
+                                          merged.kam_changes)),
+            (merged.steps, ngettext("{n} step", "{n} steps", merged.steps)),
+            (merged.deals, ngettext("{n} deal", "{n} deals", merged.deals))) if n]
+        values = {"source_id": merged.source_id, "source_name": merged.source_name,
+                  "id": account_id, "name": record["name"], "label": _label(record)}
+        if not moved:
+            return _("Merged account #{source_id} {source_name} into #{id} {name}: nobody to "
+                     "move ({label}).").format(**values)
+        listed = moved[0]
+        for item in moved[1:]:
+            listed = _("{first} and {second}").format(first=listed, second=item)
+        return _("Merged account #{source_id} {source_name} into #{id} {name}: {moved} moved "
+                 "({label}).").format(moved=listed, **values)
+
+    emit_record(format_, queries.ACCOUNT_COLUMNS, record, sentence)
 
 
 from .steps import account_step  # noqa: E402
@@ -163,21 +178,23 @@ def list_(
         return
     render.table(rows, [
         render.Col("#", "id", justify="right", style="dim"),
-        render.Col("Account", "name", style="bold", no_wrap=True),
-        render.Col("Industry", "industry"),
-        render.Col("Key", lambda r: KAM_BY_KEY[r["kam_stage"]].name if r["key"] and
-                   r["kam_stage"] else ("key" if r["key"] else ""), style="magenta"),
-        render.Col("People", "people", justify="right"),
-        render.Col("Deciders", "deciders", justify="right",
+        render.Col(_("Account"), "name", style="bold", no_wrap=True),
+        render.Col(_("Industry"), "industry"),
+        render.Col(pgettext("key account", "Key"),
+                   lambda r: named(KAM_BY_KEY[r["kam_stage"]]) if r["key"] and
+                   r["kam_stage"] else (_("key") if r["key"] else ""), style="magenta"),
+        render.Col(_("People"), "people", justify="right"),
+        render.Col(_("Deciders"), "deciders", justify="right",
                    style=lambda r: "red" if r["key"] and not r["deciders"] else None),
-        render.Col("Last touch", lambda r: dates.show_day(r["last_touch_at"]), no_wrap=True),
-        render.Col("Orders", lambda r: money(r["order_value"], r["order_currency"]),
+        render.Col(_("Last touch"), lambda r: dates.show_day(r["last_touch_at"]),
+                   no_wrap=True),
+        render.Col(_("Orders"), lambda r: money(r["order_value"], r["order_currency"], column=True),
                    justify="right"),
-    ], caption=(f"{len(rows):,} of {total:,} shown; --limit 0 shows all" if total > len(rows)
-                else None),
-        empty=("No accounts match." if stage or search is not None else
-               "No key accounts: mark one with `relcrm account edit ACCOUNT --key`." if key
-               else "No accounts yet: they appear when prospects have a --company."))
+    ], caption=(_("{shown:,} of {total:,} shown; --limit 0 shows all").format(
+        shown=len(rows), total=total) if total > len(rows) else None),
+        empty=(_("No accounts match.") if stage or search is not None else
+               _("No key accounts: mark one with `relcrm account edit ACCOUNT --key`.") if key
+               else _("No accounts yet: they appear when prospects have a --company.")))
 
 
 @app.command("show")
@@ -193,7 +210,7 @@ def show(ref: AccountArg, format_: FormatOpt = "table") -> None:
     people = queries.account_people(con, found["id"])
     history = queries.kam_history(con, found["id"])
     touches = queries.account_touches(con, found["id"])
-    steps, _ = queries.step_list(con, account_id=found["id"])
+    steps, _total = queries.step_list(con, account_id=found["id"])
     problems = gaps(record, people, dates.today())
     kind = fmt(format_)
     if kind == "json":
@@ -231,41 +248,54 @@ def candidates(
 
     kind = fmt(format_)
     if limit is not None and limit < 0:
-        raise UsageError(f"--limit must be 0 (all) or more, not {limit}")
+        raise UsageError(_("--limit must be 0 (all) or more, not {limit}").format(limit=limit))
     if limit is None:
         limit = 50 if kind == "table" else 0
     ranked = pareto(queries.order_values(read()))
     rows = ranked[:limit] if limit else ranked
     for other in queries.orders_elsewhere(read()):  # no exchange rate: said, not converted
-        render.note(f"note: {other['orders']:,} order{'s' if other['orders'] != 1 else ''} "
-                    f"in {other['currency']} ({money(other['value'], other['currency'])}) "
-                    f"{'are' if other['orders'] != 1 else 'is'} not ranked: the ranking is in "
-                    f"{book_currency()} (config currency), and the book has no exchange rate")
+        render.note(ngettext(
+            "note: {n:,} order in {currency} ({value}) is not ranked: the ranking is in "
+            "{book_currency} (config currency), and the book has no exchange rate",
+            "note: {n:,} orders in {currency} ({value}) are not ranked: the ranking is in "
+            "{book_currency} (config currency), and the book has no exchange rate",
+            other["orders"]).format(n=other["orders"], currency=other["currency"],
+                                    value=money(other["value"], other["currency"]),
+                                    book_currency=book_currency()))
     if kind != "table":
         render.machine(kind, queries.CANDIDATE_COLUMNS, rows)
         return
     carrying = [r for r in ranked if r["in_80"]]
     title = None
     if ranked:
-        title = (f"{len(carrying):,} of {len(ranked):,} accounts with orders make "
-                 f"{PARETO_SHARE:.0%} of order value")
+        title = _("{carrying:,} of {ranked:,} accounts with orders make {share:.0%} of order "
+                  "value").format(carrying=len(carrying), ranked=len(ranked), share=PARETO_SHARE)
     render.table(rows, [
-        render.Col("Rank", "rank", justify="right"),
+        render.Col(_("Rank"), "rank", justify="right"),
         render.Col("#", "id", justify="right", style="dim"),
-        render.Col("Account", "name", style="bold", no_wrap=True),
-        render.Col("Orders", "orders", justify="right"),
-        render.Col("Value", lambda r: money(r["order_value"], r["currency"]),
+        render.Col(_("Account"), "name", style="bold", no_wrap=True),
+        render.Col(_("Orders"), "orders", justify="right"),
+        render.Col(_("Value"), lambda r: money(r["order_value"], r["currency"], column=True),
                    justify="right"),
-        render.Col("Share", lambda r: f"{r['share']:.1%}", justify="right"),
-        render.Col("Cumulative", lambda r: f"{r['cumulative_share']:.1%}", justify="right"),
-        render.Col("80%", lambda r: "yes" if r["in_80"] else "", style="green"),
-        render.Col("Key", lambda r: KAM_BY_KEY[r["kam_stage"]].name if r["key"] and
-                   r["kam_stage"] else ("" if not r["in_80"] else "not yet"),
+        render.Col(_("Share"), lambda r: f"{r['share']:.1%}", justify="right"),
+        render.Col(_("Cumulative"), lambda r: f"{r['cumulative_share']:.1%}", justify="right"),
+        render.Col("80%", lambda r: _("yes") if r["in_80"] else "", style="green"),
+        render.Col(pgettext("key account", "Key"),
+                   lambda r: named(KAM_BY_KEY[r["kam_stage"]]) if r["key"] and
+                   r["kam_stage"] else ("" if not r["in_80"] else _("not yet")),
                    style=lambda r: "yellow" if r["in_80"] and not r["key"] else "magenta"),
-    ], title=title, caption=(f"{len(rows):,} of {len(ranked):,} shown; --limit 0 shows all"
-                             if len(ranked) > len(rows) else None),
-        empty="No orders recorded yet: log them with `relcrm call REF --outcome order "
-              "--amount N` (or `log ... --amount N`).")
+    ], title=title, caption=(_("{shown:,} of {total:,} shown; --limit 0 shows all").format(
+        shown=len(rows), total=len(ranked)) if len(ranked) > len(rows) else None),
+        empty=_("No orders recorded yet: log them with `relcrm call REF --outcome order "
+                "--amount N` (or `log ... --amount N`)."))
+
+
+def _role_shown(key: str) -> str:
+    """A role as people read it: the key typed in English (decider), its name in Vietnamese."""
+    from ..methodology import ROLE_BY_KEY
+
+    role = ROLE_BY_KEY.get(key)
+    return named(role) if role is not None and current() == "vi" else key
 
 
 def role(
@@ -290,9 +320,11 @@ def role(
                   "company": result.prospect.company, "roles": ",".join(result.roles),
                   "authority": result.prospect.authority}
     emit_record(format_, tuple(person), person,
-                lambda: f"#{person['id']} {person['name']}"
-                        + (f" at {person['company']}" if person["company"] else "") + ": "
-                        + (", ".join(result.roles) if result.roles else "no role known") + ".")
+                lambda: (_("#{id} {name} at {company}: {roles}.") if person["company"] else
+                         _("#{id} {name}: {roles}.")).format(
+                    id=person["id"], name=person["name"], company=person["company"],
+                    roles=", ".join(_role_shown(key) for key in result.roles)
+                    if result.roles else _("no role known")))
 
 
 @kam.command("list")
@@ -306,10 +338,14 @@ def kam_list(format_: FormatOpt = "table") -> None:
 def _kam_moved(format_: Any, moved: Any, record: dict[str, Any]) -> None:
     from .. import queries
 
-    before = moved.before.name if moved.before else "—"
-    emit_record(format_, queries.ACCOUNT_COLUMNS, record,
-                lambda: f"#{record['id']} {record['name']}: {before} → {moved.after.name} "
-                        f"({moved.after.vietnamese}).")
+    def sentence() -> str:
+        before = named(moved.before) if moved.before else "—"
+        after = (named(moved.after) if current() == "vi" else
+                 f"{moved.after.name} ({moved.after.vietnamese})")
+        return _("#{id} {name}: {before} → {after}.").format(
+            id=record["id"], name=record["name"], before=before, after=after)
+
+    emit_record(format_, queries.ACCOUNT_COLUMNS, record, sentence)
 
 
 @kam.command("set")
@@ -354,12 +390,12 @@ def kam_history(account: AccountArg, format_: FormatOpt = "table") -> None:
     if kind != "table":
         render.machine(kind, ("at", "from_stage", "to_stage", "reason"), rows)
         return
-    name = lambda key: KAM_BY_KEY[key].name if key else "—"  # noqa: E731
+    name = lambda key: named(KAM_BY_KEY[key]) if key else "—"  # noqa: E731
     render.table(rows, [
-        render.Col("When", lambda r: dates.show(r["at"]), no_wrap=True),
-        render.Col("From", lambda r: name(r["from_stage"])),
-        render.Col("To", lambda r: name(r["to_stage"]), style="magenta"),
-        render.Col("Reason", "reason"),
-    ], title=f"#{found['id']} {found['name']}: key-account history",
-        empty=f"{found['name']} has no key-account history (mark it key: relcrm account edit "
-              f"{found['id']} --key).")
+        render.Col(_("When"), lambda r: dates.show(r["at"]), no_wrap=True),
+        render.Col(_("From"), lambda r: name(r["from_stage"])),
+        render.Col(_("To"), lambda r: name(r["to_stage"]), style="magenta"),
+        render.Col(_("Reason"), "reason"),
+    ], title=_("#{id} {name}: key-account history").format(id=found["id"], name=found["name"]),
+        empty=_("{name} has no key-account history (mark it key: relcrm account edit {id} "
+                "--key).").format(name=found["name"], id=found["id"]))

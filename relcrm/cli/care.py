@@ -6,6 +6,7 @@ from typing import Annotated, Optional
 import typer
 
 from .. import dates
+from ..i18n import _, current, dynamic, ngettext
 from ..methodology import CUSTOMER_TYPES, FACT_ABOUT
 from .common import (FormatOpt, RefArg, complete_accounts, complete_words, emit_record, fmt,
                      money, read, when)
@@ -34,12 +35,13 @@ NoteOpt = Annotated[Optional[str], typer.Option("--note", "-n", metavar="TEXT",
 def _said(date, kind: str, who: str, ident: int) -> str:
     from ..core import occasions
 
-    text = f"Added date #{ident}: {who}'s {kind}, {occasions.show(date)}"
     on, adjusted = occasions.next_on(date, dates.today())
-    text += f"; next on {dates.show_day(on)}"
+    text = _("Added date #{id}: {who}'s {kind}, {date}; next on {day}").format(
+        id=ident, who=who, kind=dynamic(kind), date=occasions.show(date),
+        day=dates.show_day(on))
     years = occasions.years(date, on)
     if years is not None and years > 0:
-        text += f" (turns {years})" if kind == "birthday" else f" ({years} years)"
+        text += (_(" (turns {n})") if kind == "birthday" else _(" ({n} years)")).format(n=years)
     if date.note:
         text += f"; {date.note}"
     if adjusted:
@@ -105,7 +107,7 @@ def date_list(
     from ..errors import UsageError
 
     if days is not None and not 0 <= days <= 3660:
-        raise UsageError(f"--days must be between 0 and 3660, not {days}")
+        raise UsageError(_("--days must be between 0 and 3660, not {days}").format(days=days))
     con = read()
     today = dates.today()
     if ref is not None:
@@ -121,21 +123,22 @@ def date_list(
         return
     render.table(rows, [
         render.Col("#", "id", justify="right", style="dim"),
-        render.Col("Next", lambda r: dates.show_day(r["on"]), style="cyan", no_wrap=True),
-        render.Col("In", lambda r: "today" if not r["days"] else f"{r['days']} d",
+        render.Col(_("Next"), lambda r: dates.show_day(r["on"]), style="cyan", no_wrap=True),
+        render.Col(_("In"), lambda r: _("today") if not r["days"]
+                   else _("{n} d").format(n=r["days"]), justify="right"),
+        render.Col(_("Whose"), lambda r: (f"#{r['prospect_id']} {r['name']}" if r["name"]
+                                          else r["account"] or ""), style="bold", no_wrap=True),
+        render.Col(_("Kind"), lambda r: dynamic(r["kind"])),
+        render.Col(_("Date"), "date", no_wrap=True),
+        render.Col(_("Years"), lambda r: r["years"] if r["years"] and r["years"] > 0 else "",
                    justify="right"),
-        render.Col("Whose", lambda r: (f"#{r['prospect_id']} {r['name']}" if r["name"]
-                                       else r["account"] or ""), style="bold", no_wrap=True),
-        render.Col("Kind", "kind"),
-        render.Col("Date", "date", no_wrap=True),
-        render.Col("Years", lambda r: r["years"] if r["years"] and r["years"] > 0 else "",
-                   justify="right"),
-        render.Col("Greeted", lambda r: dates.show_day(r["done_at"]) if r["done_at"] else "",
+        render.Col(_("Greeted"), lambda r: dates.show_day(r["done_at"]) if r["done_at"] else "",
                    style="green"),
-        render.Col("Note", lambda r: "; ".join(x for x in (r["note"], r["adjusted"]) if x),
+        render.Col(_("Note"), lambda r: "; ".join(x for x in (r["note"], r["adjusted"]) if x),
                    style="dim"),
-    ], empty="No important dates" + (f" in the next {days} days" if days is not None else "")
-       + ": add one with relcrm date add REF birthday 14/11")
+    ], empty=(_("No important dates in the next {days} days: add one with relcrm date add REF "
+                "birthday 14/11").format(days=days) if days is not None else
+              _("No important dates: add one with relcrm date add REF birthday 14/11")))
 
 
 @dates_app.command("drop")
@@ -147,7 +150,8 @@ def date_drop(ident: Annotated[str, typer.Argument(metavar="ID", show_default=Fa
 
     with db.write_session() as session:
         gone = care.drop_date(session_con(session), ident)
-    print(render.escape(f"Dropped date #{gone['id']}: {gone['name']}'s {gone['kind']}."))
+    print(render.escape(_("Dropped date #{id}: {name}'s {kind}.").format(
+        id=gone["id"], name=gone["name"], kind=dynamic(gone["kind"]))))
 
 
 # -- occasions ----------------------------------------------------------------------------
@@ -164,14 +168,14 @@ def occasion_list(format_: FormatOpt = "table") -> None:
         render.machine(fmt(format_), care.OCCASION_COLUMNS, rows)
         return
     render.table(rows, [
-        render.Col("Key", "key", style="magenta", no_wrap=True),
-        render.Col("Occasion", "name", style="bold"),
-        render.Col("Date", "date", no_wrap=True),
-        render.Col("Next", lambda r: dates.show_day(r["next_on"]), style="cyan",
+        render.Col(_("Key"), "key", style="magenta", no_wrap=True),
+        render.Col(_("Occasion"), "name", style="bold"),
+        render.Col(_("Date"), "date", no_wrap=True),
+        render.Col(_("Next"), lambda r: dates.show_day(r["next_on"]), style="cyan",
                    no_wrap=True),
-        render.Col("In", lambda r: f"{r['days']} d", justify="right"),
-        render.Col("Gifts", lambda r: "yes" if r["gifts"] else "", style="green"),
-    ], empty="No occasions: add one with relcrm occasion add KEY NAME DATE")
+        render.Col(_("In"), lambda r: _("{n} d").format(n=r["days"]), justify="right"),
+        render.Col(_("Gifts"), lambda r: _("yes") if r["gifts"] else "", style="green"),
+    ], empty=_("No occasions: add one with relcrm occasion add KEY NAME DATE"))
 
 
 @occasion_app.command("add")
@@ -194,10 +198,11 @@ def occasion_add(
         care.add_occasion(session_con(session), key, name, date, lunar=lunar, gifts=gifts)
         row = care.find_occasion(session_con(session), key)
     date_ = occasions.DayOfYear(row["day"], row["month"], None, bool(row["lunar"]))
-    on, _ = occasions.next_on(date_, dates.today())
-    print(render.escape(f"Added the occasion {row['key']}: {row['name']}, "
-                        f"{occasions.show(date_)}; next on {dates.show_day(on)}"
-                        + ("; a gift occasion" if gifts else "") + "."))
+    on, _adjusted = occasions.next_on(date_, dates.today())
+    said = (_("Added the occasion {key}: {name}, {date}; next on {day}; a gift occasion.")
+            if gifts else _("Added the occasion {key}: {name}, {date}; next on {day}."))
+    print(render.escape(said.format(key=row["key"], name=row["name"], date=occasions.show(date_),
+                                    day=dates.show_day(on))))
 
 
 @occasion_app.command("drop")
@@ -211,7 +216,8 @@ def occasion_drop(key: Annotated[str, typer.Argument(metavar="KEY", show_default
     with db.write_session() as session:
         row = care.find_occasion(session_con(session), key)
         session_con(session).execute("DELETE FROM occasion WHERE id = ?", (row["id"],))
-    print(render.escape(f"Dropped the occasion {row['key']} ({row['name']})."))
+    print(render.escape(_("Dropped the occasion {key} ({name}).").format(key=row["key"],
+                                                                          name=row["name"])))
 
 
 @occasion_app.command("gifts")
@@ -252,30 +258,38 @@ def occasion_gifts(
         first = (row["account"] or row["name"]) != last_group
         last_group = row["account"] or row["name"]
         shown.append({**row, "_first": first})
-    title = (f"{gifts.occasion['name']} {dates.show_day(gifts.on)}: "
-             f"{gifts.to_send} gift{'s' if gifts.to_send != 1 else ''} to send"
-             + (f" of {len(gifts.rows)}" if gifts.to_send != len(gifts.rows) else ""))
+    if gifts.to_send != len(gifts.rows):
+        title = ngettext("{occasion} {day}: {n} gift to send of {total}",
+                         "{occasion} {day}: {n} gifts to send of {total}", gifts.to_send)
+    else:
+        title = ngettext("{occasion} {day}: {n} gift to send",
+                         "{occasion} {day}: {n} gifts to send", gifts.to_send)
+    title = title.format(occasion=gifts.occasion["name"], day=dates.show_day(gifts.on),
+                         n=gifts.to_send, total=len(gifts.rows))
+    from ..core.brief import show_roles
+
     cols = [
         render.Col("#", "rank", justify="right", style="dim"),
-        render.Col("Tier", "tier", style="bold"),
-        render.Col("Account", lambda r: (r["account"] or "") if r["_first"] else "",
+        render.Col(_("Tier"), "tier", style="bold"),
+        render.Col(_("Account"), lambda r: (r["account"] or "") if r["_first"] else "",
                    style="bold", no_wrap=True),
-        render.Col("Greet", lambda r: f"#{r['prospect_id']} {r['name']}", no_wrap=True),
-        render.Col("Role", lambda r: (r["role"] or "").replace(",", ", ")),
-        render.Col("Stage", lambda r: care.stage_name(r["stage"]), style="magenta"),
-        render.Col("Orders last year", lambda r: money(db.money(r["orders_value"]),
-                                                       r["currency"])
+        render.Col(_("Greet"), lambda r: f"#{r['prospect_id']} {r['name']}", no_wrap=True),
+        render.Col(_("Role"), lambda r: show_roles(r["role"] or "")),
+        render.Col(_("Stage"), lambda r: care.stage_name(r["stage"]), style="magenta"),
+        render.Col(_("Orders last year"), lambda r: money(db.money(r["orders_value"]),
+                                                          r["currency"])
                    if r["orders_value"] and r["_first"] else "", justify="right"),
-        render.Col("Gift sent", lambda r: dates.show_day(r["gifted_at"]) if r["gifted_at"]
+        render.Col(_("Gift sent"), lambda r: dates.show_day(r["gifted_at"]) if r["gifted_at"]
                    else "", style="green"),
     ]
     if amount is not None:
-        cols.append(render.Col("Suggested", lambda r: money(db.money(r["suggested"]),
-                                                            amount.currency)
+        cols.append(render.Col(_("Suggested"), lambda r: money(db.money(r["suggested"]),
+                                                               amount.currency)
                                if r["suggested"] is not None else "", justify="right"))
     render.table(shown, cols, title=title,
-                 empty=f"Nobody on the {gifts.occasion['name']} list yet: key accounts, "
-                       "relationships at Consolidate or Loyal, and customers are.")
+                 empty=_("Nobody on the {occasion} list yet: key accounts, relationships at "
+                         "Consolidate or Loyal, and customers are.")
+                 .format(occasion=gifts.occasion["name"]))
 
 
 # -- customer types and facts --------------------------------------------------------------
@@ -292,9 +306,10 @@ def types(format_: FormatOpt = "table") -> None:
         render.machine(fmt(format_), ("key", "name", "vietnamese", "tip", "tip_vi"), rows)
         return
     render.table(rows, [
-        render.Col("Key", "key", style="magenta", no_wrap=True),
-        render.Col("Vietnamese", "vietnamese", no_wrap=True),
-        render.Col("How to handle them", "tip"),
+        render.Col(_("Key"), "key", style="magenta", no_wrap=True),
+        render.Col(_("Vietnamese"), "vietnamese", no_wrap=True),
+        render.Col(_("How to handle them"),
+                   lambda r: (r["tip_vi"] or r["tip"]) if current() == "vi" else r["tip"]),
     ])
 
 
@@ -323,7 +338,7 @@ def fact(
 
     if words[0] == "list":
         if len(words) != 2:
-            raise UsageError("fact list takes one REF: relcrm fact list an")
+            raise UsageError(_("fact list takes one REF: relcrm fact list an"))
         con = read()
         person = queries.resolve(con, words[1])
         rows = care.facts(con, person["id"])
@@ -332,24 +347,25 @@ def fact(
             return
         render.table(rows, [
             render.Col("#", "id", justify="right", style="dim"),
-            render.Col("About", "about", style="magenta"),
-            render.Col("Fact", "text"),
-            render.Col("Since", lambda r: dates.show_day(r["at"]), style="dim", no_wrap=True),
-        ], title=f"#{person['id']} {person['name']}: what you know",
-           empty=f"Nothing known about {person['name']} yet: relcrm fact "
-                 f"{person['id']} \"TEXT\" --about family")
+            render.Col(_("About"), lambda r: dynamic(r["about"]), style="magenta"),
+            render.Col(_("Fact"), "text"),
+            render.Col(_("Since"), lambda r: dates.show_day(r["at"]), style="dim",
+                       no_wrap=True),
+        ], title=_("#{id} {name}: what you know").format(id=person["id"], name=person["name"]),
+           empty=_("Nothing known about {name} yet: relcrm fact {id} \"TEXT\" --about family")
+           .format(name=person["name"], id=person["id"]))
         return
     if words[0] == "drop":
         if len(words) != 2:
-            raise UsageError("fact drop takes one ID: relcrm fact drop 3")
+            raise UsageError(_("fact drop takes one ID: relcrm fact drop 3"))
         with db.write_session() as session:
             gone = care.drop_fact(session_con(session), words[1])
-        print(render.escape(f"Dropped fact #{gone['id']} about {gone['name']}: "
-                            f"{gone['text']}."))
+        print(render.escape(_("Dropped fact #{id} about {name}: {text}.").format(
+            id=gone["id"], name=gone["name"], text=gone["text"])))
         return
     if len(words) != 2:
-        raise UsageError("give the person and the fact in quotes: relcrm fact an \"two "
-                         "children, loves football\" --about family")
+        raise UsageError(_("give the person and the fact in quotes: relcrm fact an \"two "
+                           "children, loves football\" --about family"))
     from ..core import prospects
 
     with db.write_session() as session:
@@ -360,8 +376,8 @@ def fact(
                   "text": words[1].strip(), "at": None}
         name = person.name
     emit_record(format_, FACT_COLUMNS, record,
-                lambda: f"Noted fact #{ident} about {name} ({record['about']}): "
-                        f"{record['text']}.")
+                lambda: _("Noted fact #{id} about {name} ({about}): {text}.").format(
+                    id=ident, name=name, about=dynamic(record["about"]), text=record["text"]))
 
 
 # -- the brief -----------------------------------------------------------------------------
@@ -383,5 +399,5 @@ def brief(ref: RefArg, format_: FormatOpt = "table") -> None:
     if fmt(format_) != "table":
         from ..errors import UsageError
 
-        raise UsageError("brief prints one document: --format table or json")
+        raise UsageError(_("brief prints one document: --format table or json"))
     core.show(data)

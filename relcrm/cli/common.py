@@ -119,27 +119,53 @@ def emit_record(format_: Any, columns: Sequence[str], record: dict[str, Any],
 
 
 def money(value: int | float | str | None, currency: str | None = None,
-          book: str | None = None) -> str:
+          book: str | None = None, *, column: bool = False) -> str:
     """An amount as read from the book (SQL money(): exact) for people: grouped, with the
     currency's decimals (450,000,000; 12,500.50), and its code when it is not the book's
-    currency `book` (config currency; read from the book when not given)."""
+    currency `book` (config currency; read from the book when not given).
+
+    In Vietnamese, as CLDR writes it (450.000.000 ₫); in a table `column` on a terminal
+    narrower than WIDE columns, a million or more is written short the Vietnamese way
+    (1,2 tỷ; 450 triệu; the currency shown only when it is not the book's), so that the
+    amount fits whole. Exact everywhere else: `show`, and every pipe and export."""
     if value is None or value == "":
         return ""
     from decimal import Decimal
 
-    from .. import i18n
+    from .. import i18n, render
     from .. import money as amounts
 
     code = currency or book_currency()
     if i18n.current() == "vi":  # as Vietnamese writes it, from CLDR: 450.000.000 ₫
+        number = Decimal(str(value))
+        if column and abs(number) >= 1_000_000 and render.narrow():
+            from babel.numbers import format_compact_decimal, get_currency_symbol
+
+            shown = format_compact_decimal(number, format_type="long", locale="vi_VN",
+                                           fraction_digits=1)
+            if code != (book or book_currency()):
+                shown += amounts.NBSP + get_currency_symbol(code, locale="vi_VN")
+            return shown
         from babel.numbers import format_currency
 
-        return format_currency(Decimal(str(value)), code, locale="vi_VN")
+        return format_currency(number, code, locale="vi_VN")
     amount = amounts.Amount(int(Decimal(str(value)) * amounts.SCALE), code)
     shown = amounts.format(amount)
     if code != (book or book_currency()):
         shown += amounts.NBSP + code
     return shown
+
+
+def number(value: int | float, decimals: int = 0) -> str:
+    """A number for people: 1,234.5 in English; 1.234,5 in Vietnamese (CLDR, by Babel)."""
+    from .. import i18n
+
+    if i18n.current() == "vi":
+        from babel.numbers import format_decimal
+
+        pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+        return format_decimal(value, format=pattern, locale="vi_VN")
+    return f"{value:,.{decimals}f}"
 
 
 _book_currency: list[str] = []

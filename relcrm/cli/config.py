@@ -32,25 +32,26 @@ def config(
     """
     from .. import render, settings
     from ..errors import UsageError
+    from ..i18n import _
 
     kind = fmt(format_)
     if key is None:
         if reset or value is not None:
-            raise UsageError("--reset and VALUE need a KEY")
+            raise UsageError(_("--reset and VALUE need a KEY"))
         values = settings.all_values(read())
         rows = [{"key": s.key, "value": settings.shown(s.key, values[s.key]),
                  "default": settings.shown(s.key, s.default), "changed": values[s.key] !=
-                 s.default, "meaning": s.help} for s in settings.SETTINGS]
+                 s.default, "meaning": s.help, "setting": s} for s in settings.SETTINGS]
         if kind != "table":
             render.machine(kind, ("key", "value", "default", "changed", "meaning"), rows)
             return
         render.table(rows, [
-            render.Col("Setting", "key", style="bold", no_wrap=True),
-            render.Col("Value", "value", style=lambda r: "yellow" if r["changed"] else None,
+            render.Col(_("Setting"), "key", style="bold", no_wrap=True),
+            render.Col(_("Value"), "value", style=lambda r: "yellow" if r["changed"] else None,
                        no_wrap=True),
-            render.Col("Default", lambda r: "" if not r["changed"] else r["default"],
+            render.Col(_("Default"), lambda r: "" if not r["changed"] else r["default"],
                        style="dim", no_wrap=True),
-            render.Col("Meaning", "meaning"),
+            render.Col(_("Meaning"), lambda r: settings.describe(r["setting"])),
         ])
         return
     setting = settings.find(key)
@@ -63,7 +64,7 @@ def config(
         print(render.escape(settings.shown(setting.key, current)))
         return
     if reset and value is not None:
-        raise UsageError("give either a VALUE or --reset, not both")
+        raise UsageError(_("give either a VALUE or --reset, not both"))
     if value is not None:
         setting.parse(value)  # a bad value is refused before the book is opened
     from .. import db
@@ -77,11 +78,11 @@ def config(
     if kind != "table":
         render.machine(kind, tuple(record), [record])
         return
-    text = f"{changed.key} = {shown_after}"
     if changed.before != changed.after:
-        text += f" (was {record['was']})"
+        text = _("{key} = {value} (was {was})").format(key=changed.key, value=shown_after,
+                                                        was=record["was"])
     else:
-        text += " (unchanged)"
+        text = _("{key} = {value} (unchanged)").format(key=changed.key, value=shown_after)
     if changed.followups:
-        text += "; follow-up dates recomputed"
+        text += "; " + _("follow-up dates recomputed")
     print(render.escape(text + "."))

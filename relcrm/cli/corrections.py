@@ -6,7 +6,8 @@ from typing import Annotated, Optional
 import typer
 
 from .. import dates
-from ..methodology import SPIN_BY_KEY, TOUCH_KINDS
+from ..i18n import N_, _, dynamic, ngettext
+from ..methodology import TOUCH_KINDS
 from .common import (AtOpt, FormatOpt, Outcome, RefArg, complete_accounts, complete_refs,
                      complete_words, emit_record, fmt, read, settled, when)
 
@@ -17,6 +18,9 @@ TouchIdArg = Annotated[str, typer.Argument(
     show_default=False)]
 YesOpt = Annotated[bool, typer.Option(
     "--yes", "-y", help="Do it without asking (needed in a script).")]
+# the kinds of touch as shown in sentences (stored in English; translated with dynamic())
+KIND_WORDS = (N_("call"), N_("meeting"), N_("email"), N_("message"), N_("visit"),
+              N_("letter"), N_("gift"), N_("event"), N_("note"))
 
 
 def _confirm(what: str, yes: bool) -> None:
@@ -26,11 +30,13 @@ def _confirm(what: str, yes: bool) -> None:
     if yes:
         return
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise UsageError(f"{what}: give --yes to do it from a script; nothing was removed")
+        raise UsageError(_("{what}: give --yes to do it from a script; nothing was "
+                           "removed").format(what=what))
     from .. import render
 
-    if not typer.confirm(render.escape(f"{what}?"), default=False, err=True):
-        raise UsageError("not confirmed; nothing was removed")
+    if not typer.confirm(render.escape(_("{what}?").format(what=what)), default=False,
+                         err=True):
+        raise UsageError(_("not confirmed; nothing was removed"))
 
 
 def delete(
@@ -54,8 +60,8 @@ def delete(
     found = queries.resolve(con, ref)
     record = queries.prospect(con, found["id"])
     plan = people.plan_removal(con, found["id"])
-    verb = "Erase" if forget else "Delete"
-    _confirm(f"{verb} {plan.describe()}", yes)
+    _confirm((_("Erase {what}") if forget else _("Delete {what}")).format(what=plan.describe()),
+             yes)
     with db.write_session() as session:
         from ..core.derive import session_con
 
@@ -75,15 +81,16 @@ def delete(
     if kind != "table":
         render.machine(kind, tuple(result), [result])
         return
-    text = ("Erased " if forget else "Deleted ") + removal.describe() + "."
+    text = (_("Erased {what}.") if forget else _("Deleted {what}.")).format(
+        what=removal.describe())
     if forget:
-        text += " It cannot be undone."
+        text += " " + _("It cannot be undone.")
         if kept:
-            text += (f" {len(kept)} backup{'s still hold' if len(kept) != 1 else ' still holds'}"
-                     " them: "
-                     + ", ".join(kept) + ".")
+            text += " " + ngettext("{n} backup still holds them: {files}.",
+                                   "{n} backups still hold them: {files}.",
+                                   len(kept)).format(n=len(kept), files=", ".join(kept))
     else:
-        text += " (relcrm undo takes it back.)"
+        text += " " + _("(relcrm undo takes it back.)")
     print(render.escape(text))
 
 
@@ -127,16 +134,17 @@ def merge(
 
     Examples: relcrm merge 14 into 3; relcrm merge "an nguyen" "nguyễn văn an" --prefer source
     """
-    from .. import db, queries, render
+    from .. import db, queries
     from ..core import people
     from ..errors import UsageError
 
     if len(target) == 2 and target[0].lower() == "into":
         target = target[1:]
     if len(target) != 1:
-        raise UsageError("give SOURCE and TARGET (e.g. relcrm merge 14 into 3)")
+        raise UsageError(_("give SOURCE and TARGET (e.g. relcrm merge 14 into 3)"))
     if prefer not in ("target", "source"):
-        raise UsageError(f"--prefer must be target or source, not {prefer!r}")
+        raise UsageError(_("--prefer must be target or source, not {prefer!r}").format(
+            prefer=prefer))
     with db.write_session() as session:
         merged = people.merge(session, source, target[0], prefer_source=prefer == "source")
         record = queries.prospect(settled(session), merged.target_id)
@@ -144,20 +152,25 @@ def merge(
     def sentence() -> str:
         from ..registry import noun
 
-        text = (f"Merged #{merged.source_id} {merged.source_name} into #{merged.target_id} "
-                f"{record['name']}")
         moved = [noun(t, n) for t, n in merged.moved.items()
                  if t in ("touch", "stage_change", "qualification", "step", "tag",
                           "prospect_role")]
-        text += (": moved " + ", ".join(moved)) if moved else ""
+        values = {"source_id": merged.source_id, "source_name": merged.source_name,
+                  "target_id": merged.target_id, "name": record["name"]}
+        if moved:
+            text = _("Merged #{source_id} {source_name} into #{target_id} {name}: moved "
+                     "{moved}").format(moved=", ".join(moved), **values)
+        else:
+            text = _("Merged #{source_id} {source_name} into #{target_id} {name}").format(
+                **values)
         if merged.filled:
-            text += "; filled in " + ", ".join(merged.filled)
+            text += "; " + _("filled in {fields}").format(fields=", ".join(merged.filled))
         for name, kept, other in merged.conflicts:
-            text += f"; {name}: kept {kept} (the other record had {other})"
-        return text + f". #{merged.source_id} now shows #{merged.target_id}."
+            text += "; " + _("{field}: kept {kept} (the other record had {other})").format(
+                field=name, kept=kept, other=other)
+        return text + ". " + _("#{source_id} now shows #{target_id}.").format(**values)
 
     emit_record(format_, queries.PROSPECT_COLUMNS, record, sentence)
-    _ = render
 
 
 def account_delete(
@@ -171,7 +184,7 @@ def account_delete(
 
     Example: relcrm account delete "minh phat jsc"
     """
-    from .. import db, render
+    from .. import db
     from ..core import people
     from ..registry import noun
 
@@ -180,9 +193,9 @@ def account_delete(
     record = {"id": account_id, "name": name, **{f"{t}_rows": n for t, n in counts.items()}}
     extra = [noun(t, n) for t, n in counts.items() if n]
     emit_record(format_, tuple(record), record,
-                lambda: f"Deleted account #{account_id} {name}"
-                        + (f" with {', '.join(extra)}" if extra else "") + ".")
-    _ = render
+                lambda: (_("Deleted account #{id} {name} with {extra}.") if extra else
+                         _("Deleted account #{id} {name}.")).format(
+                    id=account_id, name=name, extra=", ".join(extra)))
 
 
 AmountFixOpt = Annotated[Optional[str], typer.Option(
@@ -240,7 +253,8 @@ def touch_delete(touch_id: TouchIdArg, format_: FormatOpt = "table") -> None:
         found = touches.delete(session, touch_id)
     record = {"id": found[0], "kind": found[1], "prospect": found[2]}
     emit_record(format_, tuple(record), record,
-                lambda: f"Deleted {found[1]} #{found[0]} with {found[2]}.")
+                lambda: _("Deleted {kind} #{id} with {prospect}.").format(
+                    kind=dynamic(found[1]), id=found[0], prospect=found[2]))
 
 
 def call_edit(
@@ -284,7 +298,6 @@ def call_edit(
         ("situation", situation), ("problem", problem), ("implication", implication),
         ("need_payoff", need_payoff), ("implied_need", implied_need),
         ("explicit_need", explicit_need)) if value is not None}
-    _ = SPIN_BY_KEY
     _edit(format_, touch_id, call=True, text=note, at=at, minutes=minutes, prospect=prospect,
           outcome=fmt(outcome) if outcome is not None else None, commitment=commitment,
           notes=notes, amount=amount)
@@ -304,10 +317,12 @@ def _edit(format_, touch_id: str, *, call: bool, text=None, at=None, kind=None, 
     what = "call" if call else record["kind"]
 
     def sentence() -> str:
-        text = (f"Updated {what} #{record['id']} with {record['prospect']} "
-                f"({dates.show(record['at'])}): {', '.join(fixed.changed)}")
+        values = {"what": dynamic(what), "id": record["id"], "prospect": record["prospect"],
+                  "at": dates.show(record["at"]), "changed": ", ".join(fixed.changed)}
         if fixed.moved_from:
-            text += f"; moved from #{fixed.moved_from[0]} {fixed.moved_from[1]}"
-        return text + "."
+            return _("Updated {what} #{id} with {prospect} ({at}): {changed}; moved from "
+                     "#{from_id} {from_name}.").format(from_id=fixed.moved_from[0],
+                                                       from_name=fixed.moved_from[1], **values)
+        return _("Updated {what} #{id} with {prospect} ({at}): {changed}.").format(**values)
 
     emit_record(format_, TOUCH_COLUMNS, record, sentence)

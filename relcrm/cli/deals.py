@@ -5,6 +5,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from .. import dates
+from ..i18n import _, current, dynamic, named
 from ..methodology import BUY_CLASSES, BUYING_STAGES, LOST_REASONS
 from .common import (FormatOpt, complete_accounts, complete_refs, complete_words, emit_record,
                      fmt, money, read, settled, when)
@@ -48,8 +49,9 @@ def _stage(key: str | None) -> str:
     return stage_name(key)
 
 
-def _worth(record: dict[str, Any]) -> str:
-    return money(record["value"], record["currency"], ) if record["value"] is not None else ""
+def _worth(record: dict[str, Any], column: bool = False) -> str:
+    return (money(record["value"], record["currency"], column=column)
+            if record["value"] is not None else "")
 
 
 @app.command("add")
@@ -81,14 +83,14 @@ def add(
                            buy_class=buy_class, with_refs=with_ or [], stage=stage, note=note)
         record = _record(opened.deal.id, settled(session))
     emit_record(format_, queries.DEAL_COLUMNS, record,
-                lambda: f"Opened deal #{record['id']} {record['title']} with "
-                        f"{record['account'] or record['people']}"
-                        + (f" ({record['people']})" if record["people"] and record["account"]
-                           else "")
-                        + (f", {_worth(record)}" if record["value"] is not None else "")
-                        + f"; the customer is at {_stage(record['stage'])}"
-                        + (f"; expected to close {dates.show_day(record['close_on'])}"
-                           if record["close_on"] else "") + ".")
+                lambda: _("Opened deal #{id} {title} with {who}").format(
+                    id=record["id"], title=record["title"],
+                    who=record["account"] or record["people"])
+                + (f" ({record['people']})" if record["people"] and record["account"] else "")
+                + (f", {_worth(record)}" if record["value"] is not None else "")
+                + _("; the customer is at {stage}").format(stage=_stage(record["stage"]))
+                + (_("; expected to close {day}").format(day=dates.show_day(record["close_on"]))
+                   if record["close_on"] else "") + ".")
 
 
 @app.command("list")
@@ -114,11 +116,11 @@ def list_(
 
     chosen = [name for name, on in (("open", open_), ("won", won), ("lost", lost)) if on]
     if len(chosen) > 1 or (chosen and all_):
-        raise UsageError("give one of --open, --won, --lost or --all")
+        raise UsageError(_("give one of --open, --won, --lost or --all"))
     status = None if all_ else (chosen[0] if chosen else "open")
     kind = fmt(format_)
     if limit is not None and limit < 0:
-        raise UsageError(f"--limit must be 0 (all) or more, not {limit}")
+        raise UsageError(_("--limit must be 0 (all) or more, not {limit}").format(limit=limit))
     if limit is None:
         limit = 100 if kind == "table" else 0
     con = read()
@@ -131,33 +133,41 @@ def list_(
         return
     cols = [
         render.Col("#", "id", justify="right", style="dim"),
-        render.Col("Account", lambda r: r["account"] or "", style="bold", no_wrap=True),
-        render.Col("Deal", "title"),
-        render.Col("Customer is at", lambda r: _stage(r["stage"]), no_wrap=True,
+        render.Col(_("Account"), lambda r: r["account"] or "", style="bold", no_wrap=True),
+        render.Col(_("Deal"), "title"),
+        render.Col(_("Customer is at"), lambda r: _stage(r["stage"]), no_wrap=True,
                    style="magenta"),
-        render.Col("Value", _worth, justify="right"),
-        render.Col("Close", lambda r: dates.show_day(r["close_on"]) if r["close_on"] else "",
+        render.Col(_("Value"), lambda r: _worth(r, column=True), justify="right"),
+        render.Col(_("Close"), lambda r: dates.show_day(r["close_on"]) if r["close_on"] else "",
                    no_wrap=True),
-        render.Col("Age", lambda r: f"{r['age_days']} d", justify="right"),
+        render.Col(_("Age"), lambda r: _("{n} d").format(n=r["age_days"]), justify="right"),
     ]
     if status != "open":
-        cols.insert(3, render.Col("Status", lambda r: _status(r), style=lambda r: {
+        cols.insert(3, render.Col(_("Status"), lambda r: _status(r), style=lambda r: {
             "won": "green", "lost": "red"}.get(r["status"], "")))
-    what = {"open": "open deals", "won": "won deals", "lost": "lost deals", None: "deals"}
-    render.table(rows, cols, empty=f"No {what[status]}" + (
-        ": open one with relcrm deal add ACCOUNT TITLE --value AMOUNT" if status == "open"
-        else "."), caption=(f"{len(rows):,} of {total:,} shown; --limit 0 shows all"
-                            if total > len(rows) else None))
+    empty = {"open": _("No open deals: open one with relcrm deal add ACCOUNT TITLE --value "
+                       "AMOUNT"),
+             "won": _("No won deals."), "lost": _("No lost deals."), None: _("No deals.")}
+    render.table(rows, cols, empty=empty[status],
+                 caption=(_("{shown:,} of {total:,} shown; --limit 0 shows all")
+                          .format(shown=len(rows), total=total)
+                          if total > len(rows) else None))
 
 
 def _status(row: dict[str, Any]) -> str:
     if row["status"] == "won":
         amount = money(row["won_amount"], row["won_currency"]) if row["won_amount"] is not None \
             else ""
-        return f"won {amount}".strip()
+        return _("won {amount}").format(amount=amount) if amount else _("won")
     if row["status"] == "lost":
-        return f"lost: {row['lost_reason']}"
-    return "open"
+        return _("lost: {reason}").format(reason=_reason(row["lost_reason"]))
+    return _("open")
+
+
+def _reason(key: str | None) -> str:
+    from ..core.deals import reason_name
+
+    return reason_name(key) if key else f"{key}"
 
 
 @app.command("show")
@@ -171,7 +181,8 @@ def show(deal_id: IdArg, format_: FormatOpt = "table") -> None:
     con = read()
     text = deal_id.strip().lstrip("#")
     if not text.isdigit():
-        raise NotFound(f"no deal with id {deal_id}; see them with relcrm deal list")
+        raise NotFound(_("no deal with id {id}; see them with relcrm deal list")
+                       .format(id=deal_id))
     record = _record(int(text), con)
     history = queries.deal_history(con, record["id"])
     kind = fmt(format_)
@@ -191,32 +202,34 @@ def show(deal_id: IdArg, format_: FormatOpt = "table") -> None:
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="dim", no_wrap=True)
     facts.add_column()
-    facts.add_row(t("status"), t(_status(record)))
+    facts.add_row(t(_("status")), t(_status(record)))
     stage = next(s for s in BUYING_STAGES if s.key == record["stage"]) \
         if record["stage"] in StageWords else None
     if stage:
-        facts.add_row(t("customer is at"), t(f"{stage.number}/{len(BUYING_STAGES)} {stage.name} "
-                                             f"({stage.vietnamese}): {stage.hint}"))
+        name = named(stage) if current() == "vi" else f"{stage.name} ({stage.vietnamese})"
+        facts.add_row(t(_("customer is at")), t(f"{stage.number}/{len(BUYING_STAGES)} {name}: "
+                                                f"{dynamic(stage.hint)}"))
     if record["value"] is not None:
-        facts.add_row(t("value"), t(_worth(record)))
+        facts.add_row(t(_("value")), t(_worth(record)))
     if record["people"]:
-        facts.add_row(t("people"), t(record["people"]))
+        facts.add_row(t(_("people")), t(record["people"]))
     if record["close_on"]:
-        facts.add_row(t("expected close"), t(dates.show_day(record["close_on"])))
+        facts.add_row(t(_("expected close")), t(dates.show_day(record["close_on"])))
     if record["buy_class"]:
-        facts.add_row(t("buy class"), t(record["buy_class"]))
+        facts.add_row(t(_("buy class")), t(record["buy_class"]))
     if record["note"]:
-        facts.add_row(t("note"), t(record["note"]))
-    facts.add_row(t("opened"), t(f"{dates.show(record['created_at'])} "
-                                 f"({record['age_days']} days"
-                                 + (" open)" if record["status"] == "open" else " to close)")))
+        facts.add_row(t(_("note")), t(record["note"]))
+    opened = (_("{date} ({days} days open)") if record["status"] == "open"
+              else _("{date} ({days} days to close)"))
+    facts.add_row(t(_("opened")), t(opened.format(date=dates.show(record["created_at"]),
+                                                  days=record["age_days"])))
     render.emit(out, facts)
     if history:
         from rich.text import Text
 
         render.emit(out, Text())
         table = Table(box=None, show_header=False, padding=(0, 2, 0, 0), pad_edge=False,
-                      title=t("History", "bold"), title_justify="left")
+                      title=t(_("History"), "bold"), title_justify="left")
         table.add_column(no_wrap=True, style="dim")
         table.add_column()
         for change in history:
@@ -228,15 +241,18 @@ def _change_text(change: dict[str, Any]) -> str:
     action = change["action"]
     amount = money(change["amount"], change["currency"]) if change["amount"] is not None else ""
     if action == "opened":
-        text = f"opened at {_stage(change['to_stage'])}" + (f", {amount}" if amount else "")
+        text = (_("opened at {stage}").format(stage=_stage(change["to_stage"]))
+                + (f", {amount}" if amount else ""))
     elif action == "stage":
         text = f"{_stage(change['from_stage'])} → {_stage(change['to_stage'])}"
     elif action == "won":
-        text = "won" + (f", {amount}" if amount else "")
+        text = _("won") + (f", {amount}" if amount else "")
     elif action == "lost":
-        text = f"lost at {_stage(change['from_stage'])}"
+        text = _("lost at {stage}").format(stage=_stage(change["from_stage"]))
     elif action == "value":
-        text = f"value {amount or 'cleared'}"
+        text = _("value {amount}").format(amount=amount) if amount else _("value cleared")
+    elif action == "reopened":
+        text = _("reopened")
     else:
         text = action
     if change["reason"]:
@@ -264,8 +280,9 @@ def stage(
         deal, before = deals.set_stage(session, deal_id, stage_, reason)
         record = _record(deal.id, settled(session))
     emit_record(format_, queries.DEAL_COLUMNS, record,
-                lambda: f"Deal #{record['id']} {record['title']}: {_stage(before)} → "
-                        f"{_stage(record['stage'])}.")
+                lambda: _("Deal #{id} {title}: {before} → {stage}.").format(
+                    id=record["id"], title=record["title"], before=_stage(before),
+                    stage=_stage(record["stage"])))
 
 
 @app.command("won")
@@ -285,10 +302,13 @@ def won(
         deal = deals.won(session, deal_id, amount, note)
         record = _record(deal.id, settled(session))
     emit_record(format_, queries.DEAL_COLUMNS, record,
-                lambda: f"Won deal #{record['id']} {record['title']}"
-                        + (f" for {money(record['won_amount'], record['won_currency'])}"
-                           if record["won_amount"] is not None else "")
-                        + f" with {record['account'] or record['people']}.")
+                lambda: (_("Won deal #{id} {title} for {amount} with {who}.")
+                         if record["won_amount"] is not None else
+                         _("Won deal #{id} {title} with {who}.")).format(
+                    id=record["id"], title=record["title"],
+                    amount=money(record["won_amount"], record["won_currency"])
+                    if record["won_amount"] is not None else "",
+                    who=record["account"] or record["people"]))
 
 
 @app.command("lost")
@@ -310,8 +330,9 @@ def lost(
         deal = deals.lost(session, deal_id, reason, note)
         record = _record(deal.id, settled(session))
     emit_record(format_, queries.DEAL_COLUMNS, record,
-                lambda: f"Lost deal #{record['id']} {record['title']} at "
-                        f"{_stage(record['stage'])}: {record['lost_reason']}.")
+                lambda: _("Lost deal #{id} {title} at {stage}: {reason}.").format(
+                    id=record["id"], title=record["title"], stage=_stage(record["stage"]),
+                    reason=_reason(record["lost_reason"])))
 
 
 @app.command("reopen")
@@ -328,8 +349,8 @@ def reopen(
         deal = deals.reopen(session, deal_id, reason)
         record = _record(deal.id, settled(session))
     emit_record(format_, queries.DEAL_COLUMNS, record,
-                lambda: f"Reopened deal #{record['id']} {record['title']} at "
-                        f"{_stage(record['stage'])}.")
+                lambda: _("Reopened deal #{id} {title} at {stage}.").format(
+                    id=record["id"], title=record["title"], stage=_stage(record["stage"])))
 
 
 @app.command("edit")
@@ -362,5 +383,5 @@ def edit(
         deal, changed = deals.edit(session, deal_id, changes)
         record = _record(deal.id, settled(session))
     emit_record(format_, queries.DEAL_COLUMNS, record,
-                lambda: f"Updated deal #{record['id']} {record['title']}: "
-                        f"{', '.join(changed)}.")
+                lambda: _("Updated deal #{id} {title}: {changes}.").format(
+                    id=record["id"], title=record["title"], changes=", ".join(changed)))

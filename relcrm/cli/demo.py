@@ -20,13 +20,15 @@ def demo(
     from .. import db, render
     from ..core import demo as core
     from ..errors import UsageError
+    from ..i18n import _
     from .followups import followups
 
     target = (path or db.data_dir() / "demo.db").expanduser()
     real = db.real_path(target)
     if real.exists() and not core.is_demo_book(real):
-        raise UsageError(f"{target} exists and is not a demo book made by relcrm; the demo only "
-                         "ever replaces a demo book it made itself: give a new file")
+        raise UsageError(_("{target} exists and is not a demo book made by relcrm; the demo "
+                           "only ever replaces a demo book it made itself: give a new "
+                           "file").format(target=target))
     db.close_all()
     for suffix in ("", "-wal", "-shm"):
         Path(f"{real}{suffix}").unlink(missing_ok=True)
@@ -34,8 +36,9 @@ def demo(
     with db.write_session() as session:
         count = core.build(session)
         core.mark(session)
-    render.note(f"Demo book with {count} prospects: {target}")
-    render.note(f"Explore it: relcrm --db {target} list   (or show \"Nguyễn Văn An\", "
-                "stage history 1, export calls ...)")
+    render.note(_("Demo book with {count} prospects: {target}").format(count=count,
+                                                                        target=target))
+    render.note(_("Explore it: relcrm --db {target} list   (or show \"Nguyễn Văn An\", stage "
+                  "history 1, export calls ...)").format(target=target))
     render.note("")
     followups(days=None, all_=False, limit=None, format_="table")

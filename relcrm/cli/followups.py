@@ -65,11 +65,13 @@ def followups(
     from ..core import followups as core
     from ..errors import UsageError
 
+    from ..i18n import _, ngettext
+
     kind = fmt(format_)
     if limit is not None and limit < 0:
-        raise UsageError(f"--limit must be 0 (all) or more, not {limit}")
+        raise UsageError(_("--limit must be 0 (all) or more, not {limit}").format(limit=limit))
     if todo and ics is None:
-        raise UsageError("--todo goes with --ics FILE")
+        raise UsageError(_("--todo goes with --ics FILE"))
     if ics is not None:
         from .. import files
 
@@ -83,13 +85,16 @@ def followups(
 
         data = calendar.write(due.rows, due.today, todo=todo).decode("utf-8")
         _write(ics.expanduser(), lambda out: out.write(data))
-        render.note(f"Wrote {len(due.rows):,} follow-up{'s' if len(due.rows) != 1 else ''} to "
-                    f"{ics} as {'to-dos' if todo else 'events'}.")
+        count = len(due.rows)
+        render.note((ngettext("Wrote {n:,} follow-up to {file} as to-dos.",
+                              "Wrote {n:,} follow-ups to {file} as to-dos.", count) if todo
+                     else ngettext("Wrote {n:,} follow-up to {file} as events.",
+                                   "Wrote {n:,} follow-ups to {file} as events.", count)
+                     ).format(n=count, file=ics))
         return
     if kind != "table":
         render.machine(kind, core.COLUMNS, due.rows)
         return
-    from ..i18n import _
 
     today = due.today
     period = (_("this week, to {day}") if days is None else _("to {day}")).format(
@@ -105,7 +110,7 @@ def followups(
         day = dates.from_iso(row["due_on"])
         clock = f" {row['due_at'][11:16]}" if row["due_at"] and len(row["due_at"]) > 10 else ""
         if row["days_overdue"]:
-            return f"{dates.show_day(day)}{clock} +{row['days_overdue']}d"
+            return f"{dates.show_day(day)}{clock} " + _("+{n}d").format(n=row["days_overdue"])
         return (_("today") if day == today else dates.show_day(day)) + clock
 
     def due_style(row) -> Optional[str]:

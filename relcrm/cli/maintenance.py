@@ -5,6 +5,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..i18n import _, current, ngettext
 from .common import FormatOpt, emit_record, fmt
 
 
@@ -23,7 +24,8 @@ def backup(
     target, size = maintenance.backup(book, file, replace=replace)
     emit_record(format_, ("book", "backup", "bytes"),
                 {"book": str(book), "backup": str(target), "bytes": size},
-                lambda: f"Backed up {book} to {target} ({size:,} bytes).")
+                lambda: _("Backed up {book} to {target} ({size:,} bytes).").format(
+                    book=book, target=target, size=size))
 
 
 def restore(
@@ -48,10 +50,13 @@ def restore(
     def sentence() -> str:
         from ..registry import noun
 
-        text = (f"Restored {book} from {file}: {noun('prospect', counts.get('prospect', 0))}, "
-                f"{noun('touch', counts.get('touch', 0))} (schema version {found.version}).")
+        text = _("Restored {book} from {file}: {prospects}, {touches} (schema version "
+                 "{version}).").format(book=book, file=file,
+                                       prospects=noun("prospect", counts.get("prospect", 0)),
+                                       touches=noun("touch", counts.get("touch", 0)),
+                                       version=found.version)
         if aside:
-            text += f" The previous book is kept at {aside}."
+            text += " " + _("The previous book is kept at {path}.").format(path=aside)
         return text
 
     emit_record(format_, tuple(record), record, sentence)
@@ -75,11 +80,13 @@ def doctor(
         from ..registry import noun
 
         fixed = maintenance.repair(db.db_path())
-        done = [f"{n:,} half-made {'copy' if n == 1 else 'copies'} removed" if what ==
-                "leftovers" else "the search index rebuilt" if what == "search"
-                else f"derived values of {noun(what, n)} rebuilt"
+        done = [ngettext("{n:,} half-made copy removed", "{n:,} half-made copies removed",
+                         n).format(n=n) if what == "leftovers"
+                else _("the search index rebuilt") if what == "search"
+                else _("derived values of {records} rebuilt").format(records=noun(what, n))
                 for what, n in fixed.items() if n]
-        render.note("Repaired: " + (", ".join(done) if done else "nothing needed repair") + ".")
+        render.note(_("Repaired: {done}.").format(done=", ".join(done)) if done
+                    else _("Repaired: nothing needed repair."))
     report = maintenance.health(db.db_path())
     kind = fmt(format_)
     if kind != "table":
@@ -92,72 +99,110 @@ def doctor(
         raise typer.Exit(1)
 
 
+def _labels() -> dict[str, str]:
+    """The names of the report's lines, in the current language."""
+    return {"book": _("book"), "state": _("state"), "size": _("size"),
+            "privacy": _("privacy"), "schema": _("schema"), "integrity": _("integrity"),
+            "links": _("links"), "records": _("records"), "backups": _("backups"),
+            "settings": _("settings"), "derived": _("derived"), "search": _("search"),
+            "ids": _("ids"), "leftovers": _("leftovers"), "verdict": _("verdict")}
+
+
+def _line(key: str, text: str) -> str:
+    """'book        /path': the line's name, padded so that the values line up."""
+    labels = _labels()
+    width = max(12, max(len(label) for label in labels.values()) + 2)
+    return labels[key].ljust(width) + text
+
+
+def _problem(details: str) -> str:
+    return _("PROBLEM: {details}").format(details=details)
+
+
 def _describe(report) -> str:
+    from .. import dates
     from ..registry import noun
 
     if not report.exists:
-        return (f"book        {report.path}\nstate       not created yet (it is made by the "
-                "first command that writes)")
+        return "\n".join([_line("book", str(report.path)),
+                          _line("state", _("not created yet (it is made by the first command "
+                                           "that writes)"))])
     if report.size == 0 and report.migrations is None and report.counts is not None:
-        return (f"book        {report.path}\nstate       an empty file: not a book yet (the "
-                "first command that writes makes it one)\nverdict     healthy")
+        return "\n".join([_line("book", str(report.path)),
+                          _line("state", _("an empty file: not a book yet (the first command "
+                                           "that writes makes it one)")),
+                          _line("verdict", _("healthy"))])
+    size = _("{size:,} bytes").format(size=report.size)
     if report.counts is None:  # it could not be opened
-        lines = [f"book        {report.path}",
-                 f"size        {report.size:,} bytes",
-                 "state       PROBLEM: " + "; ".join(report.integrity or [])]
+        lines = [_line("book", str(report.path)),
+                 _line("size", size),
+                 _line("state", _problem("; ".join(report.integrity or [])))]
         lines += _leftover_lines(report)
-        lines.append("verdict     needs attention")
+        lines.append(_line("verdict", _("needs attention")))
         return "\n".join(lines)
+
+    def day(at: str) -> str:  # a migration's date
+        return at[:10] if current() == "en" else dates.show_day(at)
+
     lines = [
-        f"book        {report.path}",
-        f"size        {report.size:,} bytes" + (f" (+ {report.wal_size:,} in the write-ahead "
-                                                "log)" if report.wal_size else ""),
-        f"privacy     {report.mode} " + ("ok: only you can read it" if report.private else
-                                         f"PROBLEM: others can read it; chmod 600 {report.path}"),
-        f"schema      version {report.version} of {report.latest}; migrations: "
-        + ", ".join(f"{v} {n} ({at[:10]})" for v, n, at in report.migrations or []),
-        "integrity   " + ("ok" if report.integrity == ["ok"] else
-                           "PROBLEM: " + "; ".join(report.integrity or [])),
-        "links       " + ("ok" if report.foreign_keys == 0 else
-                           f"PROBLEM: {report.foreign_keys} records point at missing ones"),
-        "records     " + ", ".join(noun(t, n) for t, n in (report.counts or {}).items()),
-        f"backups     {len(report.backups or [])}"
-        + (f", newest {report.backups[-1].name}" if report.backups else
-           " (make one: relcrm backup)"),
+        _line("book", str(report.path)),
+        _line("size", _("{size:,} bytes (+ {wal:,} in the write-ahead log)").format(
+            size=report.size, wal=report.wal_size) if report.wal_size else size),
+        _line("privacy", _("{mode} ok: only you can read it").format(mode=report.mode)
+              if report.private else
+              _("{mode} PROBLEM: others can read it; chmod 600 {path}").format(
+                  mode=report.mode, path=report.path)),
+        _line("schema", _("version {version} of {latest}; migrations: {migrations}").format(
+            version=report.version, latest=report.latest,
+            migrations=", ".join(f"{v} {n} ({day(at)})" for v, n, at in report.migrations or []))),
+        _line("integrity", _("ok") if report.integrity == ["ok"] else
+              _problem("; ".join(report.integrity or []))),
+        _line("links", _("ok") if report.foreign_keys == 0 else
+              _("PROBLEM: {n} records point at missing ones").format(n=report.foreign_keys)),
+        _line("records", ", ".join(noun(t, n) for t, n in (report.counts or {}).items())),
+        _line("backups", _("{n}, newest {name}").format(n=len(report.backups),
+                                                        name=report.backups[-1].name)
+              if report.backups else
+              _("{n} (make one: relcrm backup)").format(n=len(report.backups or []))),
     ]
     stale = {t: ids for t, ids in (report.stale or {}).items() if ids}
     if report.bad_settings:
-        lines.append("settings    PROBLEM: " + "; ".join(report.bad_settings) + " (set them "
-                     "again with relcrm config KEY VALUE, or KEY --reset)")
+        lines.append(_line("settings", _(
+            "PROBLEM: {problems} (set them again with relcrm config KEY VALUE, or KEY "
+            "--reset)").format(problems="; ".join(report.bad_settings))))
     if report.pending:
-        lines.append(f"derived     PROBLEM: {report.pending:,} records wait to be recomputed "
-                     "(a write was stopped half-way outside relcrm?); relcrm doctor --repair "
-                     "does it")
+        lines.append(_line("derived", _(
+            "PROBLEM: {n:,} records wait to be recomputed (a write was stopped half-way outside "
+            "relcrm?); relcrm doctor --repair does it").format(n=report.pending)))
     elif report.stale is not None:
-        lines.append("derived     " + ("ok: follow-up dates and other derived values equal a "
-                                       "rebuild" if not stale else "PROBLEM: stale values in "
-                                       + ", ".join(f"{noun(t, len(ids))} (e.g. #{ids[0]})"
-                                                   for t, ids in stale.items())
-                                       + "; relcrm doctor --repair rebuilds them"))
+        lines.append(_line("derived", _(
+            "ok: follow-up dates and other derived values equal a rebuild") if not stale else _(
+            "PROBLEM: stale values in {values}; relcrm doctor --repair rebuilds them").format(
+            values=", ".join(_("{records} (e.g. #{id})").format(records=noun(t, len(ids)),
+                                                                id=ids[0])
+                             for t, ids in stale.items()))))
     if report.stale is not None:
-        lines.append("search      " + ("ok: every note is in the search index" if not
-                                       report.search_stale else
-                                       f"PROBLEM: {report.search_stale:,} entries of the search "
-                                       "index differ from the notes; relcrm doctor --repair "
-                                       "rebuilds it"))
+        lines.append(_line("search", _("ok: every note is in the search index") if not
+                           report.search_stale else _(
+                               "PROBLEM: {n:,} entries of the search index differ from the "
+                               "notes; relcrm doctor --repair rebuilds it").format(
+                               n=report.search_stale)))
     if report.id_limits:
-        lines.append("ids         PROBLEM: ids too large for new records in "
-                     + ", ".join(report.id_limits) + "; export the book (relcrm export all) and "
-                     "import it into a new one to renumber")
+        lines.append(_line("ids", _(
+            "PROBLEM: ids too large for new records in {tables}; export the book (relcrm export "
+            "all) and import it into a new one to renumber").format(
+            tables=", ".join(report.id_limits))))
     lines += _leftover_lines(report)
-    lines.append("verdict     " + ("healthy" if report.ok else "needs attention"))
+    lines.append(_line("verdict", _("healthy") if report.ok else _("needs attention")))
     return "\n".join(lines)
 
 
 def _leftover_lines(report) -> list[str]:
     if not report.leftovers:
         return []
-    return [f"leftovers   {len(report.leftovers)} half-made "
-            f"{'copy' if len(report.leftovers) == 1 else 'copies'} from a backup, restore or "
-            "export that was stopped, e.g. " + str(report.leftovers[0])
-            + "; the next relcrm backup removes them"]
+    count = len(report.leftovers)
+    return [_line("leftovers", ngettext(
+        "{n} half-made copy from a backup, restore or export that was stopped, e.g. {path}; "
+        "the next relcrm backup removes them",
+        "{n} half-made copies from a backup, restore or export that was stopped, e.g. {path}; "
+        "the next relcrm backup removes them", count).format(n=count, path=report.leftovers[0]))]

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 import typer
 
 from .. import dates
+from ..i18n import _, named
 from .common import FormatOpt, book_currency, fmt, money, read
 
 COLUMNS = ("section", "stage", "currency", "count", "customers", "value", "weighted",
@@ -58,7 +59,7 @@ def pipeline(
     book = book_currency()
 
     def worth(milli_value: Any, currency: str | None) -> str:
-        return money(milli_value, currency, book) if milli_value is not None else ""
+        return money(milli_value, currency, book, column=True) if milli_value is not None else ""
 
     deals = [r for r in figures if r["section"] == "deals"]
     people = [r for r in figures if r["section"] == "relationships"]
@@ -69,11 +70,12 @@ def pipeline(
               "probability": None, "age_days": None}] if all_ else [])
         for index, row in enumerate(mine):
             table_rows.append({
-                "stage": f"{stage.number} {stage.name}" if index == 0 else "",
+                "stage": f"{stage.number} {named(stage)}" if index == 0 else "",
                 "count": row["count"], "value": worth(row["value"], row["currency"]),
                 "weighted": worth(row["weighted"], row["currency"]),
                 "chance": f"{row['probability']}%" if row["probability"] is not None else "",
-                "age": f"{row['age_days']:.0f} d" if row["age_days"] is not None else ""})
+                "age": _("{days:.0f} d").format(days=row["age_days"])
+                if row["age_days"] is not None else ""})
     totals: dict[str | None, list[int]] = {}
     from decimal import Decimal
 
@@ -86,22 +88,22 @@ def pipeline(
     currencies = sorted(totals, key=lambda c: (c != book, c or ""))
     for index, currency in enumerate(currencies or [None]):
         value, weighted = totals.get(currency, (None, None))
-        table_rows.append({"stage": "Total" if index == 0 else "",
+        table_rows.append({"stage": _("Total") if index == 0 else "",
                            "count": count if index == 0 else "",
                            "value": worth(value, currency), "weighted": worth(weighted, currency),
                            "chance": "", "age": "", "_total": True})
     cols = [
-        render.Col("Customer is at", "stage", no_wrap=True,
+        render.Col(_("Customer is at"), "stage", no_wrap=True,
                    style=lambda r: "bold" if r.get("_total") else "magenta"),
-        render.Col("Deals", "count", justify="right"),
-        render.Col("Value", "value", justify="right"),
-        render.Col("Weighted", "weighted", justify="right"),
-        render.Col("Chance", "chance", justify="right", style="dim"),
-        render.Col("Age", "age", justify="right", style="dim"),
+        render.Col(_("Deals"), "count", justify="right"),
+        render.Col(_("Value"), "value", justify="right"),
+        render.Col(_("Weighted"), "weighted", justify="right"),
+        render.Col(_("Chance"), "chance", justify="right", style="dim"),
+        render.Col(_("Age"), "age", justify="right", style="dim"),
     ]
-    render.table(table_rows if deals or all_ else [], cols, title="Open deals",
-                 empty="No open deals: open one with relcrm deal add ACCOUNT TITLE --value "
-                       "AMOUNT")
+    render.table(table_rows if deals or all_ else [], cols, title=_("Open deals"),
+                 empty=_("No open deals: open one with relcrm deal add ACCOUNT TITLE --value "
+                         "AMOUNT"))
     print()
     funnel = []
     for stage in (*STAGES, LOST):
@@ -110,12 +112,13 @@ def pipeline(
             continue
         count = sum(r["count"] for r in mine)
         values = [worth(r["value"], r["currency"]) for r in mine if r["value"] is not None]
-        funnel.append({"stage": f"{stage.number} {stage.name}" if stage.number else stage.name,
+        funnel.append({"stage": f"{stage.number} {named(stage)}" if stage.number
+                       else named(stage),
                        "people": count, "customers": sum(r["customers"] or 0 for r in mine),
                        "value": "; ".join(values)})
     render.table(funnel, [
-        render.Col("Relationship", "stage", no_wrap=True, style="magenta"),
-        render.Col("People", "people", justify="right"),
-        render.Col("Customers", "customers", justify="right"),
-        render.Col("Open deal value", "value", justify="right"),
-    ], title="People by relationship stage", empty="No prospects yet.")
+        render.Col(_("Relationship"), "stage", no_wrap=True, style="magenta"),
+        render.Col(_("People"), "people", justify="right"),
+        render.Col(_("Customers"), "customers", justify="right"),
+        render.Col(_("Open deal value"), "value", justify="right"),
+    ], title=_("People by relationship stage"), empty=_("No prospects yet."))

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from .. import dates
+from ..i18n import _, dynamic, ngettext
 from .common import FormatOpt, complete_words, fmt, read
 from .followups import stage, who
 
@@ -39,7 +40,7 @@ def plan(
 
     kind = fmt(format_)
     if busy < 0:
-        raise UsageError(f"--busy must be 0 (never) or more, not {busy}")
+        raise UsageError(_("--busy must be 0 (never) or more, not {busy}").format(busy=busy))
     today = dates.today()
     agenda = core.build(read(), core.period(period, days, today), busy=busy,
                         include_disqualified=all_)
@@ -49,35 +50,42 @@ def plan(
 
     def when(row: dict[str, Any]) -> str:
         if row["days_overdue"]:
-            return f"overdue since {dates.show_day(row['due_on'])}"
+            return _("overdue since {day}").format(day=dates.show_day(row["due_on"]))
         if row["due_at"] and len(row["due_at"]) > 10:
             start = dates.from_iso(row["due_at"])
             end = start + dt.timedelta(minutes=row.get("minutes") or APPOINTMENT_MINUTES)
             return f"{start:%H:%M}–{end:%H:%M}"
         return ""
 
+    def count_of(count: int, overdue: int) -> str:
+        """'3 items (1 overdue)', 'nothing planned'."""
+        if not count:
+            return _("nothing planned")
+        if overdue:
+            return ngettext("{n} item ({overdue} overdue)", "{n} items ({overdue} overdue)",
+                            count).format(n=count, overdue=overdue)
+        return ngettext("{n} item", "{n} items", count).format(n=count)
+
     def heading(day: core.Day) -> tuple[str, Optional[str]]:
-        name = dates.show_day(day.day) + (" (today)" if day.day == today else "")
+        name = (_("{day} (today)") if day.day == today else "{day}").format(
+            day=dates.show_day(day.day))
         count = len(day.items)
-        parts = [name, "nothing planned" if not count else
-                 f"{count} item{'s' if count != 1 else ''}"
-                 + (f" ({day.overdue} overdue)" if day.overdue else "")]
+        parts = [name, count_of(count, day.overdue)]
         if day.off:
-            parts.append(f"day off: {day.off}")
+            parts.append(_("day off: {why}").format(why=dynamic(day.off)))
         if day.busy:
-            parts.append(f"busy: more than {agenda.busy}")
+            parts.append(_("busy: more than {n}").format(n=agenda.busy))
         return " — ".join(parts), ("bold red" if day.busy else "dim" if not count else "bold")
 
     items = agenda.items
     overdue = sum(day.overdue for day in agenda.days)
-    total = (f"{len(items)} item{'s' if len(items) != 1 else ''}" if items
-             else "nothing planned") + (f" ({overdue} overdue)" if overdue else "")
+    total = count_of(len(items), overdue)
     render.sections([(*heading(day), day.items) for day in agenda.days], [
-        render.Col("When", when, style=lambda r: "bold red" if r["days_overdue"] else "cyan",
+        render.Col(_("When"), when, style=lambda r: "bold red" if r["days_overdue"] else "cyan",
                    no_wrap=True),
         render.Col("#", "id", justify="right", style="dim"),
-        render.Col("Prospect", who, style="bold", no_wrap=True),
-        render.Col("Company", "company", max_width=24),
-        render.Col("Stage", stage, style="magenta"),
-        render.Col("Why", "why", style=lambda r: "yellow" if r["stalled"] else None),
-    ], title=f"Plan for {agenda.period}: {total}")
+        render.Col(_("Prospect"), who, style="bold", no_wrap=True),
+        render.Col(_("Company"), "company", max_width=24),
+        render.Col(_("Stage"), stage, style="magenta"),
+        render.Col(_("Why"), "why", style=lambda r: "yellow" if r["stalled"] else None),
+    ], title=_("Plan for {period}: {total}").format(period=agenda.period, total=total))

@@ -5,6 +5,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from .. import dates
+from ..i18n import _, current, named
 from ..methodology import CRITERIA, STAGE_BY_KEY
 from .common import (FormatOpt, NextStepOpt, RefArg, WhenOpt, complete_accounts, emit_record,
                      fmt, money, read, when)
@@ -72,19 +73,20 @@ def add(
         print(new_id)
         return
     emit_record(format_, queries.PROSPECT_COLUMNS, record,
-                lambda: f"Added #{new_id} {record['name']} at stage "
-                        f"{STAGE_BY_KEY[record['stage']].name}; "
-                        + _follow_up_sentence(record))
+                lambda: _("Added #{id} {name} at stage {stage}; {follow_up}").format(
+                    id=new_id, name=record["name"], stage=named(STAGE_BY_KEY[record["stage"]]),
+                    follow_up=_follow_up_sentence(record)))
 
 
 def _listed(values: str | None) -> str:
-    return ", ".join(values.split(" ::: ")) if values else "none"
+    return ", ".join(values.split(" ::: ")) if values else _("none")
 
 
 def _follow_up_sentence(record: dict[str, Any]) -> str:
     if record["next_at"]:
-        return f"next step {dates.show(record['next_at'])}."
-    return f"first contact due {dates.show(record['due_on'])} (contact them at once)."
+        return _("next step {when}.").format(when=dates.show(record["next_at"]))
+    return _("first contact due {when} (contact them at once).").format(
+        when=dates.show(record["due_on"]))
 
 
 def list_(
@@ -119,9 +121,11 @@ def list_(
     from ..methodology import STATUSES, resolve_stage
 
     if sort not in queries.SORTS:
-        raise UsageError(f"unknown sort {sort!r}; use one of: {', '.join(queries.SORTS)}")
+        raise UsageError(_("unknown sort {sort!r}; use one of: {sorts}").format(
+            sort=sort, sorts=", ".join(queries.SORTS)))
     if status is not None and status not in STATUSES:
-        raise UsageError(f"unknown status {status!r}; use one of: {', '.join(STATUSES)}")
+        raise UsageError(_("unknown status {status!r}; use one of: {statuses}").format(
+            status=status, statuses=", ".join(STATUSES)))
     stage_key = resolve_stage(stage).key if stage else None
     kind = fmt(format_)
     limit = _limit(limit, kind)
@@ -140,33 +144,35 @@ def list_(
         return
     from .. import render
     from ..render import Col
+    from .views import status_text
 
     today = dates.today()
     cols = [
         Col("#", "id", justify="right", style="dim"),
-        Col("Name", "name", style="bold", no_wrap=True),
-        Col("Company", "company", max_width=28),
-        Col("Stage", lambda r: _stage_label(r["stage"]), style=_stage_style, no_wrap=True),
-        Col("Qualified", "qualification", style=_qual_style),
-        Col("Last touch", lambda r: dates.show_day(r["last_touch_at"]), no_wrap=True),
-        Col("Follow-up", lambda r: dates.show_day(r["due_on"]), no_wrap=True,
+        Col(_("Name"), "name", style="bold", no_wrap=True),
+        Col(_("Company"), "company", max_width=28),
+        Col(_("Stage"), lambda r: _stage_label(r["stage"]), style=_stage_style, no_wrap=True),
+        Col(_("Qualified"), lambda r: status_text(r["qualification"]), style=_qual_style),
+        Col(_("Last touch"), lambda r: dates.show_day(r["last_touch_at"]), no_wrap=True),
+        Col(_("Follow-up"), lambda r: dates.show_day(r["due_on"]), no_wrap=True,
             style=lambda r: _due_style(r["due_on"], today)),
-        Col("Value", lambda r: money(r["value"]), justify="right"),
-        Col("Tags", "tags", style="cyan"),
+        Col(_("Value"), lambda r: money(r["value"], column=True), justify="right"),
+        Col(_("Tags"), "tags", style="cyan"),
     ]
     caption = None
     if total > len(rows):
-        caption = f"{len(rows)} of {total} shown; --limit 0 shows all"
+        caption = _("{shown} of {total} shown; --limit 0 shows all").format(
+            shown=len(rows), total=total)
     render.table(rows, cols, caption=caption,
-                 empty="No prospects match." if (stage or tag or company or search or status)
-                 else "No prospects yet. Add one: relcrm add \"NAME\" --company COMPANY")
+                 empty=_("No prospects match.") if (stage or tag or company or search or status)
+                 else _("No prospects yet. Add one: relcrm add \"NAME\" --company COMPANY"))
 
 
 def _limit(limit: Optional[int], kind: str) -> Optional[int]:
     from ..errors import UsageError
 
     if limit is not None and limit < 0:
-        raise UsageError(f"--limit must be 0 (all) or more, not {limit}")
+        raise UsageError(_("--limit must be 0 (all) or more, not {limit}").format(limit=limit))
     if limit == 0:
         return None
     if limit is None:
@@ -176,7 +182,7 @@ def _limit(limit: Optional[int], kind: str) -> Optional[int]:
 
 def _stage_label(key: str) -> str:
     stage = STAGE_BY_KEY[key]
-    return f"{stage.number} {stage.name}" if stage.number else stage.name
+    return f"{stage.number} {named(stage)}" if stage.number else named(stage)
 
 
 def _stage_style(row: dict[str, Any]) -> str:
@@ -208,7 +214,7 @@ def show(
     found = queries.resolve(con, ref)
     record = queries.prospect(con, found["id"])
     record["merged_from"] = queries.aliases(con, found["id"])
-    steps, _ = queries.step_list(con, prospect_id=found["id"])
+    steps, _total = queries.step_list(con, prospect_id=found["id"])
     events, total = queries.timeline(con, found["id"], None if limit <= 0 else limit)
     notes = queries.call_notes(con, [e["ref"] for e in events if e["event"] == "call"])
     for event in events:
@@ -291,7 +297,7 @@ def edit(
     from ..errors import UsageError
 
     if no_next and (next_ is not None or next_step is not None):
-        raise UsageError("--no-next cannot be combined with --next or --next-step")
+        raise UsageError(_("--no-next cannot be combined with --next or --next-step"))
     details = prospects.Details(name=name, company=company, title=title, email=email,
                                 phone=phone, url=url, source=source, value=value, note=note,
                                 next_at=when(next_), next_step=next_step, clear_next=no_next,
@@ -312,32 +318,41 @@ def edit(
         render.note(line)
 
     def sentence() -> str:
-        text = f"Updated #{prospect_id} {record['name']}."
+        text = _("Updated #{id} {name}.").format(id=prospect_id, name=record["name"])
         if edited.dropped:
-            text += " Dropped " + ", ".join(
-                f"step #{s.id} ({s.text or 'next step'}, {dates.show(s.due_at)})"
-                for s in edited.dropped) + "."
+            text += " " + _("Dropped {steps}.").format(steps=", ".join(
+                _("step #{id} ({what}, {when})").format(
+                    id=s.id, what=s.text or _("next step"), when=dates.show(s.due_at))
+                for s in edited.dropped))
         if edited.planned is not None:
             step = edited.planned
-            text += (f" Added step #{step.id} {dates.show(step.due_at)}"
-                     + (f" ({step.text})" if step.text else "") + ".")
+            text += " " + (_("Added step #{id} {when} ({what}).") if step.text
+                           else _("Added step #{id} {when}.")).format(
+                id=step.id, when=dates.show(step.due_at), what=step.text)
         if cadence is not None:
-            text += (f" Cadence: every {record['cadence_days']} days." if record["cadence_days"]
-                     else " Cadence: the stage's.")
+            text += " " + (_("Cadence: every {days} days.").format(days=record["cadence_days"])
+                           if record["cadence_days"] else _("Cadence: the stage's."))
         if type_ is not None:
             from ..methodology import TYPE_BY_KEY
+            from .views import stage_shown
 
             kind = TYPE_BY_KEY.get(type_key or "")
-            text += (f" Type: {kind.name} ({kind.vietnamese}); tip: {kind.tip}." if kind
-                     else " Type: none.")
+            if kind:
+                tip = kind.tip if current() != "vi" else (kind.tip_vi or kind.tip)
+                text += " " + _("Type: {type}; tip: {tip}.").format(type=stage_shown(kind),
+                                                                    tip=tip)
+            else:
+                text += " " + _("Type: none.")
         for kind, given in (("emails", email), ("phones", phone), ("emails", drop_email),
                             ("phones", drop_phone)):
             if given:
-                text += f" {kind.capitalize()}: {_listed(record[kind])}."
+                text += " " + (_("Emails: {list}.") if kind == "emails"
+                               else _("Phones: {list}.")).format(list=_listed(record[kind]))
                 break
         old_note = before.get("note")
         if note is not None and old_note and old_note != record["note"]:
-            text += (f" The note replaced was: {old_note!r} (relcrm undo brings it back).")
+            text += " " + _("The note replaced was: {note!r} (relcrm undo brings it back).").format(
+                note=old_note)
         return text
 
     emit_record(format_, queries.PROSPECT_COLUMNS, record, sentence)

@@ -5,7 +5,8 @@ from typing import Annotated, Any, Optional
 import typer
 
 from .. import dates
-from .common import FormatOpt, book_currency, fmt, money, read, when
+from ..i18n import N_, _, dynamic, named, ngettext
+from .common import FormatOpt, book_currency, fmt, money, number, read, when
 
 # figures with a row per key: on a table, the rows where both periods are 0 are left out
 # (unless --all); a bar on a terminal compares the keys of one figure
@@ -13,49 +14,65 @@ _GROUPS = {"touches_by_kind", "touches_by_day", "calls_by_outcome", "reached", "
            "conversion", "median_days", "lost_by_reason", "won_value"}
 _BARS = {"touches_by_kind", "touches_by_day", "calls_by_outcome", "reached", "moves",
          "lost_by_reason"}
-_TITLES = {"effort": "Effort", "spin": "SPIN calls", "funnel": "Relationship funnel",
-           "deals": "Deals and sales", "slipped": "Who slipped",
-           "key_accounts": "Key accounts"}
+_TITLES = {"effort": N_("Effort"), "spin": N_("SPIN calls"), "funnel": N_("Relationship funnel"),
+           "deals": N_("Deals and sales"), "slipped": N_("Who slipped"),
+           "key_accounts": N_("Key accounts")}
 
 
 def _label(figure: str, key: Optional[str]) -> str:
     from ..methodology import LOST_BY_KEY, STAGE_BY_KEY, STAGES
 
     def stage(k: str) -> str:
-        return STAGE_BY_KEY[k].name if k in STAGE_BY_KEY else k
+        return named(STAGE_BY_KEY[k]) if k in STAGE_BY_KEY else k
 
-    after = {s.key: STAGES[i + 1].name for i, s in enumerate(STAGES[:-1])}
+    after = {s.key: named(STAGES[i + 1]) for i, s in enumerate(STAGES[:-1])}
+    if figure == "touches_by_kind":
+        return "  " + dynamic(str(key))
+    if figure == "touches_by_day":
+        days = {"mon": _("on Mon"), "tue": _("on Tue"), "wed": _("on Wed"), "thu": _("on Thu"),
+                "fri": _("on Fri"), "sat": _("on Sat"), "sun": _("on Sun")}
+        return "  " + days.get(str(key), f"on {str(key).title()}")
+    if figure == "effort_split":
+        return {"customers": _("Touches with customers"),
+                "prospects": _("Touches with prospects")}.get(str(key), f"Touches with {key}")
+    if figure == "calls_by_outcome":
+        return _("Calls ending in {outcome}").format(outcome=dynamic(str(key)))
+    if figure == "reached":
+        return _("Reached {stage}").format(stage=stage(str(key)))
+    if figure == "moves":
+        return " → ".join(stage(k) for k in str(key).split("->"))
+    if figure == "conversion":
+        return _("{stage} → {next}: went on").format(stage=stage(str(key)),
+                                                     next=after.get(str(key), ""))
+    if figure == "median_days":
+        return _("Median days at {stage}").format(stage=stage(str(key)))
+    if figure == "won_value":
+        return _("Won value ({currency})").format(currency=key)
+    if figure == "lost_by_reason":
+        return "  " + _("lost on {reason}").format(
+            reason=named(LOST_BY_KEY[key]).lower() if key in LOST_BY_KEY else str(key))
+    if figure == "sales":
+        return {"new": _("Sales to new customers"),
+                "repeat": _("Sales to repeat customers")}.get(str(key), f"Sales to {key} customers")
     labels = {
-        "touches": "Touches (every contact)",
-        "touches_by_kind": f"  {key}",
-        "touches_by_day": f"  on {str(key).title()}",
-        "calls": "Calls logged with an outcome",
-        "minutes": "Minutes spent",
-        "effort_split": f"Touches with {key}",
-        "customer_share": "Share of touches with customers",
-        "calls_by_outcome": f"Calls ending in {key}",
-        "advance_rate": "Advance rate (advances and orders per call)",
-        "early_advances": "Advances before an explicit need",
-        "stalled_now": "Stalled sales now",
-        "reached": f"Reached {stage(str(key))}",
-        "moves": " → ".join(stage(k) for k in str(key).split("->")),
-        "conversion": f"{stage(str(key))} → {after.get(str(key), '')}: went on",
-        "median_days": f"Median days at {stage(str(key))}",
-        "opened": "Deals opened",
-        "won": "Deals won",
-        "won_value": f"Won value ({key})",
-        "lost": "Deals lost",
-        "lost_by_reason": "  lost on " + (LOST_BY_KEY[key].name.lower() if key in LOST_BY_KEY
-                                          else str(key)),
-        "win_rate": "Win rate (won of the deals closed)",
-        "sales": f"Sales to {key} customers",
-        "repeat_share": "Repeat customers' share of sales",
-        "overdue_steps": "Steps gone overdue",
-        "went_cold": "Gone cold (cadence ran out, untouched)",
-        "thinning_now": "Care thinning out now",
-        "single_contact_now": "Key accounts with one contact now",
-        "untouched_deciders": "Deciders at key accounts not touched",
-        "quiet_accounts": "Key accounts with no contact",
+        "touches": _("Touches (every contact)"),
+        "calls": _("Calls logged with an outcome"),
+        "minutes": _("Minutes spent"),
+        "customer_share": _("Share of touches with customers"),
+        "advance_rate": _("Advance rate (advances and orders per call)"),
+        "early_advances": _("Advances before an explicit need"),
+        "stalled_now": _("Stalled sales now"),
+        "opened": _("Deals opened"),
+        "won": _("Deals won"),
+        "lost": _("Deals lost"),
+        "win_rate": _("Win rate (won of the deals closed)"),
+        "repeat_share": _("Repeat customers' share of sales"),
+        "overdue_steps": _("Steps gone overdue"),
+        "went_cold": _("Gone cold (cadence ran out, untouched)"),
+        "thinning_now": _("Care thinning out now"),
+        "single_contact_now": _("Key accounts with one contact now"),
+        "untouched_deciders": _("Deciders at key accounts not touched"),
+        "quiet_accounts": _("Key accounts with no contact"),
     }
     return labels.get(figure, figure)
 
@@ -64,12 +81,12 @@ def _show(value: Any, kind: str, currency: Optional[str], book: str) -> str:
     if value is None:
         return "–"
     if kind == "percent":
-        return f"{value:.1f}%"
+        return number(value, 1) + "%"
     if kind == "days":
-        return f"{value:.1f} d"
+        return _("{days} d").format(days=number(value, 1))
     if kind == "money":
         return money(value, currency, book)
-    return f"{value:,}"
+    return number(value)
 
 
 def _change(current: Any, previous: Any, kind: str, currency: Optional[str], book: str) -> str:
@@ -87,10 +104,10 @@ def _change(current: Any, previous: Any, kind: str, currency: Optional[str], boo
         return "="
     sign = "+" if delta > 0 else "−"
     if kind == "percent":
-        return f"{sign}{abs(delta):.1f} pts"
+        return _("{sign}{points} pts").format(sign=sign, points=number(abs(delta), 1))
     if kind == "days":
-        return f"{sign}{abs(delta):.1f} d"
-    return f"{sign}{abs(delta):,}"
+        return _("{sign}{days} d").format(sign=sign, days=number(abs(delta), 1))
+    return f"{sign}{number(abs(delta))}"
 
 
 def _bar(value: Any, top: Any, width: int = 16) -> str:
@@ -135,7 +152,7 @@ def review(
 
     kind = fmt(format_)
     if week and month:
-        raise UsageError("--week and --month: choose one period")
+        raise UsageError(_("--week and --month: choose one period"))
     start = dates.to_day(when(from_, past=True)) if from_ is not None else None
     end = dates.to_day(when(to, past=True)) if to is not None else None
     today = dates.today()
@@ -153,16 +170,17 @@ def review(
     book = book_currency()
 
     def span(p: Any) -> str:
-        days = f"{p.days} day{'s' if p.days != 1 else ''}"
+        days = ngettext("{n} day", "{n} days", p.days).format(n=p.days)
         if p.start == p.end:
             return f"{dates.show_day(p.start)}"
-        return f"{dates.show_day(p.start)} to {dates.show_day(p.end)}, {days}"
+        return _("{start} to {end}, {days}").format(start=dates.show_day(p.start),
+                                                    end=dates.show_day(p.end), days=days)
 
-    name = period.name if period.name != "custom" else "the period"
-    against = before.name if before.name != "before" else "the days before"
+    name = dynamic(period.name) if period.name != "custom" else _("the period")
+    against = dynamic(before.name) if before.name != "before" else _("the days before")
     out = render.console()
-    render.emit(out, Text(f"Review of {name} ({span(period)}) against {against} "
-                          f"({span(before)})"))
+    render.emit(out, Text(_("Review of {name} ({span}) against {against} ({before})").format(
+        name=name, span=span(period), against=against, before=span(before))))
     tops: dict[str, Any] = {}
     for f in result.figures:
         if f.figure in _BARS:
@@ -184,32 +202,34 @@ def review(
                          "change": _change(current, previous, f.kind, f.currency, book),
                          "bar": _bar(f.current, tops.get(f.figure)) if bars else "",
                          "_sub": f.figure in _GROUPS})
-        cols = [render.Col("Figure", "figure", style=lambda r: None if r["_sub"] else "bold"),
-                render.Col("Now", "now", justify="right", no_wrap=True),
-                render.Col("Before", "before", justify="right", no_wrap=True, style="dim"),
-                render.Col("Change", "change", justify="right", no_wrap=True,
+        cols = [render.Col(_("Figure"), "figure",
+                           style=lambda r: None if r["_sub"] else "bold"),
+                render.Col(_("Now"), "now", justify="right", no_wrap=True),
+                render.Col(_("Before"), "before", justify="right", no_wrap=True, style="dim"),
+                render.Col(_("Change"), "change", justify="right", no_wrap=True,
                            style=lambda r: "green" if r["change"].startswith("+") else
                            "red" if r["change"].startswith("−") else "dim")]
         if bars:
             cols.append(render.Col("", "bar", style="cyan", no_wrap=True))
         print()
-        render.table(rows, cols, title=_TITLES[section])
-        named = []
+        render.table(rows, cols, title=dynamic(_TITLES[section]))
+        listed = []
         for (where, figure), people in result.who.items():
             if where != section or not people:
                 continue
             for index, person in enumerate(people[:core.LISTED]):
-                named.append({"figure": _label(figure, None) if index == 0 else "",
+                listed.append({"figure": _label(figure, None) if index == 0 else "",
                               "id": person["id"], "name": person["name"],
                               "detail": person["detail"]})
             if len(people) > core.LISTED:
-                named.append({"figure": "", "id": "", "name": f"and {len(people) - core.LISTED} "
-                              "more", "detail": ""})
-        if named:
+                listed.append({"figure": "", "id": "",
+                              "name": _("and {n} more").format(n=len(people) - core.LISTED),
+                              "detail": ""})
+        if listed:
             print()
-            render.table(named, [
-                render.Col("Who", "figure", style="bold"),
+            render.table(listed, [
+                render.Col(_("Who"), "figure", style="bold"),
                 render.Col("#", "id", justify="right", style="dim"),
-                render.Col("Name", "name", no_wrap=True),
-                render.Col("Why", "detail", style="dim"),
+                render.Col(_("Name"), "name", no_wrap=True),
+                render.Col(_("Why"), "detail", style="dim"),
             ])

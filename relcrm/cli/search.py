@@ -5,6 +5,7 @@ from typing import Annotated
 import typer
 
 from .. import dates
+from ..i18n import _, dynamic, ngettext
 from .common import FormatOpt, fmt, read
 
 COLUMNS = ("source", "what", "at", "prospect_id", "prospect", "account_id", "account",
@@ -31,9 +32,10 @@ def search(
 
     kind = fmt(format_)
     if limit < 1:
-        raise UsageError(f"--limit must be 1 or more, not {limit}")
+        raise UsageError(_("--limit must be 1 or more, not {limit}").format(limit=limit))
     if not core._query(text):
-        raise UsageError(f"nothing to search for in {text!r}; give a word or more")
+        raise UsageError(_("nothing to search for in {text!r}; give a word or more").format(
+            text=text))
     hits, total = core.find(read(), text, limit)
     rows = core.as_rows(hits, text)
     if kind != "table":
@@ -64,9 +66,43 @@ def search(
         return row["account"] or ""
 
     if not rows:
-        render.emit(out, render.safe_text(f"Nothing found for {text!r}."))
+        render.emit(out, render.safe_text(_("Nothing found for {text!r}.").format(text=text)))
         return
     _table(rows, found, whose, total, text)
+
+
+def what(row: dict) -> str:
+    """What a hit is ("call (advance)", "step, done", "fact: family"): as the book's index
+    words it in English, in Vietnamese word by word (keys the seller types stay)."""
+    from ..i18n import N_, current
+    from ..methodology import SPIN_BY_KEY
+
+    text = row["what"] or ""
+    if current() != "vi" or not text:
+        return text
+    if False:  # noqa: SIM108 - statuses of steps and deals, for the catalog
+        N_("open"), N_("done"), N_("dropped"), N_("won"), N_("lost")
+    source = row["source"]
+    head, sep, rest = text.partition(": ")
+    if source == "judgement" and sep:
+        return _("judgement: {levels}").format(levels=rest)
+    if source == "fact" and sep:
+        return _("fact: {about}").format(about=dynamic(rest))
+    head, sep, rest = text.partition(", ")
+    if source == "step" and sep:
+        return _("step, {status}").format(status=dynamic(rest))
+    if source == "deal" and sep:
+        return _("deal, {status}").format(status=dynamic(rest))
+    if source == "SPIN note" and text in SPIN_BY_KEY:
+        return SPIN_BY_KEY[text].vietnamese
+    if source == "profile note":
+        return _("profile note")
+    if source == "account note":
+        return _("account note")
+    if source == "touch":
+        kind, sep, outcome = text.partition(" (")
+        return dynamic(kind) + (f" ({dynamic(outcome.rstrip(')'))})" if sep else "")
+    return text
 
 
 def _table(rows, found, whose, total, text) -> None:
@@ -82,19 +118,24 @@ def _table(rows, found, whose, total, text) -> None:
     out = render.console()
     human = render.is_tty(sys.stdout)
     styled = out.is_terminal and out.color_system is not None
-    heading = f"{len(rows)} of {total} hit{'s' if total != 1 else ''} for {text!r}" \
-        if total > len(rows) else f"{total} hit{'s' if total != 1 else ''} for {text!r}"
+    if total > len(rows):
+        heading = ngettext("{shown} of {total} hit for {text!r}",
+                           "{shown} of {total} hits for {text!r}", total)
+    else:
+        heading = ngettext("{total} hit for {text!r}", "{total} hits for {text!r}", total)
+    heading = heading.format(shown=len(rows), total=total, text=text)
     grid = Table(title=render.safe_text(heading, "bold" if styled else ""),
                  box=box.SIMPLE_HEAD if human else None, header_style="bold" if styled else "",
                  show_edge=False, pad_edge=False, title_justify="left")
     if not human:
         grid.title.no_wrap, grid.title.overflow = True, "ignore"
-    for header, wrap in (("When", False), ("Whose", False), ("What", False), ("Found", True)):
+    for header, wrap in ((_("When"), False), (_("Whose"), False), (_("What"), False),
+                         (_("Found"), True)):
         grid.add_column(Text(header), no_wrap=not wrap or not human)
     for row in rows:
         grid.add_row(Text(dates.show(row["at"]) if row["at"] else "",
                           style="cyan" if styled else ""),
                      render.safe_text(whose(row), "bold" if styled else ""),
-                     render.safe_text(row["what"], "dim" if styled else ""),
+                     render.safe_text(what(row), "dim" if styled else ""),
                      found(row))
     render.emit(out, grid)

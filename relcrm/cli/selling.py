@@ -6,6 +6,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from .. import dates
+from ..i18n import N_, _, dynamic
 from ..methodology import CALL_STEPS, CRITERIA, OUTCOMES, SPIN_BY_KEY, SPIN_KINDS
 from .common import (AtOpt, FormatOpt, Kind, Level, NextStepOpt, Outcome, RefArg, WhenOpt,
                      complete_refs, emit_record, fmt, money, read, settled, when)
@@ -38,10 +39,10 @@ def _write_touch(write, deal: Optional[str]):
             raise
         from .. import render
 
-        render.note("Which deal does this order win?")
+        render.note(_("Which deal does this order win?"))
         for deal_row in which.deals:
             render.note(f"  #{deal_row.id} {deal_row.title}")
-        answer = typer.prompt("Deal id (or none)", err=True).strip()
+        answer = typer.prompt(_("Deal id (or none)"), err=True).strip()
         return write(answer)
 
 
@@ -70,13 +71,20 @@ def qualify(
         record = queries.prospect(settled(session), prospect_id)
 
     def sentence() -> str:
-        now = ", ".join(f"{c.key} {record[c.key] or 'unknown'}" for c in CRITERIA)
-        text = f"#{prospect_id} {name}: {judged.status} ({now})"
-        if judged.status == "open":
-            text += f"; still to establish: {', '.join(judged.missing)}"
-        elif judged.status == "disqualified":
-            text += "; dropped from followups (see them with --all)"
-        return text + "."
+        from ..methodology import criterion_shown, levels_shown
+
+        # in English the keys a seller types (need yes, ...); in Vietnamese the words
+        now = levels_shown([(c.key, record[c.key]) for c in CRITERIA])
+        missing = ", ".join(criterion_shown(key) for key in judged.missing)
+        said = {"qualified": _("#{id} {name}: qualified ({now})."),
+                "open": _("#{id} {name}: open ({now}); still to establish: {missing}."),
+                "disqualified": _("#{id} {name}: disqualified ({now}); dropped from followups "
+                                  "(see them with --all)."),
+                "customer": _("#{id} {name}: customer ({now}).")}
+        if judged.status in said:
+            return said[judged.status].format(id=prospect_id, name=name, now=now,
+                                              missing=missing)
+        return f"#{prospect_id} {name}: {judged.status} ({now})."
 
     emit_record(format_, queries.PROSPECT_COLUMNS, record, sentence)
 
@@ -104,42 +112,48 @@ def _report(format_: Any, logged: Any, what: str) -> None:
               "deal_id": logged.won.id if logged.won else None}
 
     def sentence() -> str:
-        text = f"Logged {what} #{touch.id} with {prospect.name}"
-        if logged.others:
-            text += "".join(f", {o.name}" for o in logged.others)
-        text += f" ({dates.show(touch.at)})"
+        people = prospect.name + "".join(f", {o.name}" for o in logged.others)
+        text = _("Logged {kind} #{id} with {people} ({when})").format(
+            kind=dynamic(what), id=touch.id, people=people, when=dates.show(touch.at))
         if touch.outcome:
-            text += f": {touch.outcome}"
+            text += f": {dynamic(touch.outcome)}"
             if touch.commitment:
-                text += f", committed to {touch.commitment}"
+                text += ", " + _("committed to {commitment}").format(
+                    commitment=touch.commitment)
         if touch.amount_milli is not None:
-            text += f", an order of {money(db.money(touch.amount_milli), touch.amount_currency)}"
+            text += ", " + _("an order of {amount}").format(
+                amount=money(db.money(touch.amount_milli), touch.amount_currency))
         if logged.won is not None:
-            text += f"; won deal #{logged.won.id} {logged.won.title}"
+            text += "; " + _("won deal #{id} {title}").format(id=logged.won.id,
+                                                              title=logged.won.title)
         if touch.occasion_id is not None:
-            text += f"; greeted date #{touch.occasion_id} for this year"
+            text += "; " + _("greeted date #{id} for this year").format(id=touch.occasion_id)
         text += "."
         for step in logged.closed:
-            text += (f" Done: step #{step.id} ({step.text or 'next step'}, "
-                     f"{dates.show(step.due_at)}).")
+            text += " " + _("Done: step #{id} ({what}, {when}).").format(
+                id=step.id, what=step.text or _("next step"), when=dates.show(step.due_at))
         if logged.planned is not None:
             step = logged.planned
-            text += (f" Added step #{step.id} {dates.show(step.due_at)}"
-                     + (f" ({step.text})" if step.text else "") + ".")
+            text += " " + (_("Added step #{id} {when} ({what}).") if step.text
+                           else _("Added step #{id} {when}.")).format(
+                id=step.id, when=dates.show(step.due_at), what=step.text)
         elif prospect.next_at:
-            what_next = f" ({prospect.next_step})" if prospect.next_step else ""
-            text += f" Next step {dates.show(prospect.next_at)}{what_next}."
+            text += " " + (_("Next step {when} ({what}).") if prospect.next_step
+                           else _("Next step {when}.")).format(
+                when=dates.show(prospect.next_at), what=prospect.next_step)
         elif prospect.due_on:
-            text += f" Next follow-up by cadence: {dates.show(prospect.due_on)}."
+            text += " " + _("Next follow-up by cadence: {when}.").format(
+                when=dates.show(prospect.due_on))
         return text
 
     for note in logged.notes:
         render.note(note)
     emit_record(format_, TOUCH_COLUMNS, record, sentence)
     if logged.stalled:
-        render.warn(f"{prospect.name} has had {prospect.continuations} continuations in a row "
-                    "without an advance: the sale is stalling. Next time, propose a concrete "
-                    "commitment (a demonstration, a trial, a meeting with the decider).")
+        render.warn(_("{name} has had {n} continuations in a row without an advance: the "
+                      "sale is stalling. Next time, propose a concrete commitment (a "
+                      "demonstration, a trial, a meeting with the decider).").format(
+            name=prospect.name, n=prospect.continuations))
 
 
 DoneOpt = Annotated[Optional[str], typer.Option(
@@ -178,8 +192,9 @@ def _ask_done(ref: str, done: Optional[str], kind: str) -> Optional[str]:
     if step is None:
         return None
     record = queries.step(con, step["id"])
-    question = render.escape(f"Done: step #{record['id']} {dates.show(record['due_at'])} "
-                             f"{record['kind']}: {record['text'] or 'next step'}?")
+    question = render.escape(_("Done: step #{id} {when} {kind}: {what}?").format(
+        id=record["id"], when=dates.show(record["due_at"]), kind=dynamic(record["kind"]),
+        what=record["text"] or _("next step")))
     return str(record["id"]) if typer.confirm(question, default=False, err=True) else None
 
 
@@ -312,54 +327,72 @@ def _ask(found: dict[str, Any], next_: Optional[str], minutes: Optional[int]):
     def lines(label: str, option: str) -> list[str]:
         answers = []
         while True:
-            answer = typer.prompt(f"  {label}", default="", show_default=False, err=True)
+            answer = typer.prompt("  " + label, default="", show_default=False, err=True)
             if not answer.strip():
                 return answers
             if fits(option, answer):
                 answers.append(answer)
 
+    from .. import i18n
+
+    vi = i18n.current() == "vi"
     who = found["name"] + (f" ({found['company']})" if found["company"] else "")
-    say(f"SPIN call with {who}. One answer per line; an empty line moves on.")
+    say(_("SPIN call with {who}. One answer per line; an empty line moves on.").format(who=who))
     from ..methodology import TYPE_BY_KEY
 
     kind = TYPE_BY_KEY.get(read().execute("SELECT type FROM prospect WHERE id = ?",
                                           (found["id"],)).fetchone()[0] or "")
-    if kind:
-        say(f"Type: {kind.name} ({kind.vietnamese}): {kind.tip}.")
-    say(f"1. {CALL_STEPS[0][0]}: {CALL_STEPS[0][1]}.")
-    say(f"2. {CALL_STEPS[1][0]}: {CALL_STEPS[1][1]}.")
+    if kind:  # the methodology holds the tip in both languages
+        say(_("Type: {type}: {tip}.").format(
+            type=i18n.named(kind) if vi else f"{kind.name} ({kind.vietnamese})",
+            tip=kind.tip_vi if vi and kind.tip_vi else kind.tip))
+
+    def call_step(number: int) -> None:
+        name, what = CALL_STEPS[number - 1]
+        say(f"{number}. {dynamic(name)}: {dynamic(what)}.")
+
+    call_step(1)
+    call_step(2)
     notes: dict[str, list[str]] = {}
     for spin in SPIN_KINDS:
-        say(f"   {spin.label} ({spin.vietnamese}): {spin.hint}")
-        notes[spin.key] = lines(spin.label.lower(), spin.option)
-    say(f"3. {CALL_STEPS[2][0]}: {CALL_STEPS[2][1]}.")
-    say(f"4. {CALL_STEPS[3][0]}: {CALL_STEPS[3][1]}.")
+        if vi:
+            label = spin.vietnamese[:1].upper() + spin.vietnamese[1:]
+            say(f"   {label}: {dynamic(spin.hint)}")
+            notes[spin.key] = lines(spin.vietnamese, spin.option)
+        else:
+            say(f"   {spin.label} ({spin.vietnamese}): {spin.hint}")
+            notes[spin.key] = lines(spin.label.lower(), spin.option)
+    call_step(3)
+    call_step(4)
     keys = [o.key for o in OUTCOMES]
     for o in OUTCOMES:
-        say(f"   {o.key}: {o.meaning}")
+        say(f"   {o.key}: {dynamic(o.meaning)}")
     while True:
-        outcome = typer.prompt(f"Outcome ({'/'.join(keys)})", err=True).strip().lower()
+        outcome = typer.prompt(_("Outcome ({keys})").format(keys="/".join(keys)),
+                               err=True).strip().lower()
         if outcome in keys:
             break
-        say(f"   please answer one of: {', '.join(keys)}")
+        say("   " + _("please answer one of: {keys}").format(keys=", ".join(keys)))
     commitment = None
     needs = next(o for o in OUTCOMES if o.key == outcome).needs_commitment
     while True:
-        commitment = typer.prompt("Commitment obtained" + ("" if needs else " (optional)"),
+        commitment = typer.prompt(_("Commitment obtained") if needs
+                                  else _("Commitment obtained (optional)"),
                                   default="", show_default=False, err=True).strip() or None
         if not fits("commitment", commitment):
             continue
         if commitment or not needs:
             break
-        say("   an advance or an order needs the commitment the customer made")
+        say("   " + _("an advance or an order needs the commitment the customer made"))
     while True:
-        summary = typer.prompt("Summary (optional)", default="", show_default=False,
+        summary = typer.prompt(_("Summary (optional)"), default="", show_default=False,
                                err=True).strip() or None
         if fits("note", summary):
             break
     if next_ is None:
         while True:
-            answer = typer.prompt(f"Next step, WHEN (optional; {dates.WHEN_HELP})",
+            answer = typer.prompt(_("Next step, WHEN (optional; {when})").format(
+                                      when=dynamic(dates.WHEN_HELP)),
                                   default="", show_default=False, err=True).strip()
             if not answer:
                 break
@@ -371,7 +404,7 @@ def _ask(found: dict[str, Any], next_: Optional[str], minutes: Optional[int]):
                 say(f"   {exc.message}")
     if minutes is None:
         while True:
-            answer = typer.prompt("Minutes (optional)", default="", show_default=False,
+            answer = typer.prompt(_("Minutes (optional)"), default="", show_default=False,
                                   err=True).strip()
             if not answer:
                 break
@@ -380,7 +413,15 @@ def _ask(found: dict[str, Any], next_: Optional[str], minutes: Optional[int]):
                     and 1 <= int(answer) <= 24 * 60:
                 minutes = int(answer)
                 break
-            say("   a whole number of minutes from 1 to 1440, please")
+            say("   " + _("a whole number of minutes from 1 to 1440, please"))
     report = selling.CallReport(outcome=outcome, commitment=commitment, notes=notes,
                                 summary=summary)
     return report, next_, minutes
+
+
+
+# The levels of a judgement as the qualify sentence shows them in Vietnamese (with dynamic();
+# methodology.LEVELS holds the keys, stored and typed), for the catalog. The call's steps,
+# SPIN hints, outcomes and kinds of touch are marked in methodology.py.
+if False:  # noqa: SIM108 - markers for scripts/messages.py, never run
+    N_("yes"), N_("partial"), N_("no"), N_("unknown")

@@ -5,6 +5,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from .. import dates
+from ..i18n import _, dynamic, named
 from ..methodology import ALL_STAGES, STAGE_BY_KEY
 from .common import FormatOpt, RefArg, StageArg, emit_record, fmt, read, settled
 
@@ -38,12 +39,12 @@ def show_stages(format_: Any, stages: Any) -> None:
         return
     render.table(rows, [
         render.Col("#", "number", justify="right"),
-        render.Col("Key", "key", style="magenta"),
-        render.Col("Stage", "name", style="bold"),
-        render.Col("Vietnamese", "vietnamese"),
-        render.Col("Touch every", lambda r: f"{r['cadence_days']} days" if r["cadence_days"]
-                   else "—", justify="right"),
-        render.Col("Focus", "focus"),
+        render.Col(_("Key"), "key", style="magenta"),
+        render.Col(_("Stage"), "name", style="bold"),
+        render.Col(_("Vietnamese"), "vietnamese"),
+        render.Col(_("Touch every"), lambda r: _("{n} days").format(n=r["cadence_days"])
+                   if r["cadence_days"] else "—", justify="right"),
+        render.Col(_("Focus"), lambda r: dynamic(r["focus"]) if r["focus"] else ""),
     ])
 
 
@@ -55,13 +56,15 @@ def _moved(format_: Any, moved: Any, con) -> None:
         if moved.after.cadence_days else None
 
     def sentence() -> str:
-        text = (f"#{record['id']} {record['name']}: {moved.before.name} → {moved.after.name}"
-                f" ({moved.after.vietnamese}).")
+        from .views import stage_shown
+
+        text = f"#{record['id']} {record['name']}: {named(moved.before)} → " \
+               f"{stage_shown(moved.after)}."
         if every:
-            text += (f" Touch every {every} days; next follow-up "
-                     f"{dates.show(record['due_on'])}.")
+            text += " " + _("Touch every {days} days; next follow-up {when}.").format(
+                days=every, when=dates.show(record["due_on"]))
         elif record["due_on"]:
-            text += f" Revisit on {dates.show(record['due_on'])}."
+            text += " " + _("Revisit on {when}.").format(when=dates.show(record["due_on"]))
         return text
 
     emit_record(format_, queries.PROSPECT_COLUMNS, record, sentence)
@@ -118,11 +121,13 @@ def history(ref: RefArg, format_: FormatOpt = "table") -> None:
     if kind != "table":
         render.machine(kind, HISTORY_COLUMNS, rows)
         return
-    name = lambda key: STAGE_BY_KEY[key].name if key else "—"  # noqa: E731
+    from .views import stored_word
+
+    name = lambda key: named(STAGE_BY_KEY[key]) if key else "—"  # noqa: E731
     render.table(rows, [
-        render.Col("When", lambda r: dates.show(r["at"]), no_wrap=True),
-        render.Col("From", lambda r: name(r["from_stage"])),
-        render.Col("To", lambda r: name(r["to_stage"]), style="magenta"),
-        render.Col("Days there", "days", justify="right"),
-        render.Col("Reason", "reason"),
-    ], title=f"#{found['id']} {found['name']}: stage history")
+        render.Col(_("When"), lambda r: dates.show(r["at"]), no_wrap=True),
+        render.Col(_("From"), lambda r: name(r["from_stage"])),
+        render.Col(_("To"), lambda r: name(r["to_stage"]), style="magenta"),
+        render.Col(_("Days there"), "days", justify="right"),
+        render.Col(_("Reason"), lambda r: stored_word(r["reason"])),
+    ], title=_("#{id} {name}: stage history").format(id=found["id"], name=found["name"]))

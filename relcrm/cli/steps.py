@@ -5,6 +5,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from .. import dates
+from ..i18n import _, dynamic
 from ..methodology import STEP_KINDS
 from .common import FormatOpt, RefArg, complete_refs, complete_words, fmt, read, when
 
@@ -46,12 +47,18 @@ def who(record: dict[str, Any]) -> str:
     """'Nguyễn Văn An' or 'Minh Phát (An, Bình)' or 'Minh Phát (whole account)'."""
     if record["prospect"]:
         return record["prospect"]
-    return f"{record['account']} ({record['people'] or 'whole account'})"
+    people = record["people"] or _("whole account")
+    return f"{record['account']} ({people})"
+
+
+def _kind(record: dict[str, Any]) -> str:
+    return dynamic(record["kind"]) if record["kind"] else ""
 
 
 def describe(record: dict[str, Any]) -> str:
-    return (f"#{record['id']} {record['kind']} {dates.show(record['due_at'])} with "
-            f"{who(record)}: {record['text'] or 'next step'}")
+    return _("#{id} {kind} {when} with {who}: {what}").format(
+        id=record["id"], kind=_kind(record), when=dates.show(record["due_at"]), who=who(record),
+        what=record["text"] or _("next step"))
 
 
 @app.command("add")
@@ -67,7 +74,7 @@ def add(ref: RefArg, when_: WhenArg, text: TextArg, kind: KindOpt = None,
     with db.write_session() as session:
         planned = steps.add(session, ref, due, text, step_kind=kind, minutes=minutes)
         record = _record(planned.step.id, session_con(session))
-    _say(format_, record, f"Added step {describe(record)}.", planned.notes)
+    _say(format_, record, _("Added step {step}.").format(step=describe(record)), planned.notes)
 
 
 def account_step(
@@ -91,7 +98,7 @@ def account_step(
         planned = steps.add_for_account(session, account, due, text, step_kind=kind,
                                         people=with_ or [], minutes=minutes)
         record = _record(planned.step.id, session_con(session))
-    _say(format_, record, f"Added step {describe(record)}.", planned.notes)
+    _say(format_, record, _("Added step {step}.").format(step=describe(record)), planned.notes)
 
 
 @app.command("list")
@@ -125,21 +132,43 @@ def list_(
     today = dates.today()
     cols = [
         render.Col("#", "id", justify="right", style="dim"),
-        render.Col("Due", lambda r: dates.show(r["due_at"]), no_wrap=True,
+        render.Col(_("Due"), lambda r: dates.show(r["due_at"]), no_wrap=True,
                    style=lambda r: "bold red" if not done and r["due_at"][:10] < today.isoformat()
                    else None),
-        render.Col("Kind", "kind", style="cyan"),
-        render.Col("With", who, style="bold"),
-        render.Col("Step", lambda r: r["text"] or "next step"),
+        render.Col(_("Kind"), _kind, style="cyan"),
+        render.Col(_("With"), who, style="bold"),
+        render.Col(_("Step"), lambda r: r["text"] or _("next step")),
     ]
     if done:
-        cols += [render.Col("Closed", lambda r: f"{r['status']} {dates.show_day(r['closed_at'])}",
-                            no_wrap=True),
-                 render.Col("Note", "note")]
-    render.table(rows, cols, caption=(f"{len(rows)} of {total} shown; --limit 0 shows all"
-                                      if total > len(rows) else None),
-                 empty="No closed steps." if done else
-                 "No open steps. Plan one: relcrm step add REF WHEN TEXT")
+        cols += [render.Col(_("Closed"), lambda r: f"{_status(r['status'])} "
+                            f"{dates.show_day(r['closed_at'])}", no_wrap=True),
+                 render.Col(_("Note"), "note")]
+    render.table(rows, cols, caption=(
+        _("{shown} of {total} shown; --limit 0 shows all").format(shown=len(rows), total=total)
+        if total > len(rows) else None),
+                 empty=_("No closed steps.") if done else
+                 _("No open steps. Plan one: relcrm step add REF WHEN TEXT"))
+
+
+def _status(status: str | None) -> str:
+    """A closed step's status (done, dropped) in the current language."""
+    from ..i18n import N_
+
+    if False:  # noqa: SIM108 - for the catalog
+        N_("done"), N_("dropped")
+    return dynamic(status) if status else ""
+
+
+def _action(action: str | None) -> str:
+    """A step change's action (added, moved, done, dropped) in the current language; "added"
+    has its own words (the catalog's "added" is the date a prospect was added)."""
+    from ..i18n import N_, current
+
+    if not action or current() != "vi":
+        return action or ""
+    words = {"added": N_("added (step)"), "moved": N_("moved"), "done": N_("done"),
+             "dropped": N_("dropped")}
+    return dynamic(words.get(action, action))
 
 
 def _close(format_: Any, action: str, step_id: str, text: Optional[str]) -> None:
@@ -150,8 +179,9 @@ def _close(format_: Any, action: str, step_id: str, text: Optional[str]) -> None
     with db.write_session() as session:
         step = getattr(steps, action)(session, step_id, text)
         record = _record(step.id, session_con(session))
-    verb = {"done": "Done", "drop": "Dropped"}[action]
-    _say(format_, record, f"{verb}: step {describe(record)}.")
+    sentence = (_("Done: step {step}.") if action == "done"
+                else _("Dropped: step {step}.")).format(step=describe(record))
+    _say(format_, record, sentence)
 
 
 @app.command("done")
@@ -184,9 +214,11 @@ def move(step_id: IdArg, when_: WhenArg, note: Annotated[Optional[str], typer.Op
         before = steps.get(session, step_id).due_at
         planned = steps.move(session, step_id, due, note)
         record = _record(planned.step.id, session_con(session))
-    _say(format_, record, f"Moved step #{record['id']} from {dates.show(before)} to "
-                          f"{dates.show(record['due_at'])} ({record['kind']} with "
-                          f"{who(record)}: {record['text'] or 'next step'}).", planned.notes)
+    _say(format_, record, _("Moved step #{id} from {before} to {after} ({kind} with {who}: "
+                            "{what}).").format(
+        id=record["id"], before=dates.show(before), after=dates.show(record["due_at"]),
+        kind=_kind(record), who=who(record), what=record["text"] or _("next step")),
+        planned.notes)
 
 
 @app.command("history")
@@ -198,7 +230,7 @@ def history(step_id: IdArg, format_: FormatOpt = "table") -> None:
     con = read()
     text = step_id.strip().lstrip("#")
     if not text.isdigit() or int(text) > queries.MAX_ID:
-        raise NotFound(f"no step with id {step_id}")
+        raise NotFound(_("no step with id {id}").format(id=step_id))
     record = _record(int(text), con)
     rows = queries.step_history(con, record["id"])
     kind = fmt(format_)
@@ -206,12 +238,12 @@ def history(step_id: IdArg, format_: FormatOpt = "table") -> None:
         render.machine(kind, ("at", "action", "from_due", "to_due", "note"), rows)
         return
     render.table(rows, [
-        render.Col("When", lambda r: dates.show(r["at"]), no_wrap=True),
-        render.Col("What", "action", style="magenta"),
-        render.Col("From", lambda r: dates.show(r["from_due"]), no_wrap=True),
-        render.Col("To", lambda r: dates.show(r["to_due"]), no_wrap=True),
-        render.Col("Note", "note"),
-    ], title=f"Step {describe(record)}")
+        render.Col(_("When"), lambda r: dates.show(r["at"]), no_wrap=True),
+        render.Col(_("What"), lambda r: _action(r["action"]), style="magenta"),
+        render.Col(_("From"), lambda r: dates.show(r["from_due"]), no_wrap=True),
+        render.Col(_("To"), lambda r: dates.show(r["to_due"]), no_wrap=True),
+        render.Col(_("Note"), "note"),
+    ], title=_("Step {step}").format(step=describe(record)))
 
 
 def snooze(ref: RefArg, when_: Annotated[str, typer.Argument(
@@ -231,11 +263,13 @@ def snooze(ref: RefArg, when_: Annotated[str, typer.Argument(
     with db.write_session() as session:
         snoozed = prospects.snooze(session, ref, until, reason)
         record = queries.prospect(session_con(session), snoozed.prospect.id)
-    text = (f"Snoozed #{record['id']} {record['name']} until "
-            f"{dates.show_day(record['snoozed_until'])}"
-            + (f" ({record['snooze_reason']})" if record["snooze_reason"] else "") + ".")
+    text = (_("Snoozed #{id} {name} until {day} ({reason}).") if record["snooze_reason"]
+            else _("Snoozed #{id} {name} until {day}.")).format(
+        id=record["id"], name=record["name"], day=dates.show_day(record["snoozed_until"]),
+        reason=record["snooze_reason"])
     for step in snoozed.moved:
-        text += f" Moved step #{step.id} ({step.text or 'next step'}) to {dates.show(step.due_at)}."
+        text += " " + _("Moved step #{id} ({what}) to {when}.").format(
+            id=step.id, what=step.text or _("next step"), when=dates.show(step.due_at))
     from .. import render
 
     for note in snoozed.notes:

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from ..i18n import _, dynamic, ngettext
 from ..queries import EXPORTS
 from .common import Format, fmt, read
 
@@ -57,18 +58,20 @@ def export(
     name = fmt(entity)
     kind = fmt(format_) if format_ is not None else None
     if name == "vcard" and kind is not None:
-        raise UsageError("export vcard writes vCard 4.0; leave out --format")
+        raise UsageError(_("export vcard writes vCard 4.0; leave out --format"))
     kind = kind or "csv"
     if excel and kind not in ("csv", "tsv"):
-        raise UsageError("--excel is for csv and tsv")
+        raise UsageError(_("--excel is for csv and tsv"))
     from .. import files
 
     target = output.expanduser() if output is not None else None
     folder = name == "all" and kind in ("csv", "tsv")
     if folder and target is None:
-        raise UsageError(f"export all as {kind} writes one file per entity: give --output FOLDER")
+        raise UsageError(_("export all as {format} writes one file per entity: give --output "
+                           "FOLDER").format(format=kind))
     if folder and target is not None and target.exists() and not target.is_dir():
-        raise UsageError(f"{output} is a file; export all as {kind} needs a folder")
+        raise UsageError(_("{output} is a file; export all as {format} needs a folder").format(
+            output=output, format=kind))
     if target is not None and not folder:
         files.check_output(target)  # before any work: never the book, a backup or a database
     since_iso = dates.iso(dates.parse_when(since, past=True)) if since else None
@@ -89,7 +92,9 @@ def export(
         _write(target, lambda out: out.write(render.lines(text, out)), newline="")
         if target is not None:
             cards = text.count("BEGIN:VCARD")
-            render.note(f"Exported {cards:,} vCard{'' if cards == 1 else 's'} to {output}.")
+            render.note(ngettext("Exported {n:,} vCard to {output}.",
+                                 "Exported {n:,} vCards to {output}.", cards).format(
+                                     n=cards, output=output))
         return
     if folder:
         target = files.private_folder(target)
@@ -98,7 +103,8 @@ def export(
             path = target / f"{entity_name}.{kind}"
             count = _write(path, lambda out: render.machine(kind, columns, records, out,
                                                             excel=excel))
-            render.note(f"Exported {_count(count, entity_name)} to {path}.")
+            render.note(_("Exported {records} to {output}.").format(
+                records=_count(count, entity_name), output=path))
         return
     if name == "all":
         def book(out) -> int:
@@ -115,24 +121,42 @@ def export(
 
         count = _write(target, book)
         if target is not None:
-            render.note(f"Exported the book ({count:,} records) to {output}.")
+            render.note(_("Exported the book ({n:,} records) to {output}.").format(
+                n=count, output=output))
         return
     columns, records = rows(name)
     count = _write(target, lambda out: render.machine(kind, columns, records, out, excel=excel))
     if target is not None:
-        render.note(f"Exported {_count(count, name)} to {output}.")
+        render.note(_("Exported {records} to {output}.").format(records=_count(count, name),
+                                                                 output=output))
 
 
-_NOUNS = {"touches": ("touch", "touches"), "stages": ("stage change", "stage changes"),
-          "step_changes": ("step change", "step changes"),
-          "dates": ("important date", "important dates"),
-          "kam": ("key-account stage change", "key-account stage changes"),
-          "deal_changes": ("deal change", "deal changes")}
+_COUNTS = {
+    "prospects": lambda n: ngettext("{n:,} prospect", "{n:,} prospects", n),
+    "touches": lambda n: ngettext("{n:,} touch", "{n:,} touches", n),
+    "calls": lambda n: ngettext("{n:,} call", "{n:,} calls", n),
+    "stages": lambda n: ngettext("{n:,} stage change", "{n:,} stage changes", n),
+    "qualifications": lambda n: ngettext("{n:,} qualification", "{n:,} qualifications", n),
+    "accounts": lambda n: ngettext("{n:,} account", "{n:,} accounts", n),
+    "roles": lambda n: ngettext("{n:,} role", "{n:,} roles", n),
+    "kam": lambda n: ngettext("{n:,} key-account stage change",
+                              "{n:,} key-account stage changes", n),
+    "steps": lambda n: ngettext("{n:,} step", "{n:,} steps", n),
+    "step_changes": lambda n: ngettext("{n:,} step change", "{n:,} step changes", n),
+    "settings": lambda n: ngettext("{n:,} setting", "{n:,} settings", n),
+    "deals": lambda n: ngettext("{n:,} deal", "{n:,} deals", n),
+    "deal_changes": lambda n: ngettext("{n:,} deal change", "{n:,} deal changes", n),
+    "aliases": lambda n: ngettext("{n:,} alias", "{n:,} aliases", n),
+    "facts": lambda n: ngettext("{n:,} fact", "{n:,} facts", n),
+    "dates": lambda n: ngettext("{n:,} important date", "{n:,} important dates", n),
+    "occasions": lambda n: ngettext("{n:,} occasion", "{n:,} occasions", n)}
 
 
 def _count(count: int, entity: str) -> str:
-    one, many = _NOUNS.get(entity, (entity[:-1], entity))
-    return f"{count:,} {one if count == 1 else many}"
+    """'3 touches', '1 stage change' ... (in the language relcrm speaks)."""
+    if entity in _COUNTS:
+        return _COUNTS[entity](count).format(n=count)
+    return f"{count:,} {entity}"
 
 
 def _write(target: Optional[Path], produce, newline: Optional[str] = "") -> Any:
@@ -217,12 +241,14 @@ def import_(
     total = len(source.records)
     kind = fmt(report)
     if source.format == "relcrm" and (next_ is not None or tag or per_day is not None):
-        raise UsageError("--next, --per-day and --tag are for contact lists, not relcrm exports")
+        raise UsageError(_("--next, --per-day and --tag are for contact lists, not relcrm "
+                           "exports"))
     if per_day is not None and not 0 <= per_day <= 10_000:
-        raise UsageError(f"--per-day must be from 0 to 10000, not {per_day}")
+        raise UsageError(_("--per-day must be from 0 to 10000, not {n}").format(n=per_day))
     if per_day is not None and next_ is not None:
-        raise UsageError("give --next (one day for all) or --per-day (spread), not both")
-    with _progress(total * 2, f"Importing {render.escape(file.name)}") as step:
+        raise UsageError(_("give --next (one day for all) or --per-day (spread), not both"))
+    with _progress(total * 2, _("Importing {name}").format(name=render.escape(file.name))) \
+            as step:
         def planned(con) -> Any:
             """The plan on `con`; bad rows (without --skip-bad-rows) stop the import."""
             if source.format == "relcrm":
@@ -234,8 +260,11 @@ def import_(
             bad = plan.errors
             if bad and not skip_bad_rows:
                 _report_rows(kind, plan, file.name)
-                raise UsageError(f"{_n(len(bad), 'bad row')} in {file.name}; nothing was "
-                                 "imported (fix them, or import the rest with --skip-bad-rows)")
+                raise UsageError(ngettext(
+                    "{n:,} bad row in {name}; nothing was imported (fix them, or import the "
+                    "rest with --skip-bad-rows)",
+                    "{n:,} bad rows in {name}; nothing was imported (fix them, or import the "
+                    "rest with --skip-bad-rows)", len(bad)).format(n=len(bad), name=file.name))
             return plan
 
         if dry_run or not source.records:  # nothing to write: no write transaction, no book
@@ -254,10 +283,6 @@ def import_(
         render.note(f"{file.name}: {_unused(plan)}")
 
 
-def _n(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
-
-
 def _report_rows(kind: str, plan: Any, name: str) -> None:
     """Per-row outcomes: bad rows on stderr for people; every row with --format for scripts."""
     from .. import render
@@ -268,32 +293,46 @@ def _report_rows(kind: str, plan: Any, name: str) -> None:
         return
     bad = plan.errors
     for action in bad[:20]:
-        where = f"{action.entity} " if action.entity not in ("", "prospects") else ""
-        render.note(f"{name}: {where}line {action.line}: {action.reason}")
+        if action.entity not in ("", "prospects"):
+            render.note(_("{name}: {entity} line {line}: {reason}").format(
+                name=name, entity=action.entity, line=action.line, reason=action.reason))
+        else:
+            render.note(_("{name}: line {line}: {reason}").format(
+                name=name, line=action.line, reason=action.reason))
     if len(bad) > 20:
-        render.note(f"{name}: ... and {len(bad) - 20} more bad rows")
+        render.note(_("{name}: ... and {n} more bad rows").format(name=name, n=len(bad) - 20))
 
 
 def _summary(plan: Any, name: str, dry_run: bool) -> str:
     from .. import dates
 
     added, updated, skipped = plan.count("add"), plan.count("update"), plan.count("skip")
-    verb = "Would import" if dry_run else "Imported"
-    text = f"{verb} {_n(added, 'new prospect')} from {name} ({plan.format})"
+    if dry_run:
+        text = ngettext("Would import {n:,} new prospect from {name} ({format})",
+                        "Would import {n:,} new prospects from {name} ({format})", added)
+    else:
+        text = ngettext("Imported {n:,} new prospect from {name} ({format})",
+                        "Imported {n:,} new prospects from {name} ({format})", added)
+    text = text.format(n=added, name=name, format=plan.format)
     parts = []
     if updated:
-        parts.append(f"{'would update' if dry_run else 'updated'} {updated:,}")
+        parts.append((_("would update {n:,}") if dry_run else _("updated {n:,}")).format(
+            n=updated))
     if skipped:
         reasons: dict[str, int] = {}
         for action in plan.actions:
             if action.action == "skip" and action.entity == "prospects":
-                how = action.reason.split("(same ")[-1].rstrip(")")
+                how = action.matched or action.reason.split("(same ")[-1].rstrip(")")
                 reasons[how] = reasons.get(how, 0) + 1
-        why = ", ".join(f"{count:,} by {how}" for how, count in sorted(reasons.items()))
-        parts.append(f"skipped {_n(skipped, 'duplicate')} ({why})")
+        why = ", ".join(_("{n:,} by {how}").format(n=count, how=dynamic(how))
+                        for how, count in sorted(reasons.items()))
+        parts.append(ngettext("skipped {n:,} duplicate ({why})",
+                              "skipped {n:,} duplicates ({why})", skipped).format(
+                                  n=skipped, why=why))
     bad = len(plan.errors)
     if bad:
-        parts.append(f"left out {_n(bad, 'bad row')}")
+        parts.append(ngettext("left out {n:,} bad row", "left out {n:,} bad rows", bad).format(
+            n=bad))
     history = [(e, plan.count("add", e)) for e in ("touches", "calls", "stages", "qualifications",
                                                    "accounts", "roles", "kam", "steps",
                                                    "step_changes", "deals", "deal_changes",
@@ -301,32 +340,49 @@ def _summary(plan: Any, name: str, dry_run: bool) -> str:
     history.append(("dates", len(plan.dates)))  # a contact list's dates are not records
     history = [(e, c) for e, c in history if c]
     if history:
-        parts.append("with " + ", ".join(_count(c, e) for e, c in history))
+        parts.append(_("with {records}").format(
+            records=", ".join(_count(c, e) for e, c in history)))
     occasions = plan.count("update", "occasions")
     if occasions:
-        parts.append(f"{'would update' if dry_run else 'updated'} {_n(occasions, 'occasion')}")
+        if dry_run:
+            said = ngettext("would update {n:,} occasion", "would update {n:,} occasions",
+                            occasions)
+        else:
+            said = ngettext("updated {n:,} occasion", "updated {n:,} occasions", occasions)
+        parts.append(said.format(n=occasions))
     if plan.value_deals:
-        parts.append(f"{'would open' if dry_run else 'opened'} "
-                     f"{_n(plan.value_deals, 'deal')} for the values given")
+        if dry_run:
+            said = ngettext("would open {n:,} deal for the values given",
+                            "would open {n:,} deals for the values given", plan.value_deals)
+        else:
+            said = ngettext("opened {n:,} deal for the values given",
+                            "opened {n:,} deals for the values given", plan.value_deals)
+        parts.append(said.format(n=plan.value_deals))
     if parts:
         text += "; " + "; ".join(parts)
     if len(plan.spread) > 1:
         first, last = plan.spread[0][0], plan.spread[-1][0]
-        most = max(n for _, n in plan.spread)
-        text += (f"; first contact planned for {most:,} a day over {len(plan.spread)} working "
-                 f"days, {dates.show_day(first)} to {dates.show_day(last)}")
+        most = max(n for _day, n in plan.spread)
+        text += "; " + _("first contact planned for {n:,} a day over {days} working days, "
+                         "{first} to {last}").format(n=most, days=len(plan.spread),
+                                                     first=dates.show_day(first),
+                                                     last=dates.show_day(last))
     elif plan.spread:
-        text += f"; first contact planned for {dates.show_day(plan.spread[0][0])}"
+        text += "; " + _("first contact planned for {day}").format(
+            day=dates.show_day(plan.spread[0][0]))
     elif plan.at_once and added:
-        text += "; no first contact planned: all due at once (--per-day 0)"
+        text += "; " + _("no first contact planned: all due at once (--per-day 0)")
     if plan.unused:
         text += f"; {_unused(plan)}"
-    return text + (". Nothing was written (--dry-run)." if dry_run else ".")
+    return text + "." + (" " + _("Nothing was written (--dry-run).") if dry_run else "")
 
 
 def _unused(plan: Any) -> str:
     """'columns not used: Sở thích, Fax' (a vCard's: 'properties not used: ADR, PHOTO')."""
-    return f"{plan.unused_noun} not used: " + ", ".join(plan.unused)
+    names = ", ".join(plan.unused)
+    if plan.unused_noun == "properties":
+        return _("properties not used: {names}").format(names=names)
+    return _("columns not used: {names}").format(names=names)
 
 
 class _progress:

@@ -5,6 +5,7 @@ from typing import Annotated
 import typer
 
 from .. import dates
+from ..i18n import _
 from .common import FormatOpt, fmt, read
 
 CHANGE_COLUMNS = ("id", "at", "command", "summary", "undone_at", "note")
@@ -30,7 +31,8 @@ def undo(
 
     if list_:
         if limit < 0:
-            raise UsageError(f"--limit must be 0 (all) or more, not {limit}")
+            raise UsageError(_("--limit must be 0 (all) or more, not {limit}").format(
+                limit=limit))
         changes = journal.recent(read(), limit or 10_000) if db.db_path().exists() else []
         rows = [vars(c) for c in changes]
         kind = fmt(format_)
@@ -39,17 +41,17 @@ def undo(
             return
         render.table(rows, [
             render.Col("#", "id", justify="right", style="dim"),
-            render.Col("When", lambda r: dates.show(r["at"]), no_wrap=True),
-            render.Col("Command", "command", style="bold"),
-            render.Col("Undone", lambda r: r["note"] or dates.show(r["undone_at"])
+            render.Col(_("When"), lambda r: dates.show(r["at"]), no_wrap=True),
+            render.Col(_("Command"), "command", style="bold"),
+            render.Col(_("Undone"), lambda r: r["note"] or dates.show(r["undone_at"])
                        if r["undone_at"] else "", style="yellow", no_wrap=True),
-            render.Col("Changed", lambda r: r["summary"] or ""),
-        ], empty="No changes recorded yet.")
+            render.Col(_("Changed"), lambda r: journal.summary_shown(r["summary"]) or ""),
+        ], empty=_("No changes recorded yet."))
         return
     if not db.db_path().exists():
         from ..errors import NotFound
 
-        raise NotFound("nothing to undo: there is no book yet")
+        raise NotFound(_("nothing to undo: there is no book yet"))
     with db.write_session(journal=False) as session:
         change = journal.undo(session_con(session))
     record = {"id": change.id, "at": change.at, "command": change.command,
@@ -58,5 +60,6 @@ def undo(
     if kind != "table":
         render.machine(kind, CHANGE_COLUMNS, [record])
         return
-    print(render.escape(f"Undid change #{change.id} ({dates.show(change.at)}): "
-                        f"{change.command}; it had {change.summary}."))
+    print(render.escape(_("Undid change #{id} ({at}): {command}; it had {summary}.").format(
+        id=change.id, at=dates.show(change.at), command=change.command,
+        summary=journal.summary_shown(change.summary))))

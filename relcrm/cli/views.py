@@ -9,8 +9,9 @@ from rich.table import Table
 from rich.text import Text
 
 from .. import dates, render
-from ..i18n import _
-from ..methodology import CRITERIA, SPIN_KINDS, STAGE_BY_KEY, STAGES, STALLED_AFTER
+from ..i18n import N_, _, dynamic, ngettext
+from ..methodology import (CRITERIA, SPIN_KINDS, STAGE_BY_KEY, STAGES, STALLED_AFTER,
+                           criterion_shown, levels_shown)
 from ..render import console, emit, safe_text
 from .common import money
 
@@ -27,9 +28,64 @@ def _facts(s) -> Table:
     return grid
 
 
+def _in_english() -> bool:
+    from .. import i18n
+
+    return i18n.current() != "vi"
+
+
+def stage_shown(stage: Any, numbered: bool = False) -> str:
+    """A stage for people: "4/7 Develop (Phát triển)" in English, "4/7 Phát triển" in
+    Vietnamese (numbered: with its place among the seven)."""
+    from .. import i18n
+
+    name = (f"{stage.name} ({stage.vietnamese})" if _in_english() and stage.vietnamese
+            else i18n.named(stage))
+    return f"{stage.number}/{len(STAGES)} {name}" if numbered and stage.number else name
+
+
+# The qualification statuses as shown (stored and typed as their keys, which English shows).
+STATUS_TEXT = {"qualified": N_("qualified"), "open": N_("open (not yet qualified)"),
+               "disqualified": N_("disqualified"), "customer": N_("customer")}
+
+
+def status_text(status: str) -> str:
+    """A qualification status for people: its key in English, its words in Vietnamese."""
+    if _in_english() or status not in STATUS_TEXT:
+        return status
+    return dynamic(STATUS_TEXT[status])
+
+
+# What a step kind, a touch kind, a call outcome or a step action stored in the book reads
+# as (dynamic(value) at display): listed here for the catalog.
+if False:  # noqa: SIM108
+    N_("call"), N_("meeting"), N_("visit"), N_("demo"), N_("email"), N_("message"), N_("todo")
+    N_("letter"), N_("gift"), N_("event"), N_("note")
+    N_("order"), N_("advance"), N_("continuation"), N_("no-sale")
+    N_("family"), N_("interests"), N_("work"), N_("other")
+    N_("moved"), N_("done"), N_("dropped")
+
+
+def stored_word(value: str) -> str:
+    """A word relcrm itself stored (a first stage change's reason "added", an imported one's
+    "imported", a step's action) for people: unchanged in English."""
+    if _in_english() or not value:
+        return value
+    words = {"added": N_("added to the book"), "imported": N_("imported"),
+             "marked key": N_("marked key")}
+    return dynamic(words[value]) if value in words else value
+
+
+def word(value: str | None) -> str:
+    """A stored English word (a step or touch kind, an outcome) in the current language."""
+    return dynamic(value) if value else (value or "")
+
+
 def profile(record: dict[str, Any], status: str, missing: list[str],
             events: list[dict[str, Any]], total: int, steps: list[dict[str, Any]] = (),
             stage_cadence: int | None = None) -> None:
+    from ..i18n import named
+
     out = console()
     styled = out.color_system is not None
     s = (lambda style: style) if styled else (lambda style: "")
@@ -41,23 +97,22 @@ def profile(record: dict[str, Any], status: str, missing: list[str],
         head += _t(f" — {role}")
     emit(out, head)
     for alias in record.get("merged_from") or ():  # show OLDID still finds them
-        emit(out, _t(f"merged from #{alias['id']} {alias['name']} "
-                     f"({dates.show(alias['merged_at'])})", s("dim")))
+        emit(out, _t(_("merged from #{id} {name} ({day})").format(
+            id=alias["id"], name=alias["name"], day=dates.show(alias["merged_at"])), s("dim")))
 
     facts = _facts(s)
     stage = STAGE_BY_KEY[record["stage"]]
     since = dates.from_iso(record["stage_since"][:10])
     in_stage = (today - since).days
-    stage_text = (f"{stage.number}/{len(STAGES)} {stage.name} ({stage.vietnamese})"
-                  if stage.number else f"{stage.name} ({stage.vietnamese})")
-    facts.add_row(_t(_("stage")), _t(stage_text, s("magenta")) + _t(
-        f", {in_stage} day{'s' if in_stage != 1 else ''} in stage (since "
-        f"{dates.show_day(since)})"))
-    levels = ", ".join(f"{c.key} {record[c.key] or 'unknown'}" for c in CRITERIA)
+    facts.add_row(_t(_("stage")), _t(stage_shown(stage, numbered=True), s("magenta")) + _t(
+        ", " + ngettext("{n} day in stage (since {day})", "{n} days in stage (since {day})",
+                        in_stage).format(n=in_stage, day=dates.show_day(since))))
+    levels = levels_shown([(c.key, record[c.key]) for c in CRITERIA])
     qual_style = {"qualified": "green", "disqualified": "red"}.get(status, "yellow")
-    qual = _t(status, s(qual_style)) + _t(f" — {levels}")
+    qual = _t(status_text(status), s(qual_style)) + _t(f" — {levels}")
     if missing and status != "disqualified":
-        qual += _t(f"; missing: {', '.join(missing)}")
+        qual += _t("; " + _("missing: {criteria}").format(
+            criteria=", ".join(criterion_shown(key) for key in missing)))
     facts.add_row(_t(_("qualification")), qual)
     contact = " · ".join(v for v in (*(record["emails"] or "").split(" ::: "),
                                      *(record["phones"] or "").split(" ::: "), record["url"])
@@ -68,8 +123,13 @@ def profile(record: dict[str, Any], status: str, missing: list[str],
         facts.add_row(_t(_("value")), _t(money(record["value"], record["currency"])))
 
     if record["roles"]:
-        facts.add_row(_t(_("roles")), _t(record["roles"].replace(",", ", ") + " (buying centre of "
-                                  f"{record['company']})", s("cyan")))
+        from ..methodology import ROLE_BY_KEY
+
+        keys = record["roles"].split(",")
+        roles = (", ".join(keys) if _in_english() else
+                 ", ".join(named(ROLE_BY_KEY[k]) if k in ROLE_BY_KEY else k for k in keys))
+        facts.add_row(_t(_("roles")), _t(_("{roles} (buying centre of {company})").format(
+            roles=roles, company=record["company"]), s("cyan")))
     if record["tags"]:
         facts.add_row(_t(_("tags")), _t(record["tags"].replace(",", ", "), s("cyan")))
     if record["source"]:
@@ -79,10 +139,10 @@ def profile(record: dict[str, Any], status: str, missing: list[str],
         from ..methodology import TYPE_BY_KEY
 
         kind = TYPE_BY_KEY[personal["type"]]
-        facts.add_row(_t(_("type")), _t(f"{kind.name} ({kind.vietnamese})", s("cyan"))
-                      + _t(f": {kind.tip}"))
+        tip = kind.tip if _in_english() else (kind.tip_vi or kind.tip)
+        facts.add_row(_t(_("type")), _t(stage_shown(kind), s("cyan")) + _t(f": {tip}"))
     for fact in personal.get("facts") or ():
-        facts.add_row(_t(fact["about"]), _t(fact["text"]))
+        facts.add_row(_t(word(fact["about"])), _t(fact["text"]))
     if personal.get("dates"):
         from ..core.care import describe
 
@@ -91,29 +151,36 @@ def profile(record: dict[str, Any], status: str, missing: list[str],
     if record["last_touch_at"]:
         last = dates.from_iso(record["last_touch_at"][:10])
         facts.add_row(_t(_("last touch")), _t(f"{dates.show(record['last_touch_at'])} "
-                                       f"({dates.ago(last, today)})"))
+                                             f"({dates.ago(last, today)})"))
     else:
         facts.add_row(_t(_("last touch")), _t(_("never contacted"), s("yellow")))
     for index, step in enumerate(steps):
-        who = "" if step["prospect_id"] else (
-            f" (with {step['account']}" + (f": {step['people']})" if step["people"] else
-                                           ", whole account)"))
+        if step["prospect_id"]:
+            who = ""
+        elif step["people"]:
+            who = " " + _("(with {account}: {people})").format(account=step["account"],
+                                                               people=step["people"])
+        else:
+            who = " " + _("(with {account}, whole account)").format(account=step["account"])
+        what = step["text"] or _("next step")
         facts.add_row(_t(_("steps") if index == 0 else ""),
-                      _t(f"#{step['id']} {dates.show(step['due_at'])} {step['kind']}: "
-                         f"{step['text'] or 'next step'}{who}",
+                      _t(f"#{step['id']} {dates.show(step['due_at'])} {word(step['kind'])}: "
+                         f"{what}{who}",
                          s("bold red") if step["due_at"][:10] < today.isoformat() else ""))
     if record["cadence_days"]:
-        facts.add_row(_t(_("cadence")), _t(f"every {record['cadence_days']} days (their own; "
-                                        f"{stage.name}: every {stage_cadence} days)"))
+        facts.add_row(_t(_("cadence")), _t(
+            _("every {days} days (their own; {stage}: every {stage_days} days)").format(
+                days=record["cadence_days"], stage=named(stage), stage_days=stage_cadence)))
     if record["snoozed_until"] and record["snoozed_until"] > today.isoformat():
         reason = f": {record['snooze_reason']}" if record["snooze_reason"] else ""
-        facts.add_row(_t(_("snoozed")), _t(f"until {dates.show_day(record['snoozed_until'])}"
-                                        f"{reason}", s("yellow")))
+        facts.add_row(_t(_("snoozed")), _t(
+            _("until {day}").format(day=dates.show_day(record["snoozed_until"])) + reason,
+            s("yellow")))
     if record["due_on"]:
         due = dates.from_iso(record["due_on"])
         late = due < today
         facts.add_row(_t(_("follow-up")), _t(f"{dates.show_day(due)} ({dates.ago(due, today)})",
-                                      s("bold red" if late else "")))
+                                            s("bold red" if late else "")))
     if record["note"]:
         facts.add_row(_t(_("note")), _t(record["note"]))
     facts.add_row(_t(_("added")), _t(dates.show(record["created_at"])))
@@ -128,71 +195,87 @@ def profile(record: dict[str, Any], status: str, missing: list[str],
         line.add_row(_t(dates.show(event["at"])), what, detail)
     emit(out, line)
     if total > len(events):
-        emit(out, _t(f"{len(events)} of {total} shown; --limit 0 shows all", s("dim")))
+        emit(out, _t(_("{shown} of {total} shown; --limit 0 shows all").format(
+            shown=len(events), total=total), s("dim")))
     if record["stage"] != "lost" and record["continuations"] >= STALLED_AFTER:
-        emit(out, _t(f"stalled: {record['continuations']} continuations in a row without an "
-                     "advance; plan a call that asks for a commitment", s("bold yellow")))
+        emit(out, _t(_("stalled: {n} continuations in a row without an advance; plan a call "
+                       "that asks for a commitment").format(n=record["continuations"]),
+                     s("bold yellow")))
 
 
 def _event(event: dict[str, Any], s) -> tuple[Text, Text]:
+    from ..i18n import named
+
     kind = event["event"]
     if kind == "stage":
-        before = STAGE_BY_KEY[event["detail"]].name if event["detail"] else "—"
-        after = STAGE_BY_KEY[event["kind"]].name
+        before = named(STAGE_BY_KEY[event["detail"]]) if event["detail"] else "—"
+        after = named(STAGE_BY_KEY[event["kind"]])
         text = _t(f"{before} → {after}")
         if event["summary"]:
-            text += _t(f": {event['summary']}")
+            text += _t(f": {stored_word(event['summary'])}")
         if event["next_at"]:
-            text += _t(f" (revisit {dates.show_day(event['next_at'])})")
-        return _t("stage", s("magenta")), text
+            text += _t(" " + _("(revisit {day})").format(day=dates.show_day(event["next_at"])))
+        return _t(_("stage"), s("magenta")), text
     if kind == "qualify":
-        text = _t(", ".join(f"{key} {level}" for key, level in event["levels"]))
+        text = _t(levels_shown(event["levels"]))
         if event["summary"]:
             text += _t(f": {event['summary']}")
-        return _t("qualify", s("green")), text
+        return _t(_("qualify"), s("green")), text
     if kind == "step":
-        return _t("step", s("yellow")), _t(_step_event(event))
+        return _t(_("step"), s("yellow")), _t(_step_event(event))
     # a touch's id: what touch edit, touch delete and call edit take
-    label = _t(event["kind"], s("cyan")) + _t(f" #{event['ref']}", s("dim"))
+    label = _t(word(event["kind"]), s("cyan")) + _t(f" #{event['ref']}", s("dim"))
     text = Text()
     worth = (money(event["amount"], event["currency"]) if event.get("amount") is not None
              else None)
     if worth and kind != "call":
-        text += _t(f"order of {worth}", s("bold")) + _t(" — " if event["summary"] else "")
+        text += _t(_("order of {worth}").format(worth=worth), s("bold")) + _t(
+            " — " if event["summary"] else "")
     if kind == "call":
-        text += _t(event["outcome"] + (f" of {worth}" if worth else ""), s("bold"))
+        outcome = word(event["outcome"])
+        text += _t(_("{outcome} of {worth}").format(outcome=outcome, worth=worth) if worth
+                   else outcome, s("bold"))
         if event["commitment"]:
-            text += _t(f" — committed: {event['commitment']}")
+            text += _t(" — " + _("committed: {commitment}").format(
+                commitment=event["commitment"]))
         if event["summary"]:
             text += _t(f" — {event['summary']}")
         for spin in SPIN_KINDS:
+            label_text = spin.label if _in_english() else spin.vietnamese
             for note in event["notes"].get(spin.key, []):
-                text += Text("\n") + _t(f"{spin.label}: ", s("dim")) + _t(note)
+                text += Text("\n") + _t(f"{label_text}: ", s("dim")) + _t(note)
     elif event["summary"]:
         text += _t(event["summary"])
     if event.get("with_names"):
-        text += _t(("  " if text.plain else "") + f"(with {event['with_names']})", s("dim"))
+        text += _t(("  " if text.plain else "") + _("(with {names})").format(
+            names=event["with_names"]), s("dim"))
     extras = []
     if event["minutes"]:
-        extras.append(f"{event['minutes']} min")
+        extras.append(_("{n} min").format(n=event["minutes"]))
     if event["next_at"]:
-        extras.append(f"next {dates.show(event['next_at'])}")
+        extras.append(_("next {when}").format(when=dates.show(event["next_at"])))
     if extras:
         text += _t(("  " if text.plain else "") + f"({', '.join(extras)})", s("dim"))
     return label, text
 
 
-
 def _step_event(event: dict[str, Any]) -> str:
     """'added #3 Fri 2026-11-27 meeting: demo', 'moved #3 Fri 2026-11-27 → Mon 2026-11-30',
     'done #3: demo (call #7)', 'dropped #3: demo (no longer needed)'."""
-    what = event["summary"] or "next step"
+    what = event["summary"] or _("next step")
     action, ref = event["kind"], event["ref"]
     if action == "added":
-        text = f"added #{ref} {dates.show(event['next_at'])} {event['commitment']}: {what}"
+        text = _("added #{ref} {when} {kind}: {what}").format(
+            ref=ref, when=dates.show(event["next_at"]), kind=word(event["commitment"]),
+            what=what)
     elif action == "moved":
-        text = (f"moved #{ref} {dates.show(event['detail'])} → {dates.show(event['next_at'])}: "
-                f"{what}")
+        text = _("moved #{ref} {before} → {after}: {what}").format(
+            ref=ref, before=dates.show(event["detail"]), after=dates.show(event["next_at"]),
+            what=what)
+    elif action == "done":
+        text = _("done #{ref}: {what}").format(ref=ref, what=what)
+    elif action == "dropped":
+        text = _("dropped #{ref}: {what}").format(ref=ref, what=what)
     else:
         text = f"{action} #{ref}: {what}"
     return text + (f" ({event['outcome']})" if event["outcome"] else "")
@@ -219,6 +302,7 @@ def account_profile(record: dict[str, Any], problems: list[str], people: list[di
                     history: list[dict[str, Any]], touches: list[dict[str, Any]],
                     steps: list[dict[str, Any]] = ()) -> None:
     """`account show`: the buying centre by role, KAM stage, buying situation, gaps, steps."""
+    from ..i18n import named
     from ..methodology import BUY_CLASSES, CHOICE_BY_KEY, KAM_BY_KEY, ROLES
 
     out = console()
@@ -234,74 +318,84 @@ def account_profile(record: dict[str, Any], problems: list[str], people: list[di
     if record["key"] and record["kam_stage"]:
         stage = KAM_BY_KEY[record["kam_stage"]]
         since = dates.from_iso(record["kam_since"][:10])
-        facts.add_row(_t("key account"), _t(f"{stage.name} ({stage.vietnamese})", s("magenta"))
-                      + _t(f", since {dates.show_day(since)} ({dates.ago(since, today)}); "
-                           f"{stage.hint}"))
+        facts.add_row(_t(_("key account")), _t(stage_shown(stage), s("magenta"))
+                      + _t(", " + _("since {day} ({ago})").format(
+                          day=dates.show_day(since), ago=dates.ago(since, today))
+                           + f"; {dynamic(stage.hint)}"))
+    elif record["kam_stage"]:
+        facts.add_row(_t(_("key account")), _t(_("no (was {stage})").format(
+            stage=named(KAM_BY_KEY[record["kam_stage"]]))))
     else:
-        facts.add_row(_t("key account"), _t("no" + (f" (was {KAM_BY_KEY[record['kam_stage']].name})"
-                                                if record["kam_stage"] else "")))
+        facts.add_row(_t(_("key account")), _t(_("no")))
     if record["buy_class"]:
-        name = next(f"{n} ({vn})" for k, n, vn in BUY_CLASSES if k == record["buy_class"])
-        facts.add_row(_t("buying"), _t(name))
+        name = next(f"{n} ({vn})" if _in_english() else vn
+                    for k, n, vn in BUY_CLASSES if k == record["buy_class"])
+        facts.add_row(_t(_("buying")), _t(name))
     if record["criteria"]:
-        for kind in ("economic", "emotional"):
-            chosen = [CHOICE_BY_KEY[c].name.lower() for c in record["criteria"].split(",")
-                      if CHOICE_BY_KEY[c].kind == kind]
+        for kind, label in (("economic", _("economic criteria")),
+                            ("emotional", _("emotional criteria"))):
+            chosen = [CHOICE_BY_KEY[c].name.lower() if _in_english() else named(CHOICE_BY_KEY[c])
+                      for c in record["criteria"].split(",") if CHOICE_BY_KEY[c].kind == kind]
             if chosen:
-                facts.add_row(_t(f"{kind} criteria"), _t(", ".join(chosen)))
+                facts.add_row(_t(label), _t(", ".join(chosen)))
     if record["order_value"]:
-        facts.add_row(_t("orders"), _t(f"{record['orders']} worth {money(record['order_value'])}"))
+        facts.add_row(_t(_("orders")), _t(_("{count} worth {worth}").format(
+            count=record["orders"], worth=money(record["order_value"]))))
     if record["note"]:
-        facts.add_row(_t("note"), _t(record["note"]))
+        facts.add_row(_t(_("note")), _t(record["note"]))
     emit(out, facts)
     for problem in problems:
-        emit(out, _t("gap: ", s("bold yellow")) + _t(problem))
+        emit(out, _t(_("gap:") + " ", s("bold yellow")) + _t(problem))
 
     emit(out, Text())
-    centre = _section("Buying centre (đơn vị quyết định)", out, s, s("cyan"), "", None)
-    groups = [(role.name, [p for p in people if role.key in (p["roles"] or "").split(",")])
+    centre = _section(_("Buying centre (đơn vị quyết định)"), out, s, s("cyan"), "", None)
+    groups = [(named(role), [p for p in people if role.key in (p["roles"] or "").split(",")])
               for role in ROLES]
-    groups.append(("no role known", [p for p in people if not p["roles"]]))
-    for label, members in groups:
+    nobody = _("no role known")
+    groups.append((nobody, [p for p in people if not p["roles"]]))
+    for index_group, (label, members) in enumerate(groups):
         for index, person in enumerate(members):
             last = person["last_touch_at"]
             detail = ", ".join(v for v in (person["title"],
-                                           STAGE_BY_KEY[person["stage"]].name) if v)
-            detail += f"; last touch {dates.show_day(last)}" if last else "; never touched"
+                                           named(STAGE_BY_KEY[person["stage"]])) if v)
+            detail += "; " + (_("last touch {day}").format(day=dates.show_day(last)) if last
+                              else _("never touched"))
             centre.add_row(_t(label if index == 0 else ""),
                            _t(f"#{person['id']} ", s("dim")) + _t(person["name"], s("bold")),
                            _t(detail))
-        if not members and label != "no role known":
+        if not members and index_group < len(ROLES):
             centre.add_row(_t(label), _t("—", s("dim")), _t(""))
     emit(out, centre)
 
     if steps:
         emit(out, Text())
-        table = _section("Open steps", out, s, s("dim"), s("dim"), "", "", None)
+        table = _section(_("Open steps"), out, s, s("dim"), s("dim"), "", "", None)
         for step in steps:
-            who = step["prospect"] or (step["people"] or "whole account")
+            who = step["prospect"] or (step["people"] or _("whole account"))
             table.add_row(_t(f"#{step['id']}"), _t(dates.show(step["due_at"])),
-                          _t(who, s("bold")), _t(step["kind"]),
-                          _t(step["text"] or "next step"))
+                          _t(who, s("bold")), _t(word(step["kind"])),
+                          _t(step["text"] or _("next step")))
         emit(out, table)
     if history:
         emit(out, Text())
-        table = _section("Key-account history", out, s, s("dim"), None)
+        table = _section(_("Key-account history"), out, s, s("dim"), None)
         for change in history:
-            before = KAM_BY_KEY[change["from_stage"]].name if change["from_stage"] else "—"
-            reason = f": {change['reason']}" if change["reason"] else ""
+            before = named(KAM_BY_KEY[change["from_stage"]]) if change["from_stage"] else "—"
+            reason = f": {stored_word(change['reason'])}" if change["reason"] else ""
             table.add_row(_t(dates.show(change["at"])),
-                          _t(f"{before} → {KAM_BY_KEY[change['to_stage']].name}{reason}"))
+                          _t(f"{before} → {named(KAM_BY_KEY[change['to_stage']])}{reason}"))
         emit(out, table)
     if touches:
         emit(out, Text())
-        table = _section("Last touches with anyone there", out, s, s("dim"), "", "", None)
+        table = _section(_("Last touches with anyone there"), out, s, s("dim"), "", "", None)
         for touch in touches:
-            kind = touch["kind"] + (f" {touch['outcome']}" if touch["outcome"] else "")
+            kind = word(touch["kind"]) + (f" {word(touch['outcome'])}" if touch["outcome"]
+                                          else "")
             detail = [touch["summary"]] if touch["summary"] else []
             if touch["amount"] is not None:
                 worth = money(touch["amount"], touch["currency"])
-                detail.insert(0, worth if touch["outcome"] == "order" else f"order of {worth}")
+                detail.insert(0, worth if touch["outcome"] == "order"
+                              else _("order of {worth}").format(worth=worth))
             table.add_row(_t(dates.show(touch["at"])), _t(touch["prospect"], s("bold")),
                           _t(kind), _t("; ".join(detail)))
         emit(out, table)

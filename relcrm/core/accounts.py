@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from .. import dates, queries
 from ..errors import UsageError
+from ..i18n import _, named
 from ..methodology import (BUY_CLASSES, FIRST_KAM, KAM_BY_KEY, ROLES, UNCOUPLING, KamStage,
                            next_kam, resolve_choice, resolve_kam, resolve_role)
 from ..text import fold
@@ -83,8 +84,8 @@ def _buy_class(value: str | None) -> str | None:
     for key, name, vietnamese in BUY_CLASSES:
         if wanted in (key, fold(name).replace(" ", "-"), fold(vietnamese).replace(" ", "-")):
             return key
-    raise UsageError(f"unknown buy class {value!r}; use one of: "
-                     + ", ".join(k for k, _, _ in BUY_CLASSES))
+    raise UsageError(_("unknown buy class {value!r}; use one of: {choices}").format(
+        value=value, choices=", ".join(k for k, _name, _vi in BUY_CLASSES)))
 
 
 def create(session: "Session", details: AccountDetails) -> "Account":
@@ -92,11 +93,11 @@ def create(session: "Session", details: AccountDetails) -> "Account":
 
     from ..models import Account
 
-    name = fields.line("account name", details.name, required=True)
+    name = fields.line(_("account name"), details.name, required=True)
     existing = session.exec(select(Account).where(Account.name_key == fold(name))).first()
     if existing is not None:
-        raise UsageError(f"there is already an account {existing.name!r} (#{existing.id}); "
-                         "change it with `relcrm account edit`")
+        raise UsageError(_("there is already an account {name!r} (#{id}); change it with "
+                           "`relcrm account edit`").format(name=existing.name, id=existing.id))
     stamp = dates.iso(dates.now())
     account = Account(name=name, name_key=fold(name), is_key=False, created_at=stamp,
                       updated_at=stamp)
@@ -109,8 +110,8 @@ def create(session: "Session", details: AccountDetails) -> "Account":
 
 def edit(session: "Session", ref: str, details: AccountDetails) -> "Account":
     if all(v in (None, []) for v in vars(details).values()):
-        raise UsageError("nothing to change; give at least one field (see relcrm account edit "
-                         "--help)")
+        raise UsageError(_("nothing to change; give at least one field (see relcrm account edit "
+                           "--help)"))
     account = resolve(session, ref)
     return _apply(session, account, details, dates.iso(dates.now()))
 
@@ -124,19 +125,20 @@ def _apply(session: "Session", account: "Account", details: AccountDetails,
 
     account.updated_at = stamp  # first: a flush in between writes the note with its time
     if details.name is not None:
-        name = fields.line("account name", details.name, required=True)
+        name = fields.line(_("account name"), details.name, required=True)
         clash = session.exec(select(Account).where(Account.name_key == fold(name),
                                                    Account.id != account.id)).first()
         if clash is not None:
-            raise UsageError(f"there is already an account {clash.name!r} (#{clash.id})")
+            raise UsageError(_("there is already an account {name!r} (#{id})").format(
+                name=clash.name, id=clash.id))
         account.name, account.name_key = name, fold(name)
         for person in session.exec(select(Prospect).where(Prospect.account_id == account.id)):
             person.company = name  # the people's company is the account's name
             _keys(person)
     if details.industry is not None:
-        account.industry = fields.line("industry", details.industry)
+        account.industry = fields.line(_("industry"), details.industry)
     if details.note is not None:
-        account.note = fields.text("note", details.note)
+        account.note = fields.text(_("note"), details.note)
     if details.buy_class is not None:
         account.buy_class = _buy_class(details.buy_class)
     add = sorted({resolve_choice(c).key for c in details.criteria or []})
@@ -177,16 +179,19 @@ def merge(session: "Session", source_ref: str, into_ref: str) -> Merged:
 
     source, into = resolve(session, source_ref), resolve(session, into_ref)
     if source.id == into.id:
-        raise UsageError(f"{source_ref!r} and {into_ref!r} are the same account "
-                         f"(#{into.id} {into.name}); give two different accounts")
+        raise UsageError(_("{source!r} and {into!r} are the same account (#{id} {name}); give "
+                           "two different accounts").format(source=source_ref, into=into_ref,
+                                                            id=into.id, name=into.name))
     note = "\n".join(n for n in (into.note, source.note) if n) or None
     if note is not None and len(note) > fields.MAX_TEXT:  # import would refuse the account
-        raise UsageError(
-            f"cannot merge: the notes of #{source.id} {source.name} "
-            f"({len(source.note or ''):,} characters) and #{into.id} {into.name} "
-            f"({len(into.note or ''):,}) would make one of {len(note):,} characters, more than "
-            f"a note holds ({fields.MAX_TEXT:,}); shorten one first with `relcrm account edit "
-            f"{source.id} --note TEXT`")
+        raise UsageError(_(
+            "cannot merge: the notes of #{source_id} {source_name} ({source_chars:,} characters) "
+            "and #{into_id} {into_name} ({into_chars:,}) would make one of {chars:,} characters, "
+            "more than a note holds ({limit:,}); shorten one first with `relcrm account edit "
+            "{source_id} --note TEXT`").format(
+                source_id=source.id, source_name=source.name,
+                source_chars=len(source.note or ""), into_id=into.id, into_name=into.name,
+                into_chars=len(into.note or ""), chars=len(note), limit=fields.MAX_TEXT))
     people = session.exec(select(Prospect).where(Prospect.account_id == source.id)).all()
     for person in people:
         person.account_id, person.company = into.id, into.name
@@ -254,35 +259,37 @@ class KamMoved:
 def set_kam(session: "Session", ref: str, stage: str | KamStage,
             reason: str | None = None) -> KamMoved:
     target = stage if isinstance(stage, KamStage) else resolve_kam(stage)
-    reason = fields.text("reason", reason)
+    reason = fields.text(_("reason"), reason)
     if target is UNCOUPLING and not reason:
-        raise UsageError("uncoupling needs --reason (the seed: usually senior people changed "
-                         "or trust was lost, rarely price)")
+        raise UsageError(_("uncoupling needs --reason (the seed: usually senior people changed "
+                           "or trust was lost, rarely price)"))
     account = _key_account(session, ref)
     before = KAM_BY_KEY.get(account.kam_stage) if account.kam_stage else None
     if before is target:
-        raise UsageError(f"{account.name} is already at {target.name}")
+        raise UsageError(_("{name} is already at {stage}").format(name=account.name,
+                                                                  stage=named(target)))
     return _move(session, account, before, target, reason)
 
 
 def advance_kam(session: "Session", ref: str, reason: str | None = None) -> KamMoved:
-    reason = fields.text("reason", reason)
+    reason = fields.text(_("reason"), reason)
     account = _key_account(session, ref)
     before = KAM_BY_KEY[account.kam_stage]
     if before is UNCOUPLING:
-        raise UsageError(f"{account.name} is uncoupled; reopen with `relcrm kam set "
-                         f"{account.id} STAGE`")
+        raise UsageError(_("{name} is uncoupled; reopen with `relcrm kam set {id} STAGE`").format(
+            name=account.name, id=account.id))
     after = next_kam(before)
     if after is None:
-        raise UsageError(f"{account.name} is already at {before.name}, the last stage")
+        raise UsageError(_("{name} is already at {stage}, the last stage").format(
+            name=account.name, stage=named(before)))
     return _move(session, account, before, after, reason)
 
 
 def _key_account(session: "Session", ref: str) -> "Account":
     account = resolve(session, ref)
     if not account.is_key:
-        raise UsageError(f"{account.name} is not a key account; mark it first: relcrm account "
-                         f"edit {account.id} --key")
+        raise UsageError(_("{name} is not a key account; mark it first: relcrm account edit {id} "
+                           "--key").format(name=account.name, id=account.id))
     return account
 
 
@@ -311,9 +318,9 @@ def set_roles(session: "Session", ref: str, add: list[str], remove: list[str]) -
     prospect = resolve_prospect(session, ref)
     if adding or removing:
         if not prospect.account_id:
-            raise UsageError(f"{prospect.name} has no company: roles are in an organisation's "
-                             f"buying centre; give one with `relcrm edit {prospect.id} "
-                             "--company NAME`")
+            raise UsageError(_("{name} has no company: roles are in an organisation's buying "
+                               "centre; give one with `relcrm edit {id} --company NAME`").format(
+                name=prospect.name, id=prospect.id))
         if removing:
             session.exec(delete(ProspectRole).where(ProspectRole.prospect_id == prospect.id,
                                                     ProspectRole.role.in_(removing)))

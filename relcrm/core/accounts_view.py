@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from ..i18n import _
 from ..methodology import DECIDER, DECIDER_QUIET_DAYS, PARETO_SHARE
 
 
@@ -14,19 +15,23 @@ def gaps(account: dict[str, Any], people: list[dict[str, Any]], today: dt.date) 
     deciders = [p for p in active if DECIDER in (p["roles"] or "").split(",")]
     found = []
     if not active:
-        return ["no contact there yet"]
+        return [_("no contact there yet")]
     if not deciders:
-        found.append("no known decider: who chooses the product and the supplier?")
+        found.append(_("no known decider: who chooses the product and the supplier?"))
     if len(active) == 1:
-        found.append("only one contact: a single point of contact is the most fragile tie "
-                     "with an account; meet others in the buying centre")
+        found.append(_("only one contact: a single point of contact is the most fragile tie "
+                       "with an account; meet others in the buying centre"))
     for person in deciders:
         last = person["last_touch_at"]
         days = (today - dt.date.fromisoformat(last[:10])).days if last else None
         if days is None or days > DECIDER_QUIET_DAYS:
-            since = (f"for {days} days (more than {DECIDER_QUIET_DAYS})" if days is not None
-                     else "yet")
-            found.append(f"the decider {person['name']} has not been touched {since}")
+            if days is not None:
+                found.append(_("the decider {name} has not been touched for {days} days (more "
+                               "than {limit})").format(name=person["name"], days=days,
+                                                       limit=DECIDER_QUIET_DAYS))
+            else:
+                found.append(_("the decider {name} has not been touched yet").format(
+                    name=person["name"]))
     return found
 
 

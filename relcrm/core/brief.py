@@ -17,6 +17,7 @@ from typing import Any
 from .. import dates, queries
 from ..methodology import (DECIDER, KAM_BY_KEY, SPIN_BY_KEY, STAGE_BY_KEY, STALLED_AFTER,
                            TYPE_BY_KEY)
+from ..i18n import _, current, dynamic, named
 from . import care
 
 LAST_TOUCHES = 3
@@ -92,33 +93,44 @@ def suggestions(data: dict[str, Any], today: dt.date) -> list[str]:
     out = []
     explicit = [n for n in data["needs"] if n["kind"] == "explicit_need"]
     if data["stage"] == "lost":
-        out.append("the relationship was lost: find out why before selling again")
+        out.append(_("the relationship was lost: find out why before selling again"))
     if data["last_touch_at"] is None:
-        out.append("first contact: say who you are, why you came, and ask permission to ask "
-                   "questions (preliminaries)")
+        out.append(_("first contact: say who you are, why you came, and ask permission to ask "
+                     "questions (preliminaries)"))
     if data["continuations"] >= STALLED_AFTER:
-        out.append(f"stalled: {data['continuations']} continuations in a row; propose a "
-                   "commitment that moves the sale on (a trial, a demonstration, a meeting "
-                   "with the decider)")
+        out.append(_("stalled: {n} continuations in a row; propose a commitment that moves "
+                     "the sale on (a trial, a demonstration, a meeting with the decider)")
+                   .format(n=data["continuations"]))
     if not explicit:
-        out.append("no explicit need yet: keep investigating (problem and implication "
-                   "questions) before offering a solution; one offered too early draws "
-                   "objections")
+        out.append(_("no explicit need yet: keep investigating (problem and implication "
+                     "questions) before offering a solution; one offered too early draws "
+                     "objections"))
     elif not data["last_commitment"]:
-        out.append(f"explicit need recorded ({explicit[0]['text']}): show the benefits that "
-                   "meet it, then propose a commitment")
-    missing = [c for c in ("need", "budget", "authority") if data[c] != "yes"]
+        out.append(_("explicit need recorded ({need}): show the benefits that meet it, then "
+                     "propose a commitment").format(need=explicit[0]["text"]))
+    words = {"need": _("need"), "budget": _("budget"), "authority": _("authority")}
+    missing = [words[c] for c in ("need", "budget", "authority") if data[c] != "yes"]
     if missing and not data["customer"]:
-        out.append("still to establish: " + ", ".join(missing))
+        out.append(_("still to establish: {missing}").format(missing=", ".join(missing)))
     account = data["account"]
     if account and account["key"] and not account["deciders"]:
-        out.append("nobody at the account is known to decide: ask who decides and map the "
-                   "buying centre")
+        out.append(_("nobody at the account is known to decide: ask who decides and map the "
+                     "buying centre"))
     for row in data["dates"]:
         if row["days"] <= row["lead_days"] and not row["done_at"]:
-            out.append(f"{care.describe(row, today)}: greet them "
-                       f"(relcrm log {data['id']} message --occasion {row['id']})")
+            out.append(_("{date}: greet them (relcrm log {ref} message --occasion {id})")
+                       .format(date=care.describe(row, today), ref=data["id"], id=row["id"]))
     return out
+
+
+def show_roles(keys: str) -> str:
+    """A person's roles (stored keys, comma-separated) for people: the keys in English, the
+    roles' Vietnamese names in Vietnamese."""
+    from ..methodology import ROLE_BY_KEY
+
+    if current() != "vi":
+        return keys.replace(",", ", ")
+    return ", ".join(named(ROLE_BY_KEY[k]) if k in ROLE_BY_KEY else k for k in keys.split(","))
 
 
 def show(data: dict[str, Any]) -> None:
@@ -143,57 +155,70 @@ def show(data: dict[str, Any]) -> None:
     grid.add_column(no_wrap=True)
     grid.add_column()
     stage = STAGE_BY_KEY.get(data["stage"])
-    line("stage", f"{stage.name} ({stage.vietnamese})" if stage else data["stage"])
-    line("qualification", data["qualification"]
-         + ("" if data["customer"] else f" — need {data['need'] or 'unknown'}, budget "
-            f"{data['budget'] or 'unknown'}, authority {data['authority'] or 'unknown'}"))
+    vi = current() == "vi"
+    if stage:
+        line(_("stage"), named(stage) if vi else f"{stage.name} ({stage.vietnamese})")
+    else:
+        line(_("stage"), data["stage"])
+    from ..cli.views import status_text
+    from ..methodology import levels_shown
+
+    line(_("qualification"), status_text(data["qualification"])
+         + ("" if data["customer"] else " — " + levels_shown(
+             [(key, data[key]) for key in ("need", "budget", "authority")])))
     contact = " · ".join(x for x in (data["email"], data["phone"]) if x)
     if contact:
-        line("contact", contact)
+        line(_("contact"), contact)
     account = data["account"]
     if account:
         text = account["name"]
         if account["key"]:
             kam = KAM_BY_KEY.get(account["kam_stage"] or "")
-            text += f", key account ({kam.name})" if kam else ", key account"
-        line("account", text)
+            text += (_(", key account ({stage})").format(stage=named(kam)) if kam
+                     else _(", key account"))
+        line(_("account"), text)
     if data["roles"]:
-        line("role", data["roles"].replace(",", ", ")
+        line(_("role"), show_roles(data["roles"])
              + ("" if DECIDER in (data["roles"] or "") else ""))
     kind = data["type"]
     if kind:
-        line("type", f"{kind['name']} ({kind['vietnamese']}): {kind['tip']}")
+        line(_("type"), f"{kind['vietnamese']}: {kind['tip_vi'] or kind['tip']}" if vi
+             else f"{kind['name']} ({kind['vietnamese']}): {kind['tip']}")
     for fact in data["facts"]:
-        line(fact["about"], fact["text"])
+        line(dynamic(fact["about"]), fact["text"])
     for row in data["dates"]:
-        line("date", care.describe(row, today)
-             + (f", greeted {dates.show_day(row['done_at'])}" if row["done_at"] else ""))
+        line(_("date"), care.describe(row, today)
+             + (_(", greeted {day}").format(day=dates.show_day(row["done_at"]))
+                if row["done_at"] else ""))
     for step in data["steps"]:
-        line("open step", f"{dates.show(step['due_at'])} {step['kind']}: "
-                          f"{step['text'] or ''} (#{step['id']})")
+        line(_("open step"), f"{dates.show(step['due_at'])} {dynamic(step['kind'])}: "
+                             f"{step['text'] or ''} (#{step['id']})")
     from ..cli.common import money
 
     for deal in data["deals"]:
         from .deals import stage_name
 
-        line("open deal", f"#{deal['id']} {deal['title']}, customer at "
-                          f"{stage_name(deal['stage'])}"
+        line(_("open deal"), _("#{id} {title}, customer at {stage}")
+             .format(id=deal["id"], title=deal["title"], stage=stage_name(deal["stage"]))
              + (f", {money(deal['value'], deal['currency'])}" if deal["value"] is not None
                 else ""))
     for need in data["needs"]:
-        line(SPIN_BY_KEY[need["kind"]].label.lower(),
+        spin = SPIN_BY_KEY[need["kind"]]
+        line(spin.vietnamese if vi else spin.label.lower(),
              f"{need['text']} ({dates.show_day(need['at'])})")
     if data["last_commitment"]:
         c = data["last_commitment"]
-        line("last commitment", f"{c['commitment']} ({c['outcome'] or 'touch'}, "
-                                f"{dates.show_day(c['at'])})")
+        line(_("last commitment"), f"{c['commitment']} "
+             f"({dynamic(c['outcome']) if c['outcome'] else _('touch')}, "
+             f"{dates.show_day(c['at'])})")
     for touch in data["last_touches"]:
-        text = touch["kind"] + (f" ({touch['outcome']})" if touch["outcome"] else "")
+        text = dynamic(touch["kind"]) + (f" ({dynamic(touch['outcome'])})"
+                                         if touch["outcome"] else "")
         if touch["summary"]:
             text += f": {touch['summary']}"
-        line("touch", f"{dates.show(touch['at'])} {text}")
+        line(_("touch"), f"{dates.show(touch['at'])} {text}")
     if not data["last_touches"]:
-        line("touch", "never contacted")
+        line(_("touch"), _("never contacted"))
     for advice in data["next"]:
-        line("next", advice)
+        line(_("next"), advice)
     render.emit(out, grid)

@@ -14,11 +14,16 @@ from typing import Any
 
 from .. import dates, settings
 from ..errors import NotFound, UsageError
+from ..i18n import N_, _, current, dynamic, named, ngettext
 from ..methodology import DECIDER, FACT_ABOUT, STAGE_BY_KEY
 from ..text import fold
 from . import occasions
 
 # -- facts ---------------------------------------------------------------------------------
+
+# what a fact is about, and what a record is (said in messages), for the catalog
+ABOUT_WORDS = (N_("family"), N_("interests"), N_("work"), N_("other"))
+RECORDS = (N_("fact"), N_("date"))
 
 
 def about(text: str | None) -> str:
@@ -30,7 +35,8 @@ def about(text: str | None) -> str:
                "hobby": "interests"}
     wanted = aliases.get(wanted, wanted)
     if wanted not in FACT_ABOUT:
-        raise UsageError(f"unknown fact category {text!r}; use one of: " + ", ".join(FACT_ABOUT))
+        raise UsageError(_("unknown fact category {text!r}; use one of: {categories}")
+                         .format(text=text, categories=", ".join(FACT_ABOUT)))
     return wanted
 
 
@@ -40,8 +46,8 @@ def add_fact(con: sqlite3.Connection, pid: int, text: str, kind: str | None,
 
     body = fields.text("fact", text)
     if not body:
-        raise UsageError("a fact needs its text, e.g. relcrm fact an \"two children, loves "
-                         "football\" --about family")
+        raise UsageError(_("a fact needs its text, e.g. relcrm fact an \"two children, loves "
+                           "football\" --about family"))
     stamp = dates.iso(dates.now())
     return con.execute("INSERT INTO fact (prospect_id, about, text, at, created_at) "
                        "VALUES (?, ?, ?, ?, ?)",
@@ -66,10 +72,12 @@ def drop_fact(con: sqlite3.Connection, fact_id: str) -> dict[str, Any]:
 def _get(con: sqlite3.Connection, what: str, ident: str, sql: str, hint: str) -> tuple:
     text = str(ident).strip().lstrip("#")
     if not text.isdigit() or len(text) > 18:
-        raise UsageError(f"{what} id {ident!r} is not a number; see them with {hint}")
+        raise UsageError(_("{what} id {ident!r} is not a number; see them with {hint}")
+                         .format(what=dynamic(what), ident=ident, hint=hint))
     row = con.execute(sql, (int(text),)).fetchone()
     if row is None:
-        raise NotFound(f"no {what} with id {text}; see them with {hint}")
+        raise NotFound(_("no {what} with id {id}; see them with {hint}")
+                       .format(what=dynamic(what), id=text, hint=hint))
     return row
 
 
@@ -95,8 +103,9 @@ def add_date(con: sqlite3.Connection, *, pid: int | None, account_id: int | None
                        (pid if pid is not None else account_id, kind, date.month, date.day,
                         int(date.lunar))).fetchone()
     if same:
-        raise UsageError(f"that {kind} is already there (date #{same[0]}); change it with "
-                         f"relcrm date drop {same[0]} and add it again")
+        raise UsageError(_("that {kind} is already there (date #{id}); change it with "
+                           "relcrm date drop {id} and add it again")
+                         .format(kind=dynamic(kind), id=same[0]))
     new = con.execute("INSERT INTO important_date (prospect_id, account_id, kind, month, day, "
                       "year, lunar, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                       (pid, account_id, kind, date.month, date.day, date.year,
@@ -172,15 +181,21 @@ def upcoming(con: sqlite3.Connection, today: dt.date, *, days: int | None = None
 def describe(row: dict[str, Any], today: dt.date) -> str:
     """birthday Fri 14/11 (turns 48); giỗ Sat 2027-04-17 (10/3 âm lịch)."""
     on = dt.date.fromisoformat(row["on"])
-    when = "today" if on == today else "tomorrow" if on == today + dt.timedelta(days=1) \
-        else f"{on:%a} {on.day}/{on.month}" + ("" if on.year == today.year else f"/{on.year}")
-    text = f"{row['kind']} {when}"
+    if on == today:
+        when = _("today")
+    elif on == today + dt.timedelta(days=1):
+        when = _("tomorrow")
+    elif current() == "vi":
+        when = dates.show_day(on)
+    else:
+        when = f"{on:%a} {on.day}/{on.month}" + ("" if on.year == today.year else f"/{on.year}")
+    text = f"{dynamic(row['kind'])} {when}"
     extra = []
     if row["lunar"]:
         extra.append(row["date"])
     if row["years"] is not None and row["years"] > 0:
-        extra.append(f"turns {row['years']}" if row["kind"] == "birthday"
-                     else f"{row['years']} years")
+        extra.append(_("turns {n}").format(n=row["years"]) if row["kind"] == "birthday"
+                     else _("{n} years").format(n=row["years"]))
     if row["adjusted"]:
         extra.append(row["adjusted"])
     return text + (f" ({', '.join(extra)})" if extra else "")
@@ -202,7 +217,7 @@ def occasion_rows(con: sqlite3.Connection, today: dt.date,
         date = occasions.DayOfYear(day, month, None, bool(lunar))
         if until is not None and not occasions.may_fall(date, today, until):
             continue
-        on, _ = occasions.next_on(date, today)
+        on, _adjusted = occasions.next_on(date, today)
         if until is not None and on > until:
             continue
         out.append({"id": ident, "key": key, "name": name, "date": occasions.show(date),
@@ -221,9 +236,9 @@ def find_occasion(con: sqlite3.Connection, text: str) -> dict[str, Any]:
     matches = [r for r in rows if wanted in fold(r[2]).replace(" ", "-")]
     if len(matches) == 1:
         return dict(zip(("id", "key", "name", "month", "day", "lunar", "gifts"), matches[0]))
-    raise UsageError(f"unknown occasion {text!r}; the book's occasions are: "
-                     + ", ".join(f"{r[1]} ({r[2]})" for r in rows)
-                     + " (relcrm occasion add KEY NAME DATE adds one)")
+    raise UsageError(_("unknown occasion {text!r}; the book's occasions are: {occasions} "
+                       "(relcrm occasion add KEY NAME DATE adds one)")
+                     .format(text=text, occasions=", ".join(f"{r[1]} ({r[2]})" for r in rows)))
 
 
 def add_occasion(con: sqlite3.Connection, key: str, name: str, when: str, *, lunar: bool,
@@ -232,15 +247,16 @@ def add_occasion(con: sqlite3.Connection, key: str, name: str, when: str, *, lun
 
     slug = fold(key).replace(" ", "-")
     if not slug or not all(ch.isalnum() or ch == "-" for ch in slug):
-        raise UsageError(f"occasion key {key!r}: use letters, digits and dashes, e.g. "
-                         "founding-day")
+        raise UsageError(_("occasion key {key!r}: use letters, digits and dashes, e.g. "
+                           "founding-day").format(key=key))
     if con.execute("SELECT 1 FROM occasion WHERE key = ?", (slug,)).fetchone():
-        raise UsageError(f"the book already has the occasion {slug!r}; drop it first "
-                         f"(relcrm occasion drop {slug}) to change it")
+        raise UsageError(_("the book already has the occasion {key!r}; drop it first "
+                           "(relcrm occasion drop {key}) to change it").format(key=slug))
     date = occasions.parse(when, lunar=lunar)
     if date.year is not None:
-        raise UsageError(f"an occasion recurs every year: give its day and month ({date.day}/"
-                         f"{date.month}), without a year")
+        raise UsageError(_("an occasion recurs every year: give its day and month "
+                           "({day}/{month}), without a year")
+                         .format(day=date.day, month=date.month))
     return con.execute("INSERT INTO occasion (key, name, month, day, lunar, gifts) "
                        "VALUES (?, ?, ?, ?, ?, ?)",
                        (slug, fields.line("name", name, required=True), date.month,
@@ -296,10 +312,11 @@ def gift_list(con: sqlite3.Connection, occasion_ref: str, today: dt.date, *,
     date = occasions.DayOfYear(occasion["day"], occasion["month"], None, bool(occasion["lunar"]))
     if year is not None:
         if not occasions.FIRST_YEAR <= year <= occasions.LAST_YEAR:
-            raise UsageError(f"--year must be {occasions.FIRST_YEAR} to {occasions.LAST_YEAR}")
-        on, _ = occasions.in_year(date, year)
+            raise UsageError(_("--year must be {first} to {last}")
+                             .format(first=occasions.FIRST_YEAR, last=occasions.LAST_YEAR))
+        on, _adjusted = occasions.in_year(date, year)
     else:
-        on, _ = occasions.next_on(date, today)
+        on, _adjusted = occasions.next_on(date, today)
     lead = int(settings.get(con, "occasion.gift_lead_days"))
     since = on - dt.timedelta(days=max(lead, 30))
     currency = settings.get(con, "currency")
@@ -354,13 +371,17 @@ def gift_announcements(con: sqlite3.Connection, today: dt.date,
             continue
         gifts = gift_list(con, occasion["key"], today)
         days = occasion["days"]
-        when = "today" if not days else "tomorrow" if days == 1 else f"in {days} days"
+        when = (_("today") if not days else _("tomorrow") if days == 1
+                else _("in {n} days").format(n=days))
         count = gifts.to_send
         if not count:  # nobody to send one to, or every gift sent: nothing to do
             continue
-        why = (f"{occasion['name']} {when} ({dates.show_day(gifts.on)}): "
-               f"{count} gift{'s' if count != 1 else ''} to send (relcrm occasion gifts "
-               f"{occasion['key']})")
+        why = ngettext("{occasion} {when} ({day}): {n} gift to send (relcrm occasion gifts "
+                       "{key})",
+                       "{occasion} {when} ({day}): {n} gifts to send (relcrm occasion gifts "
+                       "{key})", count).format(occasion=occasion["name"], when=when,
+                                               day=dates.show_day(gifts.on), n=count,
+                                               key=occasion["key"])
         due = max(today, gifts.on - dt.timedelta(days=lead))
         out.append({"due_on": due.isoformat(), "reason": "gifts", "why": why,
                     "stalled": False, "days_overdue": 0, "id": None, "name": None,
@@ -389,9 +410,10 @@ def date_lines(con: sqlite3.Connection, today: dt.date, until: dt.date, *,
             continue
         who = row["name"] or row["account"]
         ref = row["prospect_id"] if row["prospect_id"] is not None else None
-        how = (f"greet them (relcrm log {ref} message --occasion {row['id']})"
-               if ref is not None else f"greet the account (relcrm account show "
-                                       f"{row['account_id']})")
+        how = (_("greet them (relcrm log {ref} message --occasion {id})")
+               .format(ref=ref, id=row["id"])
+               if ref is not None else _("greet the account (relcrm account show {id})")
+               .format(id=row["account_id"]))
         out.append({"due_on": due.isoformat(), "reason": "occasion",
                     "why": f"{describe(row, today)}: {how}", "stalled": False,
                     "days_overdue": 0, "id": row["prospect_id"], "name": who if ref else None,
@@ -412,14 +434,15 @@ def check_occasion_touch(con: sqlite3.Connection, pid: int, date_id: str, kind: 
     row = _get(con, "date", date_id, "SELECT id, prospect_id, account_id, kind FROM "
                "important_date WHERE id = ?", "relcrm date list")
     if kind == "note":
-        raise UsageError("--occasion marks a greeting: log it as a message, call, gift, visit "
-                         "or email, not a note")
+        raise UsageError(_("--occasion marks a greeting: log it as a message, call, gift, "
+                           "visit or email, not a note"))
     account = con.execute("SELECT account_id FROM prospect WHERE id = ?", (pid,)).fetchone()
     if row[1] != pid and not (row[2] is not None and account and row[2] == account[0]):
-        raise UsageError(f"--occasion {date_id}: date #{row[0]} ({row[3]}) is not theirs or "
-                         "their account's (see relcrm date list REF)")
+        raise UsageError(_("--occasion {ref}: date #{id} ({kind}) is not theirs or their "
+                           "account's (see relcrm date list REF)")
+                         .format(ref=date_id, id=row[0], kind=dynamic(row[3])))
     return row[0]
 
 
 def stage_name(key: str | None) -> str:
-    return STAGE_BY_KEY[key].name if key in STAGE_BY_KEY else (key or "")
+    return named(STAGE_BY_KEY[key]) if key in STAGE_BY_KEY else (key or "")

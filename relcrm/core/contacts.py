@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 
 from ..errors import UsageError
+from ..i18n import _
 
 KINDS = ("email", "phone")
 
@@ -57,9 +58,15 @@ def drop(con: sqlite3.Connection, prospect_id: int, kind: str, given: list[str],
             pass
         match = next(((v, k) for v, k in have if v in wanted or k in wanted), None)
         if match is None:
-            listed_ = ", ".join(v for v, _ in have) or "none"
-            raise UsageError(f"they have no {kind} {text.strip()!r} to drop (their "
-                             f"{kind}s: {listed_})")
+            listed_ = ", ".join(v for v, _key in have)
+            raise UsageError((
+                (_("they have no email {value!r} to drop (their emails: {listed})")
+                 if listed_ else _("they have no email {value!r} to drop (their emails: "
+                                   "none)"))
+                if kind == "email" else
+                (_("they have no phone {value!r} to drop (their phones: {listed})")
+                 if listed_ else _("they have no phone {value!r} to drop (their phones: "
+                                   "none)"))).format(value=text.strip(), listed=listed_))
         have.remove(match)
         con.execute("DELETE FROM contact WHERE prospect_id = ? AND kind = ? AND key = ?",
                     (prospect_id, kind, match[1]))

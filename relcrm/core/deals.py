@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from .. import dates, queries
 from ..errors import NotFound, UsageError
+from ..i18n import _, current, named
 from ..methodology import (BUY_CLASSES, BUYING_BY_KEY, FIRST_BUYING, LOST_BY_KEY,
                            resolve_buying, resolve_lost_reason)
 from . import fields
@@ -38,10 +39,11 @@ def get(session: "Session", deal_id: int | str) -> "Deal":
 
     text = str(deal_id).strip().lstrip("#")
     if not text.isdigit() or int(text) > queries.MAX_ID:
-        raise NotFound(f"no deal with id {deal_id}; see them with relcrm deal list")
+        raise NotFound(_("no deal with id {id}; see them with relcrm deal list")
+                       .format(id=deal_id))
     deal = session.get(Deal, int(text))
     if deal is None:
-        raise NotFound(f"no deal with id {text}; see them with relcrm deal list")
+        raise NotFound(_("no deal with id {id}; see them with relcrm deal list").format(id=text))
     return deal
 
 
@@ -65,8 +67,8 @@ def _buy_class(value: str | None) -> str | None:
     for key, name, vietnamese in BUY_CLASSES:
         if wanted in (key, fold(name).replace(" ", "-"), fold(vietnamese).replace(" ", "-")):
             return key
-    raise UsageError(f"unknown buy class {value!r}; use one of: "
-                     + ", ".join(k for k, _, _ in BUY_CLASSES))
+    raise UsageError(_("unknown buy class {value!r}; use one of: {classes}")
+                     .format(value=value, classes=", ".join(c[0] for c in BUY_CLASSES)))
 
 
 def _close_day(when: dt.date | dt.datetime | None) -> str | None:
@@ -146,8 +148,9 @@ def set_person_value(session: "Session", person: "Prospect", amount) -> str:
     open_deals = open_deals_of(session, person.id)
     if len(open_deals) > 1:
         listed = ", ".join(f"#{d.id} {d.title}" for d in open_deals)
-        raise UsageError(f"{person.name} is in {len(open_deals)} open deals ({listed}); set "
-                         "the value of one with relcrm deal edit ID --value AMOUNT")
+        raise UsageError(_("{name} is in {n} open deals ({deals}); set the value of one with "
+                           "relcrm deal edit ID --value AMOUNT")
+                         .format(name=person.name, n=len(open_deals), deals=listed))
     if not open_deals:
         if not amount:
             return "no open deal"
@@ -186,39 +189,39 @@ def edit(session: "Session", deal_id: int | str, changes: DealEdit) -> tuple["De
     changed = []
     if changes.title is not None:
         deal.title = fields.line("title", changes.title, required=True)
-        changed.append("title")
+        changed.append(_("title"))
     if changes.value is not None:
         amount = fields.amount(changes.value, "value", _currency(session)) or None
         deal.value_milli = amount.milli if amount else None
         deal.currency = amount.currency if amount else None
         _change(session, deal, "value", amount=amount)
-        changed.append("value")
+        changed.append(_("value"))
     if changes.close is not None or changes.clear_close:
         deal.close_on = None if changes.clear_close else _close_day(changes.close)
-        changed.append("close date")
+        changed.append(_("close date"))
     if changes.buy_class is not None:
         deal.buy_class = _buy_class(changes.buy_class)
-        changed.append("buy class")
+        changed.append(_("buy class"))
     if changes.note is not None:
         deal.note = fields.text("note", changes.note)
-        changed.append("note")
+        changed.append(_("note"))
     if changes.account is not None:
         deal.account_id = accounts.resolve(session, changes.account).id
-        changed.append("account")
+        changed.append(_("account"))
     session.flush()
     for ref in changes.with_refs:
         person = prospects.resolve(session, ref)
         if session.get(DealPerson, (deal.id, person.id)) is None:
             session.add(DealPerson(deal_id=deal.id, prospect_id=person.id))
-            changed.append(f"with {person.name}")
+            changed.append(_("with {name}").format(name=person.name))
     for ref in changes.without_refs:
         person = prospects.resolve(session, ref)
         session.exec(delete(DealPerson).where(DealPerson.deal_id == deal.id,
                                               DealPerson.prospect_id == person.id))
-        changed.append(f"without {person.name}")
+        changed.append(_("without {name}").format(name=person.name))
     if not changed:
-        raise UsageError("nothing to change; give --title, --value, --close, --buy-class, "
-                         "--note, --account, --with or --without")
+        raise UsageError(_("nothing to change; give --title, --value, --close, --buy-class, "
+                           "--note, --account, --with or --without"))
     deal.updated_at = dates.iso(dates.now())
     session.flush()
     return deal, changed
@@ -226,8 +229,11 @@ def edit(session: "Session", deal_id: int | str, changes: DealEdit) -> tuple["De
 
 def _still_open(deal: "Deal", doing: str) -> None:
     if deal.status != "open":
-        raise UsageError(f"deal #{deal.id} is {deal.status}; it cannot be {doing} (relcrm deal "
-                         f"reopen {deal.id} first)")
+        closed = {"won": _("won"), "lost": _("lost")}.get(deal.status, deal.status)
+        message = (_("deal #{id} is {status}; it cannot be moved (relcrm deal reopen {id} first)")
+                   if doing == "moved" else
+                   _("deal #{id} is {status}; it cannot be lost (relcrm deal reopen {id} first)"))
+        raise UsageError(message.format(id=deal.id, status=closed))
 
 
 def set_stage(session: "Session", deal_id: int | str, stage: str,
@@ -238,7 +244,8 @@ def set_stage(session: "Session", deal_id: int | str, stage: str,
     _still_open(deal, "moved")
     before = deal.stage
     if before == target.key:
-        raise UsageError(f"deal #{deal.id} is already at {target.name}")
+        raise UsageError(_("deal #{id} is already at {stage}")
+                         .format(id=deal.id, stage=named(target)))
     deal.stage = target.key
     deal.updated_at = dates.iso(dates.now())
     _change(session, deal, "stage", from_stage=before, to_stage=target.key, reason=reason)
@@ -251,10 +258,11 @@ def won(session: "Session", deal_id: int | str, amount: str | None = None,
     """Won: for `amount` (else its value), closed now; a won deal makes customers."""
     deal = get(session, deal_id)
     if deal.status == "won":
-        raise UsageError(f"deal #{deal.id} is already won")
+        raise UsageError(_("deal #{id} is already won").format(id=deal.id))
     if deal.status == "lost":
-        raise UsageError(f"deal #{deal.id} was lost ({deal.lost_reason}); reopen it first "
-                         f"(relcrm deal reopen {deal.id}) if they bought after all")
+        raise UsageError(_("deal #{id} was lost ({reason}); reopen it first "
+                           "(relcrm deal reopen {id}) if they bought after all")
+                         .format(id=deal.id, reason=reason_name(deal.lost_reason)))
     value = fields.amount(amount, "amount", _currency(session)) or None if amount else None
     if value is None and deal.value_milli is not None:
         from ..money import Amount
@@ -276,7 +284,8 @@ def lost(session: "Session", deal_id: int | str, reason: str | None,
          note: str | None = None) -> "Deal":
     deal = get(session, deal_id)
     if not reason or not reason.strip():
-        raise UsageError("a lost deal needs --reason: " + ", ".join(LOST_BY_KEY))
+        raise UsageError(_("a lost deal needs --reason: {reasons}")
+                         .format(reasons=", ".join(LOST_BY_KEY)))
     why = resolve_lost_reason(reason)
     note = fields.text("note", note)
     _still_open(deal, "lost")
@@ -292,7 +301,7 @@ def lost(session: "Session", deal_id: int | str, reason: str | None,
 def reopen(session: "Session", deal_id: int | str, reason: str | None = None) -> "Deal":
     deal = get(session, deal_id)
     if deal.status == "open":
-        raise UsageError(f"deal #{deal.id} is open already")
+        raise UsageError(_("deal #{id} is open already").format(id=deal.id))
     before = deal.status
     deal.status = "open"
     deal.won_milli = deal.won_currency = deal.lost_reason = deal.closed_at = None
@@ -316,4 +325,11 @@ def candidates_for_order(session: "Session", person: "Prospect") -> list["Deal"]
 
 
 def stage_name(key: str | None) -> str:
-    return BUYING_BY_KEY[key].name if key in BUYING_BY_KEY else (key or "")
+    return named(BUYING_BY_KEY[key]) if key in BUYING_BY_KEY else (key or "")
+
+
+def reason_name(key: str | None) -> str:
+    """A lost reason for people: its key in English (as typed), its name in Vietnamese."""
+    if current() == "vi" and key in LOST_BY_KEY:
+        return named(LOST_BY_KEY[key])
+    return key or ""

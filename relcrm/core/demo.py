@@ -63,15 +63,17 @@ def build(session: "Session") -> int:
     steps = []  # (moment, action): replayed in time order
     names = []
 
-    def add(days_ago: int, **details) -> None:
+    def add(days_ago: int, job: str | None = None, **details) -> None:
+        """A prospect added `days_ago`; `job` is their title (data, in the book's words)."""
         names.append(details["name"])
-        steps.append((at(days_ago, 9), lambda: prospects.create(session, Details(**details))))
+        steps.append((at(days_ago, 9), lambda: prospects.create(session, Details(
+            title=job, **details))))
 
     def do(days_ago: int, action, hour: int = 10) -> None:
         steps.append((at(days_ago, hour), action))
 
     # 1. A stalled sale with an overdue next step (Build).
-    add(40, name="Nguyễn Văn An", company="Minh Phát Co.", title="Purchasing manager",
+    add(40, name="Nguyễn Văn An", company="Minh Phát Co.", job="Purchasing manager",
         email="an.nguyen@minhphat.vn", phone="+84 90 123 4567", source="trade fair",
         value="450,000,000", tags=["manufacturing", "hcm"])
     do(38, lambda: selling.log_touch(session, "Nguyễn Văn An", "call", "intro call"))
@@ -91,7 +93,7 @@ def build(session: "Session") -> int:
         next_at=today - dt.timedelta(days=2), next_step="send revised quote"))
 
     # 2. Gone cold at Establish (7-day cadence).
-    add(30, name="Trần Thị Bình", company="Hòa Bình Logistics", title="CFO",
+    add(30, name="Trần Thị Bình", company="Hòa Bình Logistics", job="CFO",
         email="binh.tran@hoabinh-logistics.vn", source="referral", value="120,000,000")
     do(29, lambda: selling.log_touch(session, "Trần Thị Bình", "meeting", "coffee, intro"))
     do(28, lambda: stages.advance(session, "Trần Thị Bình", "keen to talk costs"))
@@ -101,11 +103,11 @@ def build(session: "Session") -> int:
                                    "budget depends on Q1 plan"), hour=11)
 
     # 3. Met yesterday at an event, not yet contacted: contact at once.
-    add(1, name="Lê Hoàng Cường", company="Cường Phát Furniture", title="Owner",
+    add(1, name="Lê Hoàng Cường", company="Cường Phát Furniture", job="Owner",
         phone="0912 345 678", source="Chamber of Commerce dinner", tags=["event"])
 
     # 4. Qualified, with a demonstration booked later this week (Develop).
-    add(60, name="Phạm Minh Dũng", company="Sài Gòn Tech", title="IT Director",
+    add(60, name="Phạm Minh Dũng", company="Sài Gòn Tech", job="IT Director",
         email="dung.pham@saigontech.vn", value="800,000,000", tags=["key", "hcm"])
     for days_ago, note in ((58, "first call"), (50, "meeting with IT team"),
                            (35, "workshop on their needs")):
@@ -122,38 +124,38 @@ def build(session: "Session") -> int:
         next_at=later(2), next_step="demonstration at Sài Gòn Tech"))
 
     # 5. A phantom prospect: no budget. Hidden from followups unless --all.
-    add(25, name="Võ Thị Em", company="Đông Á Textiles", title="HR manager",
+    add(25, name="Võ Thị Em", company="Đông Á Textiles", job="HR manager",
         email="em.vo@donga-textiles.vn", source="LinkedIn")
     do(24, lambda: selling.log_touch(session, "Võ Thị Em", "call", "interested but no budget"))
     do(24, lambda: selling.qualify(session, "Võ Thị Em", {"need": "partial", "budget": "no"},
                                    "no budget this year"), hour=11)
 
     # 6. A customer in good standing (Maintain, 30-day cadence): not due.
-    add(200, name="Đặng Quốc Phong", company="Mekong Foods", title="Procurement lead",
+    add(200, name="Đặng Quốc Phong", company="Mekong Foods", job="Procurement lead",
         email="phong.dang@mekongfoods.vn", value="300,000,000", tags=["customer"])
     do(190, lambda: stages.set_stage(session, "Đặng Quốc Phong", "maintain", "first order"))
     do(8, lambda: selling.log_touch(session, "Đặng Quốc Phong", "visit", "quarterly review"))
 
     # 7. Lost on price.
-    add(90, name="Hoàng Thu Giang", company="Hà Nội Retail", title="Marketing head")
+    add(90, name="Hoàng Thu Giang", company="Hà Nội Retail", job="Marketing head")
     do(80, lambda: selling.log_touch(session, "Hoàng Thu Giang", "call", call=CallReport(
         outcome="no-sale", summary="chose a cheaper supplier")))
     do(80, lambda: stages.set_stage(session, "Hoàng Thu Giang", "lost",
                                     "chose a competitor on price"), hour=11)
 
     # 8. A loyal customer not touched for longer than 60 days: gone cold.
-    add(400, name="Bùi Thanh Hải", company="Hải Đăng Shipping", title="Director",
+    add(400, name="Bùi Thanh Hải", company="Hải Đăng Shipping", job="Director",
         email="hai.bui@haidang.vn", tags=["customer", "referrals"])
     do(390, lambda: stages.set_stage(session, "Bùi Thanh Hải", "loyal", "five years a customer"))
     do(75, lambda: selling.log_touch(session, "Bùi Thanh Hải", "gift", "Tết gift basket"))
 
     # 9. A second contact at Minh Phát, touched yesterday: cadence comes round in 2 days.
-    add(2, name="Ngô Thị Lan", company="Minh Phát Co.", title="Operations manager",
+    add(2, name="Ngô Thị Lan", company="Minh Phát Co.", job="Operations manager",
         email="lan.ngo@minhphat.vn")
     do(1, lambda: selling.log_touch(session, "Ngô Thị Lan", "message", "asked for her view"))
 
     # 10. A next step due today.
-    add(9, name="Sarah Collins", company="Pacific Office Supplies", title="Regional buyer",
+    add(9, name="Sarah Collins", company="Pacific Office Supplies", job="Regional buyer",
         email="s.collins@pacificoffice.com", source="website", value="95,000,000")
     do(8, lambda: selling.log_touch(session, "Sarah Collins", "call", call=CallReport(
         outcome="advance", commitment="call back with pricing",

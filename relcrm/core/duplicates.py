@@ -11,15 +11,22 @@ import sqlite3
 from typing import Iterable
 
 from .. import identity
+from ..i18n import N_, dynamic
 from ..identity import Identity
 from ..text import fold
 
-_HOW = {"email": "email", "phone": "phone", "url": "profile URL",
-        "name and company": "name and company"}
+_HOW = {"email": N_("email"), "phone": N_("phone"), "url": N_("profile URL"),
+        "name and company": N_("name and company")}
 
 
 def shown(how: str) -> str:
-    """What matched, for people: email, phone, profile URL, name and company."""
+    """What matched, for people: email, phone, profile URL, name and company (in the language
+    relcrm speaks)."""
+    return dynamic(english(how))
+
+
+def english(how: str) -> str:
+    """What matched, in English: the `matched` value of an import's report (for scripts)."""
     return _HOW.get(how, how)
 
 

@@ -8,6 +8,7 @@ import unicodedata
 
 from .. import dates
 from ..errors import UsageError
+from ..i18n import _
 from ..text import clean
 
 MAX_LINE = 300  # names, companies, titles, emails, phones, sources, tags
@@ -19,7 +20,8 @@ _PHONE = re.compile(r"[0-9+()./ \-#*x]+", re.IGNORECASE)
 def _check(label: str, value: str, limit: int, multiline: bool) -> str:
     value = clean(value)
     if len(value) > limit:
-        raise UsageError(f"{label} is too long ({len(value)} characters; at most {limit})")
+        raise UsageError(_("{label} is too long ({n} characters; at most {most})").format(
+            label=label, n=len(value), most=limit))
     if (value.replace("\n", " ").replace("\t", " ") if multiline else value).isprintable():
         return value  # no control or format characters: the common case, checked fast
     for ch in value:
@@ -27,8 +29,11 @@ def _check(label: str, value: str, limit: int, multiline: bool) -> str:
             continue
         if ch in "\u200d\u200c":  # joiners are part of some scripts' spelling
             continue
-        raise UsageError(f"{label} contains a control character ({ch!r}); "
-                         "use printable text" + ("" if multiline else " on one line"))
+        raise UsageError((_("{label} contains a control character ({char!r}); use printable "
+                            "text") if multiline
+                          else _("{label} contains a control character ({char!r}); use "
+                                 "printable text on one line")).format(label=label,
+                                                                       char=ch))
     return value
 
 
@@ -36,12 +41,12 @@ def line(label: str, value: str | None, *, required: bool = False) -> str | None
     """A one-line text field; empty means "not set" (None) unless required."""
     if value is None:
         if required:
-            raise UsageError(f"{label} is required")
+            raise UsageError(_("{label} is required").format(label=label))
         return None
     value = _check(label, value, MAX_LINE, multiline=False)
     if not value:
         if required:
-            raise UsageError(f"{label} cannot be empty")
+            raise UsageError(_("{label} cannot be empty").format(label=label))
         return None
     return value
 
@@ -59,21 +64,24 @@ def text(label: str, value: str | None) -> str | None:
 def email(value: str | None) -> str | None:
     value = line("email", value)
     if value is not None and not _EMAIL.fullmatch(value):
-        raise UsageError(f"email {value!r} is not an address like name@example.com")
+        raise UsageError(_("email {value!r} is not an address like name@example.com").format(
+            value=value))
     return value
 
 
 def phone(value: str | None) -> str | None:
     value = line("phone", value)
     if value is not None and (not _PHONE.fullmatch(value) or not any(c.isdigit() for c in value)):
-        raise UsageError(f"phone {value!r} is not a phone number; use digits, spaces and + ( ) - .")
+        raise UsageError(_("phone {value!r} is not a phone number; use digits, spaces and "
+                           "+ ( ) - .").format(value=value))
     return value
 
 
 def url(value: str | None) -> str | None:
     value = line("url", value)
     if value is not None and (" " in value or "." not in value):
-        raise UsageError(f"url {value!r} is not a web address like https://example.com")
+        raise UsageError(_("url {value!r} is not a web address like https://example.com"
+                           ).format(value=value))
     return value
 
 
@@ -81,7 +89,8 @@ def tag(value: str) -> str:
     value = line("tag", value, required=True) or ""
     value = "-".join(value.lower().split())
     if "," in value:
-        raise UsageError(f"tag {value!r} contains a comma; give each tag with its own --tag")
+        raise UsageError(_("tag {value!r} contains a comma; give each tag with its own "
+                           "--tag").format(value=value))
     return value
 
 
@@ -147,14 +156,15 @@ def cadence(value: str) -> int | None:
     if text in ("stage", "default", ""):
         return None
     if not text.isdigit() or not text.isascii() or not 1 <= int(text) <= 365:
-        raise UsageError(f"--cadence {value!r} is not a number of days; use 1 to 365, or "
-                         "`stage` for the stage's cadence")
+        raise UsageError(_("--cadence {value!r} is not a number of days; use 1 to 365, or "
+                           "`stage` for the stage's cadence").format(value=value))
     return int(text)
 
 
 def minutes(value: int | None) -> int | None:
     if value is not None and not 0 < value <= 24 * 60:
-        raise UsageError(f"minutes must be between 1 and 1440, not {value}")
+        raise UsageError(_("minutes must be between 1 and 1440, not {value}").format(
+            value=value))
     return value
 
 
@@ -163,8 +173,8 @@ def next_date(value: dt.date | dt.datetime | None) -> str | None:
     if value is None:
         return None
     if dates.to_day(value) < dates.today():
-        raise UsageError(f"the next step {dates.show(value)} is in the past; "
-                         "give today or a later date")
+        raise UsageError(_("the next step {when} is in the past; give today or a later "
+                           "date").format(when=dates.show(value)))
     return dates.iso(value)
 
 
@@ -172,6 +182,6 @@ def touch_time(value: dt.date | dt.datetime | None) -> str:
     """When a touch happened: now by default, never after today."""
     moment = dates.now() if value is None else dates.at_time(value)
     if moment.date() > dates.today():
-        raise UsageError(f"{dates.show(moment)} is in the future; "
-                         "a touch is logged when it has happened (use --next to plan one)")
+        raise UsageError(_("{when} is in the future; a touch is logged when it has happened "
+                           "(use --next to plan one)").format(when=dates.show(moment)))
     return dates.iso(moment)

@@ -62,7 +62,7 @@ def window(today: dt.date, days: int | None) -> dt.date:
     if days is None:
         return dates.week_end(today)
     if not 0 <= days <= 3660:
-        raise UsageError(f"--days must be between 0 and 3660, not {days}")
+        raise UsageError(_("--days must be between 0 and 3660, not {days}").format(days=days))
     return today + dt.timedelta(days=days)
 
 

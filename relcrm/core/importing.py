@@ -37,6 +37,7 @@ from typing import Any, Callable
 from .. import dates
 from ..errors import UsageError
 from ..formats import Read, Source, kind_of
+from ..i18n import N_, _, dynamic, ngettext
 from ..methodology import (BUY_CLASSES, BUYING_BY_KEY, CRITERIA, DEAL_STATUSES, DECIDER,
                            FIRST_BUYING, FIRST_KAM, FIRST_STAGE, KAM_BY_KEY, LEVELS,
                            LOST_BY_KEY, OUTCOME_BY_KEY, ROLE_BY_KEY, SPIN_KINDS, STAGE_BY_KEY,
@@ -144,9 +145,9 @@ class _Index:
         if found is None:
             return None
         ref, how = found
-        from .duplicates import shown
+        from .duplicates import english
 
-        return (*(ref if isinstance(ref, tuple) else (ref, None)), shown(how))
+        return (*(ref if isinstance(ref, tuple) else (ref, None)), english(how))
 
     def remember(self, row: dict[str, Any], line: int) -> None:
         self.index.add(self.identity(row), (None, line))
@@ -155,12 +156,14 @@ class _Index:
 def _duplicate(found, policy: str) -> tuple[str, str, int | None, str]:
     """(action, reason, the book's prospect id, what matched)."""
     pid, line, how = found
-    what = f"#{pid}" if pid is not None else f"line {line}"
+    what = f"#{pid}" if pid is not None else _("line {line}").format(line=line)
+    duplicate = _("duplicate of {what} (same {how})").format(what=what, how=dynamic(how))
     if policy == "error":
-        return "error", f"duplicate of {what} (same {how})", pid, how
+        return "error", duplicate, pid, how
     if policy == "update" and pid is not None:
-        return "update", f"updates #{pid} (same {how})", pid, how
-    return "skip", f"duplicate of {what} (same {how})", pid, how
+        return "update", _("updates #{id} (same {how})").format(id=pid, how=dynamic(how)), \
+            pid, how
+    return "skip", duplicate, pid, how
 
 
 def _next_id(con: sqlite3.Connection, table: str) -> int:
@@ -191,7 +194,7 @@ class _Ids:
     def keep(self, number: int) -> int:
         """An id of the file, kept (into an empty book): new ids are numbered around it."""
         if number in self.given:
-            raise UsageError(f"id {number} appears twice in the file")
+            raise UsageError(_("id {number} appears twice in the file").format(number=number))
         self.given.add(number)
         self.next = max(self.next, number + 1)
         return number
@@ -253,8 +256,14 @@ def _keys(values: dict[str, Any]) -> dict[str, Any]:
 _MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august",
                 "september", "october", "november", "december")
 DATE_FORMS = {
-    "dmy": "DAY/MONTH/YEAR (14/11/1978), DAY/MONTH (14/11) or YEAR-MONTH-DAY (1978-11-14)",
-    "mdy": "MONTH/DAY/YEAR (11/14/1978), MONTH/DAY (11/14) or YEAR-MONTH-DAY (1978-11-14)"}
+    "dmy": N_("DAY/MONTH/YEAR (14/11/1978), DAY/MONTH (14/11) or YEAR-MONTH-DAY "
+              "(1978-11-14)"),
+    "mdy": N_("MONTH/DAY/YEAR (11/14/1978), MONTH/DAY (11/14) or YEAR-MONTH-DAY "
+              "(1978-11-14)")}
+# the months as a notice names them (read ... as 3 April 1980)
+_MONTHS_SHOWN = (N_("January"), N_("February"), N_("March"), N_("April"), N_("May"),
+                 N_("June"), N_("July"), N_("August"), N_("September"), N_("October"),
+                 N_("November"), N_("December"))
 _LUNAR = re.compile(r"(.*?)[\s,]*\(?\s*(?:am lich|al)\s*\)?")
 _TIME = re.compile(r"(?<=\d)(?:t\d{2}:?\d{2}(?::?\d{2})?|\s+\d{1,2}:\d{2}(?::\d{2})?)"
                    r"(?:\.\d+)?\s*(?:z|[+-]\d{2}:?\d{2}|am|pm)?$")
@@ -282,14 +291,15 @@ def read_date(text: str, order: str = "dmy", label: str = "date",
     from ..formats import one_line
 
     shown = _shown(one_line(text))
-    forms = DATE_FORMS.get(order, DATE_FORMS["dmy"])
+    forms = dynamic(DATE_FORMS.get(order, DATE_FORMS["dmy"]))
 
-    def bad(reason: str) -> UsageError:
-        return UsageError(f"{label} {shown} {reason}; write dates as {forms}")
+    def bad(message: str, **more: str) -> UsageError:
+        return UsageError(message.format(label=label, value=shown, forms=forms, **more))
 
+    not_a_date = _("{label} {value} is not a date; write dates as {forms}")
     raw = fold(text)
     if len(raw) > 60:
-        raise bad("is not a date")
+        raise bad(not_a_date)
     lunar = False
     found = _LUNAR.fullmatch(raw)
     if found and found.group(1) and raw != found.group(1):
@@ -319,25 +329,27 @@ def read_date(text: str, order: str = "dmy", label: str = "date",
                 elif either is not None and first != second and max(first, second) <= 12:
                     either.append((text, label))
             if parts in ("dmy", "ab") and found.group(3) and len(found.group(3)) != 4:
-                raise bad("has no year of four digits")
+                raise bad(_("{label} {value} has no year of four digits; write dates as "
+                            "{forms}"))
             break
     else:
         named = (re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?,?(?:\s+(\d{4}))?", raw)
                  or re.fullmatch(r"([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?(?:\s+(\d{4}))?",
                                  raw))
         if named is None:
-            raise bad("is not a date")
+            raise bad(not_a_date)
         first, second, last = named.groups()
         word, number = (second, first) if first.isdigit() else (first, second)
         month = _month_named(word)
         if month is None:
-            raise bad("is not a date")
+            raise bad(not_a_date)
         day, year = int(number), int(last) if last else None
     try:
         return occasions.check(day, month, year, lunar=lunar, shown=text)
     except UsageError as exc:
         reason = exc.message.split("': ", 1)[-1]
-        raise bad(f"is not a possible date ({reason})") from None
+        raise bad(_("{label} {value} is not a possible date ({reason}); write dates as "
+                    "{forms}"), reason=reason) from None
 
 
 def _date_key(kind: str, month: int, day: int, lunar: bool | int) -> tuple[str, int, int, int]:
@@ -408,7 +420,7 @@ def plan_contacts(con: sqlite3.Connection, read: Read, *, tags: list[str], on_du
             details = Details(**{k: values.get(k) for k in (
                 "name", "company", "title", "email", "phone", "url", "source", "value", "note")})
             if not name:
-                raise UsageError("no name")
+                raise UsageError(_("no name"))
             columns = details.validated(currency)
             contacts = details.contacts(region)
             row_tags = sorted({fields.tag(t) for t in values.get("tags") or []} | set(extra_tags))
@@ -454,11 +466,18 @@ def plan_contacts(con: sqlite3.Connection, read: Read, *, tags: list[str], on_du
         text, label = either[0]
         date = read_date(text, "dmy")
         more = len(either) - 1
-        dates.NOTICES.append(
-            f"read {label} {text} as {date.day} {_MONTH_NAMES[date.month - 1].capitalize()}"
-            + (f" {date.year}" if date.year else "")
-            + (f", and {more:,} more date{'s' if more > 1 else ''} like it" if more else "")
-            + " (day first; config date_order mdy for month first)")
+        month = dynamic(_MONTHS_SHOWN[date.month - 1])
+        day = (_("{day} {month} {year}").format(day=date.day, month=month, year=date.year)
+               if date.year else _("{day} {month}").format(day=date.day, month=month))
+        if more:
+            notice = ngettext("read {label} {text} as {date}, and {n:,} more date like it (day "
+                              "first; config date_order mdy for month first)",
+                              "read {label} {text} as {date}, and {n:,} more dates like it (day "
+                              "first; config date_order mdy for month first)", more)
+        else:
+            notice = _("read {label} {text} as {date} (day first; config date_order mdy for "
+                       "month first)")
+        dates.NOTICES.append(notice.format(label=label, text=text, date=day, n=more))
     _first_contacts(con, plan, next_iso, per_day, stamp)
     _value_deals(con, plan)
     return plan
@@ -504,8 +523,9 @@ def _first_contacts(con: sqlite3.Connection, plan: Plan, next_iso: str | None,
         days = [next_iso] * len(plan.new)
         why = workdays.off_reason(con, dt.date.fromisoformat(next_iso[:10]))
         if why:
-            plan.messages.append(f"note: {dates.show_day(next_iso)} is not a working day "
-                                 f"({why}); the first contacts keep the date you chose")
+            plan.messages.append(_("note: {day} is not a working day ({why}); the first "
+                                   "contacts keep the date you chose").format(
+                                       day=dates.show_day(next_iso), why=why))
     else:
         if per_day is None:
             per_day = int(settings.get(con, "import.per_day"))
@@ -542,7 +562,7 @@ def _given(value: Any, label: str, required: bool) -> bool:
     """Whether a field has a value; a missing required one is an error."""
     if value is None or value == "":
         if required:
-            raise UsageError(f"{label} is missing")
+            raise UsageError(_("{label} is missing").format(label=label))
         return False
     return True
 
@@ -554,7 +574,7 @@ def _shown(value: Any) -> str:
     if isinstance(value, float) and not math.isfinite(value):
         return "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return repr(value) if abs(value) < 1e60 else "a number of over 60 digits"
+        return repr(value) if abs(value) < 1e60 else _("a number of over 60 digits")
     return kind_of(value)
 
 
@@ -563,36 +583,50 @@ def _str(value: Any, label: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise UsageError(f"{label} must be text, not {kind_of(value)}")
+        raise UsageError(_("{label} must be text, not {kind}").format(label=label,
+                                                                       kind=kind_of(value)))
     if not value.isascii():
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:  # "\ud800" in JSON: SQLite could not store it
-            raise UsageError(f"{label} is not valid text (it holds a lone UTF-16 surrogate)") \
-                from None
+            raise UsageError(_("{label} is not valid text (it holds a lone UTF-16 "
+                               "surrogate)").format(label=label)) from None
     return value
 
 
 _DIGITS = re.compile(r"[+-]?[0-9]+")
 
 
+def _out_of_range(label: str, value: Any) -> UsageError:
+    return UsageError(_("{label} {value} is out of range").format(label=label,
+                                                                  value=_shown(value)))
+
+
+def _not_a_date(label: str, value: Any) -> UsageError:
+    return UsageError(_("{label} {value} is not a date").format(label=label,
+                                                                value=_shown(value)))
+
+
 def _whole(value: Any, label: str) -> int:
     """A whole number from a number or a string of digits (true/false, lists ... refused)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise UsageError(f"{label} must be a whole number, not {kind_of(value)}")
+        raise UsageError(_("{label} must be a whole number, not {kind}").format(
+            label=label, kind=kind_of(value)))
     if isinstance(value, int):
         return value
     if isinstance(value, float):
         if math.isinf(value):
-            raise UsageError(f"{label} {_shown(value)} is out of range")
+            raise _out_of_range(label, value)
         if math.isnan(value) or value != int(value):
-            raise UsageError(f"{label} {_shown(value)} is not a whole number")
+            raise UsageError(_("{label} {value} is not a whole number").format(
+                label=label, value=_shown(value)))
         return int(value)
     text = value.strip()
     if not _DIGITS.fullmatch(text):
-        raise UsageError(f"{label} {_shown(value)} is not a whole number")
+        raise UsageError(_("{label} {value} is not a whole number").format(
+            label=label, value=_shown(value)))
     if len(text) > 30:  # int() of thousands of digits fails; these are past every range
-        raise UsageError(f"{label} {_shown(value)} is out of range")
+        raise _out_of_range(label, value)
     return int(text)
 
 
@@ -602,7 +636,8 @@ def _int(value: Any, label: str, *, required: bool = True) -> int | None:
         return None
     number = _whole(value, label)
     if not 1 <= number <= MAX_ID:
-        raise UsageError(f"{label} {_shown(value)} is out of range (1 to {MAX_ID:,})")
+        raise UsageError(_("{label} {value} is out of range (1 to {max:,})").format(
+            label=label, value=_shown(value), max=MAX_ID))
     return number
 
 
@@ -616,22 +651,29 @@ def _amount(value: Any, label: str, currency: str, named: Any = None):
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise UsageError(f"{label} must be a number, not {kind_of(value)}")
+        raise UsageError(_("{label} must be a number, not {kind}").format(label=label,
+                                                                           kind=kind_of(value)))
     code = _str(named, "currency")
     if code:
         currency = money.lookup_currency(code).code
     if isinstance(value, str):
         if len(value) > 60:
-            raise UsageError(f"{label} {_shown(value)} is not an amount")
+            raise _not_an_amount(label, value)
         amount = money.parse(value, currency, label=label)
         if code and amount.currency != currency:
-            raise UsageError(f"{label} {_shown(value)} is in {amount.currency} but its "
-                             f"currency column says {currency}")
+            raise UsageError(_("{label} {value} is in {currency} but its currency column says "
+                               "{column}").format(label=label, value=_shown(value),
+                                                  currency=amount.currency, column=currency))
         return amount
     if isinstance(value, float) and not math.isfinite(value):
-        raise UsageError(f"{label} {_shown(value)} is not an amount")
+        raise _not_an_amount(label, value)
     return money.Amount.of(Decimal(repr(value)) if isinstance(value, float) else value,
                            currency)
+
+
+def _not_an_amount(label: str, value: Any) -> UsageError:
+    return UsageError(_("{label} {value} is not an amount").format(label=label,
+                                                                   value=_shown(value)))
 
 
 def _moment(value: Any, label: str, *, required: bool = True) -> str | None:
@@ -640,7 +682,8 @@ def _moment(value: Any, label: str, *, required: bool = True) -> str | None:
     if not _given(value, label, required):
         return None
     if not isinstance(value, str):
-        raise UsageError(f"{label} must be text (an ISO date or time), not {kind_of(value)}")
+        raise UsageError(_("{label} must be text (an ISO date or time), not {kind}").format(
+            label=label, kind=kind_of(value)))
     parsed: dt.date | dt.datetime
     try:
         try:
@@ -652,12 +695,13 @@ def _moment(value: Any, label: str, *, required: bool = True) -> str | None:
         if isinstance(parsed, dt.datetime) and parsed.tzinfo is not None:
             parsed = parsed.astimezone().replace(tzinfo=None)
     except ValueError:
-        raise UsageError(f"{label} {_shown(value)} is not an ISO date or time "
-                         f"(years {dates.MIN_YEAR}-{dates.MAX_YEAR})") from None
+        raise UsageError(_("{label} {value} is not an ISO date or time (years {first}-{last})"
+                           ).format(label=label, value=_shown(value), first=dates.MIN_YEAR,
+                                    last=dates.MAX_YEAR)) from None
     except (OverflowError, OSError):
-        raise UsageError(f"{label} {_shown(value)} is out of range") from None
+        raise _out_of_range(label, value) from None
     if not dates.MIN_YEAR <= parsed.year <= dates.MAX_YEAR:
-        raise UsageError(f"{label} {_shown(value)} is out of range")
+        raise _out_of_range(label, value)
     return dates.iso(parsed)
 
 
@@ -665,10 +709,11 @@ def _choice(value: Any, label: str, allowed, *, required: bool = True) -> str | 
     if not _given(value, label, required):
         return None
     if not isinstance(value, str):
-        raise UsageError(f"{label} must be text (one of {', '.join(allowed)}), not "
-                         f"{kind_of(value)}")
+        raise UsageError(_("{label} must be text (one of {choices}), not {kind}").format(
+            label=label, choices=", ".join(allowed), kind=kind_of(value)))
     if value not in allowed:
-        raise UsageError(f"{label} {_shown(value)} is not one of {', '.join(allowed)}")
+        raise UsageError(_("{label} {value} is not one of {choices}").format(
+            label=label, value=_shown(value), choices=", ".join(allowed)))
     return value
 
 
@@ -735,7 +780,8 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
         old = row["id"]
         if old in account_map:
             plan.actions.append(Action(record.line, "accounts", "error", row["name"],
-                                       reason=f"account id {old} appears twice in the file"))
+                                       reason=_("account id {id} appears twice in the "
+                                                "file").format(id=old)))
             continue
         known_account = companies.by_key.get(row["name_key"])
         if known_account is not None:
@@ -743,11 +789,11 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
             account_names[known_account[0]] = known_account[1]
             if known_account[0] in new_accounts:
                 plan.actions.append(Action(record.line, "accounts", "error", row["name"],
-                                           reason="an account of that name is already in the "
-                                                  "file"))
+                                           reason=_("an account of that name is already in "
+                                                    "the file")))
             else:
                 plan.actions.append(Action(record.line, "accounts", "skip", row["name"],
-                                           known_account[0], "already in the book"))
+                                           known_account[0], _("already in the book")))
             continue
         row["id"] = account_map[old] = new_id("account", old)
         companies.by_key[row["name_key"]] = (row["id"], row["name"])
@@ -775,7 +821,8 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
         old = row["id"]
         if old in prospect_map or old in skipped:
             plan.actions.append(Action(record.line, "prospects", "error", row["name"],
-                                       reason=f"id {old} appears twice in the file"))
+                                       reason=_("id {number} appears twice in the file").format(
+                                           number=old)))
             continue
         # only people already in the book are duplicates: a book may hold two namesakes
         found = index.find(_keys(row))
@@ -783,7 +830,7 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
             action, reason, existing, how = _duplicate(found, on_duplicate)
             plan.actions.append(Action(record.line, "prospects", action, row["name"], existing,
                                        reason, matched=how))
-            skipped[old] = f"its prospect was not imported ({reason})"
+            skipped[old] = _("its prospect was not imported ({reason})").format(reason=reason)
             if action == "update":
                 _update(plan, existing, {k: row[k] for k in (
                     "company", "title", "url", "url_key", "source", "value_milli",
@@ -819,8 +866,8 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
         if len(matches) == 1:
             names[matches[0][0]] = matches[0][1]
             return matches[0][0]
-        raise UsageError(f"prospect #{old} {name!r} is neither in the file nor in the book "
-                         "(import its prospects first)")
+        raise UsageError(_("prospect #{id} {name} is neither in the file nor in the book "
+                           "(import its prospects first)").format(id=old, name=repr(name)))
 
     new_ids = set(prospect_map.values())
 
@@ -843,7 +890,7 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
             return
         sql, params = _SAME[entity]
         if con.execute(sql, [pid] + [row[k] for k in params]).fetchone():
-            raise _Skip("already in the book")
+            raise _Skip(_("already in the book"))
 
     history_of: set[tuple[str, int]] = set()
     for entity, handler in (("stages", _book_stage), ("qualifications", _book_judgement)):
@@ -871,7 +918,7 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
             if pid not in new_ids and con.execute(
                     "SELECT 1 FROM prospect_role WHERE prospect_id = ? AND role = ?",
                     (pid, role)).fetchone():
-                raise _Skip("already in the book")
+                raise _Skip(_("already in the book"))
         except _Skip as skip:
             plan.actions.append(Action(record.line, "roles", "skip", reason=skip.reason))
             continue
@@ -890,7 +937,7 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
             if aid not in new_accounts and con.execute(
                     "SELECT 1 FROM kam_change WHERE account_id = ? AND at = ? AND to_stage = ?",
                     (aid, row["at"], row["to_stage"])).fetchone():
-                raise _Skip("already in the book")
+                raise _Skip(_("already in the book"))
             row.update(account_id=aid, id=new_id("kam_change", row["id"]))
         except _Skip as skip:
             plan.actions.append(Action(record.line, "kam", "skip", reason=skip.reason))
@@ -957,7 +1004,7 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
             if existing is not None:  # a touch imported earlier (touches.csv) gets its notes
                 if existing[1] or not notes:
                     plan.actions.append(Action(record.line, entity, "skip", names.get(pid, ""),
-                                               pid, "already in the book"))
+                                               pid, _("already in the book")))
                     continue
                 touch_id = existing[0]
             elif entity == "calls" and old in touch_map:  # the touch came from touches
@@ -965,7 +1012,8 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
             else:
                 if old in touch_map:
                     plan.actions.append(Action(record.line, entity, "error",
-                                               reason=f"touch id {old} appears twice"))
+                                               reason=_("touch id {id} appears twice").format(
+                                                   id=old)))
                     continue
                 touch_id = touch_map[old] = new_id("touch", old)
                 with_ids = row.pop("with_ids")
@@ -992,7 +1040,7 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
             if pid not in new_ids and con.execute(
                     "SELECT 1 FROM fact WHERE prospect_id = ? AND at = ? AND about = ? AND "
                     "text = ?", (pid, row["at"], row["about"], row["text"])).fetchone():
-                raise _Skip("already in the book")
+                raise _Skip(_("already in the book"))
             row.update(prospect_id=pid, id=new_id("fact", row["id"]))
         except _Skip as skip:
             plan.actions.append(Action(record.line, "facts", "skip", reason=skip.reason))
@@ -1011,7 +1059,7 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
             if con.execute("SELECT 1 FROM prospect WHERE id = :id UNION ALL SELECT 1 FROM "
                            "prospect_alias WHERE id = :id", {"id": old_id}).fetchone() or \
                     old_id in prospect_map.values() or old_id in {a["id"] for a in plan.aliases}:
-                raise _Skip(f"id {old_id} is taken in this book")
+                raise _Skip(_("id {number} is taken in this book").format(number=old_id))
             row = {"id": old_id, "prospect_id": pid, "name": name,
                    "merged_at": _moment(record.values.get("merged_at"), "merged_at")}
         except _Skip as skip:
@@ -1033,8 +1081,9 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
             plan.actions.append(Action(record.line, "settings", "add", key))
     else:
         for record in by_entity.get("settings", []):
-            plan.actions.append(Action(record.line, "settings", "skip", reason="the book keeps "
-                                       "its own settings (relcrm config)"))
+            plan.actions.append(Action(record.line, "settings", "skip",
+                                       reason=_("the book keeps its own settings (relcrm "
+                                                "config)")))
     # a person's value is the sum of their open deals: a file with its deals brings them;
     # without (an older relcrm's export, a prospects file alone) the value becomes a deal, so
     # nothing the file says is lost
@@ -1119,7 +1168,7 @@ def _book_dates(con: sqlite3.Connection, plan: Plan, by_entity: dict[str, list[S
             row = _book_date(record.values)
             old = row["id"]
             if old in date_map:
-                raise UsageError(f"date id {old} appears twice in the file")
+                raise UsageError(_("date id {id} appears twice in the file").format(id=old))
             pid = aid = None
             if row["prospect_id"] is not None:
                 pid = owner(record)  # by id and name, as other history
@@ -1133,7 +1182,7 @@ def _book_dates(con: sqlite3.Connection, plan: Plan, by_entity: dict[str, list[S
                 if pid not in new_ids and aid not in new_accounts else None
             if same:
                 date_map[old] = same[0]
-                raise _Skip("already in the book")
+                raise _Skip(_("already in the book"))
             row.update(prospect_id=pid, account_id=aid)
             row["id"] = date_map[old] = new_id("important_date", old)
         except _Skip as skip:
@@ -1160,9 +1209,9 @@ def _book_date(v: dict[str, Any]) -> dict[str, Any]:
            "note": _text(v.get("note"), "note"),
            "created_at": _moment(v.get("created_at"), "created_at")}
     if row["prospect_id"] is None and row["account_id"] is None:
-        raise UsageError("a date needs a prospect_id or an account_id")
+        raise UsageError(_("a date needs a prospect_id or an account_id"))
     if not all(-10**6 < n < 10**6 for n in (month, day, year or 2000)):
-        raise UsageError("month, day or year is out of range")
+        raise UsageError(_("month, day or year is out of range"))
     occasions.check(day, month, year, lunar=lunar)
     return row
 
@@ -1172,7 +1221,7 @@ def _book_fact(v: dict[str, Any]) -> dict[str, Any]:
 
     text = _text(v.get("text"), "text")
     if not text:
-        raise UsageError("text is missing")
+        raise UsageError(_("text is missing"))
     return {"id": _int(v.get("id"), "id"),
             "about": _choice(v.get("about"), "about", FACT_ABOUT), "text": text,
             "at": _moment(v.get("at"), "at"), "created_at": _moment(v.get("created_at"),
@@ -1196,7 +1245,8 @@ def _book_occasions(con: sqlite3.Connection, plan: Plan,
         try:
             row = _book_occasion(record.values)
             if row["key"] in seen:
-                raise UsageError(f"occasion {row['key']!r} appears twice in the file")
+                raise UsageError(_("occasion {key} appears twice in the file").format(
+                    key=repr(row["key"])))
         except UsageError as exc:
             plan.actions.append(Action(record.line, "occasions", "error",
                                        _name(record.values), reason=exc.message))
@@ -1207,11 +1257,12 @@ def _book_occasions(con: sqlite3.Connection, plan: Plan,
             values = tuple(row[k] for k in OCCASION_FIELDS)
             if values == tuple(known[1:]):
                 plan.actions.append(Action(record.line, "occasions", "skip", row["name"],
-                                           reason="already in the book"))
+                                           reason=_("already in the book")))
                 continue
             plan.occasion_updates.append({**row, "id": known[0]})
             plan.actions.append(Action(record.line, "occasions", "update", row["name"],
-                                       reason=f"updates occasion {row['key']!r}"))
+                                       reason=_("updates occasion {key}").format(
+                                           key=repr(row["key"]))))
             continue
         old = row["id"]
         row["id"] = ids.keep(old) if plan.keep_ids and old not in taken and old not in \
@@ -1224,7 +1275,7 @@ def _book_occasion(v: dict[str, Any]) -> dict[str, Any]:
     month, day = _whole(v.get("month"), "month"), _whole(v.get("day"), "day")
     lunar = _flag(v.get("lunar"), "lunar")
     if not all(-10**6 < n < 10**6 for n in (month, day)):
-        raise UsageError("month or day is out of range")
+        raise UsageError(_("month or day is out of range"))
     occasions.check(day, month, None, lunar=lunar)
     return {"id": _int(v.get("id"), "id"),
             "key": fields.line("key", _str(v.get("key"), "key"), required=True),
@@ -1247,7 +1298,7 @@ def _book_prospect(v: dict[str, Any], book: tuple[str, str]
         "name", "company", "title", "url", "source", "note", "next_step")}
     ).validated(book[0])
     if "name" not in row:
-        raise UsageError("name is missing")
+        raise UsageError(_("name is missing"))
     # every email and phone (the emails, phones columns of this relcrm; email, phone before)
     first_email, first_phone = _str(v.get("email"), "email"), _str(v.get("phone"), "phone")
     emails = _str(v.get("emails"), "emails") or first_email
@@ -1283,7 +1334,7 @@ def _book_prospect(v: dict[str, Any], book: tuple[str, str]
                            if _given(cadence, "cadence_days", False) else None)
     snoozed = _moment(v.get("snoozed_until"), "snoozed_until", required=False)
     if snoozed is not None and len(snoozed) != 10:
-        raise UsageError(f"snoozed_until {_shown(v.get('snoozed_until'))} is not a date")
+        raise _not_a_date("snoozed_until", v.get("snoozed_until"))
     row["snoozed_until"] = snoozed
     row["snooze_reason"] = _text(v.get("snooze_reason"), "snooze_reason")
     row["type"] = _choice(v.get("type"), "type", tuple(TYPE_BY_KEY), required=False)
@@ -1291,7 +1342,7 @@ def _book_prospect(v: dict[str, Any], book: tuple[str, str]
         "note") else None
     revisit = _moment(v.get("revisit_on"), "revisit_on", required=False)
     if revisit is not None and len(revisit) != 10:
-        raise UsageError(f"revisit_on {_shown(v.get('revisit_on'))} is not a date")
+        raise _not_a_date("revisit_on", v.get("revisit_on"))
     row["_revisit_on"] = revisit if stage == "lost" else None
     tags = sorted({fields.tag(t) for t in _list(v.get("tags"), "tags")})
     return row, tags
@@ -1304,13 +1355,15 @@ def _flag(value: Any, label: str) -> bool:
     if isinstance(value, int) and value in (0, 1):
         return bool(value)
     if value is not None and not isinstance(value, (int, float, str)):
-        raise UsageError(f"{label} must be true/false or 1/0, not {kind_of(value)}")
+        raise UsageError(_("{label} must be true/false or 1/0, not {kind}").format(
+            label=label, kind=kind_of(value)))
     text = value.strip().lower() if isinstance(value, str) else "" if value is None else None
     if text in ("1", "true", "yes", "y"):
         return True
     if text in ("", "0", "false", "no", "n"):
         return False
-    raise UsageError(f"{label} {_shown(value)} is not 1/0 or true/false")
+    raise UsageError(_("{label} {value} is not 1/0 or true/false").format(
+        label=label, value=_shown(value)))
 
 
 def _book_account(v: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -1348,15 +1401,15 @@ def _account_owner(con: sqlite3.Connection, v: dict[str, Any], account_map: dict
     name = _str(v.get("account"), "account") or ""
     found = con.execute("SELECT id FROM account WHERE name_key = ?", (fold(name),)).fetchone()
     if found is None:
-        raise UsageError(f"account #{old} {name!r} is neither in the file nor in the book "
-                         "(import accounts first)")
+        raise UsageError(_("account #{id} {name} is neither in the file nor in the book "
+                           "(import accounts first)").format(id=old, name=repr(name)))
     return found[0]
 
 
 def _book_stage(v: dict[str, Any]) -> dict[str, Any]:
     revisit = _moment(v.get("revisit_on"), "revisit_on", required=False)
     if revisit is not None and len(revisit) != 10:
-        raise UsageError(f"revisit_on {_shown(v.get('revisit_on'))} is not a date")
+        raise _not_a_date("revisit_on", v.get("revisit_on"))
     return {"id": _int(v.get("id"), "id"), "at": _moment(v.get("at"), "at"),
             "from_stage": _choice(v.get("from_stage"), "from_stage", tuple(STAGE_BY_KEY),
                                   required=False),
@@ -1424,7 +1477,7 @@ def _book_step(v: dict[str, Any]) -> dict[str, Any]:
 
     uid = fields.line("uid", _str(v.get("uid"), "uid"), required=True)
     if not re.fullmatch(r"[0-9A-Za-z._@-]{1,200}", uid):
-        raise UsageError(f"uid {_shown(uid)} is not a step uid")
+        raise UsageError(_("uid {value} is not a step uid").format(value=_shown(uid)))
     minutes = v.get("minutes")
     return {"id": _int(v.get("id"), "id"),
             "prospect_id": _int(v.get("prospect_id"), "prospect_id", required=False),
@@ -1462,22 +1515,23 @@ def _book_steps(con: sqlite3.Connection, plan: Plan, by_entity: dict[str, list[S
             row = _book_step(record.values)
             old = row["id"]
             if old in step_map:
-                raise UsageError(f"step id {old} appears twice in the file")
+                raise UsageError(_("step id {id} appears twice in the file").format(id=old))
             if row["prospect_id"] is None and row["account_id"] is None:
-                raise UsageError("a step needs a prospect_id or an account_id")
+                raise UsageError(_("a step needs a prospect_id or an account_id"))
             if con.execute("SELECT 1 FROM step WHERE uid = ?", (row["uid"],)).fetchone():
-                raise _Skip("already in the book (same uid)")
+                raise _Skip(_("already in the book (same uid)"))
             if row["prospect_id"] is not None:
                 row["prospect_id"] = owner(record)  # by id and name, as other history
             wanted = row["people"]
             if row["account_id"] is not None:
                 if row["account_id"] not in account_map:
-                    raise _Skip(f"its account #{row['account_id']} was not imported")
+                    raise _Skip(_("its account #{id} was not imported").format(
+                        id=row["account_id"]))
                 row["account_id"] = account_map[row["account_id"]]
             people = [p for p in dict.fromkeys(person(o) for o in row.pop("people"))
                       if p is not None]
             if wanted and not people:  # it named people: it must not become the whole account
-                raise _Skip("the people it names were not imported")
+                raise _Skip(_("the people it names were not imported"))
             row["id"] = step_map[old] = new_id("step", old)
         except _Skip as skip:
             plan.actions.append(Action(record.line, "steps", "skip", reason=skip.reason))
@@ -1493,7 +1547,7 @@ def _book_steps(con: sqlite3.Connection, plan: Plan, by_entity: dict[str, list[S
         try:
             row = _book_step_change(record.values)
             if row["step_id"] not in step_map:
-                raise _Skip("its step was not imported")
+                raise _Skip(_("its step was not imported"))
             row.update(step_id=step_map[row["step_id"]], id=new_id("step_change", row["id"]))
         except _Skip as skip:
             plan.actions.append(Action(record.line, "step_changes", "skip", reason=skip.reason))
@@ -1534,17 +1588,17 @@ def _book_deals(con: sqlite3.Connection, plan: Plan, by_entity: dict[str, list[S
             row = _book_deal(record.values, book_currency)
             old = row["id"]
             if old in deal_map:
-                raise UsageError(f"deal id {old} appears twice in the file")
+                raise UsageError(_("deal id {id} appears twice in the file").format(id=old))
             if row["account_id"] is not None:  # the file's account, or the book's of its name
                 row["account_id"] = _account_owner(con, record.values, account_map)
             people = [p for p in dict.fromkeys(with_(o) for o in row.pop("people"))
                       if p is not None]
             if row["account_id"] is None and not people:
-                raise _Skip("the people it is with were not imported")
+                raise _Skip(_("the people it is with were not imported"))
             if con.execute("SELECT 1 FROM deal WHERE coalesce(account_id, 0) = ? AND title = ? "
                            "AND created_at = ?", (row["account_id"] or 0, row["title"],
                                                   row["created_at"])).fetchone():
-                raise _Skip("already in the book")
+                raise _Skip(_("already in the book"))
             row["id"] = deal_map[old] = new_id("deal", old)
         except _Skip as skip:
             plan.actions.append(Action(record.line, "deals", "skip", reason=skip.reason))
@@ -1559,7 +1613,7 @@ def _book_deals(con: sqlite3.Connection, plan: Plan, by_entity: dict[str, list[S
         try:
             row = _book_deal_change(record.values, book_currency)
             if row["deal_id"] not in deal_map:
-                raise _Skip("its deal was not imported")
+                raise _Skip(_("its deal was not imported"))
             row.update(deal_id=deal_map[row["deal_id"]], id=new_id("deal_change", row["id"]))
         except _Skip as skip:
             plan.actions.append(Action(record.line, "deal_changes", "skip", reason=skip.reason))
@@ -1582,10 +1636,10 @@ def _book_deal(v: dict[str, Any], book_currency: str) -> dict[str, Any]:
     status = _choice(v.get("status"), "status", DEAL_STATUSES)
     reason = _choice(v.get("lost_reason"), "lost_reason", tuple(LOST_BY_KEY), required=False)
     if status == "lost" and reason is None:
-        raise UsageError("a lost deal needs its lost_reason")
+        raise UsageError(_("a lost deal needs its lost_reason"))
     close = _moment(v.get("close_on"), "close_on", required=False)
     if close is not None and len(close) != 10:
-        raise UsageError(f"close_on {_shown(v.get('close_on'))} is not a date")
+        raise _not_a_date("close_on", v.get("close_on"))
     return {"id": _int(v.get("id"), "id"),
             "account_id": _int(v.get("account_id"), "account_id", required=False),
             "title": fields.line("title", _str(v.get("title"), "title"), required=True),

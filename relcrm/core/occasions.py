@@ -18,9 +18,11 @@ import re
 from dataclasses import dataclass
 
 from ..errors import UsageError
+from ..i18n import N_, _, dynamic
 
 FIRST_YEAR, LAST_YEAR = 1900, 2100  # lunar-vn's range
-KINDS = ("birthday", "anniversary", "founding")  # suggested; any word the seller uses works
+# suggested; any word the seller uses works
+KINDS = (N_("birthday"), N_("anniversary"), N_("founding"))
 LEAD_DAYS = 3  # config occasion.lead_days (and occasion.lead_days.KIND)
 GIFT_LEAD_DAYS = 21  # config occasion.gift_lead_days
 DONE_WINDOW = 45  # a greeting logged up to this many days before the day counts for it
@@ -47,15 +49,17 @@ def parse(text: str, *, lunar: bool = False) -> DayOfYear:
         if raw.endswith(word):
             raw, leap = raw[: -len(word)].strip(), True
     if leap and not lunar:
-        raise UsageError(f"date {text!r}: only a lunar date can be in a leap month; add --lunar")
+        raise UsageError(_("date {text!r}: only a lunar date can be in a leap month; add --lunar")
+                         .format(text=text))
     iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", raw)
     if iso:
         year, month, day = (int(x) for x in iso.groups())
     else:
         found = re.fullmatch(rf"(\d{{1,2}}){_SEP}(\d{{1,2}})(?:{_SEP}(\d{{4}}))?", raw)
         if not found:
-            raise UsageError(f"date {text!r} is not a date; use DAY/MONTH or DAY/MONTH/YEAR "
-                             "(14/11, 14/11/1978) or YEAR-MONTH-DAY (1978-11-14)")
+            raise UsageError(_("date {text!r} is not a date; use DAY/MONTH or DAY/MONTH/YEAR "
+                               "(14/11, 14/11/1978) or YEAR-MONTH-DAY (1978-11-14)")
+                             .format(text=text))
         day, month = int(found.group(1)), int(found.group(2))
         year = int(found.group(3)) if found.group(3) else None
     return check(day, month, year, lunar=lunar, leap=leap, shown=text)
@@ -65,14 +69,18 @@ def check(day: int, month: int, year: int | None, *, lunar: bool, leap: bool = F
           shown: str | None = None) -> DayOfYear:
     shown = shown or f"{day}/{month}" + (f"/{year}" if year else "")
     if not 1 <= month <= 12:
-        raise UsageError(f"date {shown!r}: there is no month {month}"
-                         + (" in the lunar calendar either (months 1 to 12, some years with a "
-                            "leap month)" if lunar else "") + "; months are 1 to 12")
+        raise UsageError((_("date {shown!r}: there is no month {month} in the lunar calendar "
+                            "either (months 1 to 12, some years with a leap month); months are "
+                            "1 to 12") if lunar else
+                          _("date {shown!r}: there is no month {month}; months are 1 to 12"))
+                         .format(shown=shown, month=month))
     if year is not None and not FIRST_YEAR <= year <= LAST_YEAR:
-        raise UsageError(f"date {shown!r}: the year must be {FIRST_YEAR} to {LAST_YEAR}")
+        raise UsageError(_("date {shown!r}: the year must be {first} to {last}")
+                         .format(shown=shown, first=FIRST_YEAR, last=LAST_YEAR))
     if lunar:
         if not 1 <= day <= 30:
-            raise UsageError(f"date {shown!r}: a lunar month has 29 or 30 days")
+            raise UsageError(_("date {shown!r}: a lunar month has 29 or 30 days")
+                             .format(shown=shown))
         note = ""
         if year is not None:
             from lunar_vn import LunarDate, lunar_to_solar, solar_to_lunar
@@ -81,24 +89,30 @@ def check(day: int, month: int, year: int | None, *, lunar: bool, leap: bool = F
                 try:
                     lunar_to_solar(LunarDate(min(day, 29), month, year, True))
                 except ValueError:
-                    raise UsageError(f"date {shown!r}: the lunar year {year} has no leap month "
-                                     f"{month}") from None
-                note = (f"recorded in the leap month {month} of {year}; as custom has it, it "
-                        f"recurs in the ordinary month {month}")
+                    raise UsageError(_("date {shown!r}: the lunar year {year} has no leap "
+                                       "month {month}").format(shown=shown, year=year,
+                                                               month=month)) from None
+                note = _("recorded in the leap month {month} of {year}; as custom has it, it "
+                         "recurs in the ordinary month {month}").format(month=month, year=year)
             elif day == 30:
                 solar = lunar_to_solar(LunarDate(30, month, year))
                 if solar_to_lunar(solar) != LunarDate(30, month, year):
-                    raise UsageError(f"date {shown!r}: lunar month {month} of {year} has 29 "
-                                     "days")
+                    raise UsageError(_("date {shown!r}: lunar month {month} of {year} has 29 "
+                                       "days").format(shown=shown, month=month, year=year))
         elif leap:
-            note = f"a leap month recurs, as custom has it, in the ordinary month {month}"
+            note = _("a leap month recurs, as custom has it, in the ordinary month {month}"
+                     ).format(month=month)
         return DayOfYear(day, month, year, True, note)
     if leap:
-        raise UsageError(f"date {shown!r}: only a lunar date can be in a leap month")
+        raise UsageError(_("date {shown!r}: only a lunar date can be in a leap month")
+                         .format(shown=shown))
     longest = calendar.monthrange(year if year is not None else 2000, month)[1]
     if not 1 <= day <= longest:
-        raise UsageError(f"date {shown!r}: {calendar.month_name[month]} has {longest} days"
-                         + (f" in {year}" if year is not None and month == 2 else ""))
+        name = dynamic(calendar.month_name[month])
+        raise UsageError((_("date {shown!r}: {month} has {days} days in {year}")
+                          if year is not None and month == 2 else
+                          _("date {shown!r}: {month} has {days} days"))
+                         .format(shown=shown, month=name, days=longest, year=year))
     return DayOfYear(day, month, year, False)
 
 
@@ -107,7 +121,7 @@ def in_year(date: DayOfYear, year: int) -> tuple[dt.date, str]:
     note when custom moved it."""
     if not date.lunar:
         if date.month == 2 and date.day == 29 and not calendar.isleap(year):
-            return dt.date(year, 2, 28), "29/2 kept on 28/2 this year"
+            return dt.date(year, 2, 28), _("29/2 kept on 28/2 this year")
         return dt.date(year, date.month, date.day), ""
     from lunar_vn import LunarDate, lunar_to_solar, solar_to_lunar
 
@@ -115,7 +129,8 @@ def in_year(date: DayOfYear, year: int) -> tuple[dt.date, str]:
     if day == 30:
         solar = lunar_to_solar(LunarDate(30, date.month, year))
         if solar_to_lunar(solar) != LunarDate(30, date.month, year):
-            day, note = 29, f"lunar month {date.month} has 29 days this year: kept on the 29th"
+            day, note = 29, _("lunar month {month} has 29 days this year: kept on the 29th"
+                              ).format(month=date.month)
     return lunar_to_solar(LunarDate(day, date.month, year)), note
 
 
@@ -161,3 +176,9 @@ def may_fall(date: DayOfYear, first: dt.date, last: dt.date) -> bool:
         if low <= last and high >= first:
             return True
     return False
+
+
+# the months' names, as an impossible day names them (calendar.month_name), for the catalog
+MONTHS = (N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"),
+          N_("July"), N_("August"), N_("September"), N_("October"), N_("November"),
+          N_("December"))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from .. import dates
 from ..errors import UsageError
+from ..i18n import _
 from ..registry import ENTITIES, noun
 from . import fields
 from .derive import SEQ_SQL, session_con
@@ -37,13 +38,15 @@ class Removal:
         parts = [noun(table, n) for table, n in self.counts.items() if n and table != "prospect"]
         text = f"#{self.prospect_id} {self.name}"
         if parts:
-            text += " and everything about them: " + ", ".join(parts)
+            text += " " + _("and everything about them: {records}").format(
+                records=", ".join(parts))
         if self.dropped_steps:
-            text += "; the account steps that named only them: " + ", ".join(
-                f"#{i}" for i in self.dropped_steps)
+            text += "; " + _("the account steps that named only them: {steps}").format(
+                steps=", ".join(f"#{i}" for i in self.dropped_steps))
         if self.handed_over:
-            text += "; touches shared with others stay with them: " + ", ".join(
-                f"#{t} with {n}" for t, _, n in self.handed_over)
+            text += "; " + _("touches shared with others stay with them: {touches}").format(
+                touches=", ".join(_("#{id} with {name}").format(id=t, name=n)
+                                  for t, _owner, n in self.handed_over))
         return text
 
 
@@ -86,7 +89,7 @@ def delete_prospect(session: "Session", prospect_id: int) -> Removal:
     named only them goes with them."""
     con = session_con(session)
     removal = plan_removal(con, prospect_id)
-    for touch_id, other, _ in removal.handed_over:
+    for touch_id, other, _name in removal.handed_over:
         con.execute("DELETE FROM touch_person WHERE touch_id = ? AND prospect_id = ?",
                     (touch_id, other))
         con.execute("UPDATE touch SET prospect_id = ? WHERE id = ?", (other, touch_id))
@@ -186,9 +189,10 @@ def delete_account(session: "Session", ref: str) -> tuple[int, str, dict[str, in
     if people:
         shown = ", ".join(f"#{i} {n}" for i, n in people[:5]) + (" ..." if len(people) > 5
                                                                 else "")
-        raise UsageError(f"{account.name} still has people: {shown}; move them (relcrm edit "
-                         "REF --company NAME), delete them, or merge the account into another "
-                         "(relcrm account merge)")
+        raise UsageError(_("{account} still has people: {people}; move them (relcrm edit "
+                           "REF --company NAME), delete them, or merge the account into "
+                           "another (relcrm account merge)").format(account=account.name,
+                                                                    people=shown))
     counts = {table: con.execute(f"SELECT count(*) FROM {table} WHERE account_id = ?",
                                  (account.id,)).fetchone()[0]
               for table in ("account_criterion", "kam_change", "step")}
@@ -251,8 +255,9 @@ def merge(session: "Session", source_ref: str, target_ref: str,
 
     source, target = resolve(session, source_ref), resolve(session, target_ref)
     if source.id == target.id:
-        raise UsageError(f"{source_ref!r} and {target_ref!r} are the same prospect "
-                         f"(#{target.id} {target.name}); give two different records")
+        raise UsageError(_("{source!r} and {target!r} are the same prospect (#{id} {name}); "
+                           "give two different records").format(
+            source=source_ref, target=target_ref, id=target.id, name=target.name))
     con = session_con(session)
     result = Merged(source.id, source.name, target.id, target.name)
     for name in MERGED_FIELDS:
@@ -348,10 +353,11 @@ def merge(session: "Session", source_ref: str, target_ref: str,
     con.execute("DELETE FROM prospect WHERE id = :source", params)
     session.expunge(source)
     session.expire(target)
-    _ = Prospect  # the model of both records
+    _model = Prospect  # the model of both records
     return result
 
 
 def _too_long(text: str) -> str:
-    raise UsageError(f"the two notes together are {len(text):,} characters (at most "
-                     f"{fields.MAX_TEXT:,}); shorten one first (relcrm edit REF --note TEXT)")
+    raise UsageError(_("the two notes together are {n:,} characters (at most {most:,}); "
+                       "shorten one first (relcrm edit REF --note TEXT)").format(
+        n=len(text), most=fields.MAX_TEXT))

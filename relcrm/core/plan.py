@@ -24,13 +24,14 @@ from typing import Any, Callable, Sequence
 
 from .. import dates, workdays
 from ..errors import UsageError
+from ..i18n import N_, _, dynamic, ngettext
 from . import followups
 
 # csv/json columns: the day an item is on, followups' columns, then the step's length
 COLUMNS = ("day",) + followups.COLUMNS + ("minutes",)
 KEYWORDS = ("today", "tomorrow", "week", "next-week")
-PERIOD_HELP = ("today, tomorrow, week, next-week, or one day (WHEN: fri, next mon, 2026-12-03, "
-               "+3d)")
+PERIOD_HELP = N_("today, tomorrow, week, next-week, or one day (WHEN: fri, next mon, "
+                 "2026-12-03, +3d)")
 MAX_DAYS = 366
 BUSY = 8  # a day with more items than this is marked busy
 # the order of the classes of lines on one day (followups.urgency orders within a class)
@@ -42,11 +43,13 @@ GROUP = {"appointment": 0, "step": 1, "new": 2, "cold": 2, "cadence": 2, "accoun
 class Period:
     first: dt.date
     last: dt.date
-    name: str | None = None  # "today", "this week", "today and the next 3 days"; None: a WHEN
+    # "today", "this week", "today and the next 3 days" (in the language spoken); None: a WHEN
+    name: str | None = None
 
     def __str__(self) -> str:
         span = (dates.show_day(self.first) if self.first == self.last
-                else f"{dates.show_day(self.first)} to {dates.show_day(self.last)}")
+                else _("{first} to {last}").format(first=dates.show_day(self.first),
+                                                    last=dates.show_day(self.last)))
         return f"{self.name}, {span}" if self.name else span
 
 
@@ -55,11 +58,13 @@ def period(text: str | None, days: int | None, today: dt.date) -> Period:
     before today (followups shows what is late)."""
     if days is not None:
         if text is not None:
-            raise UsageError("give a PERIOD or --days N, not both")
+            raise UsageError(_("give a PERIOD or --days N, not both"))
         if not 0 <= days <= MAX_DAYS:
-            raise UsageError(f"--days must be between 0 and {MAX_DAYS}, not {days}")
-        name = ("today" if days == 0
-                else f"today and the next {days} day{'s' if days != 1 else ''}")
+            raise UsageError(_("--days must be between 0 and {most}, not {days}")
+                             .format(most=MAX_DAYS, days=days))
+        name = (_("today") if days == 0
+                else ngettext("today and the next {n} day", "today and the next {n} days", days)
+                .format(n=days))
         return Period(today, today + dt.timedelta(days=days), name)
     from ..text import fold
 
@@ -67,23 +72,25 @@ def period(text: str | None, days: int | None, today: dt.date) -> Period:
     key = {"hom-nay": "today", "mai": "tomorrow", "ngay-mai": "tomorrow", "tuan-nay": "week",
            "tuan-sau": "next-week", "tuan-toi": "next-week"}.get(key, key)
     if key == "today":
-        return Period(today, today, "today")
+        return Period(today, today, _("today"))
     if key == "tomorrow":
         tomorrow = today + dt.timedelta(days=1)
-        return Period(tomorrow, tomorrow, "tomorrow")
+        return Period(tomorrow, tomorrow, _("tomorrow"))
     if key in ("week", "this-week"):
-        return Period(today, dates.week_end(today), "this week")
+        return Period(today, dates.week_end(today), _("this week"))
     if key == "next-week":
         monday = dates.week_end(today) + dt.timedelta(days=1)
-        return Period(monday, monday + dt.timedelta(days=6), "next week")
+        return Period(monday, monday + dt.timedelta(days=6), _("next week"))
     try:
         day = dates.to_day(dates.parse_when(text or ""))
     except UsageError:
-        raise UsageError(f"cannot read period {text!r}; use {PERIOD_HELP}") from None
+        raise UsageError(_("cannot read period {text!r}; use {periods}")
+                         .format(text=text, periods=dynamic(PERIOD_HELP))) from None
     if day < today:
-        raise UsageError(f"{dates.show_day(day)} has passed: plan looks ahead from today "
-                         "(relcrm followups shows what is overdue)")
-    return Period(day, day, "today" if day == today else None)
+        raise UsageError(_("{day} has passed: plan looks ahead from today "
+                           "(relcrm followups shows what is overdue)")
+                         .format(day=dates.show_day(day)))
+    return Period(day, day, _("today") if day == today else None)
 
 
 @dataclass
@@ -114,8 +121,8 @@ def _followup_lines(con: sqlite3.Connection, today: dt.date, first: dt.date, las
                     include_disqualified: bool) -> list[dict[str, Any]]:
     """Steps, care and key accounts: followups' lines due first..last (and the overdue ones
     when the period starts today)."""
-    rows, _ = followups.lines(con, today, last, since=None if first <= today else first,
-                              include_disqualified=include_disqualified, occasions=False)
+    rows, _total = followups.lines(con, today, last, since=None if first <= today else first,
+                                   include_disqualified=include_disqualified, occasions=False)
     return rows
 
 
@@ -128,9 +135,10 @@ def _occasion_lines(con: sqlite3.Connection, today: dt.date, first: dt.date, las
     rows = care.date_lines(con, start, last, on_their_day=True)
     for occasion in care.occasion_rows(con, start, last):
         rows.append({"due_on": occasion["next_on"], "reason": "occasion",
-                     "why": f"{occasion['name']} ({occasion['date']})"
-                     + (f": gift list: relcrm occasion gifts {occasion['key']}"
-                        if occasion["gifts"] else ""),
+                     "why": (_("{occasion} ({date}): gift list: relcrm occasion gifts {key}")
+                             if occasion["gifts"] else "{occasion} ({date})")
+                     .format(occasion=occasion["name"], date=occasion["date"],
+                             key=occasion["key"]),
                      "stalled": False, "days_overdue": 0, "id": None, "name": None,
                      "company": None, "email": None, "phone": None, "stage": None,
                      "stage_since": None, "qualification": None, "last_touch_at": None,

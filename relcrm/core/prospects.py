@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import dates, queries
 from ..errors import UsageError
+from ..i18n import _
 from ..methodology import FIRST_STAGE
 from ..text import fold
 from . import accounts, derive, fields
@@ -142,11 +143,12 @@ def create(session: "Session", details: Details, notes: list[str] | None = None
         found = duplicates.find(session_con(session), who)
         if found:
             pid, name, how = found
-            raise Duplicate(f"#{pid} {name} looks like the same person (same "
-                            f"{duplicates.shown(how)}); add them anyway with "
-                            f"--allow-duplicate, or update #{pid} with relcrm edit {pid}")
+            raise Duplicate(_("#{id} {name} looks like the same person (same {how}); add "
+                              "them anyway with --allow-duplicate, or update #{id} with "
+                              "relcrm edit {id}").format(id=pid, name=name,
+                                                         how=duplicates.shown(how)))
     if text and not due:
-        raise UsageError("--next-step needs --next WHEN (when is the next step?)")
+        raise UsageError(_("--next-step needs --next WHEN (when is the next step?)"))
     tags = sorted({fields.tag(t) for t in details.tags})
     stamp = dates.iso(dates.now())
     from .importing import next_prospect_id
@@ -211,8 +213,8 @@ def edit_more(session: "Session", ref: str, details: Details) -> Edited:
             and due is None \
             and text is None and details.next_step is None and not any(contacts.values()) \
             and not details.drop_emails and not details.drop_phones:
-        raise UsageError("nothing to change; give at least one field to edit "
-                         "(see relcrm edit --help)")
+        raise UsageError(_("nothing to change; give at least one field to edit "
+                           "(see relcrm edit --help)"))
     stamp = dates.iso(dates.now())
     dropped, planned, notes = [], None, []
     if details.clear_next:
@@ -223,7 +225,8 @@ def edit_more(session: "Session", ref: str, details: Details) -> Edited:
     elif details.next_step is not None:
         own = [s for s in steps.open_for(session, prospect.id) if s.prospect_id == prospect.id]
         if not own:
-            raise UsageError("--next-step needs a next step to name; give --next WHEN too")
+            raise UsageError(_("--next-step needs a next step to name; give --next WHEN "
+                               "too"))
         own[0].text = text
     from . import contacts as contact_rows
 
@@ -268,10 +271,11 @@ def snooze(session: "Session", ref: str, until: dt.date | dt.datetime | None,
     from . import steps
 
     if until is None:
-        raise UsageError("snooze needs WHEN (e.g. +2w, 2027-01-15)")
+        raise UsageError(_("snooze needs WHEN (e.g. +2w, 2027-01-15)"))
     day = dates.to_day(until)
     if day <= dates.today():
-        raise UsageError(f"snooze until {dates.show_day(day)}: give a later date than today")
+        raise UsageError(_("snooze until {day}: give a later date than today").format(
+            day=dates.show_day(day)))
     reason = fields.text("reason", reason)
     prospect = resolve(session, ref)
     moved, notes = [], []
@@ -287,8 +291,8 @@ def snooze(session: "Session", ref: str, until: dt.date | dt.datetime | None,
 
         why = workdays.off_reason(derive.session_con(session), day)
         if why:
-            notes = [f"note: {dates.show_day(day)} is not a working day ({why}); they come "
-                     "back that day as you chose"]
+            notes = [_("note: {day} is not a working day ({why}); they come back that day "
+                       "as you chose").format(day=dates.show_day(day), why=why)]
     prospect.snoozed_until, prospect.snooze_reason = day.isoformat(), reason
     prospect.updated_at = dates.iso(dates.now())
     return Snoozed(derive.refresh(session, prospect.id), moved, notes)

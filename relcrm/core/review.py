@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import UsageError
+from ..i18n import N_, _
 from ..methodology import (DECIDER, LOST_REASONS, NON_CONTACT_KINDS, OUTCOMES, STAGES,
                            STALLED_AFTER, TOUCH_KINDS)
 from .derive import ORDER_SQL, _cadence
@@ -53,6 +54,10 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CONTACT_KINDS = tuple(k for k in TOUCH_KINDS if k not in NON_CONTACT_KINDS)
 _CONTACT = "t.kind NOT IN (%s)" % ", ".join(f"'{k}'" for k in sorted(NON_CONTACT_KINDS))
 LISTED = 8  # names shown under a slipped or key-account figure on a terminal
+# the names of the periods (Period.name), translated where shown (dynamic), for the catalog
+PERIOD_NAMES = (N_("last month"), N_("the month before"), N_("the same days of last month"),
+                N_("this month so far"), N_("last week"), N_("the week before"),
+                N_("this week so far"), N_("the same days of last week"))
 
 
 @dataclass(frozen=True)
@@ -81,14 +86,15 @@ def periods(today: dt.date, *, month: bool = False, last: bool = False,
     against as many days just before them."""
     if start is not None or end is not None:
         if month or last:
-            raise UsageError("--from/--to give the period themselves; leave out --week, "
-                             "--month and --last")
+            raise UsageError(_("--from/--to give the period themselves; leave out --week, "
+                               "--month and --last"))
         if start is None:
-            raise UsageError("--to needs --from: the first day of the period")
+            raise UsageError(_("--to needs --from: the first day of the period"))
         end = end or today
         if start > end:
-            raise UsageError(f"--from {start.isoformat()} is after --to {end.isoformat()}; "
-                             "the period must start on or before its last day")
+            raise UsageError(_("--from {start} is after --to {end}; the period must start on "
+                               "or before its last day")
+                             .format(start=start.isoformat(), end=end.isoformat()))
         length = (end - start).days + 1
         before_end = start - dt.timedelta(days=1)
         return (Period(start, end, "custom"),
@@ -394,9 +400,16 @@ def _slipped(con: sqlite3.Connection, period: Period, today: dt.date) -> dict[st
     bounds = _slip_bounds(period, today)
     if bounds is None:
         return {"steps": [], "cold": []}
-    steps = [{"id": pid, "name": name, "detail": f"{text or 'step'} (#{sid}, due {day})"}
+    from .. import dates
+    from ..i18n import current
+
+    # a day as stored (ISO) in English, as the language writes it otherwise
+    day_shown = dates.show_day if current() == "vi" else str
+    steps = [{"id": pid, "name": name,
+              "detail": _("{what} (#{id}, due {day})").format(what=text or _("step"), id=sid,
+                                                              day=day_shown(day))}
              for sid, name, text, day, pid in con.execute(_OVERDUE, bounds)]
-    cold = [{"id": pid, "name": name, "detail": f"due a touch {day}"}
+    cold = [{"id": pid, "name": name, "detail": _("due a touch {day}").format(day=day_shown(day))}
             for pid, name, day in con.execute(_COLD, bounds)]
     return {"steps": steps, "cold": cold}
 
@@ -404,8 +417,8 @@ def _slipped(con: sqlite3.Connection, period: Period, today: dt.date) -> dict[st
 def _thinning(con: sqlite3.Connection, today: dt.date) -> list[dict[str, Any]]:
     con.create_function("review_thinning", 4, _thin, deterministic=True)
     return [{"id": pid, "name": name,
-             "detail": f"gaps of {g1:.0f}, {g2:.0f} and {g3:.0f} days; every {cadence} days "
-                       "wanted"}
+             "detail": _("gaps of {g1:.0f}, {g2:.0f} and {g3:.0f} days; every {cadence} days "
+                         "wanted").format(g1=g1, g2=g2, g3=g3, cadence=cadence)}
             for pid, name, g1, g2, g3, cadence in con.execute(
                 _THINNING, {"today": today.isoformat()})]
 
@@ -442,7 +455,7 @@ ORDER BY a.name_key
 def _key_accounts(con: sqlite3.Connection, p: dict[str, Any]) -> dict[str, Any]:
     return {"deciders": [{"id": pid, "name": name, "detail": account}
                          for pid, name, account in con.execute(_UNTOUCHED_DECIDERS, p)],
-            "quiet": [{"id": aid, "name": name, "detail": "key account"}
+            "quiet": [{"id": aid, "name": name, "detail": _("key account")}
                       for aid, name in con.execute(_QUIET, p)]}
 
 
@@ -508,7 +521,7 @@ def build(con: sqlite3.Connection, period: Period, before: Period, today: dt.dat
     review.who[("slipped", "went_cold")] = sl["cold"]
     review.who[("slipped", "thinning_now")] = thinning
 
-    single = [{"id": aid, "name": name, "detail": "one person"}
+    single = [{"id": aid, "name": name, "detail": _("one person")}
               for aid, name in con.execute(_SINGLE)]
     k, k0 = _key_accounts(con, now), _key_accounts(con, then)
     add(Figure("key_accounts", "single_contact_now", None, len(single), None))

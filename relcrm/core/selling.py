@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from .. import dates
 from ..errors import UsageError
+from ..i18n import _, dynamic
 from ..methodology import (CRITERIA, LEVELS, NON_CONTACT_KINDS, OUTCOME_BY_KEY, OUTCOMES,
                            SPIN_KINDS, STALLED_AFTER, TOUCH_KINDS, qualification_status)
 from . import derive, fields
@@ -44,11 +45,12 @@ def qualify(session: "Session", ref: str, levels: dict[str, str | None],
 
     given = {key: level for key, level in levels.items() if level is not None}
     if not given:
-        raise UsageError("give at least one of --need, --budget, --authority "
-                         f"({'/'.join(LEVELS)})")
+        raise UsageError(_("give at least one of --need, --budget, --authority "
+                           "({levels})").format(levels="/".join(LEVELS)))
     for key, level in given.items():
         if key not in {c.key for c in CRITERIA} or level not in LEVELS:
-            raise UsageError(f"--{key} must be one of {', '.join(LEVELS)}, not {level!r}")
+            raise UsageError(_("--{key} must be one of {levels}, not {level!r}").format(
+                key=key, levels=", ".join(LEVELS), level=level))
     note = fields.text("note", note)
     prospect = resolve(session, ref)
     stamp = dates.iso(dates.now())
@@ -117,13 +119,14 @@ def log_touch(session: "Session", ref: str, kind: str, summary: str | None = Non
     from . import steps
 
     if kind not in TOUCH_KINDS:
-        raise UsageError(f"unknown kind {kind!r}; use one of: {', '.join(TOUCH_KINDS)}")
+        raise UsageError(_("unknown kind {kind!r}; use one of: {kinds}").format(
+            kind=kind, kinds=", ".join(TOUCH_KINDS)))
     summary = fields.text("text", summary)
     when = fields.touch_time(at)
     next_iso = fields.next_date(next_at)
     next_step = fields.line("next step", next_step)
     if next_step and not next_iso:
-        raise UsageError("--next-step needs --next WHEN (when is the next step?)")
+        raise UsageError(_("--next-step needs --next WHEN (when is the next step?)"))
     minutes = fields.minutes(minutes)
     from .. import settings
 
@@ -134,7 +137,8 @@ def log_touch(session: "Session", ref: str, kind: str, summary: str | None = Non
     if call is not None:
         outcome, commitment = check_call(call)
         if value is not None and outcome != "order":
-            raise UsageError("--amount is the value of an order; give it with --outcome order")
+            raise UsageError(_("--amount is the value of an order; give it with --outcome "
+                               "order"))
         summary = fields.text("note", call.summary) if call.summary is not None else summary
         for spin in SPIN_KINDS:
             for text in call.notes.get(spin.key, []):
@@ -142,16 +146,18 @@ def log_touch(session: "Session", ref: str, kind: str, summary: str | None = Non
                 if checked:
                     notes.append((spin.key, checked))
     if done is not None and kind in NON_CONTACT_KINDS:
-        raise UsageError(f"a {kind} is not a contact, so it cannot close a step; log the touch "
-                         "that did it, or close it with `relcrm step done ID`")
+        raise UsageError(_("a {kind} is not a contact, so it cannot close a step; log the "
+                           "touch that did it, or close it with `relcrm step done ID`").format(
+            kind=dynamic(kind)))
 
     prospect = resolve(session, ref)
     others = []
     for other_ref in with_refs or []:
         other = resolve(session, other_ref)
         if other.id == prospect.id:
-            raise UsageError(f"--with {other_ref!r} is #{other.id} {other.name}, the person "
-                             "the touch is logged for; name the others only")
+            raise UsageError(_("--with {ref!r} is #{id} {name}, the person the touch is "
+                               "logged for; name the others only").format(
+                ref=other_ref, id=other.id, name=other.name))
         if other.id not in {o.id for o in others}:
             others.append(other)
     greeted = None
@@ -179,13 +185,16 @@ def log_touch(session: "Session", ref: str, kind: str, summary: str | None = Non
         if done == NEXT_OPEN:
             candidates = steps.open_for(session, prospect.id)
             if not candidates:
-                raise UsageError(f"--done: {prospect.name} has no open step to close")
+                raise UsageError(_("--done: {name} has no open step to close").format(
+                    name=prospect.name))
             step = candidates[0]
         else:
             step = steps.get(session, done)
             if not _involves(session, step, involved):
-                raise UsageError(f"--done {done}: step #{step.id} is not with {prospect.name}"
-                                 + (" or the people named with --with" if others else ""))
+                raise UsageError((_("--done {done}: step #{id} is not with {name} or the "
+                                    "people named with --with") if others
+                                  else _("--done {done}: step #{id} is not with {name}")).format(
+                    done=done, id=step.id, name=prospect.name))
         closed.append(steps.done(session, step.id, f"{kind} #{touch.id}"))
     if kind not in NON_CONTACT_KINDS:  # the first contact an import planned is now made
         from .derive import session_con
@@ -202,8 +211,8 @@ def log_touch(session: "Session", ref: str, kind: str, summary: str | None = Non
                                              f"first contact made: {kind} #{touch.id}"))
     is_order = outcome == "order" or (outcome is None and value is not None)
     if deal is not None and not is_order:
-        raise UsageError("--deal names the deal an order wins; give it with an order "
-                         "(--outcome order, or --amount)")
+        raise UsageError(_("--deal names the deal an order wins; give it with an order "
+                           "(--outcome order, or --amount)"))
     won = None
     if is_order:
         won = _deal_won(session, prospect, deal, value, touch)
@@ -238,19 +247,21 @@ def _deal_won(session: "Session", person, wanted: str | None, value, touch):
     if wanted is not None:
         deal = deals.get(session, wanted)
         if deal.status != "open":
-            raise UsageError(f"--deal {wanted}: deal #{deal.id} is {deal.status}, not open")
+            raise UsageError(_("--deal {wanted}: deal #{id} is {status}, not open").format(
+                wanted=wanted, id=deal.id, status=deal.status))
         if deal.id not in {d.id for d in deals.candidates_for_order(session, person)}:
-            raise UsageError(f"--deal {wanted}: deal #{deal.id} {deal.title} is not with "
-                             f"{person.name} or their account")
+            raise UsageError(_("--deal {wanted}: deal #{id} {title} is not with {name} or "
+                               "their account").format(wanted=wanted, id=deal.id,
+                                                       title=deal.title, name=person.name))
     else:
         open_deals = deals.candidates_for_order(session, person)
         if not open_deals:
             return None
         if len(open_deals) > 1:
             listed = ", ".join(f"#{d.id} {d.title}" for d in open_deals)
-            raise WhichDeal(f"{person.name}'s account has {len(open_deals)} open deals "
-                            f"({listed}); say which one this order wins with --deal ID "
-                            "(or --deal none)", open_deals)
+            raise WhichDeal(_("{name}'s account has {n} open deals ({listed}); say which one "
+                              "this order wins with --deal ID (or --deal none)").format(
+                name=person.name, n=len(open_deals), listed=listed), open_deals)
         deal = open_deals[0]
     touch.deal_id = deal.id
     amount = None
@@ -273,14 +284,15 @@ def _involves(session: "Session", step: "Step", people: set[int]) -> bool:
 
 def check_call(call: CallReport) -> tuple[str, str | None]:
     if not call.outcome:
-        raise UsageError("a call needs --outcome: " + ", ".join(o.key for o in OUTCOMES))
+        raise UsageError(_("a call needs --outcome: {outcomes}").format(
+            outcomes=", ".join(o.key for o in OUTCOMES)))
     outcome = OUTCOME_BY_KEY.get(call.outcome)
     if outcome is None:
-        raise UsageError(f"unknown outcome {call.outcome!r}; use one of: "
-                         + ", ".join(o.key for o in OUTCOMES))
+        raise UsageError(_("unknown outcome {outcome!r}; use one of: {outcomes}").format(
+            outcome=call.outcome, outcomes=", ".join(o.key for o in OUTCOMES)))
     commitment = fields.text("commitment", call.commitment)
     if outcome.needs_commitment and not commitment:
-        raise UsageError(f"an {outcome.key} needs --commitment: what did the customer commit "
-                         "to? (a demonstration, a trial, a meeting with a decision-maker, "
-                         "an order)")
+        raise UsageError(_("an {outcome} needs --commitment: what did the customer commit "
+                           "to? (a demonstration, a trial, a meeting with a decision-maker, "
+                           "an order)").format(outcome=outcome.key))
     return outcome.key, commitment

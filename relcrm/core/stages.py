@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from .. import dates
 from ..errors import UsageError
+from ..i18n import _
 from ..methodology import LOST, STAGE_BY_KEY, Stage, next_stage, resolve_stage
 from . import derive, fields
 from .prospects import resolve
@@ -31,20 +32,23 @@ def set_stage(session: "Session", ref: str, stage: str | Stage,
     target = stage if isinstance(stage, Stage) else resolve_stage(stage)
     reason = fields.text("reason", reason)
     if target is LOST and not reason:
-        raise UsageError("marking a relationship lost needs --reason (what ended it?)")
+        raise UsageError(_("marking a relationship lost needs --reason (what ended it?)"))
     revisit_on = None
     if revisit is not None:
         if target is not LOST:
-            raise UsageError("--revisit goes with `lost` (when to come back to a lost "
-                             "relationship); other stages are followed up by their cadence")
+            raise UsageError(_("--revisit goes with `lost` (when to come back to a lost "
+                               "relationship); other stages are followed up by their "
+                               "cadence"))
         day = dates.to_day(revisit)
         if day <= dates.today():
-            raise UsageError(f"--revisit {dates.show_day(day)}: give a date after today")
+            raise UsageError(_("--revisit {day}: give a date after today").format(
+                day=dates.show_day(day)))
         revisit_on = day.isoformat()
     prospect = resolve(session, ref)
     before = STAGE_BY_KEY[prospect.stage]
     if before is target:
-        raise UsageError(f"{prospect.name} is already at {_label(target)}")
+        raise UsageError(_("{name} is already at {stage}").format(name=prospect.name,
+                                                                  stage=_label(target)))
     return _move(session, prospect, before, target, reason, revisit_on)
 
 
@@ -54,12 +58,13 @@ def advance(session: "Session", ref: str, reason: str | None = None) -> Moved:
     prospect = resolve(session, ref)
     before = STAGE_BY_KEY[prospect.stage]
     if before is LOST:
-        raise UsageError(f"{prospect.name} is lost; reopen with `relcrm stage set "
-                         f"{prospect.id} STAGE`")
+        raise UsageError(_("{name} is lost; reopen with `relcrm stage set {id} "
+                           "STAGE`").format(name=prospect.name, id=prospect.id))
     after = next_stage(before)
     if after is None:
-        raise UsageError(f"{prospect.name} is already at {_label(before)}, the last stage; "
-                         "keep the relationship with regular care")
+        raise UsageError(_("{name} is already at {stage}, the last stage; keep the "
+                           "relationship with regular care").format(name=prospect.name,
+                                                                    stage=_label(before)))
     return _move(session, prospect, before, after, reason)
 
 
@@ -76,4 +81,7 @@ def _move(session: "Session", prospect: "Prospect", before: Stage, after: Stage,
 
 
 def _label(stage: Stage) -> str:
-    return f"{stage.name} (stage {stage.number})" if stage.number else stage.name
+    from ..i18n import named
+
+    return (_("{stage} (stage {number})").format(stage=named(stage), number=stage.number)
+            if stage.number else named(stage))

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from .. import dates, queries
 from ..errors import NotFound, UsageError
+from ..i18n import _, dynamic
 from ..methodology import DEFAULT_STEP_KIND, STEP_KINDS
 from . import fields
 from .derive import session_con
@@ -37,16 +38,20 @@ class Planned:
 def kind(value: str | None) -> str:
     value = (value or DEFAULT_STEP_KIND).strip().lower()
     if value not in STEP_KINDS:
-        raise UsageError(f"unknown step kind {value!r}; use one of: {', '.join(STEP_KINDS)}")
+        raise UsageError(_("unknown step kind {kind!r}; use one of: {kinds}").format(
+            kind=value, kinds=", ".join(STEP_KINDS)))
     return value
 
 
-def _when(value: dt.date | dt.datetime | None, label: str = "the step") -> str:
+def _when(value: dt.date | dt.datetime | None, new: bool = False) -> str:
+    """A step's date (`new`: the new date of a step moved), today or later."""
     if value is None:
-        raise UsageError("a step needs WHEN (e.g. fri, 2026-12-01 14:00, +2w)")
+        raise UsageError(_("a step needs WHEN (e.g. fri, 2026-12-01 14:00, +2w)"))
     if dates.to_day(value) < dates.today():
-        raise UsageError(f"{label} {dates.show(value)} is in the past; give today or a later "
-                         "date")
+        raise UsageError((_("the new date {when} is in the past; give today or a later date")
+                          if new else
+                          _("the step {when} is in the past; give today or a later date")
+                          ).format(when=dates.show(value)))
     return dates.iso(value)
 
 
@@ -56,8 +61,8 @@ def _day_off_note(session: "Session", due: str) -> list[str]:
     why = workdays.off_reason(session_con(session), dt.date.fromisoformat(due[:10]))
     if why is None:
         return []
-    return [f"note: {dates.show_day(due)} is not a working day ({why}); the step keeps the "
-            "date you chose"]
+    return [_("note: {day} is not a working day ({why}); the step keeps the date you "
+              "chose").format(day=dates.show_day(due), why=why)]
 
 
 def _new(session: "Session", *, prospect_id: int | None, account_id: int | None, what: str,
@@ -109,9 +114,12 @@ def add_for_account(session: "Session", account_ref: str, when: dt.date | dt.dat
     for ref in people or []:
         person = resolve(session, ref)
         if person.account_id != account.id:
-            where = f"at {person.company}" if person.company else "at no account"
-            raise UsageError(f"--with {ref!r} is #{person.id} {person.name}, {where}, not at "
-                             f"{account.name}; name people of {account.name} only")
+            raise UsageError((_("--with {ref!r} is #{id} {name}, at {company}, not at "
+                                "{account}; name people of {account} only") if person.company
+                              else _("--with {ref!r} is #{id} {name}, at no account, not at "
+                                     "{account}; name people of {account} only")).format(
+                ref=ref, id=person.id, name=person.name, company=person.company,
+                account=account.name))
         if person.id not in named:
             named.append(person.id)
     step = _new(session, prospect_id=None, account_id=account.id, what=what, due=due,
@@ -127,18 +135,34 @@ def get(session: "Session", step_id: int | str) -> "Step":
 
     text = str(step_id).strip().lstrip("#")
     if not text.isdigit() or int(text) > queries.MAX_ID:
-        raise NotFound(f"no step with id {step_id}")
+        raise NotFound(_("no step with id {id}").format(id=step_id))
     step = session.get(Step, int(text))
     if step is None:
-        raise NotFound(f"no step with id {text}; see them with `relcrm step list`")
+        raise NotFound(_("no step with id {id}; see them with `relcrm step list`").format(
+            id=text))
     return step
 
 
 def _open(session: "Session", step_id: int | str, doing: str) -> "Step":
     step = get(session, step_id)
     if step.status != "open":
-        raise UsageError(f"step #{step.id} is {step.status} already (since "
-                         f"{dates.show(step.closed_at)}); it cannot be {doing}")
+        said = {  # (status, what is asked): one sentence each
+            ("done", "done"): _("step #{id} is done already (since {when}); it cannot be done"),
+            ("done", "dropped"): _("step #{id} is done already (since {when}); it cannot be "
+                                   "dropped"),
+            ("done", "moved"): _("step #{id} is done already (since {when}); it cannot be "
+                                 "moved"),
+            ("dropped", "done"): _("step #{id} is dropped already (since {when}); it cannot "
+                                   "be done"),
+            ("dropped", "dropped"): _("step #{id} is dropped already (since {when}); it "
+                                      "cannot be dropped"),
+            ("dropped", "moved"): _("step #{id} is dropped already (since {when}); it cannot "
+                                    "be moved"),
+        }
+        message = said.get((step.status, doing)) or _(
+            "step #{id} is {status} already (since {when}); it cannot be {doing}")
+        raise UsageError(message.format(id=step.id, when=dates.show(step.closed_at),
+                                        status=step.status, doing=doing))
     return step
 
 
@@ -167,9 +191,10 @@ def move(session: "Session", step_id: int | str, when: dt.date | dt.datetime | N
     from ..models import StepChange
 
     step = _open(session, step_id, "moved")
-    due = _when(when, "the new date")
+    due = _when(when, new=True)
     if due == step.due_at:
-        raise UsageError(f"step #{step.id} is already on {dates.show(due)}")
+        raise UsageError(_("step #{id} is already on {when}").format(id=step.id,
+                                                                      when=dates.show(due)))
     stamp = dates.iso(dates.now())
     session.add(StepChange(step_id=step.id, at=stamp, action="moved", from_due=step.due_at,
                            to_due=due, note=fields.text("note", note)))
@@ -201,5 +226,5 @@ def drop_open(session: "Session", prospect_id: int, reason: str) -> list["Step"]
 
 def describe(step: "Step") -> str:
     """'Fri 2026-11-27 14:00 meeting: demo at their plant' (#id not included)."""
-    what = step.text or "next step"
-    return f"{dates.show(step.due_at)} {step.kind}: {what}"
+    what = step.text or _("next step")
+    return f"{dates.show(step.due_at)} {dynamic(step.kind)}: {what}"

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from .. import queries
 from ..errors import NotFound, UsageError
+from ..i18n import _
 from ..methodology import SPIN_KINDS, TOUCH_KINDS
 from . import fields
 from .derive import next_seq
@@ -25,13 +26,15 @@ def get(session: "Session", touch_id: int | str, *, call: bool = False) -> "Touc
     from ..models import Touch
 
     text = str(touch_id).strip().lstrip("#")
-    noun = "call" if call else "touch"
     if not text.isdigit() or int(text) > queries.MAX_ID:
-        raise NotFound(f"no {noun} with id {touch_id}")
+        raise NotFound((_("no call with id {id}") if call
+                        else _("no touch with id {id}")).format(id=touch_id))
     touch = session.get(Touch, int(text))
     if touch is None or (call and touch.outcome is None):
-        raise NotFound(f"no {noun} with id {text}; the ids are in `relcrm show REF` and in "
-                       f"what log and call print")
+        raise NotFound((_("no call with id {id}; the ids are in `relcrm show REF` and in what "
+                          "log and call print") if call
+                        else _("no touch with id {id}; the ids are in `relcrm show REF` and in "
+                               "what log and call print")).format(id=text))
     return touch
 
 
@@ -72,10 +75,12 @@ def edit(session: "Session", touch_id: int | str, fix: Fix, *, call: bool = Fals
     if fix.kind is not None:
         kind = fix.kind.strip().lower()
         if kind not in TOUCH_KINDS:
-            raise UsageError(f"unknown kind {fix.kind!r}; use one of: {', '.join(TOUCH_KINDS)}")
+            raise UsageError(_("unknown kind {kind!r}; use one of: {kinds}").format(
+                kind=fix.kind, kinds=", ".join(TOUCH_KINDS)))
         if touch.outcome is not None and kind != "call":
-            raise UsageError(f"touch #{touch.id} is a SPIN call (outcome {touch.outcome}); a "
-                             "call stays a call: delete it and log the touch again instead")
+            raise UsageError(_("touch #{id} is a SPIN call (outcome {outcome}); a call stays "
+                               "a call: delete it and log the touch again instead").format(
+                id=touch.id, outcome=touch.outcome))
         touch.kind = kind
         changed.append("kind")
     if fix.minutes is not None:
@@ -87,8 +92,8 @@ def edit(session: "Session", touch_id: int | str, fix: Fix, *, call: bool = Fals
             commitment=fix.commitment if fix.commitment is not None else touch.commitment))
         if touch.amount_milli is not None and outcome != "order" and not (
                 fix.amount is not None and not fix.amount.strip()):
-            raise UsageError(f"call #{touch.id} records an order of an amount; clear it with "
-                             "--amount \"\" to change the outcome")
+            raise UsageError(_("call #{id} records an order of an amount; clear it with "
+                               "--amount \"\" to change the outcome").format(id=touch.id))
         touch.outcome, touch.commitment = outcome, commitment
         changed.append("outcome")
     if fix.amount is not None:
@@ -98,8 +103,9 @@ def edit(session: "Session", touch_id: int | str, fix: Fix, *, call: bool = Fals
         value = fields.amount(fix.amount, "amount", settings.get(session_con(session),
                                                                  "currency"))
         if value and touch.outcome is not None and touch.outcome != "order":
-            raise UsageError(f"call #{touch.id} has outcome {touch.outcome}; an amount is the "
-                             "value of an order (give --outcome order with it)")
+            raise UsageError(_("call #{id} has outcome {outcome}; an amount is the value of "
+                               "an order (give --outcome order with it)").format(
+                id=touch.id, outcome=touch.outcome))
         touch.amount_milli = value.milli if value else None
         touch.amount_currency = value.currency if value else None
         changed.append("amount")
@@ -134,9 +140,10 @@ def edit(session: "Session", touch_id: int | str, fix: Fix, *, call: bool = Fals
             touch.seq = next_seq(session, person.id)
             changed.append("person")
     if not changed:
-        raise UsageError("nothing to change; give --text, --at, --kind, --minutes, --amount "
-                         "or --prospect" + (" (or --outcome, --commitment, SPIN notes)"
-                                            if call else ""))
+        raise UsageError(_("nothing to change; give --text, --at, --kind, --minutes, --amount "
+                           "or --prospect (or --outcome, --commitment, SPIN notes)") if call
+                         else _("nothing to change; give --text, --at, --kind, --minutes, "
+                                "--amount or --prospect"))
     session.flush()
     return Fixed(touch, changed, moved_from)
 

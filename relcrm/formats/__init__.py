@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
+from ..i18n import N_, _, dynamic
 
 FORMATS = ("auto", "relcrm", "linkedin", "google", "vcard", "csv")
 MAX_IMPORT_BYTES = 256 * 1024 * 1024  # the most an import reads from one file (256 MiB)
-ENCODING_HELP = "re-save it as UTF-8, or give --encoding (e.g. cp1252, latin-1, cp1258)"
+ENCODING_HELP = N_("re-save it as UTF-8, or give --encoding (e.g. cp1252, latin-1, cp1258)")
 
 
 @dataclass
@@ -45,17 +46,17 @@ class Read:
 def kind_of(value: Any) -> str:
     """What a (JSON) value is, for messages: never the value itself, which may be huge."""
     if value is None:
-        return "null"
+        return _("null")
     if isinstance(value, bool):
-        return "true/false"
+        return _("true/false")
     if isinstance(value, (int, float)):
-        return "a number"
+        return _("a number")
     if isinstance(value, str):
-        return "text"
+        return _("text")
     if isinstance(value, (list, tuple)):
-        return "a list"
+        return _("a list")
     if isinstance(value, dict):
-        return "an object"
+        return _("an object")
     return type(value).__name__
 
 
@@ -73,6 +74,14 @@ def date_kind(label: str | None) -> str:
         text = apple.group(1)
     words = re.findall(r"[0-9a-z]+", fold(text))
     return "-".join(words)[:60].strip("-") or "other"
+
+
+def unnamed(message: str) -> UsageError:
+    """An error about a file's content that does not name the file (a line of it, its
+    header): read() puts the file's name before it."""
+    error = UsageError(message)
+    error.unnamed = True  # type: ignore[attr-defined]
+    return error
 
 
 def one_line(text: str) -> str:
@@ -102,15 +111,17 @@ def read_bytes(path: Path) -> bytes:
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
-        raise UsageError(f"no file {path}") from None
+        raise UsageError(_("no file {path}").format(path=path)) from None
     except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+        raise UsageError(_("cannot read {path}: {reason}").format(path=path,
+                                                                   reason=exc.strerror)) from None
     _regular(path, mode)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:  # O_NONBLOCK: a FIFO put in the file's place meanwhile is opened without waiting
         fd = os.open(path, flags)
     except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+        raise UsageError(_("cannot read {path}: {reason}").format(path=path,
+                                                                   reason=exc.strerror)) from None
     with open(fd, "rb", buffering=0) as stream:
         try:
             info = os.fstat(fd)
@@ -125,7 +136,8 @@ def read_bytes(path: Path) -> bytes:
                 parts.append(part)
                 size, want = size + len(part), 2**20
         except OSError as exc:
-            raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+            raise UsageError(_("cannot read {path}: {reason}").format(
+                path=path, reason=exc.strerror)) from None
     if size > MAX_IMPORT_BYTES:
         _too_large(path)
     return b"".join(parts)
@@ -136,16 +148,19 @@ def _regular(path: Path, mode: int) -> None:
 
     if stat.S_ISREG(mode):
         return
-    kind = ("a folder" if stat.S_ISDIR(mode) else "a FIFO (named pipe)" if stat.S_ISFIFO(mode)
-            else "a socket" if stat.S_ISSOCK(mode) else "a device" if stat.S_ISCHR(mode)
-            or stat.S_ISBLK(mode) else "a special file")
-    raise UsageError(f"{path} is {kind}, not a file; import reads regular files only (a CSV, "
-                     "vCard or relcrm export, or a folder made by `relcrm export all -o FOLDER`)")
+    kind = (_("a folder") if stat.S_ISDIR(mode) else _("a FIFO (named pipe)")
+            if stat.S_ISFIFO(mode) else _("a socket") if stat.S_ISSOCK(mode)
+            else _("a device") if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else _("a special file"))
+    raise UsageError(_("{path} is {kind}, not a file; import reads regular files only (a CSV, "
+                       "vCard or relcrm export, or a folder made by "
+                       "`relcrm export all -o FOLDER`)").format(path=path, kind=kind))
 
 
 def _too_large(path: Path) -> None:
-    raise UsageError(f"{path} is larger than {MAX_IMPORT_BYTES // 2**20} MiB, the most relcrm "
-                     "imports from one file; split it into smaller files")
+    raise UsageError(_("{path} is larger than {size} MiB, the most relcrm imports from one "
+                       "file; split it into smaller files").format(
+                           path=path, size=MAX_IMPORT_BYTES // 2**20))
 
 
 def decode(data: bytes, name: str, encoding: str | None = None) -> str:
@@ -157,30 +172,33 @@ def decode(data: bytes, name: str, encoding: str | None = None) -> str:
         try:
             codecs.lookup(encoding)
         except LookupError:
-            raise UsageError(f"unknown encoding {encoding!r}; try utf-8, utf-16, cp1252, "
-                             "latin-1 or cp1258") from None
+            raise UsageError(_("unknown encoding {encoding}; try utf-8, utf-16, cp1252, "
+                               "latin-1 or cp1258").format(encoding=repr(encoding))) from None
         try:
             return data.decode(encoding)
         except UnicodeDecodeError as exc:
-            raise UsageError(f"{name} is not valid {encoding} (byte {exc.object[exc.start]:#04x} "
-                             f"at offset {exc.start}); {ENCODING_HELP}") from None
+            raise UsageError(_("{name} is not valid {encoding} (byte {byte:#04x} at offset "
+                               "{offset}); {help}").format(
+                                   name=name, encoding=encoding, byte=exc.object[exc.start],
+                                   offset=exc.start, help=dynamic(ENCODING_HELP))) from None
     if not data.strip():
-        raise UsageError(f"{name} is empty; nothing to import")
+        raise UsageError(_("{name} is empty; nothing to import").format(name=name))
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError:
-            raise UsageError(f"{name} starts as UTF-16 but is not valid UTF-16; "
-                             f"{ENCODING_HELP}") from None
+            raise UsageError(_("{name} starts as UTF-16 but is not valid UTF-16; {help}").format(
+                name=name, help=dynamic(ENCODING_HELP))) from None
     if b"\x00" in data[:4096]:
-        raise UsageError(f"{name} is not a text file (it holds NUL bytes): give a CSV, vCard "
-                         "or relcrm export")
+        raise UsageError(_("{name} is not a text file (it holds NUL bytes): give a CSV, vCard "
+                           "or relcrm export").format(name=name))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise UsageError(f"{name} is not UTF-8 or UTF-16 (byte {data[exc.start]:#04x} on line "
-                         f"{line}); {ENCODING_HELP}") from None
+        raise UsageError(_("{name} is not UTF-8 or UTF-16 (byte {byte:#04x} on line {line}); "
+                           "{help}").format(name=name, byte=data[exc.start], line=line,
+                                            help=dynamic(ENCODING_HELP))) from None
 
 
 def detect(text: str) -> str:
@@ -195,7 +213,7 @@ def detect(text: str) -> str:
         return "relcrm"
     header = tabular.header_line(text)
     if header is None:
-        raise UsageError("cannot tell the file's format: no header row found; give --format")
+        raise unnamed(_("cannot tell the file's format: no header row found; give --format"))
     return tabular.classify(header)
 
 
@@ -206,8 +224,8 @@ def read(path: Path, fmt: str = "auto", *, encoding: str | None = None,
 
     if path.is_dir():
         if fmt not in ("auto", "relcrm"):
-            raise UsageError(f"{path} is a folder; only a relcrm export folder can be imported "
-                             "(relcrm export all --output FOLDER)")
+            raise UsageError(_("{path} is a folder; only a relcrm export folder can be "
+                               "imported (relcrm export all --output FOLDER)").format(path=path))
         return book.read_folder(path, encoding)
     data = read_bytes(path)
     if fmt in ("auto", "relcrm") and path.suffix.lower() == ".jsonl" and not data.strip():
@@ -217,13 +235,14 @@ def read(path: Path, fmt: str = "auto", *, encoding: str | None = None,
         if fmt == "auto":
             fmt = detect(text)
         if mapping and fmt != "csv":
-            raise UsageError(f"--map is for --format csv; {path.name} is read as {fmt}")
+            raise UsageError(_("--map is for --format csv; {name} is read as {format}").format(
+                name=path.name, format=fmt))
         if fmt == "vcard":
             return vcard.read(text, path.name)
         if fmt == "relcrm":
             return book.read_text(text, path.name)
         return contacts.read(text, path.name, fmt, mapping or {})
     except UsageError as exc:
-        if exc.message.startswith(("line ", "no header", "cannot tell")):
-            raise UsageError(f"{path.name}: {exc.message}") from None
+        if getattr(exc, "unnamed", False):
+            raise UsageError(path.name + ": " + exc.message) from None
         raise

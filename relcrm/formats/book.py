@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
+from ..i18n import N_, _, dynamic
 from ..queries import EXPORTS
 from . import Read, Source, decode, kind_of, read_bytes, tabular
 
 BOOK_FORMAT = "relcrm-book"
 ENTITIES = tuple(EXPORTS)  # prospects, touches, calls, stages, qualifications
 LONGEST_INTEGER = 64  # digits; a longer JSON integer is read as a float (beyond every range)
-TOO_DEEP = "nests arrays or objects too deeply to be a relcrm export"
+TOO_DEEP = N_("nests arrays or objects too deeply to be a relcrm export")
 
 
 def _loads(text: str) -> Any:
@@ -37,14 +38,16 @@ def _entity_of_keys(keys: list[str]) -> str | None:
 
 def _add(result: Read, entity: str, line: int, record: Any) -> None:
     if not isinstance(record, dict):
-        result.errors.append((line, f"a {entity} record must be a JSON object"))
+        result.errors.append((line, _("a {entity} record must be a JSON object").format(
+            entity=entity)))
         return
     spec = EXPORTS[entity]
     wanted = spec.columns
     # columns added by later versions may be missing from an older relcrm's export
     missing = [c for c in wanted[:spec.first or len(wanted)] if c not in record]
     if missing:
-        result.errors.append((line, f"{entity} record lacks {', '.join(missing)}"))
+        result.errors.append((line, _("{entity} record lacks {columns}").format(
+            entity=entity, columns=", ".join(missing))))
         return
     result.records.append(Source(line, {c: record.get(c) for c in wanted}, entity))
 
@@ -56,24 +59,27 @@ def read_text(text: str, name: str) -> Read:
         try:
             document = _loads(text)
         except RecursionError:
-            raise UsageError(f"{name} {TOO_DEEP}") from None
+            raise UsageError(_("{name} nests arrays or objects too deeply to be a relcrm "
+                               "export").format(name=name)) from None
         except json.JSONDecodeError as exc:
             if stripped.startswith("{") and exc.msg == "Extra data":
                 return _json_lines(text, name, result)
-            raise UsageError(f"{name} is not valid JSON (line {exc.lineno}: {exc.msg}); the "
-                             "file may be truncated") from None
+            raise UsageError(_("{name} is not valid JSON (line {line}: {reason}); the file may "
+                               "be truncated").format(name=name, line=exc.lineno,
+                                                      reason=exc.msg)) from None
         if isinstance(document, dict):
             if document.get("format") != BOOK_FORMAT and (
                     "entity" in document or _entity_of_keys(list(document))):
                 return _json_lines(text, name, result)  # JSON lines of one record
             if document.get("format") != BOOK_FORMAT:
-                raise UsageError(f"{name} is a JSON object but not a relcrm book (made by "
-                                 "`relcrm export all --format json`)")
+                raise UsageError(_("{name} is a JSON object but not a relcrm book (made by "
+                                   "`relcrm export all --format json`)").format(name=name))
             for entity in ENTITIES:
                 records = document.get(entity)
                 if records is not None and not isinstance(records, list):
-                    raise UsageError(f"{name}: {entity!r} must be a list of records, not "
-                                     f"{kind_of(records)}")
+                    raise UsageError(_("{name}: {entity} must be a list of records, not "
+                                       "{kind}").format(name=name, entity=repr(entity),
+                                                        kind=kind_of(records)))
                 for index, record in enumerate(records or [], 1):
                     _add(result, entity, index, record)
             return result
@@ -81,22 +87,24 @@ def read_text(text: str, name: str) -> Read:
             return result
         entity = _entity_of_keys(list(document[0])) if isinstance(document[0], dict) else None
         if entity is None:
-            raise UsageError(f"{name} is JSON but not a relcrm export (its records' keys are "
-                             "not the columns of prospects, touches, calls, stages or "
-                             "qualifications)")
+            raise UsageError(_("{name} is JSON but not a relcrm export (its records' keys are "
+                               "not the columns of prospects, touches, calls, stages or "
+                               "qualifications)").format(name=name))
         for index, record in enumerate(document, 1):
             _add(result, entity, index, record)
         return result
     table = _escaped_tsv(text) or tabular.table(text)
     entity = tabular.entity_of(table.header)
     if entity is None:
-        raise UsageError(f"{name} is not a relcrm export: its columns are not those of "
-                         "prospects, touches, calls, stages or qualifications")
+        raise UsageError(_("{name} is not a relcrm export: its columns are not those of "
+                           "prospects, touches, calls, stages or qualifications").format(
+                               name=name))
     width = len(table.header)
     for line, cells in table.rows:
         if len(cells) != width:
-            result.errors.append((line, f"has {len(cells)} fields where the header has {width}"
-                                        " (is the file truncated?)"))
+            result.errors.append((line, _("has {count} fields where the header has {width} "
+                                          "(is the file truncated?)").format(
+                                              count=len(cells), width=width)))
             continue
         result.records.append(Source(line, {c: (v if v != "" else None)
                                             for c, v in zip(table.header, cells)}, entity))
@@ -134,22 +142,24 @@ def _json_lines(text: str, name: str, result: Read) -> Read:
         try:
             record = _loads(line)
         except RecursionError:
-            result.errors.append((number, TOO_DEEP))
+            result.errors.append((number, dynamic(TOO_DEEP)))
             continue
         except json.JSONDecodeError as exc:
-            result.errors.append((number, f"not valid JSON ({exc.msg})"))
+            result.errors.append((number, _("not valid JSON ({reason})").format(
+                reason=exc.msg)))
             continue
         if not isinstance(record, dict):
-            result.errors.append((number, "not a JSON object"))
+            result.errors.append((number, _("not a JSON object")))
             continue
         entity = record.pop("entity", None)
         if entity is not None and not isinstance(entity, str):
-            result.errors.append((number, f"its entity must be text (one of "
-                                          f"{', '.join(ENTITIES)}), not {kind_of(entity)}"))
+            result.errors.append((number, _("its entity must be text (one of {entities}), "
+                                            "not {kind}").format(entities=", ".join(ENTITIES),
+                                                                 kind=kind_of(entity))))
             continue
         entity = entity or _entity_of_keys(list(record))
         if entity not in EXPORTS:
-            result.errors.append((number, "not a record of a relcrm export"))
+            result.errors.append((number, _("not a record of a relcrm export")))
             continue
         _add(result, entity, number, record)
     return result
@@ -167,10 +177,11 @@ def read_folder(folder: Path, encoding: str | None) -> Read:
             found = True
             part = read_text(decode(read_bytes(path), path.name, encoding), path.name)
             if part.records and part.records[0].entity != entity:
-                raise UsageError(f"{path.name} holds {part.records[0].entity}, not {entity}")
+                raise UsageError(_("{name} holds {found}, not {entity}").format(
+                    name=path.name, found=part.records[0].entity, entity=entity))
             result.records.extend(part.records)
             result.errors.extend((line, f"{path.name}: {msg}") for line, msg in part.errors)
     if not found:
-        raise UsageError(f"{folder} holds no relcrm export files ("
-                         + ", ".join(f"{e}.csv" for e in ENTITIES) + ")")
+        raise UsageError(_("{folder} holds no relcrm export files ({files})").format(
+            folder=folder, files=", ".join(f"{e}.csv" for e in ENTITIES)))
     return result

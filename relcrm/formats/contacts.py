@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..errors import UsageError
+from ..i18n import _
 from . import Read, Source, date_kind, one_line, tabular
 
 # --map FIELD names, and what `name`-like columns may be combined from.
@@ -51,7 +52,7 @@ def read(text: str, name: str, fmt: str, mapping: dict[str, str]) -> Read:
     if fmt == "google":
         return _google(table)
     if fmt == "relcrm":
-        raise UsageError("this is a relcrm export; import it with --format relcrm or auto")
+        raise UsageError(_("this is a relcrm export; import it with --format relcrm or auto"))
     return _generic(table, name, mapping)
 
 
@@ -60,8 +61,9 @@ def _rows(table: tabular.Table, result: Read):
     width = len(table.header)
     for line, cells in table.rows:
         if len(cells) != width:
-            result.errors.append((line, f"has {len(cells)} fields where the header has "
-                                        f"{width} (is the file truncated?)"))
+            result.errors.append((line, _("has {count} fields where the header has {width} "
+                                          "(is the file truncated?)").format(
+                                              count=len(cells), width=width)))
             continue
         yield line, dict(zip(table.header, (c.strip() for c in cells)))
 
@@ -81,9 +83,9 @@ def unused(table: tabular.Table, reads: Callable[[str], bool]) -> list[str]:
         shown = one_line(" ".join(name.split()))
         shown = shown if len(shown) <= 40 else shown[:39] + "…"
         if not shown:
-            shown = f"column {i + 1}"
+            shown = _("column {number}").format(number=i + 1)
         elif header.count(name) > 1:
-            shown = f"{shown} (column {i + 1})"
+            shown = _("{name} (column {number})").format(name=shown, number=i + 1)
         out.append(shown)
     return out
 
@@ -248,8 +250,10 @@ def _generic(table: tabular.Table, name: str, mapping: dict[str, str]) -> Read:
     columns: dict[str, str] = {}  # header cell -> field
     unknown = [column for column in mapping if column not in table.header]
     if unknown:
-        raise UsageError(f"--map names column {unknown[0]!r}, which {name} does not have; its "
-                         f"columns are: {one_line(', '.join(table.header))}")
+        raise UsageError(_("--map names column {column}, which {name} does not have; its "
+                           "columns are: {columns}").format(
+                               column=repr(unknown[0]), name=name,
+                               columns=one_line(", ".join(table.header))))
     skipped: set[str] = set()  # --map COLUMN=skip: left out on purpose, not listed as unused
     for column in table.header:
         field = mapping.get(column) or _BY_ALIAS.get(tabular.normal(column))
@@ -258,9 +262,9 @@ def _generic(table: tabular.Table, name: str, mapping: dict[str, str]) -> Read:
         elif field and field not in columns.values():
             columns[column] = field
     if "name" not in columns.values() and not {"first_name", "last_name"} & set(columns.values()):
-        raise UsageError(f"{name} has no name column (its columns are: "
-                         f"{one_line(', '.join(table.header))}); say which one it is with "
-                         "--map COLUMN=name")
+        raise UsageError(_("{name} has no name column (its columns are: {columns}); say which "
+                           "one it is with --map COLUMN=name").format(
+                               name=name, columns=one_line(", ".join(table.header))))
     result.unused = unused(table, lambda column: column in columns or column in skipped)
     column_of = {field: column for column, field in columns.items()}
     for line, row in _rows(table, result):
@@ -289,9 +293,10 @@ def parse_mapping(pairs: list[str]) -> dict[str, str]:
         column, sep, field = pair.rpartition("=")
         field = field.strip().lower().replace("-", "_")
         if not sep or not column.strip():
-            raise UsageError(f"--map {pair!r} is not COLUMN=FIELD (e.g. --map \"Họ tên=name\")")
+            raise UsageError(_("--map {pair} is not COLUMN=FIELD (e.g. --map \"Họ tên=name\")"
+                               ).format(pair=repr(pair)))
         if field not in FIELDS:
-            raise UsageError(f"--map {pair!r}: unknown field {field!r}; use one of "
-                             + ", ".join(FIELDS))
+            raise UsageError(_("--map {pair}: unknown field {field}; use one of {fields}").format(
+                pair=repr(pair), field=repr(field), fields=", ".join(FIELDS)))
         mapping[column.strip()] = field
     return mapping

@@ -15,6 +15,7 @@ import datetime as dt
 from typing import Any, Iterable
 
 from .. import dates
+from ..i18n import _, dynamic
 from ..methodology import APPOINTMENT_MINUTES
 
 
@@ -55,15 +56,18 @@ def write(rows: Iterable[dict[str, Any]], today: dt.date, *, todo: bool = False)
         # the minute it was written, so a calendar takes each new file as an update
         entry.add("sequence", row["sequence"] if step else minutes_since_2020)
         if account:
-            who = (f"{row['company']} ({row['name'] or 'whole account'})" if step
-                   else f"key account {row['company']}")
+            whom = row["name"] or _("whole account")
+            who = (f"{row['company']} ({whom})" if step
+                   else _("key account {company}").format(company=row["company"]))
         else:
             who = row["name"] + (f" ({row['company']})" if row["company"] else "")
-        label = "Follow up" if not step or row["kind"] == "todo" else row["kind"].capitalize()
+        label = (_("Follow up") if not step or row["kind"] == "todo"
+                 else dynamic(row["kind"]).capitalize())
         entry.add("summary", f"{label}: {who}"
                   + (f" — {row['next_step']}" if step and row["next_step"] else ""))
         lines = [row["why"]]
-        lines += [f"{label}: {row[key]}" for key, label in (("email", "Email"), ("phone", "Phone"))
+        lines += [f"{label}: {row[key]}" for key, label in (("email", _("Email")),
+                                                              ("phone", _("Phone")))
                   if row.get(key)]
         if step:
             lines.append(f"relcrm step done {row['step_ids']}")

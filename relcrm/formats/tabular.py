@@ -12,10 +12,10 @@ import io
 from dataclasses import dataclass
 from typing import Iterator
 
-from ..errors import UsageError
+from ..i18n import _
 from ..queries import EXPORTS
 from ..text import fold
-from . import lines
+from . import lines, unnamed
 
 DELIMITERS = (",", ";", "\t")
 LINKEDIN = ("First Name", "Last Name", "URL", "Email Address", "Company", "Position",
@@ -43,8 +43,8 @@ def _records(text: str, delimiter: str = ",") -> Iterator[tuple[int, list[str]]]
             yield start, cells
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise UsageError(f"line {start}: not valid CSV ({exc}); the file may be truncated or "
-                         "damaged") from None
+        raise unnamed(_("line {line}: not valid CSV ({reason}); the file may be truncated or "
+                        "damaged").format(line=start, reason=exc)) from None
 
 
 def _delimiter(line: str) -> str:
@@ -105,14 +105,14 @@ def table(text: str) -> Table:
     """The header and the rows after it."""
     wanted = header_line(text)
     if wanted is None:
-        raise UsageError("no header row found")
+        raise unnamed(_("no header row found"))
     delimiter = _delimiter(delimiter_line(text, wanted))
     records = _records(text, delimiter)
     for line, cells in records:
         if [c.strip() for c in cells] == wanted:
             rows = [(n, c) for n, c in records if any(x.strip() for x in c)]
             return Table(wanted, line, rows, delimiter)
-    raise UsageError("no header row found")
+    raise unnamed(_("no header row found"))
 
 
 def delimiter_line(text: str, header: list[str]) -> str:

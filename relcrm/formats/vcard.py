@@ -11,6 +11,7 @@ import uuid
 from typing import Any, Iterable
 
 from ..errors import UsageError
+from ..i18n import _
 from . import Read, Source, date_kind, lines
 
 NAMESPACE = uuid.UUID("6f1c3a52-4c1e-4f4e-9d3b-2f5a8c7e9b10")  # relcrm's vCard UIDs
@@ -43,15 +44,16 @@ def _decoded(value: Any, params: dict[str, list[str]], key: str) -> Any:
         try:
             value = base64.b64decode(value, validate=True)
         except (binascii.Error, ValueError):
-            raise UsageError(f"{key} says ENCODING=b but is not base64") from None
+            raise UsageError(_("{key} says ENCODING=b but is not base64").format(
+                key=key)) from None
     if isinstance(value, bytes):
         try:
             value = value.decode(charset)
         except (LookupError, UnicodeDecodeError):
-            raise UsageError(f"{key} is binary (ENCODING=b), not text in {charset}; give it "
-                             "as plain text") from None
+            raise UsageError(_("{key} is binary (ENCODING=b), not text in {charset}; give it "
+                               "as plain text").format(key=key, charset=charset)) from None
     if not isinstance(value, str):
-        raise UsageError(f"{key} is not text")
+        raise UsageError(_("{key} is not text").format(key=key))
     return value.replace("\r\n", "\n").replace("\r", "\n")  # CR LF from quoted-printable
 
 
@@ -88,11 +90,12 @@ def read(text: str, name: str) -> Read:
     try:
         cards = list(vobject.readComponents(text, validate=False, ignoreUnreadable=False))
     except Exception as exc:  # vobject raises its own ParseError and plain ValueErrors
-        raise UsageError(f"{name} is not a valid vCard file ({_reason(exc)})") from None
+        raise UsageError(_("{name} is not a valid vCard file ({reason})").format(
+            name=name, reason=_reason(exc))) from None
     for index, card in enumerate(cards):
         line = starts[index] if index < len(starts) else 0
         if card.name.upper() != "VCARD":
-            result.errors.append((line, f"a {card.name} is not a vCard"))
+            result.errors.append((line, _("a {kind} is not a vCard").format(kind=card.name)))
             continue
         try:
             result.records.append(Source(line, _card(card)))
@@ -105,14 +108,15 @@ def read(text: str, name: str) -> Read:
             if any(not isinstance(i.value, str) or i.value.strip() for i in items):
                 result.unused.append(shown)
     if not cards:
-        raise UsageError(f"{name} holds no vCard (no BEGIN:VCARD ... END:VCARD)")
+        raise UsageError(_("{name} holds no vCard (no BEGIN:VCARD ... END:VCARD)").format(
+            name=name))
     return result
 
 
 def _card(card: Any) -> dict[str, Any]:
     full = _text(_value(card, "fn"))
     if not full:
-        raise UsageError("card has no FN (formatted name)")
+        raise UsageError(_("card has no FN (formatted name)"))
     org = _value(card, "org")
     company = (org[0] if isinstance(org, list) and org else _text(org))
     categories = _value(card, "categories") or []
