@@ -34,19 +34,67 @@ def current() -> str:
     return _current
 
 
+class _Said(str):
+    """A translated message whose .format() writes numbers as the language does: in
+    Vietnamese 1.234.567 and 2,5 and 68,6% where the English message has {n:,}, {x:.1f} and
+    {share:.1%} (CLDR: the group separator is a dot, the decimal one a comma)."""
+
+    def format(self, *args: Any, **kwargs: Any) -> str:
+        return _FORMATTER.vformat(self, args, kwargs)
+
+
+def _local_number(value: Any, spec: str) -> str:
+    """format(value, spec) with the separators swapped for Vietnamese."""
+    text = format(value, spec)
+    return text.translate(str.maketrans({",": ".", ".": ","}))
+
+
+class _Formatter:
+    def __init__(self) -> None:
+        import string
+
+        class Local(string.Formatter):
+            def format_field(self, value: Any, spec: str) -> Any:
+                if spec and not isinstance(value, (str, bool)) and any(
+                        mark in spec for mark in ",.%"):
+                    try:
+                        return _local_number(value, spec)
+                    except (TypeError, ValueError):
+                        pass
+                return super().format_field(value, spec)
+
+        self.formatter = Local()
+
+    def vformat(self, text: str, args: Any, kwargs: Any) -> str:
+        return self.formatter.vformat(str(text), args, kwargs)
+
+
+_FORMATTER = _Formatter()
+
+
+def _said(text: str) -> str:
+    return _Said(text) if _current == "vi" else text
+
+
+def number(value: int | float, spec: str = ",") -> str:
+    """A number for people outside a message: format(value, spec) as the language writes it
+    (1,234 in English, 1.234 in Vietnamese)."""
+    return _local_number(value, spec) if _current == "vi" else format(value, spec)
+
+
 def _(text: str) -> str:
     """`text` in the current language (the English text when it has no translation)."""
-    return _translation.gettext(text)
+    return _said(_translation.gettext(text))
 
 
 def ngettext(one: str, many: str, count: int) -> str:
-    return _translation.ngettext(one, many, count)
+    return _said(_translation.ngettext(one, many, count))
 
 
 def pgettext(context: str, text: str) -> str:
     """`text` in the current language, in a context that tells apart two meanings of one
     English word (pgettext("key account", "Key"))."""
-    return _translation.pgettext(context, text)
+    return _said(_translation.pgettext(context, text))
 
 
 def N_(text: str) -> str:
@@ -67,7 +115,7 @@ def named(item: Any) -> str:
 def dynamic(text: str) -> str:
     """A value's display in the current language when the catalog has it (a step's kind):
     like _(), for text that is not a literal (scripts/messages.py cannot see it)."""
-    return _translation.gettext(text)
+    return _said(_translation.gettext(text))
 
 
 if False:  # noqa: SIM108 - the words of the help screens Typer writes, for the catalog

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .i18n import N_, dynamic
+from .i18n import N_, dynamic, number
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ SEARCH: tuple[str, ...] = ("_search", "_search_data", "_search_idx", "_search_co
 def noun(table: str, count: int) -> str:
     """'1 touch', '3 touches', for people (in the language relcrm speaks: '3 lần tiếp xúc')."""
     entity = BY_TABLE[table]
-    return f"{count:,} {dynamic(entity.one if count == 1 else entity.many)}"
+    return f"{number(count)} {dynamic(entity.one if count == 1 else entity.many)}"
 
 
 def stored_noun(table: str, count: int) -> str:

@@ -191,3 +191,22 @@ def test_amounts_in_a_narrow_column_are_written_short(an, tmp_path):
     assert "1.200.000.000\xa0₫" in an("list", env=VI).out  # a pipe: exact
     out, code = _run_in_terminal(["list"], {**env, "RELCRM_LANG": "en", "COLUMNS": "160"})
     assert code == 0 and "1,200,000,000" in out, out
+
+
+def test_numbers_in_vietnamese_messages_use_the_vietnamese_separators():
+    """CLDR vi: a dot groups thousands and a comma marks decimals, so a message's {n:,},
+    {x:.1f} and {share:.1%} read 1.234.567, 2,5 and 68,6% in Vietnamese (a comma there would
+    read as a decimal point); English is unchanged."""
+    from relcrm import i18n
+
+    try:
+        i18n.activate("vi")
+        said = i18n._("{n:,} rows, {x:.1f} d, {share:.1%}, #{id}, {name!r}").format(
+            n=1234567, x=2.5, share=0.686, id=1234, name="A,B")
+        assert said == "1.234.567 rows, 2,5 d, 68,6%, #1234, 'A,B'"
+        assert i18n.number(536576) == "536.576"
+        i18n.activate("en")
+        assert i18n._("{n:,} rows {x:.1f}").format(n=1234567, x=2.5) == "1,234,567 rows 2.5"
+        assert i18n.number(536576) == "536,576"
+    finally:
+        i18n.activate("en")

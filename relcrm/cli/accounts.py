@@ -5,7 +5,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from .. import dates
-from ..i18n import _, current, named, ngettext, pgettext
+from ..i18n import _, current, named, ngettext, number, pgettext
 from ..methodology import (ALL_KAM_STAGES, BUY_CLASSES, CHOICE_CRITERIA, KAM_BY_KEY, ROLES,
                            resolve_kam)
 from .common import (FormatOpt, RefArg, book_currency, complete_accounts, complete_words,
@@ -277,8 +277,9 @@ def candidates(
         render.Col(_("Orders"), "orders", justify="right"),
         render.Col(_("Value"), lambda r: money(r["order_value"], r["currency"], column=True),
                    justify="right"),
-        render.Col(_("Share"), lambda r: f"{r['share']:.1%}", justify="right"),
-        render.Col(_("Cumulative"), lambda r: f"{r['cumulative_share']:.1%}", justify="right"),
+        render.Col(_("Share"), lambda r: number(r["share"], ".1%"), justify="right"),
+        render.Col(_("Cumulative"), lambda r: number(r["cumulative_share"], ".1%"),
+                   justify="right"),
         render.Col("80%", lambda r: _("yes") if r["in_80"] else "", style="green"),
         render.Col(pgettext("key account", "Key"),
                    lambda r: named(KAM_BY_KEY[r["kam_stage"]]) if r["key"] and

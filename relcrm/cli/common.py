@@ -157,15 +157,10 @@ def money(value: int | float | str | None, currency: str | None = None,
 
 
 def number(value: int | float, decimals: int = 0) -> str:
-    """A number for people: 1,234.5 in English; 1.234,5 in Vietnamese (CLDR, by Babel)."""
+    """A number for people: 1,234.5 in English; 1.234,5 in Vietnamese."""
     from .. import i18n
 
-    if i18n.current() == "vi":
-        from babel.numbers import format_decimal
-
-        pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-        return format_decimal(value, format=pattern, locale="vi_VN")
-    return f"{value:,.{decimals}f}"
+    return i18n.number(value, f",.{decimals}f")
 
 
 _book_currency: list[str] = []
