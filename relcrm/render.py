@@ -71,6 +71,12 @@ class Col:
     justify: str = "left"
     no_wrap: bool = False
     max_width: int | None = None
+    drop: int = 0  # on a terminal too narrow for every column, the highest go first (0: never)
+
+    @property
+    def whole(self) -> bool:
+        """An id, a date, an amount (right-aligned or unwrapped): never cut on a terminal."""
+        return self.no_wrap or self.justify == "right"
 
     def cell(self, row: dict[str, Any]) -> tuple[str, str | None]:
         raw = row.get(self.value) if isinstance(self.value, str) else self.value(row)
@@ -147,19 +153,62 @@ def table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], *, title: str | N
     grid = Table(title=heading, box=box.SIMPLE_HEAD if human else None,
                  header_style="bold" if styled else "", show_edge=False, pad_edge=False,
                  title_justify="left")
-    for col in cols:
-        grid.add_column(Text(col.header), justify=col.justify,
-                        no_wrap=col.no_wrap or not human,
-                        max_width=col.max_width if human else None)
-    for row in rows:
-        cells = []
-        for col in cols:
-            text, style = col.cell(row)
-            cells.append(Text(text, style=(style or "") if styled else ""))
-        grid.add_row(*cells)
+    cells = [[col.cell(row) for col in cols] for row in rows]
+    shown = list(range(len(cols)))
+    widths: dict[int, int] = {}
+    if human:
+        shown, widths = _fit(cols, cells, out.width)
+    for i in shown:
+        col = cols[i]
+        if i in widths:  # an id, a date, an amount: as wide as its widest cell, never cut
+            grid.add_column(Text(col.header), justify=col.justify, no_wrap=True,
+                            min_width=widths[i], overflow="fold")
+        else:  # text: wrapped at word boundaries, a word too long folded, never cut
+            grid.add_column(Text(col.header), justify=col.justify,
+                            no_wrap=col.no_wrap or not human, overflow="fold",
+                            max_width=col.max_width if human else None)
+    for row in cells:
+        grid.add_row(*[Text(row[i][0], style=(row[i][1] or "") if styled else "")
+                       for i in shown])
     emit(out, grid)
     if caption:
         emit(out, safe_text(caption, "dim" if styled else ""))
+
+
+_NARROWEST = 8  # a text column is never squeezed below this many cells (or its header word)
+_READABLE = 32  # ... nor one that is never dropped, below this many, while others can go
+
+
+def _fit(cols: Sequence[Col], cells: list[list[tuple[str, str | None]]],
+         width: int) -> tuple[list[int], dict[int, int]]:
+    """The columns a terminal `width` wide shows, and the width each whole column needs.
+    Whole columns (ids, dates, amounts) keep their widest cell; text columns may wrap down to
+    _NARROWEST (_READABLE for one never dropped); when even that does not fit, columns go in the order of their `drop` (the
+    highest first, the rightmost first among equals; never a column with drop 0)."""
+    from rich.cells import cell_len
+
+    def need(i: int) -> int:
+        widest = max((cell_len(row[i][0]) for row in cells), default=0)
+        header = max((cell_len(word) for word in cols[i].header.split()), default=0)
+        if cols[i].whole:
+            return max(widest, header)
+        # the text a table is for (a reason, a step: never dropped) keeps room to be read;
+        # other text may wrap narrow before columns are dropped
+        room = _READABLE if cols[i].drop == 0 else _NARROWEST
+        return min(max(widest, header), max(room, header))
+
+    shown = list(range(len(cols)))
+    needs = {i: need(i) for i in shown}
+    while True:
+        total = sum(needs[i] for i in shown) + 3 * (len(shown) - 1)  # 3: rich's gap
+        if total <= width:
+            break
+        droppable = [i for i in shown if cols[i].drop > 0]
+        if not droppable:
+            break
+        shown.remove(max(droppable, key=lambda i: (cols[i].drop, i)))
+    widths = {i: needs[i] for i in shown if cols[i].whole}
+    return shown, widths
 
 
 def sections(parts: Sequence[tuple[str, str | None, Sequence[dict[str, Any]]]],

@@ -179,15 +179,16 @@ def list_(
     render.table(rows, [
         render.Col("#", "id", justify="right", style="dim"),
         render.Col(_("Account"), "name", style="bold", no_wrap=True),
-        render.Col(_("Industry"), "industry"),
+        render.Col(_("Industry"), "industry", drop=5),
         render.Col(pgettext("key account", "Key"),
                    lambda r: named(KAM_BY_KEY[r["kam_stage"]]) if r["key"] and
-                   r["kam_stage"] else (_("key") if r["key"] else ""), style="magenta"),
-        render.Col(_("People"), "people", justify="right"),
+                   r["kam_stage"] else (_("key") if r["key"] else ""), style="magenta",
+                   drop=1),
+        render.Col(_("People"), "people", justify="right", drop=3),
         render.Col(_("Deciders"), "deciders", justify="right",
-                   style=lambda r: "red" if r["key"] and not r["deciders"] else None),
+                   style=lambda r: "red" if r["key"] and not r["deciders"] else None, drop=2),
         render.Col(_("Last touch"), lambda r: dates.show_day(r["last_touch_at"]),
-                   no_wrap=True),
+                   no_wrap=True, drop=4),
         render.Col(_("Orders"), lambda r: money(r["order_value"], r["order_currency"], column=True),
                    justify="right"),
     ], caption=(_("{shown:,} of {total:,} shown; --limit 0 shows all").format(

@@ -136,11 +136,12 @@ def list_(
         render.Col(_("Account"), lambda r: r["account"] or "", style="bold", no_wrap=True),
         render.Col(_("Deal"), "title"),
         render.Col(_("Customer is at"), lambda r: _stage(r["stage"]), no_wrap=True,
-                   style="magenta"),
+                   style="magenta", drop=1),
         render.Col(_("Value"), lambda r: _worth(r, column=True), justify="right"),
         render.Col(_("Close"), lambda r: dates.show_day(r["close_on"]) if r["close_on"] else "",
-                   no_wrap=True),
-        render.Col(_("Age"), lambda r: _("{n} d").format(n=r["age_days"]), justify="right"),
+                   no_wrap=True, drop=2),
+        render.Col(_("Age"), lambda r: _("{n} d").format(n=r["age_days"]), justify="right",
+                   drop=3),
     ]
     if status != "open":
         cols.insert(3, render.Col(_("Status"), lambda r: _status(r), style=lambda r: {

@@ -121,8 +121,8 @@ def followups(
         render.Col(_("Due"), due_text, style=due_style, no_wrap=True),
         render.Col("#", "id", justify="right", style="dim"),
         render.Col(_("Prospect"), who, style="bold", no_wrap=True),
-        render.Col(_("Company"), "company", max_width=24),
-        render.Col(_("Stage"), stage, style="magenta"),
+        render.Col(_("Company"), "company", max_width=24, drop=2),
+        render.Col(_("Stage"), stage, style="magenta", no_wrap=True, drop=1),
         render.Col(_("Why"), "why", style=lambda r: "yellow" if r["stalled"] else None),
     ], title=title, caption=caption,
         empty=_("Nobody needs follow-up {period}. Add prospects with `relcrm add`, or look "

@@ -150,14 +150,17 @@ def list_(
     cols = [
         Col("#", "id", justify="right", style="dim"),
         Col(_("Name"), "name", style="bold", no_wrap=True),
-        Col(_("Company"), "company", max_width=28),
-        Col(_("Stage"), lambda r: _stage_label(r["stage"]), style=_stage_style, no_wrap=True),
-        Col(_("Qualified"), lambda r: status_text(r["qualification"]), style=_qual_style),
-        Col(_("Last touch"), lambda r: dates.show_day(r["last_touch_at"]), no_wrap=True),
+        Col(_("Company"), "company", max_width=28, drop=5),
+        Col(_("Stage"), lambda r: _stage_label(r["stage"]), style=_stage_style, no_wrap=True,
+            drop=2),
+        Col(_("Qualified"), lambda r: status_text(r["qualification"]), style=_qual_style,
+            drop=4),
+        Col(_("Last touch"), lambda r: dates.show_day(r["last_touch_at"]), no_wrap=True,
+            drop=3),
         Col(_("Follow-up"), lambda r: dates.show_day(r["due_on"]), no_wrap=True,
             style=lambda r: _due_style(r["due_on"], today)),
         Col(_("Value"), lambda r: money(r["value"], column=True), justify="right"),
-        Col(_("Tags"), "tags", style="cyan"),
+        Col(_("Tags"), "tags", style="cyan", drop=6),
     ]
     caption = None
     if total > len(rows):

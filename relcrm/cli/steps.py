@@ -135,7 +135,7 @@ def list_(
         render.Col(_("Due"), lambda r: dates.show(r["due_at"]), no_wrap=True,
                    style=lambda r: "bold red" if not done and r["due_at"][:10] < today.isoformat()
                    else None),
-        render.Col(_("Kind"), _kind, style="cyan"),
+        render.Col(_("Kind"), _kind, style="cyan", drop=1),
         render.Col(_("With"), who, style="bold"),
         render.Col(_("Step"), lambda r: r["text"] or _("next step")),
     ]
