@@ -103,9 +103,9 @@ def narrow() -> bool:
 
 
 def console(stderr: bool = False):
-    """A rich Console for the stream: colour on a terminal unless NO_COLOR is set; on a
-    terminal with NO_COLOR, the terminal's width but no escape codes at all; not on a terminal,
-    no escape codes and no width limit (nothing wraps)."""
+    """A rich Console for the stream: colour on a terminal unless NO_COLOR is set to anything
+    but an empty string; on a terminal with NO_COLOR, the terminal's width but no escape codes
+    at all; not on a terminal, no escape codes and no width limit (nothing wraps)."""
     import shutil
 
     from rich.console import Console
@@ -114,8 +114,9 @@ def console(stderr: bool = False):
     if not is_tty(stream):
         return Console(file=stream, highlight=False, force_terminal=False, no_color=True,
                        width=10_000, emoji=False)
-    if "NO_COLOR" not in os.environ:  # a terminal (is_tty decides, for rich too): colour
-        return Console(file=stream, highlight=False, force_terminal=True)
+    if not os.environ.get("NO_COLOR"):  # a terminal (is_tty decides, for rich too): colour;
+        # NO_COLOR set to an empty string does not count (no-color.org)
+        return Console(file=stream, highlight=False, force_terminal=True, no_color=False)
     return Console(file=stream, highlight=False, force_terminal=False, no_color=True,
                    width=shutil.get_terminal_size().columns, emoji=False)
 

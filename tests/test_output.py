@@ -96,5 +96,15 @@ def test_colour_on_a_terminal_and_none_with_no_color(book, tmp_path):
     out, code = _run_in_terminal(["followups"], {**env, "NO_COLOR": "1"})
     assert code == 0 and ESC not in out, repr(out)
     assert "Trần Thị Bình" in out and "─" in out  # still a table for a person
+    out, code = _run_in_terminal(["followups"], {**env, "NO_COLOR": ""})
+    assert code == 0 and ESC + "[" in out, "an empty NO_COLOR does not count (no-color.org)"
     out, code = _run_in_terminal(["show", "an"], {**env, "NO_COLOR": "1"})
     assert code == 0 and ESC not in out and "Timeline (newest first)" in out
+
+
+def test_the_licence_is_the_one_pyproject_names():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    assert 'license = "MIT"' in (root / "pyproject.toml").read_text()
+    assert (root / "LICENSE").read_text().startswith("MIT License")
