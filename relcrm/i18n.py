@@ -239,10 +239,13 @@ def setup(args: list[str]) -> None:
     BOOK_SETTINGS.update(_book_settings(book))
     code, notice = choose(book)
     activate(code)
-    from . import dates
-
-    dates.set_date_order(BOOK_SETTINGS.get("date_order") or None)
-    dates.NOTICES.clear()
+    order = BOOK_SETTINGS.get("date_order") or None
+    dates = sys.modules.get(f"{__package__}.dates")  # imported only by commands that read dates
+    if dates is None and order is not None:
+        from . import dates
+    if dates is not None:
+        dates.set_date_order(order)
+        dates.NOTICES.clear()
     if notice:
         print(f"relcrm: {notice}", file=sys.stderr)
 

@@ -184,8 +184,9 @@ def _fit(cols: Sequence[Col], cells: list[list[tuple[str, str | None]]],
          width: int) -> tuple[list[int], dict[int, int]]:
     """The columns a terminal `width` wide shows, and the width each whole column needs.
     Whole columns (ids, dates, amounts) keep their widest cell; text columns may wrap down to
-    _NARROWEST (_READABLE for one never dropped); when even that does not fit, columns go in the order of their `drop` (the
-    highest first, the rightmost first among equals; never a column with drop 0)."""
+    _NARROWEST (_READABLE for one never dropped); when even that does not fit, columns go in
+    the order of their `drop` (the highest first, the rightmost first among equals; never a
+    column with drop 0)."""
     from rich.cells import cell_len
 
     def need(i: int) -> int:

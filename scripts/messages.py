@@ -25,10 +25,8 @@ LOCALE = ROOT / "relcrm" / "locale"
 
 def help_texts() -> list[tuple[str, str, None]]:
     """(message, where) for every help text of the command tree, in English."""
-    import typer
-
     from relcrm import i18n
-    from relcrm.cli import app
+    from relcrm.cli import full_command
 
     i18n.activate("en")
     found: list[tuple[str, str]] = []
@@ -45,7 +43,7 @@ def help_texts() -> list[tuple[str, str, None]]:
         for name, sub in sorted(getattr(command, "commands", {}).items()):
             walk(sub, f"{path} {name}")
 
-    walk(typer.main.get_command(app), "relcrm")
+    walk(full_command(), "relcrm")
     return found
 
 
@@ -110,6 +108,11 @@ def compiled(po_path: Path) -> bytes:
 
 def main() -> None:
     from babel.messages.pofile import read_po
+
+    from relcrm.cli import index_text
+
+    index = ROOT / "relcrm" / "cli" / "_index.py"
+    index.write_text(index_text(), encoding="utf-8")  # the root --help's list of commands
 
     pot = template()
     LOCALE.mkdir(parents=True, exist_ok=True)

@@ -138,8 +138,8 @@ def test_the_interactive_call_speaks_vietnamese(an):
     result = an("call", "an", "-i", input=answers, env=VI)
     for words in ("Cuộc gọi bán hàng SPIN với Nguyễn Văn An", "Câu hỏi tình huống",
                   "Gài cam kết", "Kết quả (order/advance/continuation/no-sale)",
-                  "vui lòng trả lời một trong", "cần ghi cam kết", "không đọc được ngày 'bao giờ đó'",
-                  "Số phút (không bắt buộc)"):
+                  "vui lòng trả lời một trong", "cần ghi cam kết",
+                  "không đọc được ngày 'bao giờ đó'", "Số phút (không bắt buộc)"):
         assert words in result.err, (words, result.err)
     assert "Situation" not in result.err and "Outcome" not in result.err
     assert "Đã ghi nhận cuộc gọi #1" in result.out and "T6 27/11/2026 14:00" in result.out

@@ -99,7 +99,39 @@ def _usage_message(exc: Exception) -> str:
 
 
 class RelcrmGroup(TyperGroup):
-    """Runs the tree in non-standalone mode and turns every exception into one stderr line."""
+    """Runs the tree in non-standalone mode and turns every exception into one stderr line.
+    Its commands are built when first asked for (COMMANDS), in the language of the command."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*COMMANDS, *(name for name in self.commands if name not in COMMANDS)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            from .. import i18n
+
+            command = _build(cmd_name)
+            i18n.translate_tree(command)
+            self.commands[cmd_name] = command
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """The commands and their short help, from _index.py: nothing else is built."""
+        from typer._click.utils import make_default_short_help  # type: ignore
+
+        from ..i18n import _
+        from ._index import HELP as helps
+
+        rows = []
+        limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
+        for name in COMMANDS:  # in the order of the tour
+            if COMMANDS[name][2]:
+                continue
+            built = self.commands.get(name)
+            text = built.help if built is not None else _(helps.get(name, ""))
+            rows.append((name, make_default_short_help(text or "", limit)))
+        if rows:
+            with formatter.section(_("Commands")):
+                formatter.write_dl(rows)
 
     def main(self, args: Any = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True,
@@ -154,10 +186,11 @@ class RelcrmGroup(TyperGroup):
 def _date_notices() -> None:
     """Say once how an ambiguous date was read (03/04: day first), in English only: a
     Vietnamese reader writes day first anyway."""
-    from .. import dates, i18n
+    from .. import i18n
     from ..i18n import _
 
-    for notice in dates.take_notices():
+    dates = sys.modules.get("relcrm.dates")  # no date read, no notice
+    for notice in dates.take_notices() if dates is not None else ():
         if i18n.current() != "vi":
             print(_("relcrm: note: {notice}").format(notice=notice), file=sys.stderr)
 
@@ -270,53 +303,85 @@ def root(
     _book_currency.clear()  # read again for this command (a test runs many in one process)
 
 
-from . import (accounts, care, config, corrections, deals, demo, followups,  # noqa: E402
-               maintenance, pipeline, plan, prospects, review, search, selling, stages,
-               steps, transfer, undo)
+# The command tree is built lazily: only the command that runs is imported and built (the root
+# --help lists the others from _index.py, their help texts, kept current by
+# scripts/messages.py and checked by tests/test_cli_tree.py). name: (module, attribute, hidden)
+# where the attribute is a function (a command) or a Typer (a group of commands).
+COMMANDS: dict[str, tuple[str, str, bool]] = {
+    "add": ("prospects", "add", False), "list": ("prospects", "list_", False),
+    "show": ("prospects", "show", False), "edit": ("prospects", "edit", False),
+    "qualify": ("selling", "qualify", False), "call": ("selling", "call", False),
+    "log": ("selling", "log", False), "stage": ("stages", "app", False),
+    "step": ("steps", "app", False), "snooze": ("steps", "snooze", False),
+    "config": ("config", "config", False), "undo": ("undo", "undo", False),
+    "delete": ("corrections", "delete", False), "merge": ("corrections", "merge", False),
+    "touch": ("corrections", "touch_app", False),
+    "call-edit": ("corrections", "call_edit", True),  # `relcrm call edit ID`
+    "account": ("accounts", "app", False), "deal": ("deals", "app", False),
+    "pipeline": ("pipeline", "pipeline", False), "role": ("accounts", "role", False),
+    "kam": ("accounts", "kam", False), "followups": ("followups", "followups", False),
+    "plan": ("plan", "plan", False), "review": ("review", "review", False),
+    "search": ("search", "search", False), "date": ("care", "dates_app", False),
+    "occasion": ("care", "occasion_app", False), "types": ("care", "types", False),
+    "fact": ("care", "fact", False), "brief": ("care", "brief", False),
+    "export": ("transfer", "export", False), "import": ("transfer", "import_", False),
+    "backup": ("maintenance", "backup", False), "restore": ("maintenance", "restore", False),
+    "doctor": ("maintenance", "doctor", False), "demo": ("demo", "demo", False),
+}
 
-app.command("add")(prospects.add)
-app.command("list")(prospects.list_)
-app.command("show")(prospects.show)
-app.command("edit")(prospects.edit)
-app.command("qualify")(selling.qualify)
-app.command("call")(selling.call)
-app.command("log")(selling.log)
-app.add_typer(stages.app, name="stage")
-app.add_typer(steps.app, name="step")
-app.command("snooze")(steps.snooze)
-app.command("config")(config.config)
-app.command("undo")(undo.undo)
-app.command("delete")(corrections.delete)
-app.command("merge")(corrections.merge)
-app.add_typer(corrections.touch_app, name="touch")
-app.command("call-edit", hidden=True)(corrections.call_edit)  # `relcrm call edit ID`
-accounts.app.command("delete")(corrections.account_delete)
-accounts.app.command("date")(care.account_date)
-app.add_typer(accounts.app, name="account")
-app.add_typer(deals.app, name="deal")
-app.command("pipeline")(pipeline.pipeline)
-app.command("role")(accounts.role)
-app.add_typer(accounts.kam, name="kam")
-app.command("followups")(followups.followups)
-app.command("plan")(plan.plan)
-app.command("review")(review.review)
-app.command("search")(search.search)
-app.add_typer(care.dates_app, name="date")
-app.add_typer(care.occasion_app, name="occasion")
-app.command("types")(care.types)
-app.command("fact")(care.fact)
-app.command("brief")(care.brief)
-app.command("export")(transfer.export)
-app.command("import")(transfer.import_)
-app.command("backup")(maintenance.backup)
-app.command("restore")(maintenance.restore)
-app.command("doctor")(maintenance.doctor)
-app.command("demo")(demo.demo)
+
+def _build(name: str) -> Any:
+    """The Click command `name` of the tree, built from its module."""
+    import importlib
+
+    module, attribute, hidden = COMMANDS[name]
+    found = getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
+    # built as the root's own command would be (its markup mode, its settings): in a root of
+    # its own, then taken out of it
+    root = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False,
+                       context_settings={"help_option_names": ["-h", "--help"]})
+    root.callback()(lambda: None)
+    if isinstance(found, typer.Typer):
+        if name == "account":  # two of its commands live with their kin
+            from . import accounts, care, corrections
+
+            if "delete" not in {c.name for c in accounts.app.registered_commands}:
+                accounts.app.command("delete")(corrections.account_delete)
+                accounts.app.command("date")(care.account_date)
+        root.add_typer(found, name=name)
+    else:
+        root.command(name, hidden=hidden)(found)
+    return typer.main.get_command(root).commands[name]
+
+
+def full_command() -> Any:
+    """The whole tree, every command built (for scripts/messages.py and the tests)."""
+    group = typer.main.get_command(app)
+    for name in COMMANDS:
+        group.get_command(None, name)
+    return group
+
+
+def index_text() -> str:
+    """relcrm/cli/_index.py: the help text of each command (the root --help lists them without
+    building them)."""
+    group = full_command()
+    lines = ["# ruff: noqa: E501 - generated",
+             '"""The help text of each command of the tree, for the root --help (generated by',
+             'scripts/messages.py from the commands themselves; tests/test_cli_tree.py checks',
+             'that it is current)."""', "", "HELP = {"]
+    for name in COMMANDS:
+        lines.append(f"    {name!r}: {group.commands[name].help or ''!r},")
+    return "\n".join(lines + ["}", ""])
 
 
 def main() -> None:
     """The console entry point."""
-    from .. import render
+    for stream in (sys.stdout, sys.stderr):  # a stream that is not UTF-8: fold what it lacks
+        if (getattr(stream, "encoding", None) or "").lower().replace("-", "") not in (
+                "utf8", "utf8sig"):
+            from .. import render
 
-    render.adapt_streams()
+            render.adapt_streams()
+            break
     app()

@@ -1,0 +1,58 @@
+"""The command tree is lazy (issue 15): a command line builds only the command it runs, and the
+root --help lists every command from relcrm/cli/_index.py without importing them."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from relcrm import cli as tree
+
+INDEX = Path(tree.__file__).with_name("_index.py")
+
+
+def test_the_index_of_commands_is_current():
+    """A command added or its help changed without running scripts/messages.py fails here."""
+    assert INDEX.read_text(encoding="utf-8") == tree.index_text(), \
+        "run python scripts/messages.py"
+
+
+def _modules_loaded(tmp_path, *args: str, env: dict | None = None) -> set[str]:
+    code = ("import sys\nsys.argv = ['relcrm', *sys.argv[1:]]\nfrom relcrm.cli import main\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print('LOADED', ' '.join(sorted(m for m in sys.modules if m.startswith('relcrm'))),"
+            " file=sys.stderr)")
+    result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                            env={**os.environ, "RELCRM_DB": str(tmp_path / "book.db"),
+                                 **(env or {})})
+    line = next(x for x in result.stderr.splitlines() if x.startswith("LOADED"))
+    return set(line.split()[1:])
+
+
+def test_the_root_help_builds_no_command(tmp_path):
+    loaded = _modules_loaded(tmp_path, "--help")
+    commands = {m for m in loaded if m.startswith("relcrm.cli.")} - {"relcrm.cli._index"}
+    assert not commands, commands
+    assert not {"relcrm.dates", "relcrm.render", "relcrm.queries"} & loaded, loaded
+
+
+def test_a_command_builds_only_itself(tmp_path):
+    loaded = _modules_loaded(tmp_path, "followups")
+    assert "relcrm.cli.followups" in loaded
+    assert not {"relcrm.cli.transfer", "relcrm.cli.accounts", "relcrm.cli.care",
+                "relcrm.cli.deals", "relcrm.cli.review"} & loaded, loaded
+
+
+def test_the_root_help_lists_every_command_in_the_language(cli):
+    out = cli("--help").out
+    for name, (_module, _attribute, hidden) in tree.COMMANDS.items():
+        assert (f"  {name} " in out) != hidden, name
+    assert "Add a prospect at stage 1 (Attract)." in out
+    vi = cli("--help", env={"RELCRM_LANG": "vi"}).out
+    assert "Add a prospect" not in vi and "Thêm khách hàng tiềm năng" in vi
+
+
+def test_every_command_and_group_builds_with_its_help(cli):
+    for name in tree.COMMANDS:
+        result = cli(name, "--help")
+        assert "Usage: relcrm " + name in " ".join(result.out.split()), name
