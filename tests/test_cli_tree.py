@@ -56,3 +56,18 @@ def test_every_command_and_group_builds_with_its_help(cli):
     for name in tree.COMMANDS:
         result = cli(name, "--help")
         assert "Usage: relcrm " + name in " ".join(result.out.split()), name
+
+
+def test_tab_completion_of_commands_builds_none(tmp_path):
+    env = {"_RELCRM_COMPLETE": "complete_bash", "COMP_WORDS": "relcrm fo", "COMP_CWORD": "1"}
+    loaded = _modules_loaded(tmp_path, env=env)
+    assert not {m for m in loaded if m.startswith("relcrm.cli.")} - {"relcrm.cli._index"}
+    code = ("import sys\nsys.argv = ['relcrm']\nfrom relcrm.cli import main\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env={**os.environ, "RELCRM_DB": str(tmp_path / "book.db"), **env})
+    assert result.stdout.split() == ["followups"]
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env={**os.environ, "RELCRM_DB": str(tmp_path / "book.db"), **env,
+                                 "COMP_WORDS": "relcrm stage ", "COMP_CWORD": "2"})
+    assert {"advance", "set", "list", "history"} <= set(result.stdout.split())

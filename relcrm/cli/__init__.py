@@ -114,6 +114,20 @@ class RelcrmGroup(TyperGroup):
             self.commands[cmd_name] = command
         return self.commands.get(cmd_name)
 
+    def shell_complete(self, ctx: Any, incomplete: str) -> list[Any]:
+        """TAB after `relcrm`: the commands from _index.py (nothing built), then the options."""
+        from typer._click.core import Command
+        from typer._click.shell_completion import CompletionItem
+        from typer._click.utils import make_default_short_help  # type: ignore
+
+        from ..i18n import _
+        from ._index import HELP as helps
+
+        found = [CompletionItem(name, help=make_default_short_help(_(helps.get(name, ""))))
+                 for name, (_module, _attribute, hidden) in COMMANDS.items()
+                 if name.startswith(incomplete) and not hidden]
+        return found + Command.shell_complete(self, ctx, incomplete)
+
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         """The commands and their short help, from _index.py: nothing else is built."""
         from typer._click.utils import make_default_short_help  # type: ignore
