@@ -142,6 +142,11 @@ def table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], *, title: str | N
     from rich.table import Table
     from rich.text import Text
 
+    if not is_tty(sys.stdout) or len(rows) > LONG:
+        # a pipe or a file, or more rows than anyone reads without a pager: plain aligned
+        # columns, written row by row without rich (rich lays out a whole table at once)
+        _plain_table(rows, cols, title, caption, dynamic(empty))
+        return
     out = console()
     if not rows:
         emit(out, safe_text(dynamic(empty)))
@@ -174,6 +179,55 @@ def table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], *, title: str | N
     emit(out, grid)
     if caption:
         emit(out, safe_text(caption, "dim" if styled else ""))
+
+
+LONG = 1000  # rows: a longer table is written plain even on a terminal
+
+
+def cell_width(text: str) -> int:
+    """The columns `text` takes on a terminal: 0 for combining marks and format characters
+    (a decomposed Vietnamese letter is one column), 2 for wide East Asian characters."""
+    import unicodedata
+
+    if text.isascii():
+        return len(text)
+    width = 0
+    for char in text:
+        if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+            continue
+        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return width
+
+
+def _plain_table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], title: str | None,
+                 caption: str | None, empty: str) -> None:
+    """A table for a pipe or a file, as rich draws it there (a header row, columns two spaces
+    apart, numbers right-aligned, nothing wrapped, no trailing spaces), written line by line
+    without rich: its time grows with the rows like TSV's."""
+    write = sys.stdout.write
+    if not rows:
+        write(escape(empty) + "\n")
+        return
+    cells = [[col.cell(row)[0] for col in cols] for row in rows]
+    headers = [escape(col.header) for col in cols]
+    widths = [max(cell_width(headers[i]), *(cell_width(row[i]) for row in cells))
+              for i in range(len(cols))]
+    right = [col.justify == "right" for col in cols]
+
+    def line(values: Sequence[str]) -> str:
+        parts = []
+        for i, value in enumerate(values):
+            pad = " " * (widths[i] - cell_width(value))
+            parts.append(pad + value if right[i] else value + pad)
+        return "  ".join(parts).rstrip() + "\n"
+
+    if title is not None:
+        write(escape(title).rstrip() + "\n")
+    write(line(headers))
+    for row in cells:
+        write(line(row))
+    if caption:
+        write(escape(caption).rstrip() + "\n")
 
 
 _NARROWEST = 8  # a text column is never squeezed below this many cells (or its header word)

@@ -79,3 +79,23 @@ def test_a_narrow_terminal_keeps_the_reason_readable(book):
     assert "Why" in lines[1] and "Company" not in lines[1]
     wide, _ = _run_in_terminal(["followups"], {**env, "COLUMNS": "160"})
     assert "Company" in wide and "Stage" in wide
+
+
+def test_a_table_too_long_to_read_is_written_plain_on_a_terminal(tmp_path):
+    """Rich lays out a whole table before printing it (9,500 rows took 5.6 s); more than
+    render.LONG rows are written plain, row by row, even on a terminal; fewer stay a table."""
+    from relcrm import render
+
+    csv = tmp_path / "many.csv"
+    csv.write_text("Name,Company\n" + "".join(f"Person {i},Company {i % 40}\n"
+                                              for i in range(render.LONG + 1)), encoding="utf-8")
+    env = {**os.environ, "RELCRM_DB": str(tmp_path / "book.db"), "RELCRM_TODAY": "2026-11-25",
+           "COLUMNS": "120", "NO_COLOR": "1", "TERM": "xterm"}
+    subprocess.run([sys.executable, "-m", "relcrm", "import", str(csv)], env=env, check=True,
+                   capture_output=True)
+    shown, code = _run_in_terminal(["list", "--limit", "0"], env)
+    lines = shown.replace("\r\n", "\n").splitlines()
+    assert code == 0 and len(lines) == render.LONG + 2 and "─" not in shown
+    assert lines[0].split()[:3] == ["#", "Name", "Company"]
+    shown, code = _run_in_terminal(["list", "--limit", "20"], env)
+    assert code == 0 and "─" in shown  # a table a person reads: rules
