@@ -163,6 +163,9 @@ class RelcrmGroup(TyperGroup):
             i18n.setup(args)  # the language of this command: help texts and messages
             i18n.translate_tree(self)
             args = _optional_values(args)
+            if len(args) == 2 and args[0] == "--show-completion":
+                _show_completion(args[1])
+                return
             try:
                 result = super().main(args=args, prog_name=prog_name or "relcrm",
                                       complete_var=complete_var, standalone_mode=False, **extra)
@@ -195,6 +198,23 @@ class RelcrmGroup(TyperGroup):
             _unexpected(exc)
         code = result if isinstance(result, int) else 0
         sys.exit(code)
+
+
+def _show_completion(shell: str) -> None:
+    """`relcrm --show-completion zsh`: that shell's completion script (Typer's flag alone
+    guesses the shell it runs in)."""
+    from typer._completion_shared import Shells, get_completion_script
+
+    from ..errors import UsageError
+    from ..i18n import _
+
+    shells = [s.value for s in Shells]
+    if shell not in shells:
+        raise UsageError(_("no completion for the shell {shell!r}; shells: {shells}").format(
+            shell=shell, shells=", ".join(shells)))
+    print(get_completion_script(prog_name="relcrm", complete_var="_RELCRM_COMPLETE",
+                                shell=shell).rstrip("\n"))
+    sys.exit(0)
 
 
 def _date_notices() -> None:

@@ -239,8 +239,8 @@ def candidates(
     format_: FormatOpt = "table",
 ) -> None:
     """Rank accounts by their share of recorded order value, and show which few together make
-    80% of it: the seed's sign of the customers that carry the business (key-account
-    candidates). Orders: `call --outcome order --amount` or `log ... --amount`."""
+    80% of it: the few customers that carry the business are the candidates for key-account
+    management. Orders: `call --outcome order --amount` or `log ... --amount`."""
     from .. import queries, render
     from ..core.accounts_view import pareto
     from ..methodology import PARETO_SHARE

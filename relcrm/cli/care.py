@@ -296,7 +296,7 @@ def occasion_gifts(
 
 
 def types(format_: FormatOpt = "table") -> None:
-    """The ten customer types (seed 003, 10 kiểu khách hàng khó tính) with what each means
+    """The ten customer types (10 kiểu khách hàng khó tính) with what each means
     for a B2B seller; set one with relcrm edit REF --type TYPE."""
     from .. import render
 

@@ -72,7 +72,8 @@ def followups(
         raise UsageError(_("--limit must be 0 (all) or more, not {limit}").format(limit=limit))
     if todo and ics is None:
         raise UsageError(_("--todo goes with --ics FILE"))
-    if ics is not None:
+    stdout = ics is not None and str(ics) == "-"  # --ics -: the calendar on standard output
+    if ics is not None and not stdout:
         from .. import files
 
         files.check_output(ics.expanduser(), what="calendar")
@@ -84,7 +85,9 @@ def followups(
         from .transfer import _write
 
         data = calendar.write(due.rows, due.today, todo=todo).decode("utf-8")
-        _write(ics.expanduser(), lambda out: out.write(data))
+        _write(None if stdout else ics.expanduser(), lambda out: out.write(data))
+        if stdout:
+            return
         count = len(due.rows)
         render.note((ngettext("Wrote {n:,} follow-up to {file} as to-dos.",
                               "Wrote {n:,} follow-ups to {file} as to-dos.", count) if todo

@@ -64,6 +64,8 @@ def export(
         raise UsageError(_("--excel is for csv and tsv"))
     from .. import files
 
+    if output is not None and str(output) == "-":  # -o -: standard output, as tools read it
+        output = None
     target = output.expanduser() if output is not None else None
     folder = name == "all" and kind in ("csv", "tsv")
     if folder and target is None:

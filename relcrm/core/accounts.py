@@ -261,8 +261,8 @@ def set_kam(session: "Session", ref: str, stage: str | KamStage,
     target = stage if isinstance(stage, KamStage) else resolve_kam(stage)
     reason = fields.text(_("reason"), reason)
     if target is UNCOUPLING and not reason:
-        raise UsageError(_("uncoupling needs --reason (the seed: usually senior people changed "
-                           "or trust was lost, rarely price)"))
+        raise UsageError(_("uncoupling needs --reason (usually senior people changed or trust "
+                           "was lost, rarely price)"))
     account = _key_account(session, ref)
     before = KAM_BY_KEY.get(account.kam_stage) if account.kam_stage else None
     if before is target:

@@ -108,6 +108,13 @@ def read_bytes(path: Path) -> bytes:
     """
     import os
 
+    if str(path) == "-":  # standard input, as every Unix tool reads it
+        import sys
+
+        data = sys.stdin.buffer.read(MAX_IMPORT_BYTES + 1)
+        if len(data) > MAX_IMPORT_BYTES:
+            _too_large(path)
+        return data
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
