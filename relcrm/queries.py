@@ -152,11 +152,37 @@ def _resolve(con: sqlite3.Connection, ref: str, noun: str, select: str,
                            else _("{ref!r} matches several accounts: {shown}; use the id or "
                                   "more of the name"))
             raise Ambiguous(message.format(ref=ref, shown=shown))
+    near = _closest(con, select, key)
+    if near:
+        shown = ", ".join(f"#{r['id']} {r['name']}" for r in near)
+        message = (_("no prospect matches {ref!r}; did you mean {shown}?") if noun == "prospect"
+                   else _("no account matches {ref!r}; did you mean {shown}?"))
+        raise NotFound(message.format(ref=ref, shown=shown))
     if noun == "prospect":
         raise NotFound(_("no prospect matches {ref!r}; try `relcrm list --search` or an id")
                        .format(ref=ref))
     raise NotFound(_("no account matches {ref!r}; try `relcrm account list` or an id")
                    .format(ref=ref))
+
+
+def _closest(con: sqlite3.Connection, select: str, key: str,
+             count: int = 3) -> list[dict[str, Any]]:
+    """The names closest to a REF that matched none (a typo: 'nguen', 'cuongg'), accents and
+    case ignored: the whole name or any of its words within difflib's similarity 0.75."""
+    from difflib import SequenceMatcher
+
+    scored = []
+    matcher = SequenceMatcher(autojunk=False)
+    matcher.set_seq2(key)
+    for row in con.execute(f"{select.replace('SELECT ', 'SELECT name_key, ', 1)} ORDER BY id"):
+        best = 0.0
+        for candidate in (row[0], *row[0].split()):
+            matcher.set_seq1(candidate)
+            if matcher.real_quick_ratio() >= 0.75 and matcher.quick_ratio() >= 0.75:
+                best = max(best, matcher.ratio())
+        if best >= 0.75:
+            scored.append((-best, row[1], dict(row)))
+    return [record for _score, _id, record in sorted(scored, key=lambda s: s[:2])[:count]]
 
 
 def complete_names(con: sqlite3.Connection, incomplete: str,

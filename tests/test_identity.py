@@ -592,3 +592,23 @@ def test_phone_gives_a_phone_or_a_usage_error(value, where):
     else:
         assert number.e164.startswith("+") and number.e164[1:].isdigit()
         assert phone(number.e164, where).e164 == number.e164
+
+
+def test_a_mistyped_name_gets_the_closest_names(cli):
+    """Issue 15: a REF that matches nobody names the closest people (accents and case
+    ignored, a word or the whole name), exit 1, nothing changed; nothing close: the hint."""
+    cli.add("Nguyễn Văn An", "--company", "Minh Phát")
+    cli.add("Lê Hoàng Cường", "--company", "Cường Phát Furniture")
+    cli.add("Sarah Collins")
+    before = cli.dump()
+    for typed, meant in (("nguen", "#1 Nguyễn Văn An"), ("cuongg", "#2 Lê Hoàng Cường"),
+                         ("sarah colins", "#3 Sarah Collins"), ("COLINS", "#3 Sarah Collins")):
+        result = cli.run("log", typed, "note", "x")
+        assert result.code == 1 and f"did you mean {meant}?" in result.err, result.err
+    result = cli.run("show", "zzz")
+    assert result.code == 1 and "try `relcrm list --search`" in result.err
+    result = cli.run("account", "show", "minh phatt")
+    assert result.code == 1 and "did you mean #1 Minh Phát?" in result.err
+    vi = cli.run("show", "nguen", env={"RELCRM_LANG": "vi"})
+    assert "có phải ý bạn là #1 Nguyễn Văn An?" in vi.err
+    assert cli.dump() == before

@@ -110,3 +110,14 @@ def test_examples_script_builds_and_exports_a_book(tmp_path):
         assert (tmp_path / "ex" / f"{entity}.csv").exists()
     prospects = (tmp_path / "ex" / "prospects.csv").read_text(encoding="utf-8").splitlines()
     assert len(prospects) == 4 and "Nguyễn Văn An" in prospects[1]
+
+
+@pytest.mark.parametrize("readme", [README, README_VI], ids=["english", "vietnamese"])
+def test_readme_says_how_to_reach_relcrm_and_keeps_the_tour_out_of_your_book(readme):
+    """Issue 15: a new shell has no relcrm until the venv is activated (or pipx / uv installs
+    it); the tour starts with a throwaway RELCRM_DB, before its first command."""
+    text = readme.read_text(encoding="utf-8")
+    for words in (". .venv/bin/activate", "pipx install .", "uv tool install ."):
+        assert words in text, words
+    throwaway = text.index("export RELCRM_DB=$(mktemp -d)/tour.db")
+    assert throwaway < text.index("```console")
