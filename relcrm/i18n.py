@@ -250,6 +250,9 @@ def setup(args: list[str]) -> None:
         print(f"relcrm: {notice}", file=sys.stderr)
 
 
+EXAMPLES = "\b\nExamples:"  # how the examples at the end of a command's help begin
+
+
 def translate_tree(command: Any) -> None:
     """Put every help text of a Click command tree into the current language (the English
     originals are kept on each object, so a later command in the same process can switch)."""
@@ -263,7 +266,10 @@ def translate_tree(command: Any) -> None:
 
     text(command, "help")
     text(command, "short_help")
-    text(command, "epilog")
+    originals = command.__dict__.setdefault("_relcrm_en", {})
+    epilog = originals.setdefault("epilog", getattr(command, "epilog", None))
+    if epilog and epilog.startswith(EXAMPLES):  # the examples: commands, under a heading
+        command.epilog = "\b\n" + _("Examples:") + epilog[len(EXAMPLES):]
     for param in getattr(command, "params", ()):
         if hasattr(param, "help"):
             text(param, "help")

@@ -138,15 +138,15 @@ NOTHING = N_("Nothing to show.")
 def table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], *, title: str | None = None,
           caption: str | None = None, empty: str = NOTHING) -> None:
     """Draw `rows` as a table (see the module doc for terminal vs pipe)."""
-    from rich import box
-    from rich.table import Table
-    from rich.text import Text
-
     if not is_tty(sys.stdout) or len(rows) > LONG:
         # a pipe or a file, or more rows than anyone reads without a pager: plain aligned
         # columns, written row by row without rich (rich lays out a whole table at once)
         _plain_table(rows, cols, title, caption, dynamic(empty))
         return
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
     out = console()
     if not rows:
         emit(out, safe_text(dynamic(empty)))

@@ -32,7 +32,7 @@ def help_texts() -> list[tuple[str, str, None]]:
     found: list[tuple[str, str]] = []
 
     def walk(command, path: str) -> None:
-        for attr in ("help", "short_help", "epilog"):
+        for attr in ("help", "short_help"):  # epilogs: examples (commands), built translated
             value = getattr(command, attr, None)
             if value:
                 found.append((value, f"{path} ({attr})", None))

@@ -43,8 +43,12 @@ def isolated(tmp_path, monkeypatch):
                  "LC_ALL", "LC_MESSAGES", "LANG"):  # English unless a test asks otherwise
         monkeypatch.delenv(name, raising=False)
     db.select(None)
+    from relcrm import i18n
+
+    i18n.activate("en")  # a command run in Vietnamese leaves its language behind in-process
     yield
     db.select(None)
+    i18n.activate("en")
 
 
 def _runner() -> CliRunner:

@@ -71,3 +71,43 @@ def test_tab_completion_of_commands_builds_none(tmp_path):
                             env={**os.environ, "RELCRM_DB": str(tmp_path / "book.db"), **env,
                                  "COMP_WORDS": "relcrm stage ", "COMP_CWORD": "2"})
     assert {"advance", "set", "list", "history"} <= set(result.stdout.split())
+
+
+def _leaves(command, path=()):
+    subs = getattr(command, "commands", None)
+    if subs:
+        for name, sub in subs.items():
+            yield from _leaves(sub, (*path, name))
+    elif not command.hidden:
+        yield " ".join(path), command
+
+
+def test_every_command_ends_its_help_with_examples_that_parse():
+    """Issue 15: each command's --help ends with two or three examples, and each example is a
+    command line its command accepts (options, arguments and their types)."""
+    import shlex
+
+    from relcrm.cli.examples import EXAMPLES
+
+    group = tree.full_command()
+    leaves = dict(_leaves(group))
+    assert set(EXAMPLES) == set(leaves), set(EXAMPLES) ^ set(leaves)
+    for path, command in leaves.items():
+        assert 1 <= len(EXAMPLES[path]) <= 3, path
+        assert command.epilog.splitlines()[1] == "Examples:", path
+        for example in EXAMPLES[path]:
+            args = shlex.split(example)
+            assert args[0] == "relcrm" and " ".join(args[1:]).startswith(path), example
+            ctx = group.make_context("relcrm", tree._optional_values(args[1:]))
+            current, rest = group, ctx._protected_args + ctx.args
+            while hasattr(current, "commands") and current.commands:
+                name, current, rest = current.resolve_command(ctx, rest)
+                ctx = current.make_context(name, rest, parent=ctx)
+                rest = ctx._protected_args + ctx.args
+            assert not rest, (example, rest)
+
+
+def test_examples_in_the_help_of_each_language(cli):
+    assert "Examples:\n    relcrm add " in cli("add", "--help").out
+    vi = cli("add", "--help", env={"RELCRM_LANG": "vi"}).out
+    assert "Ví dụ:\n    relcrm add " in vi

@@ -385,7 +385,20 @@ def _build(name: str) -> Any:
         root.add_typer(found, name=name)
     else:
         root.command(name, hidden=hidden)(found)
-    return typer.main.get_command(root).commands[name]
+    command = typer.main.get_command(root).commands[name]
+    _examples(command, name)
+    return command
+
+
+def _examples(command: Any, path: str) -> None:
+    """End the --help of `command` (and of each command of a group) with its examples."""
+    from ..i18n import EXAMPLES as heading
+    from .examples import EXAMPLES
+
+    for sub, child in getattr(command, "commands", {}).items():
+        _examples(child, f"{path} {sub}")
+    if path in EXAMPLES:  # \b: Click keeps the lines as they are; translate_tree the heading
+        command.epilog = heading + "\n" + "\n".join(f"  {example}" for example in EXAMPLES[path])
 
 
 def full_command() -> Any:

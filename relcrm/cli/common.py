@@ -136,20 +136,14 @@ def money(value: int | float | str | None, currency: str | None = None,
     from .. import money as amounts
 
     code = currency or book_currency()
-    if i18n.current() == "vi":  # as Vietnamese writes it, from CLDR: 450.000.000 ₫
-        number = Decimal(str(value))
-        if column and abs(number) >= 1_000_000 and render.narrow():
-            from babel.numbers import format_compact_decimal, get_currency_symbol
-
-            shown = format_compact_decimal(number, format_type="long", locale="vi_VN",
-                                           fraction_digits=1)
-            if code != (book or book_currency()):
-                shown += amounts.NBSP + get_currency_symbol(code, locale="vi_VN")
-            return shown
-        from babel.numbers import format_currency
-
-        return format_currency(number, code, locale="vi_VN")
     amount = amounts.Amount(int(Decimal(str(value)) * amounts.SCALE), code)
+    if i18n.current() == "vi":  # as CLDR vi writes it (money.format, checked against Babel)
+        if column and amount.milli >= 1_000_000 * amounts.SCALE and render.narrow():
+            shown = amounts.compact(amount, "vi")
+            if code != (book or book_currency()):
+                shown += amounts.NBSP + amounts.lookup_currency(code).symbol
+            return shown
+        return amounts.format(amount, locale="vi", symbol=True)
     shown = amounts.format(amount)
     if code != (book or book_currency()):
         shown += amounts.NBSP + code

@@ -144,7 +144,7 @@ def list_(
         return
     from .. import render
     from ..render import Col
-    from .views import status_text
+    from .shown import status_text
 
     today = dates.today()
     cols = [
@@ -337,7 +337,7 @@ def edit(
                            if record["cadence_days"] else _("Cadence: the stage's."))
         if type_ is not None:
             from ..methodology import TYPE_BY_KEY
-            from .views import stage_shown
+            from .shown import stage_shown
 
             kind = TYPE_BY_KEY.get(type_key or "")
             if kind:

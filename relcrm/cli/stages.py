@@ -56,7 +56,7 @@ def _moved(format_: Any, moved: Any, con) -> None:
         if moved.after.cadence_days else None
 
     def sentence() -> str:
-        from .views import stage_shown
+        from .shown import stage_shown
 
         text = f"#{record['id']} {record['name']}: {named(moved.before)} → " \
                f"{stage_shown(moved.after)}."
@@ -121,7 +121,7 @@ def history(ref: RefArg, format_: FormatOpt = "table") -> None:
     if kind != "table":
         render.machine(kind, HISTORY_COLUMNS, rows)
         return
-    from .views import stored_word
+    from .shown import stored_word
 
     name = lambda key: named(STAGE_BY_KEY[key]) if key else "—"  # noqa: E731
     render.table(rows, [

@@ -160,7 +160,7 @@ def show(data: dict[str, Any]) -> None:
         line(_("stage"), named(stage) if vi else f"{stage.name} ({stage.vietnamese})")
     else:
         line(_("stage"), data["stage"])
-    from ..cli.views import status_text
+    from ..cli.shown import status_text
     from ..methodology import levels_shown
 
     line(_("qualification"), status_text(data["qualification"])
