@@ -31,11 +31,16 @@ The book is a SQLite file: --db PATH, else $RELCRM_DB, else your data folder
 """
 
 
-def _fail(message: str, code: int) -> None:
+def _fail_line(message: str) -> None:
+    """The one line an error is shown as, on stderr."""
     from ..i18n import _
     from ..render import escape
 
     print(_("relcrm: error: {message}").format(message=escape(message)), file=sys.stderr)
+
+
+def _fail(message: str, code: int) -> None:
+    _fail_line(message)
     sys.exit(code)
 
 
@@ -361,6 +366,7 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
     "export": ("transfer", "export", False), "import": ("transfer", "import_", False),
     "backup": ("maintenance", "backup", False), "restore": ("maintenance", "restore", False),
     "doctor": ("maintenance", "doctor", False), "demo": ("demo", "demo", False),
+    "shell": ("shell", "shell", False),
 }
 
 

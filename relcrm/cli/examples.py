@@ -98,4 +98,5 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "restore": ("relcrm restore ~/backups/relcrm.db",),
     "doctor": ("relcrm doctor", "relcrm doctor --repair"),
     "demo": ("relcrm demo", "relcrm demo --path /tmp/demo.db"),
+    "shell": ("relcrm shell",),
 }

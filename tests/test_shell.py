@@ -1,0 +1,83 @@
+"""relcrm shell (issue 15): an interactive session driven through a pseudo-terminal, with TAB
+completion of commands and names, errors that do not end it, and Ctrl-D to leave."""
+
+import os
+import pty
+import select
+import subprocess
+import sys
+import time
+
+
+def _session(book, keys: list[bytes], env_extra: dict | None = None) -> tuple[str, int]:
+    leader, follower = pty.openpty()
+    env = {**os.environ, "RELCRM_DB": str(book), "RELCRM_TODAY": "2026-11-25",
+           "TERM": "xterm", "NO_COLOR": "1", "COLUMNS": "120", **(env_extra or {})}
+    proc = subprocess.Popen([sys.executable, "-m", "relcrm", "shell"], stdin=follower,
+                            stdout=follower, stderr=follower, env=env, close_fds=True)
+    os.close(follower)
+    out = b""
+
+    def pump(seconds: float) -> None:
+        """Read what the session writes for up to `seconds` (less when it goes quiet)."""
+        nonlocal out
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            ready, _, _ = select.select([leader], [], [], 0.1)
+            if not ready:
+                continue
+            try:
+                data = os.read(leader, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            out += data
+
+    def prompts(count: int) -> None:
+        end = time.monotonic() + 30
+        while out.count(b"relcrm> ") < count and proc.poll() is None \
+                and time.monotonic() < end:
+            pump(0.1)
+
+    prompts(1)
+    for key in keys:
+        seen = out.count(b"relcrm> ")
+        os.write(leader, key)
+        if key.endswith(b"\n"):
+            prompts(seen + 1)
+        else:  # TAB, or a part of a line: let readline answer
+            pump(0.3)
+    proc.wait(timeout=20)
+    pump(0.2)
+    os.close(leader)
+    return out.decode("utf-8", "replace").replace("\r\n", "\n"), proc.returncode
+
+
+def test_a_session_of_commands_with_completion_errors_and_ctrl_d(tmp_path):
+    book = tmp_path / "book.db"
+    out, code = _session(book, [
+        b'add "Nguy\xe1\xbb\x85n V\xc4\x83n An" --company "Minh Ph\xc3\xa1t"\n',
+        b"show bogus\n",                      # an error: shown, the session goes on
+        b"log an note 'first note'\n",
+        b"fol", b"\t", b"\n",                 # TAB completes the command: followups
+        b"show ngu", b"\t", b"\n",            # ... and a name: show Nguyễn\ Văn\ An
+        b"step add an tomorrow 'call back' --k", b"\t", b"demo\n",   # ... and an option
+        b"\x04",                              # Ctrl-D leaves
+    ])
+    assert code == 0, out
+    assert "Added #1 Nguyễn Văn An" in out
+    assert "relcrm: error: no prospect matches 'bogus'" in out
+    assert "Logged note #1 with Nguyễn Văn An" in out
+    assert "followups" in out and "Follow-ups Wed 2026-11-25" in out
+    assert "Nguyễn\\ Văn\\ An " in out and "Timeline (newest first)" in out
+    assert "--kind" in out and "Added step #1" in out
+    history = [p for p in (tmp_path / "data", tmp_path / "home") if p.exists()]
+    assert any(f.name == "shell_history" for p in history for f in p.rglob("*")), history
+
+
+def test_the_session_speaks_the_language_and_refuses_a_shell_in_a_shell(tmp_path):
+    out, code = _session(tmp_path / "book.db", [b"shell\n", b"list\n", b"exit\n"],
+                         {"RELCRM_LANG": "vi"})
+    assert code == 0, out
+    assert "bạn đang ở trong shell rồi" in out and "Chưa có khách hàng tiềm năng" in out
