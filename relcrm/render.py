@@ -163,7 +163,11 @@ def table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], *, title: str | N
     shown = list(range(len(cols)))
     widths: dict[int, int] = {}
     if human:
-        shown, widths = _fit(cols, cells, out.width)
+        shown, fitted = _fit(cols, cells, out.width)
+        if fitted is None:  # too narrow to show the ids, dates and amounts whole: plain lines
+            _plain_table(rows, [cols[i] for i in shown], title, caption, dynamic(empty))
+            return
+        widths = fitted
     for i in shown:
         col = cols[i]
         if i in widths:  # an id, a date, an amount: as wide as its widest cell, never cut
@@ -232,39 +236,46 @@ def _plain_table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], title: str
 
 _NARROWEST = 8  # a text column is never squeezed below this many cells (or its header word)
 _READABLE = 32  # ... nor one that is never dropped, below this many, while others can go
+_LEAST = 16  # ... nor, when nothing else can go, below this many (else the table is plain)
 
 
 def _fit(cols: Sequence[Col], cells: list[list[tuple[str, str | None]]],
-         width: int) -> tuple[list[int], dict[int, int]]:
-    """The columns a terminal `width` wide shows, and the width each whole column needs.
+         width: int) -> tuple[list[int], dict[int, int] | None]:
+    """The columns a terminal `width` wide shows, and the width each whole column needs; None
+    for the widths when even the columns that may not go cannot fit without cutting one (the
+    caller then writes those columns plain, for the terminal to wrap).
+
     Whole columns (ids, dates, amounts) keep their widest cell; text columns may wrap down to
-    _NARROWEST (_READABLE for one never dropped); when even that does not fit, columns go in
-    the order of their `drop` (the highest first, the rightmost first among equals; never a
-    column with drop 0)."""
+    _NARROWEST (_READABLE for one never dropped); when that does not fit, columns go in the
+    order of their `drop` (the highest first, the rightmost first among equals; never a column
+    with drop 0); then the text never dropped may narrow to _LEAST."""
     from rich.cells import cell_len
 
-    def need(i: int) -> int:
+    def need(i: int, readable: int) -> int:
         widest = max((cell_len(row[i][0]) for row in cells), default=0)
         header = max((cell_len(word) for word in cols[i].header.split()), default=0)
         if cols[i].whole:
             return max(widest, header)
         # the text a table is for (a reason, a step: never dropped) keeps room to be read;
         # other text may wrap narrow before columns are dropped
-        room = _READABLE if cols[i].drop == 0 else _NARROWEST
+        room = readable if cols[i].drop == 0 else _NARROWEST
         return min(max(widest, header), max(room, header))
 
+    def total(shown: list[int], needs: dict[int, int]) -> int:
+        return sum(needs[i] for i in shown) + 3 * (len(shown) - 1)  # 3: rich's gap
+
     shown = list(range(len(cols)))
-    needs = {i: need(i) for i in shown}
-    while True:
-        total = sum(needs[i] for i in shown) + 3 * (len(shown) - 1)  # 3: rich's gap
-        if total <= width:
-            break
+    needs = {i: need(i, _READABLE) for i in shown}
+    while total(shown, needs) > width:
         droppable = [i for i in shown if cols[i].drop > 0]
         if not droppable:
             break
         shown.remove(max(droppable, key=lambda i: (cols[i].drop, i)))
-    widths = {i: needs[i] for i in shown if cols[i].whole}
-    return shown, widths
+    if total(shown, needs) > width:
+        needs = {i: need(i, _LEAST) for i in shown}
+        if total(shown, needs) > width:
+            return shown, None
+    return shown, {i: needs[i] for i in shown if cols[i].whole}
 
 
 def sections(parts: Sequence[tuple[str, str | None, Sequence[dict[str, Any]]]],
@@ -285,6 +296,13 @@ def sections(parts: Sequence[tuple[str, str | None, Sequence[dict[str, Any]]]],
     every = [row for part in cells for row in part]
     widths = [max((cell_len(row[i][0]) for row in every), default=0) for i in range(len(cols))]
     shown = [i for i, width in enumerate(widths) if width]
+    if human and shown:  # the rows fit the terminal with the last column wrapped to _LEAST,
+        # or they are written whole, one line each, for the terminal to wrap: never cut
+        need = indent + sum(widths[i] for i in shown[:-1]) + 2 * (len(shown) - 1) \
+            + min(widths[shown[-1]], _LEAST)
+        wrap = need <= out.width
+    else:
+        wrap = False
 
     def line(text: str, style: str | None) -> None:
         heading = safe_text(text, (style or "") if styled else "")
@@ -302,14 +320,21 @@ def sections(parts: Sequence[tuple[str, str | None, Sequence[dict[str, Any]]]],
         for i in shown:
             col = cols[i]
             last = i == shown[-1]  # the last column need not be as wide as elsewhere
-            width = min(widths[i], col.max_width) if human and col.max_width else widths[i]
-            grid.add_column(justify=col.justify, no_wrap=col.no_wrap or not human,
-                            max_width=col.max_width if human else None,
+            width = min(widths[i], col.max_width) if wrap and col.max_width else widths[i]
+            grid.add_column(justify=col.justify, no_wrap=col.no_wrap or not wrap,
+                            max_width=col.max_width if wrap else None,
                             min_width=None if last else width)
         for row in part:
             grid.add_row(*[Text(row[i][0], style=(row[i][1] or "") if styled else "")
                            for i in shown])
-        emit(out, Padding(grid, (0, 0, 0, indent), expand=False))
+        if wrap or not human:
+            emit(out, Padding(grid, (0, 0, 0, indent), expand=False))
+        else:  # too wide for this terminal: whole lines (rich would cut or squeeze them)
+            with out.capture() as captured:
+                out.width, wide = 10_000, out.width
+                out.print(Padding(grid, (0, 0, 0, indent), expand=False))
+                out.width = wide
+            out.file.write("\n".join(x.rstrip() for x in captured.get().splitlines()) + "\n")
 
 
 def _plain(value: Any) -> str:

@@ -111,3 +111,24 @@ def test_examples_in_the_help_of_each_language(cli):
     assert "Examples:\n    relcrm add " in cli("add", "--help").out
     vi = cli("add", "--help", env={"RELCRM_LANG": "vi"}).out
     assert "Ví dụ:\n    relcrm add " in vi
+
+
+def test_a_mistyped_command_gets_the_closest_commands_though_none_is_built(cli):
+    """The lazy tree must not lose Click's suggestions (they looked only at built commands)."""
+    result = cli.run("lst")
+    assert result.code == 2 and "No such command 'lst'. Did you mean 'list'?" in result.err
+    result = cli.run("stge")
+    assert "Did you mean 'stage', 'step'?" in result.err
+    vi = cli.run("stge", env={"RELCRM_LANG": "vi"})
+    assert "Không có lệnh 'stge'. Có phải ý bạn là 'stage', 'step'?" in vi.err
+    assert "Did you mean 'done'?" in cli.run("step", "dne").err
+
+
+def test_undo_limit_without_list_is_refused_not_an_undo(cli):
+    """`undo --limit 5` once took back the last change and exited 0: --limit goes with --list."""
+    cli.add("Nguyễn Văn An")
+    before = cli.dump()
+    result = cli.run("undo", "--limit", "5")
+    assert result.code == 2 and "--limit goes with --list" in result.err
+    assert cli.dump() == before
+    assert "relcrm add" in cli("undo", "--list", "--limit", "5").out

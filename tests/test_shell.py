@@ -63,6 +63,7 @@ def test_a_session_of_commands_with_completion_errors_and_ctrl_d(tmp_path):
         b"fol", b"\t", b"\n",                 # TAB completes the command: followups
         b"show ngu", b"\t", b"\n",            # ... and a name: show Nguyễn\ Văn\ An
         b"step add an tomorrow 'call back' --k", b"\t", b"demo\n",   # ... and an option
+        b"undo\n",                            # the journal keeps what was typed
         b"\x04",                              # Ctrl-D leaves
     ])
     assert code == 0, out
@@ -72,6 +73,8 @@ def test_a_session_of_commands_with_completion_errors_and_ctrl_d(tmp_path):
     assert "followups" in out and "Follow-ups Wed 2026-11-25" in out
     assert "Nguyễn\\ Văn\\ An " in out and "Timeline (newest first)" in out
     assert "--kind" in out and "Added step #1" in out
+    assert "Undid change #" in out and "relcrm step add an tomorrow 'call back'" in out
+    assert "--db" not in out.split("Undid change")[1].splitlines()[0]
     history = [p for p in (tmp_path / "data", tmp_path / "home") if p.exists()]
     assert any(f.name == "shell_history" for p in history for f in p.rglob("*")), history
 

@@ -57,7 +57,7 @@ def _click_messages() -> list[tuple[str, str]]:
         (r"No such option: (?P<option>\S+) \(Possible options: (?P<options>.*)\)",
          N_("No such option: {option} (possible options: {options})")),
         (r"No such option: (?P<option>\S+)", N_("No such option: {option}")),
-        (r"No such command '(?P<name>[^']*)'\. Did you mean '(?P<hint>[^']*)'\?",
+        (r"No such command '(?P<name>[^']*)'\. Did you mean '(?P<hint>.+)'\?",
          N_("No such command '{name}'. Did you mean '{hint}'?")),
         (r"No such command '(?P<name>[^']*)'\.", N_("No such command '{name}'.")),
         (r"Option '(?P<name>[^']*)' requires an argument\.",
@@ -118,6 +118,22 @@ class RelcrmGroup(TyperGroup):
             i18n.translate_tree(command)
             self.commands[cmd_name] = command
         return self.commands.get(cmd_name)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        """A mistyped command gets the closest names of every command, built or not."""
+        from difflib import get_close_matches
+
+        from typer._click.exceptions import UsageError as ClickUsageError
+
+        try:
+            return self._click_resolve_command(ctx, args)
+        except ClickUsageError as exc:
+            names = [name for name, spec in COMMANDS.items() if not spec[2]]
+            matches = get_close_matches(args[0], names) if args else []
+            if matches:
+                exc.message = (exc.message.rstrip(".") + ". Did you mean "
+                               + ", ".join(f"{m!r}" for m in matches) + "?")
+            raise
 
     def shell_complete(self, ctx: Any, incomplete: str) -> list[Any]:
         """TAB after `relcrm`: the commands from _index.py (nothing built), then the options."""

@@ -133,7 +133,7 @@ def list_(
         return
     cols = [
         render.Col("#", "id", justify="right", style="dim"),
-        render.Col(_("Account"), lambda r: r["account"] or "", style="bold", no_wrap=True),
+        render.Col(_("Account"), lambda r: r["account"] or "", style="bold"),  # may wrap
         render.Col(_("Deal"), "title"),
         render.Col(_("Customer is at"), lambda r: _stage(r["stage"]), no_wrap=True,
                    style="magenta", drop=1),

@@ -123,7 +123,7 @@ def followups(
     render.table(due.rows, [
         render.Col(_("Due"), due_text, style=due_style, no_wrap=True),
         render.Col("#", "id", justify="right", style="dim"),
-        render.Col(_("Prospect"), who, style="bold", no_wrap=True),
+        render.Col(_("Prospect"), who, style="bold"),  # a name may wrap; the id may not
         render.Col(_("Company"), "company", max_width=24, drop=2),
         render.Col(_("Stage"), stage, style="magenta", no_wrap=True, drop=1),
         render.Col(_("Why"), "why", style=lambda r: "yellow" if r["stalled"] else None),

@@ -23,7 +23,10 @@ def shell() -> None:
     from .. import db
     from ..i18n import _
 
+    import os
+
     book = db.db_path()
+    os.environ[db.ENV_DB] = str(book)  # every command of the session: this book
     history = _readline(book)
     print(_("relcrm shell on {book}: type a command without 'relcrm' (help lists them); "
             "TAB completes; Ctrl-D or exit leaves.").format(book=book), file=sys.stderr)
@@ -64,7 +67,7 @@ def run(line: str, book: Path) -> int:
         _fail_line(_("this is the shell already; type a command, or exit"))
         return 2
     try:
-        _group().main(args=["--db", str(book), *args], prog_name="relcrm")
+        _group().main(args=args, prog_name="relcrm")
     except SystemExit as done:
         return done.code if isinstance(done.code, int) else 0
     return 0

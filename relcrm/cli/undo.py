@@ -1,6 +1,6 @@
 """undo: take back the last command that changed the book; undo --list: the recent changes."""
 
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -14,9 +14,9 @@ CHANGE_COLUMNS = ("id", "at", "command", "summary", "undone_at", "note")
 def undo(
     list_: Annotated[bool, typer.Option(
         "--list", "-l", help="Show the recent changes instead (newest first).")] = False,
-    limit: Annotated[int, typer.Option(
-        "--limit", "-n", metavar="N", help="With --list: at most N changes (0 = all kept).")
-    ] = 20,
+    limit: Annotated[Optional[int], typer.Option(
+        "--limit", "-n", metavar="N", help="With --list: at most N changes (0 = all kept).",
+        show_default=False)] = None,
     format_: FormatOpt = "table",
 ) -> None:
     """Take back the last command that changed the book, wholly: everything it wrote (an
@@ -29,7 +29,10 @@ def undo(
     from ..core.derive import session_con
     from ..errors import UsageError
 
+    if limit is not None and not list_:  # undo takes back one change, never N
+        raise UsageError(_("--limit goes with --list; undo takes back one change at a time"))
     if list_:
+        limit = 20 if limit is None else limit
         if limit < 0:
             raise UsageError(_("--limit must be 0 (all) or more, not {limit}").format(
                 limit=limit))
