@@ -8,7 +8,7 @@ import sys
 
 def test_import_dash_reads_standard_input(cli):
     result = cli("import", "-", input="Name,Company\nZed Zhou,Acme\n")
-    assert "Imported 1 new prospect from - (csv)" in result.err + result.out
+    assert "Imported 1 new prospect from standard input (csv)" in result.err + result.out
     vcard = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Anh Ba\r\nEMAIL:ba@x.vn\r\nEND:VCARD\r\n"
     cli("import", "-", input=vcard)
     import json

@@ -108,3 +108,14 @@ def test_a_table_too_long_to_read_is_written_plain_on_a_terminal(tmp_path):
     assert lines[0].split()[:3] == ["#", "Name", "Company"]
     shown, code = _run_in_terminal(["list", "--limit", "20"], env)
     assert code == 0 and "─" in shown  # a table a person reads: rules
+
+
+@pytest.mark.parametrize("width", [40, 62, 120])
+def test_search_never_cuts_a_date(book, width):
+    """search draws its own table (snippets keep their highlights): a date is whole at any
+    width, the table written plain when it cannot fit."""
+    env = {**book, "COLUMNS": str(width), "NO_COLOR": "1", "TERM": "xterm"}
+    shown, code = _run_in_terminal(["search", "quote"], env)
+    assert code == 0 and "…" not in shown, shown
+    for day in DAY.findall(_pipe("search quote", book)):
+        assert day in shown, (day, shown)

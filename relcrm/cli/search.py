@@ -118,6 +118,13 @@ def _table(rows, found, whose, total, text) -> None:
     out = render.console()
     human = render.is_tty(sys.stdout)
     styled = out.is_terminal and out.color_system is not None
+    if human:  # the date, whose and what whole, the snippet at least 16 cells: else plain
+        # lines, whole, for the terminal to wrap (never a cut date)
+        need = sum(max((render.cell_width(text) for text in texts), default=0) for texts in (
+            [dates.show(r["at"]) if r["at"] else "" for r in rows],
+            [render.escape(whose(r)) for r in rows], [render.escape(what(r)) for r in rows]))
+        if need + 16 + 9 > out.width:
+            human, out.width = False, 10_000
     if total > len(rows):
         heading = ngettext("{shown} of {total} hit for {text!r}",
                            "{shown} of {total} hits for {text!r}", total)

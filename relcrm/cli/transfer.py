@@ -239,6 +239,7 @@ def import_(
     mapping = parse_mapping(map_ or [])
     next_at = when(next_)
     source = formats.read(file.expanduser(), fmt(format_), encoding=encoding, mapping=mapping)
+    shown = _("standard input") if str(file) == "-" else file.name  # what the notes name
     policy = fmt(on_duplicate)
     total = len(source.records)
     kind = fmt(report)
@@ -249,7 +250,7 @@ def import_(
         raise UsageError(_("--per-day must be from 0 to 10000, not {n}").format(n=per_day))
     if per_day is not None and next_ is not None:
         raise UsageError(_("give --next (one day for all) or --per-day (spread), not both"))
-    with _progress(total * 2, _("Importing {name}").format(name=render.escape(file.name))) \
+    with _progress(total * 2, _("Importing {name}").format(name=render.escape(shown))) \
             as step:
         def planned(con) -> Any:
             """The plan on `con`; bad rows (without --skip-bad-rows) stop the import."""
@@ -261,12 +262,12 @@ def import_(
                                                per_day=per_day, progress=step)
             bad = plan.errors
             if bad and not skip_bad_rows:
-                _report_rows(kind, plan, file.name)
+                _report_rows(kind, plan, shown)
                 raise UsageError(ngettext(
                     "{n:,} bad row in {name}; nothing was imported (fix them, or import the "
                     "rest with --skip-bad-rows)",
                     "{n:,} bad rows in {name}; nothing was imported (fix them, or import the "
-                    "rest with --skip-bad-rows)", len(bad)).format(n=len(bad), name=file.name))
+                    "rest with --skip-bad-rows)", len(bad)).format(n=len(bad), name=shown))
             return plan
 
         if dry_run or not source.records:  # nothing to write: no write transaction, no book
@@ -276,13 +277,13 @@ def import_(
                 plan = planned(session_con(session))
                 if not plan.empty:
                     importing.apply(session, plan, progress=step)
-    _report_rows(kind, plan, file.name)
+    _report_rows(kind, plan, shown)
     for line in plan.messages:
         render.note(line)
     if kind == "table":
-        print(render.escape(_summary(plan, file.name, dry_run)))
+        print(render.escape(_summary(plan, shown, dry_run)))
     elif plan.unused:  # the report is data on stdout: the columns left out are said on stderr
-        render.note(f"{file.name}: {_unused(plan)}")
+        render.note(f"{shown}: {_unused(plan)}")
 
 
 def _report_rows(kind: str, plan: Any, name: str) -> None:
