@@ -20,6 +20,7 @@ from __future__ import annotations
 import gettext
 import os
 import sys
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -40,36 +41,30 @@ class _Said(str):
     {share:.1%} (CLDR: the group separator is a dot, the decimal one a comma)."""
 
     def format(self, *args: Any, **kwargs: Any) -> str:
-        return _FORMATTER.vformat(self, args, kwargs)
+        return _formatter().vformat(str(self), args, kwargs)
 
 
 def _local_number(value: Any, spec: str) -> str:
     """format(value, spec) with the separators swapped for Vietnamese."""
-    text = format(value, spec)
-    return text.translate(str.maketrans({",": ".", ".": ","}))
+    return format(value, spec).translate(str.maketrans({",": ".", ".": ","}))
 
 
-class _Formatter:
-    def __init__(self) -> None:
-        import string
+@lru_cache(maxsize=1)
+def _formatter() -> Any:
+    """A string.Formatter that writes a number given a spec with , . or % the Vietnamese way
+    (made when a Vietnamese message is first formatted)."""
+    import string
 
-        class Local(string.Formatter):
-            def format_field(self, value: Any, spec: str) -> Any:
-                if spec and not isinstance(value, (str, bool)) and any(
-                        mark in spec for mark in ",.%"):
-                    try:
-                        return _local_number(value, spec)
-                    except (TypeError, ValueError):
-                        pass
-                return super().format_field(value, spec)
+    class Local(string.Formatter):
+        def format_field(self, value: Any, spec: str) -> Any:
+            if spec and not isinstance(value, (str, bool)) and any(m in spec for m in ",.%"):
+                try:
+                    return _local_number(value, spec)
+                except (TypeError, ValueError):
+                    pass
+            return super().format_field(value, spec)
 
-        self.formatter = Local()
-
-    def vformat(self, text: str, args: Any, kwargs: Any) -> str:
-        return self.formatter.vformat(str(text), args, kwargs)
-
-
-_FORMATTER = _Formatter()
+    return Local()
 
 
 def _said(text: str) -> str:

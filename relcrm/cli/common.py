@@ -150,13 +150,6 @@ def money(value: int | float | str | None, currency: str | None = None,
     return shown
 
 
-def number(value: int | float, decimals: int = 0) -> str:
-    """A number for people: 1,234.5 in English; 1.234,5 in Vietnamese."""
-    from .. import i18n
-
-    return i18n.number(value, f",.{decimals}f")
-
-
 _book_currency: list[str] = []
 
 

@@ -5,8 +5,8 @@ from typing import Annotated, Any, Optional
 import typer
 
 from .. import dates
-from ..i18n import N_, _, dynamic, named, ngettext
-from .common import FormatOpt, book_currency, fmt, money, number, read, when
+from ..i18n import N_, _, dynamic, named, ngettext, number
+from .common import FormatOpt, book_currency, fmt, money, read, when
 
 # figures with a row per key: on a table, the rows where both periods are 0 are left out
 # (unless --all); a bar on a terminal compares the keys of one figure
@@ -81,9 +81,9 @@ def _show(value: Any, kind: str, currency: Optional[str], book: str) -> str:
     if value is None:
         return "–"
     if kind == "percent":
-        return number(value, 1) + "%"
+        return number(value, ",.1f") + "%"
     if kind == "days":
-        return _("{days} d").format(days=number(value, 1))
+        return _("{days} d").format(days=number(value, ",.1f"))
     if kind == "money":
         return money(value, currency, book)
     return number(value)
@@ -104,9 +104,9 @@ def _change(current: Any, previous: Any, kind: str, currency: Optional[str], boo
         return "="
     sign = "+" if delta > 0 else "−"
     if kind == "percent":
-        return _("{sign}{points} pts").format(sign=sign, points=number(abs(delta), 1))
+        return _("{sign}{points} pts").format(sign=sign, points=number(abs(delta), ",.1f"))
     if kind == "days":
-        return _("{sign}{days} d").format(sign=sign, days=number(abs(delta), 1))
+        return _("{sign}{days} d").format(sign=sign, days=number(abs(delta), ",.1f"))
     return f"{sign}{number(abs(delta))}"
 
 
