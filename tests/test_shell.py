@@ -84,3 +84,28 @@ def test_the_session_speaks_the_language_and_refuses_a_shell_in_a_shell(tmp_path
                          {"RELCRM_LANG": "vi"})
     assert code == 0, out
     assert "bạn đang ở trong shell rồi" in out and "Chưa có khách hàng tiềm năng" in out
+
+
+def test_a_bad_line_is_one_error_and_a_name_with_escape_codes_is_never_offered(tmp_path):
+    """An unclosed quote is one line on stderr, the book unchanged, the session goes on; TAB
+    offers names as the line reads them, and never stored text a terminal would act on."""
+    import sqlite3
+
+    from relcrm.cli.shell import Completer
+
+    book = tmp_path / "book.db"
+    env = {**os.environ, "RELCRM_DB": str(book), "RELCRM_TODAY": "2026-11-25"}
+    for name in ("Evil Name", "Eve Trần"):
+        subprocess.run([sys.executable, "-m", "relcrm", "add", name], env=env, check=True,
+                       capture_output=True)
+    assert Completer(book).people("ev") == ["Eve\\ Trần ", "Evil\\ Name "]
+    con = sqlite3.connect(book)
+    con.execute("UPDATE prospect SET name = ? WHERE id = 1", ("Evil\x1b]0;pwned\x07Name",))
+    con.commit()
+    con.close()
+    assert Completer(book).people("ev") == ["Eve\\ Trần "]
+    before = book.read_bytes()
+    out, code = _session(book, [b'log 2 note "unclosed\n', b"exit\n"])
+    assert code == 0, out
+    assert "relcrm: error: cannot read the line: No closing quotation" in out
+    assert book.read_bytes() == before

@@ -44,13 +44,14 @@ def shell() -> None:
             continue
         if line in ("exit", "quit"):
             break
-        run(line, book)
+        run(line)
     if history is not None:
         history()
 
 
-def run(line: str, book: Path) -> int:
-    """Run one line of the session on `book`; its exit code (errors are shown, never raised)."""
+def run(line: str) -> int:
+    """Run one line of the session (on the session's book, RELCRM_DB); its exit code (errors
+    are shown, never raised)."""
     from ..i18n import _
     from . import _fail_line
 
@@ -186,7 +187,10 @@ class Completer:
             con = db.read_only(self.book)
         except Exception:  # noqa: BLE001 - no book yet: no names
             return []
-        try:
-            return [row[0] for row in con.execute("SELECT name FROM prospect ORDER BY name_key")]
+        from ..render import escape
+
+        try:  # a name the terminal would act on (an escape code) is never offered
+            return [row[0] for row in con.execute("SELECT name FROM prospect ORDER BY name_key")
+                    if escape(row[0]) == row[0]]
         finally:
             con.close()
