@@ -8,7 +8,7 @@ from .. import dates
 from ..i18n import _, current, named, ngettext, number, pgettext
 from ..methodology import (ALL_KAM_STAGES, BUY_CLASSES, CHOICE_CRITERIA, KAM_BY_KEY, ROLES,
                            resolve_kam)
-from .common import (FormatOpt, RefArg, book_currency, complete_accounts, complete_words,
+from .common import (FormatOpt, QuietOpt, RefArg, book_currency, complete_accounts, complete_words,
                      emit_record, fmt, money, read, settled)
 
 app = typer.Typer(help="Accounts: the organisations your prospects work for, and key-account "
@@ -57,7 +57,7 @@ def add(
     key: Annotated[bool, typer.Option("--key", help="A key account: starts at pre-KAM.")
                    ] = False,
     note: NoteOpt = None, buy_class: BuyClassOpt = None, criterion: CriterionOpt = None,
-    format_: FormatOpt = "table",
+    format_: FormatOpt = "table", quiet: QuietOpt = False,
 ) -> None:
     """Add an account. (Prospects' companies become accounts by themselves.)"""
     from .. import db, queries
@@ -87,7 +87,7 @@ def edit(
     drop_criterion: Annotated[Optional[list[str]], typer.Option(
         "--drop-criterion", metavar="NAME", help="Remove a choice criterion (repeatable).",
         show_default=False)] = None,
-    format_: FormatOpt = "table",
+    format_: FormatOpt = "table", quiet: QuietOpt = False,
 ) -> None:
     """Change an account: name, industry, key or not, buying situation, choice criteria."""
     from .. import db, queries
@@ -111,7 +111,7 @@ def merge(
     into: Annotated[str, typer.Argument(
         metavar="INTO", help="The account that stays (id or part of its name).",
         autocompletion=complete_accounts, show_default=False)],
-    format_: FormatOpt = "table",
+    format_: FormatOpt = "table", quiet: QuietOpt = False,
 ) -> None:
     """Merge two spellings of one organisation: SOURCE's people, criteria and KAM history move
     to INTO, and SOURCE is removed."""
@@ -308,7 +308,7 @@ def role(
     remove: Annotated[Optional[list[str]], typer.Option(
         "--remove", metavar="ROLE", help="A role to take away (repeatable).",
         autocompletion=complete_words([r.key for r in ROLES]), show_default=False)] = None,
-    format_: FormatOpt = "table",
+    format_: FormatOpt = "table", quiet: QuietOpt = False,
 ) -> None:
     """Place a person in their account's decision-making unit (đơn vị quyết định): initiator,
     user, decider, influencer, buyer, gatekeeper; a person may hold several. Without roles,
@@ -355,7 +355,7 @@ def kam_set(account: AccountArg, stage: Annotated[str, typer.Argument(
         metavar="STAGE", help="pre, early, mid, partnership, synergistic or uncoupling (or "
         "1-5).", autocompletion=complete_words([s.key for s in ALL_KAM_STAGES]),
         show_default=False)], reason: ReasonOpt = None,
-        format_: FormatOpt = "table") -> None:
+        format_: FormatOpt = "table", quiet: QuietOpt = False) -> None:
     """Put a key account at any KAM stage; uncoupling needs --reason."""
     from .. import db
     from ..core import accounts
@@ -369,7 +369,7 @@ def kam_set(account: AccountArg, stage: Annotated[str, typer.Argument(
 
 @kam.command("advance")
 def kam_advance(account: AccountArg, reason: ReasonOpt = None,
-                format_: FormatOpt = "table") -> None:
+                format_: FormatOpt = "table", quiet: QuietOpt = False) -> None:
     """Move a key account to the next KAM stage."""
     from .. import db
     from ..core import accounts

@@ -8,8 +8,8 @@ import typer
 from .. import dates
 from ..i18n import _, current, dynamic, ngettext
 from ..methodology import CUSTOMER_TYPES, FACT_ABOUT
-from .common import (FormatOpt, RefArg, complete_accounts, complete_words, emit_record, fmt,
-                     money, read, when)
+from .common import (FormatOpt, QuietOpt, RefArg, complete_accounts, complete_words, emit_record,
+                     fmt, money, read, when)
 
 dates_app = typer.Typer(help="Important dates: birthdays, anniversaries, founding days, giỗ "
                         "(solar or lunar); shown a few days ahead in followups and plan.",
@@ -51,7 +51,7 @@ def _said(date, kind: str, who: str, ident: int) -> str:
 
 @dates_app.command("add")
 def date_add(ref: RefArg, kind: KindArg, date: WhenArg, lunar: LunarOpt = False,
-             note: NoteOpt = None) -> None:
+             note: NoteOpt = None, quiet: QuietOpt = False) -> None:
     """Add a person's important date (a birthday, an anniversary, a giỗ ...). It shows in
     followups and plan a few days ahead (config occasion.lead_days) until you greet them
     (relcrm log REF message --occasion ID); it never touches a business step."""
@@ -66,13 +66,14 @@ def date_add(ref: RefArg, kind: KindArg, date: WhenArg, lunar: LunarOpt = False,
         name = person.name
     from .. import render
 
-    print(render.escape(_said(parsed, care.kind_of(kind), name, ident)))
+    print(ident if quiet else render.escape(_said(parsed, care.kind_of(kind), name, ident)))
 
 
 def account_date(account: Annotated[str, typer.Argument(
         metavar="ACCOUNT", help="The account (id or unique part of its name).",
         autocompletion=complete_accounts, show_default=False)],
-        kind: KindArg, date: WhenArg, lunar: LunarOpt = False, note: NoteOpt = None) -> None:
+        kind: KindArg, date: WhenArg, lunar: LunarOpt = False, note: NoteOpt = None,
+        quiet: QuietOpt = False) -> None:
     """Add an account's important date (its founding day, an anniversary of working
     together): it shows in followups and plan a few days ahead."""
     from .. import db
@@ -86,7 +87,7 @@ def account_date(account: Annotated[str, typer.Argument(
         name = found.name
     from .. import render
 
-    print(render.escape(_said(parsed, care.kind_of(kind), name, ident)))
+    print(ident if quiet else render.escape(_said(parsed, care.kind_of(kind), name, ident)))
 
 
 @dates_app.command("list")
@@ -142,7 +143,8 @@ def date_list(
 
 
 @dates_app.command("drop")
-def date_drop(ident: Annotated[str, typer.Argument(metavar="ID", show_default=False)]) -> None:
+def date_drop(ident: Annotated[str, typer.Argument(metavar="ID", show_default=False)],
+              quiet: QuietOpt = False) -> None:
     """Remove an important date (relcrm undo brings it back)."""
     from .. import db, render
     from ..core import care
@@ -150,6 +152,9 @@ def date_drop(ident: Annotated[str, typer.Argument(metavar="ID", show_default=Fa
 
     with db.write_session() as session:
         gone = care.drop_date(session_con(session), ident)
+    if quiet:
+        print(gone["id"])
+        return
     print(render.escape(_("Dropped date #{id}: {name}'s {kind}.").format(
         id=gone["id"], name=gone["name"], kind=dynamic(gone["kind"]))))
 
@@ -188,6 +193,7 @@ def occasion_add(
     lunar: LunarOpt = False,
     gifts: Annotated[bool, typer.Option(
         "--gifts", help="A gift occasion: followups announces its gift list.")] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Add an occasion the book greets every customer on."""
     from .. import db, render
@@ -197,6 +203,9 @@ def occasion_add(
     with db.write_session() as session:
         care.add_occasion(session_con(session), key, name, date, lunar=lunar, gifts=gifts)
         row = care.find_occasion(session_con(session), key)
+    if quiet:
+        print(row["key"])
+        return
     date_ = occasions.DayOfYear(row["day"], row["month"], None, bool(row["lunar"]))
     on, _adjusted = occasions.next_on(date_, dates.today())
     said = (_("Added the occasion {key}: {name}, {date}; next on {day}; a gift occasion.")
@@ -206,8 +215,8 @@ def occasion_add(
 
 
 @occasion_app.command("drop")
-def occasion_drop(key: Annotated[str, typer.Argument(metavar="KEY", show_default=False)]
-                  ) -> None:
+def occasion_drop(key: Annotated[str, typer.Argument(metavar="KEY", show_default=False)],
+                  quiet: QuietOpt = False) -> None:
     """Remove one of the book's occasions (relcrm undo brings it back)."""
     from .. import db, render
     from ..core import care
@@ -216,6 +225,9 @@ def occasion_drop(key: Annotated[str, typer.Argument(metavar="KEY", show_default
     with db.write_session() as session:
         row = care.find_occasion(session_con(session), key)
         session_con(session).execute("DELETE FROM occasion WHERE id = ?", (row["id"],))
+    if quiet:
+        print(row["key"])
+        return
     print(render.escape(_("Dropped the occasion {key} ({name}).").format(key=row["key"],
                                                                           name=row["name"])))
 
@@ -327,7 +339,7 @@ def fact(
     at: Annotated[Optional[str], typer.Option(
         "--at", metavar="WHEN", help="When you learnt it (default: now).",
         show_default=False)] = None,
-    format_: FormatOpt = "table",
+    format_: FormatOpt = "table", quiet: QuietOpt = False,
 ) -> None:
     """Personal facts: what you know about a person beyond business (children, hobbies, a
     football team), kept apart from business notes and shown in show and brief."""
@@ -360,6 +372,9 @@ def fact(
             raise UsageError(_("fact drop takes one ID: relcrm fact drop 3"))
         with db.write_session() as session:
             gone = care.drop_fact(session_con(session), words[1])
+        if quiet:
+            print(gone["id"])
+            return
         print(render.escape(_("Dropped fact #{id} about {name}: {text}.").format(
             id=gone["id"], name=gone["name"], text=gone["text"])))
         return

@@ -64,6 +64,8 @@ _complete_stages = complete_words([s.key for s in ALL_STAGES])
 FormatOpt = Annotated[Format, typer.Option(  # type: ignore[valid-type]
     "--format", "-f", case_sensitive=False,
     help="table on a terminal; csv, tsv or json for scripts.")]
+QuietOpt = Annotated[bool, typer.Option(
+    "--quiet", "-q", help="Print only the id of what was written (nothing else on stdout).")]
 RefArg = Annotated[str, typer.Argument(
     metavar="REF", help="A prospect id, or a unique part of the name (accents optional).",
     autocompletion=complete_refs, show_default=False)]
@@ -106,11 +108,24 @@ def read() -> sqlite3.Connection:
     return db.connect(create=False)
 
 
+def is_quiet() -> bool:
+    """Whether the running command was given --quiet. Each write command declares QuietOpt;
+    the functions that print its result ask here instead of having it passed down."""
+    from typer._click.globals import get_current_context
+
+    ctx = get_current_context(silent=True)
+    return bool(ctx is not None and ctx.params.get("quiet"))
+
+
 def emit_record(format_: Any, columns: Sequence[str], record: dict[str, Any],
                 message: Callable[[], str]) -> None:
-    """A write command's result: a sentence for people, or the record for scripts."""
+    """A write command's result: a sentence for people, or the record for scripts; with
+    --quiet only the record's id (notes and warnings still go to stderr)."""
     from .. import render
 
+    if is_quiet():
+        print(record["id"])
+        return
     kind = fmt(format_)
     if kind == "table":
         print(render.escape(message()))

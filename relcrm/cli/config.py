@@ -4,7 +4,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import FormatOpt, fmt, read
+from .common import FormatOpt, QuietOpt, fmt, read
 
 
 def _complete_keys(incomplete: str) -> list[str]:
@@ -21,7 +21,7 @@ def config(
         metavar="[VALUE]", help="Its new value.", show_default=False)] = None,
     reset: Annotated[bool, typer.Option(
         "--reset", help="Put KEY back to its default.")] = False,
-    format_: FormatOpt = "table",
+    format_: FormatOpt = "table", quiet: QuietOpt = False,
 ) -> None:
     """List the book's settings, read one, or set one. They live in the book, so backups and
     exports carry them; a setting never set has its default.
@@ -72,6 +72,9 @@ def config(
 
     with db.write_session() as session:
         changed = core.set_value(session, setting.key, value)
+    if quiet:  # a setting's id is its key
+        print(changed.key)
+        return
     shown_after = settings.shown(changed.key, changed.after)
     record = {"key": changed.key, "value": shown_after,
               "was": settings.shown(changed.key, changed.before)}

@@ -8,7 +8,7 @@ import typer
 from .. import dates
 from ..i18n import N_, _, dynamic, ngettext
 from ..methodology import TOUCH_KINDS
-from .common import (AtOpt, FormatOpt, Outcome, RefArg, complete_accounts, complete_refs,
+from .common import (AtOpt, FormatOpt, QuietOpt, Outcome, RefArg, complete_accounts, complete_refs,
                      complete_words, emit_record, fmt, read, settled, when)
 
 touch_app = typer.Typer(help="Fix a touch logged wrong: its text, time, kind, length or "
@@ -45,7 +45,7 @@ def delete(
     forget: Annotated[bool, typer.Option(
         "--forget", help="Erase them: also from the undo journal (this cannot be undone), "
         "with the freed space wiped; lists the backups that still hold them.")] = False,
-    format_: FormatOpt = "table",
+    format_: FormatOpt = "table", quiet: QuietOpt = False,
 ) -> None:
     """Delete a prospect and everything about them (touches, calls, stage changes, judgements,
     roles, steps, tags). It says what it will remove and asks; `relcrm undo` takes it back.
@@ -78,6 +78,9 @@ def delete(
               "journal_entries_erased": erased, "backups_holding": ",".join(kept) or None,
               **{f"{t}_rows": n for t, n in removal.counts.items()}}
     kind = fmt(format_)
+    if quiet:
+        print(removal.prospect_id)
+        return
     if kind != "table":
         render.machine(kind, tuple(result), [result])
         return
@@ -125,7 +128,7 @@ def merge(
         "--prefer", metavar="SIDE", help="Whose value wins where both differ: target "
         "(default) or source.", autocompletion=complete_words(["target", "source"]))
     ] = "target",
-    format_: FormatOpt = "table",
+    format_: FormatOpt = "table", quiet: QuietOpt = False,
 ) -> None:
     """Merge two records of one person: SOURCE's history moves to TARGET, empty fields are
     filled from it, tags and roles are united, both notes kept; where both have a different
@@ -177,7 +180,7 @@ def account_delete(
     account: Annotated[str, typer.Argument(
         metavar="ACCOUNT", help="An account id, or a unique part of its name.",
         autocompletion=complete_accounts, show_default=False)],
-    format_: FormatOpt = "table",
+    format_: FormatOpt = "table", quiet: QuietOpt = False,
 ) -> None:
     """Delete an account that has no people (an empty one, made by a typo). Its choice
     criteria, key-account history and steps go with it; `relcrm undo` takes it back.
@@ -229,7 +232,7 @@ def touch_edit(
         "--prospect", metavar="REF", help="The person it was really with (their last touch "
         "moves with it).", autocompletion=complete_refs)] = None,
     amount: AmountFixOpt = None,
-    format_: FormatOpt = "table",
+    format_: FormatOpt = "table", quiet: QuietOpt = False,
 ) -> None:
     """Fix a touch: its text, time, kind, length, order amount, or the person it was with.
 
@@ -241,7 +244,8 @@ def touch_edit(
 
 
 @touch_app.command("delete")
-def touch_delete(touch_id: TouchIdArg, format_: FormatOpt = "table") -> None:
+def touch_delete(touch_id: TouchIdArg, format_: FormatOpt = "table",
+                 quiet: QuietOpt = False) -> None:
     """Delete a touch logged by mistake (relcrm undo takes it back).
 
     Example: relcrm touch delete 14
@@ -286,7 +290,7 @@ def call_edit(
     prospect: Annotated[Optional[str], typer.Option(
         "--prospect", metavar="REF", autocompletion=complete_refs)] = None,
     amount: AmountFixOpt = None,
-    format_: FormatOpt = "table",
+    format_: FormatOpt = "table", quiet: QuietOpt = False,
 ) -> None:
     """Fix a SPIN call: its notes (a kind given replaces that kind's notes; "" clears them),
     outcome, commitment, summary, time, length or person.

@@ -7,8 +7,8 @@ import typer
 from .. import dates
 from ..i18n import _, current, dynamic, named
 from ..methodology import BUY_CLASSES, BUYING_STAGES, LOST_REASONS
-from .common import (FormatOpt, complete_accounts, complete_refs, complete_words, emit_record,
-                     fmt, money, read, settled, when)
+from .common import (FormatOpt, QuietOpt, complete_accounts, complete_refs, complete_words,
+                     emit_record, fmt, money, read, settled, when)
 
 app = typer.Typer(help="Deals (thương vụ): one sale in progress with an account, at the stage "
                   "of the customer's buying process, in its own currency, until won or lost.",
@@ -68,7 +68,7 @@ def add(
         + ", ".join(StageWords) + ".", autocompletion=complete_words(StageWords),
         show_default=False)] = None,
     note: Annotated[Optional[str], typer.Option("--note", "-n", metavar="TEXT")] = None,
-    format_: FormatOpt = "table",
+    format_: FormatOpt = "table", quiet: QuietOpt = False,
 ) -> None:
     """Open a deal with an account, with the people involved.
 
@@ -270,7 +270,7 @@ def stage(
         metavar="STAGE", help="Where the customer is now: " + ", ".join(StageWords) + ".",
         autocompletion=complete_words(StageWords), show_default=False)],
     reason: Annotated[Optional[str], typer.Option("--reason", metavar="TEXT")] = None,
-    format_: FormatOpt = "table",
+    format_: FormatOpt = "table", quiet: QuietOpt = False,
 ) -> None:
     """Move a deal to the stage of the customer's buying process they are at (kept in its
     history). Stages: need, specification, search, proposals, evaluation, order, feedback."""
@@ -293,7 +293,7 @@ def won(
         "--amount", metavar="AMOUNT", help="What it was won for (default: its value).",
         show_default=False)] = None,
     note: Annotated[Optional[str], typer.Option("--note", "-n", metavar="TEXT")] = None,
-    format_: FormatOpt = "table",
+    format_: FormatOpt = "table", quiet: QuietOpt = False,
 ) -> None:
     """Mark a deal won: its people and account become customers."""
     from .. import db, queries
@@ -320,7 +320,7 @@ def lost(
         autocompletion=complete_words(ReasonWords), show_default=False)] = None,
     note: Annotated[Optional[str], typer.Option("--note", "-n", metavar="TEXT",
                                                 help="What happened.")] = None,
-    format_: FormatOpt = "table",
+    format_: FormatOpt = "table", quiet: QuietOpt = False,
 ) -> None:
     """Mark a deal lost, with the reason (price, competitor, no-budget, no-decision, timing,
     relationship, product-fit, other)."""
@@ -340,7 +340,7 @@ def lost(
 def reopen(
     deal_id: IdArg,
     reason: Annotated[Optional[str], typer.Option("--reason", metavar="TEXT")] = None,
-    format_: FormatOpt = "table",
+    format_: FormatOpt = "table", quiet: QuietOpt = False,
 ) -> None:
     """Open a won or lost deal again (marked by mistake, or they came back)."""
     from .. import db, queries
@@ -370,7 +370,7 @@ def edit(
         "--without", metavar="REF", help="A person no longer involved.",
         autocompletion=complete_refs, show_default=False)] = None,
     note: Annotated[Optional[str], typer.Option("--note", "-n", metavar="TEXT")] = None,
-    format_: FormatOpt = "table",
+    format_: FormatOpt = "table", quiet: QuietOpt = False,
 ) -> None:
     """Change a deal's title, value ("" clears it), expected close, buy class, account or
     people."""

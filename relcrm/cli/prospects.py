@@ -7,8 +7,8 @@ import typer
 from .. import dates
 from ..i18n import _, current, named
 from ..methodology import CRITERIA, STAGE_BY_KEY
-from .common import (FormatOpt, NextStepOpt, RefArg, WhenOpt, complete_accounts, emit_record,
-                     fmt, money, read, when)
+from .common import (FormatOpt, NextStepOpt, QuietOpt, RefArg, WhenOpt, complete_accounts,
+                     emit_record, fmt, money, read, when)
 
 CompanyOpt = Annotated[Optional[str], typer.Option(
     "--company", "-c", metavar="TEXT", help="Company (its account is made on first use).",
@@ -45,8 +45,7 @@ def add(
     allow_duplicate: Annotated[bool, typer.Option(
         "--allow-duplicate", help="Add them even if someone in the book has the same email, "
         "phone or profile URL, or the same name at the same company.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the new id.")] = False,
-    format_: FormatOpt = "table",
+    format_: FormatOpt = "table", quiet: QuietOpt = False,
 ) -> None:
     """Add a prospect at stage 1 (Attract). Without --next it is due for first contact today.
     Someone already in the book (same email, phone or profile URL; or the same name, accents
@@ -69,9 +68,6 @@ def add(
 
     for note in notes:
         render.note(note)
-    if quiet:
-        print(new_id)
-        return
     emit_record(format_, queries.PROSPECT_COLUMNS, record,
                 lambda: _("Added #{id} {name} at stage {stage}; {follow_up}").format(
                     id=new_id, name=record["name"], stage=named(STAGE_BY_KEY[record["stage"]]),
@@ -288,7 +284,7 @@ def edit(
         "changeable, sociable, unconfident, overconfident, enthusiast, or the Vietnamese name; "
         '"" clears it.', show_default=False)] = None,
     note: NoteOpt = None,
-    format_: FormatOpt = "table",
+    format_: FormatOpt = "table", quiet: QuietOpt = False,
 ) -> None:
     """Change a prospect's details. An empty value ("") clears an optional field; --note
     replaces the note and prints the one it replaced. --email and --phone add to theirs,

@@ -8,7 +8,7 @@ import typer
 from .. import dates
 from ..i18n import N_, _, dynamic
 from ..methodology import CALL_STEPS, CRITERIA, OUTCOMES, SPIN_BY_KEY, SPIN_KINDS
-from .common import (AtOpt, FormatOpt, Kind, Level, NextStepOpt, Outcome, RefArg, WhenOpt,
+from .common import (AtOpt, FormatOpt, QuietOpt, Kind, Level, NextStepOpt, Outcome, RefArg, WhenOpt,
                      complete_refs, emit_record, fmt, money, read, settled, when)
 
 LevelOpt = lambda key, help_: Annotated[Optional[Level], typer.Option(  # noqa: E731
@@ -53,7 +53,7 @@ def qualify(
     authority: LevelOpt("authority", "Does this person decide? (quyền quyết định)") = None,
     note: Annotated[Optional[str], typer.Option(
         "--note", "-n", metavar="TEXT", help="Why you judge so.")] = None,
-    format_: FormatOpt = "table",
+    format_: FormatOpt = "table", quiet: QuietOpt = False,
 ) -> None:
     """Judge need, budget and authority: yes, partial, no or unknown. Every judgement is kept.
 
@@ -208,7 +208,7 @@ def log(
     at: AtOpt = None, next_: WhenOpt = None, next_step: NextStepOpt = None,
     minutes: MinutesOpt = None, amount: AmountOpt = None, done: DoneOpt = None,
     with_: WithOpt = None, deal: DealOpt = None, occasion: OccasionOpt = None,
-    format_: FormatOpt = "table",
+    format_: FormatOpt = "table", quiet: QuietOpt = False,
 ) -> None:
     """Log a touch. It closes no step unless --done says so; --next plans a new one; without
     one the next follow-up comes by the cadence."""
@@ -257,7 +257,7 @@ def call(
     interactive: Annotated[bool, typer.Option(
         "--interactive", "-i", help="Ask the questions one by one (the default on a terminal "
         "when no call details are given).")] = False,
-    format_: FormatOpt = "table",
+    format_: FormatOpt = "table", quiet: QuietOpt = False,
 ) -> None:
     """Log a SPIN sales call: what you learned, the needs stated, and the outcome.
 

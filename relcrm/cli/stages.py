@@ -7,7 +7,7 @@ import typer
 from .. import dates
 from ..i18n import _, dynamic, named
 from ..methodology import ALL_STAGES, STAGE_BY_KEY
-from .common import FormatOpt, RefArg, StageArg, emit_record, fmt, read, settled
+from .common import FormatOpt, QuietOpt, RefArg, StageArg, emit_record, fmt, read, settled
 
 app = typer.Typer(help="The seven relationship stages (7 giai đoạn), and moving between them.",
                   no_args_is_help=True, rich_markup_mode=None)
@@ -71,7 +71,8 @@ def _moved(format_: Any, moved: Any, con) -> None:
 
 
 @app.command("advance")
-def advance(ref: RefArg, reason: ReasonOpt = None, format_: FormatOpt = "table") -> None:
+def advance(ref: RefArg, reason: ReasonOpt = None, format_: FormatOpt = "table",
+            quiet: QuietOpt = False) -> None:
     """Move a relationship to the next stage (n → n+1). At Loyal there is no next stage."""
     from .. import db
     from ..core import stages
@@ -86,7 +87,7 @@ def set_(ref: RefArg, stage: StageArg, reason: ReasonOpt = None,
          revisit: Annotated[Optional[str], typer.Option(
              "--revisit", metavar="WHEN", help="With lost: when to come back to them (they "
              "return in followups that day).", show_default=False)] = None,
-         format_: FormatOpt = "table") -> None:
+         format_: FormatOpt = "table", quiet: QuietOpt = False) -> None:
     """Put a relationship at any stage, by number, key or name; `lost` ends it (with --reason,
     and --revisit WHEN to come back later) and any other stage reopens it."""
     from .. import db

@@ -7,7 +7,7 @@ import typer
 from .. import dates
 from ..i18n import _, dynamic
 from ..methodology import STEP_KINDS
-from .common import FormatOpt, RefArg, complete_refs, complete_words, fmt, read, when
+from .common import FormatOpt, QuietOpt, RefArg, complete_refs, complete_words, fmt, read, when
 
 app = typer.Typer(help="Steps: what you plan to do next, several at once, with a person or a "
                   "whole account. A step with a time of day is an appointment.",
@@ -63,7 +63,7 @@ def describe(record: dict[str, Any]) -> str:
 
 @app.command("add")
 def add(ref: RefArg, when_: WhenArg, text: TextArg, kind: KindOpt = None,
-        minutes: MinutesOpt = None, format_: FormatOpt = "table") -> None:
+        minutes: MinutesOpt = None, format_: FormatOpt = "table", quiet: QuietOpt = False) -> None:
     """Plan a step with a prospect. Several may be open at once; each stays open until you
     close it (step done / drop, or log/call --done)."""
     from .. import db
@@ -85,7 +85,7 @@ def account_step(
     with_: Annotated[Optional[list[str]], typer.Option(
         "--with", "-w", metavar="REF", help="A person at the account it involves (repeatable; "
         "none: the whole account).", autocompletion=complete_refs, show_default=False)] = None,
-    minutes: MinutesOpt = None, format_: FormatOpt = "table",
+    minutes: MinutesOpt = None, format_: FormatOpt = "table", quiet: QuietOpt = False,
 ) -> None:
     """Plan a step with an account (a site survey, a meeting with several people). The people
     it names (or everyone there) are not counted as gone cold while it is booked."""
@@ -187,7 +187,7 @@ def _close(format_: Any, action: str, step_id: str, text: Optional[str]) -> None
 @app.command("done")
 def done_(step_id: IdArg, note: Annotated[Optional[str], typer.Option(
         "--note", "-n", metavar="TEXT", help="What came of it.")] = None,
-        format_: FormatOpt = "table") -> None:
+        format_: FormatOpt = "table", quiet: QuietOpt = False) -> None:
     """Mark a step done (kept in its history with when)."""
     _close(format_, "done", step_id, note)
 
@@ -195,7 +195,7 @@ def done_(step_id: IdArg, note: Annotated[Optional[str], typer.Option(
 @app.command("drop")
 def drop(step_id: IdArg, reason: Annotated[Optional[str], typer.Option(
         "--reason", "-r", metavar="TEXT", help="Why it is not needed.")] = None,
-        format_: FormatOpt = "table") -> None:
+        format_: FormatOpt = "table", quiet: QuietOpt = False) -> None:
     """Drop a step that will not happen (kept in its history with when and why)."""
     _close(format_, "drop", step_id, reason)
 
@@ -203,7 +203,7 @@ def drop(step_id: IdArg, reason: Annotated[Optional[str], typer.Option(
 @app.command("move")
 def move(step_id: IdArg, when_: WhenArg, note: Annotated[Optional[str], typer.Option(
         "--note", "-n", metavar="TEXT", help="Why it moved.")] = None,
-        format_: FormatOpt = "table") -> None:
+        format_: FormatOpt = "table", quiet: QuietOpt = False) -> None:
     """Move a step to another date (or time). It keeps its id and its calendar entry."""
     from .. import db
     from ..core import steps
@@ -251,7 +251,7 @@ def snooze(ref: RefArg, when_: Annotated[str, typer.Argument(
         show_default=False)],
         reason: Annotated[Optional[str], typer.Option(
             "--reason", "-r", metavar="TEXT", help="Why: shown when they come back.")] = None,
-        format_: FormatOpt = "table") -> None:
+        format_: FormatOpt = "table", quiet: QuietOpt = False) -> None:
     """Leave a person out of followups until WHEN (a prospect who postpones is not lost: come
     back at the right time). Their steps due before then move to that day, and it says so."""
     from .. import db, queries

@@ -8,7 +8,7 @@ import typer
 
 from ..i18n import _, dynamic, ngettext
 from ..queries import EXPORTS
-from .common import Format, fmt, read
+from .common import Format, QuietOpt, fmt, read
 
 ENTITIES = tuple(EXPORTS) + ("all", "vcard")
 Entity = enum.Enum("Entity", {name: name for name in ENTITIES}, type=str)  # type: ignore[misc]
@@ -219,6 +219,7 @@ def import_(
         "--report", "-r", case_sensitive=False,
         help="table (a summary); csv, tsv or json: each row's outcome, for scripts. (--format "
         "names the file's format here.)")] = "table",
+    quiet: QuietOpt = False,
 ) -> None:
     """Import prospects from LinkedIn, Google Contacts, vCard, any CSV, or a relcrm export.
 
@@ -277,10 +278,15 @@ def import_(
                 plan = planned(session_con(session))
                 if not plan.empty:
                     importing.apply(session, plan, progress=step)
-    _report_rows(kind, plan, shown)
+    _report_rows("table" if quiet else kind, plan, shown)  # (bad rows on stderr)
     for line in plan.messages:
         render.note(line)
-    if kind == "table":
+    if quiet:  # the ids of the people it added, one a line
+        for action in plan.actions:
+            if action.action == "add" and action.entity in ("", "prospects") \
+                    and action.prospect_id is not None:
+                print(action.prospect_id)
+    if kind == "table" and not quiet:
         print(render.escape(_summary(plan, shown, dry_run)))
     elif plan.unused:  # the report is data on stdout: the columns left out are said on stderr
         render.note(f"{shown}: {_unused(plan)}")

@@ -6,7 +6,7 @@ import typer
 
 from .. import dates
 from ..i18n import _
-from .common import FormatOpt, fmt, read
+from .common import FormatOpt, QuietOpt, fmt, read
 
 CHANGE_COLUMNS = ("id", "at", "command", "summary", "undone_at", "note")
 
@@ -17,7 +17,7 @@ def undo(
     limit: Annotated[Optional[int], typer.Option(
         "--limit", "-n", metavar="N", help="With --list: at most N changes (0 = all kept).",
         show_default=False)] = None,
-    format_: FormatOpt = "table",
+    format_: FormatOpt = "table", quiet: QuietOpt = False,
 ) -> None:
     """Take back the last command that changed the book, wholly: everything it wrote (an
     import, a merge, a call with its stage and follow-up changes). Run it again to take back
@@ -60,6 +60,9 @@ def undo(
     record = {"id": change.id, "at": change.at, "command": change.command,
               "summary": change.summary, "undone_at": change.undone_at, "note": change.note}
     kind = fmt(format_)
+    if quiet:
+        print(change.id)
+        return
     if kind != "table":
         render.machine(kind, CHANGE_COLUMNS, [record])
         return
