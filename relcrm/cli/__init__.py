@@ -126,7 +126,9 @@ class RelcrmGroup(TyperGroup):
         from typer._click.exceptions import UsageError as ClickUsageError
 
         try:
-            return self._click_resolve_command(ctx, args)
+            name, command, rest = self._click_resolve_command(ctx, args)
+            # `call edit` is typed in two words (see _optional_values): its usage lines say so
+            return ("call edit" if name == "call-edit" else name), command, rest
         except ClickUsageError as exc:
             names = [name for name, spec in COMMANDS.items() if not spec[2]]
             matches = get_close_matches(args[0], names) if args else []
