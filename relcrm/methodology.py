@@ -10,15 +10,14 @@ See ../shared/domain.md for the source of each table. This module imports nothin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .errors import UsageError
 from .i18n import N_, _, named
 from .text import fold
 
 
-@dataclass(frozen=True)
-class Stage:
+class Stage(NamedTuple):
     number: int  # 1..7; 0 for the "lost" end state
     key: str
     name: str
@@ -69,8 +68,7 @@ def next_stage(stage: Stage) -> Stage | None:
 
 
 # -- Qualification (domain.md §2) ------------------------------------------------------------
-@dataclass(frozen=True)
-class Criterion:
+class Criterion(NamedTuple):
     key: str
     name: str
     vietnamese: str
@@ -141,8 +139,7 @@ APPOINTMENT_MINUTES = 60  # an appointment's length in calendars when none is gi
 ASK_DONE_DAYS = 7  # on a terminal, log/call ask about an open step due within this many days
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     key: str
     meaning: str
     needs_commitment: bool
@@ -163,8 +160,7 @@ _SHOWN = (N_("call"), N_("meeting"), N_("email"), N_("message"), N_("visit"), N_
 STALLED_AFTER = 2  # continuations in a row without an advance or order (Rackham)
 
 
-@dataclass(frozen=True)
-class SpinKind:
+class SpinKind(NamedTuple):
     key: str  # the column/note kind
     option: str  # the command-line flag, without dashes
     label: str
@@ -201,8 +197,7 @@ CALL_STEPS: tuple[tuple[str, str], ...] = (
 
 
 # -- Key accounts (domain.md §4, seed 004 chương 6) ---------------------------------------------
-@dataclass(frozen=True)
-class KamStage:
+class KamStage(NamedTuple):
     number: int
     key: str
     name: str
@@ -255,8 +250,7 @@ def next_kam(stage: KamStage) -> KamStage | None:
     return KAM_STAGES[stage.number]
 
 
-@dataclass(frozen=True)
-class Role:
+class Role(NamedTuple):
     key: str
     name: str
     vietnamese: str
@@ -295,8 +289,7 @@ BUY_CLASSES: tuple[tuple[str, str, str], ...] = (
 )
 
 
-@dataclass(frozen=True)
-class ChoiceCriterion:
+class ChoiceCriterion(NamedTuple):
     key: str
     kind: str  # economic or emotional
     name: str
@@ -345,8 +338,7 @@ PARETO_SHARE = 0.8  # "about 80% of sales": the accounts that together make this
 
 
 # -- Deals: where the customer is in their buying process (seed 004, domain.md §4) -------------
-@dataclass(frozen=True)
-class BuyingStage:
+class BuyingStage(NamedTuple):
     number: int
     key: str
     name: str
@@ -391,8 +383,7 @@ def resolve_buying(text: str) -> BuyingStage:
         text=text, keys=", ".join(f"{s.key} ({named(s)})" for s in BUYING_STAGES)))
 
 
-@dataclass(frozen=True)
-class LostReason:
+class LostReason(NamedTuple):
     key: str
     name: str
     vietnamese: str
@@ -423,8 +414,7 @@ def resolve_lost_reason(text: str) -> LostReason:
 
 
 # -- Customer types (seed 003, "10 kiểu chiều chuộng khách hàng khó tính") ---------------------
-@dataclass(frozen=True)
-class CustomerType:
+class CustomerType(NamedTuple):
     key: str
     name: str
     vietnamese: str

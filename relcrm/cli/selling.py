@@ -181,7 +181,7 @@ def _ask_done(ref: str, done: Optional[str], kind: str) -> Optional[str]:
     con = read()
     found = queries.resolve(con, ref)
     soon = dates.iso(dates.today() + dt.timedelta(days=ASK_DONE_DAYS + 1))
-    from ..core.importing import IMPORT_PLANNED
+    from ..core.steps import IMPORT_PLANNED
 
     # the first contact an import planned closes by itself with the first touch: not asked
     step = con.execute(queries.STEPS_INVOLVING_SQL + " WHERE due_at < :soon AND id NOT IN "

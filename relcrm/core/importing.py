@@ -44,6 +44,8 @@ from ..methodology import (BUY_CLASSES, BUYING_BY_KEY, CRITERIA, DEAL_STATUSES, 
                            STEP_KINDS, TOUCH_KINDS, TYPE_BY_KEY, resolve_choice)
 from ..text import fold
 from . import derive, fields, occasions
+from .prospects import next_prospect_id
+from .steps import FIRST_CONTACT, IMPORT_PLANNED, PLANNED_NOTE
 
 DUPLICATE_POLICIES = ("skip", "update", "error")
 MAX_ID = 2**53 - 1  # the largest id or seq an import takes or makes: exact in JSON everywhere
@@ -172,13 +174,6 @@ def _next_id(con: sqlite3.Connection, table: str) -> int:
     if table == "prospect":
         return next_prospect_id(con)
     return (con.execute(f"SELECT max(id) FROM {table}").fetchone()[0] or 0) + 1
-
-
-def next_prospect_id(con: sqlite3.Connection) -> int:
-    """A new prospect's id: after every id in use, and every id a merged person had (an old id
-    stays theirs: `show OLDID` shows who they became)."""
-    return max(con.execute("SELECT coalesce(max(id), 0) FROM prospect").fetchone()[0],
-               con.execute("SELECT coalesce(max(id), 0) FROM prospect_alias").fetchone()[0]) + 1
 
 
 class _Ids:
@@ -506,10 +501,6 @@ def _value_deals(con: sqlite3.Connection, plan: Plan, origin: str = "the value i
 
 
 # a first-contact step an import planned (it closes by itself with the first touch)
-FIRST_CONTACT = "first contact"
-PLANNED_NOTE = "planned by the import"
-IMPORT_PLANNED = (f"s.text = '{FIRST_CONTACT}' AND EXISTS (SELECT 1 FROM step_change c WHERE "
-                  f"c.step_id = s.id AND c.action = 'added' AND c.note = '{PLANNED_NOTE}')")
 
 
 def _first_contacts(con: sqlite3.Connection, plan: Plan, next_iso: str | None,
@@ -721,9 +712,19 @@ def _text(value: Any, label: str) -> str | None:
     return fields.text(label, _str(value, label))
 
 
+def _texts(value: Any, label: str) -> list[str]:
+    """A list field's texts: a JSON array of texts (relcrm's JSON exports), or one text as an
+    older export or a CSV cell holds it (split by the caller); none when missing or empty."""
+    if isinstance(value, list):
+        return [text for text in (_str(item, label) for item in value) if text]
+    text = _str(value, label)
+    return [text] if text else []
+
+
 def _list(value: Any, label: str) -> list[str]:
-    """The items of a comma-separated text field (tags, roles, criteria)."""
-    return [item.strip() for item in (_str(value, label) or "").split(",") if item.strip()]
+    """The items of a list field (tags, roles, criteria): a JSON array, or comma-separated."""
+    return [item.strip() for text in _texts(value, label) for item in text.split(",")
+            if item.strip()]
 
 
 def _name(values: dict[str, Any], key: str = "name") -> str:
@@ -1301,11 +1302,10 @@ def _book_prospect(v: dict[str, Any], book: tuple[str, str]
         raise UsageError(_("name is missing"))
     # every email and phone (the emails, phones columns of this relcrm; email, phone before)
     first_email, first_phone = _str(v.get("email"), "email"), _str(v.get("phone"), "phone")
-    emails = _str(v.get("emails"), "emails") or first_email
-    phones = _str(v.get("phones"), "phones") or first_phone
-    row["_contacts"] = {"email": fields.emails([emails] if emails else []),
-                        "phone": fields.phones([phones] if phones else [], book[1],
-                                               strict=False)}
+    emails = _texts(v.get("emails"), "emails") or ([first_email] if first_email else [])
+    phones = _texts(v.get("phones"), "phones") or ([first_phone] if first_phone else [])
+    row["_contacts"] = {"email": fields.emails(emails),
+                        "phone": fields.phones(phones, book[1], strict=False)}
     # the value: an older export's expected deal (it becomes a deal); this relcrm's is the sum
     # of the deals the file holds (read back from its deals)
     row["_value"] = _amount(v.get("value"), "value", book[0], v.get("currency"))
@@ -1447,7 +1447,10 @@ def _book_touch(v: dict[str, Any], entity: str, currency: str
     notes = []
     if entity == "calls":
         for spin in SPIN_KINDS:
-            for text in _NOTE_BREAK.split(_str(v.get(spin.key), spin.key) or ""):
+            value = v.get(spin.key)  # a JSON array: one note an item; a text: see _NOTE_BREAK
+            given = (_texts(value, spin.key) if isinstance(value, list)
+                     else _NOTE_BREAK.split(_str(value, spin.key) or ""))
+            for text in given:
                 if text.strip():
                     notes.append((spin.key, fields.text(spin.option, text)))
     return row, notes

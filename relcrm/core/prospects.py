@@ -14,6 +14,8 @@ from ..text import fold
 from . import accounts, derive, fields
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from sqlmodel import Session
 
     from ..models import Prospect
@@ -151,8 +153,6 @@ def create(session: "Session", details: Details, notes: list[str] | None = None
         raise UsageError(_("--next-step needs --next WHEN (when is the next step?)"))
     tags = sorted({fields.tag(t) for t in details.tags})
     stamp = dates.iso(dates.now())
-    from .importing import next_prospect_id
-
     values["id"] = next_prospect_id(session_con(session))
     prospect = Prospect(**values, created_at=stamp, updated_at=stamp,
                         stage=FIRST_STAGE.key, stage_since=stamp, continuations=0,
@@ -304,3 +304,10 @@ def _tag_names(prospect_id: int):
     from ..models import Tag
 
     return select(Tag.name).where(Tag.prospect_id == prospect_id)
+
+
+def next_prospect_id(con: sqlite3.Connection) -> int:
+    """A new prospect's id: after every id in use, and every id a merged person had (an old id
+    stays theirs: `show OLDID` shows who they became)."""
+    return max(con.execute("SELECT coalesce(max(id), 0) FROM prospect").fetchone()[0],
+               con.execute("SELECT coalesce(max(id), 0) FROM prospect_alias").fetchone()[0]) + 1

@@ -198,7 +198,7 @@ def log_touch(session: "Session", ref: str, kind: str, summary: str | None = Non
         closed.append(steps.done(session, step.id, f"{kind} #{touch.id}"))
     if kind not in NON_CONTACT_KINDS:  # the first contact an import planned is now made
         from .derive import session_con
-        from .importing import IMPORT_PLANNED
+        from .steps import IMPORT_PLANNED
 
         for person in [prospect, *others]:
             if person.last_touch_at is not None:

@@ -23,6 +23,13 @@ from ..methodology import DEFAULT_STEP_KIND, STEP_KINDS
 from . import fields
 from .derive import session_con
 
+# the first-contact step an import plans for each new person (core/importing.py), and how to
+# find one in SQL (step alias s): the first touch logged with that person closes it
+FIRST_CONTACT = "first contact"
+PLANNED_NOTE = "planned by the import"
+IMPORT_PLANNED = (f"s.text = '{FIRST_CONTACT}' AND EXISTS (SELECT 1 FROM step_change c WHERE "
+                  f"c.step_id = s.id AND c.action = 'added' AND c.note = '{PLANNED_NOTE}')")
+
 if TYPE_CHECKING:
     from sqlmodel import Session
 
