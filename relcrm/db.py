@@ -289,6 +289,36 @@ def connect(path: Path | None = None, *, migrate: bool = True,
     return con
 
 
+_warming: list = []
+
+
+def warm_writes() -> None:
+    """Import the write stack (SQLModel, SQLAlchemy, the models, their mappers configured) in
+    a background thread, while the seller is typing: the interactive call and the shell start
+    it, so that the write they end with does not wait ~0.4 s for it. A second call does
+    nothing; an import the main thread needs meanwhile waits for the thread's (the import
+    lock), never runs twice."""
+    if _warming or "sqlmodel" in sys.modules:
+        return
+    import threading
+
+    def work() -> None:
+        try:
+            from sqlalchemy import event  # noqa: F401 - what write_session uses
+            from sqlalchemy.orm import configure_mappers
+            from sqlalchemy.pool import StaticPool  # noqa: F401
+
+            from . import models  # noqa: F401
+
+            configure_mappers()
+        except Exception:  # noqa: BLE001 - the write itself will say what is wrong
+            pass
+
+    thread = threading.Thread(target=work, name="relcrm-warm-writes")
+    _warming.append(thread)
+    thread.start()  # not a daemon: the process waits for it rather than die mid-import
+
+
 def close_all() -> None:
     """Close every connection this process opened (the last close checkpoints the WAL)."""
     while _open:

@@ -109,3 +109,43 @@ def test_a_bad_line_is_one_error_and_a_name_with_escape_codes_is_never_offered(t
     assert code == 0, out
     assert "relcrm: error: cannot read the line: No closing quotation" in out
     assert book.read_bytes() == before
+
+
+WARM = """
+import sys, threading
+from relcrm.cli import main, selling as cli_selling
+from relcrm.core.selling import CallReport
+
+seen = {}
+
+
+def answered(found, next_, minutes):  # the seller answering: the write stack loads meanwhile
+    seen["threads"] = [t.name for t in threading.enumerate()]
+    seen["models_at_start"] = "relcrm.models" in sys.modules
+    for thread in threading.enumerate():
+        if thread.name == "relcrm-warm-writes":
+            thread.join()
+    seen["models_after"] = "relcrm.models" in sys.modules
+    return CallReport(outcome="continuation", commitment=None, notes={}, summary="ok"), \\
+        next_, minutes
+
+
+cli_selling._ask = answered
+sys.argv = ["relcrm", "call", "1", "-i"]
+try:
+    main()
+except SystemExit as exit:
+    print("EXIT", exit.code, seen, file=sys.stderr)
+"""
+
+
+def test_the_interactive_call_loads_the_write_stack_while_the_seller_answers(tmp_path):
+    env = {**os.environ, "RELCRM_DB": str(tmp_path / "book.db"), "RELCRM_TODAY": "2026-11-25"}
+    subprocess.run([sys.executable, "-m", "relcrm", "add", "Nguyễn Văn An"], env=env,
+                   check=True, capture_output=True)
+    result = subprocess.run([sys.executable, "-c", WARM], env=env, capture_output=True,
+                            text=True)
+    assert "Logged call #1" in result.stdout, result.stderr
+    assert "EXIT 0" in result.stderr or "EXIT None" in result.stderr, result.stderr
+    assert "'relcrm-warm-writes'" in result.stderr  # started before the questions
+    assert "'models_after': True" in result.stderr

@@ -287,6 +287,7 @@ def call(
 
         fields.amount(amount, "amount", settings.get(read(), "currency"))
         found = queries.resolve(read(), ref)
+        db.warm_writes()  # while the seller answers
         report, next_, minutes = _ask(found, next_, minutes)
         ref = str(found["id"])
     else:

@@ -28,6 +28,7 @@ def shell() -> None:
     book = db.db_path()
     os.environ[db.ENV_DB] = str(book)  # every command of the session: this book
     history = _readline(book)
+    db.warm_writes()  # the session's first write does not wait for the models either
     print(_("relcrm shell on {book}: type a command without 'relcrm' (help lists them); "
             "TAB completes; Ctrl-D or exit leaves.").format(book=book), file=sys.stderr)
     while True:
