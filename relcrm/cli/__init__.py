@@ -213,6 +213,8 @@ class RelcrmGroup(TyperGroup):
                 sys.exit(0)
             if kind == "Abort":
                 print(file=sys.stderr)  # end the unanswered prompt's line
+                if isinstance(exc.__context__, KeyboardInterrupt):  # Ctrl-C at a prompt
+                    sys.exit(130)
                 from ..i18n import _
 
                 _fail(_("aborted"), 1)
