@@ -294,6 +294,25 @@ def _restore_error(exc: sqlite3.Error) -> RelcrmError:
         text=text))
 
 
+def _children_first(con: sqlite3.Connection, tables: tuple[str, ...]) -> list[str]:
+    """`tables` in an order to empty them in: every table before the tables it references.
+    No row is then deleted while another still references it, so no ON DELETE action (SET
+    NULL, CASCADE) runs: such an action runs the triggers it sets off with its own conflict
+    rule, which turns their INSERT OR IGNORE into _dirty into an error."""
+    refers = {table: {row[2] for row in con.execute(f"PRAGMA main.foreign_key_list({table})")
+                      if row[2] != table} for table in tables}
+    order: list[str] = []
+    left = list(tables)
+    while left:
+        free = [t for t in left if not any(t in refers[other] for other in left if other != t)]
+        if not free:  # a cycle (none in relcrm's schema): the rest as registered, children last
+            free = list(reversed(left))
+        for table in free:
+            order.append(table)
+            left.remove(table)
+    return order
+
+
 def _copy_in(con: sqlite3.Connection, book: Path, staged: Path) -> Path:
     """Replace every record of the open book with those of `staged` (same schema), in one
     transaction holding the write lock; the current book is copied aside first."""
@@ -313,7 +332,7 @@ def _copy_in(con: sqlite3.Connection, book: Path, staged: Path) -> Path:
                 # the records and the journal; not _dirty (the triggers fill it as the rows
                 # go in: the derived values are settled from it before the commit)
                 tables = TABLES + tuple(t for t in INTERNAL if t != "_dirty")
-                for table in reversed(tables):
+                for table in _children_first(con, tables):
                     con.execute(f"DELETE FROM main.{table}")
                 for table in tables:
                     columns = ", ".join(r[1] for r in con.execute(

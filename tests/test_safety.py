@@ -335,3 +335,20 @@ def test_a_shared_book_gets_a_one_line_warning(cli):
     result = cli.run("doctor")
     assert result.code == 1 and "PROBLEM: others can read it" in result.out
     os.chmod(cli.path, 0o600)
+
+
+def test_restore_over_a_book_whose_touches_name_deals(cli, tmp_path):
+    """Emptying the book for a restore deleted deals while touches still named them: the SET
+    NULL that followed ran the touches' triggers under its own conflict rule and the restore
+    failed (UNIQUE constraint failed: _dirty.kind, _dirty.id); found on the demo book."""
+    cli.add("Nguyễn Văn An", "--company", "Minh Phát")
+    cli.add("Trần Thị Bình", "--company", "Minh Phát")
+    cli("deal", "add", "Minh Phát", "Packaging line", "--value", "450,000,000", "--with", "1")
+    cli("call", "1", "--outcome", "order", "--commitment", "PO 1", "--amount", "450,000,000",
+        "--deal", "1")
+    cli("log", "2", "email", "sent the catalogue")
+    cli("backup", str(tmp_path / "b.db"))
+    before = cli("export", "all", "--format", "jsonl").out
+    assert cli("restore", str(tmp_path / "b.db")).code == 0
+    assert cli("export", "all", "--format", "jsonl").out == before
+    assert cli.one("SELECT deal_id FROM touch WHERE prospect_id = 1") == 1
