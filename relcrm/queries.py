@@ -66,8 +66,27 @@ FROM prospect p
 MAX_ID = 2**63 - 1  # SQLite's largest integer
 
 
+# Names of several people (a step's, a deal's, who else was at a touch): selected as a JSON
+# array (a name may hold ", "), read as a Listed: "An, Bình" in csv, tsv and tables, as before,
+# and an array of the exact names in JSON.
+_NAME_LISTS = ("people", "with_names")
+
+
+def _record(row: sqlite3.Row) -> dict[str, Any]:
+    record = dict(row)
+    for key in _NAME_LISTS:
+        value = record.get(key)
+        if isinstance(value, str) and value.startswith("["):
+            import json
+
+            from .render import Listed
+
+            record[key] = Listed(json.loads(value), ", ")
+    return record
+
+
 def _rows(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
-    return [dict(row) for row in cursor]
+    return [_record(row) for row in cursor]
 
 
 def _limited(con: sqlite3.Connection, sql: str, params: dict[str, Any], limit: int | None,
@@ -313,7 +332,7 @@ STEP_COLUMNS = ("id", "prospect_id", "prospect", "account_id", "account", "peopl
 _STEP_SELECT = """
 SELECT s.id, s.prospect_id, p.name AS prospect, coalesce(s.account_id, p.account_id)
            AS account_id, a.name AS account,
-       (SELECT group_concat(name, ', ') FROM (SELECT o.name FROM step_person sp
+       (SELECT nullif(json_group_array(name), '[]') FROM (SELECT o.name FROM step_person sp
         JOIN prospect o ON o.id = sp.prospect_id
         WHERE sp.step_id = s.id ORDER BY o.name_key)) AS people,
        s.kind, s.text, s.due_at, s.minutes, s.status, s.created_at, s.closed_at, s.note, s.uid,
@@ -392,7 +411,7 @@ def step(con: sqlite3.Connection, step_id: int) -> dict[str, Any]:
     row = con.execute(f"{_STEP_SELECT} WHERE s.id = :id", {"id": step_id}).fetchone()
     if row is None:
         raise NotFound(_("no step with id {id}").format(id=step_id))
-    return dict(row)
+    return _record(row)
 
 
 def step_history(con: sqlite3.Connection, step_id: int) -> list[dict[str, Any]]:
@@ -424,7 +443,7 @@ FROM (
     SELECT t.at, CASE WHEN t.outcome IS NULL THEN 'touch' ELSE 'call' END AS event,
            t.kind, t.summary, t.outcome, t.commitment, t.minutes, t.next_at,
            NULL AS detail, t.id AS ref, t.seq, 0 AS tie,
-           (SELECT group_concat(name, ', ') FROM (SELECT o.name FROM prospect o
+           (SELECT nullif(json_group_array(name), '[]') FROM (SELECT o.name FROM prospect o
             WHERE o.id <> :id AND (o.id = t.prospect_id OR o.id IN (
                 SELECT tp.prospect_id FROM touch_person tp WHERE tp.touch_id = t.id))
             ORDER BY o.name_key)) AS with_names,
@@ -645,7 +664,7 @@ FROM deal d LEFT JOIN account a ON a.id = d.account_id
 # open (or was, until it closed)
 DEAL_COLUMNS = DEAL_EXPORT_COLUMNS + ("people", "age_days")
 _DEAL_LIST_SELECT = _DEAL_SELECT.replace("\nFROM deal d", """,
-       (SELECT group_concat(name, ', ') FROM (SELECT o.name FROM deal_person dp
+       (SELECT nullif(json_group_array(name), '[]') FROM (SELECT o.name FROM deal_person dp
         JOIN prospect o ON o.id = dp.prospect_id WHERE dp.deal_id = d.id
         ORDER BY o.name_key)) AS people,
        CAST(julianday(coalesce(substr(d.closed_at, 1, 10), :today))
@@ -680,7 +699,7 @@ def deal(con: sqlite3.Connection, deal_id: int, today: str) -> dict[str, Any]:
                                                                "today": today}).fetchone()
     if row is None:
         raise NotFound(_("no deal with id {id}; see them with relcrm deal list").format(id=deal_id))
-    return dict(row)
+    return _record(row)
 
 
 _PROBABILITY = ("coalesce((SELECT CAST(g.value AS INTEGER) FROM setting g WHERE g.key = "
@@ -726,7 +745,9 @@ _WITH_IDS = ("(SELECT group_concat(prospect_id, ',') FROM (SELECT prospect_id FR
              "tp WHERE tp.touch_id = t.id ORDER BY prospect_id)) AS with_ids")
 SPIN_COLUMNS = ("situation", "problem", "implication", "need_payoff", "implied_need",
                 "explicit_need")
-_SPIN_AGG = ("(SELECT group_concat(text, char(10)) FROM (SELECT text FROM call_note n "
+# a call's notes of one kind, as a JSON array (a note may span lines): Export.notes makes them
+# one note a line in a csv/tsv cell, an array in JSON
+_SPIN_AGG = ("(SELECT nullif(json_group_array(text), '[]') FROM (SELECT text FROM call_note n "
              "WHERE n.touch_id = t.id AND n.kind = '{kind}' ORDER BY position))")
 
 
@@ -743,6 +764,7 @@ class Export:
     # columns are only ever added at the end: an export made by an older relcrm has the first
     # `first` of them at least (those of the version that introduced the entity)
     first: int = 0
+    notes: tuple[str, ...] = ()  # columns selected as JSON arrays of notes (see _SPIN_AGG)
 
     def known(self, header: tuple[str, ...] | list[str]) -> bool:
         """Whether a header is this entity's, as this or an older relcrm wrote it."""
@@ -772,7 +794,8 @@ EXPORTS: dict[str, Export] = {
         + f", t.next_at, t.created_at, t.seq, money(t.amount_milli), {_WITH_IDS}, "
         "t.amount_currency, t.deal_id, t.occasion_id FROM touch t "
         "JOIN prospect p ON p.id = t.prospect_id",
-        "t.at", "t.prospect_id IN {ids}", "t.id", "t.outcome IS NOT NULL", first=17),
+        "t.at", "t.prospect_id IN {ids}", "t.id", "t.outcome IS NOT NULL", first=17,
+        notes=SPIN_COLUMNS),
     "stages": Export(
         ("id", "prospect_id", "prospect", "at", "from_stage", "to_stage", "reason", "seq",
          "revisit_on"),
@@ -882,4 +905,17 @@ def export(con: sqlite3.Connection, entity: str, *, since: str | None = None,
         params["ids"] = json.dumps(prospect_ids)
     cursor = con.execute(f"{sql} ORDER BY {spec.order}", params)
     cursor.row_factory = None  # plain tuples: the fastest path for large exports
-    return spec.columns, cursor
+    if not spec.notes:
+        return spec.columns, cursor
+    from .render import Listed
+
+    at = [spec.columns.index(c) for c in spec.notes]
+
+    def noted(row: tuple) -> tuple:  # one note a line in a cell, an array in JSON
+        cells = list(row)
+        for i in at:
+            if cells[i] is not None:
+                cells[i] = Listed(json.loads(cells[i]), "\n")
+        return tuple(cells)
+
+    return spec.columns, map(noted, cursor)

@@ -7,7 +7,9 @@
   TSV is one record per line: a backslash, tab, newline or carriage return inside a cell is
   written \\\\, \\t, \\n, \\r, so `awk -F'\\t'` and `cut` count fields right (`--excel` TSV
   is quoted like CSV instead, as spreadsheets read it).
-- json: an array of objects with the same keys as the CSV columns; ISO 8601 dates.
+- json: an array of objects with the same keys as the CSV columns; ISO 8601 dates. Values are
+  typed the same way in every command (`json_typed`): flags true/false, amounts exact numbers
+  beside their currency, lists (tags, roles, emails, ids ...) arrays; null stays null.
 One door to the terminal: every stored or imported string that reaches a terminal passes
 `escape` (control characters, bidi controls and line separators made visible), and reaches rich
 only as a rich.Text, never as markup, so a name cannot restyle, relink or rewrite the seller's
@@ -22,6 +24,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Callable, Iterable, Sequence, TextIO
 
 from .i18n import N_, dynamic
@@ -344,13 +347,135 @@ def _plain(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, Decimal):
+        return _decimal_text(value)
     return str(value)
 
 
-def _json_value(value: Any) -> Any:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
+class Listed(str):
+    """A list-valued cell whose items cannot be split back from its text (names may hold the
+    separator; one code among several): the text that csv, tsv and tables show, as before, and
+    the items, which JSON writes as an array."""
+
+    items: list[Any]
+
+    def __new__(cls, items: Iterable[Any], sep: str = ",") -> "Listed":
+        items = list(items)
+        made = super().__new__(cls, sep.join(str(item) for item in items))
+        made.items = items
+        return made
+
+
+# JSON types by column name, the same in every command and export (csv and tsv keep the
+# documented cells: 1/0, comma-separated lists, ...).
+# Flags stored as 1/0: true/false (a text in a column of that name, e.g. a stage's `key`,
+# stays text).
+FLAGS = frozenset({"customer", "key", "is_key", "lunar", "gifts", "in_80", "stalled"})
+# Lists written as one text: an array of their items (strings); null stays null.
+LISTS = {"tags": ",", "roles": ",", "criteria": ",", "emails": " ::: ", "phones": " ::: ",
+         "changed": ",", "id_problems": ",", "backups_holding": ","}
+# Lists of ids: an array of numbers.
+ID_LISTS = frozenset({"people_ids", "with_ids", "step_ids", "with", "done_step_ids"})
+# Amounts (SQL money(): a whole number, an exact float, or beyond 15 digits exact text): a
+# number, exact, and the column that names their currency, in the same record.
+AMOUNTS = {"value": ("currency",), "amount": ("currency",), "won_amount": ("won_currency",),
+           "order_value": ("order_currency", "currency"), "orders_value": ("currency",),
+           "weighted": ("currency",), "suggested": ("currency",)}
+_IDS = re.compile(r"[0-9]+(?:,[0-9]+)*")
+_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
+def _decimal_text(value: Decimal) -> str:
+    """A Decimal as plain digits (never an exponent): 1234567890123.456, 450000000."""
+    return format(value, "f")
+
+
+def _flag(value: Any) -> Any:
+    return bool(value) if type(value) is int and value in (0, 1) else value
+
+
+def _splitter(sep: str) -> Callable[[Any], Any]:
+    def split(value: Any) -> Any:
+        if not isinstance(value, str) or isinstance(value, Listed):
+            return value
+        return [item.strip() if sep == "," else item for item in value.split(sep)
+                if item.strip()] if value else []
+    return split
+
+
+def _ids(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return [value]
+    if isinstance(value, str) and not isinstance(value, Listed) and _IDS.fullmatch(value):
+        return [int(item) for item in value.split(",")]
     return value
+
+
+def _amount(value: Any) -> Any:
+    if isinstance(value, str) and _NUMBER.fullmatch(value):
+        return Decimal(value)
+    return value
+
+
+_TYPERS: dict[str, Callable[[Any], Any]] = {
+    **{name: _flag for name in FLAGS}, **{name: _splitter(sep) for name, sep in LISTS.items()},
+    **{name: _ids for name in ID_LISTS}}
+
+
+def _typed(record: dict[str, Any]) -> dict[str, Any]:
+    """A record with its values typed for JSON (see FLAGS, LISTS, ID_LISTS, AMOUNTS), in place;
+    Listed values become their items, and every other value is left as it is."""
+    for name, value in record.items():
+        if value is None:
+            continue
+        kind = type(value)
+        if kind is str or kind is int:  # most values: typed by their column's name, if at all
+            typer = _TYPERS.get(name)
+            if typer is not None:
+                record[name] = typer(value)
+            elif kind is str and name in AMOUNTS and any(c in record for c in AMOUNTS[name]):
+                record[name] = _amount(value)
+        elif isinstance(value, Listed):
+            record[name] = list(value.items)
+        elif kind is float and value.is_integer():
+            record[name] = int(value)
+        elif name in _TYPERS:
+            record[name] = _TYPERS[name](value)
+    return record
+
+
+def json_typed(value: Any) -> Any:
+    """A record, a list of them or a document (show -f json) typed for JSON: every object in
+    it, at any depth, by its keys (see _typed)."""
+    if isinstance(value, dict):
+        return _typed({key: json_typed(item) for key, item in value.items()})
+    if isinstance(value, Listed):
+        return list(value.items)
+    if isinstance(value, (list, tuple)):
+        return [json_typed(item) for item in value]
+    return value
+
+
+_MARK = f"\x00relcrm-number-{os.urandom(8).hex()}:"
+
+
+def dumps(value: Any, indent: int | None = None) -> str:
+    """JSON text of `value`, a Decimal written as its exact number (JSON numbers have no
+    precision limit; Python's json would refuse a Decimal or lose digits as a float)."""
+    numbers: list[str] = []
+
+    def number(item: Any) -> str:
+        if isinstance(item, Decimal) and item.is_finite():
+            numbers.append(_decimal_text(item))
+            return f"{_MARK}{len(numbers) - 1}"
+        raise TypeError(f"{type(item).__name__} is not JSON serializable")
+
+    text = json.dumps(value, ensure_ascii=False, indent=indent, default=number)
+    if not numbers:
+        return text
+    mark = json.dumps(_MARK, ensure_ascii=False)[1:-1]
+    return re.sub('"' + re.escape(mark) + '([0-9]+)"', lambda m: numbers[int(m.group(1))],
+                  text)
 
 
 _PLAIN = {"Đ": "D", "—": "-", "–": "-", "…": "...", "→": "->", "←": "<-", "·": ".", "“": '"',
@@ -436,7 +561,7 @@ def for_terminal(out: TextIO) -> Callable[[Any], Any]:
 def document(value: Any, out: TextIO | None = None) -> None:
     """One JSON document (indented), e.g. `show -f json`; escaped strings on a terminal."""
     out = _utf8(out or sys.stdout)
-    out.write(json.dumps(for_terminal(out)(value), ensure_ascii=False, indent=2) + "\n")
+    out.write(dumps(for_terminal(out)(json_typed(value)), indent=2) + "\n")
 
 
 def lines(text: str, out: TextIO) -> str:
@@ -461,18 +586,16 @@ def machine(fmt: str, columns: Sequence[str], rows: Iterable[Sequence[Any] | dic
     if fmt == "jsonl":
         for row in rows:
             values = [row.get(c) for c in columns] if isinstance(row, dict) else row
-            record = shown({**(extra or {}),
-                            **{c: _json_value(v) for c, v in zip(columns, values)}})
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            record = shown({**(extra or {}), **_typed(dict(zip(columns, values)))})
+            out.write(dumps(record) + "\n")
             count += 1
         return count
     if fmt == "json":
         out.write("[")
         for row in rows:
             values = [row.get(c) for c in columns] if isinstance(row, dict) else row
-            record = shown({c: _json_value(v) for c, v in zip(columns, values)})
-            out.write(("\n  " if count == 0 else ",\n  ")
-                      + json.dumps(record, ensure_ascii=False))
+            record = shown(_typed(dict(zip(columns, values))))
+            out.write(("\n  " if count == 0 else ",\n  ") + dumps(record))
             count += 1
         out.write("\n]\n" if count else "]\n")
         return count

@@ -45,13 +45,13 @@ def test_account_add_edit_and_list(cli):
     assert out == "Added account #1 Sài Gòn Tech (key, Pre-KAM).\n"
     record = accounts(cli)["Sài Gòn Tech"]
     assert (record["industry"], record["kam_stage"], record["buy_class"], record["criteria"]) == (
-        "Software", "pre", "new-task", "price,reputation")
+        "Software", "pre", "new-task", ["price", "reputation"])
     cli.add("Phạm Minh Dũng", "--company", "sai gon tech")
     assert accounts(cli)["Sài Gòn Tech"]["people"] == 1
     cli("account", "edit", "sai gon", "--name", "Saigon Technology", "--drop-criterion", "price",
         "--criterion", "technical support", "--no-key")
     record = accounts(cli)["Saigon Technology"]
-    assert record["criteria"] == "reputation,technical-support" and record["key"] == 0
+    assert record["criteria"] == ["reputation", "technical-support"] and record["key"] == 0
     assert cli.one("SELECT company FROM prospect") == "Saigon Technology"
     assert "Saigon Technology" in cli("list", "--company", "saigon").out
     assert list(accounts(cli, "--key")) == []
@@ -87,7 +87,7 @@ def test_account_merge_folds_one_spelling_into_the_other(minh):
     merged = found["Minh Phát"]
     assert (merged["people"], merged["deciders"], merged["industry"], merged["criteria"],
             merged["note"], merged["kam_stage"], merged["last_touch_at"]) == (
-        3, 1, "Plastics", "delivery,price", "HQ\nmet at the fair", "early",
+        3, 1, "Plastics", ["delivery", "price"], "HQ\nmet at the fair", "early",
         "2026-11-20T12:00:00")
     assert minh.one("SELECT company FROM prospect WHERE name = 'Đỗ Hùng'") == "Minh Phát"
     assert "Đỗ Hùng" in minh("list", "--company", "minh phat").out
@@ -141,7 +141,7 @@ def test_roles_and_authority_from_the_decider(minh):
     assert minh("role", "lan").out == "#2 Ngô Thị Lan at Minh Phát: no role known.\n"
     record = json.loads(minh("role", "an", "-f", "json").out)[0]
     assert record == {"id": 1, "name": "Nguyễn Văn An", "company": "Minh Phát",
-                      "roles": "decider,influencer", "authority": "partial"}
+                      "roles": ["decider", "influencer"], "authority": "partial"}
 
 
 @pytest.mark.parametrize("args, code, match", [
@@ -317,7 +317,7 @@ def test_accounts_roles_and_kam_export(minh):
     minh("account", "edit", "minh", "--key", "--criterion", "price")
     minh("kam", "advance", "minh", "--reason", "trust")
     accounts_out = json.loads(minh("export", "accounts", "-f", "json").out)
-    assert accounts_out[0]["criteria"] == "price" and accounts_out[0]["kam_stage"] == "early"
+    assert accounts_out[0]["criteria"] == ["price"] and accounts_out[0]["kam_stage"] == "early"
     roles = json.loads(minh("export", "roles", "-f", "json").out)
     assert [(r["prospect"], r["role"]) for r in roles] == [("Nguyễn Văn An", "buyer"),
                                                             ("Nguyễn Văn An", "decider")]

@@ -267,7 +267,7 @@ def test_doctor_catches_ids_that_would_break_every_write(cli):
     result = cli.run("doctor")
     assert result.code == 1
     assert "ids too large for new records in prospect" in result.out
-    assert json.loads(cli.run("doctor", "-f", "json").out)[0]["id_problems"] == "prospect"
+    assert json.loads(cli.run("doctor", "-f", "json").out)[0]["id_problems"] == ["prospect"]
 
 
 def test_a_fixed_today_out_of_range_is_one_line(cli):
@@ -461,7 +461,10 @@ def test_an_amount_above_the_maximum_is_refused_not_rounded(cli):
     assert cli.one("SELECT value_milli FROM prospect") == 999999999999999000
     cli("edit", "an", "--value", "999,999,999,999,999.99 USD")  # exact, not a float's 1e15
     assert cli.one("SELECT value_milli FROM prospect") == 999999999999999990
-    assert json.loads(cli("show", "an", "-f", "json").out)["value"] == "999999999999999.99"
+    from decimal import Decimal
+
+    assert json.loads(cli("show", "an", "-f", "json").out,
+                      parse_float=Decimal)["value"] == Decimal("999999999999999.99")
 
 
 def test_a_file_name_with_markup_is_shown_as_it_is(cli, tmp_path):

@@ -335,7 +335,7 @@ def test_delete_is_undone_whole(book):
     book("delete", "an", "--yes")
     book("undo")
     assert state(book) == before
-    assert show(book, 1)["emails"] == "an@mp.vn"
+    assert show(book, 1)["emails"] == ["an@mp.vn"]
 
 
 @pytest.fixture
@@ -426,7 +426,7 @@ def test_delete_forget_json_lists_the_backups(secret, tmp_path):
     secret("backup")
     record = json.loads(secret("delete", "4", "--forget", "--yes", "-f", "json").out)[0]
     assert record["erased"] is True and record["journal_entries_erased"] > 0
-    held = record["backups_holding"].split(",")
+    held = record["backups_holding"]
     assert len(held) == 1 and "/backups/" in held[0]  # mine.db is not beside the book's ones
 
 
@@ -461,10 +461,10 @@ def test_merge_moves_history_fills_fields_and_reports_conflicts(book):
         "CFO", "https://binh.example", "Minh Phát", 138000000)
     assert merged["note"] == "likes golf\nsecond record"
     assert merged["stage"] == target["stage"] == "attract"
-    assert merged["tags"] == "cfo,vip"
-    assert merged["roles"] == "buyer,decider"
-    assert merged["emails"] == "an@mp.vn ::: binh@mp.vn"
-    assert merged["phones"] == "0912 345 678"  # one both have stays once
+    assert merged["tags"] == ["cfo", "vip"]
+    assert merged["roles"] == ["buyer", "decider"]
+    assert merged["emails"] == ["an@mp.vn", "binh@mp.vn"]
+    assert merged["phones"] == ["0912 345 678"]  # one both have stays once
     assert book.sql("SELECT DISTINCT prospect_id FROM touch") == [(1,), (3,)]
     assert book.sql("SELECT count(*) FROM prospect WHERE id = 2") == [(0,)]
     assert book.sql("SELECT id, prospect_id, name FROM prospect_alias") == [
@@ -724,11 +724,11 @@ def test_add_and_edit_emails_and_phones(cli):
     cli("edit", "an", "--phone", "+84 90 111 2222", "--email", "C@x.vn",
         "--drop-phone", "+84 912 345 678", "--drop-email", "A@X.VN")
     record = show(cli, 1)
-    assert (record["emails"], record["phones"]) == ("b@x.vn ::: C@x.vn",
-                                                    "028 3822 1234 ::: +84 90 111 2222")
+    assert (record["emails"], record["phones"]) == (["b@x.vn", "C@x.vn"],
+                                                    ["028 3822 1234", "+84 90 111 2222"])
     assert (record["email"], record["phone"]) == ("b@x.vn", "028 3822 1234")
     cli("edit", "an", "--phone", "090 111 2222")  # one they have, typed differently
-    assert show(cli, 1)["phones"] == "028 3822 1234 ::: +84 90 111 2222"
+    assert show(cli, 1)["phones"] == ["028 3822 1234", "+84 90 111 2222"]
 
 
 @pytest.mark.parametrize("args, match", [
@@ -750,7 +750,7 @@ def test_exports_list_every_email_and_phone(cli, tmp_path):
             "0912 345 678", "--phone", "+84 28 3822 1234 ext. 12")
     rows = json.loads(cli("export", "-f", "json").out)
     assert (rows[0]["emails"], rows[0]["phones"]) == (
-        "an1@x.vn ::: an.b@x.vn", "0912 345 678 ::: +84 28 3822 1234 ext. 12")
+        ["an1@x.vn", "an.b@x.vn"], ["0912 345 678", "+84 28 3822 1234 ext. 12"])
     header, line = cli("export", "-f", "csv").lines
     assert header.endswith(",emails,phones,customer,type,note_at,revisit_on")
     assert line.endswith(",an1@x.vn ::: an.b@x.vn,0912 345 678 ::: +84 28 3822 1234 ext. 12,"
@@ -781,9 +781,9 @@ def test_imports_keep_every_email_and_phone(cli, tmp_path):
     cli("import", str(card))
     people = {r["name"]: r for r in json.loads(cli("export", "-f", "json").out)}
     an, binh = people["Nguyễn Văn An"], people["Trần Thị Bình"]
-    assert (an["emails"], an["phones"]) == ("an@mp.vn ::: an@gmail.com",
-                                            "0912 345 678 ::: 028 3822 1234")
-    assert binh["emails"] == "binh@hb.vn ::: binh@gmail.com"
+    assert (an["emails"], an["phones"]) == (["an@mp.vn", "an@gmail.com"],
+                                            ["0912 345 678", "028 3822 1234"])
+    assert binh["emails"] == ["binh@hb.vn", "binh@gmail.com"]
     assert cli.sql("SELECT key FROM contact WHERE prospect_id = 2 AND kind = 'phone' "
                    "ORDER BY position") == [("+84903111222",), ("+842838229999",)]
     # and a relcrm export brings them back

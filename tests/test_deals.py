@@ -37,7 +37,7 @@ def test_a_deal_is_opened_with_an_account_its_people_value_and_close(book):
     shown = deal(book, 1)
     assert (shown["account"], shown["stage"], shown["status"], shown["value"],
             shown["currency"], shown["close_on"], shown["buy_class"], shown["people_ids"]) == (
-        "Minh Phát", "need", "open", 1200000000, "VND", "2027-01-15", "new-task", "1,2")
+        "Minh Phát", "need", "open", 1200000000, "VND", "2027-01-15", "new-task", [1, 2])
     assert [h["action"] for h in shown["history"]] == ["opened"]
     # a person's value is the sum of the open deals they are in
     assert book.sql("SELECT id, value_milli, value_currency FROM prospect ORDER BY id") == [

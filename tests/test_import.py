@@ -46,12 +46,12 @@ def test_google_contacts_both_layouts(cli, fixture):
         assert an["email"] == "an.nguyen@minhphat.vn"  # the first of "a ::: b"
         assert an["phone"] == "+84 90 123 4567" and an["url"] == "https://minhphat.vn"
         assert an["note"] == "Met at the Saigon packaging fair.\nPrefers Zalo."
-        assert an["tags"] == "clients,hcm" and an["source"] == "Google Contacts"
+        assert an["tags"] == ["clients", "hcm"] and an["source"] == "Google Contacts"
         assert book["Đặng Quốc Phong"]["title"] == "Procurement Lead"
     else:
         cuong = book["Lê Hoàng Cường"]
         assert (cuong["company"], cuong["title"], cuong["tags"]) == (
-            "Cường Phát Furniture", "Owner", "prospects")
+            "Cường Phát Furniture", "Owner", ["prospects"])
 
 
 def test_vcards_3_and_4_folded_and_utf8(cli):
@@ -61,7 +61,7 @@ def test_vcards_3_and_4_folded_and_utf8(cli):
     assert an["note"] == ("Met at the Saigon packaging fair, booth 12.\nPrefers Zalo to email "
                           "and a very long note that continues on a folded line.")
     assert (an["company"], an["phone"], an["tags"], an["source"]) == (
-        "Minh Phát", "+84-90-123-4567", "clients,hcm", "vCard")
+        "Minh Phát", "+84-90-123-4567", ["clients", "hcm"], "vCard")
     assert book["Trần Thị Bình"]["phone"] == "0903 111 222"
     assert book["Bob Smith"]["email"] == "bob@acme.example"
 
@@ -71,7 +71,7 @@ def test_any_csv_with_recognised_headers(cli):
     dung = people(cli)["Phạm Minh Dũng"]
     assert (dung["email"], dung["company"], dung["title"], dung["phone"], dung["value"]) == (
         "dung.pham@saigontech.vn", "Sài Gòn Tech", "IT Director", "0901 234 567", 800000000)
-    assert dung["tags"] == "hcm,key,q4-list" and dung["source"] == "generic.csv"
+    assert dung["tags"] == ["hcm", "key", "q4-list"] and dung["source"] == "generic.csv"
     assert dung["note"] == "Signs off up to 1 billion"
 
 
@@ -137,7 +137,7 @@ def test_on_duplicate_update_fills_in_and_tags(cli):
     assert "Imported 1 new prospect" in out and "updated 2" in out
     book = people(cli)
     assert book["Bob Smith"]["email"] == "bob@acme.example"
-    assert book["Bob Smith"]["tags"] == "old,vcf"
+    assert book["Bob Smith"]["tags"] == ["old", "vcf"]
     assert book["Trần Thị Bình"]["title"] == "CFO" and book["Trần Thị Bình"]["phone"]
     assert len(book) == 3
 

@@ -133,7 +133,7 @@ def test_list_json_has_the_csv_keys(cli):
     header = cli("list", "-f", "csv").lines[0].split(",")
     records = json.loads(cli("list", "-f", "json").out)
     assert list(records[0]) == header
-    assert records[0]["tags"] == "a,b"
+    assert records[0]["tags"] == ["a", "b"]
     tsv = cli("list", "-f", "tsv").lines
     assert tsv[0].split("\t") == header
 

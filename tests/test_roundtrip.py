@@ -114,7 +114,7 @@ def test_into_a_book_with_people_ids_are_new_and_duplicates_keep_theirs(book, tm
     assert rows["Nguyễn Văn An"]["id"] == 3 and rows["Nguyễn Văn An"]["authority"] == "yes"
     calls = json.loads(book("--db", str(other), "export", "calls", "-f", "json").out)
     assert {c["prospect"] for c in calls} == {"Nguyễn Văn An"}
-    assert calls[0]["situation"] == "2 plants\n3 shifts"
+    assert calls[0]["situation"] == ["2 plants", "3 shifts"]
     assert rows["Trần Thị Bình"]["last_touch_at"] is None  # its history was not merged
 
 

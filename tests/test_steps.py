@@ -74,7 +74,7 @@ def test_an_account_step_with_people_and_with_the_whole_account(minh):
     minh("account", "step", "minh", "2026-12-10", "year-end dinner", "--kind", "meeting")
     assert [r["id"] for r in json.loads(minh("step", "list", "cuong", "-f", "json").out)] == [2]
     assert [r["id"] for r in json.loads(minh("step", "list", "binh", "-f", "json").out)] == [1, 2]
-    rows = [r for r in due(minh) if r["step_ids"] == "1"]
+    rows = [r for r in due(minh) if r["step_ids"] == [1]]
     assert len(rows) == 1, "one line for one meeting with two people"
     assert rows[0]["subject"] == "account" and rows[0]["name"] == "Nguyễn Văn An, Trần Thị Bình"
     assert rows[0]["why"] == ("visit with Minh Phát (Nguyễn Văn An, Trần Thị Bình) due Thu "
@@ -105,7 +105,7 @@ def test_log_with_several_people_counts_for_each(minh):
     assert minh.one("SELECT count(*) FROM touch") == 1, "one meeting, one touch"
     assert "meeting #1  site survey  (with Lê Văn Cường, Nguyễn Văn An)" in minh("show", "binh").out
     touches = json.loads(minh("export", "touches", "-f", "json").out)
-    assert touches[0]["with_ids"] == "2,3"
+    assert touches[0]["with_ids"] == [2, 3]
 
 
 def test_secondary_people_ride_with_the_account_but_the_decider_does_not(minh):
@@ -316,7 +316,7 @@ def test_an_account_merge_keeps_the_account_steps(minh):
     out = minh("account", "merge", "jsc", "minh phát").out
     assert "1 person and 1 step moved" in out
     assert minh.one("SELECT account_id, status FROM step") == (1, "open")
-    assert [r["step_ids"] for r in due(minh) if r["subject"] == "account"] == ["1"]
+    assert [r["step_ids"] for r in due(minh) if r["subject"] == "account"] == [[1]]
 
 
 # -- found in review: each fails on the code before its fix ---------------------------------------

@@ -75,7 +75,8 @@ def delete(
         _wipe(db.db_path())
     kept = people.backups_holding(db.db_path(), record) if forget else []
     result = {"id": removal.prospect_id, "name": removal.name, "erased": forget,
-              "journal_entries_erased": erased, "backups_holding": ",".join(kept) or None,
+              "journal_entries_erased": erased,
+              "backups_holding": render.Listed(kept, ",") if kept else None,
               **{f"{t}_rows": n for t, n in removal.counts.items()}}
     kind = fmt(format_)
     if quiet:

@@ -330,6 +330,8 @@ def gift_list(con: sqlite3.Connection, occasion_ref: str, today: dt.date, *,
             top.add(group)
         running += value
     people = con.execute(_GIFT_SQL, {"since": since.isoformat()}).fetchall()
+    from ..render import Listed  # a person's roles: "decider,user" in csv, an array in JSON
+
     rows = []
     for (pid, name, account_id, account, is_key, stage, customer, decider, roles,
          gifted) in people:
@@ -339,7 +341,8 @@ def gift_list(con: sqlite3.Connection, occasion_ref: str, today: dt.date, *,
                 "B" if stage == "consolidate" or group in top else "C")
         rows.append({"tier": tier, "account_id": account_id, "account": account,
                      "key": int(is_key), "prospect_id": pid, "name": name,
-                     "role": roles, "stage": stage, "customer": customer,
+                     "role": Listed(roles.split(","), ",") if roles else None,
+                     "stage": stage, "customer": customer,
                      "orders_value": value, "currency": currency, "gifted_at": gifted,
                      "_decider": decider, "_group": group})
     level = {"loyal": 0, "consolidate": 1}

@@ -227,7 +227,8 @@ def _step(row: dict[str, Any], today: dt.date) -> dict[str, Any]:
         (row["kam_stage"] or FIRST_KAM.key) if row["is_key"] else None)
     return {"due_on": due_day.isoformat(), "reason": reason, "why": why, "stalled": stalled,
             "days_overdue": max(late, 0), "id": row["prospect_id"],
-            "name": row["prospect"] if not account_step else row["people"],
+            "name": row["prospect"] if not account_step else (
+                str(row["people"]) if row["people"] else None),  # their names, one text
             "company": row["account"], "email": row.get("email"), "phone": row.get("phone"),
             "stage": stage, "stage_since": row.get("stage_since"),
             "qualification": row.get("qualification"), "last_touch_at": row["last_touch_at"],

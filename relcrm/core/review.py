@@ -39,6 +39,7 @@ import datetime as dt
 import sqlite3
 import statistics
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from ..errors import UsageError
@@ -148,8 +149,9 @@ class Review:
         out = []
         for f in self.figures:
             current, previous = f.current, f.previous
-            if f.kind == "money":
-                current, previous = money(current), money(previous)
+            if f.kind == "money":  # exact: beyond 15 digits a Decimal, not money()'s text
+                current, previous = (Decimal(v) if isinstance(v, str) else v
+                                     for v in (money(current), money(previous)))
             out.append({"section": f.section, "figure": f.figure, "key": f.key,
                         "current": current, "previous": previous,
                         "from": self.period.start.isoformat(), "to": self.period.end.isoformat(),

@@ -8,6 +8,8 @@ JSON record is follows from its exact columns.
 from __future__ import annotations
 
 import json
+import math
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +24,33 @@ LONGEST_INTEGER = 64  # digits; a longer JSON integer is read as a float (beyond
 TOO_DEEP = N_("nests arrays or objects too deeply to be a relcrm export")
 
 
+class ExactFloat(float):
+    """A JSON number with more digits than a float holds (an amount of 16 digits or more, as
+    relcrm writes it): the nearest float, whose repr is the number as written, so that an
+    amount read as Decimal(repr(value)) is exact."""
+
+    text: str
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _number(text: str) -> float:
+    value = float(text)
+    if 15 < len(text) <= 40 and math.isfinite(value) and Decimal(repr(value)) != Decimal(text):
+        exact = ExactFloat(text)
+        exact.text = text
+        return exact
+    return value
+
+
 def _loads(text: str) -> Any:
     """JSON, with integers too long for Python's int-digits limit read as floats (infinity):
-    the importer then refuses them as out of range, like 1e400."""
+    the importer then refuses them as out of range, like 1e400; a number with more digits than
+    a float holds keeps them (ExactFloat)."""
     return json.loads(text, parse_int=lambda digits: int(digits)
-                      if len(digits) <= LONGEST_INTEGER else float(digits))
+                      if len(digits) <= LONGEST_INTEGER else float(digits),
+                      parse_float=_number)
 
 
 def _entity_of_keys(keys: list[str]) -> str | None:
