@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Build large books and time relcrm as a seller runs it.
+"""Build large books and time relcrm as a seller runs it, and side by side with Taskwarrior.
 
     python bench/bench.py                      # 10,000 / 200,000 and 100,000 / 2,000,000
     python bench/bench.py --sizes 10000:200000 --runs 9
+    python bench/bench.py --no-taskwarrior     # relcrm alone
 
 For each size (prospects : touches) it builds a book with bulk inserts (one transaction,
 executemany; derived columns and the search index rebuilt with the code the program uses; many
@@ -10,6 +11,38 @@ touches and some people carry notes in Vietnamese, for `relcrm search`), then ti
 processes of the installed `relcrm` (median of --runs), and, inside one process, the follow-ups
 query plus its table rendering alone. Results are printed as a Markdown table with the targets
 from the issue. Timings are of this machine; nothing here is asserted by the test suite.
+
+Taskwarrior. When `task` is on PATH (Debian/Ubuntu: `apt-get install taskwarrior`; 2.6 was
+measured), or with --taskwarrior, each size also gets a Taskwarrior store of as many tasks, in
+a temporary folder with its own taskrc (TASKRC, TASKDATA; confirmation and hooks off, gc on as
+by default), built with one `task import` of generated JSON: one task per prospect, described
+"follow up NAME", in a project named after the prospect's company (so an account is a
+project), with the prospect's tags, a due date for 60% (two weeks ago to three weeks ahead:
+some overdue), a priority for 20%, 2-5 annotations each (a history, as the book's 20 touches a
+person; texts from the touch summaries) and 20% completed. Then the CPU time (user + system,
+from os.wait4, not wall time) of relcrm and of Taskwarrior's nearest command is measured,
+median of max(9, --runs) interleaved runs (relcrm, task, relcrm, ...) after a warm-up run of
+each that must exit 0 and print something (else the pair is reported FAILED):
+
+    relcrm followups                    task next
+    relcrm list (100 rows by default)   task list limit:100
+    relcrm show NAME                    task ID info
+    relcrm account show ACCOUNT         task project.is:X list  (the key account with the most
+                                        people; X: its company as a project)
+    relcrm export prospects             task export
+    relcrm stage list                   task projects
+    relcrm review                       task summary
+    relcrm --help                       task help
+    relcrm TAB completion ("fol")       task _commands
+    relcrm log ID email bench           task ID annotate "email bench"
+    relcrm add NAME --allow-duplicate   task add NAME project:bench_co
+
+The writes run on copies of the book and of the store made before them (both grow by one
+record a run). A second table gives both medians, the ratio relcrm/Taskwarrior and the issue's
+targets: reads below 1.0 on the 10,000 book (and export at every size), relcrm's reads growing
+at most 1.2x from the first size to the last (export: linear), --help and completion at most
+1.3x `python -c "import typer"`, writes at most `python -c "import relcrm.models"` (what
+db.write_session brings in: sqlmodel, sqlalchemy) + 30 ms; those baselines are printed below it.
 """
 
 from __future__ import annotations
@@ -18,6 +51,7 @@ import argparse
 import bisect
 import datetime as dt
 import io
+import json
 import os
 import random
 import shutil
@@ -27,6 +61,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -317,13 +352,250 @@ def linkedin_file(path: Path, rows: int) -> Path:
     return path
 
 
+# ---- side by side with Taskwarrior (CPU time, not wall time) ----
+
+TASK_RC = """# relcrm bench: a store of its own, nothing asked on the terminal
+data.location={data}
+confirmation=off
+hooks=off
+news.version=2.6.0
+# the default verbosity, less the lines about rc. overrides and sync
+verbose=affected,blank,context,edit,header,footnote,label,new-id,project,special,recur
+"""
+# (news.version=2.6.0: 2.6.2 nags on stderr about `task news` unless it says 2.6.0)
+# gc is left at its default (on), as a user has it: a read command moves finished tasks out of
+# pending.data, but `task import` puts them in completed.data already, so after the warm-up run
+# it has nothing to do and the ids stay stable (writes only add pending tasks).
+
+
+def taskwarrior_store(folder: Path, book: Path,
+                      seed: int = 3) -> tuple[dict, dict[int, int], float]:
+    """A Taskwarrior store in `folder` (its own .taskrc and data) holding one task per prospect
+    of `book`, built with one `task import`; returns the environment to run `task` in, the
+    task id of each prospect whose task is pending, and the seconds the import took. Dates are
+    around the real today (Taskwarrior has no clock of its own to set)."""
+    rng = random.Random(seed)
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+    def stamp(moment: dt.datetime) -> str:
+        return moment.strftime("%Y%m%dT%H%M%SZ")
+
+    con = sqlite3.connect(book)
+    tags = dict(con.execute("SELECT prospect_id, group_concat(name) FROM tag "
+                            "GROUP BY prospect_id"))
+    tasks, ids = [], {}
+    for pid, name, company in con.execute("SELECT id, name, company FROM prospect ORDER BY id"):
+        entry = now - dt.timedelta(days=rng.randint(30, 3 * 365), seconds=rng.randint(0, 86399))
+        task = {"uuid": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                "description": f"follow up {name}",
+                "entry": stamp(entry), "modified": stamp(entry),
+                "project": fold(company or "none").replace(" ", "_"), "status": "pending"}
+        if pid in tags:
+            task["tags"] = tags[pid].split(",")
+        if rng.random() < 0.6:  # due from two weeks ago to three weeks ahead: some overdue
+            task["due"] = stamp(now + dt.timedelta(days=rng.randint(-14, 21)))
+        if rng.random() < 0.2:
+            task["priority"] = rng.choice("HML")
+        annotations = []
+        for _ in range(rng.randint(2, 5)):  # its history, as a prospect's touches
+            at = recent(rng, entry, now - dt.timedelta(days=1))
+            annotations.append({"entry": stamp(at), "description": rng.choice(SUMMARIES)})
+        task["annotations"] = sorted(annotations, key=lambda a: a["entry"])
+        if rng.random() < 0.2:
+            task["status"] = "completed"
+            task["end"] = task["modified"] = annotations[-1]["entry"]
+        else:
+            ids[pid] = len(ids) + 1  # pending tasks are numbered in the order imported
+        tasks.append(task)
+    con.close()
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "data").mkdir(parents=True)
+    (folder / "taskrc").write_text(TASK_RC.format(data=folder / "data"), encoding="utf-8")
+    (folder / "tasks.json").write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+    env = {**os.environ, "TASKRC": str(folder / "taskrc"), "TASKDATA": str(folder / "data")}
+    started = time.perf_counter()
+    done = subprocess.run(["task", "import", str(folder / "tasks.json")], env=env,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"task import failed (exit {done.returncode}): {done.stderr[-500:]}")
+    (folder / "tasks.json").unlink()
+    return env, ids, time.perf_counter() - started
+
+
+def cpu_ms(cmd: list[str], env: dict) -> float:
+    """CPU time (user + system) in ms of one whole process, from its rusage."""
+    child = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    return (usage.ru_utime + usage.ru_stime) * 1000
+
+
+def check(cmd: list[str], env: dict) -> str | None:
+    """Run once (the warm-up): None when it exits 0 and prints something, else why not."""
+    done = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, capture_output=True)
+    if done.returncode != 0:
+        return f"exit {done.returncode}: {done.stderr.decode(errors='replace').strip()[:120]}"
+    if not done.stdout.strip():
+        return "printed nothing"
+    return None
+
+
+def cpu_median(cmd: list[str], env: dict, runs: int) -> float:
+    check(cmd, env)
+    return statistics.median(cpu_ms(cmd, env) for _ in range(runs))
+
+
+def side_by_side(pairs: list, runs: int) -> list[tuple]:
+    """For each (what, relcrm cmd, env, task what, task cmd, env): a warm-up run of each that
+    must exit 0 and print something, then `runs` interleaved runs (relcrm, task, relcrm, ...).
+    Returns (what, task what, relcrm median ms, task median ms, failure or None)."""
+    results = []
+    for what, mine, my_env, theirs_what, theirs, their_env in pairs:
+        failed = [f"{side}: {why}" for side, why in (("relcrm", check(mine, my_env)),
+                                                     ("task", check(theirs, their_env))) if why]
+        if failed:
+            results.append((what, theirs_what, None, None, "; ".join(failed)))
+            continue
+        a, b = [], []
+        for _ in range(runs):
+            a.append(cpu_ms(mine, my_env))
+            b.append(cpu_ms(theirs, their_env))
+        results.append((what, theirs_what, statistics.median(a), statistics.median(b), None))
+        print(f"  {what}: {results[-1][2]:.0f} ms vs {theirs_what}: {results[-1][3]:.0f} ms",
+              file=sys.stderr)
+    return results
+
+
+READS = ("followups", "list", "show NAME", "account show ACCOUNT", "export prospects",
+         "stage list", "review")
+
+
+def versus_taskwarrior(relcrm: str, env: dict, book: Path, folder: Path, name: str, n_p: int,
+                       runs: int) -> tuple[list[tuple], float]:
+    """The pairs of one size: reads on the book and a Taskwarrior store of as many tasks, then
+    --help and TAB completion, then writes on copies of both made here."""
+    con = sqlite3.connect(book)
+    account_id, account = con.execute(  # the key account with the most people
+        "SELECT a.id, a.name FROM account a JOIN prospect p ON p.account_id = a.id "
+        "WHERE a.is_key GROUP BY a.id ORDER BY count(*) DESC, a.id LIMIT 1").fetchone()
+    con.close()
+    task_env, ids, seconds = taskwarrior_store(folder, book)
+    shown = ids.get(n_p // 2) or ids[min(ids, key=lambda pid: abs(pid - n_p // 2))]
+    project = fold(account).replace(" ", "_")
+    task = shutil.which("task") or "task"
+    completion = {**env, "_RELCRM_COMPLETE": "complete_bash", "COMP_WORDS": "relcrm fol",
+                  "COMP_CWORD": "1"}
+    pairs = [
+        ("followups", [relcrm, "followups"], env, "task next", [task, "next"], task_env),
+        ("list", [relcrm, "list"], env,  # relcrm list shows 100 rows in a table by default
+         "task list limit:100", [task, "list", "limit:100"], task_env),
+        ("show NAME", [relcrm, "show", name], env,
+         "task ID info", [task, str(shown), "info"], task_env),
+        # an account's page gathers its people, their steps and touches: the tasks of one
+        # project (the same company, as many tasks as it has people) is the nearest; one
+        # task's info would be `show` (project.is: project:X also takes X1, X2, ...)
+        ("account show ACCOUNT", [relcrm, "account", "show", str(account_id)], env,
+         "task project.is:X list", [task, f"project.is:{project}", "list"], task_env),
+        ("export prospects", [relcrm, "export", "prospects"], env,
+         "task export", [task, "export"], task_env),
+        ("stage list", [relcrm, "stage", "list"], env,
+         "task projects", [task, "projects"], task_env),
+        # counts over the whole book by group; burndown is a chart of the same counts
+        ("review", [relcrm, "review"], env, "task summary", [task, "summary"], task_env),
+        ("--help", [relcrm, "--help"], env, "task help", [task, "help"], task_env),
+        ("TAB completion", [relcrm], completion,
+         "task _commands", [task, "_commands"], task_env),
+    ]
+    rows = side_by_side(pairs, runs)
+    # writes, on copies made once: each side grows by one touch/annotation or person per run
+    copy = book.with_name(f"write-{book.name}")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{copy}{suffix}").unlink(missing_ok=True)
+    source, target = sqlite3.connect(book), sqlite3.connect(copy)
+    source.backup(target)
+    source.close()
+    target.close()
+    shutil.copytree(folder / "data", folder / "data-write", dirs_exist_ok=True)
+    write_env = {**env, "RELCRM_DB": str(copy)}
+    task_write = {**task_env, "TASKDATA": str(folder / "data-write")}
+    rows += side_by_side([
+        # logging a touch adds to a prospect's history as an annotation adds to a task's
+        ("log ID email bench", [relcrm, "log", str(n_p // 3), "email", "bench"], write_env,
+         "task ID annotate", [task, str(shown), "annotate", "email bench"], task_write),
+        ("add NAME --allow-duplicate", [relcrm, "add", "Bench Person", "--company", "Bench Co",
+                                        "--allow-duplicate"], write_env,
+         "task add", [task, "add", "Bench Person", "project:bench_co"], task_write),
+    ], runs)
+    return rows, seconds
+
+
+def report_versus(compared: list, stores: list[str], baselines: dict[str, float],
+                  runs: int) -> None:
+    """The second table: CPU time of relcrm and of Taskwarrior's nearest command, the growth
+    of relcrm's reads from the first size to the last, and the baselines."""
+    typer_ms, models_ms = baselines["import typer"], baselines["import relcrm.models"]
+    print(f"\nCPU time (user + system) of whole processes, relcrm vs Taskwarrior "
+          f"({subprocess.run(['task', '--version'], capture_output=True, text=True).stdout.strip()}"
+          f"), medians of {runs} interleaved runs after a warm-up of each; Taskwarrior stores: "
+          f"{'; '.join(stores)} (gc on, as by default)\n")
+    print("| size | relcrm | Taskwarrior | relcrm CPU ms | task CPU ms | ratio | target |")
+    print("|---|---|---|---|---|---|---|")
+    for label, small, rows in compared:
+        for what, theirs, mine_ms, their_ms, failed in rows:
+            if failed:
+                print(f"| {label} | `{what}` | `{theirs}` | — | — | — | FAILED: {failed} |")
+                continue
+            ratio = mine_ms / their_ms if their_ms else float("inf")
+            if what in ("--help", "TAB completion"):
+                limit, goal = 1.3 * typer_ms, "≤ 1.3× import typer"
+            elif what.startswith(("log", "add")):
+                limit, goal = models_ms + 30, "≤ import relcrm.models + 30 ms"
+            else:
+                limit = None
+            if limit is not None:
+                target = f"{goal} = {limit:.0f} ms {'ok' if mine_ms <= limit else 'MISSED'}"
+            elif small or what == "export prospects":
+                target = f"ratio < 1.0 (aim 0.7) {'ok' if ratio < 1 else 'MISSED'}"
+            else:
+                target = "— (growth below)"
+            print(f"| {label} | `{what}` | `{theirs}` | {mine_ms:.0f} | {their_ms:.0f} | "
+                  f"{ratio:.2f} | {target} |")
+    if len(compared) > 1:
+        (first, _, before), (last, _, after) = compared[0], compared[-1]
+        print(f"\n| relcrm read | CPU ms {first} | CPU ms {last} | growth | target |")
+        print("|---|---|---|---|---|")
+        grown = {row[0]: row[2] for row in after}
+        for what, _, mine_ms, _, _ in before:
+            if what not in READS or mine_ms is None or grown.get(what) is None:
+                continue
+            growth = grown[what] / mine_ms
+            target = ("linear (ratio < 1.0 at both, above)" if what == "export prospects" else
+                      f"≤ 1.2× {'ok' if growth <= 1.2 else 'MISSED'}")
+            print(f"| `{what}` | {mine_ms:.0f} | {grown[what]:.0f} | {growth:.2f}× | {target} |")
+    print(f"\nCPU baselines: python -c pass {baselines['pass']:.0f} ms; import typer "
+          f"{typer_ms:.0f} ms (× 1.3 = {1.3 * typer_ms:.0f} ms: --help, completion); import "
+          f"relcrm.models {models_ms:.0f} ms (+ 30 = {models_ms + 30:.0f} ms: log, add)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10000:200000,100000:2000000",
                         help="prospects:touches pairs, comma-separated")
     parser.add_argument("--runs", type=int, default=7, help="runs per measurement (median)")
     parser.add_argument("--dir", type=Path, default=None, help="where to build (default: temp)")
+    side = parser.add_mutually_exclusive_group()
+    side.add_argument("--taskwarrior", dest="taskwarrior", action="store_true", default=None,
+                      help="time relcrm side by side with Taskwarrior (default: when `task` is "
+                      "on PATH)")
+    side.add_argument("--no-taskwarrior", dest="taskwarrior", action="store_false",
+                      help="skip the comparison with Taskwarrior")
     args = parser.parse_args()
+    if args.taskwarrior is None:
+        args.taskwarrior = shutil.which("task") is not None
+    elif args.taskwarrior and shutil.which("task") is None:
+        parser.error("--taskwarrior: `task` is not on PATH (apt-get install taskwarrior)")
+    cpu_runs = max(9, args.runs)
     relcrm = shutil.which("relcrm") or str(Path(sys.executable).parent / "relcrm")
     workdir = args.dir or Path(tempfile.mkdtemp(prefix="relcrm-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -331,6 +603,8 @@ def main() -> None:
     env.pop("NO_COLOR", None)
     # time what a user runs: with cached bytecode (the warm-up run writes it)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    subprocess.run([sys.executable, "-m", "compileall", "-q",
+                    str(Path(__file__).resolve().parent.parent / "relcrm")], env=env)
 
     def py(code: str) -> float:
         return timed([sys.executable, "-c", code], env, args.runs)[0]
@@ -341,6 +615,13 @@ def main() -> None:
           f"import typer {py('import typer'):.0f} ms; "
           f"import typer+rich.table {py('import typer, rich.table'):.0f} ms; "
           f"import sqlmodel {py('import sqlmodel'):.0f} ms\n")
+    # CPU baselines for the comparison with Taskwarrior: the floor of any Python command, what a
+    # Typer program cannot avoid (--help and TAB completion), what the write path imports
+    # (db.write_session: sqlmodel and sqlalchemy, by way of relcrm.models)
+    baselines = {code: cpu_median([sys.executable, "-c", code], env, cpu_runs)
+                 for code in ("pass", "import typer", "import relcrm.models")
+                 } if args.taskwarrior else {}
+    compared, stores = [], []
     print("| size | measurement | median | target |")
     print("|---|---|---|---|")
     base_render = None
@@ -402,6 +683,12 @@ def main() -> None:
                 "ok" if ratio <= 2 else "MISSED")
         print(f"| {label} | follow-ups query alone ({due:,} due) | {query_ms:.1f} ms | — |")
         print(f"| {label} | follow-ups query + table rendering | {render_ms:.1f} ms | {goal} |")
+        if args.taskwarrior:
+            print(f"side by side with Taskwarrior, {label} ...", file=sys.stderr)
+            rows, seconds = versus_taskwarrior(relcrm, cmd_env, path, workdir / f"task-{n_p}",
+                                               name, n_p, cpu_runs)
+            compared.append((label, small, rows))
+            stores.append(f"{n_p:,} tasks imported in {seconds:.1f} s")
     connections = linkedin_file(workdir / "Connections.csv", 50_000)
     times = []
     for _ in range(max(3, args.runs // 2)):
@@ -416,6 +703,8 @@ def main() -> None:
     status = "" if code == 0 else f" (exit {code}!)"
     print(f"| empty book | `relcrm import Connections.csv` (50,000 LinkedIn rows){status} | "
           f"{seconds:.1f} s | < 10 s {'ok' if seconds < 10 else 'MISSED'} |")
+    if args.taskwarrior:
+        report_versus(compared, stores, baselines, cpu_runs)
     if args.dir is None:
         shutil.rmtree(workdir, ignore_errors=True)
 
