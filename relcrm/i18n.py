@@ -171,14 +171,11 @@ def _book_settings(book: Path | None) -> dict[str, str]:
         return {}
 
 
-def _book_language(book: Path | None) -> str:
-    return _book_settings(book).get("language", "")
-
-
-def choose(book: Path | None) -> tuple[str, str | None]:
-    """The language for this command, and a notice when the one asked for is missing."""
+def choose(book_settings: dict[str, str]) -> tuple[str, str | None]:
+    """The language for this command (RELCRM_LANG, else the book's `config language` in
+    `book_settings`, else the locale's), and a notice when the one asked for is missing."""
     for source, asked in (("RELCRM_LANG", os.environ.get("RELCRM_LANG", "").strip()),
-                          ("config language", _book_language(book))):
+                          ("config language", book_settings.get("language", ""))):
         if asked:
             code = normalize(asked)
             if code is None:
@@ -232,7 +229,7 @@ def setup(args: list[str]) -> None:
                 book = None
     BOOK_SETTINGS.clear()
     BOOK_SETTINGS.update(_book_settings(book))
-    code, notice = choose(book)
+    code, notice = choose(BOOK_SETTINGS)  # the book is opened once, here
     activate(code)
     order = BOOK_SETTINGS.get("date_order") or None
     dates = sys.modules.get(f"{__package__}.dates")  # imported only by commands that read dates

@@ -1,30 +1,152 @@
-"""Layouts that are more than one table: the prospect profile of `show`. Imports rich.
+"""Layouts that are more than one table: the profiles of `show` and `account show`.
 
-Everything reaches rich as a rich.Text made by `_t` (render.safe_text: escaped, never markup),
-labels and titles included."""
+On a terminal they are drawn by rich, and everything reaches rich as a rich.Text made by `_t`
+(render.safe_text: escaped, never markup), labels and titles included. Into a pipe or a file
+the same lines are written without importing rich (`_Plain`, `_Grid`: text, no styles, columns
+two spaces apart, nothing wrapped), as rich would write them there; a section holding a
+character whose width rich might count differently is handed to rich after all."""
 
+import re
+import sys
 from typing import Any
-
-from rich.table import Table
-from rich.text import Text
 
 from .. import dates, render
 from ..i18n import _, dynamic, ngettext
 from ..methodology import (CRITERIA, SPIN_KINDS, STAGE_BY_KEY, STALLED_AFTER,
                            criterion_shown, levels_shown)
-from ..render import console, emit, safe_text
+from ..render import safe_text
 from .common import money
 from .shown import (STATUS_TEXT, _in_english, stage_shown, status_text,  # noqa: F401
                     stored_word, word)
 
+_plain: list[bool] = [False]  # this command writes to a pipe or a file: no rich
 
-def _t(value: Any, style: str = "") -> Text:
+
+class _Plain:
+    """A rich.Text as a pipe shows it: its text (styles are not written there)."""
+
+    __slots__ = ("plain",)
+
+    def __init__(self, plain: str = "") -> None:
+        self.plain = plain
+
+    def __add__(self, other: "_Plain") -> "_Plain":
+        return _Plain(self.plain + other.plain)
+
+
+# characters whose width render.cell_width counts as rich does (checked by tests/test_views.py):
+# Latin with Vietnamese and its combining marks, common punctuation, currency signs, arrows
+_SAME_WIDTH = re.compile("[\x20-\x7e\xa0-\xac\xae-\u036f\u1e00-\u1eff\u2010-\u2027"
+                         "\u2030-\u205e\u20a0-\u20c0\u2190-\u21ff]*")
+
+
+class _Grid:
+    """A rich table without borders or header as a pipe shows it: optionally a title line,
+    then the cells, each column as wide as its widest line and two spaces before the next;
+    a cell of several lines takes as many, line ends without padding."""
+
+    def __init__(self, title: _Plain | None = None) -> None:
+        self.title, self.rows, self.columns = title, [], []
+
+    def add_column(self, **options: Any) -> None:
+        self.columns.append(options)
+
+    def add_row(self, *cells: _Plain) -> None:
+        self.rows.append([cell.plain for cell in cells])
+
+    def lines(self) -> list[str]:
+        cells = [[cell.split("\n") for cell in row] for row in self.rows]
+        count = max((len(row) for row in cells), default=0)
+        widths = [max((render.cell_width(line) for row in cells if i < len(row)
+                       for line in row[i]), default=0) for i in range(count)]
+        lines = []
+        for row in cells:
+            for k in range(max(len(cell) for cell in row)):
+                parts = [cell[k] if k < len(cell) else "" for cell in row]
+                lines.append("  ".join(part + " " * (widths[i] - render.cell_width(part))
+                                       if i < len(parts) - 1 else part
+                                       for i, part in enumerate(parts)).rstrip())
+        title = self.title.plain if self.title is not None else None
+        if title is not None and (render.cell_width(title) > max(
+                sum(widths) + 2 * (count - 1), 0) or not _SAME_WIDTH.fullmatch(title)):
+            return None  # rich would wrap the title to the table's width: let it
+        return ([title] if title is not None else []) + lines
+
+    def same_as_rich(self) -> bool:
+        return all(_SAME_WIDTH.fullmatch(line) for row in self.rows for cell in row
+                   for line in cell.split("\n"))
+
+    def rich(self) -> Any:
+        """The rich table of the same cells (a section _Grid cannot lay out as rich would)."""
+        from rich.table import Table
+        from rich.text import Text
+
+        if self.title is None:
+            table = Table.grid(padding=(0, 2))
+        else:
+            table = Table(box=None, show_header=False, padding=(0, 2, 0, 0), pad_edge=False,
+                          title=Text(self.title.plain), title_justify="left")
+        for options in self.columns:
+            table.add_column(**options)
+        for row in self.rows:
+            table.add_row(*(Text(cell) for cell in row))
+        return table
+
+
+class _Out:
+    """The console of a pipe: no colour system, lines written as they come."""
+
+    color_system = None
+    is_terminal = False
+    file = sys.stdout
+
+
+def _output() -> Any:
+    """rich's console on a terminal; into a pipe or a file, _Out (no rich)."""
+    _plain[0] = not render.is_tty(sys.stdout)
+    if _plain[0]:
+        out = _Out()
+        out.file = sys.stdout
+        return out
+    return render.console()
+
+
+def emit(out: Any, item: Any) -> None:
+    if not isinstance(out, _Out):
+        render.emit(out, item)
+        return
+    if isinstance(item, _Plain):
+        lines = item.plain.split("\n")
+    else:
+        lines = item.lines() if item.same_as_rich() else None
+        if lines is None:
+            render.emit(render.console(), item.rich())
+            return
+    out.file.write("".join(line.rstrip() + "\n" for line in lines))
+
+
+def _t(value: Any, style: str = "") -> Any:
+    if _plain[0]:
+        return _Plain(render.escape("" if value is None else str(value)))
     return safe_text(value, style)
 
 
-def _facts(s) -> Table:
+def Text(plain: str = "") -> Any:  # noqa: N802 - rich.Text, or a _Plain into a pipe
+    if _plain[0]:
+        return _Plain(plain)
+    from rich.text import Text as Rich
+
+    return Rich(plain)
+
+
+def _facts(s) -> Any:
     """A two-column grid of labelled facts."""
-    grid = Table.grid(padding=(0, 2))
+    if _plain[0]:
+        grid = _Grid()
+    else:
+        from rich.table import Table
+
+        grid = Table.grid(padding=(0, 2))
     grid.add_column(style=s("dim"), no_wrap=True)
     grid.add_column()
     return grid
@@ -35,7 +157,7 @@ def profile(record: dict[str, Any], status: str, missing: list[str],
             stage_cadence: int | None = None) -> None:
     from ..i18n import named
 
-    out = console()
+    out = _output()
     styled = out.color_system is not None
     s = (lambda style: style) if styled else (lambda style: "")
     today = dates.today()
@@ -254,7 +376,7 @@ def account_profile(record: dict[str, Any], problems: list[str], people: list[di
     from ..i18n import named
     from ..methodology import BUY_CLASSES, CHOICE_BY_KEY, KAM_BY_KEY, ROLES
 
-    out = console()
+    out = _output()
     styled = out.color_system is not None
     s = (lambda style: style) if styled else (lambda style: "")
     today = dates.today()
@@ -350,11 +472,16 @@ def account_profile(record: dict[str, Any], problems: list[str], people: list[di
         emit(out, table)
 
 
-def _section(title: str, out, s, *styles: str | None) -> Table:
+def _section(title: str, out, s, *styles: str | None) -> Any:
     """A titled grid of columns, no borders or header: one per style. A style of None marks
     the free-text column last: it wraps on a terminal and stays on one line in a pipe."""
-    table = Table(box=None, show_header=False, padding=(0, 2, 0, 0), pad_edge=False,
-                  title=_t(title, s("bold")), title_justify="left")
+    if _plain[0]:
+        table = _Grid(_t(title))
+    else:
+        from rich.table import Table
+
+        table = Table(box=None, show_header=False, padding=(0, 2, 0, 0), pad_edge=False,
+                      title=_t(title, s("bold")), title_justify="left")
     for style in styles:
         if style is None:
             table.add_column(no_wrap=not render.is_tty(out.file))
