@@ -168,71 +168,103 @@ def _one(con: sqlite3.Connection, sql: str, params: dict[str, Any]) -> Any:
     return con.execute(sql, params).fetchone()[0]
 
 
-def _counts(con: sqlite3.Connection, sql: str, params: dict[str, Any]) -> dict[Any, Any]:
-    return {row[0]: row[1] for row in con.execute(sql, params)}
-
-
 # -- effort --------------------------------------------------------------------------------
 
 _ORDER_O = ORDER_SQL.replace("t.", "o.")
 # whether the person touched was a customer at the time of the touch: an order before it by
-# them or anyone at their account, or a deal won before it with them or their account
+# them or anyone at their account, or a deal won before it with their account or them (asked
+# as a condition, so that SQLite stops at the first that holds)
 _CUSTOMER_THEN = f"""(
     EXISTS (SELECT 1 FROM touch o WHERE o.prospect_id = t.prospect_id AND o.at < t.at
             AND {_ORDER_O})
-    OR EXISTS (SELECT 1 FROM deal_person dp JOIN deal d ON d.id = dp.deal_id
-               WHERE dp.prospect_id = t.prospect_id AND d.status = 'won' AND d.closed_at < t.at)
     OR pr.account_id IS NOT NULL AND (
         EXISTS (SELECT 1 FROM deal d WHERE d.account_id = pr.account_id AND d.status = 'won'
                 AND d.closed_at < t.at)
         OR EXISTS (SELECT 1 FROM prospect q JOIN touch o ON o.prospect_id = q.id
                    WHERE q.account_id = pr.account_id AND q.id <> t.prospect_id
-                     AND o.at < t.at AND {_ORDER_O})))"""
-_EFFORT = f"""
-SELECT t.kind, CAST(strftime('%w', t.at) AS INTEGER) AS wd, count(*),
-       sum(t.outcome IS NOT NULL), coalesce(sum(t.minutes), 0), sum({_CUSTOMER_THEN})
-FROM touch t INDEXED BY ix_touch_at JOIN prospect pr ON pr.id = t.prospect_id
-WHERE t.at >= :a AND t.at < :b AND {_CONTACT} GROUP BY t.kind, wd
+                     AND o.at < t.at AND {_ORDER_O}))
+    OR EXISTS (SELECT 1 FROM deal_person dp JOIN deal d ON d.id = dp.deal_id
+               WHERE dp.prospect_id = t.prospect_id AND d.status = 'won' AND d.closed_at < t.at))"""
+# an advance with someone for whom no explicit need was recorded by then
+_EARLY = """NOT EXISTS (SELECT 1 FROM touch t2 JOIN call_note n ON n.touch_id = t2.id
+                        WHERE t2.prospect_id = t.prospect_id AND t2.at <= t.at
+                          AND n.kind = 'explicit_need')"""
+_ORDER_T2 = ORDER_SQL.replace("t.", "t2.")
+# whether an order outside a deal (touch t by pr) was a repeat sale: the account (or the
+# person, without one) had bought before it; the rule of _SALES for a won deal
+_REPEAT_ORDER = f"""CASE WHEN pr.account_id IS NOT NULL THEN (CASE WHEN
+        EXISTS (SELECT 1 FROM deal d2 WHERE d2.account_id = pr.account_id
+                AND d2.status = 'won' AND d2.closed_at < t.at)
+        OR EXISTS (SELECT 1 FROM prospect p2 JOIN touch t2 ON t2.prospect_id = p2.id
+                   WHERE p2.account_id = pr.account_id AND {_ORDER_T2} AND t2.at < t.at)
+        THEN 1 ELSE 0 END)
+    ELSE (CASE WHEN
+        EXISTS (SELECT 1 FROM deal_person dp JOIN deal d2 ON d2.id = dp.deal_id
+                WHERE dp.prospect_id = t.prospect_id AND d2.status = 'won'
+                  AND d2.closed_at < t.at)
+        OR EXISTS (SELECT 1 FROM touch t2 WHERE t2.prospect_id = t.prospect_id
+                   AND {_ORDER_T2} AND t2.at < t.at)
+        THEN 1 ELSE 0 END)
+    END"""
+# The period's touches, read once for the effort, SPIN and sales figures (found by the index
+# on their dates, read in the order they are stored): by kind, weekday and outcome, how many
+# (all; those of a person in the book, the effort's), their minutes, how many were with a
+# customer at the time (asked only of those who are customers now: nobody else had bought
+# before), early advances, and the orders outside a deal with how many were repeat sales.
+_TOUCHES = f"""
+SELECT t.kind, CAST(strftime('%w', t.at) AS INTEGER) AS wd, t.outcome, count(*), count(pr.id),
+       coalesce(sum(CASE WHEN pr.id IS NOT NULL THEN t.minutes END), 0),
+       sum(CASE WHEN pr.customer = 1 AND {_CONTACT} AND {_CUSTOMER_THEN} THEN 1 ELSE 0 END),
+       sum(CASE WHEN t.outcome = 'advance' THEN {_EARLY} ELSE 0 END),
+       sum(CASE WHEN pr.id IS NOT NULL AND {ORDER_SQL} AND t.deal_id IS NULL THEN 1 ELSE 0 END),
+       sum(CASE WHEN pr.id IS NOT NULL AND {ORDER_SQL} AND t.deal_id IS NULL
+           THEN {_REPEAT_ORDER} ELSE 0 END)
+FROM touch t LEFT JOIN prospect pr ON pr.id = t.prospect_id
+WHERE t.id IN (SELECT id FROM touch INDEXED BY ix_touch_at WHERE at >= :a AND at < :b)
+GROUP BY t.kind, wd, t.outcome
 """
 
 
-def _effort(con: sqlite3.Connection, p: dict[str, Any]) -> dict[str, Any]:
-    rows = con.execute(_EFFORT, p).fetchall()
+def _touches(con: sqlite3.Connection, p: dict[str, Any]) -> dict[str, Any]:
+    """The effort, SPIN and order figures of a period's touches (one read of them)."""
     kinds = {k: 0 for k in CONTACT_KINDS}
     days = {d: 0 for d in WEEKDAYS}
-    calls = minutes = customers = 0
-    for kind, weekday, count, called, spent, bought in rows:
-        kinds[kind] = kinds.get(kind, 0) + count
-        days[WEEKDAYS[(weekday - 1) % 7]] += count
-        calls += called
+    outcomes: dict[str, int] = {}
+    calls = minutes = customers = early = orders = repeats = 0
+    for (kind, weekday, outcome, count, theirs, spent, bought, early_, ordered,
+         repeat) in con.execute(_TOUCHES, p):
+        if outcome is not None:
+            outcomes[outcome] = outcomes.get(outcome, 0) + count
+        early += early_
+        orders += ordered
+        repeats += repeat
+        if kind in NON_CONTACT_KINDS or not theirs:
+            continue
+        kinds[kind] = kinds.get(kind, 0) + theirs
+        days[WEEKDAYS[(weekday - 1) % 7]] += theirs
+        if outcome is not None:
+            calls += theirs
         minutes += spent
         customers += bought or 0
     total = sum(kinds.values())
-    return {"touches": total, "kinds": kinds, "days": days, "calls": calls, "minutes": minutes,
-            "customers": customers, "prospects": total - customers,
-            "share": _percent(customers, total)}
+    return {"effort": {"touches": total, "kinds": kinds, "days": days, "calls": calls,
+                       "minutes": minutes, "customers": customers,
+                       "prospects": total - customers, "share": _percent(customers, total)},
+            # in SQL's order (GROUP BY t.outcome read them so): numbers, then texts
+            "outcomes": dict(sorted(outcomes.items(), key=lambda kv: (isinstance(kv[0], str),
+                                                                     kv[0]))),
+            "early": early, "orders": orders, "repeats": repeats}
 
 
 # -- SPIN ----------------------------------------------------------------------------------
 
-_EARLY = """
-SELECT count(*) FROM touch t INDEXED BY ix_touch_at
-WHERE t.at >= :a AND t.at < :b AND t.outcome = 'advance'
-  AND NOT EXISTS (SELECT 1 FROM touch t2 JOIN call_note n ON n.touch_id = t2.id
-                  WHERE t2.prospect_id = t.prospect_id AND t2.at <= t.at
-                    AND n.kind = 'explicit_need')
-"""
-
-
-def _spin(con: sqlite3.Connection, p: dict[str, Any]) -> dict[str, Any]:
+def _spin(touches: dict[str, Any]) -> dict[str, Any]:
     outcomes = {o.key: 0 for o in OUTCOMES}
-    outcomes.update(_counts(con, "SELECT t.outcome, count(*) FROM touch t INDEXED BY ix_touch_at "
-                                 "WHERE t.at >= :a AND t.at < :b AND t.outcome IS NOT NULL "
-                                 "GROUP BY t.outcome", p))
+    outcomes.update(touches["outcomes"])
     calls = sum(outcomes.values())
     return {"outcomes": outcomes,
             "rate": _percent(outcomes.get("advance", 0) + outcomes.get("order", 0), calls),
-            "early": _one(con, _EARLY, p)}
+            "early": touches["early"]}
 
 
 # -- the relationship funnel ---------------------------------------------------------------
@@ -284,18 +316,15 @@ def _funnel(con: sqlite3.Connection, p: dict[str, Any]) -> dict[str, Any]:
 
 # -- deals and sales -----------------------------------------------------------------------
 
-# a sale: a won deal (when it was closed), or an order outside any deal; who bought (the
-# account, else the person) and whether they had bought before it
+# a sale: a won deal (when it was closed), or an order outside any deal (counted with the
+# period's touches: _TOUCHES); who bought (the account, else the person) and whether they had
+# bought before it
 _SALES = f"""
 WITH sale AS (
     SELECT d.closed_at AS at, d.account_id AS account_id, d.id AS deal_id,
            (SELECT min(dp.prospect_id) FROM deal_person dp WHERE dp.deal_id = d.id) AS person
     FROM deal d INDEXED BY ix_deal_closed
     WHERE d.closed_at >= :a AND d.closed_at < :b AND d.status = 'won'
-    UNION ALL
-    SELECT t.at, pr.account_id, NULL, t.prospect_id
-    FROM touch t INDEXED BY ix_touch_at JOIN prospect pr ON pr.id = t.prospect_id
-    WHERE t.at >= :a AND t.at < :b AND {ORDER_SQL} AND t.deal_id IS NULL
 )
 SELECT sum(CASE WHEN s.account_id IS NOT NULL THEN (
         EXISTS (SELECT 1 FROM deal d2 WHERE d2.account_id = s.account_id
@@ -314,7 +343,8 @@ FROM sale s
 """
 
 
-def _deals(con: sqlite3.Connection, p: dict[str, Any]) -> dict[str, Any]:
+def _deals(con: sqlite3.Connection, p: dict[str, Any],
+           touches: dict[str, Any]) -> dict[str, Any]:
     opened = _one(con, "SELECT count(*) FROM deal_change c INDEXED BY ix_deal_change_at "
                        "WHERE c.at >= :a AND c.at < :b AND c.action = 'opened'", p)
     closed = con.execute(
@@ -333,7 +363,8 @@ def _deals(con: sqlite3.Connection, p: dict[str, Any]) -> dict[str, Any]:
             lost += count
             reasons[reason or "other"] = reasons.get(reason or "other", 0) + count
     repeat, sales = con.execute(_SALES, p).fetchone()
-    repeat = repeat or 0
+    repeat = (repeat or 0) + touches["repeats"]
+    sales += touches["orders"]
     return {"opened": opened, "won": won, "value": value, "lost": lost, "reasons": reasons,
             "rate": _percent(won, won + lost), "new": sales - repeat, "repeat": repeat,
             "share": _percent(repeat, sales)}
@@ -366,36 +397,79 @@ WHERE pr.care_on >= :a AND pr.care_on < :b AND pr.stage <> 'lost'
   AND (pr.snoozed_until IS NULL OR pr.snoozed_until <= pr.care_on)
 ORDER BY pr.care_on, pr.id
 """
-_CONTACTS = """(SELECT at FROM (
-    SELECT t.at FROM touch t WHERE t.prospect_id = pr.id AND {contact}
-    UNION SELECT t.at FROM touch_person tp JOIN touch t ON t.id = tp.touch_id
-    WHERE tp.prospect_id = pr.id AND {contact}) ORDER BY at DESC LIMIT 1 OFFSET {n})"""
+# a person's cadence: their own, else their stage's (:cadence_N, read once: _stage_cadences)
+_STAGE_CADENCE = ("CASE pr.stage " + " ".join(f"WHEN '{s.key}' THEN :cadence_{i}"
+                                              for i, s in enumerate(STAGES))
+                  + f" ELSE {_cadence('pr.stage', STAGES)} END")
+_CADENCE = f"coalesce(pr.cadence_days, {_STAGE_CADENCE})"
+# past their cadence now (more days since the last contact than the cadence): for someone on
+# their stage's cadence, a last contact before that stage's day (:past_N: today less the
+# cadence), compared as text
+_SINCE_LAST = "julianday(:today) - julianday(substr(pr.last_touch_at, 1, 10))"
+_PAST_CADENCE = (
+    "CASE WHEN pr.cadence_days IS NULL THEN coalesce(substr(pr.last_touch_at, 1, 10) < CASE "
+    + "pr.stage " + " ".join(f"WHEN '{s.key}' THEN :past_{i}" for i, s in enumerate(STAGES))
+    + f" END, {_SINCE_LAST} > {_CADENCE}) ELSE {_SINCE_LAST} > pr.cadence_days END")
+
+
+def _contact_before(moment: str) -> str:
+    """A person's (pr) latest contact before a moment: theirs, or one they were at with
+    others (asked only of the people who were: the list of them is made once); each read
+    from an index, newest first (one step back: never all their touches)."""
+    return f"""nullif(max(
+        coalesce((SELECT t.at FROM touch t INDEXED BY ix_touch_contact
+                  WHERE t.prospect_id = pr.id AND t.at < {moment} AND {_CONTACT}
+                  ORDER BY t.at DESC LIMIT 1), ''),
+        CASE WHEN pr.id IN (SELECT prospect_id FROM touch_person) THEN coalesce((
+            SELECT max(t.at) FROM touch_person tp JOIN touch t ON t.id = tp.touch_id
+            WHERE tp.prospect_id = pr.id AND t.at < {moment} AND {_CONTACT}), '')
+        ELSE '' END), '')"""
+
+
+# Care thinning out: each gap between their last three contacts (c1 < c2 < c3, days apart:
+# g1, g2) longer than the one before, and the time since the last one (g3) longer still and
+# beyond their cadence; c3 is their last_touch_at. Each step back is read only for those still
+# in the running (LIMIT -1: not flattened): those past their cadence now, then those whose gap
+# before the last contact is shorter than the time since; most cost one look at their previous
+# contact.
 _THINNING = f"""
 SELECT id, name, g1, g2, g3, cadence FROM (
-    SELECT pr.id, pr.name,
-           julianday(substr(c2, 1, 10)) - julianday(substr(c1, 1, 10)) AS g1,
-           julianday(substr(c3, 1, 10)) - julianday(substr(c2, 1, 10)) AS g2,
-           julianday(:today) - julianday(substr(c3, 1, 10)) AS g3,
-           coalesce(pr.cadence_days, {_cadence('pr.stage', STAGES)}) AS cadence
-    FROM (SELECT pr.*, {_CONTACTS.format(contact=_CONTACT, n=2)} AS c1,
-                 {_CONTACTS.format(contact=_CONTACT, n=1)} AS c2, pr.last_touch_at AS c3
-          FROM prospect pr WHERE pr.stage <> 'lost' AND pr.last_touch_at IS NOT NULL
-            -- only those past their cadence now can be thinning out
-            AND julianday(:today) - julianday(substr(pr.last_touch_at, 1, 10))
-                > coalesce(pr.cadence_days, {_cadence('pr.stage', STAGES)})
-          LIMIT -1) pr  -- (not flattened: each person's contacts are read once)
-)
-WHERE review_thinning(g1, g2, g3, cadence)
+    SELECT pr.id, pr.name, pr.g2, pr.g3, pr.cadence,
+           julianday(substr(pr.c2, 1, 10))
+               - julianday(substr({_contact_before('pr.c2')}, 1, 10)) AS g1
+    FROM (
+        SELECT pr.*, julianday(substr(pr.c3, 1, 10)) - julianday(substr(pr.c2, 1, 10)) AS g2
+        FROM (
+            SELECT pr.*, {_contact_before('pr.c3')} AS c2
+            FROM (
+                SELECT pr.id, pr.name, pr.last_touch_at AS c3,
+                       julianday(:today) - julianday(substr(pr.last_touch_at, 1, 10)) AS g3,
+                       {_CADENCE} AS cadence
+                FROM prospect pr WHERE pr.stage <> 'lost' AND pr.last_touch_at IS NOT NULL
+                  AND {_PAST_CADENCE}
+                LIMIT -1) pr
+            WHERE pr.g3 > pr.cadence LIMIT -1) pr
+        LIMIT -1) pr
+    WHERE pr.g2 < pr.g3 LIMIT -1) pr
+WHERE g1 < g2
 ORDER BY g3 DESC, id
 """
 
 
-def _thin(g1: float | None, g2: float | None, g3: float | None, cadence: int | None) -> bool:
-    """Care thinning out: each gap between their last three contacts longer than the one
-    before, and the time since the last one longer still and beyond their cadence."""
-    if g1 is None or g2 is None or g3 is None or cadence is None:
-        return False
-    return g1 < g2 < g3 and g3 > cadence
+def _stage_cadences(con: sqlite3.Connection, today: dt.date) -> dict[str, Any]:
+    """Each stage's cadence (the book's setting, else relcrm's), and the day a last contact
+    must be before to be past it: the parameters of _CADENCE and _PAST_CADENCE."""
+    days = con.execute("SELECT " + ", ".join(_cadence(f"'{s.key}'", STAGES)
+                                              for s in STAGES)).fetchone()
+    params: dict[str, Any] = {}
+    for i, cadence in enumerate(days):
+        params[f"cadence_{i}"] = cadence
+        try:
+            past = (today - dt.timedelta(days=cadence)).isoformat()
+        except (TypeError, OverflowError):  # none (never past it), or beyond any date
+            past = None
+        params[f"past_{i}"] = past
+    return params
 
 
 def _slipped(con: sqlite3.Connection, period: Period, today: dt.date) -> dict[str, Any]:
@@ -407,22 +481,21 @@ def _slipped(con: sqlite3.Connection, period: Period, today: dt.date) -> dict[st
 
     # a day as stored (ISO) in English, as the language writes it otherwise
     day_shown = dates.show_day if current() == "vi" else str
+    overdue, step, due = _("{what} (#{id}, due {day})"), _("step"), _("due a touch {day}")
     steps = [{"id": pid, "name": name,
-              "detail": _("{what} (#{id}, due {day})").format(what=text or _("step"), id=sid,
-                                                              day=day_shown(day))}
+              "detail": overdue.format(what=text or step, id=sid, day=day_shown(day))}
              for sid, name, text, day, pid in con.execute(_OVERDUE, bounds)]
-    cold = [{"id": pid, "name": name, "detail": _("due a touch {day}").format(day=day_shown(day))}
+    cold = [{"id": pid, "name": name, "detail": due.format(day=day_shown(day))}
             for pid, name, day in con.execute(_COLD, bounds)]
     return {"steps": steps, "cold": cold}
 
 
 def _thinning(con: sqlite3.Connection, today: dt.date) -> list[dict[str, Any]]:
-    con.create_function("review_thinning", 4, _thin, deterministic=True)
+    detail = _("gaps of {g1:.0f}, {g2:.0f} and {g3:.0f} days; every {cadence} days wanted")
     return [{"id": pid, "name": name,
-             "detail": _("gaps of {g1:.0f}, {g2:.0f} and {g3:.0f} days; every {cadence} days "
-                         "wanted").format(g1=g1, g2=g2, g3=g3, cadence=cadence)}
+             "detail": detail.format(g1=g1, g2=g2, g3=g3, cadence=cadence)}
             for pid, name, g1, g2, g3, cadence in con.execute(
-                _THINNING, {"today": today.isoformat()})]
+                _THINNING, {"today": today.isoformat(), **_stage_cadences(con, today)})]
 
 
 # -- key accounts --------------------------------------------------------------------------
@@ -439,10 +512,12 @@ _TOUCHED = f"""EXISTS (SELECT 1 FROM touch t WHERE t.prospect_id = {{who}} AND {
                WHERE tp.prospect_id = {{who}} AND {_CONTACT} AND t.at >= :a AND t.at < :b)"""
 _UNTOUCHED_DECIDERS = f"""
 SELECT pr.id, pr.name, a.name FROM account a INDEXED BY ix_account_key
-JOIN prospect pr ON pr.account_id = a.id
-JOIN prospect_role r ON r.prospect_id = pr.id AND r.role = '{DECIDER}'
+CROSS JOIN prospect pr ON pr.account_id = a.id
+CROSS JOIN prospect_role r ON r.prospect_id = pr.id AND r.role = '{DECIDER}'
 WHERE a.is_key = 1 AND pr.stage <> 'lost' AND pr.created_at < :b
-  AND NOT ({_TOUCHED.format(who='pr.id')})
+  -- (key accounts, their people, the deciders among them; then only those are asked about
+  -- their touches: r.prospect_id)
+  AND NOT ({_TOUCHED.format(who='r.prospect_id')})
 ORDER BY a.name_key, pr.name_key
 """
 _QUIET = f"""
@@ -455,9 +530,10 @@ ORDER BY a.name_key
 
 
 def _key_accounts(con: sqlite3.Connection, p: dict[str, Any]) -> dict[str, Any]:
+    key = _("key account")
     return {"deciders": [{"id": pid, "name": name, "detail": account}
                          for pid, name, account in con.execute(_UNTOUCHED_DECIDERS, p)],
-            "quiet": [{"id": aid, "name": name, "detail": _("key account")}
+            "quiet": [{"id": aid, "name": name, "detail": key}
                       for aid, name in con.execute(_QUIET, p)]}
 
 
@@ -473,7 +549,8 @@ def build(con: sqlite3.Connection, period: Period, before: Period, today: dt.dat
         for key in current:
             add(Figure(section, name, key, current[key], previous.get(key, 0), kind))
 
-    e, e0 = _effort(con, now), _effort(con, then)
+    t, t0 = _touches(con, now), _touches(con, then)
+    e, e0 = t["effort"], t0["effort"]
     add(Figure("effort", "touches", None, e["touches"], e0["touches"]))
     pair("effort", "touches_by_kind", e["kinds"], e0["kinds"])
     pair("effort", "touches_by_day", e["days"], e0["days"])
@@ -483,7 +560,7 @@ def build(con: sqlite3.Connection, period: Period, before: Period, today: dt.dat
     add(Figure("effort", "effort_split", "prospects", e["prospects"], e0["prospects"]))
     add(Figure("effort", "customer_share", None, e["share"], e0["share"], "percent"))
 
-    s, s0 = _spin(con, now), _spin(con, then)
+    s, s0 = _spin(t), _spin(t0)
     pair("spin", "calls_by_outcome", s["outcomes"], s0["outcomes"])
     add(Figure("spin", "advance_rate", None, s["rate"], s0["rate"], "percent"))
     add(Figure("spin", "early_advances", None, s["early"], s0["early"]))
@@ -493,15 +570,16 @@ def build(con: sqlite3.Connection, period: Period, before: Period, today: dt.dat
 
     f, f0 = _funnel(con, now), _funnel(con, then)
     pair("funnel", "reached", f["reached"], f0["reached"])
-    for key in sorted(set(f["moves"]) | set(f0["moves"]),
-                      key=lambda k: list(f["moves"]).index(k) if k in f["moves"] else 999):
+    moved, moved0 = list(f["moves"]), list(f0["moves"])  # moves only before: in their order
+    for key in sorted(set(moved) | set(moved0), key=lambda k: (moved.index(k), 0)
+                      if k in moved else (999, moved0.index(k))):
         add(Figure("funnel", "moves", key, f["moves"].get(key, 0), f0["moves"].get(key, 0)))
     for key, value in f["conversion"].items():
         add(Figure("funnel", "conversion", key, value, f0["conversion"][key], "percent"))
     for key, value in f["median"].items():
         add(Figure("funnel", "median_days", key, value, f0["median"][key], "days"))
 
-    d, d0 = _deals(con, now), _deals(con, then)
+    d, d0 = _deals(con, now, t), _deals(con, then, t0)
     add(Figure("deals", "opened", None, d["opened"], d0["opened"]))
     add(Figure("deals", "won", None, d["won"], d0["won"]))
     for currency in sorted(set(d["value"]) | set(d0["value"])):
