@@ -343,6 +343,8 @@ def write_session(path: Path | None = None, *, journal: bool = True) -> Iterator
 
     With `journal` (every command but undo) the transaction is one change of the journal:
     every row it writes is recorded, so `relcrm undo` can take it back (journal.py)."""
+    for thread in _warming:  # the models are being imported (warm_writes): never twice at once
+        thread.join()
     from sqlalchemy import event
     from sqlalchemy.pool import StaticPool
     from sqlmodel import Session, create_engine

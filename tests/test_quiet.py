@@ -121,3 +121,29 @@ def test_quiet_wins_over_format(book):
 def test_a_refused_quiet_write_is_one_error_line(book):
     book.fails(1, "log", "99", "call", "x", "-q", match="99")
     book.fails(2, "step", "add", "1", "someday maybe", "x", "-q")
+
+
+def test_quiet_says_on_stderr_what_only_the_sentence_said(book, tmp_path):
+    book("edit", "1", "--note", "old important note")
+    result = book("edit", "1", "--note", "new", "-q")
+    assert result.out == "1\n" and "old important note" in result.err
+    book("backup")
+    result = book("delete", "1", "--forget", "--yes", "-q")
+    assert result.out == "1\n" and "backup still holds them" in result.err
+
+
+def test_quiet_import_that_writes_nothing_prints_no_id(cli, tmp_path):
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text("First Name,Last Name,Email Address\nHà,Lê,ha@donga.vn\n",
+                        encoding="utf-8")
+    assert cli("import", str(contacts), "--dry-run", "-q").out == ""
+    bad = tmp_path / "bad.csv"
+    bad.write_text("First Name,Last Name,Email Address\nHà,Lê,not an email\n", encoding="utf-8")
+    result = cli.run("import", str(bad), "-q", "--report", "json")
+    assert result.code == 2 and result.out == ""
+
+
+def test_an_interactive_quiet_call_prints_only_the_id(book):
+    answers = "two plants\n" + "\n" * 6 + "continuation\n" + "\n" * 10
+    result = book("call", "1", "-i", "-q", input=answers)
+    assert result.out == "1\n"

@@ -81,6 +81,10 @@ def delete(
     kind = fmt(format_)
     if quiet:
         print(removal.prospect_id)
+        if kept:  # the one warning an erasure must give: said on stderr
+            render.note(ngettext("{n} backup still holds them: {files}.",
+                                 "{n} backups still hold them: {files}.",
+                                 len(kept)).format(n=len(kept), files=", ".join(kept)))
         return
     if kind != "table":
         render.machine(kind, tuple(result), [result])

@@ -354,4 +354,10 @@ def edit(
                 note=old_note)
         return text
 
+    old_note = before.get("note")
+    if quiet and note is not None and old_note and old_note != record["note"]:
+        from .. import render  # the old note is nowhere else: said on stderr
+
+        render.note(_("The note replaced was: {note!r} (relcrm undo brings it back).").format(
+            note=old_note))
     emit_record(format_, queries.PROSPECT_COLUMNS, record, sentence)

@@ -288,7 +288,14 @@ def call(
         fields.amount(amount, "amount", settings.get(read(), "currency"))
         found = queries.resolve(read(), ref)
         db.warm_writes()  # while the seller answers
-        report, next_, minutes = _ask(found, next_, minutes)
+        if sys.stdout.isatty():
+            report, next_, minutes = _ask(found, next_, minutes)
+        else:  # stdout is data (`id=$(relcrm call an -i -q)`): the prompts' own output (the
+            # space Click writes for readline) goes with the questions, on stderr
+            from contextlib import redirect_stdout
+
+            with redirect_stdout(sys.stderr):
+                report, next_, minutes = _ask(found, next_, minutes)
         ref = str(found["id"])
     else:
         report = selling.CallReport(outcome=fmt(outcome) if outcome is not None else None,

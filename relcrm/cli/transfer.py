@@ -263,7 +263,7 @@ def import_(
                                                per_day=per_day, progress=step)
             bad = plan.errors
             if bad and not skip_bad_rows:
-                _report_rows(kind, plan, shown)
+                _report_rows("table" if quiet else kind, plan, shown)
                 raise UsageError(ngettext(
                     "{n:,} bad row in {name}; nothing was imported (fix them, or import the "
                     "rest with --skip-bad-rows)",
@@ -281,7 +281,7 @@ def import_(
     _report_rows("table" if quiet else kind, plan, shown)  # (bad rows on stderr)
     for line in plan.messages:
         render.note(line)
-    if quiet:  # the ids of the people it added, one a line
+    if quiet and not dry_run:  # the ids of the people it added, one a line
         for action in plan.actions:
             if action.action == "add" and action.entity in ("", "prospects") \
                     and action.prospect_id is not None:
