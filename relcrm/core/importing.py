@@ -500,9 +500,6 @@ def _value_deals(con: sqlite3.Connection, plan: Plan, origin: str = "the value i
                                   "amount_milli": amount.milli, "currency": amount.currency})
 
 
-# a first-contact step an import planned (it closes by itself with the first touch)
-
-
 def _first_contacts(con: sqlite3.Connection, plan: Plan, next_iso: str | None,
                     per_day: int | None, stamp: str) -> None:
     """A first-contact step for each new prospect (see plan_contacts)."""
