@@ -147,3 +147,13 @@ def test_an_interactive_quiet_call_prints_only_the_id(book):
     answers = "two plants\n" + "\n" * 6 + "continuation\n" + "\n" * 10
     result = book("call", "1", "-i", "-q", input=answers)
     assert result.out == "1\n"
+
+
+def test_quiet_merge_and_snooze_say_what_they_set_aside_or_moved(cli):
+    cli.add("Nguyễn Văn An", "--company", "Minh Phát", "--title", "Buyer")
+    cli.add("Nguyen Van An", "--company", "Minh Phát", "--title", "CFO")
+    result = cli("merge", "2", "1", "-q")
+    assert result.out == "1\n" and "CFO" in result.err and "Buyer" in result.err
+    step = cli("step", "add", "1", "tomorrow", "send the quote", "-q").out.strip()
+    result = cli("snooze", "1", "in 2 weeks", "-q")
+    assert result.out == "1\n" and f"#{step}" in result.err and "send the quote" in result.err

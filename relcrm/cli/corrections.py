@@ -178,6 +178,12 @@ def merge(
                 field=name, kept=kept, other=other)
         return text + ". " + _("#{source_id} now shows #{target_id}.").format(**values)
 
+    if quiet:  # the values a merge set aside are said nowhere else: on stderr
+        from .. import render
+
+        for name, kept, other in merged.conflicts:
+            render.note(_("{field}: kept {kept} (the other record had {other})").format(
+                field=name, kept=kept, other=other))
     emit_record(format_, queries.PROSPECT_COLUMNS, record, sentence)
 
 

@@ -274,4 +274,8 @@ def snooze(ref: RefArg, when_: Annotated[str, typer.Argument(
 
     for note in snoozed.notes:
         render.note(note)
+    if quiet:  # the steps it moved are said nowhere else: on stderr
+        for step in snoozed.moved:
+            render.note(_("Moved step #{id} ({what}) to {when}.").format(
+                id=step.id, what=step.text or _("next step"), when=dates.show(step.due_at)))
     emit_record(format_, queries.PROSPECT_COLUMNS, record, lambda: text)
