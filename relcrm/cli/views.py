@@ -78,14 +78,9 @@ class _Grid:
 
     def rich(self) -> Any:
         """The rich table of the same cells (a section _Grid cannot lay out as rich would)."""
-        from rich.table import Table
         from rich.text import Text
 
-        if self.title is None:
-            table = Table.grid(padding=(0, 2))
-        else:
-            table = Table(box=None, show_header=False, padding=(0, 2, 0, 0), pad_edge=False,
-                          title=Text(self.title.plain), title_justify="left")
+        table = _rich_grid() if self.title is None else _rich_section(Text(self.title.plain))
         for options in self.columns:
             table.add_column(**options)
         for row in self.rows:
@@ -97,7 +92,6 @@ class _Out:
     """The console of a pipe: no colour system, lines written as they come."""
 
     color_system = None
-    is_terminal = False
     file = sys.stdout
 
 
@@ -139,14 +133,27 @@ def Text(plain: str = "") -> Any:  # noqa: N802 - rich.Text, or a _Plain into a 
     return Rich(plain)
 
 
+def _rich_grid() -> Any:
+    """rich's grid of labelled facts: two spaces between columns."""
+    from rich.table import Table
+
+    return Table.grid(padding=(0, 2))
+
+
+def _rich_section(title: Any) -> Any:
+    """rich's titled section: no borders or header, two spaces after each column."""
+    from rich.table import Table
+
+    return Table(box=None, show_header=False, padding=(0, 2, 0, 0), pad_edge=False,
+                 title=title, title_justify="left")
+
+
 def _facts(s) -> Any:
     """A two-column grid of labelled facts."""
     if _plain[0]:
         grid = _Grid()
     else:
-        from rich.table import Table
-
-        grid = Table.grid(padding=(0, 2))
+        grid = _rich_grid()
     grid.add_column(style=s("dim"), no_wrap=True)
     grid.add_column()
     return grid
@@ -478,10 +485,7 @@ def _section(title: str, out, s, *styles: str | None) -> Any:
     if _plain[0]:
         table = _Grid(_t(title))
     else:
-        from rich.table import Table
-
-        table = Table(box=None, show_header=False, padding=(0, 2, 0, 0), pad_edge=False,
-                      title=_t(title, s("bold")), title_justify="left")
+        table = _rich_section(_t(title, s("bold")))
     for style in styles:
         if style is None:
             table.add_column(no_wrap=not render.is_tty(out.file))
