@@ -714,6 +714,15 @@ END;
 """
 
 
+M0007_EXCLUDED = """
+-- the people follow-ups leave out (lost, disqualified), few in any book: the count of the open
+-- steps due subtracts theirs from the count of the date index (queries.steps_due)
+CREATE INDEX ix_prospect_excluded ON prospect (id)
+    WHERE stage = 'lost' OR NOT (customer = 1 OR (coalesce(need, '') <> 'no' AND
+          coalesce(budget, '') <> 'no' AND coalesce(authority, '') <> 'no'));
+"""
+
+
 def _m0006_care(con: sqlite3.Connection) -> None:
     """Migration 6's data: every note already in the book goes into the search index."""
     from .core import search
@@ -769,6 +778,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     (4, "corrections", M0004_CORRECTIONS),
     (5, "deals", M0005_DEALS),
     (6, "care", M0006_CARE),
+    (7, "excluded", M0007_EXCLUDED),
 ]
 LATEST = MIGRATIONS[-1][0]
 # the steps of a migration that need Python, run after its SQL in the same transaction

@@ -34,6 +34,11 @@ class Prospect(SQLModel, table=True):
               sqlite_where=text("care_on IS NOT NULL")),
         Index("ix_prospect_due", "due_on"),
         Index("ix_prospect_url_key", "url_key", sqlite_where=text("url_key IS NOT NULL")),
+        # the few that follow-ups leave out (lost, disqualified): counting the open steps due
+        # subtracts theirs instead of reading every due step's person (queries.EXCLUDED_SQL)
+        Index("ix_prospect_excluded", "id", sqlite_where=text(
+            "stage = 'lost' OR NOT (customer = 1 OR (coalesce(need, '') <> 'no' AND "
+            "coalesce(budget, '') <> 'no' AND coalesce(authority, '') <> 'no'))")),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)

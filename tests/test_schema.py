@@ -155,6 +155,20 @@ def test_followups_and_lists_use_indexes_not_scans(tmp_path):
         plan = " ".join(r[3] for r in con.execute("EXPLAIN QUERY PLAN " + sql, params)
                         if r[1] == 0)
         assert f"USING INDEX {index} (" in plan and ">? AND" in plan.replace(">=", ">"), plan
+    # the count of all the open steps due reads indexes only: the date index, and the steps of
+    # the few people left out, found by the partial index of them
+    with pytest.MonkeyPatch.context() as patch:
+        counts = []
+        patch.setattr(queries, "_limited", lambda con, sql, params, limit, count: (
+            counts.append((count, params)) or ([], 0)))
+        queries.steps_due(con, "2026-11-30", limit=1)
+        queries.steps_due(con, "2026-11-30", include_disqualified=True, limit=1)
+    for (sql, params), index in zip(counts, ("ix_prospect_excluded", "ix_prospect_stage")):
+        plan = [r[3] for r in con.execute("EXPLAIN QUERY PLAN " + sql, params)]
+        people = [step for step in plan if step.startswith(("SCAN p", "SEARCH p"))]
+        assert len(people) == 1 and f"INDEX {index} " in people[0], plan
+        assert all("USING" in step for step in plan if step.startswith(("SCAN", "SEARCH"))
+                   and step != "SCAN CONSTANT ROW"), plan
     plan = " ".join(r[3] for r in con.execute(
         "EXPLAIN QUERY PLAN SELECT id FROM prospect p WHERE p.stage <> 'lost' "
         f"ORDER BY {queries.SORTS['name']} LIMIT 100"))
