@@ -191,13 +191,24 @@ def table(rows: Sequence[dict[str, Any]], cols: Sequence[Col], *, title: str | N
 LONG = 1000  # rows: a longer table is written plain even on a terminal
 
 
+# characters whose width cell_width counts without rich, as rich does (tests/test_views.py):
+# Latin with Vietnamese and its combining marks, common punctuation, currency signs, arrows
+SAME_WIDTH = re.compile("[\x20-\x7e\xa0-\xac\xae-\u036f\u1e00-\u1eff\u2010-\u2027"
+                        "\u2030-\u205e\u20a0-\u20c0\u2190-\u21ff]*")
+
+
 def cell_width(text: str) -> int:
-    """The columns `text` takes on a terminal: 0 for combining marks and format characters
-    (a decomposed Vietnamese letter is one column), 2 for wide East Asian characters."""
+    """The columns `text` takes on a terminal, as rich counts them: 0 for combining marks (a
+    decomposed Vietnamese letter is one column), 2 for wide East Asian characters. Text beyond
+    SAME_WIDTH (other scripts, emoji, rarer signs) is measured by rich's own tables."""
     import unicodedata
 
     if text.isascii():
         return len(text)
+    if not SAME_WIDTH.fullmatch(text):
+        from rich.cells import cell_len
+
+        return cell_len(text)
     width = 0
     for char in text:
         if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
@@ -286,7 +297,16 @@ def sections(parts: Sequence[tuple[str, str | None, Sequence[dict[str, Any]]]],
     """Rows under headings (the days of `plan`): each part is (heading, its style, its rows);
     a heading is one line, its rows follow indented, in columns aligned across all the parts
     and without a header row. A column empty in every row is left out. Headings and cells
-    reach rich as escaped Text, like `table`'s."""
+    reach rich as escaped Text, like `table`'s. In a pipe, or with more than LONG rows, they
+    are written line by line without rich, as rich writes them there (like `table`)."""
+    if not is_tty(sys.stdout) or sum(len(rows) for _, _, rows in parts) > LONG:
+        _plain_sections(parts, cols, title, indent)
+    else:
+        _rich_sections(parts, cols, title, indent)
+
+
+def _rich_sections(parts: Sequence[tuple[str, str | None, Sequence[dict[str, Any]]]],
+                   cols: Sequence[Col], title: str | None, indent: int) -> None:
     from rich.cells import cell_len
     from rich.padding import Padding
     from rich.table import Table
@@ -338,6 +358,34 @@ def sections(parts: Sequence[tuple[str, str | None, Sequence[dict[str, Any]]]],
                 out.print(Padding(grid, (0, 0, 0, indent), expand=False))
                 out.width = wide
             out.file.write("\n".join(x.rstrip() for x in captured.get().splitlines()) + "\n")
+
+
+def _plain_sections(parts: Sequence[tuple[str, str | None, Sequence[dict[str, Any]]]],
+                    cols: Sequence[Col], title: str | None, indent: int) -> None:
+    """`sections` for a pipe: headings one line each, the rows indented under them in columns
+    aligned across all the parts, two spaces apart, no trailing spaces (as rich lays out its
+    grid there: every column but the last as wide as its widest cell in all the parts)."""
+    write = sys.stdout.write
+    cells = [[[col.cell(row)[0] for col in cols] for row in rows] for _, _, rows in parts]
+    widths = [max((cell_width(row[i]) for part in cells for row in part), default=0)
+              for i in range(len(cols))]
+    shown = [i for i, width in enumerate(widths) if width]
+    right = [col.justify == "right" for col in cols]
+    margin = " " * indent
+    if title is not None:
+        write(escape(title).rstrip() + "\n")
+    for (heading, _, _), part in zip(parts, cells):
+        write(escape(heading).rstrip() + "\n")
+        if not part or not shown:
+            continue
+        last = shown[-1]  # as wide as its widest cell in this part only
+        wide = {**dict(enumerate(widths)), last: max(cell_width(row[last]) for row in part)}
+        for row in part:
+            out = []
+            for i in shown:
+                pad = " " * (wide[i] - cell_width(row[i]))
+                out.append(pad + row[i] if right[i] else row[i] + pad)
+            write((margin + "  ".join(out)).rstrip() + "\n")
 
 
 def _plain(value: Any) -> str:

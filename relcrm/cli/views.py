@@ -6,7 +6,6 @@ the same lines are written without importing rich (`_Plain`, `_Grid`: text, no s
 two spaces apart, nothing wrapped), as rich would write them there; a section holding a
 character whose width rich might count differently is handed to rich after all."""
 
-import re
 import sys
 from typing import Any
 
@@ -34,10 +33,8 @@ class _Plain:
         return _Plain(self.plain + other.plain)
 
 
-# characters whose width render.cell_width counts as rich does (checked by tests/test_views.py):
-# Latin with Vietnamese and its combining marks, common punctuation, currency signs, arrows
-_SAME_WIDTH = re.compile("[\x20-\x7e\xa0-\xac\xae-\u036f\u1e00-\u1eff\u2010-\u2027"
-                         "\u2030-\u205e\u20a0-\u20c0\u2190-\u21ff]*")
+# characters whose width render.cell_width counts as rich does without asking rich
+_SAME_WIDTH = render.SAME_WIDTH
 
 
 class _Grid:
