@@ -723,6 +723,28 @@ CREATE INDEX ix_prospect_excluded ON prospect (id)
 """
 
 
+M0008_SYNC = """
+-- relcrm sync: each object relcrm keeps on the seller's CalDAV/CardDAV server, by the UID it
+-- keeps for life: where it is, the server's ETag, a digest of what was last sent (NULL: send
+-- it again) and the values the phone may change as last sent (JSON); and the server's sync
+-- tokens. Machinery, not records: never journaled, counted or exported.
+CREATE TABLE _sync_item (
+    uid TEXT NOT NULL PRIMARY KEY,
+    collection TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    ref_id INTEGER NOT NULL,
+    href TEXT,
+    etag TEXT,
+    digest TEXT,
+    sent TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE _sync_state (
+    key TEXT NOT NULL PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+
+
 def _m0006_care(con: sqlite3.Connection) -> None:
     """Migration 6's data: every note already in the book goes into the search index."""
     from .core import search
@@ -779,6 +801,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     (5, "deals", M0005_DEALS),
     (6, "care", M0006_CARE),
     (7, "excluded", M0007_EXCLUDED),
+    (8, "sync", M0008_SYNC),
 ]
 LATEST = MIGRATIONS[-1][0]
 # the steps of a migration that need Python, run after its SQL in the same transaction

@@ -71,7 +71,8 @@ ENTITIES: tuple[Entity, ...] = (
 BY_TABLE: dict[str, Entity] = {e.table: e for e in ENTITIES}
 TABLES: tuple[str, ...] = tuple(e.table for e in ENTITIES)
 # Tables of the machinery, not of the seller's records (copied by restore, never counted).
-INTERNAL: tuple[str, ...] = ("_migrations", "_day_off", "_dirty", "_change", "_journal")
+INTERNAL: tuple[str, ...] = ("_migrations", "_day_off", "_dirty", "_change", "_journal",
+                             "_sync_item", "_sync_state")
 # The full-text index of every note (core/search.py) and SQLite's tables behind it: rebuilt
 # from the records, never copied, counted or journaled.
 SEARCH: tuple[str, ...] = ("_search", "_search_data", "_search_idx", "_search_content",

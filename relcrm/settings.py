@@ -112,6 +112,40 @@ def _date_order(value: str) -> str:
     return text
 
 
+def _url(value: str) -> str:
+    """An http(s) URL of a CalDAV/CardDAV server, or empty (no sync)."""
+    from urllib.parse import urlsplit
+
+    text = value.strip()
+    if not text:
+        return ""
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or any(
+            ch.isspace() or not ch.isprintable() for ch in text):
+        raise UsageError(_("sync.url {value!r} is not an http or https URL; give the server's "
+                           "address, e.g. https://dav.example.com/ or http://127.0.0.1:5232/")
+                         .format(value=value))
+    if parts.username is not None or parts.password is not None:  # never kept in the book
+        raise UsageError(_("sync.url must not hold a user name or password; give the user with "
+                           "--user and the password in RELCRM_SYNC_PASSWORD (or the keyring)"))
+    return text
+
+
+def _line(label: str, default: str = "") -> Callable[[str], str]:
+    """One line of text (a user name, a collection's name)."""
+    def parse(value: str) -> str:
+        text = value.strip()
+        if any(not ch.isprintable() for ch in text) or len(text) > 200:
+            raise UsageError(_("{label} must be one line of at most 200 characters, not "
+                               "{value!r}").format(label=label, value=value))
+        return text or default
+    return parse
+
+
 def _language(value: str) -> str:
     from .i18n import LANGUAGES, normalize
 
@@ -207,6 +241,14 @@ SETTINGS: tuple[Setting, ...] = (
             "each amount keeps its own"), _currency),
     Setting("region", "VN", N_("where a phone number typed without + is read (ISO 3166 code)"),
             _region),
+    Setting("sync.url", "", N_("the CalDAV/CardDAV server relcrm sync uses (set by relcrm sync "
+            "setup; empty: no sync)"), _url),
+    Setting("sync.user", "", N_("the user name on the sync server (the password is never "
+            "stored in the book)"), _line("sync.user")),
+    Setting("sync.calendar", "relcrm", N_("the name of the calendar that holds relcrm's steps "
+            "and dates on the sync server"), _line("sync.calendar", "relcrm")),
+    Setting("sync.addressbook", "relcrm", N_("the name of the address book that holds relcrm's "
+            "prospects on the sync server"), _line("sync.addressbook", "relcrm")),
 )
 BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS}
 

@@ -3,6 +3,7 @@
 Every failure reaches the user as one line on stderr and an exit code, never a traceback:
   2  bad input (a value that is not accepted, an ambiguous REF, a usage error)
   1  an unknown record, or a database that cannot be used as it is
+  3  relcrm sync: the server could not be reached, or refused
   70 a bug (set RELCRM_DEBUG=1 to see the traceback), 130 interrupted
 Modules imported here stay light: Typer plus relcrm's own small modules. Heavy imports
 (sqlmodel, dateutil, rich tables, csv) happen inside the commands that need them.
@@ -386,7 +387,7 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
     "export": ("transfer", "export", False), "import": ("transfer", "import_", False),
     "backup": ("maintenance", "backup", False), "restore": ("maintenance", "restore", False),
     "doctor": ("maintenance", "doctor", False), "demo": ("demo", "demo", False),
-    "shell": ("shell", "shell", False),
+    "shell": ("shell", "shell", False), "sync": ("sync", "app", False),
 }
 
 

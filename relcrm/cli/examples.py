@@ -99,4 +99,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "doctor": ("relcrm doctor", "relcrm doctor --repair"),
     "demo": ("relcrm demo", "relcrm demo --path /tmp/demo.db"),
     "shell": ("relcrm shell",),
+    "sync": ("relcrm sync", "relcrm sync --dry-run", "relcrm sync --format json"),
+    "sync setup": ("relcrm sync setup http://127.0.0.1:5232/ --user seller",
+                   "relcrm sync setup https://dav.example.com/ --user an --calendar Work"),
+    "sync status": ("relcrm sync status", "relcrm sync status --format json"),
 }

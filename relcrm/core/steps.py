@@ -173,10 +173,11 @@ def _open(session: "Session", step_id: int | str, doing: str) -> "Step":
     return step
 
 
-def _close(session: "Session", step: "Step", status: str, note: str | None) -> "Step":
+def _close(session: "Session", step: "Step", status: str, note: str | None,
+           at: dt.datetime | None = None) -> "Step":
     from ..models import StepChange
 
-    stamp = dates.iso(dates.now())
+    stamp = dates.iso(at or dates.now())
     step.status, step.closed_at, step.note = status, stamp, note
     session.add(StepChange(step_id=step.id, at=stamp, action=status, from_due=step.due_at,
                            note=note))
@@ -184,8 +185,11 @@ def _close(session: "Session", step: "Step", status: str, note: str | None) -> "
     return step
 
 
-def done(session: "Session", step_id: int | str, note: str | None = None) -> "Step":
-    return _close(session, _open(session, step_id, "done"), "done", fields.text("note", note))
+def done(session: "Session", step_id: int | str, note: str | None = None,
+         at: dt.datetime | None = None) -> "Step":
+    """Close a step as done, now (or `at`: when it was done, as a phone's to-do says)."""
+    return _close(session, _open(session, step_id, "done"), "done", fields.text("note", note),
+                  at)
 
 
 def drop(session: "Session", step_id: int | str, reason: str | None = None) -> "Step":

@@ -156,49 +156,63 @@ def write(prospects: Iterable[dict[str, Any]], region: str = "VN") -> str:
     """vCard 4.0 cards for prospect records (as queries.PROSPECT_COLUMNS), CRLF line ends.
     Every email and phone goes in, the first as preferred (PREF=1); a phone is a tel: URI in
     E.164 (RFC 3966) when libphonenumber reads it in `region`, else the text as typed."""
+    return "".join(card(p, region)[0] for p in prospects)
+
+
+def uid_of(prospect: dict[str, Any]) -> str:
+    """A person's vCard UID, theirs for life (from their id and the moment they were added)."""
+    key = f"{prospect['id']}:{prospect['created_at']}"
+    return f"urn:uuid:{uuid.uuid5(NAMESPACE, key)}"
+
+
+def card(p: dict[str, Any], region: str = "VN", *, relcrm: bool = False) -> tuple[str, str]:
+    """One prospect's vCard and its UID. With `relcrm` (sync), their id, stage and follow-up
+    date go in too, as X-RELCRM-ID, X-RELCRM-STAGE and X-RELCRM-FOLLOWUP."""
     import vobject
 
     from ..errors import UsageError as NotAPhone
     from ..identity import phone as read_phone
 
-    out = []
-    for p in prospects:
-        card = vobject.vCard()
-        card.add("version").value = "4.0"
-        key = f"{p['id']}:{p['created_at']}"
-        card.add("uid").value = f"urn:uuid:{uuid.uuid5(NAMESPACE, key)}"
-        card.add("fn").value = p["name"]
-        # N's parts are not guessed from the name (Vietnamese and English order differ):
-        # the whole name goes in as given name, which every reader displays as FN.
-        card.add("n").value = vobject.vcard.Name(given=p["name"])
-        if p["company"]:
-            card.add("org").value = [p["company"]]
-        if p["title"]:
-            card.add("title").value = p["title"]
-        emails = (p.get("emails") or p["email"] or "").split(" ::: ")
-        for rank, address in enumerate(filter(None, emails), 1):
-            email = card.add("email")
-            email.value = address
-            email.type_param = "work"
-            if rank == 1 and len(emails) > 1:
-                email.params["PREF"] = ["1"]
-        phones = (p.get("phones") or p["phone"] or "").split(" ::: ")
-        for rank, typed in enumerate(filter(None, phones), 1):
-            tel = card.add("tel")
-            try:
-                tel.value = read_phone(typed, region).tel
-                tel.params["VALUE"] = ["uri"]
-            except NotAPhone:
-                tel.value = typed
-            tel.type_param = "work"
-            if rank == 1 and len(phones) > 1:
-                tel.params["PREF"] = ["1"]
-        if p["url"]:
-            card.add("url").value = p["url"]
-        if p["tags"]:
-            card.add("categories").value = p["tags"].split(",")
-        if p["note"]:
-            card.add("note").value = p["note"]
-        card.add("rev").value = p["updated_at"].replace("-", "").replace(":", "")
-        out.append(card.serialize())
-    return "".join(out)
+    card = vobject.vCard()
+    card.add("version").value = "4.0"
+    uid = uid_of(p)
+    card.add("uid").value = uid
+    card.add("fn").value = p["name"]
+    # N's parts are not guessed from the name (Vietnamese and English order differ):
+    # the whole name goes in as given name, which every reader displays as FN.
+    card.add("n").value = vobject.vcard.Name(given=p["name"])
+    if p["company"]:
+        card.add("org").value = [p["company"]]
+    if p["title"]:
+        card.add("title").value = p["title"]
+    emails = (p.get("emails") or p["email"] or "").split(" ::: ")
+    for rank, address in enumerate(filter(None, emails), 1):
+        email = card.add("email")
+        email.value = address
+        email.type_param = "work"
+        if rank == 1 and len(emails) > 1:
+            email.params["PREF"] = ["1"]
+    phones = (p.get("phones") or p["phone"] or "").split(" ::: ")
+    for rank, typed in enumerate(filter(None, phones), 1):
+        tel = card.add("tel")
+        try:
+            tel.value = read_phone(typed, region).tel
+            tel.params["VALUE"] = ["uri"]
+        except NotAPhone:
+            tel.value = typed
+        tel.type_param = "work"
+        if rank == 1 and len(phones) > 1:
+            tel.params["PREF"] = ["1"]
+    if p["url"]:
+        card.add("url").value = p["url"]
+    if p["tags"]:
+        card.add("categories").value = p["tags"].split(",")
+    if p["note"]:
+        card.add("note").value = p["note"]
+    if relcrm:
+        card.add("x-relcrm-id").value = str(p["id"])
+        card.add("x-relcrm-stage").value = p["stage"]
+        if p.get("due_on"):
+            card.add("x-relcrm-followup").value = p["due_on"]
+    card.add("rev").value = p["updated_at"].replace("-", "").replace(":", "")
+    return card.serialize(), uid
