@@ -132,7 +132,7 @@ def _url(value: str) -> str:
     if parts.username is not None or parts.password is not None:  # never kept in the book
         raise UsageError(_("sync.url must not hold a user name or password; give the user with "
                            "--user and the password in RELCRM_SYNC_PASSWORD (or the keyring)"))
-    return text
+    return text if parts.path else text + "/"  # one server, one spelling (setup compares)
 
 
 def _line(label: str, default: str = "") -> Callable[[str], str]:

@@ -65,6 +65,9 @@ class Radicale:
             "type = htpasswd\n"
             f"htpasswd_filename = {self._home / 'htpasswd'}\n"
             "htpasswd_encryption = plain\n"
+            # no second's wait after a refused login: every client's first, anonymous request
+            # is one (a wrong password still gets HTTP 401)
+            "delay = 0\n"
             "[rights]\n"
             "type = owner_only\n"
             "[storage]\n"

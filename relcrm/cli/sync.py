@@ -213,6 +213,7 @@ def status(format_: FormatOpt = "table") -> None:
     is at hand without a prompt)."""
     from .. import render
     from ..core import sync as core
+    from ..errors import RelcrmError
 
     con = read()
     config = _config(con)
@@ -222,10 +223,8 @@ def status(format_: FormatOpt = "table") -> None:
     try:
         secret, _source = password(config["url"], config["user"], ask=False)
         incoming = core.incoming_count(config, secret, con)
-    except core.ServerError as exc:
+    except RelcrmError as exc:  # unreachable, refused, or no password at hand: said, not fatal
         why = exc.message
-    except Exception as exc:  # noqa: BLE001 - no password at hand: say so, do not fail
-        why = getattr(exc, "message", str(exc))
     record = {"url": config["url"], "user": config["user"],
               "last_sync": core.state(con, "last_sync"), "to_create": pending["created"],
               "to_update": pending["updated"], "to_delete": pending["deleted"],

@@ -413,14 +413,16 @@ def apply(session: Any, changes: dict[str, list[Change]], today: dt.date) -> App
                 found = []
                 for kind, values, key_of in (
                         ("email", emails, email_key),
-                        ("phone", phones, lambda text: _phone_key(phone, text, region))):
+                        ("phone", phones, lambda text: phone(text, region).key)):
                     sent = set(mine.sent.get(f"{kind}s", []))
                     new = []
                     for value in values:
-                        try:
+                        if not value.isprintable():
+                            continue  # control characters: never into the book
+                        try:  # only what `relcrm edit --email/--phone` would take
                             key = key_of(value)
                         except UsageError:
-                            continue  # not an email: nothing to add
+                            continue  # not an email, not a phone number: nothing to add
                         if key not in sent:
                             new.append((value, key))
                     found += [(kind, v) for v in contacts.add(con, mine.ref_id, kind, new)]
@@ -473,8 +475,8 @@ def _step_change(session: Any, con: sqlite3.Connection, mine: Known, change: Cha
     if start is None:
         return
     there = _local(start.dt)
-    if _stored(there) == mine.sent.get("due"):
-        return  # not moved (another change there: the book's facts stay as they are)
+    if _stored(there) in (mine.sent.get("due"), row[1]):
+        return  # not moved, or moved where relcrm moved it too: nothing to settle
     if moved_here:
         out.redo.add(mine.uid)
         out.summary.settled.append(_(
@@ -943,12 +945,19 @@ def _guarded(config: dict[str, str], doing: str, call: Any) -> Any:
         return call()
     except (ServerError, Changed, UsageError):
         raise
-    except error.NotFoundError:
-        raise
+    except error.NotFoundError:  # the calendar or address book is gone from the server
+        raise ServerError(_(
+            "the sync server at {url} has no longer what relcrm uses (HTTP 404 when {doing}); "
+            "run relcrm sync setup {url} --user {user} again to find or create it").format(
+            url=config["url"], doing=doing, user=config["user"] or "?")) from None
     except error.DAVError as exc:
         raise _status_error(config, getattr(exc, "status", None), doing) from None
     except OSError as exc:  # the connection: refused, reset, timed out, no such host
-        reason = " ".join(str(getattr(exc, "strerror", None) or type(exc).__name__).split())
+        reason, seen = None, exc
+        while seen is not None and reason is None:  # the socket's own words, deepest cause
+            reason = getattr(seen, "strerror", None)
+            seen = seen.__cause__ or seen.__context__
+        reason = " ".join(str(reason or type(exc).__name__).split())
         raise ServerError(_(
             "could not reach the sync server at {url} when {doing} ({reason}); check that it "
             "is running and its address (relcrm config sync.url); nothing was lost").format(
