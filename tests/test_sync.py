@@ -508,6 +508,21 @@ def test_what_the_book_deletes_is_deleted_on_the_phone(book, synced):
     assert (again["created"], again["updated"], again["deleted"]) == (0, 0, 0)
 
 
+def test_a_person_erased_for_good_leaves_no_keys_in_the_sync_state(book, synced):
+    """delete --forget erases a person for good: what sync last sent of them (their email and
+    phone keys) goes with them, and their card still leaves the phone at the next sync."""
+    binh = _card_uid(book, "Trần Thị Bình")
+    pid = book.one("SELECT id FROM prospect WHERE name = 'Trần Thị Bình'")
+    assert book.one("SELECT sent FROM _sync_item WHERE kind = 'prospect' AND ref_id = ?",
+                    pid) != "{}"
+    book("delete", str(pid), "--yes", "--forget", "-q")
+    assert book.one("SELECT sent FROM _sync_item WHERE kind = 'prospect' AND ref_id = ?",
+                    pid) == "{}"
+    synced()
+    assert binh not in synced.phone.cards()
+    assert not book.sql("SELECT 1 FROM _sync_item WHERE kind = 'prospect' AND ref_id = ?", pid)
+
+
 def test_what_else_the_phone_changes_leaves_the_book_as_it_is(book, synced):
     """On the phone the seller renames a to-do, moves a birthday and moves a to-do into the
     past: the book keeps its text and dates; the birthday and the to-do are put back as the
