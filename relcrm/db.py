@@ -15,6 +15,7 @@ migrations.py). Symlinks are followed: the book is always opened by its real pat
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 import sys
@@ -210,15 +211,13 @@ def check_book(path: Path, shown: Path | None = None) -> int:
     from .migrations import LATEST
 
     shown = shown or path
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(len(SQLITE_HEADER))
-    except OSError as exc:
+    # The file is read through SQLite only, never opened by hand: closing any handle of ours on
+    # it would drop every POSIX lock this process holds there (SQLite's included: another
+    # process would then checkpoint and delete the -wal under our open connections), and a
+    # command may check the book again while it has it open (a sync, the shell).
+    if not os.access(path, os.R_OK):
         raise DatabaseError(_("cannot read {shown}: {why}").format(
-            shown=shown, why=_why(exc, path))) from None
-    if head != SQLITE_HEADER:
-        raise DatabaseError(_("{shown} is not a relcrm book (it is not an SQLite database "
-                              "file); nothing was changed").format(shown=shown))
+            shown=shown, why=_why(PermissionError(errno.EACCES, "Permission denied"), path)))
     try:
         con = read_only(path, untouched=True)
         try:
@@ -228,7 +227,10 @@ def check_book(path: Path, shown: Path | None = None) -> int:
                 "AND name NOT LIKE 'sqlite%' ORDER BY name")]
         finally:
             con.close()
-    except sqlite3.Error as exc:
+    except sqlite3.DatabaseError as exc:
+        if "not a database" in str(exc):
+            raise DatabaseError(_("{shown} is not a relcrm book (it is not an SQLite database "
+                                  "file); nothing was changed").format(shown=shown)) from None
         raise DatabaseError(describe_error(exc, shown)) from None
     if version > LATEST:
         raise DatabaseError(
