@@ -525,8 +525,8 @@ def test_a_person_erased_for_good_leaves_no_keys_in_the_sync_state(book, synced)
 
 def test_what_else_the_phone_changes_leaves_the_book_as_it_is(book, synced):
     """On the phone the seller renames a to-do, moves a birthday and moves a to-do into the
-    past: the book keeps its text and dates; the birthday and the to-do are put back as the
-    book has them, and the summary says so."""
+    past: the book keeps its text and dates; all three are put back as the book has them, and
+    the summary says so."""
     todo, todo_uid = _step(book, "send the quote")
     meeting, meeting_uid = _step(book, "demo at their plant")
     birthday = f"relcrm-date-{book.one('SELECT id FROM important_date')}-2026@relcrm"
@@ -535,9 +535,11 @@ def test_what_else_the_phone_changes_leaves_the_book_as_it_is(book, synced):
     synced.phone.edit(todo_uid, due=dt.date(2026, 11, 20))  # last Friday: not taken
     result = synced()
     assert result["received"] == []
-    assert len(result["settled"]) == 2, result
+    assert len(result["settled"]) == 3, result
     assert any(line.startswith("important date #1: moved or changed on the phone; put back")
                for line in result["settled"]), result
+    assert f"step #{meeting}: changed on the phone; put back as the book has it" in \
+        result["settled"], result
     assert any(line.startswith(f"step #{todo}: moved on the phone but not taken")
                for line in result["settled"]), result
     assert book.sql("SELECT id, text, due_at FROM step ORDER BY id") == [
@@ -547,6 +549,7 @@ def test_what_else_the_phone_changes_leaves_the_book_as_it_is(book, synced):
     entries = synced.phone.entries()
     assert entries[birthday]["DTSTART"].dt == dt.date(2026, 12, 14)
     assert entries[todo_uid]["DUE"].dt == dt.date(2026, 11, 27)
+    assert "demo at their plant" in str(entries[meeting_uid]["SUMMARY"])
     again = synced()
     assert again["settled"] == again["received"] == [] and again["updated"] == 0
 
@@ -721,8 +724,12 @@ def test_a_server_that_dies_while_sending_loses_nothing(cli, sync):
     _bench().build(cli.path, 150, 150)
     db.select(None)
     sync.setup()
-    wanted = len(cli.sql("SELECT id FROM step WHERE status = 'open'")) + len(cli.sql(
-        "SELECT id FROM important_date")) + len(cli.sql("SELECT id FROM occasion")) + 150
+    wanted = len(cli.sql(  # the lost's steps and dates stay off the phone, as in followups
+        "SELECT s.id FROM step s LEFT JOIN prospect p ON p.id = s.prospect_id "
+        "WHERE s.status = 'open' AND (p.id IS NULL OR p.stage <> 'lost')")) + len(cli.sql(
+        "SELECT d.id FROM important_date d LEFT JOIN prospect p ON p.id = d.prospect_id "
+        "WHERE p.id IS NULL OR p.stage <> 'lost'")) + len(cli.sql("SELECT id FROM occasion")) \
+        + 150
     before = _stored(sync.server)
     process = subprocess.Popen(_relcrm("sync"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, env=dict(os.environ))
@@ -962,3 +969,80 @@ def test_a_big_book_syncs_once_and_then_sends_nothing(cli, sync):
     uids = {f"relcrm-step-{u}@relcrm" for (u,) in cli.sql(
         "SELECT uid FROM step WHERE status = 'open'")}
     assert uids <= set(entries)
+
+
+# -- found by a review of the whole change ------------------------------------------------------
+
+def test_setup_after_the_calendar_was_deleted_sends_everything_again(book, synced):
+    """The seller deletes relcrm's calendar on the server and runs setup again, as the error
+    says: the new calendar gets every step again (what was sent to the old one is not taken
+    for sent), and the next syncs neither fail nor send twice."""
+    before = len(synced.phone.entries())
+    synced.phone.calendar.delete()
+    book.fails(3, "sync", match="sync setup")
+    assert "created" in synced.setup()
+    synced._phone = None
+    result = synced()
+    assert result["created"] == before and result["unsent"] == [], result
+    assert len(synced.phone.entries()) == before
+    todo, _uid = _step(book, "send the quote")
+    book("step", "move", str(todo), "2026-12-02", "-q")
+    again = synced()  # the step, and An's card (its follow-up date)
+    assert again["created"] == 0 and again["updated"] >= 1 and again["unsent"] == [], again
+
+
+def test_the_phone_cannot_add_what_relcrm_edit_refuses(book, synced):
+    """Emails the seller could not give `relcrm edit --email` (no @, too long), and a to-do
+    moved beyond any plan (year 9999), stay out of the book."""
+    uid = _card_uid(book, "Nguyễn Văn An")
+    synced.phone.edit_card(uid, lambda body: body.replace(
+        "END:VCARD", "EMAIL:not-an-email\r\n"
+        f"EMAIL:{'x' * 400}@example.com\r\nEND:VCARD"))
+    todo, todo_uid = _step(book, "send the quote")
+    synced.phone.edit(todo_uid, due=dt.date(9999, 12, 31))
+    result = synced()
+    assert result["received"] == [], result
+    assert not book.sql("SELECT value FROM contact WHERE value = 'not-an-email' OR "
+                        "length(value) > 300")
+    assert book.one("SELECT due_at FROM step WHERE id = ?", todo) == "2026-11-27"
+    assert any(line.startswith(f"step #{todo}: moved on the phone to 9999-12-31")
+               for line in result["settled"]), result
+
+
+def test_a_merged_persons_card_brings_its_additions_to_the_one_they_became(book, synced):
+    """A phone number added on the phone to a person merged since into another record joins
+    that record (merge keeps the old id as an alias)."""
+    uid = _card_uid(book, "Trần Thị Bình")
+    old = book.one("SELECT id FROM prospect WHERE name = 'Trần Thị Bình'")
+    into = book.add("Bình Trần", "--company", "Hòa Bình Logistics", "--allow-duplicate")
+    synced.phone.edit_card(uid, lambda body: body.replace(
+        "END:VCARD", "TEL;TYPE=cell:+84 913 222 333\r\nEND:VCARD"))
+    book("merge", str(old), "into", str(into), "-q")
+    result = synced()
+    assert any("+84 913 222 333 added on the phone" in line for line in result["received"])
+    assert book.sql("SELECT 1 FROM contact WHERE prospect_id = ? AND value = ?", into,
+                    "+84 913 222 333")
+
+
+def test_a_lost_persons_steps_and_dates_stay_off_the_phone(book, synced):
+    """As followups and plan: nothing is planned for someone lost, so nothing of theirs is
+    on the phone (and it leaves when they are lost)."""
+    todo, todo_uid = _step(book, "send the quote")
+    who = book.one("SELECT prospect_id FROM step WHERE id = ?", todo)
+    assert todo_uid in synced.phone.entries()
+    book("stage", "set", str(who), "lost", "--reason", "went elsewhere")
+    synced()
+    assert todo_uid not in synced.phone.entries()
+    assert book.one("SELECT status FROM step WHERE id = ?", todo) in ("open", "dropped")
+
+
+def test_two_syncs_of_one_book_at_once_are_refused(book, synced):
+    """A second sync of the same book while one runs says so at once (it would send every
+    object twice and take the phone's changes for conflicts)."""
+    import fcntl
+
+    with open(f"{book.path}.sync-lock", "a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        result = book.run("sync")
+    assert result.code == 1 and "another relcrm sync" in result.err, result
+    assert synced()["unsent"] == []

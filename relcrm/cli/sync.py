@@ -84,7 +84,12 @@ def sync(
 
     config = _config(read())
     secret, _source = password(config["url"], config["user"], ask=True)
-    summary = core.run(config, secret, dry_run=dry_run)
+    try:
+        summary = core.run(config, secret, dry_run=dry_run)
+    except core.ServerError as exc:  # sending failed: what was taken is said, then the error
+        if getattr(exc, "summary", None) is not None:
+            _show(exc.summary, config, fmt(format_), dry_run, stopped=True)
+        raise
     _show(summary, config, fmt(format_), dry_run)
 
 
@@ -100,11 +105,12 @@ def _config(con: Any) -> dict[str, str]:
             "calendar": values["sync.calendar"], "addressbook": values["sync.addressbook"]}
 
 
-def _show(summary: Any, config: dict[str, str], kind: str, dry_run: bool) -> None:
+def _show(summary: Any, config: dict[str, str], kind: str, dry_run: bool,
+          stopped: bool = False) -> None:
     from .. import render
 
     if kind != "table":
-        record = {"url": config["url"], "dry_run": dry_run,
+        record = {"url": config["url"], "dry_run": dry_run, "complete": not stopped,
                   "created": summary.sent.get("created", 0),
                   "updated": summary.sent.get("updated", 0),
                   "deleted": summary.sent.get("deleted", 0),
@@ -115,7 +121,9 @@ def _show(summary: Any, config: dict[str, str], kind: str, dry_run: bool) -> Non
     out = []
     sent = summary.sent
     head = (_("Dry run with {url} as {user}: nothing was changed on either side.")
-            if dry_run else _("Synced with {url} as {user}.")).format(
+            if dry_run else _("Sync with {url} as {user} stopped while sending; the rest is "
+                              "sent next time.") if stopped
+            else _("Synced with {url} as {user}.")).format(
         url=config["url"], user=config["user"] or "-")
     out.append(head)
     counts = (_("{created} created, {updated} updated, {deleted} deleted")).format(

@@ -86,6 +86,7 @@ FROM step s INDEXED BY ix_step_due
 LEFT JOIN prospect p ON p.id = s.prospect_id
 LEFT JOIN account a ON a.id = coalesce(s.account_id, p.account_id)
 WHERE s.status = 'open' AND s.due_at IS NOT NULL
+  AND (p.id IS NULL OR p.stage <> 'lost')  -- as followups and plan: nothing for the lost
 ORDER BY s.due_at, s.id
 """
 
@@ -157,6 +158,8 @@ def _dates(con: sqlite3.Connection, today: dt.date, stamp: dt.datetime) -> list[
 
     out = []
     for row in care.upcoming(con, today):
+        if row["stage"] == "lost":
+            continue  # as followups: no greeting planned for the lost
         on = dt.date.fromisoformat(row["on"])
         whom = row["name"] or row["account"] or ""
         summary = f"{dynamic(row['kind'])}: {whom}"
@@ -370,7 +373,7 @@ def apply(session: Any, changes: dict[str, list[Change]], today: dt.date) -> App
     """Take the server's changes into the book (in the write session's transaction): what the
     phone may decide is applied, the rest is put back."""
     from ..identity import email_key, phone
-    from . import contacts, steps
+    from . import contacts, fields, steps
     from .derive import session_con
 
     con = session_con(session)
@@ -406,14 +409,20 @@ def apply(session: Any, changes: dict[str, list[Change]], today: dt.date) -> App
                     ).format(what=_label(con, mine)))
             elif mine.kind == "prospect":
                 emails, phones = _card_contacts(change.body)
-                row = con.execute("SELECT name FROM prospect WHERE id = ?",
-                                  (mine.ref_id,)).fetchone()
+                pid = mine.ref_id
+                merged = con.execute("SELECT prospect_id FROM prospect_alias WHERE id = ?",
+                                     (pid,)).fetchone()
+                pid = merged[0] if merged else pid  # merged since: theirs now
+                row = con.execute("SELECT name FROM prospect WHERE id = ?", (pid,)).fetchone()
                 if row is None:
+                    out.summary.settled.append(_(
+                        "{what}: changed on the phone, but deleted in relcrm; it stays so")
+                        .format(what=_label(con, mine)))
                     continue
                 found = []
                 for kind, values, key_of in (
-                        ("email", emails, email_key),
-                        ("phone", phones, lambda text: phone(text, region).key)):
+                        ("email", emails, lambda text: email_key(fields.email(text))),
+                        ("phone", phones, lambda text: phone(fields.phone(text), region).key)):
                     sent = set(mine.sent.get(f"{kind}s", []))
                     new = []
                     for value in values:
@@ -425,7 +434,12 @@ def apply(session: Any, changes: dict[str, list[Change]], today: dt.date) -> App
                             continue  # not an email, not a phone number: nothing to add
                         if key not in sent:
                             new.append((value, key))
-                    found += [(kind, v) for v in contacts.add(con, mine.ref_id, kind, new)]
+                    found += [(kind, v) for v in contacts.add(con, pid, kind, new)]
+                if not found and digest(change.body) != mine.digest:
+                    out.redo.add(mine.uid)  # edited there: put back as the book has it
+                    out.summary.settled.append(_(
+                        "{what}: changed on the phone; put back as the book has it").format(
+                        what=row[0]))
                 for kind, value in found:
                     out.summary.received.append(
                         (_("{name}: email {value} added on the phone") if kind == "email"
@@ -465,6 +479,8 @@ def _step_change(session: Any, con: sqlite3.Connection, mine: Known, change: Cha
         when = _local(completed.dt) if completed is not None else None
         if isinstance(when, dt.date) and not isinstance(when, dt.datetime):
             when = dt.datetime.combine(when, dt.time(12))
+        if when is not None:  # a phone's clock ahead of ours: done now, not in the future
+            when = min(when, dates.now())
         steps.done(session, mine.ref_id, _("done on the phone (relcrm sync)"), at=when)
         out.summary.received.append(_("{what} done on the phone").format(what=what))
         if moved_here:
@@ -475,8 +491,17 @@ def _step_change(session: Any, con: sqlite3.Connection, mine: Known, change: Cha
     if start is None:
         return
     there = _local(start.dt)
-    if _stored(there) in (mine.sent.get("due"), row[1]):
-        return  # not moved, or moved where relcrm moved it too: nothing to settle
+    if _stored(there) in (mine.sent.get("due"), row[1]):  # not moved (or as relcrm moved it)
+        if digest(change.body or "") != mine.digest and not moved_here:
+            out.redo.add(mine.uid)  # edited there (its text ...): put back as the book has it
+            out.summary.settled.append(_(
+                "{what}: changed on the phone; put back as the book has it").format(what=what))
+        return
+    if there.year > dates.MAX_YEAR:
+        out.redo.add(mine.uid)
+        out.summary.settled.append(_("{what}: moved on the phone to {when}, beyond any plan; "
+                                     "put back").format(what=what, when=there.isoformat()[:10]))
+        return
     if moved_here:
         out.redo.add(mine.uid)
         out.summary.settled.append(_(
@@ -526,14 +551,48 @@ def setup(config: dict[str, str], secret: str) -> dict[str, Any]:
             con.execute("DELETE FROM _sync_item")
             con.execute("DELETE FROM _sync_state")
             set_state(con, "server", _server_key(config))
-        set_state(con, "calendar_url", found["calendar_url"])
-        set_state(con, "addressbook_url", found["addressbook_url"])
+        for collection in (CALENDAR, ADDRESSBOOK):  # made again (deleted on the server ...):
+            url = found[f"{collection}_url"]      # what was sent there is sent again
+            if state(con, f"{collection}_url") != url:
+                con.execute("DELETE FROM _sync_item WHERE collection = ?", (collection,))
+                set_state(con, f"{collection}_token", None)
+            set_state(con, f"{collection}_url", url)
     return found
 
 
 def run(config: dict[str, str], secret: str, *, dry_run: bool = False) -> Summary:
     """One sync (see the module doc): the server's changes taken in one transaction with the
     new tokens, then what differs sent, each object recorded as the server took it."""
+    from .. import db
+
+    with _one_at_a_time(db.real_path(db.db_path())):
+        return _run(config, secret, dry_run)
+
+
+def _one_at_a_time(book: Any) -> Any:
+    """An exclusive lock on a file beside the book (never the book itself: closing a handle
+    on it would drop SQLite's locks) for the whole sync: a second sync of the same book says
+    so at once instead of sending everything twice."""
+    import contextlib
+    import fcntl
+    import os
+
+    @contextlib.contextmanager
+    def held() -> Any:
+        fd = os.open(f"{book}.sync-lock", os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                raise RelcrmError(_("another relcrm sync of this book is running; wait for it "
+                                    "to finish, then sync again")) from None
+            yield
+        finally:
+            os.close(fd)
+    return held()
+
+
+def _run(config: dict[str, str], secret: str, dry_run: bool) -> Summary:
     from .. import db
     from .derive import session_con, settle_session
 
@@ -587,7 +646,11 @@ def run(config: dict[str, str], secret: str, *, dry_run: bool = False) -> Summar
         summary.count("deleted", len(dry.plan.deletes))
         return summary
     summary = applied.summary
-    _send(server, plan, summary)
+    try:
+        _send(server, plan, summary)
+    except ServerError as exc:  # what was taken from the phone is in the book: say it too
+        exc.summary = summary
+        raise
     return summary
 
 
@@ -695,7 +758,7 @@ def incoming_count(config: dict[str, str], secret: str, con: sqlite3.Connection)
     """How many objects of the book's the server changed since the last sync (relcrm's own
     writes not counted)."""
     server = Server.connect(config, secret, state(con, "calendar_url"),
-                            state(con, "addressbook_url"))
+                            state(con, "addressbook_url"), timeout=10)
     have = known(con)
     by_href = {k.href: k for k in have.values() if k.href}
     count = 0
@@ -738,7 +801,7 @@ class Server:
 
     @classmethod
     def connect(cls, config: dict[str, str], secret: str, calendar_url: str | None = None,
-                addressbook_url: str | None = None) -> "Server":
+                addressbook_url: str | None = None, timeout: int = 30) -> "Server":
         import logging
 
         import caldav
@@ -754,7 +817,7 @@ class Server:
 
         def login() -> Any:
             client = caldav.DAVClient(url=config["url"], username=config["user"] or None,
-                                      password=secret, timeout=30)
+                                      password=secret, timeout=timeout)
             return client, client.principal()
 
         client, principal = _guarded(config, _("logging in"), login)
@@ -962,3 +1025,8 @@ def _guarded(config: dict[str, str], doing: str, call: Any) -> Any:
             "could not reach the sync server at {url} when {doing} ({reason}); check that it "
             "is running and its address (relcrm config sync.url); nothing was lost").format(
             url=config["url"], doing=doing, reason=reason[:80])) from None
+    except Exception as exc:  # noqa: BLE001 - an answer the library cannot read (XML ...)
+        raise ServerError(_(
+            "the sync server at {url} gave an answer relcrm cannot read when {doing} "
+            "({what}); check the URL (relcrm config sync.url) and the server's log").format(
+            url=config["url"], doing=doing, what=type(exc).__name__)) from None
