@@ -330,8 +330,12 @@ def _copy_in(con: sqlite3.Connection, book: Path, staged: Path) -> Path:
                     reader.close()
                 con.execute("PRAGMA defer_foreign_keys = ON")
                 # the records and the journal; not _dirty (the triggers fill it as the rows
-                # go in: the derived values are settled from it before the commit)
-                tables = TABLES + tuple(t for t in INTERNAL if t != "_dirty")
+                # go in: the derived values are settled from it before the commit), nor what
+                # sync knows of the server (the server holds what this book sent: kept, the
+                # next sync puts the restored book on the phone, instead of taking the
+                # phone's newer state for changes made there)
+                kept = ("_dirty", "_sync_item", "_sync_state")
+                tables = TABLES + tuple(t for t in INTERNAL if t not in kept)
                 for table in _children_first(con, tables):
                     con.execute(f"DELETE FROM main.{table}")
                 for table in tables:

@@ -1046,3 +1046,25 @@ def test_two_syncs_of_one_book_at_once_are_refused(book, synced):
         result = book.run("sync")
     assert result.code == 1 and "another relcrm sync" in result.err, result
     assert synced()["unsent"] == []
+
+
+def test_a_restored_book_goes_to_the_phone_as_restored(book, synced, tmp_path):
+    """The seller restores yesterday's backup after a bad import: the next sync puts the
+    restored book on the phone (the book is the source of truth). What the backup's copy of
+    the sync state said was sent is not taken for the server's state, so the phone's copy of
+    the undone edits is not taken back in as if made on the phone."""
+    backup = tmp_path / "before.db"
+    book("backup", str(backup))
+    todo, todo_uid = _step(book, "send the quote")
+    book("edit", "Nguyễn Văn An", "--email", "wrong.import@spam.example", "-q")
+    book("step", "move", str(todo), "2026-12-03", "-q")
+    book("step", "add", "Nguyễn Văn An", "2026-12-04", "bogus import step", "-q")
+    synced()
+    book("restore", str(backup))
+    result = synced()
+    assert result["received"] == [] and result["settled"] == [], result
+    assert not book.sql("SELECT 1 FROM contact WHERE value = 'wrong.import@spam.example'")
+    assert book.one("SELECT due_at FROM step WHERE id = ?", todo) == "2026-11-27"
+    entries = synced.phone.entries()
+    assert entries[todo_uid]["DUE"].dt == dt.date(2026, 11, 27)
+    assert not [e for e in entries.values() if "bogus import step" in str(e.get("SUMMARY"))]
