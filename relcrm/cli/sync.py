@@ -137,22 +137,20 @@ def _show(summary: Any, config: dict[str, str], kind: str, dry_run: bool,
                 ngettext("Received {n} change from the phone.",
                          "Received {n} changes from the phone.", n)).format(n=n))
     out += [f"  {line}" for line in summary.received]
-    if summary.settled:
-        n = len(summary.settled)
-        out.append(ngettext("{n} conflict, settled:", "{n} conflicts, settled:", n).format(n=n))
-        out += [f"  {line}" for line in summary.settled]
-    if summary.recreated:
-        n = len(summary.recreated)
-        out.append(ngettext("{n} deleted on the phone, created again (the book keeps it):",
-                            "{n} deleted on the phone, created again (the book keeps them):",
-                            n).format(n=n))
-        out += [f"  {line}" for line in summary.recreated]
-    if summary.unsent:
-        n = len(summary.unsent)
-        out.append(ngettext("{n} changed on the server during the sync, to send next time:",
-                            "{n} changed on the server during the sync, to send next time:",
-                            n).format(n=n))
-        out += [f"  {line}" for line in summary.unsent]
+    for lines, heading in (
+            (summary.settled, ngettext("{n} conflict, settled:", "{n} conflicts, settled:",
+                                       len(summary.settled))),
+            (summary.recreated, ngettext(
+                "{n} deleted on the phone, created again (the book keeps it):",
+                "{n} deleted on the phone, created again (the book keeps them):",
+                len(summary.recreated))),
+            (summary.unsent, ngettext(
+                "{n} changed on the server during the sync, to send next time:",
+                "{n} changed on the server during the sync, to send next time:",
+                len(summary.unsent)))):
+        if lines:
+            out.append(heading.format(n=len(lines)))
+            out += [f"  {line}" for line in lines]
     sys.stdout.write("".join(render.escape(line) + "\n" for line in out))
 
 

@@ -73,10 +73,6 @@ def digest(body: str) -> str:
     return hashlib.sha256("\n".join(kept).encode()).hexdigest()[:32]
 
 
-def step_uid(uid: str) -> str:
-    return f"relcrm-step-{uid}@relcrm"
-
-
 _STEPS = """
 SELECT s.id, s.uid, s.kind, s.text, s.due_at, s.minutes, s.prospect_id, p.name, p.company,
        a.name AS account, coalesce(s.account_id, p.account_id) AS account_id,
@@ -103,6 +99,8 @@ def _calendar(component: Any) -> str:
 
 def _step(row: dict[str, Any], stamp: dt.datetime) -> Item:
     from icalendar import Event, Todo
+
+    from ..formats.ics import step_uid
 
     timed = len(row["due_at"]) > 10
     entry = Event() if timed else Todo()
@@ -183,27 +181,20 @@ def _dates(con: sqlite3.Connection, today: dt.date, stamp: dt.datetime) -> list[
 
 def _cards(con: sqlite3.Connection) -> list[Item]:
     from ..formats import vcard
-    from ..identity import email_key, phone
 
     region = settings.get(con, "region")
+    keys: dict[tuple[int, str], list[str]] = {}  # the keys the book keeps of each contact
+    for pid, kind, key in con.execute("SELECT prospect_id, kind, key FROM contact "
+                                      "ORDER BY key"):
+        keys.setdefault((pid, kind), []).append(key)
     columns, records = queries.export(con, "prospects")
     out = []
     for record in records:
         row = dict(zip(columns, record))
         body, uid = vcard.card(row, region, relcrm=True)
-        emails = [e for e in (row.get("emails") or row["email"] or "").split(" ::: ") if e]
-        phones = [p for p in (row.get("phones") or row["phone"] or "").split(" ::: ") if p]
-        sent = {"emails": sorted({email_key(e) for e in emails}),
-                "phones": sorted({_phone_key(phone, p, region) for p in phones})}
+        sent = {f"{kind}s": keys.get((row["id"], kind), []) for kind in ("email", "phone")}
         out.append(Item(uid, ADDRESSBOOK, "prospect", row["id"], body, sent, row["name"]))
     return out
-
-
-def _phone_key(read: Any, text: str, region: str) -> str:
-    try:
-        return read(text, region).key
-    except UsageError:
-        return "?" + "".join(ch for ch in text if ch.isdigit())
 
 
 def wanted(con: sqlite3.Connection, today: dt.date) -> dict[str, Item]:
@@ -372,7 +363,6 @@ class Applied:
 def apply(session: Any, changes: dict[str, list[Change]], today: dt.date) -> Applied:
     """Take the server's changes into the book (in the write session's transaction): what the
     phone may decide is applied, the rest is put back."""
-    from ..identity import email_key, phone
     from . import contacts, fields, steps
     from .derive import session_con
 
@@ -420,20 +410,18 @@ def apply(session: Any, changes: dict[str, list[Change]], today: dt.date) -> App
                         .format(what=_label(con, mine)))
                     continue
                 found = []
-                for kind, values, key_of in (
-                        ("email", emails, lambda text: email_key(fields.email(text))),
-                        ("phone", phones, lambda text: phone(fields.phone(text), region).key)):
+                for kind, values, checked in (
+                        ("email", emails, fields.emails),
+                        ("phone", phones, lambda given: fields.phones(given, region))):
                     sent = set(mine.sent.get(f"{kind}s", []))
                     new = []
                     for value in values:
                         if not value.isprintable():
                             continue  # control characters: never into the book
-                        try:  # only what `relcrm edit --email/--phone` would take
-                            key = key_of(value)
+                        try:  # only what `relcrm edit --email/--phone` would take, as it would
+                            new += [(v, k) for v, k in checked([value]) if k not in sent]
                         except UsageError:
                             continue  # not an email, not a phone number: nothing to add
-                        if key not in sent:
-                            new.append((value, key))
                     found += [(kind, v) for v in contacts.add(con, pid, kind, new)]
                 if not found and digest(change.body) != mine.digest:
                     out.redo.add(mine.uid)  # edited there: put back as the book has it
@@ -857,6 +845,7 @@ class Server:
         there with an extended MKCOL (RFC 5689) when there is none."""
         import uuid
         from urllib.parse import urljoin
+        from xml.sax.saxutils import escape
 
         name = self.config["addressbook"]
         home = str(self.principal.url)
@@ -878,7 +867,7 @@ class Server:
                                       == name)):
                 return urljoin(home, href), False
         url = urljoin(home, f"relcrm-{uuid.uuid4().hex[:12]}/")
-        made = self.client.request(url, "MKCOL", _MKCOL.format(name=_xml_text(name)),
+        made = self.client.request(url, "MKCOL", _MKCOL.format(name=escape(name)),
             {"Content-Type": "application/xml; charset=utf-8"})
         if made.status not in (200, 201):
             raise _status_error(self.config, made.status, _("creating the address book"))
@@ -975,12 +964,6 @@ class Server:
 
 _PROPS = '<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:"><D:prop>{props}' \
          '</D:prop></D:propfind>'
-
-
-def _xml_text(text: str) -> str:
-    from xml.sax.saxutils import escape
-
-    return escape(text)
 
 
 def _status_error(config: dict[str, str], status: int | None, doing: str) -> ServerError:

@@ -19,6 +19,11 @@ from ..i18n import _, dynamic
 from ..methodology import APPOINTMENT_MINUTES
 
 
+def step_uid(uid: str) -> str:
+    """A step's UID in every calendar, for life (its own uid; `relcrm sync` uses it too)."""
+    return f"relcrm-step-{uid}@relcrm"
+
+
 def write(rows: Iterable[dict[str, Any]], today: dt.date, *, todo: bool = False) -> bytes:
     from icalendar import Calendar, Event, Todo
 
@@ -45,7 +50,7 @@ def write(rows: Iterable[dict[str, Any]], today: dt.date, *, todo: bool = False)
         account = row.get("subject") == "account"
         step = bool(row.get("uid"))
         if step:
-            uid = f"relcrm-step-{row['uid']}@relcrm"
+            uid = step_uid(row["uid"])
         elif account:
             uid = f"relcrm-account-{row['account_id']}@relcrm"
         else:
