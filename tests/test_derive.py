@@ -1,5 +1,6 @@
 """Derived columns kept for fast queries stay equal to a rebuild from the facts."""
 
+import pytest
 import random
 import shutil
 import sqlite3
@@ -36,6 +37,7 @@ def _rebuilt(path, tmp_path):
     return _derived(copy)
 
 
+@pytest.mark.slow  # a property test: the full suite (CI) runs it
 def test_derived_values_survive_a_random_day_of_work(cli, tmp_path):
     """Every kind of write, including imports that update and move people, account merges and
     renames, steps, snoozes and settings: the stored values always equal a rebuild."""

@@ -314,6 +314,7 @@ ROUND_TRIP = settings(deadline=None, derandomize=True, database=None, print_blob
                                              HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
+@pytest.mark.slow  # a property test: the full suite (CI) runs it
 def test_every_export_of_a_random_book_imports_back_identically(cli, tmp_path):
     """A few books in the normal suite (the slow suite tries many more)."""
     count = iter(range(10**6))

@@ -47,6 +47,7 @@ def test_plan_into_a_pipe_is_what_rich_wrote(book):
        step=st.text(st.characters(blacklist_categories=("Cs", "Cc", "Cf", "Cn", "Co")),
                     min_size=1, max_size=40).filter(lambda s: s.strip()
                                                     and not s.startswith("-")))
+@pytest.mark.slow  # a property test: the full suite (CI) runs it
 def test_any_name_and_step(tmp_path_factory, name, step):
     from conftest import Cli
 

@@ -99,6 +99,7 @@ def test_resolve_stage_direct():
         resolve_stage("0")
 
 
+@pytest.mark.slow  # a property test: the full suite (CI) runs it
 def test_qualification_status_in_python_and_sql_agree(cli):
     """The status rule is stated twice (Python for show, SQL for list filters): same answers."""
     levels = ("yes", "partial", "no", "unknown", None)

@@ -176,6 +176,7 @@ def _run(cli, tmp_path, examples: int) -> None:
     undo_all()
 
 
+@pytest.mark.slow  # a property test: the full suite (CI) runs it
 def test_undoing_every_change_of_random_commands_restores_every_table(cli, tmp_path):
     _run(cli, tmp_path, 50)
 

@@ -72,6 +72,7 @@ def test_account_show_into_a_pipe_is_what_rich_wrote(book):
        # (a word that starts with "-" on a command line is an option, not a name or a note)
        note=st.text(st.characters(blacklist_categories=("Cs", "Cc", "Cf", "Cn", "Co")),
                     max_size=40).filter(lambda s: not s.startswith("-")))
+@pytest.mark.slow  # a property test: the full suite (CI) runs it
 def test_any_name_and_note(tmp_path_factory, name, note):
     from conftest import Cli
 
