@@ -12,6 +12,14 @@ processes of the installed `relcrm` (median of --runs), and, inside one process,
 query plus its table rendering alone. Results are printed as a Markdown table with the targets
 from the issue. Timings are of this machine; nothing here is asserted by the test suite.
 
+Team mode. With --postgres, each size of at most 10,000 prospects is also moved into a team
+database on a throwaway PostgreSQL cluster (tests/pg_server.py: initdb from the Debian package,
+127.0.0.1, a free port) as one seller's (`team import-book`, timed), and followups, list, show
+and `list -f csv` are timed as that seller against the same commands on the SQLite book: wall
+time (the server's work is in another process), median of interleaved runs, the issue's target
+being at most 1.5x. `import psycopg` alone is timed beside them: the floor of any command on a
+team database.
+
 Taskwarrior. When `task` is on PATH (Debian/Ubuntu: `apt-get install taskwarrior`; 2.6 was
 measured), or with --taskwarrior, each size also gets a Taskwarrior store of as many tasks, in
 a temporary folder with its own taskrc (TASKRC, TASKDATA; confirmation and hooks off, gc on as
@@ -308,6 +316,55 @@ def timed(cmd: list[str], env: dict, runs: int) -> tuple[float, int]:
     return statistics.median(times), code
 
 
+def wall_interleaved(pairs: list[tuple[list[str], dict]], runs: int) -> list[float]:
+    """Median wall ms of each command, run in turn (a, b, a, b ...) after a warm-up that must
+    exit 0."""
+    times: list[list[float]] = [[] for _ in pairs]
+    for cmd, env in pairs:
+        subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       check=True)
+    for _ in range(runs):
+        for index, (cmd, env) in enumerate(pairs):
+            started = time.perf_counter()
+            subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            times[index].append((time.perf_counter() - started) * 1000)
+    return [statistics.median(t) for t in times]
+
+
+def versus_postgres(relcrm: str, env: dict, book: Path, name: str, label: str,
+                    runs: int) -> None:
+    """The book as one seller's in a team database on a throwaway cluster, timed beside the
+    SQLite book (see the module doc)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from pg_server import Postgres
+
+    runs = max(runs, 9)
+    with Postgres() as server:
+        admin = {**env, "RELCRM_DB": server.url()}
+        subprocess.run([relcrm, "team", "init", server.url()], env=admin, check=True,
+                       stdout=subprocess.DEVNULL)
+        subprocess.run([relcrm, "team", "add-seller", "seller"], env=admin, check=True,
+                       stdout=subprocess.DEVNULL)
+        started = time.perf_counter()
+        subprocess.run([relcrm, "team", "import-book", str(book), "--seller", "seller"],
+                       env=admin, check=True, stdout=subprocess.DEVNULL)
+        moved = time.perf_counter() - started
+        print(f"| {label} | `team import-book` (every record, ids remapped, COPY) | "
+              f"{moved:.1f} s | — |")
+        seller = {**env, "RELCRM_DB": server.url("seller")}
+        floor = wall_interleaved([([sys.executable, "-c", "import psycopg"], env)], runs)[0]
+        print(f"| {label} | `python -c \"import psycopg\"` (team mode's floor) | {floor:.0f} ms "
+              f"| — |")
+        for what, argv in (("followups", ["followups"]), ("list", ["list"]),
+                           ("show NAME", ["show", name]), ("list -f csv", ["list", "-f", "csv"]),
+                           ("review", ["review"])):
+            solo, team = wall_interleaved([([relcrm, *argv], env), ([relcrm, *argv], seller)],
+                                          runs)
+            ratio = team / solo
+            print(f"| {label} | `relcrm {what}` on PostgreSQL (SQLite {solo:.0f} ms) | "
+                  f"{team:.0f} ms | <= 1.5x: {ratio:.2f}x {'ok' if ratio <= 1.5 else 'MISSED'} |")
+
+
 def in_process(path: Path, runs: int) -> tuple[float, float, int]:
     """Median ms of the follow-ups query, and of query plus table rendering, in one process."""
     from relcrm import render
@@ -590,6 +647,8 @@ def main() -> None:
                       "on PATH)")
     side.add_argument("--no-taskwarrior", dest="taskwarrior", action="store_false",
                       help="skip the comparison with Taskwarrior")
+    parser.add_argument("--postgres", action="store_true",
+                        help="also time team mode on a throwaway PostgreSQL (10,000 at most)")
     args = parser.parse_args()
     if args.taskwarrior is None:
         args.taskwarrior = shutil.which("task") is not None
@@ -683,6 +742,8 @@ def main() -> None:
                 "ok" if ratio <= 2 else "MISSED")
         print(f"| {label} | follow-ups query alone ({due:,} due) | {query_ms:.1f} ms | — |")
         print(f"| {label} | follow-ups query + table rendering | {render_ms:.1f} ms | {goal} |")
+        if args.postgres and small:
+            versus_postgres(relcrm, cmd_env, path, name, label, args.runs)
         if args.taskwarrior:
             print(f"side by side with Taskwarrior, {label} ...", file=sys.stderr)
             rows, seconds = versus_taskwarrior(relcrm, cmd_env, path, workdir / f"task-{n_p}",

@@ -33,13 +33,28 @@ ENV_DB = "RELCRM_DB"
 BUSY_TIMEOUT_S = 10.0
 command = "relcrm"  # the command line being run (set by the CLI root), kept with each change
 _selected: Path | None = None  # set by the --db global option
+_selected_url: str | None = None  # a team database: --db postgresql://... (pg.py)
 _open: list[sqlite3.Connection] = []  # closed by close_all() when a command ends
 
 
 def select(path: str | Path | None) -> None:
     """Use `path` for this process (the --db option), or go back to the default with None."""
-    global _selected
+    global _selected, _selected_url
+    _selected_url = None
+    if path and str(path).strip().lower().startswith(("postgresql://", "postgres://")):
+        _selected, _selected_url = None, str(path).strip()
+        return
     _selected = Path(path).expanduser() if path else None
+
+
+def url() -> str | None:
+    """The team database in use (a PostgreSQL URL from --db or $RELCRM_DB), else None."""
+    if _selected_url is not None:
+        return _selected_url
+    if _selected is not None:
+        return None
+    env = os.environ.get(ENV_DB, "").strip()
+    return env if env.lower().startswith(("postgresql://", "postgres://")) else None
 
 
 def data_dir() -> Path:
@@ -50,7 +65,11 @@ def data_dir() -> Path:
 
 
 def db_path() -> Path:
-    """The book in use: --db, else $RELCRM_DB, else <user data dir>/relcrm.db."""
+    """The book in use: --db, else $RELCRM_DB, else <user data dir>/relcrm.db. A command that
+    works on a book file only says so when the book is a team database (PostgreSQL)."""
+    if url() is not None:
+        raise DatabaseError(_("this command works on a book file; it is not available on a "
+                              "team database (PostgreSQL) yet"))
     if _selected is not None:
         return _selected
     env = os.environ.get(ENV_DB, "").strip()
@@ -256,6 +275,10 @@ def connect(path: Path | None = None, *, migrate: bool = True,
     The connection is in autocommit mode (isolation_level=None): every transaction is begun
     explicitly (migrations, and the SQLModel session's BEGIN IMMEDIATE).
     """
+    if path is None and url() is not None:
+        from . import pg
+
+        return pg.connect(url())  # type: ignore[return-value]
     shown = path or db_path()
     path = real_path(shown)
     if path.is_dir():
@@ -323,6 +346,8 @@ def warm_writes() -> None:
 
 def close_all() -> None:
     """Close every connection this process opened (the last close checkpoints the WAL)."""
+    if "relcrm.pg" in sys.modules:
+        sys.modules["relcrm.pg"].close_all()
     while _open:
         try:
             _open.pop().close()
@@ -351,6 +376,10 @@ def write_session(path: Path | None = None, *, journal: bool = True) -> Iterator
     from sqlalchemy.pool import StaticPool
     from sqlmodel import Session, create_engine
 
+    if path is None and url() is not None:
+        raise DatabaseError(_("this command changes the book; changes on a team database "
+                              "(PostgreSQL) come in a later version: for now a team database "
+                              "is filled with `relcrm team import-book`"))
     path = real_path(path or db_path())
     new = not path.exists()
     blank = not new and _blank(path)  # a zero-byte file stays one if this write fails

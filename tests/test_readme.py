@@ -22,6 +22,7 @@ README_VI = README.with_name("README.vi.md")
 BLOCK = re.compile(r"```console\n(.*?)```", re.S)
 TODAY = "2026-11-25"
 SHOWN_SERVER = "http://127.0.0.1:5232/"  # relcrm sync in the tour: a real Radicale, this URL
+SHOWN_POSTGRES = "@127.0.0.1:5432/"  # team mode in the tour: a throwaway PostgreSQL cluster
 
 
 def _commands(block: str):
@@ -73,6 +74,7 @@ def test_readme_tour_output_is_real(tmp_path, monkeypatch, readme, language):
     assert blocks, "the README has a tour"
     updated, mismatches = text, []
     server = None  # the tour's sync talks to a real Radicale, shown at Radicale's usual port
+    postgres = None  # and its team mode to a real PostgreSQL, shown at PostgreSQL's usual port
     try:
         for block in blocks:
             new_block = ""
@@ -82,12 +84,25 @@ def test_readme_tour_output_is_real(tmp_path, monkeypatch, readme, language):
 
                     server = Radicale().start()
                     env["RELCRM_SYNC_PASSWORD"] = server.password
+                if SHOWN_POSTGRES in command and postgres is None:
+                    from pg_server import Postgres, binaries
+
+                    if binaries() is None and not os.environ.get("RELCRM_REQUIRE_POSTGRES"):
+                        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+                    postgres = Postgres().start()
+                    postgres.psql("CREATE DATABASE sales", database="postgres")
+                real = f"@127.0.0.1:{postgres.port}/" if postgres is not None else None
                 if server is not None:
                     command = command.replace(SHOWN_SERVER, server.url)
+                if real:
+                    command = command.replace(SHOWN_POSTGRES, real)
                 actual = _run(command, env, tmp_path)
                 if server is not None:
                     command = command.replace(server.url, SHOWN_SERVER)
                     actual = actual.replace(server.url, SHOWN_SERVER)
+                if real:
+                    command = command.replace(real, SHOWN_POSTGRES)
+                    actual = actual.replace(real, SHOWN_POSTGRES)
                 if actual != shown:
                     mismatches.append((command, shown, actual))
                 new_block += f"$ {command}\n{actual}"
@@ -96,6 +111,8 @@ def test_readme_tour_output_is_real(tmp_path, monkeypatch, readme, language):
     finally:
         if server is not None:
             server.__exit__(None, None, None)
+        if postgres is not None:
+            postgres.stop()
     if os.environ.get("RELCRM_UPDATE_README"):
         readme.write_text(updated, encoding="utf-8")
         pytest.skip("README refreshed")

@@ -342,6 +342,16 @@ app = typer.Typer(
 )
 
 
+def _book_option(value: Optional[str]) -> Optional[str]:
+    """--db: a book file (not a folder), or a team database's URL."""
+    if value and not value.strip().lower().startswith(("postgresql://", "postgres://")) \
+            and Path(value).expanduser().is_dir():
+        from ..i18n import _
+
+        raise typer.BadParameter(_("{path} is a directory, not a book file").format(path=value))
+    return value
+
+
 def _version(value: bool) -> None:
     if value:
         print(f"relcrm {__version__}")
@@ -350,9 +360,10 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def root(
-    db: Annotated[Optional[Path], typer.Option(
-        "--db", metavar="PATH", help="The book to use (default: $RELCRM_DB, else the data "
-        "folder's relcrm.db).", dir_okay=False)] = None,
+    db: Annotated[Optional[str], typer.Option(
+        "--db", metavar="PATH", callback=_book_option,
+        help="The book to use (default: $RELCRM_DB, else the data folder's relcrm.db), or a "
+        "team database: postgresql://USER@HOST/DATABASE.")] = None,
     version: Annotated[bool, typer.Option(
         "--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
 ) -> None:
@@ -388,6 +399,7 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
     "backup": ("maintenance", "backup", False), "restore": ("maintenance", "restore", False),
     "doctor": ("maintenance", "doctor", False), "demo": ("demo", "demo", False),
     "shell": ("shell", "shell", False), "sync": ("sync", "app", False),
+    "team": ("team", "app", False),
 }
 
 

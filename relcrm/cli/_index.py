@@ -42,4 +42,5 @@ HELP = {
     'demo': 'Build a demo book of ten prospects dated relative to today, and show the follow-ups.\n\nYour own book is never touched. Explore the demo afterwards with\n`relcrm --db <the path printed> list` (or show, stage history, export ...).',
     'shell': 'An interactive session: type commands without `relcrm` (add, log, followups ...), with\nhistory and TAB completion of commands, options and names. Ctrl-D or exit leaves.',
     'sync': 'Two-way sync of steps, dates and contacts with a CalDAV/CardDAV server (Radicale, Nextcloud, Fastmail, iCloud ...), so the book is on your phone.',
+    'team': "A team's shared book on PostgreSQL: create it, add sellers, move a solo book in.",
 }

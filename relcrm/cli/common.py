@@ -101,11 +101,27 @@ def settled(session) -> sqlite3.Connection:
     return session_con(session)
 
 
-def read() -> sqlite3.Connection:
-    """A read connection to the book in use (a missing book reads as empty, and is not made)."""
+def read(team: bool = False) -> sqlite3.Connection:
+    """A read connection to the book in use (a missing book reads as empty, and is not made).
+    With `team` (--team), a team database shows every seller's records (to a manager)."""
     from .. import db
 
-    return db.connect(create=False)
+    if team and db.url() is None:
+        from ..errors import UsageError
+        from ..i18n import _
+
+        raise UsageError(_("--team is for a team database (--db postgresql://...); this book "
+                           "is one seller's"))
+    con = db.connect(create=False)
+    if team:
+        from .. import pg
+
+        pg.use_team(con)  # type: ignore[arg-type]
+    return con
+
+
+TeamOpt = Annotated[bool, typer.Option(
+    "--team", help="On a team database: the whole team's records, not only yours (managers).")]
 
 
 def is_quiet() -> bool:

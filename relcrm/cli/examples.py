@@ -103,4 +103,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "sync setup": ("relcrm sync setup http://127.0.0.1:5232/ --user seller",
                    "relcrm sync setup https://dav.example.com/ --user an --calendar Work"),
     "sync status": ("relcrm sync status", "relcrm sync status --format json"),
+    "team init": ("relcrm team init postgresql://postgres@db.office/sales",),
+    "team add-seller": ("relcrm team add-seller an", "relcrm team add-seller mai --manager"),
+    "team sellers": ("relcrm team sellers", "relcrm team sellers --format csv"),
+    "team import-book": ("relcrm team import-book ~/.local/share/relcrm/relcrm.db --seller an",),
 }

@@ -7,7 +7,7 @@ import typer
 
 from .. import dates
 from ..methodology import KAM_BY_KEY, STAGE_BY_KEY
-from .common import FormatOpt, fmt, read
+from .common import FormatOpt, TeamOpt, fmt, read
 
 
 def stage(row: dict[str, Any]) -> str:
@@ -54,6 +54,7 @@ def followups(
         "--todo", help="With --ics: to-dos due on the follow-up date instead of events.")
     ] = False,
     format_: FormatOpt = "table",
+    team: TeamOpt = False,
 ) -> None:
     """Who needs follow-up this week (Monday to Sunday, and anything overdue), and why.
 
@@ -79,7 +80,7 @@ def followups(
         files.check_output(ics.expanduser(), what="calendar")
     if limit is None:
         limit = 50 if kind == "table" and ics is None else 0
-    due = core.due(read(), days=days, include_disqualified=all_, limit=limit or None)
+    due = core.due(read(team), days=days, include_disqualified=all_, limit=limit or None)
     if ics is not None:
         from ..formats import ics as calendar
         from .transfer import _write

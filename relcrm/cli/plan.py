@@ -7,7 +7,7 @@ import typer
 
 from .. import dates
 from ..i18n import _, dynamic, ngettext
-from .common import FormatOpt, complete_words, fmt, read
+from .common import FormatOpt, TeamOpt, complete_words, fmt, read
 from .followups import stage, who
 
 
@@ -26,6 +26,7 @@ def plan(
     all_: Annotated[bool, typer.Option(
         "--all", "-a", help="Include disqualified prospects.")] = False,
     format_: FormatOpt = "table",
+    team: TeamOpt = False,
 ) -> None:
     """The agenda of a period, day by day: appointments with their times, other steps,
     check-ins by cadence and key accounts, with a count per day, days off and busy days marked.
@@ -42,7 +43,7 @@ def plan(
     if busy < 0:
         raise UsageError(_("--busy must be 0 (never) or more, not {busy}").format(busy=busy))
     today = dates.today()
-    agenda = core.build(read(), core.period(period, days, today), busy=busy,
+    agenda = core.build(read(team), core.period(period, days, today), busy=busy,
                         include_disqualified=all_)
     if kind != "table":
         render.machine(kind, core.COLUMNS, agenda.items)

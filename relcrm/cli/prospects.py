@@ -7,7 +7,7 @@ import typer
 from .. import dates
 from ..i18n import _, current, named
 from ..methodology import CRITERIA, STAGE_BY_KEY
-from .common import (FormatOpt, NextStepOpt, QuietOpt, RefArg, WhenOpt, complete_accounts,
+from .common import (FormatOpt, TeamOpt, NextStepOpt, QuietOpt, RefArg, WhenOpt, complete_accounts,
                      emit_record, fmt, money, read, when)
 
 CompanyOpt = Annotated[Optional[str], typer.Option(
@@ -110,6 +110,7 @@ def list_(
         "--limit", "-l", metavar="N", help="At most N rows (default: 100 in a table, all "
         "otherwise; 0 = all).")] = None,
     format_: FormatOpt = "table",
+    team: TeamOpt = False,
 ) -> None:
     """List prospects (lost ones only with --all or --stage lost)."""
     from .. import queries
@@ -130,7 +131,7 @@ def list_(
         from ..core.fields import tag as clean_tag
 
         tag_name = clean_tag(tag)
-    rows, total = queries.list_prospects(read(), stage=stage_key, tag=tag_name,
+    rows, total = queries.list_prospects(read(team), stage=stage_key, tag=tag_name,
                                          company=company, search=search, status=status,
                                          include_lost=all_, sort=sort, limit=limit)
     if kind != "table":

@@ -6,7 +6,7 @@ import typer
 
 from .. import dates
 from ..i18n import N_, _, dynamic, named, ngettext, number
-from .common import FormatOpt, book_currency, fmt, money, read, when
+from .common import FormatOpt, TeamOpt, book_currency, fmt, money, read, when
 
 # figures with a row per key: on a table, the rows where both periods are 0 are left out
 # (unless --all); a bar on a terminal compares the keys of one figure
@@ -134,6 +134,7 @@ def review(
     all_: Annotated[bool, typer.Option(
         "--all", "-a", help="Show the rows where both periods are 0 too.")] = False,
     format_: FormatOpt = "table",
+    team: TeamOpt = False,
 ) -> None:
     """The review of a period of selling, each figure beside the period before: effort
     (touches by kind and day, calls, minutes, customers against prospects), SPIN calls (by
@@ -157,7 +158,7 @@ def review(
     end = dates.to_day(when(to, past=True)) if to is not None else None
     today = dates.today()
     period, before = core.periods(today, month=month, last=last, start=start, end=end)
-    result = core.build(read(), period, before, today)
+    result = core.build(read(team), period, before, today)
     if kind != "table":
         render.machine(kind, core.COLUMNS, result.rows())
         return

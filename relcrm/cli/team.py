@@ -1,0 +1,115 @@
+"""team: a book shared by a sales team on PostgreSQL (pg.py): create it, add sellers, move a
+solo book in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..i18n import _, dynamic
+from .common import FormatOpt, fmt
+
+app = typer.Typer(help="A team's shared book on PostgreSQL: create it, add sellers, move a "
+                  "solo book in.", no_args_is_help=True, rich_markup_mode=None)
+
+UrlArg = Annotated[str, typer.Argument(metavar="URL", help="The team database: "
+                                       "postgresql://USER@HOST[:PORT]/DATABASE.")]
+
+
+def _url(given: str | None) -> str:
+    from .. import db, pg
+    from ..errors import UsageError
+
+    url = given or db.url()
+    if not url:
+        raise UsageError(_("no team database given: pass --db postgresql://USER@HOST/DATABASE "
+                           "or set RELCRM_DB to such a URL"))
+    if not pg.is_url(url):
+        raise UsageError(_("not a PostgreSQL URL: {url}; accepted: "
+                           "postgresql://USER@HOST[:PORT]/DATABASE").format(url=url))
+    return url
+
+
+@app.command("init")
+def init(url: UrlArg) -> None:
+    """Create relcrm's tables, roles and row-level security in a PostgreSQL database."""
+    from .. import pg
+
+    url = _url(url)
+    result = pg.init(url)
+    if result["created"]:
+        print(_("Created the team database at {url}: {tables} tables, schema version "
+                "{version}, row-level security on.").format(
+            url=pg.shown(url), tables=result["tables"], version=result["version"]))
+        print(_("Next: relcrm team add-seller NAME for each seller (--manager for a manager)."))
+    else:
+        print(_("{url} is a team database already (schema version {version}); nothing "
+                "changed.").format(url=pg.shown(url), version=result["version"]))
+
+
+@app.command("add-seller")
+def add_seller(
+    name: Annotated[str, typer.Argument(help="The seller's PostgreSQL role name.")],
+    manager: Annotated[bool, typer.Option("--manager", help="A manager: sees the whole "
+                                          "team's records with --team.")] = False,
+) -> None:
+    """Add a seller: a PostgreSQL role that reads and writes only their own records."""
+    from .. import pg
+
+    url = _url(None)
+    new = pg.add_seller(url, name, manager=manager)
+    kind = _("manager") if manager else _("seller")
+    if new:
+        print(_("Added {kind} {name} (a PostgreSQL role; give it a password with ALTER ROLE "
+                "or a line in pg_hba.conf).").format(kind=kind, name=name))
+    else:
+        print(_("{name} was a team member already; now a {kind}.").format(name=name, kind=kind))
+
+
+@app.command("sellers")
+def sellers(format_: FormatOpt = "table") -> None:
+    """List the team's sellers and managers."""
+    from .. import pg, render
+
+    rows = pg.sellers(_url(None))
+    if fmt(format_) != "table":
+        render.machine(fmt(format_), ("name", "manager", "added_at"), rows)
+        return
+    render.table(rows, [
+        render.Col(_("Seller"), "name", style="bold", no_wrap=True),
+        render.Col(_("Manager"), lambda r: _("yes") if r["manager"] else ""),
+        render.Col(_("Added"), "added_at", no_wrap=True)])
+
+
+@app.command("import-book")
+def import_book(
+    file: Annotated[Path, typer.Argument(metavar="FILE.db", help="The solo book to move in.",
+                                         dir_okay=False)],
+    seller: Annotated[str, typer.Option("--seller", help="Whose records they become.")],
+) -> None:
+    """Move a solo book into the team database with all its history, as one seller's."""
+    from .. import db, pg
+    from ..errors import NotFound
+
+    url = _url(None)
+    if not file.exists():
+        raise NotFound(_("no such book: {file}").format(file=file))
+    report = pg.import_book(url, db.real_path(file), seller)
+    print(_("Moved {file} into {url} as {seller}'s records:").format(
+        file=file, url=pg.shown(url), seller=seller))
+    width = max(len(dynamic(r["entity"])) for r in report)
+    for row in report:
+        if not row["book"]:
+            continue
+        line = f"  {dynamic(row['entity']):<{width}}  " + _(
+            "{count} in the book: {moved} moved").format(count=row["book"], moved=row["moved"])
+        if row["joined"]:
+            line += ", " + _("{joined} joined the team's").format(joined=row["joined"])
+        if row["kept"]:
+            line += ", " + _("{kept} kept the team's").format(kept=row["kept"])
+        print(line)
+    total = sum(r["book"] for r in report)
+    print(_("All {total} records accounted for; the book file was not changed.").format(
+        total=total))

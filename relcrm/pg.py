@@ -1,0 +1,816 @@
+"""Team mode: the book on a shared PostgreSQL server (`--db postgresql://...`).
+
+Imported only when a command is given a PostgreSQL URL (`--db` or RELCRM_DB), so the SQLite path
+never loads psycopg or sqlglot.
+
+- The schema is the solo book's, not a second copy: `schema()` builds a book at the latest
+  version in memory with the SQLite migrations and writes each of its tables and indexes for
+  PostgreSQL (TEXT in the "C" collation, so that sorting is by code point as in SQLite; INTEGER
+  and BOOLEAN as BIGINT, so that `customer = 1` reads the same), then adds what a team needs: the
+  `seller` table, a `seller` column on prospect, step, deal and touch (the PostgreSQL role that
+  owns or wrote the row, by default the one writing it), and row-level security.
+- Security is the database's: sellers are PostgreSQL roles in the group `relcrm_seller`, managers
+  in `relcrm_manager`. A seller reads and writes only the rows whose seller they are (and the
+  rows that belong to them: a prospect's tags, a touch's notes...); accounts, their criteria and
+  KAM history, occasions and settings are shared. A manager sees their own rows, and everyone's
+  once the session sets `relcrm.team` (what `--team` does). The policies hold for `psql` too.
+- The read side is the same named queries: `translate()` is the one place where the two
+  engines' SQL differ. It rewrites a query written for SQLite with sqlglot (named parameters,
+  string aggregation, NULL ordering, IS NOT), drops SQLite's index hints and names the derived
+  tables PostgreSQL 15 wants named; the few SQLite functions the queries use are defined in the
+  team database (as relcrm_money, relcrm_date...). The adapter `Connection` gives the read side the
+  sqlite3 calls it makes (execute, rows by name and position).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any, Iterator, Sequence
+
+from .errors import DatabaseError, UsageError
+from .i18n import _
+
+SCHEMES = ("postgresql://", "postgres://")
+SELLER_GROUP = "relcrm_seller"
+MANAGER_GROUP = "relcrm_manager"
+OWNED = ("prospect", "step", "deal", "touch")  # the tables whose rows have a seller
+SHARED = ("account", "account_criterion", "kam_change", "occasion", "setting")
+TEAM_SETTING = "relcrm.team"
+
+
+def is_url(text: str | None) -> bool:
+    return bool(text) and str(text).strip().lower().startswith(SCHEMES)
+
+
+def shown(url: str) -> str:
+    """The URL without its password, for messages."""
+    return re.sub(r"(://[^:/@]+):[^@/]*@", r"\1:***@", url)
+
+
+# --------------------------------------------------------------------------- the dialect
+
+_HINT = re.compile(r"\s+INDEXED\s+BY\s+\w+|\s+NOT\s+INDEXED\b", re.IGNORECASE)
+_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+_PERCENT = re.compile(r"%(?!\(\w+\)s|s\b)")
+
+
+_CACHE: list[Any] = []  # the open translation cache (a connection), once looked for
+
+
+def _cache() -> Any | None:
+    """The translations made before, in a small SQLite file in the user's cache folder: a
+    command that has run before does not load sqlglot at all (~90 ms). Keyed by the query and
+    by this file and sqlglot's own (their paths and modification times): a new version of
+    either translates again. None when there is no usable cache folder."""
+    if _CACHE:
+        return _CACHE[0]
+    _CACHE.append(None)
+    import hashlib
+    import importlib.util
+    import os
+
+    from platformdirs import user_cache_path
+
+    try:
+        spec = importlib.util.find_spec("sqlglot")
+        stamps = [__file__, spec.origin if spec and spec.origin else ""]
+        key = hashlib.sha1(repr([(p, os.stat(p).st_mtime_ns) for p in stamps if p]).encode())
+        folder = user_cache_path("relcrm", appauthor=False)
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        con = sqlite3.connect(folder / "postgresql-queries.db", timeout=2,
+                              isolation_level=None)
+        con.execute("CREATE TABLE IF NOT EXISTS query (sql TEXT PRIMARY KEY, pg TEXT NOT NULL) "
+                    "WITHOUT ROWID")
+        con.execute("CREATE TABLE IF NOT EXISTS made (key TEXT)")
+        if con.execute("SELECT key FROM made").fetchone() != (key.hexdigest(),):
+            con.execute("DELETE FROM query")
+            con.execute("DELETE FROM made")
+            con.execute("INSERT INTO made VALUES (?)", (key.hexdigest(),))
+        _CACHE[0] = con
+    except (OSError, sqlite3.Error):
+        pass
+    return _CACHE[0]
+
+
+@lru_cache(maxsize=512)
+def translate(sql: str) -> str:
+    """The PostgreSQL form of a query written for SQLite (the one place they differ)."""
+    cache = _cache()
+    if cache is not None:
+        try:
+            found = cache.execute("SELECT pg FROM query WHERE sql = ?", (sql,)).fetchone()
+            if found:
+                return found[0]
+        except sqlite3.Error:
+            cache = None
+    out = _translate(sql)
+    if cache is not None:
+        try:
+            cache.execute("INSERT OR REPLACE INTO query VALUES (?, ?)", (sql, out))
+        except sqlite3.Error:
+            pass
+    return out
+
+
+def _translate(sql: str) -> str:
+    import sqlglot
+    from sqlglot import exp
+
+    # named parameters renamed while parsing (`:from` is a keyword to the parser), string
+    # literals left as they are
+    parts = re.split(r"('(?:[^']|'')*')", _HINT.sub("", sql))
+    sql = "".join(part if part.startswith("'") else _PARAM.sub(r":p__\1", part)
+                  for part in parts)
+    statements = []
+    for tree in sqlglot.parse(sql, read="sqlite"):
+        if tree is None:
+            continue
+        for call in tree.find_all(exp.Anonymous):
+            if call.name.lower() in SHIMS:
+                call.set("this", f"relcrm_{call.name.lower()}")
+        for test in list(tree.find_all(exp.Predicate, exp.Connector, exp.Not)):
+            if _as_value(test, exp):  # SQLite's truth values are the integers 1 and 0
+                test.replace(exp.Cast(this=exp.Paren(this=test.copy()),
+                                      to=exp.DataType.build("int")))
+        for test in list(tree.find_all(exp.Where, exp.Having, exp.Connector, exp.Not, exp.If)):
+            if isinstance(test, exp.If) and isinstance(test.parent, exp.Case) and \
+                    test.parent.this is not None:
+                continue  # CASE x WHEN <value>
+            for key in ("this", "expression") if not isinstance(test, exp.If) else ("this",):
+                value = test.args.get(key)
+                inner = value
+                while isinstance(inner, exp.Paren):
+                    inner = inner.this
+                if inner is not None and not isinstance(inner, (
+                        exp.Predicate, exp.Connector, exp.Not, exp.Boolean, exp.Null)):
+                    value.replace(exp.NEQ(this=exp.Paren(this=value.copy()),
+                                          expression=exp.Literal.number(0)))
+        for join in tree.find_all(exp.Join):  # SQLite's CROSS JOIN ... ON: a join order hint
+            if join.args.get("kind", "").upper() == "CROSS" and join.args.get("on"):
+                join.set("kind", None)
+        for limit in list(tree.find_all(exp.Limit)):  # SQLite's LIMIT -1: no limit
+            if isinstance(limit.expression, exp.Neg):
+                limit.pop()
+        for when in list(tree.find_all(exp.TimeToStr)):  # the day of the week, 0 = Sunday
+            if when.args["format"].name == "%w":
+                when.replace(exp.Cast(this=exp.Extract(this=exp.var("dow"), expression=exp.Cast(
+                    this=when.this.this.copy(), to=exp.DataType.build("timestamp"))),
+                    to=exp.DataType.build("text")))
+        for within in list(tree.find_all(exp.In)):
+            # `id IN (SELECT value FROM json_each(:ids))`, a list of ids: as `id = ANY(...)`
+            # PostgreSQL reads the index for each id instead of the table whole
+            query = within.args.get("query")
+            select = query.this if isinstance(query, exp.Subquery) else query
+            source = select.args.get("from_") if isinstance(select, exp.Select) else None
+            call = source.this.this if source is not None and isinstance(
+                source.this, exp.Table) else None
+            if isinstance(call, exp.Anonymous) and call.name.lower() in (
+                    "json_each", "relcrm_json_each") and len(select.expressions) == 1:
+                within.replace(exp.EQ(this=within.this.copy(), expression=exp.Any(
+                    this=exp.Paren(this=exp.Anonymous(this="relcrm_ids", expressions=[
+                        e.copy() for e in call.expressions])))))
+        for within in list(tree.find_all(exp.In)):
+            # `a = 1 OR b IN (SELECT ...)`: PostgreSQL reads a table whole for an OR with a
+            # subquery; as `b = ANY(ARRAY(SELECT ...))` it reads both indexes (a BitmapOr)
+            query = within.args.get("query")
+            if query is None or not isinstance(within.parent, exp.Or) and not (
+                    isinstance(within.parent, exp.Paren) and isinstance(within.parent.parent,
+                                                                       exp.Or)):
+                continue
+            select = query.this if isinstance(query, exp.Subquery) else query
+            within.replace(exp.EQ(this=within.this.copy(), expression=exp.Any(
+                this=exp.Paren(this=exp.Array(expressions=[select.copy()])))))
+        for concat in tree.find_all(exp.GroupConcat):  # string_agg takes text only
+            concat.set("this", exp.Cast(this=concat.this.copy(), to=exp.DataType.build("text")))
+        for agg in list(tree.find_all(exp.JSONArrayAgg)):  # json, compared as text in SQLite
+            agg.replace(exp.Cast(this=agg.copy(), to=exp.DataType.build("text")))
+        for number, sub in enumerate(tree.find_all(exp.Subquery)):
+            if isinstance(sub.parent, (exp.From, exp.Join)) and not sub.alias:
+                sub.set("alias", exp.TableAlias(this=exp.to_identifier(f"_q{number}")))
+        statements.append(tree.sql(dialect="postgres"))
+    out = _PERCENT.sub("%%", "; ".join(statements))
+    return out.replace("%(p__", "%(")
+
+
+def _as_value(node: Any, exp: Any) -> bool:
+    """Whether a test (a comparison, EXISTS, AND...) is used as a value (summed, chosen by a
+    CASE, compared), not as a condition."""
+    parent, child = node.parent, node
+    while isinstance(parent, exp.Paren):
+        parent, child = parent.parent, parent
+    if parent is None or isinstance(parent, (exp.Where, exp.Having, exp.Connector, exp.Not,
+                                             exp.Join, exp.Qualify)):
+        return False
+    if isinstance(parent, exp.If) and parent.this is child and not (
+            isinstance(parent.parent, exp.Case) and parent.parent.this is not None):
+        return False  # CASE WHEN <test>
+    if isinstance(parent, exp.Join) or child.arg_key == "on":
+        return False
+    return True
+
+
+# SQLite functions the read side uses, defined in the team database (as relcrm_NAME: PostgreSQL
+# has a type named money)
+SHIMS = ("money", "julianday", "json_each", "date")
+FUNCTIONS = r"""
+CREATE OR REPLACE FUNCTION relcrm_money(milli bigint) RETURNS numeric
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT milli / 1000.0 $$;
+CREATE OR REPLACE FUNCTION relcrm_money(milli numeric) RETURNS numeric
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT milli / 1000.0 $$;
+CREATE OR REPLACE FUNCTION relcrm_julianday(t text) RETURNS double precision
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+    $$ SELECT extract(epoch FROM t::timestamp) / 86400.0 + 2440587.5 $$;
+CREATE OR REPLACE FUNCTION relcrm_date(t text, modifier text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+    $$ SELECT to_char(t::timestamp + replace(modifier, '+', '')::interval, 'YYYY-MM-DD') $$;
+CREATE OR REPLACE FUNCTION relcrm_ids(ids text) RETURNS bigint[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+    $$ SELECT array_agg(value::bigint) FROM jsonb_array_elements_text(ids::jsonb) $$;
+CREATE OR REPLACE FUNCTION relcrm_json_each(ids text) RETURNS TABLE (value bigint)
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+    $$ SELECT value::bigint FROM jsonb_array_elements_text(ids::jsonb) $$;
+"""
+
+
+def _value(value: Any) -> Any:
+    """A value as sqlite3 would give it: PostgreSQL's numerics (money(), sum()) as the exact
+    int or float the SQLite path prints."""
+    if isinstance(value, Decimal):
+        if value == value.to_integral_value():
+            return int(value)
+        number = float(value)
+        exact = format(value.normalize(), "f")
+        return number if repr(number) == exact else exact
+    return value
+
+
+class Row(tuple):
+    """A row read by name or position, as sqlite3.Row."""
+
+    _names: dict[str, int]
+
+    def __new__(cls, values: Sequence[Any], names: dict[str, int]) -> "Row":
+        row = super().__new__(cls, [_value(v) for v in values])
+        row._names = names
+        return row
+
+    def __getitem__(self, key):  # type: ignore[override]
+        if isinstance(key, str):
+            return tuple.__getitem__(self, self._names[key])
+        return tuple.__getitem__(self, key)
+
+    def keys(self) -> list[str]:
+        return list(self._names)
+
+
+class Cursor:
+    def __init__(self, cursor: Any) -> None:
+        self._cursor = cursor
+        self.rowcount = cursor.rowcount
+        description = cursor.description or ()
+        self.description = [(d.name, None, None, None, None, None, None) for d in description]
+        self._names = {d.name: i for i, d in reversed(list(enumerate(description)))}
+
+    def _row(self, values: Any) -> Row | None:
+        return None if values is None else Row(values, self._names)
+
+    def fetchone(self) -> Row | None:
+        return self._row(self._cursor.fetchone() if self.description else None)
+
+    def fetchall(self) -> list[Row]:
+        return [Row(v, self._names) for v in self._cursor.fetchall()] if self.description else []
+
+    def fetchmany(self, size: int = 1) -> list[Row]:
+        return [Row(v, self._names) for v in self._cursor.fetchmany(size)]
+
+    def __iter__(self) -> Iterator[Row]:
+        if not self.description:
+            return iter(())
+        return (Row(v, self._names) for v in self._cursor)
+
+
+class Connection:
+    """A PostgreSQL connection with the calls the read side makes of an sqlite3 one."""
+
+    engine = "postgresql"
+    row_factory = None
+    in_transaction = False
+
+    def __init__(self, raw: Any, url: str) -> None:
+        self.raw = raw
+        self.url = url
+
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Cursor:
+        if sql.lstrip().upper().startswith("PRAGMA"):
+            raise DatabaseError(_("this command is not available on a team database "
+                                  "(PostgreSQL) yet"))
+        import psycopg
+
+        query = translate(sql)
+        if isinstance(params, dict):
+            params = {k: v for k, v in params.items() if f"%({k})s" in query}
+        try:
+            return Cursor(self.raw.execute(query, params or None))
+        except psycopg.Error as exc:
+            import os
+
+            if os.environ.get("RELCRM_DEBUG"):
+                raise RuntimeError(f"{exc}\n{query}") from exc
+            raise DatabaseError(describe(exc, self.url)) from None
+
+    def executemany(self, sql: str, rows: Any) -> None:
+        raise DatabaseError(_("this command is not available on a team database "
+                              "(PostgreSQL) yet"))
+
+    def create_function(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def close(self) -> None:
+        self.raw.close()
+
+    def __enter__(self) -> "Connection":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+
+def describe(exc: Exception, url: str) -> str:
+    """One line for a PostgreSQL error: what it was, where."""
+    import psycopg
+
+    text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    if isinstance(exc, psycopg.errors.InsufficientPrivilege):
+        return _("the team database refused: {text} (a seller changes only their own "
+                 "records)").format(text=text)
+    if isinstance(exc, psycopg.errors.UndefinedTable):
+        return _("{url} is not a relcrm team database yet: `relcrm team init URL` creates "
+                 "it ({text})").format(url=shown(url), text=text)
+    return _("PostgreSQL error at {url}: {text}").format(url=shown(url), text=text)
+
+
+_open: list[Connection] = []
+
+
+def raw_connect(url: str, *, autocommit: bool = True) -> Any:
+    """A psycopg connection to `url`; any failure is one line (DatabaseError)."""
+    import importlib.util
+
+    try:
+        import psycopg
+        if importlib.util.find_spec("sqlglot") is None:  # translate() needs it
+            raise ImportError("sqlglot")
+    except ImportError:
+        raise DatabaseError(_("a team database needs psycopg: pip install 'relcrm[team]'")
+                            ) from None
+    try:
+        # no JIT compilation: relcrm's queries are many short ones, each of which PostgreSQL
+        # would otherwise spend up to half a second compiling (a list of 10,000: 0.8 s -> 0.13 s)
+        return psycopg.connect(url, autocommit=autocommit, connect_timeout=10,
+                               options="-c jit=off")
+    except psycopg.ProgrammingError as exc:
+        raise UsageError(_("not a PostgreSQL URL: {url} ({why}); accepted: "
+                           "postgresql://USER@HOST[:PORT]/DATABASE").format(
+            url=shown(url), why=str(exc).strip().splitlines()[0])) from None
+    except psycopg.Error as exc:
+        raise DatabaseError(_("cannot reach the team database at {url}: {why}").format(
+            url=shown(url), why=(str(exc).strip().splitlines() or ["?"])[0])) from None
+
+
+def connect(url: str) -> Connection:
+    """A read connection to a team database (checked to be one, at a version we know)."""
+    from .migrations import LATEST
+
+    con = Connection(raw_connect(url), url)
+    _open.append(con)
+    version = schema_version(con.raw)
+    if version is None:
+        raise DatabaseError(_("{url} is not a relcrm team database yet: `relcrm team init "
+                              "URL` creates it").format(url=shown(url)))
+    if version > LATEST:
+        raise DatabaseError(_("{url} has schema version {version}, newer than this relcrm "
+                              "knows ({latest}); upgrade relcrm (pip install -U relcrm)").format(
+            url=shown(url), version=version, latest=LATEST))
+    if version < LATEST:
+        raise DatabaseError(_(
+            "{url} has schema version {version} and this relcrm cannot upgrade a team "
+            "database yet; move it with an export and import").format(
+            url=shown(url), version=version))
+    return con
+
+
+def close_all() -> None:
+    while _open:
+        try:
+            _open.pop().close()
+        except Exception:  # noqa: BLE001 - closing what may already be broken
+            pass
+
+
+def schema_version(raw: Any) -> int | None:
+    row = raw.execute("SELECT to_regclass('_migrations') IS NOT NULL, "
+                      "to_regclass('seller') IS NOT NULL").fetchone()
+    if not (row[0] and row[1]):
+        return None
+    return raw.execute("SELECT coalesce(max(version), 0) FROM _migrations").fetchone()[0]
+
+
+# --------------------------------------------------------------------------- the schema
+
+def _solo_schema() -> sqlite3.Connection:
+    """A book at the latest version, in memory: the schema the team database follows."""
+    from .migrations import upgrade
+
+    con = sqlite3.connect(":memory:", isolation_level=None)
+    upgrade(con)
+    return con
+
+
+def _column(name: str, declared: str, notnull: int, default: Any) -> str:
+    kind = 'TEXT COLLATE "C"' if declared.upper() == "TEXT" else "BIGINT"
+    out = f"{name} {kind}"
+    if notnull:
+        out += " NOT NULL"
+    if default is not None:
+        out += f" DEFAULT {default}"
+    return out
+
+
+def tables() -> list[str]:
+    """The tables a team database holds, parents before children."""
+    from .registry import TABLES
+
+    con = _solo_schema()
+    refs = {t: {r[2] for r in con.execute(f"PRAGMA foreign_key_list({t})")} - {t}
+            for t in TABLES}
+    ordered: list[str] = []
+    while len(ordered) < len(refs):
+        for table in TABLES:
+            if table not in ordered and refs[table] <= set(ordered):
+                ordered.append(table)
+    return ordered
+
+
+def schema() -> list[str]:
+    """The statements that create a team database's tables, functions and indexes."""
+    from .registry import TABLES
+
+    con = _solo_schema()
+    out = [FUNCTIONS,
+           'CREATE TABLE seller (name TEXT COLLATE "C" PRIMARY KEY, manager BIGINT NOT NULL '
+           'DEFAULT 0, added_at TEXT COLLATE "C" NOT NULL)',
+           'CREATE TABLE _migrations (version BIGINT PRIMARY KEY, name TEXT COLLATE "C", '
+           'applied_at TEXT COLLATE "C")']
+    for table in ["_day_off", *tables()]:
+        info = list(con.execute(f"PRAGMA table_info({table})"))
+        keys = [r[1] for r in sorted(info, key=lambda r: r[5]) if r[5]]
+        parts = []
+        for _cid, name, declared, notnull, default, pk in info:
+            if keys == ["id"] and name == "id":
+                parts.append("id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY")
+            else:
+                parts.append(_column(name, declared, notnull, default))
+        if table in OWNED:
+            parts.append('seller TEXT COLLATE "C" NOT NULL DEFAULT current_user '
+                         'REFERENCES seller (name)')
+        if keys != ["id"]:
+            parts.append(f"PRIMARY KEY ({', '.join(keys)})")
+        for fk in con.execute(f"PRAGMA foreign_key_list({table})"):
+            action = f" ON DELETE {fk[6]}" if fk[6] and fk[6] != "NO ACTION" else ""
+            parts.append(f"FOREIGN KEY ({fk[3]}) REFERENCES {fk[2]} ({fk[4]}){action}")
+        out.append(f"CREATE TABLE {table} (\n  " + ",\n  ".join(parts) + "\n)")
+    for (sql,) in con.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND "
+            f"tbl_name IN ({', '.join(repr(t) for t in TABLES)}) ORDER BY name"):
+        out.append(sql)
+    out += ["CREATE INDEX ix_prospect_seller ON prospect (seller, due_on)",
+            "CREATE INDEX ix_step_seller ON step (seller, due_at) WHERE status = 'open'",
+            "CREATE INDEX ix_touch_seller ON touch (seller, prospect_id)",
+            "CREATE INDEX ix_deal_seller ON deal (seller, status)"]
+    return out + security()
+
+
+def _parent_check(table: str) -> str | None:
+    """The condition that makes a row of `table` visible: its parent is (the parent's own
+    policy decides that), for the rows that belong to a prospect, touch, step or deal."""
+    from .registry import BY_TABLE
+
+    parent = BY_TABLE[table].parent
+    if table == "important_date":
+        return ("(prospect_id IS NULL OR EXISTS (SELECT 1 FROM prospect p WHERE "
+                "p.id = prospect_id))")
+    if parent in OWNED:
+        column = {"prospect": "prospect_id", "touch": "touch_id", "step": "step_id",
+                  "deal": "deal_id"}[parent]
+        return f"EXISTS (SELECT 1 FROM {parent} o WHERE o.id = {column})"
+    return None
+
+
+def security() -> list[str]:
+    """Grants and row-level security: sellers see and change their own, managers everyone's
+    when they ask (relcrm.team), accounts and settings are shared."""
+    from .registry import TABLES
+
+    team = f"current_setting('{TEAM_SETTING}', true) = 'on'"
+    out = [f"GRANT USAGE ON SCHEMA public TO {SELLER_GROUP}, {MANAGER_GROUP}",
+           f"GRANT SELECT ON seller, _migrations, _day_off TO {SELLER_GROUP}, "
+           f"{MANAGER_GROUP}"]
+    for table in TABLES:
+        out.append(f"GRANT SELECT, INSERT, UPDATE ON {table} TO {SELLER_GROUP}, "
+                   f"{MANAGER_GROUP}")
+        out.append(f"GRANT DELETE ON {table} TO {MANAGER_GROUP}"
+                   + ("" if table in SHARED else f", {SELLER_GROUP}"))
+        if table in SHARED:
+            continue
+        out.append(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+        if table in OWNED:
+            mine = "seller = current_user"
+            seen = f"({mine} OR {team})"
+            # a touch or step is written on one's own people only (a foreign key does not
+            # look through row-level security: the policy does)
+            person = {"touch": " AND EXISTS (SELECT 1 FROM prospect p WHERE p.id = "
+                               "prospect_id)",
+                      "step": " AND (prospect_id IS NULL OR EXISTS (SELECT 1 FROM prospect p "
+                              "WHERE p.id = prospect_id))"}.get(table, "")
+            out.append(f"CREATE POLICY own ON {table} TO {SELLER_GROUP} USING ({mine}) "
+                       f"WITH CHECK ({mine}{person})")
+            out.append(f"CREATE POLICY team ON {table} TO {MANAGER_GROUP} USING {seen} "
+                       f"WITH CHECK (true)")
+        else:
+            check = _parent_check(table)
+            out.append(f"CREATE POLICY own ON {table} TO {SELLER_GROUP}, {MANAGER_GROUP} "
+                       f"USING ({check}) WITH CHECK ({check})")
+    out.append(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {SELLER_GROUP}, "
+               f"{MANAGER_GROUP}")
+    return out
+
+
+def _ensure_groups(raw: Any) -> None:
+    for group in (SELLER_GROUP, MANAGER_GROUP):
+        exists = raw.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (group,)).fetchone()
+        if not exists:
+            raw.execute(f"CREATE ROLE {group} NOLOGIN")
+
+
+def init(url: str) -> dict[str, Any]:
+    """Create the team database's schema (nothing when it is already there)."""
+    import psycopg
+
+    from . import dates
+    from .migrations import LATEST, MIGRATIONS
+
+    raw = raw_connect(url)
+    try:
+        version = schema_version(raw)
+        if version is not None:
+            if version > LATEST:
+                raise DatabaseError(_("{url} has schema version {version}, newer than this "
+                                      "relcrm knows ({latest})").format(
+                    url=shown(url), version=version, latest=LATEST))
+            if version < LATEST:
+                raise DatabaseError(_(
+                    "{url} has schema version {version} and this relcrm cannot upgrade a team "
+                    "database yet; move it with an export and import").format(
+                    url=shown(url), version=version))
+            return {"created": False, "version": version, "tables": len(tables())}
+        with raw.transaction():
+            raw.execute("SELECT pg_advisory_xact_lock(4242)")
+            _ensure_groups(raw)
+            for statement in schema():
+                raw.execute(statement)
+            now = dates.iso(dates.now())
+            from . import workdays
+
+            solo = _solo_schema()
+            workdays.rebuild(solo)
+            with raw.cursor().copy("COPY _day_off (day, next_workday, name) FROM STDIN") as copy:
+                for row in solo.execute("SELECT day, next_workday, name FROM _day_off"):
+                    copy.write_row(row)
+            for number, name, _script in MIGRATIONS:
+                raw.execute("INSERT INTO _migrations (version, name, applied_at) VALUES "
+                            "(%s, %s, %s)", (number, name, now))
+        return {"created": True, "version": LATEST, "tables": len(tables())}
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise DatabaseError(_("cannot create the team database at {url}: {why} (team init "
+                              "needs a role that may create tables and roles)").format(
+            url=shown(url), why=str(exc).strip().splitlines()[0])) from None
+    except psycopg.Error as exc:
+        raise DatabaseError(describe(exc, url)) from None
+    finally:
+        raw.close()
+
+
+ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+def add_seller(url: str, name: str, *, manager: bool = False) -> bool:
+    """Create the PostgreSQL role of a seller (or manager) and record them. False when they
+    were already there (their kind is then made what was asked)."""
+    import psycopg
+    from psycopg import sql
+
+    from . import dates
+
+    if name.startswith("pg_") or name in (SELLER_GROUP, MANAGER_GROUP):
+        raise UsageError(_("{name!r} is a name PostgreSQL or relcrm keeps for itself; choose "
+                           "another seller name").format(name=name))
+    if not ROLE_NAME.fullmatch(name):
+        raise UsageError(_("not a seller name: {name!r}; a name is a PostgreSQL role: lower-case "
+                           "letters, digits and _, starting with a letter, at most 63").format(
+            name=name))
+    raw = raw_connect(url)
+    try:
+        if schema_version(raw) is None:
+            raise DatabaseError(_("{url} is not a relcrm team database yet: `relcrm team init "
+                                  "URL` creates it").format(url=shown(url)))
+        with raw.transaction():
+            raw.execute("SELECT pg_advisory_xact_lock(4242)")
+            role = sql.Identifier(name)
+            exists = raw.execute("SELECT 1 FROM pg_roles WHERE rolname = %s",
+                                 (name,)).fetchone()
+            if not exists:
+                raw.execute(sql.SQL("CREATE ROLE {} LOGIN").format(role))
+            elif raw.execute("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = %s",
+                             (name,)).fetchone()[0]:
+                raise UsageError(_("{name} is a PostgreSQL superuser (or bypasses row-level "
+                                   "security): the database would not keep them to their own "
+                                   "records; give the seller a role of their own").format(
+                    name=name))
+            group, other = ((MANAGER_GROUP, SELLER_GROUP) if manager
+                            else (SELLER_GROUP, MANAGER_GROUP))
+            raw.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(group), role))
+            raw.execute(sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(other), role))
+            new = raw.execute(
+                "INSERT INTO seller (name, manager, added_at) VALUES (%s, %s, %s) "
+                "ON CONFLICT (name) DO UPDATE SET manager = excluded.manager "
+                "RETURNING (xmax = 0)", (name, int(manager), dates.iso(dates.now()))).fetchone()[0]
+        return bool(new)
+    except psycopg.Error as exc:
+        raise DatabaseError(describe(exc, url)) from None
+    finally:
+        raw.close()
+
+
+def sellers(url: str) -> list[dict[str, Any]]:
+    con = connect(url)
+    return [{"name": r[0], "manager": bool(r[1]), "added_at": r[2]}
+            for r in con.raw.execute("SELECT name, manager, added_at FROM seller ORDER BY name")]
+
+
+def use_team(con: Connection) -> None:
+    """Show everyone's records in this session (`--team`): for managers only."""
+    allowed = con.raw.execute(
+        "SELECT pg_has_role(current_user, %s, 'member') OR rolbypassrls OR rolsuper "
+        "FROM pg_roles WHERE rolname = current_user", (MANAGER_GROUP,)).fetchone()
+    if not (allowed and allowed[0]):
+        raise UsageError(_("--team shows the whole team's records to a manager; {name} is a "
+                           "seller (relcrm team add-seller NAME --manager makes a manager)"
+                           ).format(name=con.raw.info.user))
+    con.raw.execute(f"SELECT set_config('{TEAM_SETTING}', 'on', false)")
+
+
+# --------------------------------------------------------------------------- moving in
+
+# shared rows that a team database may hold already: the same row is found by this key
+_JOIN_BY = {"account": "name_key", "occasion": "key"}
+
+
+def _solo_copy(path: Any) -> sqlite3.Connection:
+    """The solo book at `path` at the latest schema, in memory (the file is only read)."""
+    from .db import check_book, read_only
+    from .migrations import upgrade
+
+    check_book(path)
+    source = read_only(path)
+    con = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        source.backup(con)
+    except sqlite3.Error as exc:
+        from .db import describe_error
+
+        raise DatabaseError(describe_error(exc, path)) from None
+    finally:
+        source.close()
+    upgrade(con)
+    return con
+
+
+def import_book(url: str, path: Any, seller: str) -> list[dict[str, Any]]:
+    """Move the solo book at `path` into the team database as `seller`'s, in one transaction:
+    every row of every table, new ids given by the team database and every reference to them
+    rewritten; an account or occasion the team has already (same name) is joined, not doubled;
+    a setting the team has already keeps the team's value. The counts are compared before the
+    commit; any difference undoes the whole move. Returns one count line per table."""
+    import uuid
+
+    import psycopg
+
+    from .registry import BY_TABLE
+
+    book = _solo_copy(path)
+    raw = raw_connect(url)
+    try:
+        if schema_version(raw) is None:
+            raise DatabaseError(_("{url} is not a relcrm team database yet: `relcrm team init "
+                                  "URL` creates it").format(url=shown(url)))
+        if not raw.execute("SELECT 1 FROM seller WHERE name = %s", (seller,)).fetchone():
+            from .errors import NotFound
+
+            raise NotFound(_("no seller {name} in the team database; `relcrm team add-seller "
+                             "{name}` adds them").format(name=seller))
+        # COPY is the fast way in, for the team's administrator; row-level security allows a
+        # seller only INSERT, which it checks row by row
+        bulk = raw.execute("SELECT rolsuper OR rolbypassrls OR pg_has_role(current_user, "
+                           "(SELECT tableowner FROM pg_tables WHERE schemaname = 'public' AND "
+                           "tablename = 'prospect'), 'USAGE') FROM pg_roles WHERE rolname = "
+                           "current_user").fetchone()[0]
+        report = []
+        with raw.transaction():
+            ids: dict[str, dict[int, int]] = {}
+            for table in tables():
+                refs = {r[3]: r[2] for r in book.execute(f"PRAGMA foreign_key_list({table})")}
+                cursor = book.execute(f"SELECT * FROM {table} ORDER BY rowid")
+                columns = [d[0] for d in cursor.description]
+                rows = [list(r) for r in cursor]
+                keyed = "id" in columns and [r[1] for r in book.execute(
+                    f"PRAGMA table_info({table})") if r[5]] == ["id"]
+                joined = kept = 0
+                mapping: dict[int, int] = {}
+                if keyed and rows:
+                    join = _JOIN_BY.get(table)
+                    there: dict[Any, int] = {}
+                    if join:
+                        at = columns.index(join)
+                        there = dict(raw.execute(
+                            f"SELECT {join}, id FROM {table} WHERE {join} = ANY(%s)",
+                            ([r[at] for r in rows],)).fetchall())
+                    fresh = [r for r in rows if not (join and r[columns.index(join)] in there)]
+                    new_ids = [r[0] for r in raw.execute(
+                        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM "
+                        "generate_series(1, %s)", (table, len(fresh))).fetchall()]
+                    given = iter(new_ids)
+                    for row in rows:
+                        old = row[columns.index("id")]
+                        if join and row[columns.index(join)] in there:
+                            mapping[old] = there[row[columns.index(join)]]
+                            joined += 1
+                        else:
+                            mapping[old] = next(given)
+                    rows = fresh
+                    ids[table] = mapping
+                if table == "step" and rows:  # a step's uid names it on phones: one each
+                    at = columns.index("uid")
+                    taken = {r[0] for r in raw.execute("SELECT uid FROM step WHERE uid = ANY(%s)",
+                                                        ([r[at] for r in rows],))}
+                    for row in rows:
+                        if row[at] in taken:
+                            row[at] = uuid.uuid4().hex
+                for row in rows:
+                    for at, column in enumerate(columns):
+                        if column == "id" and keyed:
+                            row[at] = mapping[row[at]]
+                        elif column in refs and row[at] is not None:
+                            row[at] = ids[refs[column]][row[at]]
+                out_columns = columns + (["seller"] if table in OWNED else [])
+                if table in OWNED:
+                    rows = [r + [seller] for r in rows]
+                if (keyed or not rows) and bulk:
+                    with raw.cursor().copy(f"COPY {table} ({', '.join(out_columns)}) "
+                                           f"FROM STDIN") as copy:
+                        for row in rows:
+                            copy.write_row(row)
+                    moved = len(rows)
+                elif keyed:  # a seller moving their own book in: row-level security
+                    marks = ", ".join(["%s"] * len(out_columns))  # checks each row (no COPY)
+                    with raw.cursor() as cur:
+                        cur.executemany(f"INSERT INTO {table} ({', '.join(out_columns)}) "
+                                        f"VALUES ({marks})", rows)
+                    moved = len(rows)
+                else:  # a row keyed by its content (a tag, a setting): the team's is kept
+                    marks = ", ".join(["%s"] * len(out_columns))
+                    moved = 0
+                    with raw.cursor() as cur:
+                        for row in rows:
+                            cur.execute(f"INSERT INTO {table} ({', '.join(out_columns)}) "
+                                        f"VALUES ({marks}) ON CONFLICT DO NOTHING", row)
+                            moved += cur.rowcount
+                    kept = len(rows) - moved
+                total = book.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                if moved + joined + kept != total:
+                    raise DatabaseError(_("moving {table} did not add up ({moved} of {total}); "
+                                          "nothing was moved").format(
+                        table=table, moved=moved, total=total))
+                report.append({"table": table, "entity": BY_TABLE[table].many, "book": total,
+                               "moved": moved, "joined": joined, "kept": kept})
+        if bulk:  # the planner's statistics, for the rows just moved in (autovacuum is later)
+            for table in tables():
+                raw.execute(f"ANALYZE {table}")
+        return report
+    except psycopg.Error as exc:
+        raise DatabaseError(describe(exc, url)) from None
+    finally:
+        raw.close()
+        book.close()

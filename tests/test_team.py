@@ -1,0 +1,491 @@
+"""Team mode on a real PostgreSQL (tests/pg_server.py starts a throwaway cluster): team init,
+add-seller, import-book, the read commands on both engines, row-level security through psql as
+each role, and every failure one line with the database unchanged."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import Cli, Run
+from pg_server import Postgres, binaries
+
+from relcrm import db
+
+FIXTURES = Path(__file__).parent / "fixtures" / "books"
+TODAY = "2026-11-25"
+
+if binaries() is None:
+    if os.environ.get("RELCRM_REQUIRE_POSTGRES"):
+        raise RuntimeError("PostgreSQL is not installed and RELCRM_REQUIRE_POSTGRES is set")
+    pytest.skip("PostgreSQL is not installed (apt-get install -y postgresql)",
+                allow_module_level=True)
+
+
+@pytest.fixture(scope="session")
+def server():
+    with Postgres() as running:
+        yield running
+
+
+_made = {"n": 0}
+
+
+def _database(server: Postgres, template: str | None = None) -> str:
+    _made["n"] += 1
+    name = f"t{os.getpid()}_{_made['n']}"
+    server.psql(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""),
+                database="postgres")
+    return name
+
+
+@pytest.fixture(scope="session")
+def templates(server, tmp_path_factory):
+    """Databases made once and copied for each test (CREATE DATABASE ... TEMPLATE): "team",
+    a team database with the sellers alice and bob and the manager mai; "two", the same with
+    the v8 fixture book moved in as alice's and again as bob's."""
+    made = {}
+    folder = tmp_path_factory.mktemp("templates")
+    name = _database(server)
+    cli = TeamCli(Team(server, name))
+    cli("team", "init", server.url("postgres", name))
+    cli("team", "add-seller", "alice")
+    cli("team", "add-seller", "bob")
+    cli("team", "add-seller", "mai", "--manager")
+    made["team"] = name
+    two = _database(server, name)
+    cli = TeamCli(Team(server, two))
+    for seller in ("alice", "bob"):
+        (folder / seller).mkdir()
+        cli("team", "import-book", solo(folder / seller), "--seller", seller)
+    made["two"] = two
+    return made
+
+
+@pytest.fixture
+def team(server):
+    """A new empty database on the cluster (its URL as the superuser: the team's admin)."""
+    name = _database(server)
+    yield Team(server, name)
+    server.psql(f"DROP DATABASE {name} WITH (FORCE)", database="postgres")
+
+
+class Team:
+    def __init__(self, server: Postgres, database: str) -> None:
+        self.server, self.database = server, database
+
+    def url(self, user: str = "postgres") -> str:
+        return self.server.url(user, self.database)
+
+    def psql(self, sql: str, user: str = "postgres") -> str:
+        return self.server.psql(sql, user=user, database=self.database)
+
+    def dump(self) -> str:
+        """Every row of every table, the sellers and the roles: what a failure must not
+        change."""
+        import psycopg
+
+        with psycopg.connect(self.url(), autocommit=True) as con:
+            parts = [" ".join(r[0] for r in con.execute(
+                "SELECT rolname FROM pg_roles ORDER BY rolname"))]
+            for (table,) in con.execute("SELECT tablename FROM pg_tables WHERE schemaname = "
+                                        "'public' ORDER BY tablename").fetchall():
+                rows = con.execute(f"SELECT t::text FROM {table} t ORDER BY 1").fetchall()
+                parts.append(table + ": " + "\n".join(r[0] for r in rows))
+        return "\n".join(parts)
+
+
+class TeamCli(Cli):
+    """The CLI on a team database, as `user` (RELCRM_DB is their URL)."""
+
+    def __init__(self, team: Team, user: str = "postgres") -> None:
+        super().__init__(Path("/nonexistent"))
+        self.team, self.user = team, user
+
+    def run(self, *args: str, input: str | None = None, env: dict | None = None) -> Run:
+        env = {"RELCRM_DB": self.team.url(self.user), "RELCRM_TODAY": TODAY, **(env or {})}
+        db.select(None)
+        return super().run(*args, input=input, env=env)
+
+    def dump(self) -> str:
+        return self.team.dump()
+
+    def as_(self, user: str) -> "TeamCli":
+        return TeamCli(self.team, user)
+
+
+def solo(tmp_path: Path, version: int = 8) -> Path:
+    book = tmp_path / f"v{version}.db"
+    shutil.copy(FIXTURES / f"v{version}.db", book)
+    os.chmod(book, 0o600)
+    return book
+
+
+def counts(book: Path) -> dict[str, int]:
+    """Each table's rows in a solo book after its upgrade (what import-book must move)."""
+    from relcrm.registry import TABLES
+
+    con = db.connect(book)
+    try:
+        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def admin(team) -> TeamCli:
+    cli = TeamCli(team)
+    cli("team", "init", team.url())
+    return cli
+
+
+def _copy(server: Postgres, template: str):
+    name = _database(server, template)
+    yield TeamCli(Team(server, name))
+    server.psql(f"DROP DATABASE {name} WITH (FORCE)", database="postgres")
+
+
+@pytest.fixture
+def sellers(server, templates):
+    """A team database with alice, bob (sellers) and mai (a manager), nothing moved in."""
+    yield from _copy(server, templates["team"])
+
+
+@pytest.fixture
+def two_sellers(server, templates):
+    """alice owns the v8 fixture book, bob a second copy of it; mai is a manager."""
+    yield from _copy(server, templates["two"])
+
+
+# -- team init, add-seller --------------------------------------------------------------------
+
+def test_init_creates_the_schema_once(team):
+    cli = TeamCli(team)
+    first = cli("team", "init", team.url())
+    assert "Created the team database" in first.out and "row-level security on" in first.out
+    assert team.psql("SELECT max(version) FROM _migrations") == "8"
+    before = team.dump()
+    again = cli("team", "init", team.url())
+    assert "a team database already" in again.out and "nothing changed" in again.out
+    assert team.dump() == before
+
+
+def test_init_refuses_what_is_not_a_postgresql_url(team, tmp_path):
+    cli = TeamCli(team)
+    cli.fails(2, "team", "init", "mysql://x@localhost/db", match="not a PostgreSQL URL")
+    cli.fails(2, "team", "init", "postgresql://a@127.0.0.1:1/db?bogus_option=1",
+              match="not a PostgreSQL URL")
+    cli.fails(1, "team", "init", f"postgresql://postgres@127.0.0.1:{team.server.port}/nosuch",
+              match="cannot reach the team database")
+
+
+def test_a_seller_cannot_create_the_team_database(sellers):
+    team = sellers.team
+    other = TeamCli(team, "alice")
+    team.psql("CREATE DATABASE empty_for_alice", user="postgres")
+    try:
+        result = other.run("team", "init", team.server.url("alice", "empty_for_alice"))
+        assert result.code == 1 and "cannot create the team database" in result.err
+        assert len(result.err.strip().splitlines()) == 1
+    finally:
+        team.psql("DROP DATABASE empty_for_alice WITH (FORCE)")
+
+
+@pytest.mark.parametrize("name", ["Alice", "a b", "x; DROP TABLE prospect", "1abc", "a" * 64,
+                                  "", "anh-tuấn", "'; --"])
+def test_add_seller_refuses_names_that_are_not_role_names(sellers, name):
+    sellers.fails(2, "team", "add-seller", name, match="not a seller name")
+
+
+@pytest.mark.parametrize("name,why", [("pg_signal_backend", "keeps for itself"),
+                                      ("relcrm_seller", "keeps for itself"),
+                                      ("postgres", "superuser")])
+def test_add_seller_refuses_the_roles_security_would_not_hold(sellers, name, why):
+    sellers.fails(2, "team", "add-seller", name, match=why)
+
+
+def test_add_seller_twice_changes_only_the_kind(admin, team):
+    admin("team", "add-seller", "lan")
+    again = admin("team", "add-seller", "lan", "--manager")
+    assert "team member already; now a manager" in again.out
+    listed = json.loads(admin("team", "sellers", "-f", "json").out)
+    assert [(s["name"], s["manager"]) for s in listed] == [("lan", True)]
+    assert team.psql("SELECT pg_has_role('lan', 'relcrm_manager', 'member'), "
+                     "pg_has_role('lan', 'relcrm_seller', 'member')") == "t|f"
+
+
+def test_team_commands_on_a_database_that_is_not_a_team_one(team):
+    cli = TeamCli(team)
+    cli.fails(1, "team", "add-seller", "alice", match="not a relcrm team database yet")
+    cli.fails(1, "list", match="not a relcrm team database yet")
+    cli.fails(1, "followups", match="not a relcrm team database yet")
+
+
+# -- moving a solo book in --------------------------------------------------------------------
+
+@pytest.mark.parametrize("version", [pytest.param(v, marks=pytest.mark.slow) for v in range(1, 8)]
+                         + [8])
+def test_import_book_moves_every_record_of_each_fixture_book(sellers, tmp_path, version):
+    admin, team = sellers, sellers.team
+    book = solo(tmp_path, version)
+    before = book.read_bytes()
+    (tmp_path / "copy").mkdir()
+    expected = counts(solo(tmp_path / "copy", version))
+    result = admin("team", "import-book", book, "--seller", "alice")
+    assert book.read_bytes() == before, "import-book changed the solo book"
+    total = sum(expected.values())
+    assert f"All {total} records accounted for" in result.out
+    for table, count in expected.items():
+        assert int(team.psql(f"SELECT count(*) FROM {table}")) == count, table
+    for table in ("prospect", "touch", "step", "deal"):
+        assert team.psql(f"SELECT count(*) FROM {table} WHERE seller <> 'alice'") == "0"
+
+
+def test_import_book_remaps_ids_and_joins_the_shared_accounts(two_sellers):
+    team = two_sellers.team
+    mine = json.loads(two_sellers.as_("alice")("list", "-f", "json").out)
+    theirs = json.loads(two_sellers.as_("bob")("list", "-f", "json").out)
+    assert [p["name"] for p in mine] == [p["name"] for p in theirs]
+    assert not {p["id"] for p in mine} & {p["id"] for p in theirs}, "ids were not remapped"
+    # the same companies are one shared account each, not two
+    assert {p["account_id"] for p in mine} == {p["account_id"] for p in theirs}
+    assert team.psql("SELECT count(*) FROM account") == team.psql(
+        "SELECT count(DISTINCT name_key) FROM account")
+    # every reference follows its row: bob's touches are on bob's prospects
+    assert team.psql("SELECT count(*) FROM touch t JOIN prospect p ON p.id = t.prospect_id "
+                     "WHERE t.seller <> p.seller") == "0"
+    assert team.psql("SELECT count(*) FROM call_note n JOIN touch t ON t.id = n.touch_id "
+                     "JOIN prospect p ON p.id = t.prospect_id WHERE p.seller = 'bob'") == \
+        team.psql("SELECT count(*) FROM call_note n JOIN touch t ON t.id = n.touch_id "
+                  "JOIN prospect p ON p.id = t.prospect_id WHERE p.seller = 'alice'")
+
+
+def test_import_book_says_what_it_joined(sellers, tmp_path):
+    admin = sellers
+    admin("team", "import-book", solo(tmp_path), "--seller", "alice")
+    (tmp_path / "b").mkdir()
+    second = admin("team", "import-book", solo(tmp_path / "b"), "--seller", "bob")
+    assert "13 joined the team's" in second.out  # the 13 accounts
+    assert "kept the team's" in second.out  # the settings alice's book brought
+
+
+def test_import_book_failures_change_nothing(sellers, tmp_path):
+    admin = sellers
+    admin.fails(1, "team", "import-book", solo(tmp_path), "--seller", "nobody",
+                match="no seller nobody")
+    admin.fails(1, "team", "import-book", tmp_path / "missing.db", "--seller", "alice",
+                match="no such book")
+    junk = tmp_path / "junk.db"
+    junk.write_text("not a database at all, just text\n" * 20)
+    admin.fails(1, "team", "import-book", junk, "--seller", "alice",
+                match="not a relcrm book")
+    admin.fails(2, "team", "import-book", solo(tmp_path), match="--seller")
+
+
+def test_a_seller_may_move_in_only_their_own_book(sellers, tmp_path):
+    admin, team = sellers, sellers.team
+    bob = admin.as_("bob")
+    bob.fails(1, "team", "import-book", solo(tmp_path), "--seller", "alice",
+              match="refused")
+    bob("team", "import-book", solo(tmp_path), "--seller", "bob")
+    assert team.psql("SELECT count(DISTINCT seller) FROM prospect") == "1"
+
+
+# -- the read commands: the same output on both engines --------------------------------------
+
+READS = [("list",), ("list", "-f", "csv"), ("list", "--stage", "3"), ("followups",),
+         ("followups", "--all", "-f", "json"), ("followups", "--days", "30"), ("show", "5"),
+         ("show", "Nguyễn Văn An"), ("plan",), ("plan", "week"), ("review",),
+         ("review", "--month"), ("account", "list"), ("account", "show", "5"), ("deal", "list"),
+         ("pipeline",), ("brief", "5"), ("date", "list"), ("stage", "history", "5"),
+         ("step", "list"), ("export", "prospects", "-f", "json"), ("export", "touches"),
+         ("kam", "list")]
+
+
+@pytest.fixture(scope="module")
+def engines(server, templates, tmp_path_factory):
+    """The v8 fixture book as a solo SQLite book and as alice's in a team database: the ids
+    are the same (the team database was empty). Read only: shared by the tests below."""
+    name = _database(server, templates["team"])
+    folder = tmp_path_factory.mktemp("engines")
+    TeamCli(Team(server, name))("team", "import-book", solo(folder), "--seller", "alice")
+    (folder / "solo").mkdir()
+    yield Cli(solo(folder / "solo")), TeamCli(Team(server, name), "alice")
+    server.psql(f"DROP DATABASE {name} WITH (FORCE)", database="postgres")
+
+
+@pytest.mark.parametrize("args", READS, ids=" ".join)
+def test_a_read_command_says_the_same_on_both_engines(engines, args):
+    on_sqlite, on_postgres = engines
+    expected = on_sqlite.run("--db", on_sqlite.path, *args)
+    got = on_postgres.run(*args)
+    assert (got.code, got.out, got.err) == (expected.code, expected.out, expected.err)
+
+
+HOSTILE = [("show", "'; DROP TABLE prospect; --"), ("show", "99999"), ("show", "0"),
+           ("show", "%"), ("show", str(2**63)), ("list", "--stage", "nope"),
+           ("list", "--limit", "-1"), ("list", "--company", "' OR 1=1 --"),
+           ("list", "--search", "%_\\"), ("followups", "--days", "x"),
+           ("followups", "--days", "99999999999"), ("account", "show", "\"; DELETE FROM"),
+           ("list", "--sort", "name; DROP"), ("plan", "next blursday"),
+           ("show", "x\x1b[31m")]
+
+
+@pytest.mark.parametrize("args", HOSTILE, ids=repr)
+def test_hostile_input_fails_the_same_way_on_both_engines(engines, args):
+    on_sqlite, on_postgres = engines
+    expected = on_sqlite.run("--db", on_sqlite.path, *args)
+    if expected.code == 0:
+        got = on_postgres(*args)
+        assert got.out == expected.out
+        return
+    got = on_postgres.fails(expected.code, *args)
+    assert got.err == expected.err
+
+
+def test_a_write_on_a_team_database_is_refused_in_one_line(engines):
+    _, on_postgres = engines
+    on_postgres.fails(1, "add", "Lan", "--company", "Minh Phát", match="later version")
+    on_postgres.fails(1, "log", "5", "call", "rang", match="later version")
+    on_postgres.fails(1, "backup", match="not available on a team database")
+    on_postgres.fails(1, "undo", match="not available on a team database")
+
+
+# -- row-level security: what each role gets, through relcrm and through psql ------------------
+
+def test_each_seller_sees_their_own_and_the_shared_accounts(two_sellers):
+    alice, bob, mai = (two_sellers.as_(u) for u in ("alice", "bob", "mai"))
+    a = json.loads(alice("list", "-f", "json").out)
+    b = json.loads(bob("list", "-f", "json").out)
+    assert len(a) == len(b) == 11  # and one lost each
+    assert json.loads(mai("list", "-f", "json").out) == []  # a manager's own: none
+    everyone = json.loads(mai("list", "--team", "-f", "json").out)
+    assert sorted(p["id"] for p in everyone) == sorted(p["id"] for p in a + b)
+    # followups: each their own people, and the shared key accounts
+    fa = json.loads(alice("followups", "-f", "json").out)
+    fb = json.loads(bob("followups", "-f", "json").out)
+    mine = {p["id"] for p in a}
+    assert {r["id"] for r in fa if r.get("id")} <= mine
+    assert not {r["id"] for r in fb if r.get("id")} & mine
+    assert {r["account"] for r in fa if not r.get("id") and r.get("account")} == \
+        {r["account"] for r in fb if not r.get("id") and r.get("account")}
+    # another seller's prospect is unknown to bob, as any unknown record
+    bob.fails(1, "show", str(a[0]["id"]), match="no prospect")
+
+
+def test_team_is_for_managers_and_team_databases(two_sellers, cli):
+    two_sellers.as_("alice").fails(2, "followups", "--team", match="alice is a seller")
+    two_sellers.as_("bob").fails(2, "list", "--team", match="bob is a seller")
+    cli.add("An")
+    cli.fails(2, "list", "--team", match="for a team database")
+    cli.fails(2, "review", "--team", match="for a team database")
+
+
+def test_psql_gives_a_seller_no_more_than_relcrm(two_sellers):
+    """alice bypasses relcrm with psql: she reads what relcrm shows her and changes only her
+    own rows; bob's stay as they were."""
+    team = two_sellers.team
+    bobs = team.dump()
+    alice_ids = {p["id"] for p in json.loads(two_sellers.as_("alice")(
+        "export", "prospects", "-f", "json").out)}
+    seen = set(map(int, team.psql("SELECT id FROM prospect", user="alice").split()))
+    assert seen == alice_ids
+    for sql in ("SELECT count(*) FROM prospect WHERE seller = 'bob'",
+                "SELECT count(*) FROM touch WHERE seller = 'bob'",
+                "SELECT count(*) FROM step WHERE seller = 'bob'",
+                "SELECT count(*) FROM deal WHERE seller = 'bob'",
+                "SELECT count(*) FROM call_note n JOIN touch t ON t.id = n.touch_id WHERE "
+                "t.seller = 'bob'",
+                "SELECT count(*) FROM tag WHERE prospect_id NOT IN (SELECT id FROM prospect)",
+                "SELECT count(*) FROM contact WHERE prospect_id NOT IN (SELECT id FROM "
+                "prospect)"):
+        assert team.psql(sql, user="alice") == "0", sql
+    # the shared accounts: all of them
+    assert team.psql("SELECT count(*) FROM account", user="alice") == "13"
+    # asking for the team's view changes nothing for a seller
+    assert team.psql("SET relcrm.team = 'on'; SELECT count(*) FROM prospect", user="alice") \
+        == "12"
+    # writes to bob's rows touch nothing
+    for sql in ("UPDATE prospect SET name = 'x' WHERE seller = 'bob'",
+                "DELETE FROM touch WHERE seller = 'bob'",
+                "UPDATE step SET text = 'x'", "DELETE FROM tag WHERE prospect_id IN "
+                "(SELECT id FROM prospect WHERE seller = 'bob')"):
+        team.psql(sql.replace("UPDATE step SET text = 'x'",
+                              "UPDATE step SET text = text WHERE seller = 'bob'"),
+                  user="alice")
+    # rows written as bob, or moved to bob, or hung on bob's people, are refused
+    bob_person = team.psql("SELECT min(id) FROM prospect WHERE seller = 'bob'")
+    for sql in ("INSERT INTO prospect (name, name_key, stage, created_at, updated_at, seller) "
+                "VALUES ('x', 'x', 'attract', 'a', 'a', 'bob')",
+                "UPDATE prospect SET seller = 'bob'",
+                f"INSERT INTO tag (prospect_id, name) VALUES ({bob_person}, 'x')",
+                f"INSERT INTO touch (prospect_id, kind, at, summary, created_at, seq) VALUES "
+                f"({bob_person}, 'call', 'a', 'x', 'a', 1)",
+                f"INSERT INTO step (prospect_id, kind, text, due_at, status, created_at, uid) "
+                f"VALUES ({bob_person}, 'todo', 'x', 'a', 'open', 'a', 'u1')",
+                "ALTER TABLE prospect DISABLE ROW LEVEL SECURITY",
+                "DELETE FROM account",
+                "DROP TABLE touch",
+                "UPDATE seller SET manager = 1"):
+        with pytest.raises(subprocess.CalledProcessError):
+            team.psql(sql, user="alice")
+    after = team.dump()
+    assert [line for line in after.splitlines() if "bob" in line] == \
+        [line for line in bobs.splitlines() if "bob" in line]
+    # and alice may change her own, with the same statements (the refusals above are the
+    # policies', not a mistake in the SQL)
+    team.psql("UPDATE prospect SET note = 'mine' WHERE id = (SELECT min(id) FROM prospect)",
+              user="alice")
+    assert team.psql("SELECT count(*) FROM prospect WHERE note = 'mine'") == "1"
+    hers = team.psql("SELECT min(id) FROM prospect WHERE seller = 'alice'")
+    team.psql(f"INSERT INTO touch (prospect_id, kind, at, summary, created_at, seq) VALUES "
+              f"({hers}, 'call', 'a', 'x', 'a', 1); INSERT INTO tag (prospect_id, name) "
+              f"VALUES ({hers}, 'x'); INSERT INTO step (prospect_id, kind, text, due_at, status, "
+              f"created_at, uid) VALUES ({hers}, 'todo', 'x', 'a', 'open', 'a', 'u1')",
+              user="alice")
+    assert team.psql("SELECT seller FROM touch WHERE summary = 'x' AND at = 'a'") == "alice"
+
+
+def test_a_manager_sees_everyone_only_when_asking(two_sellers):
+    team = two_sellers.team
+    assert team.psql("SELECT count(*) FROM prospect", user="mai") == "0"
+    assert team.psql("SET relcrm.team = 'on'; SELECT count(*) FROM prospect", user="mai") \
+        == "24"
+    assert team.psql("SET relcrm.team = 'on'; SELECT count(*) FROM call_note", user="mai") \
+        == team.psql("SELECT count(*) FROM call_note")
+
+
+# -- the SQLite path stays as it was ----------------------------------------------------------
+
+def test_the_solo_path_never_loads_team_mode(tmp_path):
+    book = tmp_path / "b.db"
+    code = ("import sys\nfrom relcrm.cli import main\n"
+            f"sys.argv = ['relcrm', '--db', {str(book)!r}, 'list']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('psycopg', 'sqlglot', 'relcrm.pg') if m in sys.modules),"
+            " file=sys.stderr)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env={**os.environ, "RELCRM_TODAY": TODAY})
+    assert result.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_the_team_database_in_relcrm_db_through_the_installed_command(two_sellers):
+    team = two_sellers.team
+    from test_entrypoint import _relcrm
+
+    result = subprocess.run([*_relcrm(), "followups", "-f", "csv"], capture_output=True,
+                            text=True, env={**os.environ, "RELCRM_TODAY": TODAY,
+                                            "RELCRM_DB": team.url("alice")})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("due_on,")
+    bad = subprocess.run([*_relcrm(), "list"], capture_output=True, text=True,
+                         env={**os.environ, "RELCRM_DB": team.url("nobody")})
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr
+    assert bad.stderr.startswith("relcrm: error: cannot reach the team database")
+    assert sqlite3  # the solo path's module stays the default
