@@ -165,15 +165,16 @@ def _a(noun: str) -> str:
 
 def check_output(target: Path, book: Path | None = None, *, what: str = "output") -> Path:
     """The real path `target` names, once it is safe to write there; else a UsageError."""
-    from .db import db_path
+    from .db import db_path, url
 
-    book = book or db_path()
     real = Path(os.path.realpath(target))
-    if real in book_files(book):
+    if book is None and url() is None:  # on a team database there is no book file to guard
+        book = db_path()
+    if book is not None and real in book_files(book):
         raise UsageError(_("{target} is the book (or one of its files); relcrm never writes "
                            "{what} over it: give another file").format(target=target,
                                                                        what=_a(what)))
-    if is_backup_of(real, book):
+    if book is not None and is_backup_of(real, book):
         raise UsageError(_("{target} is a backup of the book; give another file").format(
             target=target))
     try:
@@ -238,12 +239,13 @@ def write(target: Path, produce: Callable[[Any], Any], *, newline: str | None = 
 
 def private_folder(folder: Path, book: Path | None = None) -> Path:
     """A folder to write several files into (export all -o FOLDER), made 0700 if new."""
-    from .db import db_path, make_private_dirs
+    from .db import db_path, make_private_dirs, url
 
     real = Path(os.path.realpath(folder))
     if real.exists() and not real.is_dir():
         raise UsageError(_("{folder} is a file; give a folder").format(folder=folder))
-    if real == Path(os.path.realpath(book or db_path())).parent / "backups":
+    if (book is not None or url() is None) and \
+            real == Path(os.path.realpath(book or db_path())).parent / "backups":
         raise UsageError(_("{folder} is the book's backups folder; give another folder").format(
             folder=folder))
     try:

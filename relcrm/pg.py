@@ -24,6 +24,7 @@ never loads psycopg or sqlglot.
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 from decimal import Decimal
@@ -31,7 +32,7 @@ from functools import lru_cache
 from typing import Any, Iterator, Sequence
 
 from .errors import DatabaseError, UsageError
-from .i18n import _
+from .i18n import _, ngettext
 
 SCHEMES = ("postgresql://", "postgres://")
 SELLER_GROUP = "relcrm_seller"
@@ -151,9 +152,14 @@ def _translate(sql: str) -> str:
         for join in tree.find_all(exp.Join):  # SQLite's CROSS JOIN ... ON: a join order hint
             if join.args.get("kind", "").upper() == "CROSS" and join.args.get("on"):
                 join.set("kind", None)
-        for limit in list(tree.find_all(exp.Limit)):  # SQLite's LIMIT -1: no limit
+        for limit in list(tree.find_all(exp.Limit)):
+            # SQLite's LIMIT -1, no limit, written to keep a subquery from being flattened:
+            # PostgreSQL's way of saying that is OFFSET 0
             if isinstance(limit.expression, exp.Neg):
+                query = limit.parent
                 limit.pop()
+                if isinstance(query, exp.Select) and not query.args.get("offset"):
+                    query.set("offset", exp.Offset(expression=exp.Literal.number(0)))
         for when in list(tree.find_all(exp.TimeToStr)):  # the day of the week, 0 = Sunday
             if when.args["format"].name == "%w":
                 when.replace(exp.Cast(this=exp.Extract(this=exp.var("dow"), expression=exp.Cast(
@@ -202,7 +208,8 @@ def _as_value(node: Any, exp: Any) -> bool:
     while isinstance(parent, exp.Paren):
         parent, child = parent.parent, parent
     if parent is None or isinstance(parent, (exp.Where, exp.Having, exp.Connector, exp.Not,
-                                             exp.Join, exp.Qualify)):
+                                             exp.Join, exp.Qualify, exp.Update,
+                                             exp.OnConflict)):  # SET a = b: an assignment
         return False
     if isinstance(parent, exp.If) and parent.this is child and not (
             isinstance(parent.parent, exp.Case) and parent.parent.this is not None):
@@ -399,6 +406,13 @@ def connect(url: str) -> Connection:
             "{url} has schema version {version} and this relcrm cannot upgrade a team "
             "database yet; move it with an export and import").format(
             url=shown(url), version=version))
+    # what a command reads, it reads in one snapshot (a list and its count, every entity of an
+    # export agree), and it cannot write: the transaction is read-only
+    import psycopg
+
+    con.raw.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+    con.raw.read_only = True
+    con.raw.autocommit = False
     return con
 
 
@@ -543,7 +557,8 @@ def security() -> list[str]:
             check = _parent_check(table)
             out.append(f"CREATE POLICY own ON {table} TO {SELLER_GROUP}, {MANAGER_GROUP} "
                        f"USING ({check}) WITH CHECK ({check})")
-    out.append(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {SELLER_GROUP}, "
+    # USAGE to take new ids; SELECT so that a seller's pg_dump (relcrm backup) can read them
+    out.append(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {SELLER_GROUP}, "
                f"{MANAGER_GROUP}")
     return out
 
@@ -814,3 +829,129 @@ def import_book(url: str, path: Any, seller: str) -> list[dict[str, Any]]:
     finally:
         raw.close()
         book.close()
+
+
+# --------------------------------------------------------------------------- keeping it safe
+
+def _tool(name: str) -> str | None:
+    """A PostgreSQL client program (pg_dump): on the PATH, else the newest Debian one."""
+    import glob
+    import shutil
+
+    found = shutil.which(name)
+    if found:
+        return found
+    for folder in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True,
+                         key=lambda f: int(re.sub(r"\D", "", f) or 0)):
+        candidate = f"{folder}/{name}"
+        if os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def backup(url: str, target: Any | None, *, replace: bool) -> tuple[Any, int, str]:
+    """Back the team database up: with pg_dump (custom format, for pg_restore) when it is
+    installed, else as `relcrm export all` (JSON, for `relcrm import`) read in one snapshot.
+    Either holds what the connecting role may read (a seller's: their own records and the
+    shared ones). Returns the file, its size and the way ("pg_dump" or "export")."""
+    import subprocess
+    from pathlib import Path
+
+    from . import dates, db, files
+
+    dump = _tool("pg_dump")
+    name = (re.sub(r"\W+", "-", url.rsplit("/", 1)[-1].split("?")[0]).strip("-") or "team")
+    stamp = dates.now().strftime("%Y%m%d-%H%M%S")
+    default = f"relcrm-team-{name}-{stamp}.{'dump' if dump else 'json'}"
+    chosen = target is not None and not Path(target).expanduser().is_dir()
+    if target is None:
+        folder = db.data_dir() / "backups"
+        db.make_private_dirs(folder)
+        target = folder / default
+    target = Path(target).expanduser()
+    if target.is_dir():
+        target = target / default
+    if target.exists() and chosen and not replace:
+        raise UsageError(_("{target} exists; relcrm does not overwrite a file with a backup "
+                           "unless asked: give a new name, a folder, or --replace").format(
+            target=target))
+    real = files.check_output(target, what="backup")
+    if dump is None:
+        from .cli.transfer import write_book
+        from .queries import export
+
+        con = connect(url)
+        files.write(target, lambda out: write_book(out, lambda e: export(con, e)),
+                    what="backup")
+        return target, real.stat().st_size, "export"
+
+    with files.temporary(real) as tmp:  # the backup appears whole or not at all
+        result = subprocess.run(
+            [dump, "--format=custom", "--enable-row-security", "--no-password", "--file",
+             str(tmp), "--dbname", url], capture_output=True, text=True,
+            env={**os.environ, "PGCONNECT_TIMEOUT": "10"})
+        if result.returncode:
+            why = (result.stderr.strip().splitlines() or ["?"])[-1].removeprefix("pg_dump: ")
+            raise DatabaseError(_("pg_dump could not back up {url}: {why}").format(
+                url=shown(url), why=why.removeprefix("error: ")))
+        try:
+            os.chmod(tmp, 0o600)
+            with open(tmp, "rb") as done:
+                os.fsync(done.fileno())
+            os.replace(tmp, real)
+        except OSError as exc:
+            raise files.disk_error(exc, target) from None
+    return target, real.stat().st_size, "pg_dump"
+
+
+def doctor(url: str) -> list[tuple[str, str, bool]]:
+    """Check a team database: its schema, that row-level security is on with its policies on
+    every table that needs it, the groups and the sellers' roles. (line, text, ok) each."""
+    from .migrations import LATEST
+    from .registry import TABLES
+
+    con = connect(url)
+    raw = con.raw
+    out = [("book", shown(url), True)]
+    version = schema_version(raw)
+    out.append(("schema", _("version {version} (this relcrm: {latest})").format(
+        version=version, latest=LATEST), version == LATEST))
+    guarded = [t for t in TABLES if t not in SHARED]
+    rows = raw.execute(
+        "SELECT c.relname, c.relrowsecurity, (SELECT count(*) FROM pg_policy p WHERE "
+        "p.polrelid = c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = 'public' AND c.relname = ANY(%s)", (guarded,)).fetchall()
+    found = {r[0]: (r[1], r[2]) for r in rows}
+    open_tables = [t for t in guarded if not found.get(t, (False, 0))[0]
+                   or found.get(t, (False, 0))[1] < (2 if t in OWNED else 1)]
+    policies = sum(n for _on, n in found.values())
+    out.append(("security", _("row-level security on {tables} tables, {policies} policies")
+                .format(tables=len(guarded) - len(open_tables), policies=policies)
+                if not open_tables else _("PROBLEM: no row-level security on {tables}").format(
+                    tables=", ".join(open_tables)), not open_tables))
+    members = raw.execute(
+        "SELECT s.name, s.manager, r.rolname IS NOT NULL, "
+        "coalesce(pg_has_role(r.rolname, %s, 'member'), false), "
+        "coalesce(pg_has_role(r.rolname, %s, 'member'), false), "
+        "coalesce(r.rolsuper OR r.rolbypassrls, false) "
+        "FROM seller s LEFT JOIN pg_roles r ON r.rolname = s.name ORDER BY s.name",
+        (SELLER_GROUP, MANAGER_GROUP)).fetchall()
+    wrong = [r[0] for r in members if not r[2] or r[5]
+             or (r[4] if r[1] else r[3]) is False]
+    managers = sum(1 for r in members if r[1])
+    out.append(("sellers", ngettext("{n} seller", "{n} sellers", len(members) - managers).format(
+        n=len(members) - managers) + ", " + ngettext("{n} manager", "{n} managers",
+                                                      managers).format(n=managers)
+        if not wrong else _(
+        "PROBLEM: the roles of {names} do not match the team (missing, superuser, or not in "
+        "their group): relcrm team add-seller NAME puts one right").format(
+        names=", ".join(wrong)), not wrong))
+    counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+              for t in ("prospect", "touch", "step", "deal")}
+    out.append(("records", _("{prospects} prospects, {touches} touches, {steps} steps, "
+                             "{deals} deals readable by {user}").format(
+        prospects=counts["prospect"], touches=counts["touch"], steps=counts["step"],
+        deals=counts["deal"], user=raw.info.user), True))
+    ok = all(line[2] for line in out)
+    out.append(("verdict", _("ok") if ok else _("PROBLEMS found (see above)"), ok))
+    return out

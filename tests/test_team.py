@@ -349,12 +349,86 @@ def test_hostile_input_fails_the_same_way_on_both_engines(engines, args):
     assert got.err == expected.err
 
 
-def test_a_write_on_a_team_database_is_refused_in_one_line(engines):
+def test_a_write_on_a_team_database_is_refused_in_one_line(engines, tmp_path):
     _, on_postgres = engines
+    people = tmp_path / "people.csv"
+    people.write_text("name,company\nLan,Minh Phát\n", encoding="utf-8")
     on_postgres.fails(1, "add", "Lan", "--company", "Minh Phát", match="later version")
     on_postgres.fails(1, "log", "5", "call", "rang", match="later version")
-    on_postgres.fails(1, "backup", match="not available on a team database")
     on_postgres.fails(1, "undo", match="not available on a team database")
+    on_postgres.fails(1, "search", "Minh", match="not available on a team database")
+    on_postgres.fails(1, "sync", match="not available on a team database")
+    on_postgres.fails(1, "import", people, match="later version")
+
+
+# -- doctor, backup, restore: what they do on a team database -------------------------------
+
+def test_doctor_checks_the_team_database_and_finds_security_turned_off(two_sellers):
+    alice = two_sellers.as_("alice")
+    report = alice("doctor").out
+    assert "row-level security on 18 tables, 22 policies" in report
+    assert "2 sellers, 1 manager" in report and report.rstrip().endswith("ok")
+    assert json.loads(alice("doctor", "-f", "json").out)[0]["verdict"] == "ok"
+    two_sellers.team.psql("ALTER TABLE call_note DISABLE ROW LEVEL SECURITY")
+    broken = alice.run("doctor")
+    assert broken.code == 1 and "PROBLEM: no row-level security on call_note" in broken.out
+    alice.fails(2, "doctor", "--repair", match="for a book file")
+
+
+def test_a_sellers_backup_holds_their_records_and_pg_restore_puts_it_back(two_sellers,
+                                                                        tmp_path):
+    team = two_sellers.team
+    target = tmp_path / "alice.dump"
+    alice = two_sellers.as_("alice")
+    said = alice("backup", target).out
+    assert "with pg_dump to" in said and target.stat().st_mode & 0o777 == 0o600
+    alice.fails(2, "backup", target, match="--replace")
+    assert "with pg_dump" in alice("backup", target, "--replace").out
+    restored = _database(team.server)
+    subprocess.run([str(team.server.bin / "pg_restore"), "--no-owner", "--dbname",
+                    team.server.url("postgres", restored), str(target)], check=True,
+                   capture_output=True)
+    assert team.server.psql("SELECT count(*), min(seller), max(seller) FROM prospect",
+                            database=restored) == "12|alice|alice"
+    assert team.server.psql("SELECT count(*) FROM account", database=restored) == "13"
+
+
+def test_without_pg_dump_the_backup_is_an_export_that_imports_back(two_sellers, tmp_path,
+                                                                  monkeypatch):
+    from relcrm import pg
+
+    monkeypatch.setattr(pg, "_tool", lambda name: None)
+    alice = two_sellers.as_("alice")
+    target = tmp_path / "alice.json"
+    assert "pg_dump was not found" in alice("backup", target).out
+    solo_book = Cli(tmp_path / "back.db")
+    solo_book("--db", solo_book.path, "import", target)
+    mine = json.loads(alice("export", "prospects", "-f", "json").out)
+    back = json.loads(solo_book("--db", solo_book.path, "export", "prospects", "-f",
+                                "json").out)
+    assert sorted(p["name"] for p in back) == sorted(p["name"] for p in mine)
+
+
+def test_restore_says_how_a_team_database_is_restored(two_sellers, tmp_path):
+    junk = tmp_path / "x.dump"
+    junk.write_bytes(b"PGDMP")
+    two_sellers.fails(1, "restore", junk, match="pg_restore --clean --dbname")
+
+
+def test_a_read_is_one_read_only_snapshot(two_sellers):
+    """Nothing a read command runs on a team database can write (the transaction is read
+    only), and all it reads is one snapshot."""
+    from relcrm import db, pg
+
+    db.select(two_sellers.team.url("alice"))
+    try:
+        con = db.connect(create=False)
+        with pytest.raises(Exception) as refused:
+            con.execute("UPDATE prospect SET note = 'x'")
+        assert "read-only" in str(refused.value)
+    finally:
+        pg.close_all()
+        db.select(None)
 
 
 # -- row-level security: what each role gets, through relcrm and through psql ------------------

@@ -20,6 +20,20 @@ def backup(
     """Copy the book with SQLite's online backup API (safe while relcrm is in use elsewhere)."""
     from .. import db, maintenance
 
+    if db.url() is not None:
+        from .. import pg
+
+        url = db.url()
+        target, size, how = pg.backup(url, file, replace=replace)
+        emit_record(format_, ("book", "backup", "bytes", "method"),
+                    {"book": pg.shown(url), "backup": str(target), "bytes": size, "method": how},
+                    lambda: (_("Backed up the team database {url} with pg_dump to {target} "
+                               "({size:,} bytes); pg_restore puts it back.") if how == "pg_dump"
+                             else _("Backed up the team database {url} as an export to {target} "
+                                    "({size:,} bytes; pg_dump was not found); relcrm import "
+                                    "reads it back.")).format(
+                        url=pg.shown(url), target=target, size=size))
+        return
     book = db.db_path()
     target, size = maintenance.backup(book, file, replace=replace)
     emit_record(format_, ("book", "backup", "bytes"),
@@ -41,6 +55,14 @@ def restore(
     """
     from .. import db, maintenance
 
+    if db.url() is not None:
+        from .. import pg
+        from ..errors import DatabaseError
+
+        raise DatabaseError(_("relcrm restore replaces a book file; a team database is put back "
+                              "by its administrator with PostgreSQL's own tool: pg_restore "
+                              "--clean --dbname {url} FILE (nothing was changed)").format(
+            url=pg.shown(db.url())))
     book = db.db_path()
     found, aside = maintenance.restore(book, file)
     counts = found.counts
@@ -76,6 +98,9 @@ def doctor(
     """
     from .. import db, maintenance, render
 
+    if db.url() is not None:
+        _team_doctor(db.url(), repair, fmt(format_))
+        return
     if repair:
         from ..registry import noun
 
@@ -96,6 +121,28 @@ def doctor(
         for line in _describe(report).splitlines():
             print(render.escape(line))
     if not report.ok:
+        raise typer.Exit(1)
+
+
+def _team_doctor(url: str, repair: bool, kind: str) -> None:
+    """doctor on a team database: its schema, row-level security, the sellers' roles."""
+    from .. import pg, render
+    from ..errors import UsageError
+
+    if repair:
+        raise UsageError(_("doctor --repair is for a book file; on a team database run doctor "
+                           "alone, and relcrm team add-seller NAME to put a seller's role "
+                           "right"))
+    lines = pg.doctor(url)
+    if kind != "table":
+        record = {key: text for key, text, _ok in lines}
+        render.machine(kind, tuple(record), [record])
+    else:
+        labels = {**_labels(), "security": _("security"), "sellers": _("sellers")}
+        width = max(12, max(len(label) for label in labels.values()) + 2)
+        for key, text, _ok in lines:
+            print(render.escape(labels[key].ljust(width) + text))
+    if not all(ok for _key, _text, ok in lines):
         raise typer.Exit(1)
 
 

@@ -78,6 +78,13 @@ def sync(
 
     Exits 3 when the server cannot be reached or refuses, changing nothing.
     """
+    from .. import db
+
+    if db.url() is not None:  # sync keeps its state beside a book file (and a lock file)
+        from ..errors import DatabaseError
+
+        raise DatabaseError(_("this command works on a book file; it is not available on a "
+                              "team database (PostgreSQL) yet"))
     if ctx.invoked_subcommand is not None:
         return
     from ..core import sync as core

@@ -109,19 +109,7 @@ def export(
                 records=_count(count, entity_name), output=path))
         return
     if name == "all":
-        def book(out) -> int:
-            if kind == "jsonl":
-                return sum(render.machine("jsonl", *rows(e), out, extra={"entity": e})
-                           for e in EXPORTS)
-            out.write('{"format": "relcrm-book", "version": 1')
-            total = 0
-            for entity_name in EXPORTS:
-                out.write(f',\n"{entity_name}": ')
-                total += render.machine("json", *rows(entity_name), out)
-            out.write("}\n")
-            return total
-
-        count = _write(target, book)
+        count = _write(target, lambda out: write_book(out, rows, kind))
         if target is not None:
             render.note(_("Exported the book ({n:,} records) to {output}.").format(
                 n=count, output=output))
@@ -131,6 +119,22 @@ def export(
     if target is not None:
         render.note(_("Exported {records} to {output}.").format(records=_count(count, name),
                                                                  output=output))
+
+
+def write_book(out, rows, kind: str = "json") -> int:
+    """The whole book as one relcrm JSON document (or JSON lines), every entity's `rows(name)`
+    (columns, records) in turn; returns the count of records. `relcrm import` reads it back."""
+    from .. import render
+
+    if kind == "jsonl":
+        return sum(render.machine("jsonl", *rows(e), out, extra={"entity": e}) for e in EXPORTS)
+    out.write('{"format": "relcrm-book", "version": 1')
+    total = 0
+    for entity_name in EXPORTS:
+        out.write(f',\n"{entity_name}": ')
+        total += render.machine("json", *rows(entity_name), out)
+    out.write("}\n")
+    return total
 
 
 _COUNTS = {
