@@ -35,8 +35,7 @@ from .errors import DatabaseError, UsageError
 from .i18n import _, ngettext
 
 SCHEMES = ("postgresql://", "postgres://")
-SELLER_GROUP = "relcrm_seller"
-MANAGER_GROUP = "relcrm_manager"
+GROUP_PREFIX = "relcrm_"  # the team's two group roles: relcrm_<database>_<tag>_seller/_manager
 OWNED = ("prospect", "step", "deal", "touch")  # the tables whose rows have a seller
 SHARED = ("account", "account_criterion", "kam_change", "occasion", "setting")
 TEAM_SETTING = "relcrm.team"
@@ -47,8 +46,9 @@ def is_url(text: str | None) -> bool:
 
 
 def shown(url: str) -> str:
-    """The URL without its password, for messages."""
-    return re.sub(r"(://[^:/@]+):[^@/]*@", r"\1:***@", url)
+    """The URL without its password (user:PASSWORD@ or ?password=), for messages."""
+    url = re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)
+    return re.sub(r"(?i)([?&]password=)[^&]*", r"\1***", url)
 
 
 # --------------------------------------------------------------------------- the dialect
@@ -376,8 +376,13 @@ def raw_connect(url: str, *, autocommit: bool = True) -> Any:
     try:
         # no JIT compilation: relcrm's queries are many short ones, each of which PostgreSQL
         # would otherwise spend up to half a second compiling (a list of 10,000: 0.8 s -> 0.13 s)
+        from psycopg.conninfo import conninfo_to_dict
+
+        scheme, rest = url.split("://", 1)
+        url = f"{scheme.lower()}://{rest}"
+        given = conninfo_to_dict(url).get("options") or ""
         return psycopg.connect(url, autocommit=autocommit, connect_timeout=10,
-                               options="-c jit=off")
+                               options=f"{given} -c jit=off".strip())
     except psycopg.ProgrammingError as exc:
         raise UsageError(_("not a PostgreSQL URL: {url} ({why}); accepted: "
                            "postgresql://USER@HOST[:PORT]/DATABASE").format(
@@ -391,9 +396,14 @@ def connect(url: str) -> Connection:
     """A read connection to a team database (checked to be one, at a version we know)."""
     from .migrations import LATEST
 
+    import psycopg
+
     con = Connection(raw_connect(url), url)
     _open.append(con)
-    version = schema_version(con.raw)
+    try:
+        version = schema_version(con.raw)
+    except psycopg.Error as exc:  # a role that is not in the team: one line
+        raise DatabaseError(describe(exc, url)) from None
     if version is None:
         raise DatabaseError(_("{url} is not a relcrm team database yet: `relcrm team init "
                               "URL` creates it").format(url=shown(url)))
@@ -408,8 +418,6 @@ def connect(url: str) -> Connection:
             url=shown(url), version=version))
     # what a command reads, it reads in one snapshot (a list and its count, every entity of an
     # export agree), and it cannot write: the transaction is read-only
-    import psycopg
-
     con.raw.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
     con.raw.read_only = True
     con.raw.autocommit = False
@@ -468,12 +476,19 @@ def tables() -> list[str]:
     return ordered
 
 
-def schema() -> list[str]:
-    """The statements that create a team database's tables, functions and indexes."""
+def schema(database: str) -> list[str]:
+    """The statements that create a team database's tables, functions, indexes and security
+    (`database`: its name, for its groups)."""
     from .registry import TABLES
 
     con = _solo_schema()
+    seller, manager = groups_for(database)
     out = [FUNCTIONS,
+           'CREATE TABLE _team (seller_group TEXT COLLATE "C" NOT NULL, '
+           'manager_group TEXT COLLATE "C" NOT NULL)',
+           f"INSERT INTO _team VALUES ('{seller}', '{manager}')",
+           'CREATE TABLE _import (sha256 TEXT COLLATE "C" NOT NULL, seller TEXT COLLATE "C" '
+           'NOT NULL, file TEXT, at TEXT COLLATE "C" NOT NULL, PRIMARY KEY (sha256, seller))',
            'CREATE TABLE seller (name TEXT COLLATE "C" PRIMARY KEY, manager BIGINT NOT NULL '
            'DEFAULT 0, added_at TEXT COLLATE "C" NOT NULL)',
            'CREATE TABLE _migrations (version BIGINT PRIMARY KEY, name TEXT COLLATE "C", '
@@ -504,7 +519,7 @@ def schema() -> list[str]:
             "CREATE INDEX ix_step_seller ON step (seller, due_at) WHERE status = 'open'",
             "CREATE INDEX ix_touch_seller ON touch (seller, prospect_id)",
             "CREATE INDEX ix_deal_seller ON deal (seller, status)"]
-    return out + security()
+    return out + security(database, {t: _columns_of(con, t) for t in TABLES})
 
 
 def _parent_check(table: str) -> str | None:
@@ -519,27 +534,78 @@ def _parent_check(table: str) -> str | None:
     if parent in OWNED:
         column = {"prospect": "prospect_id", "touch": "touch_id", "step": "step_id",
                   "deal": "deal_id"}[parent]
-        return f"EXISTS (SELECT 1 FROM {parent} o WHERE o.id = {column})"
+        check = f"EXISTS (SELECT 1 FROM {parent} o WHERE o.id = {column})"
+        if table in ("touch_person", "step_person", "deal_person"):  # a link: both its ends
+            check += " AND EXISTS (SELECT 1 FROM prospect p WHERE p.id = prospect_id)"
+        return check
     return None
 
 
-def security() -> list[str]:
+def groups_for(database: str) -> tuple[str, str]:
+    """The seller and manager group roles of one team database. Roles belong to the whole
+    PostgreSQL server: each team database has its own two groups, so that a seller of one team
+    is nothing in another."""
+    import hashlib
+
+    base = re.sub(r"[^a-z0-9_]", "_", database.lower())[:30]
+    tag = hashlib.sha1(database.encode()).hexdigest()[:6]
+    return f"{GROUP_PREFIX}{base}_{tag}_seller", f"{GROUP_PREFIX}{base}_{tag}_manager"
+
+
+def groups(raw: Any) -> tuple[str, str]:
+    """This team database's seller and manager groups (as team init recorded them)."""
+    row = raw.execute("SELECT seller_group, manager_group FROM _team").fetchone()
+    return row[0], row[1]
+
+
+def _columns_of(con: sqlite3.Connection, table: str) -> list[str]:
+    return [r[1] for r in con.execute(f"PRAGMA table_info({table})")]
+
+
+def security(database: str, columns: dict[str, list[str]]) -> list[str]:
     """Grants and row-level security: sellers see and change their own, managers everyone's
-    when they ask (relcrm.team), accounts and settings are shared."""
+    when they ask (relcrm.team), accounts and settings are shared; only the team may connect.
+    Ids are the database's to give: no one in the team may write an `id` (a seller choosing
+    ids could take another's next ones), but a merged person's old id (prospect_alias)."""
     from .registry import TABLES
 
+    seller, manager = groups_for(database)
+    both = f"{seller}, {manager}"
+    db_name = '"' + database.replace('"', '""') + '"'
     team = f"current_setting('{TEAM_SETTING}', true) = 'on'"
-    out = [f"GRANT USAGE ON SCHEMA public TO {SELLER_GROUP}, {MANAGER_GROUP}",
-           f"GRANT SELECT ON seller, _migrations, _day_off TO {SELLER_GROUP}, "
-           f"{MANAGER_GROUP}"]
+    out = [f"REVOKE CONNECT, TEMPORARY ON DATABASE {db_name} FROM PUBLIC",
+           f"GRANT CONNECT ON DATABASE {db_name} TO {both}",
+           f"GRANT USAGE ON SCHEMA public TO {both}",
+           f"GRANT SELECT ON seller, _migrations, _day_off, _team TO {both}",
+           f"GRANT SELECT, INSERT ON _import TO {both}",
+           "ALTER TABLE _import ENABLE ROW LEVEL SECURITY",
+           f"CREATE POLICY own ON _import TO {seller} USING (seller = current_user) "
+           f"WITH CHECK (seller = current_user)",
+           f"CREATE POLICY team ON _import TO {manager} USING (true) WITH CHECK (true)"]
     for table in TABLES:
-        out.append(f"GRANT SELECT, INSERT, UPDATE ON {table} TO {SELLER_GROUP}, "
-                   f"{MANAGER_GROUP}")
-        out.append(f"GRANT DELETE ON {table} TO {MANAGER_GROUP}"
-                   + ("" if table in SHARED else f", {SELLER_GROUP}"))
+        writable = ", ".join(c for c in columns[table] + (["seller"] if table in OWNED else [])
+                             if c != "id" or table == "prospect_alias")
+        out.append(f"GRANT SELECT, INSERT ({writable}), UPDATE ({writable}) ON {table} TO "
+                   f"{both}")
+        out.append(f"GRANT DELETE ON {table} TO {manager}"
+                   + ("" if table in SHARED else f", {seller}"))
         if table in SHARED:
             continue
         out.append(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+        if table == "important_date":  # a person's dates are theirs; an account's, shared
+            mine = "EXISTS (SELECT 1 FROM prospect p WHERE p.id = prospect_id)"
+            seen = f"(prospect_id IS NULL OR {mine})"
+            out += [f"CREATE POLICY seen ON {table} FOR SELECT TO {both} USING {seen}",
+                    f"CREATE POLICY added ON {table} FOR INSERT TO {both} WITH CHECK {seen}",
+                    f"CREATE POLICY own_changed ON {table} FOR UPDATE TO {seller} "
+                    f"USING (prospect_id IS NOT NULL AND {mine}) WITH CHECK ({mine})",
+                    f"CREATE POLICY own_dropped ON {table} FOR DELETE TO {seller} "
+                    f"USING (prospect_id IS NOT NULL AND {mine})",
+                    f"CREATE POLICY team_changed ON {table} FOR UPDATE TO {manager} "
+                    f"USING {seen} WITH CHECK {seen}",
+                    f"CREATE POLICY team_dropped ON {table} FOR DELETE TO {manager} "
+                    f"USING {seen}"]
+            continue
         if table in OWNED:
             mine = "seller = current_user"
             seen = f"({mine} OR {team})"
@@ -549,25 +615,26 @@ def security() -> list[str]:
                                "prospect_id)",
                       "step": " AND (prospect_id IS NULL OR EXISTS (SELECT 1 FROM prospect p "
                               "WHERE p.id = prospect_id))"}.get(table, "")
-            out.append(f"CREATE POLICY own ON {table} TO {SELLER_GROUP} USING ({mine}) "
+            out.append(f"CREATE POLICY own ON {table} TO {seller} USING ({mine}) "
                        f"WITH CHECK ({mine}{person})")
-            out.append(f"CREATE POLICY team ON {table} TO {MANAGER_GROUP} USING {seen} "
+            out.append(f"CREATE POLICY team ON {table} TO {manager} USING {seen} "
                        f"WITH CHECK (true)")
         else:
             check = _parent_check(table)
-            out.append(f"CREATE POLICY own ON {table} TO {SELLER_GROUP}, {MANAGER_GROUP} "
-                       f"USING ({check}) WITH CHECK ({check})")
+            out.append(f"CREATE POLICY own ON {table} TO {both} USING ({check}) "
+                       f"WITH CHECK ({check})")
     # USAGE to take new ids; SELECT so that a seller's pg_dump (relcrm backup) can read them
-    out.append(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {SELLER_GROUP}, "
-               f"{MANAGER_GROUP}")
+    out.append(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {both}")
     return out
 
 
-def _ensure_groups(raw: Any) -> None:
-    for group in (SELLER_GROUP, MANAGER_GROUP):
+def _ensure_groups(raw: Any, database: str) -> None:
+    from psycopg import sql
+
+    for group in groups_for(database):
         exists = raw.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (group,)).fetchone()
         if not exists:
-            raw.execute(f"CREATE ROLE {group} NOLOGIN")
+            raw.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(group)))
 
 
 def init(url: str) -> dict[str, Any]:
@@ -593,8 +660,9 @@ def init(url: str) -> dict[str, Any]:
             return {"created": False, "version": version, "tables": len(tables())}
         with raw.transaction():
             raw.execute("SELECT pg_advisory_xact_lock(4242)")
-            _ensure_groups(raw)
-            for statement in schema():
+            database = raw.info.dbname
+            _ensure_groups(raw, database)
+            for statement in schema(database):
                 raw.execute(statement)
             now = dates.iso(dates.now())
             from . import workdays
@@ -629,7 +697,7 @@ def add_seller(url: str, name: str, *, manager: bool = False) -> bool:
 
     from . import dates
 
-    if name.startswith("pg_") or name in (SELLER_GROUP, MANAGER_GROUP):
+    if name.startswith(("pg_", GROUP_PREFIX)):
         raise UsageError(_("{name!r} is a name PostgreSQL or relcrm keeps for itself; choose "
                            "another seller name").format(name=name))
     if not ROLE_NAME.fullmatch(name):
@@ -648,14 +716,17 @@ def add_seller(url: str, name: str, *, manager: bool = False) -> bool:
                                  (name,)).fetchone()
             if not exists:
                 raw.execute(sql.SQL("CREATE ROLE {} LOGIN").format(role))
-            elif raw.execute("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = %s",
-                             (name,)).fetchone()[0]:
+            elif raw.execute(
+                    "SELECT rolsuper OR rolbypassrls OR pg_has_role(%s, (SELECT tableowner FROM "
+                    "pg_tables WHERE schemaname = 'public' AND tablename = 'prospect'), "
+                    "'MEMBER') FROM pg_roles WHERE rolname = %s", (name, name)).fetchone()[0]:
                 raise UsageError(_("{name} is a PostgreSQL superuser (or bypasses row-level "
                                    "security): the database would not keep them to their own "
                                    "records; give the seller a role of their own").format(
                     name=name))
-            group, other = ((MANAGER_GROUP, SELLER_GROUP) if manager
-                            else (SELLER_GROUP, MANAGER_GROUP))
+            seller_group, manager_group = groups(raw)
+            group, other = ((manager_group, seller_group) if manager
+                            else (seller_group, manager_group))
             raw.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(group), role))
             raw.execute(sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(other), role))
             new = raw.execute(
@@ -672,14 +743,14 @@ def add_seller(url: str, name: str, *, manager: bool = False) -> bool:
 def sellers(url: str) -> list[dict[str, Any]]:
     con = connect(url)
     return [{"name": r[0], "manager": bool(r[1]), "added_at": r[2]}
-            for r in con.raw.execute("SELECT name, manager, added_at FROM seller ORDER BY name")]
+            for r in con.execute("SELECT name, manager, added_at FROM seller ORDER BY name")]
 
 
 def use_team(con: Connection) -> None:
     """Show everyone's records in this session (`--team`): for managers only."""
     allowed = con.raw.execute(
         "SELECT pg_has_role(current_user, %s, 'member') OR rolbypassrls OR rolsuper "
-        "FROM pg_roles WHERE rolname = current_user", (MANAGER_GROUP,)).fetchone()
+        "FROM pg_roles WHERE rolname = current_user", (groups(con.raw)[1],)).fetchone()
     if not (allowed and allowed[0]):
         raise UsageError(_("--team shows the whole team's records to a manager; {name} is a "
                            "seller (relcrm team add-seller NAME --manager makes a manager)"
@@ -713,18 +784,38 @@ def _solo_copy(path: Any) -> sqlite3.Connection:
     return con
 
 
+def _fingerprint(path: Any) -> str:
+    """The SHA-256 of a book file and its write-ahead log: the same book moved in twice."""
+    import hashlib
+    from pathlib import Path
+
+    digest = hashlib.sha256()
+    for part in (Path(path), Path(f"{path}-wal")):
+        try:
+            with open(part, "rb") as data:
+                for block in iter(lambda: data.read(1 << 20), b""):
+                    digest.update(block)
+        except FileNotFoundError:
+            continue
+    return digest.hexdigest()
+
+
 def import_book(url: str, path: Any, seller: str) -> list[dict[str, Any]]:
     """Move the solo book at `path` into the team database as `seller`'s, in one transaction:
     every row of every table, new ids given by the team database and every reference to them
-    rewritten; an account or occasion the team has already (same name) is joined, not doubled;
-    a setting the team has already keeps the team's value. The counts are compared before the
-    commit; any difference undoes the whole move. Returns one count line per table."""
+    rewritten; an account or occasion the team has already (same name) is joined, not doubled,
+    and so are the KAM changes and account dates it has already; a setting the team has
+    already keeps the team's value. The counts are compared before the commit; any difference
+    undoes the whole move. The same book is not moved in twice for one seller. Returns one
+    count line per table."""
     import uuid
 
     import psycopg
 
+    from . import dates
     from .registry import BY_TABLE
 
+    fingerprint = _fingerprint(path)
     book = _solo_copy(path)
     raw = raw_connect(url)
     try:
@@ -736,8 +827,15 @@ def import_book(url: str, path: Any, seller: str) -> list[dict[str, Any]]:
 
             raise NotFound(_("no seller {name} in the team database; `relcrm team add-seller "
                              "{name}` adds them").format(name=seller))
-        # COPY is the fast way in, for the team's administrator; row-level security allows a
-        # seller only INSERT, which it checks row by row
+        before = raw.execute("SELECT at FROM _import WHERE sha256 = %s AND seller = %s",
+                             (fingerprint, seller)).fetchone()
+        if before:
+            raise UsageError(_("{file} was moved in as {seller}'s records already ({at}); "
+                               "nothing was moved").format(file=path, seller=seller,
+                                                           at=before[0]))
+        # COPY with the ids given here is the fast way in, for the team's administrator; a
+        # seller may not write ids (nor COPY under row-level security): their rows go in one
+        # by one, each given its id by the database and checked by the policies
         bulk = raw.execute("SELECT rolsuper OR rolbypassrls OR pg_has_role(current_user, "
                            "(SELECT tableowner FROM pg_tables WHERE schemaname = 'public' AND "
                            "tablename = 'prospect'), 'USAGE') FROM pg_roles WHERE rolname = "
@@ -745,81 +843,99 @@ def import_book(url: str, path: Any, seller: str) -> list[dict[str, Any]]:
         report = []
         with raw.transaction():
             ids: dict[str, dict[int, int]] = {}
+            joined_ids: dict[str, set[int]] = {}
             for table in tables():
                 refs = {r[3]: r[2] for r in book.execute(f"PRAGMA foreign_key_list({table})")}
                 cursor = book.execute(f"SELECT * FROM {table} ORDER BY rowid")
                 columns = [d[0] for d in cursor.description]
                 rows = [list(r) for r in cursor]
-                keyed = "id" in columns and [r[1] for r in book.execute(
-                    f"PRAGMA table_info({table})") if r[5]] == ["id"]
+                total = len(rows)
+                keyed = [r[1] for r in book.execute(f"PRAGMA table_info({table})")
+                         if r[5]] == ["id"]
+                at_id = columns.index("id") if keyed else -1
                 joined = kept = 0
                 mapping: dict[int, int] = {}
-                if keyed and rows:
-                    join = _JOIN_BY.get(table)
-                    there: dict[Any, int] = {}
-                    if join:
-                        at = columns.index(join)
-                        there = dict(raw.execute(
-                            f"SELECT {join}, id FROM {table} WHERE {join} = ANY(%s)",
-                            ([r[at] for r in rows],)).fetchall())
-                    fresh = [r for r in rows if not (join and r[columns.index(join)] in there)]
-                    new_ids = [r[0] for r in raw.execute(
-                        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM "
-                        "generate_series(1, %s)", (table, len(fresh))).fetchall()]
-                    given = iter(new_ids)
+                ids[table], joined_ids[table] = mapping, set()
+                join = _JOIN_BY.get(table)
+                if join and rows:  # the team's account or occasion of the same name
+                    at = columns.index(join)
+                    there = dict(raw.execute(
+                        f"SELECT {join}, id FROM {table} WHERE {join} = ANY(%s)",
+                        ([r[at] for r in rows],)).fetchall())
+                    fresh = []
                     for row in rows:
-                        old = row[columns.index("id")]
-                        if join and row[columns.index(join)] in there:
-                            mapping[old] = there[row[columns.index(join)]]
+                        if row[at] in there:
+                            mapping[row[at_id]] = there[row[at]]
+                            joined_ids[table].add(there[row[at]])
                             joined += 1
                         else:
-                            mapping[old] = next(given)
+                            fresh.append(row)
                     rows = fresh
-                    ids[table] = mapping
+                for row in rows:  # every reference to the team database's ids
+                    for at, column in enumerate(columns):
+                        if column in refs and row[at] is not None:
+                            found = ids[refs[column]].get(row[at])
+                            if found is None:
+                                raise DatabaseError(_(
+                                    "{file} has a {table} row whose {column} names a "
+                                    "{target} that is not in the book ({value}); `relcrm "
+                                    "doctor` checks the book; nothing was moved").format(
+                                    file=path, table=table, column=column,
+                                    target=refs[column], value=row[at]))
+                            row[at] = found
+                if table in ("kam_change", "important_date") and joined_ids["account"]:
+                    rows, same = _new_to_the_team(raw, table, columns, rows,
+                                                  joined_ids["account"])
+                    for old, existing in same.items():
+                        mapping[old] = existing
+                    joined += len(same)
                 if table == "step" and rows:  # a step's uid names it on phones: one each
                     at = columns.index("uid")
                     taken = {r[0] for r in raw.execute("SELECT uid FROM step WHERE uid = ANY(%s)",
                                                         ([r[at] for r in rows],))}
-                    for row in rows:
-                        if row[at] in taken:
+                    for row in rows:  # a seller cannot see the others' uids: always new ones
+                        if row[at] in taken or not bulk:
                             row[at] = uuid.uuid4().hex
-                for row in rows:
-                    for at, column in enumerate(columns):
-                        if column == "id" and keyed:
-                            row[at] = mapping[row[at]]
-                        elif column in refs and row[at] is not None:
-                            row[at] = ids[refs[column]][row[at]]
-                out_columns = columns + (["seller"] if table in OWNED else [])
-                if table in OWNED:
-                    rows = [r + [seller] for r in rows]
-                if (keyed or not rows) and bulk:
-                    with raw.cursor().copy(f"COPY {table} ({', '.join(out_columns)}) "
-                                           f"FROM STDIN") as copy:
-                        for row in rows:
-                            copy.write_row(row)
-                    moved = len(rows)
-                elif keyed:  # a seller moving their own book in: row-level security
-                    marks = ", ".join(["%s"] * len(out_columns))  # checks each row (no COPY)
+                owned = table in OWNED
+                names = columns + (["seller"] if owned else [])
+                rows = [r + [seller] for r in rows] if owned else rows
+                moved = len(rows)
+                if keyed and (bulk or table == "prospect_alias"):
+                    # new ids from the team's own counter (a merged person's old id is a
+                    # prospect id: from the prospects' counter)
+                    counter = "prospect" if table == "prospect_alias" else table
+                    new_ids = [r[0] for r in raw.execute(
+                        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM "
+                        "generate_series(1, %s)", (counter, len(rows))).fetchall()]
+                    for row, new in zip(rows, new_ids):
+                        mapping[row[at_id]] = row[at_id] = new
+                    if bulk:
+                        with raw.cursor().copy(f"COPY {table} ({', '.join(names)}) "
+                                               f"FROM STDIN") as copy:
+                            for row in rows:
+                                copy.write_row(row)
+                    else:
+                        _insert(raw, table, names, rows)
+                elif keyed:
+                    without = [c for c in names if c != "id"]
+                    marks = ", ".join(["%s"] * len(without))
                     with raw.cursor() as cur:
-                        cur.executemany(f"INSERT INTO {table} ({', '.join(out_columns)}) "
-                                        f"VALUES ({marks})", rows)
-                    moved = len(rows)
+                        for row in rows:
+                            cur.execute(f"INSERT INTO {table} ({', '.join(without)}) VALUES "
+                                        f"({marks}) RETURNING id",
+                                        [v for c, v in zip(names, row) if c != "id"])
+                            mapping[row[at_id]] = cur.fetchone()[0]
                 else:  # a row keyed by its content (a tag, a setting): the team's is kept
-                    marks = ", ".join(["%s"] * len(out_columns))
-                    moved = 0
-                    with raw.cursor() as cur:
-                        for row in rows:
-                            cur.execute(f"INSERT INTO {table} ({', '.join(out_columns)}) "
-                                        f"VALUES ({marks}) ON CONFLICT DO NOTHING", row)
-                            moved += cur.rowcount
+                    moved = _insert(raw, table, names, rows, keep_theirs=True)
                     kept = len(rows) - moved
-                total = book.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
                 if moved + joined + kept != total:
                     raise DatabaseError(_("moving {table} did not add up ({moved} of {total}); "
                                           "nothing was moved").format(
                         table=table, moved=moved, total=total))
                 report.append({"table": table, "entity": BY_TABLE[table].many, "book": total,
                                "moved": moved, "joined": joined, "kept": kept})
+            raw.execute("INSERT INTO _import (sha256, seller, file, at) VALUES (%s, %s, %s, %s)",
+                        (fingerprint, seller, str(path), dates.iso(dates.now())))
         if bulk:  # the planner's statistics, for the rows just moved in (autovacuum is later)
             for table in tables():
                 raw.execute(f"ANALYZE {table}")
@@ -829,6 +945,42 @@ def import_book(url: str, path: Any, seller: str) -> list[dict[str, Any]]:
     finally:
         raw.close()
         book.close()
+
+
+def _insert(raw: Any, table: str, names: list[str], rows: list[list[Any]], *,
+            keep_theirs: bool = False) -> int:
+    """INSERT rows one by one (checked by the policies); with `keep_theirs`, a row the team
+    has already is left as it is. Returns how many went in."""
+    marks = ", ".join(["%s"] * len(names))
+    moved = 0
+    with raw.cursor() as cur:
+        for row in rows:
+            cur.execute(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})"
+                        + (" ON CONFLICT DO NOTHING" if keep_theirs else ""), row)
+            moved += cur.rowcount
+    return moved
+
+
+def _new_to_the_team(raw: Any, table: str, columns: list[str], rows: list[list[Any]],
+                     joined: set[int]) -> tuple[list[list[Any]], dict[int, int]]:
+    """The rows of an account the team has already that the team lacks (a KAM change, an
+    account's date), and the ids of those it has, found by their values: moving a second
+    seller's book in does not write the shared history twice."""
+    others = [c for c in columns if c != "id"]
+    there = {tuple(r[1:]): r[0] for r in raw.execute(
+        f"SELECT id, {', '.join(others)} FROM {table} WHERE account_id = ANY(%s)",
+        (sorted(joined),))}
+    at_id, at_account = columns.index("id"), columns.index("account_id")
+    at_person = columns.index("prospect_id") if "prospect_id" in columns else None
+    fresh, same = [], {}
+    for row in rows:
+        key = tuple(v for c, v in zip(columns, row) if c != "id")
+        shared = at_person is None or row[at_person] is None
+        if shared and row[at_account] in joined and key in there:
+            same[row[at_id]] = there[key]
+        else:
+            fresh.append(row)
+    return fresh, same
 
 
 # --------------------------------------------------------------------------- keeping it safe
@@ -935,7 +1087,7 @@ def doctor(url: str) -> list[tuple[str, str, bool]]:
         "coalesce(pg_has_role(r.rolname, %s, 'member'), false), "
         "coalesce(r.rolsuper OR r.rolbypassrls, false) "
         "FROM seller s LEFT JOIN pg_roles r ON r.rolname = s.name ORDER BY s.name",
-        (SELLER_GROUP, MANAGER_GROUP)).fetchall()
+        groups(raw)).fetchall()
     wrong = [r[0] for r in members if not r[2] or r[5]
              or (r[4] if r[1] else r[3]) is False]
     managers = sum(1 for r in members if r[1])

@@ -216,8 +216,8 @@ def test_add_seller_twice_changes_only_the_kind(admin, team):
     assert "team member already; now a manager" in again.out
     listed = json.loads(admin("team", "sellers", "-f", "json").out)
     assert [(s["name"], s["manager"]) for s in listed] == [("lan", True)]
-    assert team.psql("SELECT pg_has_role('lan', 'relcrm_manager', 'member'), "
-                     "pg_has_role('lan', 'relcrm_seller', 'member')") == "t|f"
+    assert team.psql("SELECT pg_has_role('lan', manager_group, 'member'), "
+                     "pg_has_role('lan', seller_group, 'member') FROM _team") == "t|f"
 
 
 def test_team_commands_on_a_database_that_is_not_a_team_one(team):
@@ -366,7 +366,7 @@ def test_a_write_on_a_team_database_is_refused_in_one_line(engines, tmp_path):
 def test_doctor_checks_the_team_database_and_finds_security_turned_off(two_sellers):
     alice = two_sellers.as_("alice")
     report = alice("doctor").out
-    assert "row-level security on 18 tables, 22 policies" in report
+    assert "row-level security on 18 tables, 27 policies" in report
     assert "2 sellers, 1 manager" in report and report.rstrip().endswith("ok")
     assert json.loads(alice("doctor", "-f", "json").out)[0]["verdict"] == "ok"
     two_sellers.team.psql("ALTER TABLE call_note DISABLE ROW LEVEL SECURITY")
@@ -563,3 +563,146 @@ def test_the_team_database_in_relcrm_db_through_the_installed_command(two_seller
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
     assert bad.stderr.startswith("relcrm: error: cannot reach the team database")
     assert sqlite3  # the solo path's module stays the default
+
+
+# -- what a review found: the holes between teams, between sellers, and in moving in ----------
+
+def test_a_team_member_is_nothing_in_another_team_database(two_sellers, server, templates):
+    """Roles are the server's, not one database's: each team database has its own groups, and
+    only its team may connect to it."""
+    other = _database(server)
+    try:
+        admin = TeamCli(Team(server, other))
+        admin("team", "init", server.url("postgres", other))
+        admin("team", "add-seller", "mai")  # a seller here, a manager in the first team
+        for user in ("alice", "bob"):
+            result = admin.as_(user).run("list")
+            assert result.code == 1 and "cannot reach the team database" in result.err
+            with pytest.raises(subprocess.CalledProcessError):
+                server.psql("SELECT 1", user=user, database=other)
+        assert two_sellers.as_("mai")("list", "--team").out.count("\n") > 10  # still a manager
+        admin.as_("mai").fails(2, "list", "--team", match="mai is a seller")
+    finally:
+        server.psql(f"DROP DATABASE {other} WITH (FORCE)", database="postgres")
+
+
+def test_links_need_both_ends_to_be_ones_own(two_sellers):
+    team = two_sellers.team
+    bobs = team.psql("SELECT min(id) FROM prospect WHERE seller = 'bob'")
+    touch = team.psql("SELECT min(id) FROM touch WHERE seller = 'alice'")
+    step = team.psql("SELECT min(id) FROM step WHERE seller = 'alice'")
+    deal = team.psql("SELECT min(id) FROM deal WHERE seller = 'alice'")
+    for sql in (f"INSERT INTO touch_person (touch_id, prospect_id) VALUES ({touch}, {bobs})",
+                f"INSERT INTO step_person (step_id, prospect_id) VALUES ({step}, {bobs})",
+                f"INSERT INTO deal_person (deal_id, prospect_id) VALUES ({deal}, {bobs})",
+                f"UPDATE touch_person SET prospect_id = {bobs}",
+                f"UPDATE deal_person SET prospect_id = {bobs}"):
+        with pytest.raises(subprocess.CalledProcessError) as refused:
+            team.psql(sql, user="alice")
+        assert "row-level security" in refused.value.stderr, sql
+
+
+def test_no_one_in_the_team_chooses_an_id(two_sellers):
+    team = two_sellers.team
+    for sql in ("INSERT INTO prospect (id, name, name_key, stage, created_at, updated_at) "
+                "VALUES (99999, 'x', 'x', 'attract', 'a', 'a')",
+                "INSERT INTO prospect (id, name, name_key, stage, created_at, updated_at) "
+                "OVERRIDING SYSTEM VALUE VALUES (99999, 'x', 'x', 'attract', 'a', 'a')",
+                "UPDATE prospect SET id = id + 100000"):
+        with pytest.raises(subprocess.CalledProcessError) as refused:
+            team.psql(sql, user="alice")
+        assert "permission denied" in refused.value.stderr, sql
+    team.psql("INSERT INTO prospect (name, name_key, stage, stage_since, created_at, "
+              "updated_at, continuations, search_key) VALUES ('x', 'x', 'attract', 'a', 'a', "
+              "'a', 0, 'x')", user="alice")  # the database gives the id
+
+
+def test_an_accounts_dates_are_shared_to_read_and_kept_from_sellers(two_sellers):
+    team = two_sellers.team
+    shared = team.psql("SELECT count(*) FROM important_date WHERE prospect_id IS NULL")
+    assert int(shared) > 0
+    assert team.psql("SELECT count(*) FROM important_date WHERE prospect_id IS NULL",
+                     user="bob") == shared
+    bobs = team.psql("SELECT min(id) FROM prospect WHERE seller = 'bob'")
+    team.psql(f"UPDATE important_date SET prospect_id = {bobs} WHERE prospect_id IS NULL; "
+              "DELETE FROM important_date WHERE prospect_id IS NULL", user="bob")
+    assert team.psql("SELECT count(*) FROM important_date WHERE prospect_id IS NULL") == shared
+    team.psql("DELETE FROM important_date WHERE prospect_id IS NULL", user="mai")
+    assert team.psql("SELECT count(*) FROM important_date WHERE prospect_id IS NULL") == "0"
+
+
+def test_the_owner_of_the_tables_cannot_be_a_seller(sellers):
+    sellers.team.psql("CREATE ROLE crmadmin LOGIN; GRANT postgres TO crmadmin")
+    try:
+        sellers.fails(2, "team", "add-seller", "crmadmin", match="superuser")
+    finally:
+        sellers.team.psql("DROP ROLE crmadmin")
+
+
+def test_a_merged_persons_old_id_still_finds_them(engines):
+    on_sqlite, on_postgres = engines
+    solo = json.loads(on_sqlite("--db", on_sqlite.path, "export", "aliases", "-f", "json").out)
+    team = json.loads(on_postgres("export", "aliases", "-f", "json").out)
+    assert len(solo) == len(team) == 1
+    alias, person = team[0]["id"], team[0]["prospect_id"]
+    shown = on_postgres("show", str(alias)).lines[0]
+    assert shown == on_postgres("show", str(person)).lines[0]
+    assert shown == on_sqlite("--db", on_sqlite.path, "show", str(solo[0]["id"])).lines[0]
+    assert on_postgres.team.psql("SELECT count(*) FROM prospect WHERE id = "
+                                 "ANY(ARRAY(SELECT id FROM prospect_alias))") == "0"
+
+
+def test_a_second_sellers_book_does_not_double_the_shared_history(two_sellers, tmp_path):
+    team = two_sellers.team
+    expected = counts(solo(tmp_path))
+    assert int(team.psql("SELECT count(*) FROM kam_change")) == expected["kam_change"]
+    account_dates = sqlite3.connect(FIXTURES / "v8.db").execute(
+        "SELECT count(*) FROM important_date WHERE prospect_id IS NULL").fetchone()[0]
+    assert int(team.psql("SELECT count(*) FROM important_date WHERE prospect_id IS NULL")) == \
+        account_dates
+
+
+def test_the_same_book_is_not_moved_in_twice(sellers, tmp_path):
+    book = solo(tmp_path)
+    sellers("team", "import-book", book, "--seller", "alice")
+    sellers.fails(2, "team", "import-book", book, "--seller", "alice",
+                  match="moved in as alice's records already")
+
+
+def test_a_seller_moves_a_book_in_after_another_moved_its_twin(sellers, tmp_path):
+    sellers("team", "import-book", solo(tmp_path), "--seller", "alice")
+    (tmp_path / "b").mkdir()
+    sellers.as_("bob")("team", "import-book", solo(tmp_path / "b"), "--seller", "bob")
+    team = sellers.team
+    assert team.psql("SELECT count(*) = count(DISTINCT uid) FROM step") == "t"
+    assert team.psql("SELECT count(*) FROM prospect WHERE seller = 'bob'") == "12"
+
+
+def test_a_book_with_a_broken_link_is_refused_in_one_line(sellers, tmp_path):
+    book = solo(tmp_path)
+    con = sqlite3.connect(book)
+    con.execute("PRAGMA foreign_keys = OFF")
+    touch = con.execute("SELECT min(id) FROM touch").fetchone()[0]
+    con.execute("INSERT INTO touch_person (touch_id, prospect_id) VALUES (?, 999)", (touch,))
+    con.commit()
+    con.close()
+    sellers.fails(1, "team", "import-book", book, "--seller", "alice",
+                  match="names a prospect that is not in the book")
+
+
+def test_urls_are_taken_as_postgresql_takes_them_and_passwords_never_shown(two_sellers):
+    team = two_sellers.team
+    loud = team.url("alice").replace("postgresql://", "POSTGRESQL://")
+    assert "Anna Schmidt" in two_sellers.run("list", env={"RELCRM_DB": loud}).out
+    secret = team.url("nobody") + "?password=s3cret"
+    result = two_sellers.run("list", env={"RELCRM_DB": secret})
+    assert result.code == 1 and "s3cret" not in result.err and "password=***" in result.err
+    from relcrm import pg
+
+    raw = pg.raw_connect(team.url("alice") + "?options=-c%20search_path%3Dpublic,pg_temp")
+    try:
+        assert raw.execute("SHOW search_path").fetchone()[0].replace(" ", "") == \
+            "public,pg_temp"
+        assert raw.execute("SHOW jit").fetchone()[0] == "off"
+    finally:
+        raw.close()
