@@ -746,6 +746,15 @@ def sellers(url: str) -> list[dict[str, Any]]:
             for r in con.execute("SELECT name, manager, added_at FROM seller ORDER BY name")]
 
 
+def sellers_of(con: Connection, ids: list[int]) -> dict[int, str]:
+    """Whose each prospect is (--team adds a Seller column)."""
+    import json
+
+    return {r[0]: r[1] for r in con.execute(
+        "SELECT id, seller FROM prospect WHERE id IN (SELECT value FROM json_each(:ids))",
+        {"ids": json.dumps(ids)})}
+
+
 def use_team(con: Connection) -> None:
     """Show everyone's records in this session (`--team`): for managers only."""
     allowed = con.raw.execute(

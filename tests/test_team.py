@@ -441,6 +441,14 @@ def test_each_seller_sees_their_own_and_the_shared_accounts(two_sellers):
     assert json.loads(mai("list", "-f", "json").out) == []  # a manager's own: none
     everyone = json.loads(mai("list", "--team", "-f", "json").out)
     assert sorted(p["id"] for p in everyone) == sorted(p["id"] for p in a + b)
+    # with --team, whose each one is
+    owner = {p["id"]: "alice" for p in a} | {p["id"]: "bob" for p in b}
+    assert all(p["seller"] == owner[p["id"]] for p in everyone)
+    assert "Seller" in mai("list", "--team").lines[0]
+    due = json.loads(mai("followups", "--team", "-f", "json").out)
+    assert {r["seller"] for r in due if r["id"]} == {"alice", "bob"}
+    assert all(r["seller"] is None for r in due if not r["id"])
+    assert "seller" not in json.loads(alice("list", "-f", "json").out)[0]
     # followups: each their own people, and the shared key accounts
     fa = json.loads(alice("followups", "-f", "json").out)
     fb = json.loads(bob("followups", "-f", "json").out)

@@ -120,6 +120,17 @@ def read(team: bool = False) -> sqlite3.Connection:
     return con
 
 
+def with_sellers(con: Any, rows: list[dict[str, Any]], key: str = "id") -> None:
+    """With --team: each row's seller (whose prospect it is), by its prospect id `key`; a row
+    without one (an account's) has none."""
+    from .. import pg
+
+    ids = sorted({r[key] for r in rows if r.get(key) is not None})
+    owners = pg.sellers_of(con, ids)
+    for row in rows:
+        row["seller"] = owners.get(row.get(key))
+
+
 TeamOpt = Annotated[bool, typer.Option(
     "--team", help="On a team database: the whole team's records, not only yours (managers).")]
 

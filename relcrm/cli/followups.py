@@ -80,7 +80,14 @@ def followups(
         files.check_output(ics.expanduser(), what="calendar")
     if limit is None:
         limit = 50 if kind == "table" and ics is None else 0
-    due = core.due(read(team), days=days, include_disqualified=all_, limit=limit or None)
+    con = read(team)
+    due = core.due(con, days=days, include_disqualified=all_, limit=limit or None)
+    columns = core.COLUMNS
+    if team:  # whose each one is
+        from .common import with_sellers
+
+        with_sellers(con, due.rows)
+        columns += ("seller",)
     if ics is not None:
         from ..formats import ics as calendar
         from .transfer import _write
@@ -97,7 +104,7 @@ def followups(
                      ).format(n=count, file=ics))
         return
     if kind != "table":
-        render.machine(kind, core.COLUMNS, due.rows)
+        render.machine(kind, columns, due.rows)
         return
 
     today = due.today
@@ -125,6 +132,7 @@ def followups(
         render.Col(_("Due"), due_text, style=due_style, no_wrap=True),
         render.Col("#", "id", justify="right", style="dim"),
         render.Col(_("Prospect"), who, style="bold"),  # a name may wrap; the id may not
+        *([render.Col(_("Seller"), lambda r: r["seller"] or "", no_wrap=True)] if team else []),
         render.Col(_("Company"), "company", max_width=24, drop=2),
         render.Col(_("Stage"), stage, style="magenta", no_wrap=True, drop=1),
         render.Col(_("Why"), "why", style=lambda r: "yellow" if r["stalled"] else None),

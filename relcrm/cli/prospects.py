@@ -131,13 +131,20 @@ def list_(
         from ..core.fields import tag as clean_tag
 
         tag_name = clean_tag(tag)
-    rows, total = queries.list_prospects(read(team), stage=stage_key, tag=tag_name,
+    con = read(team)
+    rows, total = queries.list_prospects(con, stage=stage_key, tag=tag_name,
                                          company=company, search=search, status=status,
                                          include_lost=all_, sort=sort, limit=limit)
+    columns = queries.PROSPECT_COLUMNS
+    if team:  # whose each one is
+        from .common import with_sellers
+
+        with_sellers(con, rows)
+        columns += ("seller",)
     if kind != "table":
         from .. import render
 
-        render.machine(kind, queries.PROSPECT_COLUMNS, rows)
+        render.machine(kind, columns, rows)
         return
     from .. import render
     from ..render import Col
@@ -147,6 +154,7 @@ def list_(
     cols = [
         Col("#", "id", justify="right", style="dim"),
         Col(_("Name"), "name", style="bold", no_wrap=True),
+        *([Col(_("Seller"), "seller", no_wrap=True)] if team else []),
         Col(_("Company"), "company", max_width=28, drop=5),
         Col(_("Stage"), lambda r: _stage_label(r["stage"]), style=_stage_style, no_wrap=True,
             drop=2),
