@@ -714,3 +714,39 @@ def test_urls_are_taken_as_postgresql_takes_them_and_passwords_never_shown(two_s
         assert raw.execute("SHOW jit").fetchone()[0] == "off"
     finally:
         raw.close()
+
+
+# -- migrations on PostgreSQL -----------------------------------------------------------------
+
+def test_team_init_upgrades_an_older_team_database_with_every_row_intact(team):
+    from relcrm import pg
+
+    pg.init(team.url(), upto=7)  # as relcrm made it before migration 8
+    assert team.psql("SELECT max(version) FROM _migrations") == "7"
+    cli = TeamCli(team)
+    cli("team", "add-seller", "alice")
+    team.psql("INSERT INTO account (name, name_key, created_at, updated_at, is_key, deciders, "
+              "customer) VALUES ('Minh Phát', 'minh phat', 'a', 'a', 1, 0, 0); "
+              "INSERT INTO prospect (name, name_key, stage, stage_since, created_at, "
+              "updated_at, continuations, search_key, seller, account_id) SELECT 'An', 'an', "
+              "'attract', 'a', 'a', 'a', 0, 'an', 'alice', id FROM account")
+    rows = team.psql("SELECT p::text FROM prospect p") + team.psql("SELECT a::text FROM account a")
+    cli.as_("alice").fails(1, "list", match="older than this relcrm")
+    said = cli("team", "init", team.url()).out
+    assert "Upgraded the team database" in said and "from schema version 7 to 8" in said
+    assert team.psql("SELECT max(version) FROM _migrations") == "8"
+    assert team.psql("SELECT count(*) FROM pg_indexes WHERE indexname = "
+                     "'ix_prospect_excluded'") == "1"
+    assert team.psql("SELECT p::text FROM prospect p") + team.psql(
+        "SELECT a::text FROM account a") == rows
+    assert "An" in cli.as_("alice")("list").out
+    assert cli.as_("alice")("doctor").out.rstrip().endswith("ok")
+    assert "nothing changed" in cli("team", "init", team.url()).out
+
+
+def test_an_upgrade_that_moves_data_is_refused_and_changes_nothing(team):
+    from relcrm import pg
+
+    pg.init(team.url(), upto=5)
+    cli = TeamCli(team)
+    cli.fails(1, "team", "init", team.url(), match="moves data in a way relcrm cannot do")

@@ -34,7 +34,8 @@ def _url(given: str | None) -> str:
 
 @app.command("init")
 def init(url: UrlArg) -> None:
-    """Create relcrm's tables, roles and row-level security in a PostgreSQL database."""
+    """Create relcrm's tables, roles and row-level security in a PostgreSQL database (or
+    upgrade them to this relcrm's schema)."""
     from .. import pg
 
     url = _url(url)
@@ -44,6 +45,10 @@ def init(url: UrlArg) -> None:
                 "{version}, row-level security on.").format(
             url=pg.shown(url), tables=result["tables"], version=result["version"]))
         print(_("Next: relcrm team add-seller NAME for each seller (--manager for a manager)."))
+    elif result.get("applied"):
+        print(_("Upgraded the team database at {url} from schema version {old} to "
+                "{version}.").format(url=pg.shown(url), old=result["from"],
+                                     version=result["version"]))
     else:
         print(_("{url} is a team database already (schema version {version}); nothing "
                 "changed.").format(url=pg.shown(url), version=result["version"]))
