@@ -933,12 +933,6 @@ def import_book(url: str, path: Any, seller: str) -> list[dict[str, Any]]:
 
             raise NotFound(_("no seller {name} in the team database; `relcrm team add-seller "
                              "{name}` adds them").format(name=seller))
-        before = raw.execute("SELECT at FROM _import WHERE sha256 = %s AND seller = %s",
-                             (fingerprint, seller)).fetchone()
-        if before:
-            raise UsageError(_("{file} was moved in as {seller}'s records already ({at}); "
-                               "nothing was moved").format(file=path, seller=seller,
-                                                           at=before[0]))
         # COPY with the ids given here is the fast way in, for the team's administrator; a
         # seller may not write ids (nor COPY under row-level security): their rows go in one
         # by one, each given its id by the database and checked by the policies
@@ -948,6 +942,15 @@ def import_book(url: str, path: Any, seller: str) -> list[dict[str, Any]]:
                            "current_user").fetchone()[0]
         report = []
         with raw.transaction():
+            # one move at a time (two books bringing the same new account would both add it):
+            # the others wait here
+            raw.execute("SELECT pg_advisory_xact_lock(4243)")
+            before = raw.execute("SELECT at FROM _import WHERE sha256 = %s AND seller = %s",
+                                 (fingerprint, seller)).fetchone()
+            if before:
+                raise UsageError(_("{file} was moved in as {seller}'s records already ({at}); "
+                                   "nothing was moved").format(file=path, seller=seller,
+                                                               at=before[0]))
             ids: dict[str, dict[int, int]] = {}
             joined_ids: dict[str, set[int]] = {}
             for table in tables():

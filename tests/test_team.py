@@ -750,3 +750,34 @@ def test_an_upgrade_that_moves_data_is_refused_and_changes_nothing(team):
     pg.init(team.url(), upto=5)
     cli = TeamCli(team)
     cli.fails(1, "team", "init", team.url(), match="moves data in a way relcrm cannot do")
+
+
+def test_four_sellers_move_their_books_in_at_once(server, templates, tmp_path):
+    """The team's write that exists today, four at once, each as the seller themself: every
+    record kept, no error shown, the shared accounts not doubled."""
+    name = _database(server, templates["team"])
+    team = Team(server, name)
+    try:
+        admin = TeamCli(team)
+        sellers = ["alice", "bob", "cuong", "dung"]
+        for seller in sellers[2:]:
+            admin("team", "add-seller", seller)
+        from test_entrypoint import _relcrm
+
+        running = []
+        for seller in sellers:
+            (tmp_path / seller).mkdir()
+            running.append(subprocess.Popen(
+                [*_relcrm(), "team", "import-book", str(solo(tmp_path / seller)), "--seller",
+                 seller], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                env={**os.environ, "RELCRM_TODAY": TODAY, "RELCRM_DB": team.url(seller)}))
+        for process in running:
+            out, err = process.communicate(timeout=120)
+            assert process.returncode == 0 and err == "", err
+            assert "records accounted for" in out
+        assert team.psql("SELECT seller, count(*) FROM prospect GROUP BY 1 ORDER BY 1") == \
+            "\n".join(f"{s}|12" for s in sellers)
+        assert team.psql("SELECT count(*) FROM touch") == str(4 * 26)
+        assert team.psql("SELECT count(*) FROM account") == "13"
+    finally:
+        server.psql(f"DROP DATABASE {name} WITH (FORCE)", database="postgres")
