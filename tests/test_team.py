@@ -781,3 +781,67 @@ def test_four_sellers_move_their_books_in_at_once(server, templates, tmp_path):
         assert team.psql("SELECT count(*) FROM account") == "13"
     finally:
         server.psql(f"DROP DATABASE {name} WITH (FORCE)", database="postgres")
+
+
+def test_a_doctored_book_cannot_run_sql_as_the_administrator(sellers, tmp_path):
+    """import-book names only relcrm's own tables and columns: a column renamed into SQL in
+    the book file is not SQL to the team database (it ran a shell command on the server)."""
+    pwned = Path(f"/tmp/relcrm-pwned-{os.getpid()}")
+    pwned.unlink(missing_ok=True)
+    book = solo(tmp_path)
+    con = sqlite3.connect(book)
+    con.execute(f'ALTER TABLE fact RENAME COLUMN created_at TO "created_at) FROM STDIN; '
+                f"ALTER ROLE alice SUPERUSER; COPY (SELECT current_user) TO PROGRAM "
+                f"'id > {pwned}'; --\"")
+    con.commit()
+    con.close()
+    sellers.fails(1, "team", "import-book", book, "--seller", "alice",
+                  match="nothing was moved")
+    assert not pwned.exists()
+    assert sellers.team.psql("SELECT rolsuper FROM pg_roles WHERE rolname = 'alice'") == "f"
+
+
+def test_what_a_second_review_found_holds(two_sellers):
+    """A touch may not be hung on another seller's deal or date; no one in the team creates
+    anything in the schema (an operator of theirs would run as whoever reads); a merged
+    person's id is the database's to give; a seller's name is no SQL keyword."""
+    team = two_sellers.team
+    mine = team.psql("SELECT min(id) FROM touch WHERE seller = 'alice'")
+    bobs_deal = team.psql("SELECT min(id) FROM deal WHERE seller = 'bob'")
+    bobs_date = team.psql("SELECT min(i.id) FROM important_date i JOIN prospect p ON p.id = "
+                          "i.prospect_id WHERE p.seller = 'bob'")
+    for sql in (f"UPDATE touch SET deal_id = {bobs_deal} WHERE id = {mine}",
+                f"UPDATE touch SET occasion_id = {bobs_date} WHERE id = {mine}"):
+        with pytest.raises(subprocess.CalledProcessError) as refused:
+            team.psql(sql, user="alice")
+        assert "row-level security" in refused.value.stderr, sql
+    for sql in ("CREATE FUNCTION public.evil(bigint) RETURNS bigint LANGUAGE sql AS "
+                "'SELECT 1'", "CREATE TABLE public.mine (x int)",
+                "INSERT INTO prospect_alias (id, prospect_id, name, merged_at) SELECT 999999, "
+                "min(id), 'x', 'a' FROM prospect"):
+        with pytest.raises(subprocess.CalledProcessError) as refused:
+            team.psql(sql, user="alice")
+        assert "permission denied" in refused.value.stderr, sql
+    for name in ("current_user", "session_user", "user", "all"):
+        two_sellers.fails(2, "team", "add-seller", name, match="keeps for itself")
+
+
+@pytest.mark.slow
+def test_a_lock_held_by_another_session_is_one_line_after_10_s(two_sellers):
+    team = two_sellers.team
+    holder = subprocess.Popen(
+        ["psql", "-X", "-q", "-d", team.url("alice"), "-c",
+         "BEGIN; LOCK TABLE prospect IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(30)"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        import time
+
+        time.sleep(1)
+        started = time.monotonic()
+        result = two_sellers.as_("bob").run("list")  # (not fails(): its dump would wait too)
+        assert 9 < time.monotonic() - started < 20
+        assert result.code == 1 and result.err.startswith("relcrm: error: ")
+        assert "busy" in result.err and len(result.err.strip().splitlines()) == 1
+    finally:
+        holder.kill()
+        holder.wait()
