@@ -37,11 +37,16 @@ _selected_url: str | None = None  # a team database: --db postgresql://... (pg.p
 _open: list[sqlite3.Connection] = []  # closed by close_all() when a command ends
 
 
+def is_team_url(text: str | Path | None) -> bool:
+    """Whether --db or RELCRM_DB names a team database (a PostgreSQL URL), not a book file."""
+    return bool(text) and str(text).strip().lower().startswith(("postgresql://", "postgres://"))
+
+
 def select(path: str | Path | None) -> None:
     """Use `path` for this process (the --db option), or go back to the default with None."""
     global _selected, _selected_url
     _selected_url = None
-    if path and str(path).strip().lower().startswith(("postgresql://", "postgres://")):
+    if is_team_url(path):
         _selected, _selected_url = None, str(path).strip()
         return
     _selected = Path(path).expanduser() if path else None
@@ -54,7 +59,7 @@ def url() -> str | None:
     if _selected is not None:
         return None
     env = os.environ.get(ENV_DB, "").strip()
-    return env if env.lower().startswith(("postgresql://", "postgres://")) else None
+    return env if is_team_url(env) else None
 
 
 def data_dir() -> Path:

@@ -210,25 +210,32 @@ def _help_words() -> None:
 
 def setup(args: list[str]) -> None:
     """Choose and load the language for a command line (its --db names the book)."""
-    book = None
+    book, given = None, None
     for index, arg in enumerate(args):
         if arg == "--db" and index + 1 < len(args):
-            book = Path(args[index + 1]).expanduser()
+            given = args[index + 1]
         elif arg.startswith("--db="):
-            book = Path(arg[5:]).expanduser()
-    if book is None:
+            given = arg[5:]
+    if given is None:
         from . import db
 
-        env = os.environ.get(db.ENV_DB, "").strip()
-        if env:
-            book = Path(env).expanduser()
-        else:
+        given = os.environ.get(db.ENV_DB, "").strip() or None
+        if given is None:
             try:
                 book = db.db_path()
             except Exception:  # noqa: BLE001 - no data folder: no book language
                 book = None
     BOOK_SETTINGS.clear()
-    BOOK_SETTINGS.update(_book_settings(book))
+    from .db import is_team_url
+
+    if is_team_url(given):
+        from . import pg  # a team database: its settings, asked of the server
+
+        BOOK_SETTINGS.update(pg.book_settings(given.strip()))
+    else:
+        if given is not None:
+            book = Path(given).expanduser()
+        BOOK_SETTINGS.update(_book_settings(book))
     code, notice = choose(BOOK_SETTINGS)  # the book is opened once, here
     activate(code)
     order = BOOK_SETTINGS.get("date_order") or None

@@ -9,17 +9,19 @@ never loads psycopg or sqlglot.
   and BOOLEAN as BIGINT, so that `customer = 1` reads the same), then adds what a team needs: the
   `seller` table, a `seller` column on prospect, step, deal and touch (the PostgreSQL role that
   owns or wrote the row, by default the one writing it), and row-level security.
-- Security is the database's: sellers are PostgreSQL roles in the group `relcrm_seller`, managers
-  in `relcrm_manager`. A seller reads and writes only the rows whose seller they are (and the
-  rows that belong to them: a prospect's tags, a touch's notes...); accounts, their criteria and
-  KAM history, occasions and settings are shared. A manager sees their own rows, and everyone's
+- Security is the database's: sellers are PostgreSQL roles in the team database's seller
+  group, managers in its manager group (each team database has its own two: `groups_for`). A
+  seller reads and writes only the rows whose seller they are (and the rows that belong to them:
+  a prospect's tags, a touch's notes...); accounts, their criteria and KAM history, occasions
+  and settings are shared. A manager sees their own rows, and everyone's
   once the session sets `relcrm.team` (what `--team` does). The policies hold for `psql` too.
 - The read side is the same named queries: `translate()` is the one place where the two
   engines' SQL differ. It rewrites a query written for SQLite with sqlglot (named parameters,
   string aggregation, NULL ordering, IS NOT), drops SQLite's index hints and names the derived
   tables PostgreSQL 15 wants named; the few SQLite functions the queries use are defined in the
-  team database (as relcrm_money, relcrm_date...). The adapter `Connection` gives the read side the
-  sqlite3 calls it makes (execute, rows by name and position).
+  team database (as relcrm_money, relcrm_date...). The adapter `Connection` gives the read side
+  the sqlite3 calls it makes (execute, rows by name and position). One limit is PostgreSQL's
+  own: values of other sellers' indexed columns can be inferred from query plans.
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ from typing import Any, Iterator, Sequence
 from .errors import DatabaseError, UsageError
 from .i18n import _, ngettext
 
-SCHEMES = ("postgresql://", "postgres://")
 GROUP_PREFIX = "relcrm_"  # the team's two group roles: relcrm_<database>_<tag>_seller/_manager
 OWNED = ("prospect", "step", "deal", "touch")  # the tables whose rows have a seller
 SHARED = ("account", "account_criterion", "kam_change", "occasion", "setting")
@@ -42,7 +43,9 @@ TEAM_SETTING = "relcrm.team"
 
 
 def is_url(text: str | None) -> bool:
-    return bool(text) and str(text).strip().lower().startswith(SCHEMES)
+    from .db import is_team_url
+
+    return is_team_url(text)
 
 
 def shown(url: str) -> str:
@@ -122,8 +125,8 @@ def _translate(sql: str) -> str:
 
     # named parameters renamed while parsing (`:from` is a keyword to the parser), string
     # literals left as they are
-    parts = re.split(r"('(?:[^']|'')*')", _HINT.sub("", sql))
-    sql = "".join(part if part.startswith("'") else _PARAM.sub(r":p__\1", part)
+    parts = re.split(r"('(?:[^']|'')*'|\"(?:[^\"]|\"\")*\")", _HINT.sub("", sql))
+    sql = "".join(part if part[:1] in ("'", '"') else _PARAM.sub(r":p__\1", part)
                   for part in parts)
     statements = []
     for tree in sqlglot.parse(sql, read="sqlite"):
@@ -132,11 +135,15 @@ def _translate(sql: str) -> str:
         for call in tree.find_all(exp.Anonymous):
             if call.name.lower() in SHIMS:
                 call.set("this", f"relcrm_{call.name.lower()}")
-        for test in list(tree.find_all(exp.Predicate, exp.Connector, exp.Not)):
+        # (each rewrite below goes from the innermost node out: a node copied into its
+        # rewritten form carries its children's rewrites with it)
+        for test in reversed(list(tree.find_all(exp.Predicate, exp.Connector, exp.Not,
+                                                exp.Escape))):
             if _as_value(test, exp):  # SQLite's truth values are the integers 1 and 0
                 test.replace(exp.Cast(this=exp.Paren(this=test.copy()),
                                       to=exp.DataType.build("int")))
-        for test in list(tree.find_all(exp.Where, exp.Having, exp.Connector, exp.Not, exp.If)):
+        for test in reversed(list(tree.find_all(exp.Where, exp.Having, exp.Connector, exp.Not,
+                                                exp.If))):
             if isinstance(test, exp.If) and isinstance(test.parent, exp.Case) and \
                     test.parent.this is not None:
                 continue  # CASE x WHEN <value>
@@ -146,7 +153,8 @@ def _translate(sql: str) -> str:
                 while isinstance(inner, exp.Paren):
                     inner = inner.this
                 if inner is not None and not isinstance(inner, (
-                        exp.Predicate, exp.Connector, exp.Not, exp.Boolean, exp.Null)):
+                        exp.Predicate, exp.Connector, exp.Not, exp.Boolean, exp.Null,
+                        exp.Escape)):
                     value.replace(exp.NEQ(this=exp.Paren(this=value.copy()),
                                           expression=exp.Literal.number(0)))
         for join in tree.find_all(exp.Join):  # SQLite's CROSS JOIN ... ON: a join order hint
@@ -165,20 +173,25 @@ def _translate(sql: str) -> str:
                 when.replace(exp.Cast(this=exp.Extract(this=exp.var("dow"), expression=exp.Cast(
                     this=when.this.this.copy(), to=exp.DataType.build("timestamp"))),
                     to=exp.DataType.build("text")))
-        for within in list(tree.find_all(exp.In)):
-            # `id IN (SELECT value FROM json_each(:ids))`, a list of ids: as `id = ANY(...)`
-            # PostgreSQL reads the index for each id instead of the table whole
+        for within in reversed(list(tree.find_all(exp.In))):
+            # `id IN (SELECT value FROM json_each(:ids))`, a list of ids, and nothing else in
+            # the subquery: as `id = ANY(...)` PostgreSQL reads the index for each id instead
+            # of the table whole
             query = within.args.get("query")
             select = query.this if isinstance(query, exp.Subquery) else query
             source = select.args.get("from_") if isinstance(select, exp.Select) else None
             call = source.this.this if source is not None and isinstance(
                 source.this, exp.Table) else None
+            plain = isinstance(select, exp.Select) and not any(
+                select.args.get(k) for k in ("where", "joins", "group", "having", "order",
+                                             "limit", "offset", "distinct"))
             if isinstance(call, exp.Anonymous) and call.name.lower() in (
-                    "json_each", "relcrm_json_each") and len(select.expressions) == 1:
+                    "json_each", "relcrm_json_each") and plain and \
+                    [e.name for e in select.expressions] == ["value"]:
                 within.replace(exp.EQ(this=within.this.copy(), expression=exp.Any(
                     this=exp.Paren(this=exp.Anonymous(this="relcrm_ids", expressions=[
                         e.copy() for e in call.expressions])))))
-        for within in list(tree.find_all(exp.In)):
+        for within in reversed(list(tree.find_all(exp.In))):
             # `a = 1 OR b IN (SELECT ...)`: PostgreSQL reads a table whole for an OR with a
             # subquery; as `b = ANY(ARRAY(SELECT ...))` it reads both indexes (a BitmapOr)
             query = within.args.get("query")
@@ -190,8 +203,13 @@ def _translate(sql: str) -> str:
             within.replace(exp.EQ(this=within.this.copy(), expression=exp.Any(
                 this=exp.Paren(this=exp.Array(expressions=[select.copy()])))))
         for concat in tree.find_all(exp.GroupConcat):  # string_agg takes text only
-            concat.set("this", exp.Cast(this=concat.this.copy(), to=exp.DataType.build("text")))
-        for agg in list(tree.find_all(exp.JSONArrayAgg)):  # json, compared as text in SQLite
+            target = concat.this
+            if isinstance(target, exp.Distinct):  # group_concat(DISTINCT x)
+                target.set("expressions", [exp.Cast(this=e.copy(), to=exp.DataType.build(
+                    "text")) for e in target.expressions])
+            else:
+                concat.set("this", exp.Cast(this=target.copy(), to=exp.DataType.build("text")))
+        for agg in reversed(list(tree.find_all(exp.JSONArrayAgg))):  # json; text in SQLite
             agg.replace(exp.Cast(this=agg.copy(), to=exp.DataType.build("text")))
         for number, sub in enumerate(tree.find_all(exp.Subquery)):
             if isinstance(sub.parent, (exp.From, exp.Join)) and not sub.alias:
@@ -205,8 +223,10 @@ def _as_value(node: Any, exp: Any) -> bool:
     """Whether a test (a comparison, EXISTS, AND...) is used as a value (summed, chosen by a
     CASE, compared), not as a condition."""
     parent, child = node.parent, node
-    while isinstance(parent, exp.Paren):
+    while isinstance(parent, (exp.Paren, exp.Escape)):  # (x LIKE y) ESCAPE z: the test is all
         parent, child = parent.parent, parent
+    if isinstance(node, exp.Like) and isinstance(node.parent, exp.Escape):
+        return False  # the ESCAPE around it is the test (rewritten as a whole)
     if parent is None or isinstance(parent, (exp.Where, exp.Having, exp.Connector, exp.Not,
                                              exp.Join, exp.Qualify, exp.Update,
                                              exp.OnConflict)):  # SET a = b: an assignment
@@ -214,9 +234,7 @@ def _as_value(node: Any, exp: Any) -> bool:
     if isinstance(parent, exp.If) and parent.this is child and not (
             isinstance(parent.parent, exp.Case) and parent.parent.this is not None):
         return False  # CASE WHEN <test>
-    if isinstance(parent, exp.Join) or child.arg_key == "on":
-        return False
-    return True
+    return child.arg_key != "on"
 
 
 # SQLite functions the read side uses, defined in the team database (as relcrm_NAME: PostgreSQL
@@ -235,7 +253,8 @@ CREATE OR REPLACE FUNCTION relcrm_date(t text, modifier text) RETURNS text
     $$ SELECT to_char(t::timestamp + replace(modifier, '+', '')::interval, 'YYYY-MM-DD') $$;
 CREATE OR REPLACE FUNCTION relcrm_ids(ids text) RETURNS bigint[]
     LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
-    $$ SELECT array_agg(value::bigint) FROM jsonb_array_elements_text(ids::jsonb) $$;
+    $$ SELECT coalesce(array_agg(value::bigint), '{}') FROM jsonb_array_elements_text(ids::jsonb)
+    $$;
 CREATE OR REPLACE FUNCTION relcrm_json_each(ids text) RETURNS TABLE (value bigint)
     LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
     $$ SELECT value::bigint FROM jsonb_array_elements_text(ids::jsonb) $$;
@@ -290,9 +309,6 @@ class Cursor:
     def fetchall(self) -> list[Row]:
         return [Row(v, self._names) for v in self._cursor.fetchall()] if self.description else []
 
-    def fetchmany(self, size: int = 1) -> list[Row]:
-        return [Row(v, self._names) for v in self._cursor.fetchmany(size)]
-
     def __iter__(self) -> Iterator[Row]:
         if not self.description:
             return iter(())
@@ -301,10 +317,6 @@ class Cursor:
 
 class Connection:
     """A PostgreSQL connection with the calls the read side makes of an sqlite3 one."""
-
-    engine = "postgresql"
-    row_factory = None
-    in_transaction = False
 
     def __init__(self, raw: Any, url: str) -> None:
         self.raw = raw
@@ -316,11 +328,20 @@ class Connection:
                                   "(PostgreSQL) yet"))
         import psycopg
 
-        query = translate(sql)
+        try:
+            query = translate(sql)
+        except Exception as exc:  # noqa: BLE001 - a query the translator cannot read
+            import os
+
+            if os.environ.get("RELCRM_DEBUG"):
+                raise
+            raise DatabaseError(_("this command is not available on a team database "
+                                  "(PostgreSQL) yet")) from exc
         if isinstance(params, dict):
             params = {k: v for k, v in params.items() if f"%({k})s" in query}
         try:
-            return Cursor(self.raw.execute(query, params or None))
+            # parameters always given, even none: psycopg then reads %% as the % it stands for
+            return Cursor(self.raw.execute(query, params or ()))
         except psycopg.Error as exc:
             import os
 
@@ -328,21 +349,12 @@ class Connection:
                 raise RuntimeError(f"{exc}\n{query}") from exc
             raise DatabaseError(describe(exc, self.url)) from None
 
-    def executemany(self, sql: str, rows: Any) -> None:
+    def executemany(self, sql: str, rows: Any) -> None:  # a write: refused
         raise DatabaseError(_("this command is not available on a team database "
                               "(PostgreSQL) yet"))
 
-    def create_function(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
     def close(self) -> None:
         self.raw.close()
-
-    def __enter__(self) -> "Connection":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        return None
 
 
 def describe(exc: Exception, url: str) -> str:
@@ -488,9 +500,10 @@ def tables(upto: int | None = None) -> list[str]:
             for t in TABLES if t in present}
     ordered: list[str] = []
     while len(ordered) < len(refs):
-        for table in refs:
-            if table not in ordered and refs[table] <= set(ordered):
-                ordered.append(table)
+        ready = [t for t in refs if t not in ordered and refs[t] <= set(ordered)]
+        if not ready:  # a cycle of references: no order would do (a schema mistake)
+            raise RuntimeError(f"tables referencing each other: {set(refs) - set(ordered)}")
+        ordered += ready
     return ordered
 
 
@@ -858,6 +871,20 @@ def sellers(url: str) -> list[dict[str, Any]]:
             for r in con.execute("SELECT name, manager, added_at FROM seller ORDER BY name")]
 
 
+def book_settings(url: str) -> dict[str, str]:
+    """The team's `config language` and `date_order` (i18n.setup), or none when the team
+    database cannot be read now (the command then says why)."""
+    try:
+        import psycopg
+
+        with psycopg.connect(url, connect_timeout=3, autocommit=True,
+                             options="-c jit=off -c lock_timeout=3s") as raw:
+            return dict(raw.execute("SELECT key, value FROM setting WHERE key IN "
+                                    "('language', 'date_order')").fetchall())
+    except Exception:  # noqa: BLE001 - not reachable, not a team database, no right
+        return {}
+
+
 def sellers_of(con: Connection, ids: list[int]) -> dict[int, str]:
     """Whose each prospect is (--team adds a Seller column)."""
     import json
@@ -918,6 +945,9 @@ def _fingerprint(path: Any) -> str:
                     digest.update(block)
         except FileNotFoundError:
             continue
+        except OSError as exc:
+            raise UsageError(_("cannot read {file}: {why}").format(
+                file=part, why=exc.strerror or exc)) from None
     return digest.hexdigest()
 
 
@@ -975,6 +1005,19 @@ def import_book(url: str, path: Any, seller: str) -> list[dict[str, Any]]:
                 raise UsageError(_("{file} was moved in as {seller}'s records already ({at}); "
                                    "nothing was moved").format(file=path, seller=seller,
                                                                at=before[0]))
+            people = book.execute("SELECT name_key, created_at FROM prospect").fetchall()
+            there = raw.execute(
+                "SELECT count(*) FROM prospect WHERE seller = %s AND (name_key, created_at) IN "
+                "(SELECT * FROM unnest(%s::text[], %s::text[]))",
+                (seller, [p[0] for p in people], [p[1] for p in people])).fetchone()[0]
+            if people and there * 2 >= len(people):  # the same book, changed since: again
+                raise UsageError(_(                  # it would double every record
+                    "{there} of the {total} people in {file} are {seller}'s in the team "
+                    "database already: it (or a copy of it) was moved in before, and moving it "
+                    "again would double them; nothing was moved").format(
+                    there=there, total=len(people), file=path, seller=seller))
+            # a manager moving a seller's book in reads back what they write
+            raw.execute(f"SELECT set_config('{TEAM_SETTING}', 'on', true)")
             ids: dict[str, dict[int, int]] = {}
             joined_ids: dict[str, set[int]] = {}
             for table in tables():
@@ -1030,6 +1073,11 @@ def import_book(url: str, path: Any, seller: str) -> list[dict[str, Any]]:
                     for old, existing in same.items():
                         mapping[old] = existing
                     joined += len(same)
+                left = 0
+                if table == "setting":  # a seller's own phone sync is not the team's
+                    personal = [r for r in rows if str(r[0]).startswith("sync.")]
+                    rows = [r for r in rows if not str(r[0]).startswith("sync.")]
+                    left = len(personal)
                 if table == "step" and rows:  # a step's uid names it on phones: one each
                     at = columns.index("uid")
                     taken = {r[0] for r in raw.execute("SELECT uid FROM step WHERE uid = ANY(%s)",
@@ -1050,6 +1098,7 @@ def import_book(url: str, path: Any, seller: str) -> list[dict[str, Any]]:
                         "generate_series(1, %s)", (counter, len(rows))).fetchall()]
                     for row, new in zip(rows, new_ids):
                         mapping[row[at_id]] = row[at_id] = new
+                    written = new_ids
                     with raw.cursor().copy(f"COPY {table} ({', '.join(names)}) "
                                            f"FROM STDIN") as copy:
                         for row in rows:
@@ -1057,21 +1106,26 @@ def import_book(url: str, path: Any, seller: str) -> list[dict[str, Any]]:
                 elif keyed:
                     without = [c for c in names if c != "id"]
                     marks = ", ".join(["%s"] * len(without))
+                    written = []
                     with raw.cursor() as cur:
                         for row in rows:
                             cur.execute(f"INSERT INTO {table} ({', '.join(without)}) VALUES "
                                         f"({marks}) RETURNING id",
                                         [v for c, v in zip(names, row) if c != "id"])
                             mapping[row[at_id]] = cur.fetchone()[0]
+                            written.append(mapping[row[at_id]])
                 else:  # a row keyed by its content (a tag, a setting): the team's is kept
                     moved = _insert(raw, table, names, rows, keep_theirs=True)
                     kept = len(rows) - moved
-                if moved + joined + kept != total:
+                if keyed:  # what the team database holds now of what was written
+                    moved = raw.execute(f"SELECT count(*) FROM {table} WHERE id = ANY(%s)",
+                                        (written,)).fetchone()[0]
+                if moved + joined + kept + left != total:
                     raise DatabaseError(_("moving {table} did not add up ({moved} of {total}); "
                                           "nothing was moved").format(
-                        table=table, moved=moved, total=total))
+                        table=table, moved=moved + joined + kept + left, total=total))
                 report.append({"table": table, "entity": BY_TABLE[table].many, "book": total,
-                               "moved": moved, "joined": joined, "kept": kept})
+                               "moved": moved, "joined": joined, "kept": kept, "left": left})
             raw.execute("INSERT INTO _import (sha256, seller, file, at) VALUES (%s, %s, %s, %s)",
                         (fingerprint, seller, str(path), dates.iso(dates.now())))
         if bulk:  # the planner's statistics, for the rows just moved in (autovacuum is later)
@@ -1099,12 +1153,18 @@ def _insert(raw: Any, table: str, names: list[str], rows: list[list[Any]], *,
     return moved
 
 
+# what makes a shared row the same one in two books (not when it was written, nor its notes)
+_SAME = {"kam_change": ("account_id", "at", "from_stage", "to_stage"),
+         "important_date": ("prospect_id", "account_id", "kind", "month", "day", "year",
+                            "lunar")}
+
+
 def _new_to_the_team(raw: Any, table: str, columns: list[str], rows: list[list[Any]],
                      joined: set[int]) -> tuple[list[list[Any]], dict[int, int]]:
     """The rows of an account the team has already that the team lacks (a KAM change, an
-    account's date), and the ids of those it has, found by their values: moving a second
-    seller's book in does not write the shared history twice."""
-    others = [c for c in columns if c != "id"]
+    account's date), and the ids of those it has, found by what they say (_SAME): moving a
+    second seller's book in does not write the shared history twice."""
+    others = list(_SAME[table])
     there = {tuple(r[1:]): r[0] for r in raw.execute(
         f"SELECT id, {', '.join(others)} FROM {table} WHERE account_id = ANY(%s)",
         (sorted(joined),))}
@@ -1112,7 +1172,7 @@ def _new_to_the_team(raw: Any, table: str, columns: list[str], rows: list[list[A
     at_person = columns.index("prospect_id") if "prospect_id" in columns else None
     fresh, same = [], {}
     for row in rows:
-        key = tuple(v for c, v in zip(columns, row) if c != "id")
+        key = tuple(row[columns.index(c)] for c in others)
         shared = at_person is None or row[at_person] is None
         if shared and row[at_account] in joined and key in there:
             same[row[at_id]] = there[key]

@@ -27,7 +27,8 @@ DATABASE = "relcrm"
 
 def binaries() -> Path | None:
     """The folder of initdb and pg_ctl, or None when PostgreSQL is not installed."""
-    for folder in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
+    for folder in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True,
+                         key=lambda f: float(Path(f).parent.name)):  # 16 after 9.6
         if Path(folder, "initdb").exists():
             return Path(folder)
     found = shutil.which("initdb")
@@ -91,15 +92,6 @@ class Postgres:
             raise subprocess.CalledProcessError(result.returncode, "psql", result.stdout,
                                                 result.stderr)
         return result.stdout.strip()
-
-    def reset(self) -> None:
-        """An empty database again (the roles of the cluster are dropped too)."""
-        self.psql(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)", database="postgres")
-        roles = self.psql("SELECT rolname FROM pg_roles WHERE rolname !~ '^pg_' AND "
-                          "rolname <> 'postgres'", database="postgres").split()
-        for role in roles:
-            self.psql(f'DROP ROLE "{role}"', database="postgres")
-        self.psql(f"CREATE DATABASE {DATABASE}", database="postgres")
 
     def stop(self) -> None:
         if self.data.exists():

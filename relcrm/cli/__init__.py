@@ -344,8 +344,9 @@ app = typer.Typer(
 
 def _book_option(value: Optional[str]) -> Optional[str]:
     """--db: a book file (not a folder), or a team database's URL."""
-    if value and not value.strip().lower().startswith(("postgresql://", "postgres://")) \
-            and Path(value).expanduser().is_dir():
+    from ..db import is_team_url
+
+    if value and not is_team_url(value) and Path(value).expanduser().is_dir():
         from ..i18n import _
 
         raise typer.BadParameter(_("{path} is a directory, not a book file").format(path=value))

@@ -114,6 +114,9 @@ def import_book(
             line += ", " + _("{joined} joined the team's").format(joined=row["joined"])
         if row["kept"]:
             line += ", " + _("{kept} kept the team's").format(kept=row["kept"])
+        if row["left"]:
+            line += ", " + _("{left} of your own (phone sync) left in the book").format(
+                left=row["left"])
         print(line)
     total = sum(r["book"] for r in report)
     print(_("All {total} records accounted for; the book file was not changed.").format(
