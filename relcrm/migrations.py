@@ -792,6 +792,20 @@ def _m0004_keys(con: sqlite3.Connection) -> None:
             con.execute("UPDATE prospect SET url_key = ? WHERE id = ?",
                         (identity.url_key(url), pid))
 
+M0009_TOUCH_SET_NULL = """
+-- A touch's deal or greeted date deleted sets it to NULL through the foreign key. SQLite runs
+-- the triggers of that UPDATE with the foreign key's own conflict policy (ABORT) instead of
+-- their OR IGNORE, and the person marked twice in _dirty failed the whole command (`date drop`
+-- of a greeted birthday, `delete` of someone with a deal). The mark is made without a conflict.
+DROP TRIGGER dirty_touch_update;
+CREATE TRIGGER dirty_touch_update AFTER UPDATE ON touch BEGIN
+    INSERT OR IGNORE INTO _dirty SELECT 'p', v FROM (SELECT OLD.prospect_id AS v UNION
+                                                     SELECT NEW.prospect_id)
+    WHERE NOT EXISTS (SELECT 1 FROM _dirty d WHERE d.kind = 'p' AND d.id = v);
+END;
+"""
+
+
 # (version, name, SQL script); versions are 1, 2, 3, ... in order.
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "initial", M0001_INITIAL),
@@ -802,6 +816,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     (6, "care", M0006_CARE),
     (7, "excluded", M0007_EXCLUDED),
     (8, "sync", M0008_SYNC),
+    (9, "touch_set_null", M0009_TOUCH_SET_NULL),
 ]
 LATEST = MIGRATIONS[-1][0]
 # the steps of a migration that need Python, run after its SQL in the same transaction

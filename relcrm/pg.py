@@ -928,7 +928,11 @@ def _solo_copy(path: Any) -> sqlite3.Connection:
         raise DatabaseError(describe_error(exc, path)) from None
     finally:
         source.close()
-    upgrade(con)
+    try:
+        upgrade(con)
+    except sqlite3.Error as exc:  # a book damaged or doctored past what its upgrade can read
+        raise DatabaseError(_("{file} is not a relcrm book this relcrm can move ({why}); "
+                              "nothing was moved").format(file=path, why=exc)) from None
     return con
 
 

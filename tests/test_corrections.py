@@ -12,6 +12,7 @@ import json
 import re
 import sqlite3
 import unicodedata
+from pathlib import Path
 
 import pytest
 
@@ -939,3 +940,19 @@ def test_tsv_round_trip_reads_them_back_exactly(cli, tmp_path):
         con = sqlite3.connect(copy)
         assert con.execute(facts).fetchall() == cli.sql(facts)
         con.close()
+
+
+@pytest.mark.parametrize("args", [("date", "drop", "1"), ("delete", "5", "--yes")],
+                         ids=["a greeted date dropped", "a person with deals deleted"])
+def test_what_sets_a_touchs_deal_or_date_to_null_works(cli, args):
+    """A touch greeting a date, or logged on a deal: dropping the date, or the deal with its
+    person, sets the touch's link to NULL through the foreign key; that UPDATE's trigger failed
+    on the person's second mark ("UNIQUE constraint failed: _dirty"), migration 9."""
+    import shutil
+
+    shutil.copy(Path(__file__).parent / "fixtures" / "books" / "v8.db", cli.path)
+    cli.path.chmod(0o600)
+    cli(*args)
+    assert cli("doctor").out.rstrip().endswith("healthy")
+    cli("undo")
+    assert cli("doctor").out.rstrip().endswith("healthy")

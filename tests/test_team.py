@@ -17,6 +17,7 @@ from conftest import Cli, Run
 from pg_server import Postgres, binaries
 
 from relcrm import db
+from relcrm.migrations import LATEST
 
 FIXTURES = Path(__file__).parent / "fixtures" / "books"
 TODAY = "2026-11-25"
@@ -169,7 +170,7 @@ def test_init_creates_the_schema_once(team):
     cli = TeamCli(team)
     first = cli("team", "init", team.url())
     assert "Created the team database" in first.out and "row-level security on" in first.out
-    assert team.psql("SELECT max(version) FROM _migrations") == "8"
+    assert team.psql("SELECT max(version) FROM _migrations") == str(LATEST)
     before = team.dump()
     again = cli("team", "init", team.url())
     assert "a team database already" in again.out and "nothing changed" in again.out
@@ -229,8 +230,8 @@ def test_team_commands_on_a_database_that_is_not_a_team_one(team):
 
 # -- moving a solo book in --------------------------------------------------------------------
 
-@pytest.mark.parametrize("version", [pytest.param(v, marks=pytest.mark.slow) for v in range(1, 8)]
-                         + [8])
+@pytest.mark.parametrize("version", [pytest.param(v, marks=pytest.mark.slow)
+                                     for v in range(1, LATEST)] + [LATEST])
 def test_import_book_moves_every_record_of_each_fixture_book(sellers, tmp_path, version):
     admin, team = sellers, sellers.team
     book = solo(tmp_path, version)
@@ -736,8 +737,8 @@ def test_team_init_upgrades_an_older_team_database_with_every_row_intact(team):
     rows = team.psql("SELECT p::text FROM prospect p") + team.psql("SELECT a::text FROM account a")
     cli.as_("alice").fails(1, "list", match="older than this relcrm")
     said = cli("team", "init", team.url()).out
-    assert "Upgraded the team database" in said and "from schema version 7 to 8" in said
-    assert team.psql("SELECT max(version) FROM _migrations") == "8"
+    assert "Upgraded the team database" in said and f"from schema version 7 to {LATEST}" in said
+    assert team.psql("SELECT max(version) FROM _migrations") == str(LATEST)
     assert team.psql("SELECT count(*) FROM pg_indexes WHERE indexname = "
                      "'ix_prospect_excluded'") == "1"
     assert team.psql("SELECT p::text FROM prospect p") + team.psql(
