@@ -285,3 +285,19 @@ def test_a_progress_bar_on_a_terminal_only(cli, tmp_path):
     assert "Imported 3,000 new prospects from many.csv (csv); first contact planned" in out
     piped = cli("import", str(f))
     assert piped.err == "" and "Importing" not in piped.out
+
+
+def test_a_book_export_imports_onto_itself_with_update(cli, tmp_path):
+    """relcrm's own export, imported back into the book it came from with --on-duplicate
+    update (every person a duplicate): it failed with an internal error (KeyError:
+    'value_milli'), dry run or not, since a book's prospects carry no value of their own."""
+    import shutil
+    from pathlib import Path
+
+    shutil.copy(Path(__file__).parent / "fixtures" / "books" / "v9.db", cli.path)
+    cli.path.chmod(0o600)
+    out = tmp_path / "book.json"
+    cli("export", "all", "-f", "json", "-o", out)
+    assert "would update 12" in cli("import", out, "--on-duplicate", "update", "--dry-run").out
+    assert "updated 12" in cli("import", out, "--on-duplicate", "update").out
+    assert cli("doctor").out.rstrip().endswith("healthy")

@@ -830,9 +830,11 @@ def plan_book(con: sqlite3.Connection, read: Read, *, on_duplicate: str,
                                        reason, matched=how))
             skipped[old] = _("its prospect was not imported ({reason})").format(reason=reason)
             if action == "update":
+                # (a book's prospects carry no value of their own: their deals hold it)
                 _update(plan, existing, {k: row[k] for k in (
                     "company", "title", "url", "url_key", "source", "value_milli",
-                    "value_currency", "note", "type") if row[k]}, row["_contacts"], row_tags)
+                    "value_currency", "note", "type") if row.get(k)}, row["_contacts"],
+                    row_tags)
             continue
         row["id"] = prospect_map[old] = new_id("prospect", old)
         names[row["id"]] = row["name"]
