@@ -454,6 +454,8 @@ def test_each_seller_sees_their_own_and_the_shared_accounts(two_sellers):
     assert {r["seller"] for r in due if r["id"]} == {"alice", "bob"}
     assert all(r["seller"] is None for r in due if not r["id"])
     assert "seller" not in json.loads(alice("list", "-f", "json").out)[0]
+    planned = json.loads(mai("plan", "week", "--team", "-f", "json").out)
+    assert {r["seller"] for r in planned if r["id"]} <= {"alice", "bob"} and planned
     # followups: each their own people, and the shared key accounts
     fa = json.loads(alice("followups", "-f", "json").out)
     fb = json.loads(bob("followups", "-f", "json").out)

@@ -43,10 +43,17 @@ def plan(
     if busy < 0:
         raise UsageError(_("--busy must be 0 (never) or more, not {busy}").format(busy=busy))
     today = dates.today()
-    agenda = core.build(read(team), core.period(period, days, today), busy=busy,
+    con = read(team)
+    agenda = core.build(con, core.period(period, days, today), busy=busy,
                         include_disqualified=all_)
+    columns = core.COLUMNS
+    if team:  # whose each one is
+        from .common import with_sellers
+
+        with_sellers(con, agenda.items)
+        columns += ("seller",)
     if kind != "table":
-        render.machine(kind, core.COLUMNS, agenda.items)
+        render.machine(kind, columns, agenda.items)
         return
 
     def when(row: dict[str, Any]) -> str:
@@ -86,6 +93,7 @@ def plan(
                    no_wrap=True),
         render.Col("#", "id", justify="right", style="dim"),
         render.Col(_("Prospect"), who, style="bold", no_wrap=True),
+        *([render.Col(_("Seller"), lambda r: r["seller"] or "", no_wrap=True)] if team else []),
         render.Col(_("Company"), "company", max_width=24),
         render.Col(_("Stage"), stage, style="magenta"),
         render.Col(_("Why"), "why", style=lambda r: "yellow" if r["stalled"] else None),
