@@ -916,3 +916,34 @@ def test_the_teams_language_is_the_team_databases(two_sellers):
     two_sellers.team.psql("INSERT INTO setting VALUES ('language', 'vi') ON CONFLICT (key) "
                           "DO UPDATE SET value = 'vi'")
     assert "Công ty" in two_sellers.as_("alice")("list").lines[0]
+
+
+def test_tab_completes_the_names_the_seller_may_read(sellers, tmp_path):
+    from test_entrypoint import _relcrm
+
+    sellers("team", "import-book", solo(tmp_path), "--seller", "alice")
+
+    def complete(user: str, words: str) -> list[str]:
+        env = {**os.environ, "_RELCRM_COMPLETE": "complete_bash", "COMP_WORDS": words,
+               "COMP_CWORD": str(len(words.split()) - 1),
+               "RELCRM_DB": sellers.team.url(user)}
+        return subprocess.run(_relcrm(), env=env, capture_output=True, text=True).stdout.split()
+
+    assert complete("alice", "relcrm show Ng") == ["Ngô_Thị_Lan", "Nguyễn_Văn_An"]
+    assert complete("bob", "relcrm show Ng") == []  # not bob's people
+    url = sellers.team.url("alice")
+    assert complete("bob", f"relcrm --db {url} show Ng") == ["Ngô_Thị_Lan", "Nguyễn_Văn_An"]
+
+
+def test_a_shell_on_a_team_database(two_sellers):
+    from test_shell import _session
+
+    out, code = _session(two_sellers.team.url("alice"), [
+        b"followups --days 0\n",
+        b"show ngu", b"\t", b"\n",                # TAB completes a name from the server
+        b'add "Lan" --company "Minh Ph\xc3\xa1t"\n',  # a write: refused, the session goes on
+        b"\x04",
+    ])
+    assert code == 0, out
+    assert "Nguyễn Văn An" in out and "later version" in out
+    assert "Traceback" not in out

@@ -33,10 +33,16 @@ def _complete_from_book(query: str):
             from .. import db, queries
 
             root = ctx.find_root().params.get("db") if ctx else None
-            path = Path(root) if root else db.db_path()
-            if not path.is_file():
-                return []
-            con = db.connect(path, migrate=False)
+            url = root if db.is_team_url(root) else None if root else db.url()
+            if url:  # a team database: the names the seller may read
+                from .. import pg
+
+                con = pg.connect(url)
+            else:
+                path = Path(root) if root else db.db_path()
+                if not path.is_file():
+                    return []
+                con = db.connect(path, migrate=False)
             try:
                 return getattr(queries, query)(con, incomplete)
             finally:

@@ -25,12 +25,17 @@ def shell() -> None:
 
     import os
 
-    book = db.db_path()
+    book = db.url() or db.db_path()  # a book file, or a team database's URL
     os.environ[db.ENV_DB] = str(book)  # every command of the session: this book
     history = _readline(book)
     db.warm_writes()  # the session's first write does not wait for the models either
+    shown = book
+    if db.is_team_url(book):
+        from .. import pg
+
+        shown = pg.shown(str(book))  # never a password
     print(_("relcrm shell on {book}: type a command without 'relcrm' (help lists them); "
-            "TAB completes; Ctrl-D or exit leaves.").format(book=book), file=sys.stderr)
+            "TAB completes; Ctrl-D or exit leaves.").format(book=shown), file=sys.stderr)
     while True:
         try:
             line = input("relcrm> ")
@@ -185,8 +190,13 @@ class Completer:
         from .. import db
 
         try:
-            con = db.read_only(self.book)
-        except Exception:  # noqa: BLE001 - no book yet: no names
+            if db.is_team_url(self.book):  # a team database: the names the seller may read
+                from .. import pg
+
+                con = pg.connect(str(self.book))
+            else:
+                con = db.read_only(self.book)
+        except Exception:  # noqa: BLE001 - no book yet, or the server away: no names
             return []
         from ..render import escape
 
