@@ -69,12 +69,17 @@ def data_dir() -> Path:
     return user_data_path("relcrm", appauthor=False)
 
 
+def book_file_only() -> DatabaseError:
+    """What a command that works on a book file says on a team database."""
+    return DatabaseError(_("this command works on a book file; it is not available on a team "
+                           "database (PostgreSQL) yet"))
+
+
 def db_path() -> Path:
     """The book in use: --db, else $RELCRM_DB, else <user data dir>/relcrm.db. A command that
     works on a book file only says so when the book is a team database (PostgreSQL)."""
     if url() is not None:
-        raise DatabaseError(_("this command works on a book file; it is not available on a "
-                              "team database (PostgreSQL) yet"))
+        raise book_file_only()
     if _selected is not None:
         return _selected
     env = os.environ.get(ENV_DB, "").strip()

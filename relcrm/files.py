@@ -244,8 +244,9 @@ def private_folder(folder: Path, book: Path | None = None) -> Path:
     real = Path(os.path.realpath(folder))
     if real.exists() and not real.is_dir():
         raise UsageError(_("{folder} is a file; give a folder").format(folder=folder))
-    if (book is not None or url() is None) and \
-            real == Path(os.path.realpath(book or db_path())).parent / "backups":
+    if book is None and url() is None:  # on a team database there is no book file to guard
+        book = db_path()
+    if book is not None and real == Path(os.path.realpath(book)).parent / "backups":
         raise UsageError(_("{folder} is the book's backups folder; give another folder").format(
             folder=folder))
     try:

@@ -42,12 +42,6 @@ SHARED = ("account", "account_criterion", "kam_change", "occasion", "setting")
 TEAM_SETTING = "relcrm.team"
 
 
-def is_url(text: str | None) -> bool:
-    from .db import is_team_url
-
-    return is_team_url(text)
-
-
 def shown(url: str) -> str:
     """The URL without its password (user:PASSWORD@ or ?password=), for messages."""
     url = re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)
@@ -324,8 +318,7 @@ class Connection:
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Cursor:
         if sql.lstrip().upper().startswith("PRAGMA"):
-            raise DatabaseError(_("this command is not available on a team database "
-                                  "(PostgreSQL) yet"))
+            raise not_yet()
         import psycopg
 
         try:
@@ -335,8 +328,7 @@ class Connection:
 
             if os.environ.get("RELCRM_DEBUG"):
                 raise
-            raise DatabaseError(_("this command is not available on a team database "
-                                  "(PostgreSQL) yet")) from exc
+            raise not_yet() from exc
         if isinstance(params, dict):
             params = {k: v for k, v in params.items() if f"%({k})s" in query}
         try:
@@ -350,8 +342,7 @@ class Connection:
             raise DatabaseError(describe(exc, self.url)) from None
 
     def executemany(self, sql: str, rows: Any) -> None:  # a write: refused
-        raise DatabaseError(_("this command is not available on a team database "
-                              "(PostgreSQL) yet"))
+        raise not_yet()
 
     def close(self) -> None:
         self.raw.close()
@@ -377,7 +368,7 @@ def describe(exc: Exception, url: str) -> str:
 _open: list[Connection] = []
 
 
-def raw_connect(url: str, *, autocommit: bool = True) -> Any:
+def raw_connect(url: str) -> Any:
     """A psycopg connection to `url`; any failure is one line (DatabaseError)."""
     import importlib.util
 
@@ -397,7 +388,7 @@ def raw_connect(url: str, *, autocommit: bool = True) -> Any:
         url = f"{scheme.lower()}://{rest}"
         given = conninfo_to_dict(url).get("options") or ""
         # and no wait of more than 10 s for a lock another session holds: one line instead
-        return psycopg.connect(url, autocommit=autocommit, connect_timeout=10,
+        return psycopg.connect(url, autocommit=True, connect_timeout=10,
                                options=f"{given} -c jit=off -c lock_timeout=10s".strip())
     except psycopg.ProgrammingError as exc:
         raise UsageError(_("not a PostgreSQL URL: {url} ({why}); accepted: "
@@ -410,28 +401,14 @@ def raw_connect(url: str, *, autocommit: bool = True) -> Any:
 
 def connect(url: str) -> Connection:
     """A read connection to a team database (checked to be one, at a version we know)."""
-    from .migrations import LATEST
-
     import psycopg
 
     con = Connection(raw_connect(url), url)
     _open.append(con)
     try:
-        version = schema_version(con.raw)
+        _current(con.raw, url)
     except psycopg.Error as exc:  # a role that is not in the team: one line
         raise DatabaseError(describe(exc, url)) from None
-    if version is None:
-        raise DatabaseError(_("{url} is not a relcrm team database yet: `relcrm team init "
-                              "URL` creates it").format(url=shown(url)))
-    if version > LATEST:
-        raise DatabaseError(_("{url} has schema version {version}, newer than this relcrm "
-                              "knows ({latest}); upgrade relcrm (pip install -U relcrm)").format(
-            url=shown(url), version=version, latest=LATEST))
-    if version < LATEST:
-        raise DatabaseError(_(
-            "{url} has schema version {version}, older than this relcrm ({latest}): its "
-            "administrator upgrades it with relcrm team init URL").format(
-            url=shown(url), version=version, latest=LATEST))
     # what a command reads, it reads in one snapshot (a list and its count, every entity of an
     # export agree), and it cannot write: the transaction is read-only
     con.raw.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
@@ -446,6 +423,44 @@ def close_all() -> None:
             _open.pop().close()
         except Exception:  # noqa: BLE001 - closing what may already be broken
             pass
+
+
+def not_yet() -> DatabaseError:
+    """What a command that does not work on a team database yet says."""
+    return DatabaseError(_("this command is not available on a team database (PostgreSQL) "
+                           "yet"))
+
+
+def _not_team(url: str) -> DatabaseError:
+    return DatabaseError(_("{url} is not a relcrm team database yet: `relcrm team init URL` "
+                           "creates it").format(url=shown(url)))
+
+
+def _too_new(url: str, version: int) -> DatabaseError:
+    from .migrations import LATEST
+
+    return DatabaseError(_("{url} has schema version {version}, newer than this relcrm knows "
+                           "({latest}); upgrade relcrm (pip install -U relcrm)").format(
+        url=shown(url), version=version, latest=LATEST))
+
+
+def _current(raw: Any, url: str, *, older: bool = False) -> int:
+    """The team database's schema version when it is this relcrm's (or, with `older`, an
+    older one); else one line saying what to do (create it, upgrade relcrm, or have its
+    administrator upgrade it)."""
+    from .migrations import LATEST
+
+    version = schema_version(raw)
+    if version is None:
+        raise _not_team(url)
+    if version > LATEST:
+        raise _too_new(url, version)
+    if version < LATEST and not older:
+        raise DatabaseError(_(
+            "{url} has schema version {version}, older than this relcrm ({latest}): its "
+            "administrator upgrades it with relcrm team init URL").format(
+            url=shown(url), version=version, latest=LATEST))
+    return version
 
 
 def schema_version(raw: Any) -> int | None:
@@ -763,9 +778,7 @@ def init(url: str, upto: int | None = None) -> dict[str, Any]:
     try:
         version = schema_version(raw)
         if version is not None and version > LATEST:
-            raise DatabaseError(_("{url} has schema version {version}, newer than this relcrm "
-                                  "knows ({latest})").format(
-                url=shown(url), version=version, latest=LATEST))
+            raise _too_new(url, version)
         if version == LATEST:
             return {"created": False, "version": version, "tables": len(tables())}
         with raw.transaction():
@@ -826,9 +839,7 @@ def add_seller(url: str, name: str, *, manager: bool = False) -> bool:
                        (name,)).fetchone():
             raise UsageError(_("{name!r} is a name PostgreSQL or relcrm keeps for itself; "
                                "choose another seller name").format(name=name))
-        if schema_version(raw) is None:
-            raise DatabaseError(_("{url} is not a relcrm team database yet: `relcrm team init "
-                                  "URL` creates it").format(url=shown(url)))
+        _current(raw, url, older=True)  # a seller's role does not depend on the version
         with raw.transaction():
             raw.execute("SELECT pg_advisory_xact_lock(4242)")
             role = sql.Identifier(name)
@@ -970,22 +981,12 @@ def import_book(url: str, path: Any, seller: str) -> list[dict[str, Any]]:
     from . import dates
     from .registry import BY_TABLE
 
-    from .migrations import LATEST
-
     fingerprint = _fingerprint(path)
     book = _solo_copy(path)
     ours = _solo_schema()
     raw = raw_connect(url)
     try:
-        version = schema_version(raw)
-        if version is None:
-            raise DatabaseError(_("{url} is not a relcrm team database yet: `relcrm team init "
-                                  "URL` creates it").format(url=shown(url)))
-        if version != LATEST:
-            raise DatabaseError(_(
-                "{url} has schema version {version}, older than this relcrm ({latest}): its "
-                "administrator upgrades it with relcrm team init URL").format(
-                url=shown(url), version=version, latest=LATEST))
+        _current(raw, url)
         if not raw.execute("SELECT 1 FROM seller WHERE name = %s", (seller,)).fetchone():
             from .errors import NotFound
 

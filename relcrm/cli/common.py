@@ -126,15 +126,18 @@ def read(team: bool = False) -> sqlite3.Connection:
     return con
 
 
-def with_sellers(con: Any, rows: list[dict[str, Any]], key: str = "id") -> None:
-    """With --team: each row's seller (whose prospect it is), by its prospect id `key`; a row
-    without one (an account's) has none."""
+def with_sellers(con: Any, rows: list[dict[str, Any]], columns: tuple[str, ...],
+                 team: bool) -> tuple[str, ...]:
+    """With --team: each row's seller (whose prospect it is, by its id; an account's row has
+    none), and `columns` with a seller column; without, `columns` as they are."""
+    if not team:
+        return columns
     from .. import pg
 
-    ids = sorted({r[key] for r in rows if r.get(key) is not None})
-    owners = pg.sellers_of(con, ids)
+    owners = pg.sellers_of(con, sorted({r["id"] for r in rows if r.get("id") is not None}))
     for row in rows:
-        row["seller"] = owners.get(row.get(key))
+        row["seller"] = owners.get(row.get("id"))
+    return columns + ("seller",)
 
 
 TeamOpt = Annotated[bool, typer.Option(

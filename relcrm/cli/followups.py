@@ -7,7 +7,7 @@ import typer
 
 from .. import dates
 from ..methodology import KAM_BY_KEY, STAGE_BY_KEY
-from .common import FormatOpt, TeamOpt, fmt, read
+from .common import FormatOpt, TeamOpt, fmt, read, with_sellers
 
 
 def stage(row: dict[str, Any]) -> str:
@@ -82,12 +82,7 @@ def followups(
         limit = 50 if kind == "table" and ics is None else 0
     con = read(team)
     due = core.due(con, days=days, include_disqualified=all_, limit=limit or None)
-    columns = core.COLUMNS
-    if team:  # whose each one is
-        from .common import with_sellers
-
-        with_sellers(con, due.rows)
-        columns += ("seller",)
+    columns = with_sellers(con, due.rows, core.COLUMNS, team)  # --team: whose each one is
     if ics is not None:
         from ..formats import ics as calendar
         from .transfer import _write

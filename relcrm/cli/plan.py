@@ -7,7 +7,7 @@ import typer
 
 from .. import dates
 from ..i18n import _, dynamic, ngettext
-from .common import FormatOpt, TeamOpt, complete_words, fmt, read
+from .common import FormatOpt, TeamOpt, complete_words, fmt, read, with_sellers
 from .followups import stage, who
 
 
@@ -46,12 +46,7 @@ def plan(
     con = read(team)
     agenda = core.build(con, core.period(period, days, today), busy=busy,
                         include_disqualified=all_)
-    columns = core.COLUMNS
-    if team:  # whose each one is
-        from .common import with_sellers
-
-        with_sellers(con, agenda.items)
-        columns += ("seller",)
+    columns = with_sellers(con, agenda.items, core.COLUMNS, team)  # --team: whose each one is
     if kind != "table":
         render.machine(kind, columns, agenda.items)
         return

@@ -7,8 +7,8 @@ import typer
 from .. import dates
 from ..i18n import _, current, named
 from ..methodology import CRITERIA, STAGE_BY_KEY
-from .common import (FormatOpt, TeamOpt, NextStepOpt, QuietOpt, RefArg, WhenOpt, complete_accounts,
-                     emit_record, fmt, money, read, when)
+from .common import (FormatOpt, NextStepOpt, QuietOpt, RefArg, TeamOpt, WhenOpt,
+                     complete_accounts, emit_record, fmt, money, read, when, with_sellers)
 
 CompanyOpt = Annotated[Optional[str], typer.Option(
     "--company", "-c", metavar="TEXT", help="Company (its account is made on first use).",
@@ -135,12 +135,7 @@ def list_(
     rows, total = queries.list_prospects(con, stage=stage_key, tag=tag_name,
                                          company=company, search=search, status=status,
                                          include_lost=all_, sort=sort, limit=limit)
-    columns = queries.PROSPECT_COLUMNS
-    if team:  # whose each one is
-        from .common import with_sellers
-
-        with_sellers(con, rows)
-        columns += ("seller",)
+    columns = with_sellers(con, rows, queries.PROSPECT_COLUMNS, team)  # --team: whose each one is
     if kind != "table":
         from .. import render
 

@@ -39,10 +39,9 @@ def search(
     from .. import db
 
     if db.url() is not None:  # the index is SQLite's full-text search (FTS5)
-        from ..errors import DatabaseError
+        from ..pg import not_yet
 
-        raise DatabaseError(_("this command is not available on a team database (PostgreSQL) "
-                              "yet"))
+        raise not_yet()
     hits, total = core.find(read(), text, limit)
     rows = core.as_rows(hits, text)
     if kind != "table":

@@ -81,10 +81,7 @@ def sync(
     from .. import db
 
     if db.url() is not None:  # sync keeps its state beside a book file (and a lock file)
-        from ..errors import DatabaseError
-
-        raise DatabaseError(_("this command works on a book file; it is not available on a "
-                              "team database (PostgreSQL) yet"))
+        raise db.book_file_only()
     if ctx.invoked_subcommand is not None:
         return
     from ..core import sync as core
