@@ -229,9 +229,12 @@ def setup(args: list[str]) -> None:
     from .db import is_team_url
 
     if is_team_url(given):
-        from . import pg  # a team database: its settings, asked of the server
+        # a team database: its settings, asked of the server; not for --help or TAB
+        # completion, which must stay fast (and work when the server is away)
+        if not ({"--help", "-h"} & set(args) or "_RELCRM_COMPLETE" in os.environ):
+            from . import pg
 
-        BOOK_SETTINGS.update(pg.book_settings(given.strip()))
+            BOOK_SETTINGS.update(pg.book_settings(given.strip()))
     else:
         if given is not None:
             book = Path(given).expanduser()
