@@ -947,3 +947,11 @@ def test_a_shell_on_a_team_database(two_sellers):
     assert code == 0, out
     assert "Nguyễn Văn An" in out and "later version" in out
     assert "Traceback" not in out
+
+
+def test_a_file_name_never_acts_on_the_terminal(sellers, tmp_path):
+    odd = tmp_path / "book\x1b[31m.db"
+    shutil.copy(FIXTURES / "v8.db", odd)
+    odd.chmod(0o600)
+    said = sellers("team", "import-book", odd, "--seller", "alice").out
+    assert "\x1b" not in said and "book\\x1b[31m.db" in said

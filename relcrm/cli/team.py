@@ -18,15 +18,22 @@ UrlArg = Annotated[str, typer.Argument(metavar="URL", help="The team database: "
                                        "postgresql://USER@HOST[:PORT]/DATABASE.")]
 
 
+def _say(text: str) -> None:
+    """A line of the report, escaped: a URL or file name never acts on the terminal."""
+    from ..render import escape
+
+    print(escape(text))
+
+
 def _url(given: str | None) -> str:
-    from .. import db, pg
+    from .. import db
     from ..errors import UsageError
 
     url = given or db.url()
     if not url:
         raise UsageError(_("no team database given: pass --db postgresql://USER@HOST/DATABASE "
                            "or set RELCRM_DB to such a URL"))
-    if not pg.is_url(url):
+    if not db.is_team_url(url):
         raise UsageError(_("not a PostgreSQL URL: {url}; accepted: "
                            "postgresql://USER@HOST[:PORT]/DATABASE").format(url=url))
     return url
@@ -41,16 +48,16 @@ def init(url: UrlArg) -> None:
     url = _url(url)
     result = pg.init(url)
     if result["created"]:
-        print(_("Created the team database at {url}: {tables} tables, schema version "
+        _say(_("Created the team database at {url}: {tables} tables, schema version "
                 "{version}, row-level security on.").format(
             url=pg.shown(url), tables=result["tables"], version=result["version"]))
-        print(_("Next: relcrm team add-seller NAME for each seller (--manager for a manager)."))
+        _say(_("Next: relcrm team add-seller NAME for each seller (--manager for a manager)."))
     elif result.get("applied"):
-        print(_("Upgraded the team database at {url} from schema version {old} to "
+        _say(_("Upgraded the team database at {url} from schema version {old} to "
                 "{version}.").format(url=pg.shown(url), old=result["from"],
                                      version=result["version"]))
     else:
-        print(_("{url} is a team database already (schema version {version}); nothing "
+        _say(_("{url} is a team database already (schema version {version}); nothing "
                 "changed.").format(url=pg.shown(url), version=result["version"]))
 
 
@@ -67,10 +74,10 @@ def add_seller(
     new = pg.add_seller(url, name, manager=manager)
     kind = _("manager") if manager else _("seller")
     if new:
-        print(_("Added {kind} {name} (a PostgreSQL role; give it a password with ALTER ROLE "
+        _say(_("Added {kind} {name} (a PostgreSQL role; give it a password with ALTER ROLE "
                 "or a line in pg_hba.conf).").format(kind=kind, name=name))
     else:
-        print(_("{name} was a team member already; now a {kind}.").format(name=name, kind=kind))
+        _say(_("{name} was a team member already; now a {kind}.").format(name=name, kind=kind))
 
 
 @app.command("sellers")
@@ -102,7 +109,7 @@ def import_book(
     if not file.exists():
         raise NotFound(_("no such book: {file}").format(file=file))
     report = pg.import_book(url, db.real_path(file), seller)
-    print(_("Moved {file} into {url} as {seller}'s records:").format(
+    _say(_("Moved {file} into {url} as {seller}'s records:").format(
         file=file, url=pg.shown(url), seller=seller))
     width = max(len(dynamic(r["entity"])) for r in report)
     for row in report:
@@ -117,7 +124,7 @@ def import_book(
         if row["left"]:
             line += ", " + _("{left} of your own (phone sync) left in the book").format(
                 left=row["left"])
-        print(line)
+        _say(line)
     total = sum(r["book"] for r in report)
-    print(_("All {total} records accounted for; the book file was not changed.").format(
+    _say(_("All {total} records accounted for; the book file was not changed.").format(
         total=total))
