@@ -387,9 +387,11 @@ def write_session(path: Path | None = None, *, journal: bool = True) -> Iterator
     from sqlmodel import Session, create_engine
 
     if path is None and url() is not None:
-        raise DatabaseError(_("this command changes the book; changes on a team database "
-                              "(PostgreSQL) come in a later version: for now a team database "
-                              "is filled with `relcrm team import-book`"))
+        from . import pgwrite
+
+        with pgwrite.write_session(url(), journal=journal) as session:
+            yield session
+        return
     path = real_path(path or db_path())
     new = not path.exists()
     blank = not new and _blank(path)  # a zero-byte file stays one if this write fails

@@ -202,6 +202,10 @@ def undo(con: sqlite3.Connection) -> Change:
     """Revert the latest change not undone yet (in the caller's transaction, which must not
     have a change open). Raises NotFound when there is nothing to undo, UsageError when a row
     it left was changed since (nothing is undone then)."""
+    if not isinstance(con, sqlite3.Connection):  # a team database
+        from . import pgwrite
+
+        return pgwrite.undo(con)
     row = con.execute("SELECT id, at, command, summary, undone_at, note FROM _change "
                       "WHERE open = 0 AND undone_at IS NULL ORDER BY id DESC LIMIT 1").fetchone()
     if row is None:

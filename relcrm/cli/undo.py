@@ -36,7 +36,8 @@ def undo(
         if limit < 0:
             raise UsageError(_("--limit must be 0 (all) or more, not {limit}").format(
                 limit=limit))
-        changes = journal.recent(read(), limit or 10_000) if db.db_path().exists() else []
+        there = db.url() is not None or db.db_path().exists()
+        changes = journal.recent(read(), limit or 10_000) if there else []
         rows = [vars(c) for c in changes]
         kind = fmt(format_)
         if kind != "table":
@@ -51,7 +52,7 @@ def undo(
             render.Col(_("Changed"), lambda r: journal.summary_shown(r["summary"]) or ""),
         ], empty=_("No changes recorded yet."))
         return
-    if not db.db_path().exists():
+    if db.url() is None and not db.db_path().exists():
         from ..errors import NotFound
 
         raise NotFound(_("nothing to undo: there is no book yet"))

@@ -22,15 +22,12 @@ from ..methodology import (BUY_CLASSES, FIRST_KAM, KAM_BY_KEY, ROLES, UNCOUPLING
                            next_kam, resolve_choice, resolve_kam, resolve_role)
 from ..text import fold
 from . import derive, fields
+from .derive import session_con
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
     from ..models import Account, Prospect
-
-
-def session_con(session: "Session"):
-    return session.connection().connection.dbapi_connection
 
 
 def resolve(session: "Session", ref: str) -> "Account":

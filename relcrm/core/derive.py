@@ -235,7 +235,9 @@ def refresh_all(con: sqlite3.Connection) -> None:
     con.execute("DELETE FROM _dirty")
 
 
-def _refresh(con: sqlite3.Connection, people: str, accounts: str, params: dict) -> None:
+def _refresh_own(con: sqlite3.Connection, people: str, accounts: str, params: dict) -> str:
+    """A prospect's own facts and deal values: the first half of _refresh (a team database
+    runs it with the seller's rights: pgwrite.settle). Returns the prospects it selected."""
     # the people of a changed account are refreshed whole: an account's step (and its people
     # named in it) moves their next step, and its last touch moves their care date
     everyone = people if people == ALL else (f"({people}) OR account_id IN (SELECT id FROM "
@@ -243,6 +245,11 @@ def _refresh(con: sqlite3.Connection, people: str, accounts: str, params: dict) 
     con.execute(FACTS_SQL.format(where=everyone), params)
     for sql in VALUE_SQL:
         con.execute(sql.format(where=everyone), params)
+    return everyone
+
+
+def _refresh(con: sqlite3.Connection, people: str, accounts: str, params: dict) -> None:
+    everyone = _refresh_own(con, people, accounts, params)
     con.execute(ACCOUNT_FACTS_SQL.format(where=accounts), params)
     for sql in (CUSTOMER_SQL, CARE_SQL, BOOKED_SQL, DUE_SQL):
         con.execute(sql.format(where=everyone), params)
@@ -252,6 +259,11 @@ def _refresh(con: sqlite3.Connection, people: str, accounts: str, params: dict) 
 def settle(con: sqlite3.Connection) -> None:
     """Recompute the derived values of everything the current write changed (`_dirty`), in
     its transaction, and empty `_dirty`. Called by db.write_session before every commit."""
+    if not isinstance(con, sqlite3.Connection):  # a team database
+        from .. import pgwrite
+
+        pgwrite.settle(con)
+        return
     rows = con.execute("SELECT kind, id FROM _dirty").fetchall()
     if not rows:
         return
@@ -295,14 +307,17 @@ def next_seq(session, prospect_id: int) -> int:
     Touches, stage changes and judgements made in the same second (a script, or a fixed clock)
     would otherwise have no order between them; the timeline breaks ties with this.
     """
-    from sqlalchemy import text
-
     session.flush()
-    return session.execute(text(SEQ_SQL), {"id": prospect_id}).scalar_one()
+    return session_con(session).execute(SEQ_SQL, {"id": prospect_id}).fetchone()[0]
 
 
 def session_con(session) -> sqlite3.Connection:
-    """The sqlite3 connection under a session (same transaction)."""
+    """The sqlite3 connection under a session (same transaction); on a team database, the
+    pg.Connection that translates what is run on it (pgwrite.write_session)."""
+    found = session.info.get("relcrm_con")
+    if found is not None:
+        session.connection()
+        return found
     return session.connection().connection.dbapi_connection
 
 

@@ -306,8 +306,11 @@ def _tag_names(prospect_id: int):
     return select(Tag.name).where(Tag.prospect_id == prospect_id)
 
 
-def next_prospect_id(con: sqlite3.Connection) -> int:
+def next_prospect_id(con: sqlite3.Connection) -> int | None:
     """A new prospect's id: after every id in use, and every id a merged person had (an old id
-    stays theirs: `show OLDID` shows who they became)."""
+    stays theirs: `show OLDID` shows who they became). None on a team database, where the
+    database gives it (old ids draw from the same sequence there)."""
+    if type(con).__module__ == "relcrm.pg":
+        return None
     return max(con.execute("SELECT coalesce(max(id), 0) FROM prospect").fetchone()[0],
                con.execute("SELECT coalesce(max(id), 0) FROM prospect_alias").fetchone()[0]) + 1

@@ -1,0 +1,499 @@
+"""Writes on a team database (PostgreSQL): the same commands and SQLModel sessions as on a
+book file, with the database keeping the same promises.
+
+What a book file does with SQLite triggers, a team database does with PL/pgSQL ones, generated
+from the very same triggers (the solo schema in memory, pg._solo_schema): the `_dirty` marks
+behind the derived values (core/derive.py), the first e-mail and phone of a person's contacts,
+the time a note was written. The journal behind `undo` is one generic trigger over
+to_jsonb(OLD) and to_jsonb(NEW). So no write command has a second copy for PostgreSQL: a
+command's ORM writes go through a psycopg engine, and the SQL it runs itself goes through
+pg.translate() as the reads do.
+
+What differs, because several sellers write at once and each sees only their own:
+- `_dirty` is one table for everyone: each mark carries its transaction's id, and row-level
+  security shows a transaction only its own marks. Marks, the journal and the derived values
+  are made only inside a relcrm command (the session sets `relcrm.writing`); a seller writing
+  with psql writes facts only.
+- The journal is written by the database on the seller's behalf (a SECURITY DEFINER trigger):
+  a seller can read their own changes, never write one. `_change` has a seller; `undo` takes
+  back the seller's own latest change, with the rights of the journal (relcrm_revert), so that
+  an account the seller added can go again although sellers may not delete accounts.
+- An account's derived values (its last touch, deciders, due date) count every seller's
+  people: they are recomputed by relcrm_settle_shared, which runs as the tables' owner and
+  writes derived columns only. A prospect's own values are computed with the seller's rights.
+- Each command is one READ COMMITTED transaction; the accounts it recomputes are locked first,
+  in id order, so two sellers at one account wait for each other instead of each computing from
+  what the other has not committed yet.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from .errors import DatabaseError
+from .i18n import _
+
+WRITING = "relcrm.writing"  # set for the transaction of a relcrm write: triggers then act
+CHANGE = "relcrm.change"  # the journal's open change of that transaction
+
+# The commands that change a team database (the command path after `relcrm`). The others say
+# they are not available there yet, and change nothing.
+COMMANDS = frozenset({
+    "add", "edit", "log", "call", "qualify", "snooze", "undo", "stage advance", "stage set",
+    "step add", "step done", "step drop", "step move", "role", "kam advance", "kam set",
+    "account add",
+    "account edit", "deal add", "deal stage", "deal won", "deal lost", "deal reopen",
+    "deal edit", "fact", "date add", "config", "touch edit"})
+
+_TRIGGER = re.compile(
+    r"CREATE TRIGGER (\w+)\s+AFTER (INSERT|UPDATE|DELETE)(?: OF ([\w, ]+?))? ON (\w+)\s*"
+    r"(?:WHEN (.*?))?\s*BEGIN(.*)END\s*$", re.DOTALL | re.IGNORECASE)
+
+
+def _pk(con: Any, table: str) -> list[str]:
+    info = list(con.execute(f"PRAGMA table_info({table})"))
+    return [r[1] for r in sorted(info, key=lambda r: r[5]) if r[5]]
+
+
+def _gate(kind: str) -> str:
+    if kind == "data":  # a rule of the data: always, except while a book is moved in (COPY)
+        return "coalesce(current_setting('relcrm.moving', true), '') <> 'on'"
+    return f"current_setting('{WRITING}', true) = 'on'"
+
+
+def triggers(con: Any) -> list[str]:
+    """The solo schema's triggers (but the search index's: a team database has no FTS5), as
+    PL/pgSQL functions and triggers."""
+    from .pg import translate
+
+    out = []
+    for name, sql in con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                                 "AND name NOT LIKE 'journal\\_%' ESCAPE '\\' AND name NOT "
+                                 "LIKE 'search\\_%' ESCAPE '\\' ORDER BY name"):
+        found = _TRIGGER.match(sql.strip())
+        if found is None:
+            raise RuntimeError(f"trigger {name} is not in a form team mode can read")
+        _name, op, of, table, when, body = found.groups()
+        statements = []
+        for statement in (s.strip() for s in body.split(";")):
+            if not statement:
+                continue
+            ignore = re.match(r"INSERT OR IGNORE INTO", statement, re.IGNORECASE)
+            if ignore:
+                statement = "INSERT INTO" + statement[ignore.end():] + " ON CONFLICT DO NOTHING"
+            statement = re.sub(r"INTO _dirty (VALUES|SELECT)", r"INTO _dirty (kind, id) \1",
+                               statement)
+            statements.append(translate(statement) + ";")
+        condition = _gate("marks" if name.startswith("dirty_") else "data")
+        if when:
+            condition += f" AND ({translate('SELECT ' + when)}) = 1"
+        out.append(
+            f"CREATE OR REPLACE FUNCTION relcrm_t_{name}() RETURNS trigger LANGUAGE plpgsql "
+            f"SET search_path = public, pg_temp AS $f$\nBEGIN\n  IF {condition} THEN\n    "
+            + "\n    ".join(statements) + "\n  END IF;\n  RETURN NULL;\nEND $f$")
+        columns = f" OF {of.strip()}" if of else ""
+        out.append(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+        out.append(f"CREATE TRIGGER {name} AFTER {op.upper()}{columns} ON {table} FOR EACH ROW "
+                   f"EXECUTE FUNCTION relcrm_t_{name}()")
+    return out
+
+
+JOURNAL = f"""
+CREATE OR REPLACE FUNCTION relcrm_journal() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = public, pg_temp AS $f$
+DECLARE
+  change bigint := nullif(current_setting('{CHANGE}', true), '')::bigint;
+  o jsonb; n jsonb; k jsonb;
+  keys text[] := TG_ARGV[0]::text[];
+  derived text[] := TG_ARGV[1]::text[];
+BEGIN
+  IF change IS NULL OR coalesce(current_setting('{WRITING}', true), '') <> 'on' THEN
+    RETURN NULL;
+  END IF;
+  -- only into a change of the seller's own, open in this transaction
+  IF NOT EXISTS (SELECT 1 FROM _change WHERE id = change AND open = 1
+                 AND seller = session_user) THEN
+    RAISE EXCEPTION 'relcrm: change % is not an open change of %', change, session_user;
+  END IF;
+  IF TG_OP <> 'INSERT' THEN o := to_jsonb(OLD); END IF;
+  IF TG_OP <> 'DELETE' THEN n := to_jsonb(NEW); END IF;
+  SELECT jsonb_object_agg(c, coalesce(n, o) -> c) INTO k FROM unnest(keys) c;
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO _journal (change_id, tbl, op, row_id, pk)
+    VALUES (change, TG_TABLE_NAME, 'insert', coalesce((k ->> 'id')::bigint, 0), k::text);
+  ELSIF TG_OP = 'UPDATE' THEN
+    -- nothing changed but derived values (settle recomputes them after an undo: a
+    -- colleague's person at a shared account is not this change's to put back), or a row
+    -- this change added (undo deletes it anyway)
+    IF NOT EXISTS (SELECT 1 FROM jsonb_each(o) e WHERE e.value IS DISTINCT FROM n -> e.key
+                   AND e.key <> ALL(derived))
+       OR EXISTS (SELECT 1 FROM _journal WHERE change_id = change
+                  AND tbl = TG_TABLE_NAME AND pk = k::text AND op = 'insert') THEN
+      RETURN NULL;
+    END IF;
+    INSERT INTO _journal (change_id, tbl, op, row_id, pk, old, new)
+    VALUES (change, TG_TABLE_NAME, 'update', coalesce((k ->> 'id')::bigint, 0), k::text,
+            (SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(o) e
+             WHERE e.value IS DISTINCT FROM n -> e.key)::text,
+            (SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(n) e
+             WHERE e.value IS DISTINCT FROM o -> e.key)::text);
+  ELSE
+    INSERT INTO _journal (change_id, tbl, op, row_id, pk, old)
+    VALUES (change, TG_TABLE_NAME, 'delete', coalesce((k ->> 'id')::bigint, 0), k::text,
+            o::text);
+  END IF;
+  RETURN NULL;
+END $f$;
+
+CREATE OR REPLACE FUNCTION relcrm_where(pk text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+  SELECT string_agg(format('%I = %L', e.key, e.value #>> '{{}}'), ' AND ')
+  FROM jsonb_each(pk::jsonb) e $$;
+
+-- undo: the seller's own change, put back with the journal's rights, newest entry first
+CREATE OR REPLACE FUNCTION relcrm_revert(change bigint) RETURNS void LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = public, pg_temp AS $f$
+DECLARE
+  e record; cols text;
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM _change WHERE id = change AND open = 0
+                 AND undone_at IS NULL AND seller = session_user) THEN
+    RAISE EXCEPTION 'relcrm: change % is not a change of % to undo', change, session_user;
+  END IF;
+  SET CONSTRAINTS ALL DEFERRED;
+  FOR e IN SELECT * FROM _journal WHERE change_id = change ORDER BY id DESC LOOP
+    IF e.op = 'insert' THEN
+      EXECUTE format('DELETE FROM %I WHERE %s', e.tbl, relcrm_where(e.pk));
+    ELSIF e.op = 'update' THEN
+      SELECT string_agg(format('%I', k), ', ') INTO cols FROM jsonb_object_keys(e.old::jsonb) k;
+      IF cols IS NOT NULL THEN
+        EXECUTE format('UPDATE %I SET (%s) = (SELECT %s FROM jsonb_populate_record(NULL::%I, '
+                       '$1)) WHERE %s', e.tbl, cols, cols, e.tbl, relcrm_where(e.pk))
+          USING e.old::jsonb;
+      END IF;
+    ELSE
+      EXECUTE format('INSERT INTO %I SELECT * FROM jsonb_populate_record(NULL::%I, $1)',
+                     e.tbl, e.tbl) USING e.old::jsonb;
+    END IF;
+  END LOOP;
+  DELETE FROM _journal WHERE change_id = change;
+END $f$;
+"""
+
+
+def _settle_shared() -> str:
+    """relcrm_settle_shared(people, accounts): what a write changed that spans sellers, with
+    the owner's rights: the accounts' derived values (all their people counted) and the care
+    and due dates of everyone at them (which follow the account's last touch). Writes derived
+    columns only. NULL arguments: everything (a setting or the days off changed).
+
+    No deadlock between two sellers: the accounts are locked first, in id order, and not
+    against the key-share locks a row referring to them takes (NO KEY UPDATE: two sellers
+    adding people at one account both hold those); a person another transaction holds is
+    skipped (SKIP LOCKED), since that transaction changed them and settles their account after
+    this one commits, reading what it wrote."""
+    from .core import derive
+    from .pg import translate
+
+    locked = "id IN (SELECT value FROM json_each(:locked))"
+    accounts = "id IN (SELECT value FROM json_each(:accounts))"
+
+    def body(where: str) -> str:
+        out = [derive.ACCOUNT_FACTS_SQL.format(where=where)]
+        out += [sql.format(where=locked) for sql in (derive.CUSTOMER_SQL, derive.CARE_SQL,
+                                                     derive.BOOKED_SQL, derive.DUE_SQL)]
+        out.append(derive.ACCOUNT_DUE_SQL.format(where=where))
+        return "\n    ".join(translate(s).replace("RELCRM_IDS(%(locked)s)", "locked")
+                             .replace("%(accounts)s", "accounts") + ";" for s in out)
+
+    return f"""
+CREATE OR REPLACE FUNCTION relcrm_settle_shared(people text, accounts text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $f$
+DECLARE
+  locked bigint[];
+BEGIN
+  IF people IS NULL THEN
+    PERFORM 1 FROM account ORDER BY id FOR NO KEY UPDATE;
+    locked := ARRAY(SELECT id FROM prospect ORDER BY id FOR NO KEY UPDATE SKIP LOCKED);
+    {body(derive.ALL)}
+  ELSE
+    -- each statement here reads afresh: once a second writer at the same account has its
+    -- lock, it counts what the first committed
+    PERFORM 1 FROM account WHERE id = ANY(relcrm_ids(accounts)) ORDER BY id
+      FOR NO KEY UPDATE;
+    locked := ARRAY(SELECT id FROM prospect WHERE id = ANY(relcrm_ids(people))
+                    OR account_id = ANY(relcrm_ids(accounts)) ORDER BY id
+                    FOR NO KEY UPDATE SKIP LOCKED);
+    {body(accounts)}
+  END IF;
+END $f$"""
+
+
+def machinery(database: str) -> list[str]:
+    """What a team database needs for writes (idempotent: run again by every team init)."""
+    from .pg import _solo_schema, groups_for
+    from .registry import TABLES
+
+    con = _solo_schema()
+    seller, manager = groups_for(database)
+    both = f"{seller}, {manager}"
+    mine = "seller = current_user"
+    out = [
+        'CREATE UNLOGGED TABLE IF NOT EXISTS _dirty (txn BIGINT NOT NULL DEFAULT '
+        'txid_current(), kind TEXT COLLATE "C" NOT NULL, id BIGINT NOT NULL, '
+        'PRIMARY KEY (txn, kind, id))',
+        'CREATE TABLE IF NOT EXISTS _change (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY '
+        'KEY, at TEXT COLLATE "C" NOT NULL, command TEXT COLLATE "C" NOT NULL, summary TEXT '
+        'COLLATE "C", open BIGINT NOT NULL DEFAULT 0, undone_at TEXT COLLATE "C", note TEXT '
+        'COLLATE "C", seller TEXT COLLATE "C" NOT NULL DEFAULT current_user REFERENCES '
+        'seller (name))',
+        "CREATE INDEX IF NOT EXISTS ix_change_seller ON _change (seller, id)",
+        'CREATE TABLE IF NOT EXISTS _journal (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY '
+        'KEY, change_id BIGINT NOT NULL REFERENCES _change (id) ON DELETE CASCADE, tbl TEXT '
+        'COLLATE "C" NOT NULL, op TEXT COLLATE "C" NOT NULL, row_id BIGINT NOT NULL, pk TEXT '
+        'COLLATE "C" NOT NULL, old TEXT, new TEXT)',
+        "CREATE INDEX IF NOT EXISTS ix_journal_row ON _journal (change_id, tbl, pk)",
+        JOURNAL, _settle_shared(),
+        "REVOKE ALL ON FUNCTION relcrm_journal(), relcrm_revert(bigint), "
+        "relcrm_settle_shared(text, text) FROM PUBLIC",
+        f"GRANT EXECUTE ON FUNCTION relcrm_revert(bigint), relcrm_settle_shared(text, text) "
+        f"TO {both}",
+        f"GRANT SELECT, INSERT, DELETE ON _dirty TO {both}",
+        "ALTER TABLE _dirty ENABLE ROW LEVEL SECURITY",
+        "DROP POLICY IF EXISTS own ON _dirty",
+        f"CREATE POLICY own ON _dirty TO {both} USING (txn = txid_current()) "
+        f"WITH CHECK (txn = txid_current())",
+        # a seller opens, closes and forgets changes of their own; the journal is the
+        # database's to write (relcrm_journal), the seller's to read
+        f"GRANT SELECT, INSERT (at, command, open), UPDATE (summary, open, undone_at), DELETE "
+        f"ON _change TO {both}",
+        f"GRANT SELECT ON _journal TO {both}",
+        "ALTER TABLE _change ENABLE ROW LEVEL SECURITY",
+        "ALTER TABLE _journal ENABLE ROW LEVEL SECURITY",
+        "DROP POLICY IF EXISTS own ON _change",
+        "DROP POLICY IF EXISTS own ON _journal",
+        f"CREATE POLICY own ON _change TO {both} USING ({mine}) WITH CHECK ({mine})",
+        f"CREATE POLICY own ON _journal TO {both} USING (EXISTS (SELECT 1 FROM _change c "
+        f"WHERE c.id = change_id))",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {both}",
+    ]
+    out += triggers(con)
+    from .core.derive import DERIVED
+
+    for table in TABLES:
+        keys = "{" + ",".join(_pk(con, table)) + "}"
+        derived = "{" + ",".join(DERIVED.get(table, ())) + "}"
+        out.append(f"DROP TRIGGER IF EXISTS journal_{table} ON {table}")
+        out.append(f"CREATE TRIGGER journal_{table} AFTER INSERT OR UPDATE OR DELETE ON {table} "
+                   f"FOR EACH ROW EXECUTE FUNCTION relcrm_journal('{keys}', '{derived}')")
+    return out
+
+
+def installed(raw: Any) -> bool:
+    return raw.execute("SELECT to_regproc('relcrm_revert') IS NOT NULL").fetchone()[0]
+
+
+# --------------------------------------------------------------------------- the session
+
+def command_path() -> str:
+    """The command being run, after `relcrm` ('step add')."""
+    from typer._click.globals import get_current_context
+
+    ctx = get_current_context(silent=True)
+    if ctx is None:
+        return ""
+    names = []
+    while ctx is not None and ctx.parent is not None:
+        names.append(ctx.info_name or "")
+        ctx = ctx.parent
+    return " ".join(reversed(names))
+
+
+@contextmanager
+def write_session(url: str, *, journal: bool = True) -> Iterator[Any]:
+    """db.write_session on a team database: a SQLModel session on a psycopg engine, one
+    READ COMMITTED transaction, journaled, derived values settled before commit. A command
+    that changed nothing the seller typed is rolled back whole."""
+    from . import pg
+
+    if command_path() not in COMMANDS:
+        raise pg.not_yet()
+    import psycopg
+    from sqlalchemy.pool import StaticPool
+    from sqlmodel import Session, create_engine
+
+    raw = pg.raw_connect(url)
+    try:
+        pg._current(raw, url)
+        if not installed(raw):
+            raise DatabaseError(_("{url} does not take changes yet: its administrator runs "
+                                  "relcrm team init URL once with this relcrm").format(
+                url=pg.shown(url)))
+    except psycopg.Error as exc:
+        raw.close()
+        raise DatabaseError(pg.describe(exc, url)) from None
+    except BaseException:
+        raw.close()
+        raise
+    raw.autocommit = False
+    # a truth value is stored as the integer a book file holds (the team schema's columns are
+    # BIGINT, as pg._column makes them): the ORM's True goes in as 1
+    from psycopg.types.numeric import Int8Dumper
+
+    raw.adapters.register_dumper(bool, Int8Dumper)
+    con = pg.Connection(raw, url)
+    _wide_integers()
+    engine = create_engine("postgresql+psycopg://", creator=lambda: raw, poolclass=StaticPool)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            session.info["relcrm_con"] = con
+            session.begin()
+            session.connection()
+            raw.execute(f"SELECT set_config('{WRITING}', 'on', true)")
+            change = begin(con) if journal else None
+            try:
+                yield session
+                from .core.derive import settle_session
+
+                settle_session(session)
+                if change is not None and not end(con, change):
+                    session.rollback()  # nothing the seller typed changed: as it was
+                    return
+                session.commit()
+            except psycopg.Error as exc:
+                session.rollback()
+                raise DatabaseError(pg.describe(exc, url)) from None
+            except BaseException as exc:
+                session.rollback()
+                from sqlalchemy.exc import DBAPIError
+
+                if isinstance(exc, DBAPIError) and isinstance(exc.orig, psycopg.Error):
+                    raise DatabaseError(pg.describe(exc.orig, url)) from None
+                raise
+    finally:
+        engine.dispose()
+        raw.close()
+
+
+_widened: list[bool] = []
+
+
+def _wide_integers() -> None:
+    """Every integer the ORM sends to PostgreSQL is a BIGINT, as every integer column of a
+    team database is (a deal's value in thousandths passes 2^31 at 2.2 million)."""
+    if _widened:
+        return
+    from sqlalchemy import Integer
+    from sqlalchemy.ext.compiler import compiles
+
+    @compiles(Integer, "postgresql")
+    def _bigint(type_: Any, compiler: Any, **kw: Any) -> str:
+        return "BIGINT"
+
+    _widened.append(True)
+
+
+def begin(con: Any) -> int:
+    """Open a change of the seller's for this transaction; their changes beyond undo.keep are
+    forgotten."""
+    from . import dates, db
+    from .journal import keep
+
+    limit = keep(con)
+    con.raw.execute("DELETE FROM _change WHERE id IN (SELECT id FROM _change WHERE seller = "
+                    "current_user ORDER BY id DESC OFFSET %s)", (max(limit - 1, 0),))
+    change = con.raw.execute("INSERT INTO _change (at, command, open) VALUES (%s, %s, 1) "
+                             "RETURNING id", (dates.iso(dates.now()), db.command)).fetchone()[0]
+    con.raw.execute(f"SELECT set_config('{CHANGE}', %s, true)", (str(change),))
+    return change
+
+
+def end(con: Any, change: int) -> bool:
+    """Close the change with its summary; False when nothing the seller typed changed (the
+    caller rolls the transaction back)."""
+    from .journal import summary
+
+    text = summary(con, change)
+    if text is None:
+        return False
+    con.raw.execute("UPDATE _change SET open = 0, summary = %s WHERE id = %s", (text, change))
+    return True
+
+
+def settle(con: Any) -> None:
+    """derive.settle on a team database: the seller's own people with the seller's rights,
+    then what spans sellers with the owner's (relcrm_settle_shared)."""
+    from .core import derive
+
+    rows = con.execute("SELECT kind, id FROM _dirty").fetchall()
+    if not rows:
+        return
+    con.execute("DELETE FROM _dirty")
+    if any(kind == "all" for kind, _i in rows):
+        derive._refresh_own(con, derive.ALL, derive.ALL, {})
+        con.raw.execute("SELECT relcrm_settle_shared(NULL, NULL)")
+        return
+    people = sorted({i for kind, i in rows if kind == "p"})
+    accounts = {i for kind, i in rows if kind == "a"}
+    if people:
+        accounts.update(i for (i,) in con.execute(
+            "SELECT DISTINCT account_id FROM prospect WHERE account_id IS NOT NULL "
+            "AND id IN (SELECT value FROM json_each(:ids))", {"ids": json.dumps(people)}))
+    params = {"people": json.dumps(people), "accounts": json.dumps(sorted(accounts))}
+    derive._refresh_own(con, "id IN (SELECT value FROM json_each(:people))",
+                        "id IN (SELECT value FROM json_each(:accounts))", params)
+    con.raw.execute("SELECT relcrm_settle_shared(%(people)s, %(accounts)s)", params)
+
+
+def _where(pk: str) -> tuple[str, list[Any]]:
+    keys = json.loads(pk)
+    return " AND ".join(f"{k} = %s" for k in keys), list(keys.values())
+
+
+def undo(con: Any) -> Any:
+    """journal.undo on a team database: the seller's own latest change, checked as on a book
+    file (every row it left still as it left it), then put back by relcrm_revert."""
+    from . import dates
+    from .errors import NotFound, UsageError
+    from .i18n import dynamic
+    from .journal import Change, keep
+    from .registry import BY_TABLE
+
+    row = con.raw.execute("SELECT id, at, command, summary, undone_at, note FROM _change WHERE "
+                          "open = 0 AND undone_at IS NULL AND seller = current_user "
+                          "ORDER BY id DESC LIMIT 1").fetchone()
+    if row is None:
+        raise NotFound(_("nothing to undo (the journal keeps the last {n} changes; see them "
+                         "with relcrm undo --list)").format(n=keep(con)))
+    change = Change(*row)
+    entries = con.raw.execute("SELECT tbl, op, pk, old, new FROM _journal WHERE change_id = %s "
+                              "ORDER BY id", (change.id,)).fetchall()
+    left: dict[tuple[str, str], dict | None] = {}
+    for table, op, pk, _old, new in entries:
+        key = (table, pk)
+        if op == "delete":
+            left[key] = None
+        elif op == "insert":
+            left[key] = {}
+        else:
+            left[key] = {**(left.get(key) or {}), **json.loads(new)}
+    for (table, pk), wrote in left.items():
+        where, values = _where(pk)
+        found = con.raw.execute(f"SELECT to_jsonb(t) FROM {table} t WHERE {where}",
+                                values).fetchone()
+        current = found[0] if found else None
+        if (current is None) != (wrote is None) or any(
+                current.get(c) != v for c, v in (wrote or {}).items()):
+            entity = BY_TABLE[table]
+            raise UsageError(_("cannot undo change #{id} ({command}): {record} #{row} was "
+                               "changed since, outside relcrm's commands (another program, or "
+                               "a restore); nothing was undone").format(
+                id=change.id, command=change.command, record=dynamic(entity.one),
+                row=json.loads(pk).get("id", "?")))
+    con.raw.execute("SELECT relcrm_revert(%s)", (change.id,))
+    change.undone_at = dates.iso(dates.now())
+    con.raw.execute("UPDATE _change SET undone_at = %s WHERE id = %s",
+                    (change.undone_at, change.id))
+    return change
