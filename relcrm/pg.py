@@ -126,6 +126,11 @@ def _translate(sql: str) -> str:
     for tree in sqlglot.parse(sql, read="sqlite"):
         if tree is None:
             continue
+        if isinstance(tree, exp.Insert) and tree.args.get("alternative") == "IGNORE":
+            # INSERT OR IGNORE: a row that would break a unique key is left out
+            tree.set("alternative", None)
+            tree.set("conflict", exp.OnConflict(duplicate=False, action=exp.Var(
+                this="DO NOTHING")))
         for call in tree.find_all(exp.Anonymous):
             if call.name.lower() in SHIMS:
                 call.set("this", f"relcrm_{call.name.lower()}")
@@ -378,7 +383,8 @@ def describe(exc: Exception, url: str) -> str:
     text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     if isinstance(exc, psycopg.errors.InsufficientPrivilege):
         return _("the team database refused: {text} (a seller changes only their own "
-                 "records)").format(text=text)
+                 "records; shared ones, such as accounts and occasions, are removed by a "
+                 "manager)").format(text=text)
     if isinstance(exc, psycopg.errors.LockNotAvailable):
         return _("the team database at {url} is busy: another session has held a lock on what "
                  "this command needs for 10 s; try again").format(url=shown(url))
@@ -818,9 +824,11 @@ def init(url: str, upto: int | None = None) -> dict[str, Any]:
         with raw.transaction():
             raw.execute("SELECT pg_advisory_xact_lock(4242)")
             if version is not None:
+                had_writes = installed(raw)
                 applied = upgrade(raw, version)
                 return {"created": False, "version": LATEST, "from": version,
-                        "applied": applied, "tables": len(tables())}
+                        "applied": applied, "tables": len(tables()),
+                        "writes": not had_writes}
             database = raw.info.dbname
             _ensure_groups(raw, database)
             for statement in schema(database, upto):

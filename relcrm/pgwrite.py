@@ -46,7 +46,12 @@ COMMANDS = frozenset({
     "step add", "step done", "step drop", "step move", "role", "kam advance", "kam set",
     "account add",
     "account edit", "deal add", "deal stage", "deal won", "deal lost", "deal reopen",
-    "deal edit", "fact", "date add", "config", "touch edit"})
+    "deal edit", "fact", "date add", "date drop", "account date", "config", "touch edit",
+    "touch delete", "call edit", "occasion add", "occasion drop", "merge", "account merge",
+    "delete", "account delete"})
+# what a manager changes across the team (every seller's people at an account move with it),
+# and takes back (undo reads the rows its change left, whoever's they are)
+TEAM_WIDE = frozenset({"account merge", "account delete", "undo"})
 
 _TRIGGER = re.compile(
     r"CREATE TRIGGER (\w+)\s+AFTER (INSERT|UPDATE|DELETE)(?: OF ([\w, ]+?))? ON (\w+)\s*"
@@ -102,6 +107,11 @@ def triggers(con: Any) -> list[str]:
 
 
 JOURNAL = f"""
+-- a row's number in the journal: its id, or for a row keyed otherwise (a tag, a link) a
+-- number made from its key (the summary counts rows by it)
+CREATE OR REPLACE FUNCTION relcrm_row(k jsonb) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$
+  SELECT coalesce((k ->> 'id')::bigint, hashtextextended(k::text, 0)) $$;
+
 CREATE OR REPLACE FUNCTION relcrm_journal() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = public, pg_temp AS $f$
 DECLARE
@@ -123,7 +133,7 @@ BEGIN
   SELECT jsonb_object_agg(c, coalesce(n, o) -> c) INTO k FROM unnest(keys) c;
   IF TG_OP = 'INSERT' THEN
     INSERT INTO _journal (change_id, tbl, op, row_id, pk)
-    VALUES (change, TG_TABLE_NAME, 'insert', coalesce((k ->> 'id')::bigint, 0), k::text);
+    VALUES (change, TG_TABLE_NAME, 'insert', relcrm_row(k), k::text);
   ELSIF TG_OP = 'UPDATE' THEN
     -- nothing changed but derived values (settle recomputes them after an undo: a
     -- colleague's person at a shared account is not this change's to put back), or a row
@@ -135,15 +145,14 @@ BEGIN
       RETURN NULL;
     END IF;
     INSERT INTO _journal (change_id, tbl, op, row_id, pk, old, new)
-    VALUES (change, TG_TABLE_NAME, 'update', coalesce((k ->> 'id')::bigint, 0), k::text,
+    VALUES (change, TG_TABLE_NAME, 'update', relcrm_row(k), k::text,
             (SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(o) e
              WHERE e.value IS DISTINCT FROM n -> e.key)::text,
             (SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(n) e
              WHERE e.value IS DISTINCT FROM o -> e.key)::text);
   ELSE
     INSERT INTO _journal (change_id, tbl, op, row_id, pk, old)
-    VALUES (change, TG_TABLE_NAME, 'delete', coalesce((k ->> 'id')::bigint, 0), k::text,
-            o::text);
+    VALUES (change, TG_TABLE_NAME, 'delete', relcrm_row(k), k::text, o::text);
   END IF;
   RETURN NULL;
 END $f$;
@@ -151,6 +160,21 @@ END $f$;
 CREATE OR REPLACE FUNCTION relcrm_where(pk text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
   SELECT string_agg(format('%I = %L', e.key, e.value #>> '{{}}'), ' AND ')
   FROM jsonb_each(pk::jsonb) e $$;
+
+-- merge: a merged person's old id stays theirs (`show OLDID`); no seller writes an id, so
+-- the database writes this one, for two people of the seller's own
+CREATE OR REPLACE FUNCTION relcrm_merged(old_id bigint, new_id bigint, old_name text,
+                                         stamp text)
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $f$
+BEGIN
+  IF (SELECT count(*) FROM prospect p WHERE p.id IN (old_id, new_id)
+      AND p.seller = session_user) <> 2 OR old_id = new_id THEN
+    RAISE EXCEPTION 'permission denied: % merges only two people of their own', session_user
+      USING ERRCODE = '42501';
+  END IF;
+  INSERT INTO prospect_alias (id, prospect_id, name, merged_at)
+  VALUES (old_id, new_id, old_name, stamp);
+END $f$;
 
 -- undo: the seller's own change, put back with the journal's rights, newest entry first
 CREATE OR REPLACE FUNCTION relcrm_revert(change bigint) RETURNS void LANGUAGE plpgsql
@@ -178,6 +202,7 @@ BEGIN
                      e.tbl, e.tbl) USING e.old::jsonb;
     END IF;
   END LOOP;
+  SET CONSTRAINTS ALL IMMEDIATE;  -- a row still referred to says so here, not at commit
   DELETE FROM _journal WHERE change_id = change;
 END $f$;
 """
@@ -255,11 +280,18 @@ def machinery(database: str) -> list[str]:
         'COLLATE "C" NOT NULL, op TEXT COLLATE "C" NOT NULL, row_id BIGINT NOT NULL, pk TEXT '
         'COLLATE "C" NOT NULL, old TEXT, new TEXT)',
         "CREATE INDEX IF NOT EXISTS ix_journal_row ON _journal (change_id, tbl, pk)",
+        # undo puts rows back in the reverse order they went, a child before its parent: the
+        # foreign keys are checked at commit then (SET CONSTRAINTS in relcrm_revert)
+        "DO $$ DECLARE r record; BEGIN FOR r IN SELECT conrelid::regclass AS t, conname FROM "
+        "pg_constraint WHERE contype = 'f' AND NOT condeferrable AND connamespace = "
+        "'public'::regnamespace LOOP EXECUTE format('ALTER TABLE %s ALTER CONSTRAINT %I "
+        "DEFERRABLE INITIALLY IMMEDIATE', r.t, r.conname); END LOOP; END $$",
         JOURNAL, _settle_shared(),
         "REVOKE ALL ON FUNCTION relcrm_journal(), relcrm_revert(bigint), "
-        "relcrm_settle_shared(text, text) FROM PUBLIC",
-        f"GRANT EXECUTE ON FUNCTION relcrm_revert(bigint), relcrm_settle_shared(text, text) "
-        f"TO {both}",
+        "relcrm_settle_shared(text, text), relcrm_merged(bigint, bigint, text, text) "
+        "FROM PUBLIC",
+        f"GRANT EXECUTE ON FUNCTION relcrm_revert(bigint), relcrm_settle_shared(text, text), "
+        f"relcrm_merged(bigint, bigint, text, text) TO {both}",
         f"GRANT SELECT, INSERT, DELETE ON _dirty TO {both}",
         "ALTER TABLE _dirty ENABLE ROW LEVEL SECURITY",
         "DROP POLICY IF EXISTS own ON _dirty",
@@ -285,9 +317,12 @@ def machinery(database: str) -> list[str]:
     for table in TABLES:
         keys = "{" + ",".join(_pk(con, table)) + "}"
         derived = "{" + ",".join(DERIVED.get(table, ())) + "}"
-        out.append(f"DROP TRIGGER IF EXISTS journal_{table} ON {table}")
-        out.append(f"CREATE TRIGGER journal_{table} AFTER INSERT OR UPDATE OR DELETE ON {table} "
-                   f"FOR EACH ROW EXECUTE FUNCTION relcrm_journal('{keys}', '{derived}')")
+        # named to fire before the foreign keys' cascades ("RI_..."): a deleted person is
+        # journaled before the rows that go with them, as on a book file
+        out.append(f'DROP TRIGGER IF EXISTS "Journal_{table}" ON {table}')
+        out.append(f'CREATE TRIGGER "Journal_{table}" AFTER INSERT OR UPDATE OR DELETE ON '
+                   f"{table} FOR EACH ROW EXECUTE FUNCTION relcrm_journal('{keys}', "
+                   f"'{derived}')")
     return out
 
 
@@ -318,7 +353,8 @@ def write_session(url: str, *, journal: bool = True) -> Iterator[Any]:
     that changed nothing the seller typed is rolled back whole."""
     from . import pg
 
-    if command_path() not in COMMANDS:
+    name = command_path()
+    if name not in COMMANDS:
         raise pg.not_yet()
     import psycopg
     from sqlalchemy.pool import StaticPool
@@ -352,6 +388,8 @@ def write_session(url: str, *, journal: bool = True) -> Iterator[Any]:
             session.begin()
             session.connection()
             raw.execute(f"SELECT set_config('{WRITING}', 'on', true)")
+            if name in TEAM_WIDE:  # a manager's policy then shows every seller's rows
+                raw.execute(f"SELECT set_config('{pg.TEAM_SETTING}', 'on', true)")
             change = begin(con) if journal else None
             try:
                 yield session
@@ -492,7 +530,15 @@ def undo(con: Any) -> Any:
                                "a restore); nothing was undone").format(
                 id=change.id, command=change.command, record=dynamic(entity.one),
                 row=json.loads(pk).get("id", "?")))
-    con.raw.execute("SELECT relcrm_revert(%s)", (change.id,))
+    import psycopg
+
+    try:
+        with con.raw.transaction():  # a savepoint: a refusal leaves the session usable
+            con.raw.execute("SELECT relcrm_revert(%s)", (change.id,))
+    except psycopg.errors.ForeignKeyViolation:
+        raise UsageError(_("cannot undo change #{id} ({command}): a colleague's records refer "
+                           "to what it added since; nothing was undone").format(
+            id=change.id, command=change.command)) from None
     change.undone_at = dates.iso(dates.now())
     con.raw.execute("UPDATE _change SET undone_at = %s WHERE id = %s",
                     (change.undone_at, change.id))

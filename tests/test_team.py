@@ -87,9 +87,9 @@ class Team:
     def psql(self, sql: str, user: str = "postgres") -> str:
         return self.server.psql(sql, user=user, database=self.database)
 
-    def dump(self) -> str:
+    def dump(self, journal: bool = True) -> str:
         """Every row of every table, the sellers and the roles: what a failure must not
-        change."""
+        change (without the undo journal: what an undo puts back)."""
         import psycopg
 
         with psycopg.connect(self.url(), autocommit=True) as con:
@@ -97,6 +97,8 @@ class Team:
                 "SELECT rolname FROM pg_roles ORDER BY rolname"))]
             for (table,) in con.execute("SELECT tablename FROM pg_tables WHERE schemaname = "
                                         "'public' ORDER BY tablename").fetchall():
+                if not journal and table in ("_change", "_journal"):
+                    continue
                 rows = con.execute(f"SELECT t::text FROM {table} t ORDER BY 1").fetchall()
                 parts.append(table + ": " + "\n".join(r[0] for r in rows))
         return "\n".join(parts)
@@ -114,8 +116,8 @@ class TeamCli(Cli):
         db.select(None)
         return super().run(*args, input=input, env=env)
 
-    def dump(self) -> str:
-        return self.team.dump()
+    def dump(self, journal: bool = True) -> str:
+        return self.team.dump(journal)
 
     def as_(self, user: str) -> "TeamCli":
         return TeamCli(self.team, user)
@@ -321,6 +323,16 @@ def engines(server, templates, tmp_path_factory):
     server.psql(f"DROP DATABASE {name} WITH (FORCE)", database="postgres")
 
 
+@pytest.fixture
+def pair(server, templates, tmp_path):
+    """The v8 fixture book as a solo book and as alice's in a new team database (same ids)."""
+    name = _database(server, templates["team"])
+    TeamCli(Team(server, name))("team", "import-book", solo(tmp_path), "--seller", "alice")
+    (tmp_path / "solo").mkdir()
+    yield Cli(solo(tmp_path / "solo")), TeamCli(Team(server, name), "alice")
+    server.psql(f"DROP DATABASE {name} WITH (FORCE)", database="postgres")
+
+
 @pytest.mark.parametrize("args", READS, ids=" ".join)
 def test_a_read_command_says_the_same_on_both_engines(engines, args):
     on_sqlite, on_postgres = engines
@@ -350,13 +362,13 @@ def test_hostile_input_fails_the_same_way_on_both_engines(engines, args):
     assert got.err == expected.err
 
 
-def test_a_write_not_available_on_a_team_database_is_refused_in_one_line(engines, tmp_path):
-    _, on_postgres = engines
+def test_a_write_not_available_on_a_team_database_is_refused_in_one_line(pair, tmp_path):
+    _, on_postgres = pair
     people = tmp_path / "people.csv"
     people.write_text("name,company\nLan,Minh Phát\n", encoding="utf-8")
     before = on_postgres.dump()
-    for args in (("search", "Minh"), ("sync",), ("import", people), ("delete", "5", "--yes"),
-                 ("merge", "5", "9"), ("date", "drop", "1")):
+    for args in (("search", "Minh"), ("sync",), ("import", people),
+                 ("delete", "5", "--yes", "--forget")):
         on_postgres.fails(1, *args, match="not available on a team database")
     assert on_postgres.dump() == before
 
@@ -730,11 +742,12 @@ def test_team_init_upgrades_an_older_team_database_with_every_row_intact(team):
     assert team.psql("SELECT max(version) FROM _migrations") == "7"
     cli = TeamCli(team)
     cli("team", "add-seller", "alice")
-    team.psql("INSERT INTO account (name, name_key, created_at, updated_at, is_key, deciders, "
-              "customer) VALUES ('Minh Phát', 'minh phat', 'a', 'a', 1, 0, 0); "
-              "INSERT INTO prospect (name, name_key, stage, stage_since, created_at, "
-              "updated_at, continuations, search_key, seller, account_id) SELECT 'An', 'an', "
-              "'attract', 'a', 'a', 'a', 0, 'an', 'alice', id FROM account")
+    day = "'2026-01-05T09:00:00'"
+    team.psql(f"INSERT INTO account (name, name_key, created_at, updated_at, is_key, deciders, "
+              f"customer) VALUES ('Minh Phát', 'minh phat', {day}, {day}, 1, 0, 0); "
+              f"INSERT INTO prospect (name, name_key, stage, stage_since, created_at, "
+              f"updated_at, continuations, search_key, seller, account_id) SELECT 'An', 'an', "
+              f"'attract', {day}, {day}, {day}, 0, 'an', 'alice', id FROM account")
     rows = team.psql("SELECT p::text FROM prospect p") + team.psql("SELECT a::text FROM account a")
     cli.as_("alice").fails(1, "list", match="older than this relcrm")
     said = cli("team", "init", team.url()).out
@@ -747,6 +760,25 @@ def test_team_init_upgrades_an_older_team_database_with_every_row_intact(team):
     assert "An" in cli.as_("alice")("list").out
     assert cli.as_("alice")("doctor").out.rstrip().endswith("ok")
     assert "nothing changed" in cli("team", "init", team.url()).out
+    # and it takes changes, each undoable
+    assert "Logged call" in cli.as_("alice")("log", "An", "call", "rang").out
+    assert "added 1 touch" in cli.as_("alice")("undo").out
+    assert team.psql("SELECT count(*) FROM touch") == "0"
+
+
+def test_a_team_database_made_for_reading_only_is_made_to_take_changes(admin, team):
+    """A team database made by the relcrm before writes came: its commands say what to do,
+    change nothing, and team init readies it with every row kept."""
+    admin("team", "add-seller", "alice")
+    team.psql("DROP FUNCTION relcrm_revert(bigint); DROP TABLE _journal, _change, _dirty")
+    alice = admin.as_("alice")
+    before = team.dump()
+    alice.fails(1, "add", "An", match="does not take changes yet")
+    assert team.dump() == before
+    assert "takes changes now" in admin("team", "init", team.url()).out
+    assert "Added #" in alice("add", "An", "--company", "Minh Phát").out
+    assert "added 1 account, 1 prospect, 1 stage change" in alice("undo").out
+    assert alice("list", "-f", "csv").out.count("\n") == 1
 
 
 def test_an_upgrade_that_moves_data_is_refused_and_changes_nothing(team):
@@ -989,20 +1021,21 @@ WRITES = [
     ("fact", "5", "plays golf on Sundays"),
     ("date", "add", "5", "birthday", "14/11/1978"),
     ("touch", "edit", "1", "--text", "first meeting, corrected"),
+    ("call", "edit", "9", "--commitment", "site visit next week"),
+    ("touch", "delete", "2"),
+    ("date", "drop", "2"),
+    ("fact", "drop", "1"),
+    ("account", "date", "Vina Steel", "founding", "3/4/1999"),
+    ("occasion", "add", "quoc-khanh", "Quốc khánh", "2/9"),
+    ("deal", "lost", "7", "--reason", "price"),
+    ("deal", "reopen", "7"),
+    ("config", "cadence.build", "5"),
+    ("merge", "Lý Thị Hoa", "Trần Văn Minh"),
+    ("delete", "11", "--yes"),
 ]
 AFTER = [("list", "-f", "csv"), ("followups", "--all", "-f", "json"), ("show", "5"),
          ("show", "12"), ("account", "list"), ("account", "show", "Vina Steel"),
          ("deal", "list"), ("step", "list"), ("export", "touches", "-f", "json")]
-
-
-@pytest.fixture
-def pair(server, templates, tmp_path):
-    """The v8 fixture book as a solo book and as alice's in a new team database (same ids)."""
-    name = _database(server, templates["team"])
-    TeamCli(Team(server, name))("team", "import-book", solo(tmp_path), "--seller", "alice")
-    (tmp_path / "solo").mkdir()
-    yield Cli(solo(tmp_path / "solo")), TeamCli(Team(server, name), "alice")
-    server.psql(f"DROP DATABASE {name} WITH (FORCE)", database="postgres")
 
 
 def _same(on_sqlite, on_postgres, args):
@@ -1020,16 +1053,22 @@ def test_writes_say_and_do_the_same_on_both_engines_and_undo_alike(pair):
     for args in AFTER:
         _same(on_sqlite, on_postgres, args)
 
-    def changes(cli, *before):  # what each change did (a team database's ids may have gaps:
-        return [(c["command"], c["summary"])  # a rolled-back transaction takes its ids)
-                for c in json.loads(cli(*before, "undo", "--list", "-n", "0", "-f", "json").out)]
+    def norm(change):  # a team database's ids may have gaps (a rolled-back transaction takes
+        # its ids); the order of the rows a delete cascades to is each engine's own
+        return (change["command"].replace(f"--db {on_sqlite.path} ", ""), change["undone_at"],
+                [(part.split(" ")[0], sorted(part.split(" ", 1)[1].split(", ")))
+                 for part in change["summary"].split("; ")])
 
-    assert changes(on_postgres) == [(c.replace(f"--db {on_sqlite.path} ", ""), s) for c, s in
-                                    changes(on_sqlite, "--db", on_sqlite.path)]
+    def changes(cli, *before):
+        return [norm(c) for c in json.loads(
+            cli(*before, "undo", "--list", "-n", "0", "-f", "json").out)]
+
+    assert changes(on_postgres) == changes(on_sqlite, "--db", on_sqlite.path)
     assert len(changes(on_postgres)) == len(WRITES)
     for _change in WRITES:
-        undone = _same(on_sqlite, on_postgres, ("undo", "-f", "json"))
-        assert json.loads(undone.out)[0]["undone_at"]
+        expected = on_sqlite("--db", on_sqlite.path, "undo", "-f", "json")
+        got = on_postgres("undo", "-f", "json")
+        assert norm(json.loads(got.out)[0]) == norm(json.loads(expected.out)[0])
     # nothing left to undo: the same line, exit 1
     assert _same(on_sqlite, on_postgres, ("undo",)).code == 1
     after = [_same(on_sqlite, on_postgres, args).out for args in AFTER]
@@ -1090,3 +1129,32 @@ def test_four_sellers_write_at_once_and_every_touch_is_kept(sellers):
     assert psql("SELECT count(*) FROM touch") == str(4 * 199)
     assert psql("SELECT last_touch_at FROM account WHERE name = 'Minh Phát Co.'") == \
         "2026-11-23T11:18:00"
+
+
+def test_shared_records_are_removed_by_a_manager_and_the_removal_undone(two_sellers):
+    alice, mai = two_sellers.as_("alice"), two_sellers.as_("mai")
+    before, records = two_sellers.dump(), two_sellers.dump(journal=False)
+    alice.fails(1, "occasion", "drop", "20-10", match="removed by a manager")
+    alice.fails(1, "account", "merge", "Sơn Ca", "Vina Steel", match="removed by a manager")
+    assert two_sellers.dump() == before
+    assert "Dropped the occasion 20-10" in mai("occasion", "drop", "20-10").out
+    # alice's and bob's people at Sơn Ca move with it, though mai sees only her own by default
+    assert mai("account", "merge", "Sơn Ca", "Vina Steel").code == 0
+    assert "Sơn Ca" not in alice("account", "list").out
+    assert alice("show", "Trịnh Công Sơn").out.count("Vina Steel") >= 1
+    mai("undo")
+    mai("undo")
+    assert two_sellers.dump(journal=False) == records
+
+
+def test_undo_never_takes_a_colleagues_records_with_it(two_sellers):
+    alice, bob = two_sellers.as_("alice"), two_sellers.as_("bob")
+    alice("add", "Lý Thị Hoa", "--company", "Hoa Sen Group")
+    bob("add", "Võ Văn Kiệt", "--company", "Hoa Sen Group")  # joins the account alice added
+    before = two_sellers.dump()
+    alice.fails(2, "undo", match="a colleague's records refer to what it added")
+    assert two_sellers.dump() == before
+    assert "Hoa Sen Group" in bob("show", "Võ Văn Kiệt").out
+    bob("undo")  # bob's goes first; then alice's takes the account with it
+    assert "added 1 account, 1 prospect, 1 stage change" in alice("undo").out
+    assert "Hoa Sen Group" not in alice("account", "list").out

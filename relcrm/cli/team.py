@@ -56,6 +56,10 @@ def init(url: UrlArg) -> None:
         _say(_("Upgraded the team database at {url} from schema version {old} to "
                 "{version}.").format(url=pg.shown(url), old=result["from"],
                                      version=result["version"]))
+    elif result.get("writes"):  # made by a relcrm that read a team database only
+        _say(_("The team database at {url} takes changes now: relcrm's commands write to "
+               "it, each undoable (schema version {version}).").format(
+            url=pg.shown(url), version=result["version"]))
     else:
         _say(_("{url} is a team database already (schema version {version}); nothing "
                 "changed.").format(url=pg.shown(url), version=result["version"]))

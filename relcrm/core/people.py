@@ -347,8 +347,13 @@ def merge(session: "Session", source_ref: str, target_ref: str,
                      f"merge: kept the stage of #{pid if prefer_source else tid}", seq))
     con.execute("UPDATE prospect_alias SET prospect_id = :target WHERE prospect_id = :source",
                 params)
-    session.add(ProspectAlias(id=pid, prospect_id=tid, name=source.name,
-                              merged_at=dates.iso(dates.now())))
+    if type(con).__module__ == "relcrm.pg":  # a team database gives no seller an id to
+        # write: the database keeps the old id for the seller's own merged person
+        con.execute("SELECT relcrm_merged(?, ?, ?, ?)",
+                    (pid, tid, source.name, dates.iso(dates.now())))
+    else:
+        session.add(ProspectAlias(id=pid, prospect_id=tid, name=source.name,
+                                  merged_at=dates.iso(dates.now())))
     session.flush()
     con.execute("DELETE FROM prospect WHERE id = :source", params)
     session.expunge(source)
