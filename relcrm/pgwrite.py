@@ -176,6 +176,16 @@ BEGIN
   VALUES (old_id, new_id, old_name, stamp);
 END $f$;
 
+-- the team's days off, laid again when a seller changes workdays or country (shared
+-- settings): the rows come from the holidays library on the seller's machine
+CREATE OR REPLACE FUNCTION relcrm_days_off(days text) RETURNS void LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = public, pg_temp AS $f$
+BEGIN
+  DELETE FROM _day_off;
+  INSERT INTO _day_off (day, next_workday, name)
+  SELECT r ->> 0, r ->> 1, r ->> 2 FROM jsonb_array_elements(days::jsonb) r;
+END $f$;
+
 -- undo: the seller's own change, put back with the journal's rights, newest entry first
 CREATE OR REPLACE FUNCTION relcrm_revert(change bigint) RETURNS void LANGUAGE plpgsql
 SECURITY DEFINER SET search_path = public, pg_temp AS $f$
@@ -288,10 +298,10 @@ def machinery(database: str) -> list[str]:
         "DEFERRABLE INITIALLY IMMEDIATE', r.t, r.conname); END LOOP; END $$",
         JOURNAL, _settle_shared(),
         "REVOKE ALL ON FUNCTION relcrm_journal(), relcrm_revert(bigint), "
-        "relcrm_settle_shared(text, text), relcrm_merged(bigint, bigint, text, text) "
-        "FROM PUBLIC",
+        "relcrm_settle_shared(text, text), relcrm_merged(bigint, bigint, text, text), "
+        "relcrm_days_off(text) FROM PUBLIC",
         f"GRANT EXECUTE ON FUNCTION relcrm_revert(bigint), relcrm_settle_shared(text, text), "
-        f"relcrm_merged(bigint, bigint, text, text) TO {both}",
+        f"relcrm_merged(bigint, bigint, text, text), relcrm_days_off(text) TO {both}",
         f"GRANT SELECT, INSERT, DELETE ON _dirty TO {both}",
         "ALTER TABLE _dirty ENABLE ROW LEVEL SECURITY",
         "DROP POLICY IF EXISTS own ON _dirty",
@@ -535,6 +545,10 @@ def undo(con: Any) -> Any:
     try:
         with con.raw.transaction():  # a savepoint: a refusal leaves the session usable
             con.raw.execute("SELECT relcrm_revert(%s)", (change.id,))
+            if any(table == "setting" for table, *_rest in entries):
+                from . import workdays
+
+                workdays.rebuild(con)  # the days off follow workdays and country back
     except psycopg.errors.ForeignKeyViolation:
         raise UsageError(_("cannot undo change #{id} ({command}): a colleague's records refer "
                            "to what it added since; nothing was undone").format(

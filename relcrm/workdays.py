@@ -82,11 +82,15 @@ def rebuild(con: sqlite3.Connection, today: dt.date | None = None) -> None:
     first, last = today.year - YEARS_BEFORE, today.year + YEARS_AFTER
     workdays = settings.workday_numbers(settings.get(con, "workdays"))
     country = settings.get(con, "country")
+    rows = [*_days_off(workdays, country, first, last),
+            *((str(year), "", "built") for year in range(first, last + 1))]
+    if type(con).__module__ == "relcrm.pg":  # a team database's days off are the team's:
+        import json  # the database lays them (relcrm_days_off), as it keeps the journal
+
+        con.execute("SELECT relcrm_days_off(?)", (json.dumps([list(r) for r in rows]),))
+        return
     con.execute("DELETE FROM _day_off")
-    con.executemany("INSERT INTO _day_off (day, next_workday, name) VALUES (?, ?, ?)",
-                    _days_off(workdays, country, first, last))
-    con.executemany("INSERT INTO _day_off (day, next_workday, name) VALUES (?, '', 'built')",
-                    [(str(year),) for year in range(first, last + 1)])
+    con.executemany("INSERT INTO _day_off (day, next_workday, name) VALUES (?, ?, ?)", rows)
 
 
 def ensure(con: sqlite3.Connection, today: dt.date | None = None) -> bool:

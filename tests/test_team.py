@@ -1030,12 +1030,14 @@ WRITES = [
     ("deal", "lost", "7", "--reason", "price"),
     ("deal", "reopen", "7"),
     ("config", "cadence.build", "5"),
+    ("config", "workdays", "mon-sat"),
     ("merge", "Lý Thị Hoa", "Trần Văn Minh"),
     ("delete", "11", "--yes"),
 ]
 AFTER = [("list", "-f", "csv"), ("followups", "--all", "-f", "json"), ("show", "5"),
          ("show", "12"), ("account", "list"), ("account", "show", "Vina Steel"),
-         ("deal", "list"), ("step", "list"), ("export", "touches", "-f", "json")]
+         ("deal", "list"), ("step", "list"), ("export", "touches", "-f", "json"),
+         ("plan", "week")]
 
 
 def _same(on_sqlite, on_postgres, args):
