@@ -492,6 +492,12 @@ def _current(raw: Any, url: str, *, older: bool = False) -> int:
     return version
 
 
+def installed(raw: Any) -> bool:
+    """Whether the team database takes changes: what pgwrite.machinery lays is there."""
+    return raw.execute("SELECT to_regproc('relcrm_days_off') IS NOT NULL AND "
+                       "to_regclass('_search') IS NOT NULL").fetchone()[0]
+
+
 def schema_version(raw: Any) -> int | None:
     row = raw.execute("SELECT to_regclass('_migrations') IS NOT NULL, "
                       "to_regclass('seller') IS NOT NULL").fetchone()
@@ -817,8 +823,6 @@ def init(url: str, upto: int | None = None) -> dict[str, Any]:
         version = schema_version(raw)
         if version is not None and version > LATEST:
             raise _too_new(url, version)
-        from .pgwrite import installed
-
         if version == LATEST and installed(raw):
             return {"created": False, "version": version, "tables": len(tables())}
         with raw.transaction():
@@ -826,6 +830,9 @@ def init(url: str, upto: int | None = None) -> dict[str, Any]:
             if version is not None:
                 had_writes = installed(raw)
                 applied = upgrade(raw, version)
+                from .pgsearch import index_missing
+
+                index_missing(Connection(raw, url))  # the notes already there, indexed
                 return {"created": False, "version": LATEST, "from": version,
                         "applied": applied, "tables": len(tables()),
                         "writes": not had_writes}
@@ -1176,6 +1183,10 @@ def import_book(url: str, path: Any, seller: str) -> list[dict[str, Any]]:
                         table=table, moved=moved + joined + kept + left, total=total))
                 report.append({"table": table, "entity": BY_TABLE[table].many, "book": total,
                                "moved": moved, "joined": joined, "kept": kept, "left": left})
+            if installed(raw):  # the notes moved in, into the search index
+                from .pgsearch import index_missing
+
+                index_missing(Connection(raw, url))
             raw.execute("INSERT INTO _import (sha256, seller, file, at) VALUES (%s, %s, %s, %s)",
                         (fingerprint, seller, str(path), dates.iso(dates.now())))
         if bulk:  # the planner's statistics, for the rows just moved in (autovacuum is later)

@@ -70,14 +70,12 @@ def _gate(kind: str) -> str:
 
 
 def triggers(con: Any) -> list[str]:
-    """The solo schema's triggers (but the search index's: a team database has no FTS5), as
-    PL/pgSQL functions and triggers."""
+    """The solo schema's triggers, as PL/pgSQL functions and triggers."""
     from .pg import translate
 
     out = []
     for name, sql in con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-                                 "AND name NOT LIKE 'journal\\_%' ESCAPE '\\' AND name NOT "
-                                 "LIKE 'search\\_%' ESCAPE '\\' ORDER BY name"):
+                                 "AND name NOT LIKE 'journal\\_%' ESCAPE '\\' ORDER BY name"):
         found = _TRIGGER.match(sql.strip())
         if found is None:
             raise RuntimeError(f"trigger {name} is not in a form team mode can read")
@@ -92,7 +90,7 @@ def triggers(con: Any) -> list[str]:
             statement = re.sub(r"INTO _dirty (VALUES|SELECT)", r"INTO _dirty (kind, id) \1",
                                statement)
             statements.append(translate(statement) + ";")
-        condition = _gate("marks" if name.startswith("dirty_") else "data")
+        condition = _gate("marks" if name.startswith(("dirty_", "search_")) else "data")
         if when:
             condition += f" AND ({translate('SELECT ' + when)}) = 1"
         out.append(
@@ -321,6 +319,9 @@ def machinery(database: str) -> list[str]:
         f"WHERE c.id = change_id))",
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {both}",
     ]
+    from .pgsearch import statements
+
+    out += statements(both)
     out += triggers(con)
     from .core.derive import DERIVED
 
@@ -334,10 +335,6 @@ def machinery(database: str) -> list[str]:
                    f"{table} FOR EACH ROW EXECUTE FUNCTION relcrm_journal('{keys}', "
                    f"'{derived}')")
     return out
-
-
-def installed(raw: Any) -> bool:
-    return raw.execute("SELECT to_regproc('relcrm_revert') IS NOT NULL").fetchone()[0]
 
 
 # --------------------------------------------------------------------------- the session
@@ -373,7 +370,7 @@ def write_session(url: str, *, journal: bool = True) -> Iterator[Any]:
     raw = pg.raw_connect(url)
     try:
         pg._current(raw, url)
-        if not installed(raw):
+        if not pg.installed(raw):
             raise DatabaseError(_("{url} does not take changes yet: its administrator runs "
                                   "relcrm team init URL once with this relcrm").format(
                 url=pg.shown(url)))
@@ -479,6 +476,14 @@ def settle(con: Any) -> None:
     if not rows:
         return
     con.execute("DELETE FROM _dirty")
+    notes = [i for kind, i in rows if kind == "s"]
+    if notes:  # the notes a write changed: into the search index (pgsearch)
+        from . import pgsearch
+
+        pgsearch.refresh(con, notes)
+        rows = [(kind, i) for kind, i in rows if kind != "s"]
+        if not rows:
+            return
     if any(kind == "all" for kind, _i in rows):
         derive._refresh_own(con, derive.ALL, derive.ALL, {})
         con.raw.execute("SELECT relcrm_settle_shared(NULL, NULL)")

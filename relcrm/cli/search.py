@@ -36,12 +36,6 @@ def search(
     if not core._query(text):
         raise UsageError(_("nothing to search for in {text!r}; give a word or more").format(
             text=text))
-    from .. import db
-
-    if db.url() is not None:  # the index is SQLite's full-text search (FTS5)
-        from ..pg import not_yet
-
-        raise not_yet()
     hits, total = core.find(read(), text, limit)
     rows = core.as_rows(hits, text)
     if kind != "table":

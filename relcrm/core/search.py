@@ -57,6 +57,11 @@ def refresh(con: sqlite3.Connection, rowids: list[int]) -> None:
     """Re-index these source rows (deleted ones leave the index)."""
     import json
 
+    if type(con).__module__ == "relcrm.pg":
+        from .. import pgsearch
+
+        return pgsearch.refresh(con, rowids)
+
     con.executemany("DELETE FROM _search WHERE rowid = ?", ((r,) for r in rowids))
     for code in _TEXT:
         ids = [r // 8 for r in rowids if r % 8 == code]
@@ -86,11 +91,14 @@ def stale(con: sqlite3.Connection) -> int:
     return len(before ^ after)
 
 
+def _words(text: str) -> list[str]:
+    return "".join(ch if ch.isalnum() else " " for ch in fold(text)).split()
+
+
 def _query(text: str) -> str:
     """An FTS5 query from what the seller typed: each word (folded) must appear, as a word or
     the start of one; nothing in it is FTS5 syntax."""
-    words = [w for w in "".join(ch if ch.isalnum() else " " for ch in fold(text)).split()]
-    return " ".join('"' + w.replace('"', '""') + '"*' for w in words)
+    return " ".join('"' + w.replace('"', '""') + '"*' for w in _words(text))
 
 
 @dataclass
@@ -141,12 +149,19 @@ def find(con: sqlite3.Connection, text: str, limit: int = 50) -> tuple[list[Hit]
     query = _query(text)
     if not query:
         return [], 0
-    total = con.execute("SELECT count(*) FROM _search WHERE _search MATCH ?",
-                        (query,)).fetchone()[0]
+    if type(con).__module__ == "relcrm.pg":  # a team database ranks as FTS5 does (pgsearch)
+        from .. import pgsearch
+
+        found = pgsearch.ranked(con, _words(text))
+        total, best = len(found), found[:limit]
+    else:
+        total = con.execute("SELECT count(*) FROM _search WHERE _search MATCH ?",
+                            (query,)).fetchone()[0]
+        best = con.execute("SELECT rowid, bm25(_search), at FROM _search WHERE _search MATCH ? "
+                           "ORDER BY bm25(_search), at DESC, rowid DESC LIMIT ?",
+                           (query, limit)).fetchall()
     hits = []
-    for rowid, rank, at in con.execute(
-            "SELECT rowid, bm25(_search), at FROM _search WHERE _search MATCH ? "
-            "ORDER BY bm25(_search), at DESC, rowid DESC LIMIT ?", (query, limit)).fetchall():
+    for rowid, rank, at in best:
         code, source_id = rowid % 8, rowid // 8
         row = con.execute(_DETAILS[code], (source_id,)).fetchone()
         if row is None:  # not settled yet (a write outside relcrm): skip

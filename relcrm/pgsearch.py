@@ -1,0 +1,140 @@
+"""`search` on a team database: the same index, the same hits, the same order as on a book file.
+
+A book file searches with SQLite's FTS5. PostgreSQL's full-text search ranks differently (and
+stems words, which a folded Vietnamese note does not want), so a team database keeps the same
+index in a plain table, `_search` (rowid, body, at, size), filled by the same code
+(core/search.py: the same sources, the same folding) when the same triggers mark what a write
+changed, and ranks the hits itself with FTS5's own formula, Okapi BM25 as fts5_aux.c computes
+it (k1 = 1.2, b = 0.75, an idf below zero counted as 1e-6). Each word of the query is a prefix,
+as FTS5's `"word"*` is: a row matches when every word starts one of its tokens, which are the
+runs of letters and digits of its folded text (FTS5's unicode61 tokenizer).
+
+What a seller finds is what row-level security shows them: an entry of the index is visible
+when the record it indexes is (the policies of `_search` ask the source table), so the counts
+BM25 uses are those of the seller's own notes and the shared ones.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from typing import Any
+
+K1, B = 1.2, 0.75
+
+# code -> (table, its id column in core.search's SQL): what an entry of the index stands for
+SOURCES = {0: "qualification", 1: "touch", 2: "call_note", 3: "step", 4: "fact",
+           5: "prospect", 6: "account", 7: "deal"}
+
+
+def tokens(body: str) -> list[str]:
+    """The tokens FTS5's unicode61 tokenizer makes of a folded text: runs of letters, digits
+    and private-use characters."""
+    out, current = [], []
+    for ch in body:
+        kind = unicodedata.category(ch)
+        if kind[0] in "LN" or kind == "Co":
+            current.append(ch)
+        elif current:
+            out.append("".join(current))
+            current = []
+    if current:
+        out.append("".join(current))
+    return out
+
+
+def visible() -> str:
+    """The policy of `_search`: an entry is seen (and written) by whoever sees its record."""
+    cases = " ".join(f"WHEN {code} THEN EXISTS (SELECT 1 FROM {table} s WHERE s.id = "
+                     f"_search.rowid / 8)" for code, table in SOURCES.items())
+    return f"(CASE _search.rowid % 8 {cases} ELSE false END)"
+
+
+def statements(both: str) -> list[str]:
+    return [
+        'CREATE TABLE IF NOT EXISTS _search (rowid BIGINT PRIMARY KEY, body TEXT COLLATE "C" '
+        'NOT NULL, at TEXT COLLATE "C", size BIGINT NOT NULL)',
+        f"GRANT SELECT, INSERT, DELETE ON _search TO {both}",
+        "ALTER TABLE _search ENABLE ROW LEVEL SECURITY",
+        "DROP POLICY IF EXISTS seen ON _search",
+        f"CREATE POLICY seen ON _search TO {both} USING {visible()} WITH CHECK {visible()}",
+    ]
+
+
+def _index(con: Any, rows: Any) -> None:
+    from .text import fold
+
+    values = []
+    for rowid, text, at in rows:
+        if text and text.strip():
+            body = fold(text)
+            values.append((rowid, body, at, len(tokens(body))))
+    if values:
+        with con.raw.cursor() as cursor:
+            cursor.executemany("INSERT INTO _search (rowid, body, at, size) VALUES "
+                               "(%s, %s, %s, %s)", values)
+
+
+def refresh(con: Any, rowids: list[int]) -> None:
+    """core.search.refresh on a team database (settle calls it with a write's marks)."""
+    import json
+
+    from .core.search import _TEXT, _sql
+
+    con.raw.execute("DELETE FROM _search WHERE rowid = ANY(%s)", (rowids,))
+    for code in _TEXT:
+        ids = [r // 8 for r in rowids if r % 8 == code]
+        if ids:
+            _index(con, con.execute(_sql(code, "id IN (SELECT value FROM json_each(:ids))"),
+                                    {"ids": json.dumps(ids)}).fetchall())
+
+
+def index_missing(con: Any) -> None:
+    """Index every record the index lacks (a book moved in, a team database made before the
+    index): in the caller's transaction, of what the caller may read."""
+    from .core.search import _TEXT
+
+    for code, (_name, sql) in _TEXT.items():
+        column = "n.id" if code == 2 else "id"
+        where = (f"NOT EXISTS (SELECT 1 FROM _search x WHERE x.rowid = {column} * 8 + {code})")
+        _index(con, con.execute(sql.replace("{where}", where)).fetchall())
+
+
+def ranked(con: Any, words: list[str]) -> list[tuple[int, float, str | None]]:
+    """(rowid, bm25, at) of every entry holding each word as the start of a token, best (the
+    lowest bm25, as FTS5 gives it) first, then the newest, then the latest rowid."""
+    like = " OR ".join(["body LIKE %s"] * len(set(words)))
+    patterns = ["%" + w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+                for w in sorted(set(words))]
+    rows = con.raw.execute(f"SELECT rowid, body, at, size FROM _search WHERE {like}",
+                           patterns).fetchall()
+    count, total = con.raw.execute("SELECT count(*), coalesce(sum(size), 0) FROM _search"
+                                   ).fetchone()
+    if not rows or not count:
+        return []
+    average = max(float(total) / count, 1.0)
+    frequencies = []
+    hits = dict.fromkeys(words, 0)
+    for rowid, body, at, size in rows:
+        found = tokens(body)
+        freq = {w: sum(1 for t in found if t.startswith(w)) for w in set(words)}
+        for w in set(words):
+            hits[w] += freq[w] > 0
+        frequencies.append((rowid, at, size, freq))
+    idf = {}
+    for w in set(words):
+        value = math.log((count - hits[w] + 0.5) / (hits[w] + 0.5))
+        idf[w] = value if value > 0 else 1e-6
+    out = []
+    for rowid, at, size, freq in frequencies:
+        if not all(freq[w] for w in words):
+            continue
+        score = 0.0
+        for w in words:  # in the query's order, as FTS5 adds its phrases
+            score += idf[w] * (freq[w] * (K1 + 1)) / (
+                freq[w] + K1 * (1 - B + B * size / average))
+        out.append((rowid, -score, at))
+    out.sort(key=lambda r: -r[0])  # ties: the latest rowid, then the newest first
+    out.sort(key=lambda r: r[2] or "", reverse=True)  # (no date: after every date)
+    out.sort(key=lambda r: r[1])
+    return out
