@@ -48,7 +48,7 @@ COMMANDS = frozenset({
     "account edit", "deal add", "deal stage", "deal won", "deal lost", "deal reopen",
     "deal edit", "fact", "date add", "date drop", "account date", "config", "touch edit",
     "touch delete", "call edit", "occasion add", "occasion drop", "merge", "account merge",
-    "delete", "account delete"})
+    "delete", "account delete", "import"})
 # what a manager changes across the team (every seller's people at an account move with it),
 # and takes back (undo reads the rows its change left, whoever's they are)
 TEAM_WIDE = frozenset({"account merge", "account delete", "undo"})
@@ -129,17 +129,21 @@ BEGIN
   IF TG_OP <> 'INSERT' THEN o := to_jsonb(OLD); END IF;
   IF TG_OP <> 'DELETE' THEN n := to_jsonb(NEW); END IF;
   SELECT jsonb_object_agg(c, coalesce(n, o) -> c) INTO k FROM unnest(keys) c;
-  IF TG_OP = 'INSERT' THEN
-    INSERT INTO _journal (change_id, tbl, op, row_id, pk)
-    VALUES (change, TG_TABLE_NAME, 'insert', relcrm_row(k), k::text);
+  IF TG_OP = 'INSERT' THEN  -- with the row as added: undo checks no one changed it since
+    INSERT INTO _journal (change_id, tbl, op, row_id, pk, new)
+    VALUES (change, TG_TABLE_NAME, 'insert', relcrm_row(k), k::text, n::text);
+  ELSIF TG_OP = 'UPDATE' AND EXISTS (SELECT 1 FROM _journal WHERE change_id = change
+                                     AND tbl = TG_TABLE_NAME AND pk = k::text
+                                     AND op = 'insert') THEN
+    -- a row this change added: undo deletes it anyway; its image follows what the change
+    -- left in it
+    UPDATE _journal SET new = n::text WHERE change_id = change AND tbl = TG_TABLE_NAME
+      AND pk = k::text AND op = 'insert';
   ELSIF TG_OP = 'UPDATE' THEN
     -- nothing changed but derived values (settle recomputes them after an undo: a
-    -- colleague's person at a shared account is not this change's to put back), or a row
-    -- this change added (undo deletes it anyway)
+    -- colleague's person at a shared account is not this change's to put back)
     IF NOT EXISTS (SELECT 1 FROM jsonb_each(o) e WHERE e.value IS DISTINCT FROM n -> e.key
-                   AND e.key <> ALL(derived))
-       OR EXISTS (SELECT 1 FROM _journal WHERE change_id = change
-                  AND tbl = TG_TABLE_NAME AND pk = k::text AND op = 'insert') THEN
+                   AND e.key <> ALL(derived)) THEN
       RETURN NULL;
     END IF;
     INSERT INTO _journal (change_id, tbl, op, row_id, pk, old, new)
@@ -179,6 +183,15 @@ END $f$;
 CREATE OR REPLACE FUNCTION relcrm_days_off(days text) RETURNS void LANGUAGE plpgsql
 SECURITY DEFINER SET search_path = public, pg_temp AS $f$
 BEGIN
+  -- a day, or a year built; a day off moves to a working day within the next five weeks
+  IF EXISTS (SELECT 1 FROM jsonb_array_elements(days::jsonb) r WHERE NOT (
+      (r ->> 0 ~ '^[0-9]{{4}}$' AND r ->> 1 = '' AND r ->> 2 = 'built')
+      OR (r ->> 0 ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$'
+          AND r ->> 1 ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$'
+          AND (r ->> 1)::date > (r ->> 0)::date
+          AND (r ->> 1)::date <= (r ->> 0)::date + 35))) THEN
+    RAISE EXCEPTION 'not days off as relcrm builds them' USING ERRCODE = 'check_violation';
+  END IF;
   DELETE FROM _day_off;
   INSERT INTO _day_off (day, next_workday, name)
   SELECT r ->> 0, r ->> 1, r ->> 2 FROM jsonb_array_elements(days::jsonb) r;
@@ -186,7 +199,7 @@ END $f$;
 
 -- undo: the seller's own change, put back with the journal's rights, newest entry first
 CREATE OR REPLACE FUNCTION relcrm_revert(change bigint) RETURNS void LANGUAGE plpgsql
-SECURITY DEFINER SET search_path = public, pg_temp AS $f$
+SECURITY DEFINER SET search_path = public, pg_temp SET "{CHANGE}" = '' AS $f$
 DECLARE
   e record; cols text;
 BEGIN
@@ -196,6 +209,11 @@ BEGIN
   END IF;
   SET CONSTRAINTS ALL DEFERRED;
   FOR e IN SELECT * FROM _journal WHERE change_id = change ORDER BY id DESC LOOP
+    IF e.op = 'insert' AND e.tbl = 'important_date' AND EXISTS (
+        SELECT 1 FROM touch t WHERE t.occasion_id = e.row_id AND t.seller <> session_user) THEN
+      RAISE EXCEPTION 'a colleague''s touch greets important date %', e.row_id
+        USING ERRCODE = 'foreign_key_violation';
+    END IF;
     IF e.op = 'insert' THEN
       EXECUTE format('DELETE FROM %I WHERE %s', e.tbl, relcrm_where(e.pk));
     ELSIF e.op = 'update' THEN
@@ -234,7 +252,9 @@ def _settle_shared() -> str:
     accounts = "id IN (SELECT value FROM json_each(:accounts))"
 
     def body(where: str) -> str:
-        out = [derive.ACCOUNT_FACTS_SQL.format(where=where)]
+        out = [sql.format(where=locked) for sql in derive.VALUE_SQL] if where == derive.ALL \
+            else []  # (the currency is a setting: everyone's deal values follow it)
+        out.append(derive.ACCOUNT_FACTS_SQL.format(where=where))
         out += [sql.format(where=locked) for sql in (derive.CUSTOMER_SQL, derive.CARE_SQL,
                                                      derive.BOOKED_SQL, derive.DUE_SQL)]
         out.append(derive.ACCOUNT_DUE_SQL.format(where=where))
@@ -256,7 +276,9 @@ BEGIN
     -- lock, it counts what the first committed
     PERFORM 1 FROM account WHERE id = ANY(relcrm_ids(accounts)) ORDER BY id
       FOR NO KEY UPDATE;
-    locked := ARRAY(SELECT id FROM prospect WHERE id = ANY(relcrm_ids(people))
+    -- the caller's own people (nobody asks for a colleague's) and everyone at the accounts
+    locked := ARRAY(SELECT id FROM prospect WHERE (id = ANY(relcrm_ids(people))
+                                                   AND seller = session_user)
                     OR account_id = ANY(relcrm_ids(accounts)) ORDER BY id
                     FOR NO KEY UPDATE SKIP LOCKED);
     {body(accounts)}
@@ -268,6 +290,8 @@ def machinery(database: str) -> list[str]:
     """What a team database needs for writes (idempotent: run again by every team init)."""
     from .pg import _solo_schema, groups_for
     from .registry import TABLES
+
+    from .core.derive import DERIVED
 
     con = _solo_schema()
     seller, manager = groups_for(database)
@@ -294,6 +318,14 @@ def machinery(database: str) -> list[str]:
         "pg_constraint WHERE contype = 'f' AND NOT condeferrable AND connamespace = "
         "'public'::regnamespace LOOP EXECUTE format('ALTER TABLE %s ALTER CONSTRAINT %I "
         "DEFERRABLE INITIALLY IMMEDIATE', r.t, r.conname); END LOOP; END $$",
+        # a seller's step or deal at a shared account never goes with it (an undo of the
+        # account a colleague added, a manager's delete): the account stays while they do
+        "DO $$ DECLARE r record; BEGIN FOR r IN SELECT conrelid::regclass AS t, conname, "
+        "pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE contype = 'f' AND "
+        "confdeltype = 'c' AND confrelid = 'account'::regclass AND conrelid IN "
+        "('step'::regclass, 'deal'::regclass) LOOP EXECUTE format('ALTER TABLE %s DROP "
+        "CONSTRAINT %I, ADD CONSTRAINT %I %s', r.t, r.conname, r.conname, "
+        "replace(r.def, ' ON DELETE CASCADE', '')); END LOOP; END $$",
         JOURNAL, _settle_shared(),
         "REVOKE ALL ON FUNCTION relcrm_journal(), relcrm_revert(bigint), "
         "relcrm_settle_shared(text, text), relcrm_merged(bigint, bigint, text, text), "
@@ -318,13 +350,21 @@ def machinery(database: str) -> list[str]:
         f"CREATE POLICY own ON _journal TO {both} USING (EXISTS (SELECT 1 FROM _change c "
         f"WHERE c.id = change_id))",
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {both}",
+        # an account's derived values count every seller's people: only relcrm_settle_shared
+        # writes them (a seller setting one would move a colleague's follow-up dates)
+        "REVOKE UPDATE (" + ", ".join(DERIVED["account"]) + f") ON account FROM {both}",
+        # a shared setting back to its default (config KEY --reset) is a delete
+        f"GRANT DELETE ON setting TO {both}",
+        # what the owner's computations read is what relcrm accepts: a cadence is 1-365 days
+        "ALTER TABLE setting DROP CONSTRAINT IF EXISTS setting_cadence",
+        "ALTER TABLE setting ADD CONSTRAINT setting_cadence CHECK (CASE WHEN key LIKE "
+        "'cadence.%' THEN CASE WHEN value ~ '^[0-9]{1,3}$' THEN value::int BETWEEN 1 AND 365 "
+        "ELSE false END ELSE true END) NOT VALID",
     ]
     from .pgsearch import statements
 
     out += statements(both)
     out += triggers(con)
-    from .core.derive import DERIVED
-
     for table in TABLES:
         keys = "{" + ",".join(_pk(con, table)) + "}"
         derived = "{" + ",".join(DERIVED.get(table, ())) + "}"
@@ -430,10 +470,11 @@ def _wide_integers() -> None:
     team database is (a deal's value in thousandths passes 2^31 at 2.2 million)."""
     if _widened:
         return
-    from sqlalchemy import Integer
+    from sqlalchemy import Boolean, Integer
     from sqlalchemy.ext.compiler import compiles
 
     @compiles(Integer, "postgresql")
+    @compiles(Boolean, "postgresql")  # a truth value is a BIGINT 0 or 1 there too
     def _bigint(type_: Any, compiler: Any, **kw: Any) -> str:
         return "BIGINT"
 
@@ -446,7 +487,7 @@ def begin(con: Any) -> int:
     from . import dates, db
     from .journal import keep
 
-    limit = keep(con)
+    limit = max(keep(con), 100)  # undo.keep is shared: no seller shortens another's
     con.raw.execute("DELETE FROM _change WHERE id IN (SELECT id FROM _change WHERE seller = "
                     "current_user ORDER BY id DESC OFFSET %s)", (max(limit - 1, 0),))
     change = con.raw.execute("INSERT INTO _change (at, command, open) VALUES (%s, %s, 1) "
@@ -523,15 +564,23 @@ def undo(con: Any) -> Any:
     change = Change(*row)
     entries = con.raw.execute("SELECT tbl, op, pk, old, new FROM _journal WHERE change_id = %s "
                               "ORDER BY id", (change.id,)).fetchall()
+    from .core.derive import DERIVED
+
+    def facts(table: str, image: str | None) -> dict:  # what a colleague's write would change
+        skip = {*DERIVED.get(table, ()), "updated_at"}
+        return {k: v for k, v in json.loads(image or "{}").items() if k not in skip}
+
+    # what the change left: each row there or not, and the values it wrote last (a row it
+    # added, whole: a colleague may have changed a shared row since)
     left: dict[tuple[str, str], dict | None] = {}
     for table, op, pk, _old, new in entries:
         key = (table, pk)
         if op == "delete":
             left[key] = None
         elif op == "insert":
-            left[key] = {}
+            left[key] = facts(table, new)
         else:
-            left[key] = {**(left.get(key) or {}), **json.loads(new)}
+            left[key] = {**(left.get(key) or {}), **facts(table, new)}
     for (table, pk), wrote in left.items():
         where, values = _where(pk)
         found = con.raw.execute(f"SELECT to_jsonb(t) FROM {table} t WHERE {where}",
@@ -541,8 +590,8 @@ def undo(con: Any) -> Any:
                 current.get(c) != v for c, v in (wrote or {}).items()):
             entity = BY_TABLE[table]
             raise UsageError(_("cannot undo change #{id} ({command}): {record} #{row} was "
-                               "changed since, outside relcrm's commands (another program, or "
-                               "a restore); nothing was undone").format(
+                               "changed since by a colleague, or outside relcrm; nothing was "
+                               "undone").format(
                 id=change.id, command=change.command, record=dynamic(entity.one),
                 row=json.loads(pk).get("id", "?")))
     import psycopg

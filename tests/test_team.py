@@ -364,13 +364,10 @@ def test_hostile_input_fails_the_same_way_on_both_engines(engines, args):
     assert got.err == expected.err
 
 
-def test_a_write_not_available_on_a_team_database_is_refused_in_one_line(pair, tmp_path):
+def test_a_write_not_available_on_a_team_database_is_refused_in_one_line(pair):
     _, on_postgres = pair
-    people = tmp_path / "people.csv"
-    people.write_text("name,company\nLan,Minh Phát\n", encoding="utf-8")
     before = on_postgres.dump()
-    for args in (("sync",), ("import", people),
-                 ("delete", "5", "--yes", "--forget")):
+    for args in (("sync",), ("delete", "5", "--yes", "--forget")):
         on_postgres.fails(1, *args, match="not available on a team database")
     assert on_postgres.dump() == before
 
@@ -1182,3 +1179,138 @@ def test_a_sellers_search_finds_only_what_they_may_read(two_sellers):
     assert "row-level security" in refused.value.stderr
     alice("undo")
     assert "Nothing found" in alice("search", "zebracorn").out
+
+
+def test_imports_say_and_do_the_same_on_both_engines_and_undo_alike(pair, tmp_path):
+    """Contact lists and a relcrm export of another book: the same report and records on both
+    engines (the team database gives the ids; the report says those), each import undone."""
+    on_sqlite, on_postgres = pair
+    examples = Path(__file__).parent.parent / "examples"
+    other = Cli(tmp_path / "other.db")  # a book of other people, with their history
+    other("add", "Hồ Quang Hiếu", "--company", "Sao Mai Foods", "--email", "hieu@saomai.vn")
+    other("add", "Đỗ Mỹ Linh", "--company", "Sao Mai Foods", "--tag", "hcm")
+    other("add", "Kim Ngân", "--company", "Ngân Hà Trading", "--phone", "0903 123 456")
+    other("log", "1", "call", "asked about the cold chain", "--next", "2026-12-01",
+          "--next-step", "send the cold chain offer")
+    other("call", "2", "--problem", "spoilage in transit", "--outcome", "advance",
+          "--commitment", "visit the depot")
+    other("qualify", "1", "--need", "yes", "--budget", "partial")
+    other("role", "1", "decider")
+    other("deal", "add", "Sao Mai Foods", "Cold chain", "--value", "90000000", "--with", "1")
+    other("fact", "2", "runs marathons")
+    other("date", "add", "3", "birthday", "2/3/1990")
+    other("merge", "Đỗ Mỹ Linh", "Hồ Quang Hiếu")
+    other("export", "all", "-o", tmp_path / "export")
+    fair = tmp_path / "fair.csv"
+    fair.write_text("name,company,email,phone,note\nPhan Văn Trị,Trị An Co,tri@trian.vn,"
+                    "0912 345 678,met at the fair\nLưu Thị Mai,Trị An Co,,,\n"
+                    "Nguyễn Văn An,Minh Phát Co.,,,\n", encoding="utf-8")
+    imports = [("import", fair, "--tag", "fair", "--report", "csv"),
+               ("import", examples / "leads.csv", "--map", "Tên KH=name", "--map",
+                "Đơn vị=company", "--report", "csv"),
+               ("import", examples / "google-contacts.csv", "--tag", "google"),
+               ("import", examples / "contacts.vcf", "-q"),
+               ("import", examples / "Connections.csv", "--per-day", "2"),
+               ("import", tmp_path / "export", "--on-duplicate", "update", "--report", "json"),
+               ("import", examples / "trade-fair.csv", "--dry-run")]
+    before = [_same(on_sqlite, on_postgres, args).out for args in AFTER]
+    for args in imports:
+        _same(on_sqlite, on_postgres, args)
+    for args in AFTER:
+        _same(on_sqlite, on_postgres, args)
+    undone = 0
+    while True:  # every import that added something, undone (the change ids may differ)
+        said = [cli.run(*where, "undo", "-f", "json")
+                for cli, where in ((on_sqlite, ("--db", on_sqlite.path)), (on_postgres, ()))]
+        assert said[0].code == said[1].code
+        if said[0].code:
+            break
+        assert [sorted(json.loads(r.out)[0]["summary"].split()) for r in said][0] == \
+            sorted(json.loads(said[1].out)[0]["summary"].split())
+        undone += 1
+    assert undone == 3  # fair.csv, Connections.csv, the export: the others were all known
+    assert [_same(on_sqlite, on_postgres, args).out for args in AFTER] == before
+
+
+def _psql_fails(team: Team, sql: str, user: str) -> str:
+    with pytest.raises(subprocess.CalledProcessError) as refused:
+        team.psql(sql, user=user)
+    return refused.value.stderr
+
+
+def test_what_the_review_of_team_writes_found_holds(two_sellers):
+    """The third security review's findings, each a regression test."""
+    team = two_sellers.team
+    alice, bob = two_sellers.as_("alice"), two_sellers.as_("bob")
+    # 1, 3: an undo never takes a colleague's deal with the account it added, nor shows it
+    alice("account", "add", "TrapCo")
+    bob("deal", "add", "TrapCo", "Bob secret deal", "--value", "555000000")
+    change = team.psql("SELECT max(id) FROM _change WHERE seller = 'alice'", user="alice")
+    said = _psql_fails(team, "BEGIN; SELECT set_config('relcrm.writing', 'on', true); "
+                             "INSERT INTO _change (at, command, open) VALUES ('x', 'spy', 1); "
+                             "SELECT set_config('relcrm.change', (SELECT max(id) FROM _change)"
+                             f"::text, true); SELECT relcrm_revert({change}); "
+                             "SELECT old FROM _journal; ROLLBACK", "alice")
+    assert "Bob secret deal" not in said and "foreign key" in said
+    alice.fails(2, "undo", match="a colleague's records refer to what it added")
+    assert "Bob secret deal" in bob("deal", "list").out
+    # 3: a shared setting a colleague changed since stays theirs
+    bob("undo")
+    alice("undo")
+    alice("config", "cadence.consolidate", "40")
+    bob("config", "cadence.consolidate", "50")
+    alice.fails(2, "undo", match="changed since by a colleague")
+    assert "50" in bob("config", "cadence.consolidate").out
+    bob("undo")
+    alice("undo")
+    # 6: a colleague's change of another column of a shared row does not block an undo
+    alice("account", "edit", "Hà Nội Retail", "--industry", "Retail")
+    bob("account", "edit", "Hà Nội Retail", "--note", "bob's note")
+    alice("undo")
+    assert team.psql("SELECT coalesce(industry, '-') || ' ' || note FROM account WHERE name = "
+                     "'Hà Nội Retail'") == "- bob's note"
+    bob("undo")
+    # 2, 4, 5: a seller neither recomputes a colleague's people nor writes an account's
+    # derived values, and a cadence the computations read is one relcrm accepts
+    bobs = team.psql("SELECT min(id) FROM prospect WHERE seller = 'bob'")
+    before = team.psql(f"SELECT p::text FROM prospect p WHERE id = {bobs}")
+    team.psql(f"SELECT relcrm_settle_shared('[{bobs}]', '[]')", user="alice")
+    assert team.psql(f"SELECT xmin FROM prospect WHERE id = {bobs}") and \
+        team.psql(f"SELECT p::text FROM prospect p WHERE id = {bobs}") == before
+    assert "permission denied" in _psql_fails(
+        team, "UPDATE account SET last_touch_at = '2031-01-01T00:00:00'", "alice")
+    for value in ("x", "0", "99999"):
+        assert "setting_cadence" in _psql_fails(
+            team, f"UPDATE setting SET value = '{value}' WHERE key = 'cadence.build'; "
+                  f"INSERT INTO setting (key, value) SELECT 'cadence.build', '{value}' "
+                  "WHERE NOT EXISTS (SELECT 1 FROM setting WHERE key = 'cadence.build')",
+            "alice")
+    # 7: a seller puts a shared setting back to its default
+    alice("config", "cadence.build", "9")
+    assert "cadence.build" in alice("config", "cadence.build", "--reset").out
+    # 8: a colleague's undo.keep does not empty one's own journal
+    for n in range(3):
+        bob("log", bobs, "note", f"note {n}")
+    alice("config", "undo.keep", "1")
+    bob("log", bobs, "note", "one more")
+    assert len(json.loads(bob("undo", "--list", "-f", "json").out)) >= 4
+    # the days off are laid by relcrm's rules only
+    assert "not days off" in _psql_fails(
+        team, "SELECT relcrm_days_off('[[\"2026-11-30\", \"2099-01-01\", \"x\"]]')", "alice")
+
+
+def test_a_change_of_currency_moves_every_sellers_deal_values(two_sellers):
+    alice, bob = two_sellers.as_("alice"), two_sellers.as_("bob")
+    bob("add", "Lâm Quang Đại", "--company", "Đại Phát")
+    bob("deal", "add", "Đại Phát", "Kho lạnh", "--value", "1000000000", "--with", "Lâm Quang")
+    bob("deal", "add", "Đại Phát", "Spare parts", "--value", "500 USD", "--with", "Lâm Quang")
+
+    def value() -> str:
+        return two_sellers.team.psql("SELECT value_milli || ' ' || value_currency FROM "
+                                     "prospect WHERE name = 'Lâm Quang Đại'")
+
+    assert value() == "1000000000000 VND"
+    alice("config", "currency", "USD")  # a shared setting: bob's values follow it
+    assert value() == "500000 USD"
+    alice("undo")
+    assert value() == "1000000000000 VND"

@@ -170,7 +170,12 @@ def _duplicate(found, policy: str) -> tuple[str, str, int | None, str]:
 
 def _next_id(con: sqlite3.Connection, table: str) -> int:
     """The id after the table's largest (added here: in SQL, 2**63 - 1 + 1 becomes a float);
-    for prospects, after the ids merged people had too (they still name them)."""
+    for prospects, after the ids merged people had too (they still name them). On a team
+    database, after the largest the seller can see: a number for the plan only (apply)."""
+    if table == "prospect" and type(con).__module__ == "relcrm.pg":
+        return max(con.execute("SELECT coalesce(max(id), 0) FROM prospect").fetchone()[0],
+                   con.execute("SELECT coalesce(max(id), 0) FROM prospect_alias"
+                               ).fetchone()[0]) + 1
     if table == "prospect":
         return next_prospect_id(con)
     return (con.execute(f"SELECT max(id) FROM {table}").fetchone()[0] or 0) + 1
@@ -1694,6 +1699,44 @@ _NOTE_BREAK = re.compile(r"(?<=\S)\n(?=\S)")
 
 
 # -- writing -----------------------------------------------------------------------------------
+class _Moved:
+    """On a team database no seller writes an id: each row the plan numbered goes in without
+    its id, the database gives one, and the rows written after it that refer to it follow (a
+    planned id is past every id the seller can see, so it names no row already there)."""
+
+    def __init__(self) -> None:
+        from ..pg import _solo_schema
+
+        con = _solo_schema()
+        self.refs = {t: {r[3]: r[2] for r in con.execute(f"PRAGMA foreign_key_list({t})")}
+                     for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type = "
+                                             "'table'")}
+        self.with_ids = {t for t in self.refs if [r[1] for r in con.execute(
+            f"PRAGMA table_info({t})") if r[5]] == ["id"]}
+        self.ids: dict[str, dict[int, int]] = {}
+
+    def keyed(self, table: str) -> bool:
+        return table in self.with_ids
+
+    def follow(self, table: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out = []
+        for row in rows:
+            row = dict(row)
+            for column, target in self.refs.get(table, {}).items():
+                value = row.get(column)
+                if value is not None and value in self.ids.get(target, {}):
+                    row[column] = self.ids[target][value]
+            if table == "prospect_alias":  # an old id of the book it came from: a new one
+                row.pop("id", None)
+            out.append(row)
+        return out
+
+    def record(self, table: str, given: list[int | None], made: list[int]) -> None:
+        for planned, real in zip(given, made):
+            if planned is not None:
+                self.ids.setdefault(table, {})[planned] = real
+
+
 def apply(session, plan: Plan, progress: Progress | None = None, chunk: int = 2000) -> None:
     """Write a plan in the session's transaction: bulk inserts and updates (the derived
     columns follow at commit)."""
@@ -1705,14 +1748,30 @@ def apply(session, plan: Plan, progress: Progress | None = None, chunk: int = 20
                           StepChange, StepPerson, Tag, Touch, TouchPerson)
     from .accounts import link
 
+    team = type(derive.session_con(session)).__module__ == "relcrm.pg"
+    moved = _Moved() if team else None
+
     def bulk(table, rows: list[dict[str, Any]], prefix: str | None = None) -> None:
+        if moved is not None:  # a team database gives the ids: the plan's follow them
+            rows = moved.follow(table.__tablename__, rows)
         statement = insert(table.__table__)
-        if prefix:
+        if prefix and moved is not None:  # OR IGNORE: a row already there is left
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            statement = pg_insert(table.__table__).on_conflict_do_nothing()
+        elif prefix:
             statement = statement.prefix_with(prefix)
         for start in range(0, len(rows), chunk):
-            session.execute(statement, rows[start:start + chunk])
+            part = rows[start:start + chunk]
+            if moved is not None and moved.keyed(table.__tablename__):
+                given = [row.pop("id", None) for row in part]
+                made = session.execute(statement.returning(
+                    table.__table__.c.id, sort_by_parameter_order=True), part).scalars().all()
+                moved.record(table.__tablename__, given, made)
+            else:
+                session.execute(statement, part)
             if progress:
-                progress(len(rows[start:start + chunk]))
+                progress(len(part))
 
     account_columns = [c.name for c in Account.__table__.columns]
     derived_zero = {"customer": 0, "deciders": 0}  # derived at commit; NOT NULL until then
@@ -1795,6 +1854,11 @@ def apply(session, plan: Plan, progress: Progress | None = None, chunk: int = 20
         from .. import workdays
 
         workdays.rebuild(derive.session_con(session))
+    if moved is not None:  # what the report says it added: the ids the team database gave
+        for action in plan.actions:
+            if action.action == "add" and action.prospect_id is not None:
+                action.prospect_id = moved.ids.get("prospect", {}).get(action.prospect_id,
+                                                                      action.prospect_id)
     # the derived values of everything written follow at commit (derive.settle: the database
     # noted what changed)
     session.flush()
