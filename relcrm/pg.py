@@ -1183,10 +1183,14 @@ def import_book(url: str, path: Any, seller: str) -> list[dict[str, Any]]:
                         table=table, moved=moved + joined + kept + left, total=total))
                 report.append({"table": table, "entity": BY_TABLE[table].many, "book": total,
                                "moved": moved, "joined": joined, "kept": kept, "left": left})
-            if installed(raw):  # the notes moved in, into the search index
+            if installed(raw):
                 from .pgsearch import index_missing
+                from .pgwrite import settle_all
 
-                index_missing(Connection(raw, url))
+                index_missing(Connection(raw, url))  # the notes moved in, searchable
+                # the derived values, counted again: an account the book joined counts the
+                # people of every book now (its last touch, deciders, due date)
+                settle_all(Connection(raw, url))
             raw.execute("INSERT INTO _import (sha256, seller, file, at) VALUES (%s, %s, %s, %s)",
                         (fingerprint, seller, str(path), dates.iso(dates.now())))
         if bulk:  # the planner's statistics, for the rows just moved in (autovacuum is later)

@@ -403,6 +403,7 @@ def test_a_lock_held_elsewhere_is_named_as_such(cli, monkeypatch):
         holder.close()
 
 
+@pytest.mark.slow  # about 6 s: the full run (CI) has it; the quick one stays under 3 min
 def test_doctor_reports_a_truncated_book_instead_of_failing(cli):
     for i in range(200):
         cli.add(f"Person {i}", "--note", "x" * 500)

@@ -288,6 +288,7 @@ def test_followups_counts_and_account_steps_as_their_rules_say(tmp_path, seed):
                                                          closed=True)[0]) == sorted(closed)
 
 
+@pytest.mark.slow  # about 7 s: the full run (CI) has it; the quick one stays under 3 min
 def test_moves_only_in_the_previous_period_come_in_one_order(tmp_path):
     """Funnel moves of the period before alone were listed in set order: a different order
     from one run to the next (found by comparing runs)."""

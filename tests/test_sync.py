@@ -717,6 +717,7 @@ def _stored(server: Radicale) -> int:
                if name.endswith((".ics", ".vcf")))
 
 
+@pytest.mark.slow  # about 6 s: the full run (CI) has it; the quick one stays under 3 min
 def test_a_server_that_dies_while_sending_loses_nothing(cli, sync):
     """The server goes away part-way through a first sync of 150 people: relcrm exits 3 with
     one line, the book is sound (doctor), and once the server is back the next sync sends

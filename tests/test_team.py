@@ -1181,6 +1181,7 @@ def test_a_sellers_search_finds_only_what_they_may_read(two_sellers):
     assert "Nothing found" in alice("search", "zebracorn").out
 
 
+@pytest.mark.slow  # about 3 s: the full run (CI) has it; the quick one stays under 3 min
 def test_imports_say_and_do_the_same_on_both_engines_and_undo_alike(pair, tmp_path):
     """Contact lists and a relcrm export of another book: the same report and records on both
     engines (the team database gives the ids; the report says those), each import undone."""
@@ -1314,3 +1315,14 @@ def test_a_change_of_currency_moves_every_sellers_deal_values(two_sellers):
     assert value() == "500000 USD"
     alice("undo")
     assert value() == "1000000000000 VND"
+
+
+def test_an_account_two_books_share_counts_the_people_of_both(two_sellers):
+    """Moving bob's book in recounts the accounts it joined: their deciders are alice's and
+    bob's (before, the first book's values stayed)."""
+    deciders = two_sellers.team.psql("SELECT deciders FROM account WHERE name = 'Sài Gòn Tech'")
+    people = two_sellers.team.psql(
+        "SELECT count(*) FROM prospect p JOIN prospect_role r ON r.prospect_id = p.id "
+        "JOIN account a ON a.id = p.account_id WHERE a.name = 'Sài Gòn Tech' "
+        "AND r.role = 'decider' AND p.stage <> 'lost'")
+    assert deciders == people == "2"
