@@ -43,11 +43,11 @@ def tokens(body: str) -> list[str]:
     return out
 
 
-def visible() -> str:
+def visible(ref: str = "_search") -> str:
     """The policy of `_search`: an entry is seen (and written) by whoever sees its record."""
     cases = " ".join(f"WHEN {code} THEN EXISTS (SELECT 1 FROM {table} s WHERE s.id = "
-                     f"_search.rowid / 8)" for code, table in SOURCES.items())
-    return f"(CASE _search.rowid % 8 {cases} ELSE false END)"
+                     f"{ref}.rowid / 8)" for code, table in SOURCES.items())
+    return f"(CASE {ref}.rowid % 8 {cases} ELSE false END)"
 
 
 def statements(both: str) -> list[str]:
@@ -58,6 +58,13 @@ def statements(both: str) -> list[str]:
         "ALTER TABLE _search ENABLE ROW LEVEL SECURITY",
         "DROP POLICY IF EXISTS seen ON _search",
         f"CREATE POLICY seen ON _search TO {both} USING {visible()} WITH CHECK {visible()}",
+        # the entry of a record deleted is no one's to see: the database drops it (a deleted
+        # or erased note leaves no words behind)
+        "CREATE OR REPLACE FUNCTION relcrm_unindex(rowids bigint[]) RETURNS void LANGUAGE sql "
+        "SECURITY DEFINER SET search_path = public, pg_temp AS $$ DELETE FROM _search x "
+        f"WHERE x.rowid = ANY(rowids) AND NOT {visible('x')} $$",
+        "REVOKE ALL ON FUNCTION relcrm_unindex(bigint[]) FROM PUBLIC",
+        f"GRANT EXECUTE ON FUNCTION relcrm_unindex(bigint[]) TO {both}",
     ]
 
 
@@ -82,6 +89,7 @@ def refresh(con: Any, rowids: list[int]) -> None:
     from .core.search import _TEXT, _sql
 
     con.raw.execute("DELETE FROM _search WHERE rowid = ANY(%s)", (rowids,))
+    con.raw.execute("SELECT relcrm_unindex(%s)", (rowids,))
     for code in _TEXT:
         ids = [r // 8 for r in rowids if r % 8 == code]
         if ids:

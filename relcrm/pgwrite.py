@@ -197,6 +197,49 @@ BEGIN
   SELECT r ->> 0, r ->> 1, r ->> 2 FROM jsonb_array_elements(days::jsonb) r;
 END $f$;
 
+-- delete --forget: every trace of the people erased in this (open) change, out of the
+-- seller's journal; the changes that held them cannot be undone any more, and their command
+-- lines, which may name them, are blanked (core/people.py erase_from_journal on a book file)
+CREATE OR REPLACE FUNCTION relcrm_forget(change bigint, people bigint[]) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $f$
+DECLARE
+  mine bigint[];
+  touches bigint[];
+  steps bigint[];
+  erased bigint[];
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM _change WHERE id = change AND open = 1
+                 AND seller = session_user) THEN
+    RAISE EXCEPTION 'relcrm: change % is not an open change of %', change, session_user;
+  END IF;
+  mine := ARRAY(SELECT id FROM _change WHERE seller = session_user);
+  -- they, and the people merged into them earlier (an alias's id was a person's)
+  people := people || ARRAY(SELECT row_id FROM _journal WHERE change_id = change
+                            AND tbl = 'prospect_alias');
+  touches := ARRAY(SELECT row_id FROM _journal WHERE change_id = ANY(mine) AND tbl = 'touch'
+                   AND (change_id = change OR (coalesce(old, new)::jsonb ->> 'prospect_id')
+                                              ::bigint = ANY(people)));
+  steps := ARRAY(SELECT row_id FROM _journal WHERE change_id = ANY(mine) AND tbl = 'step'
+                 AND (change_id = change OR (coalesce(old, new)::jsonb ->> 'prospect_id')
+                                            ::bigint = ANY(people)));
+  erased := ARRAY(SELECT j.id FROM _journal j WHERE j.change_id = ANY(mine) AND (
+    j.change_id = change
+    -- the rows this change removed, wherever else the journal holds them
+    OR EXISTS (SELECT 1 FROM _journal e WHERE e.change_id = change AND e.tbl = j.tbl
+               AND e.pk = j.pk)
+    OR (j.tbl = 'prospect' AND j.row_id = ANY(people))
+    OR (coalesce(j.old, j.new)::jsonb ->> 'prospect_id')::bigint = ANY(people)
+    OR (j.tbl = 'call_note' AND (coalesce(j.old, j.new)::jsonb ->> 'touch_id')::bigint
+                                = ANY(touches))
+    OR (j.tbl = 'step_change' AND (coalesce(j.old, j.new)::jsonb ->> 'step_id')::bigint
+                                  = ANY(steps))));
+  UPDATE _change SET command = '(a command about an erased person)',
+    note = 'it was about an erased person'
+  WHERE id IN (SELECT change_id FROM _journal WHERE id = ANY(erased)) OR id = change;
+  DELETE FROM _journal WHERE id = ANY(erased);
+  RETURN cardinality(erased);
+END $f$;
+
 -- undo: the seller's own change, put back with the journal's rights, newest entry first
 CREATE OR REPLACE FUNCTION relcrm_revert(change bigint) RETURNS void LANGUAGE plpgsql
 SECURITY DEFINER SET search_path = public, pg_temp SET "{CHANGE}" = '' AS $f$
@@ -329,9 +372,10 @@ def machinery(database: str) -> list[str]:
         JOURNAL, _settle_shared(),
         "REVOKE ALL ON FUNCTION relcrm_journal(), relcrm_revert(bigint), "
         "relcrm_settle_shared(text, text), relcrm_merged(bigint, bigint, text, text), "
-        "relcrm_days_off(text) FROM PUBLIC",
+        "relcrm_days_off(text), relcrm_forget(bigint, bigint[]) FROM PUBLIC",
         f"GRANT EXECUTE ON FUNCTION relcrm_revert(bigint), relcrm_settle_shared(text, text), "
-        f"relcrm_merged(bigint, bigint, text, text), relcrm_days_off(text) TO {both}",
+        f"relcrm_merged(bigint, bigint, text, text), relcrm_days_off(text), "
+        f"relcrm_forget(bigint, bigint[]) TO {both}",
         f"GRANT SELECT, INSERT, DELETE ON _dirty TO {both}",
         "ALTER TABLE _dirty ENABLE ROW LEVEL SECURITY",
         "DROP POLICY IF EXISTS own ON _dirty",
@@ -503,6 +547,10 @@ def end(con: Any, change: int) -> bool:
 
     text = summary(con, change)
     if text is None:
+        if con.raw.execute("SELECT note FROM _change WHERE id = %s", (change,)).fetchone()[0]:
+            # an erasure took its own entries: it stays done, and leaves no change behind
+            con.raw.execute("DELETE FROM _change WHERE id = %s", (change,))
+            return True
         return False
     con.raw.execute("UPDATE _change SET open = 0, summary = %s WHERE id = %s", (text, change))
     return True
@@ -570,6 +618,10 @@ def undo(con: Any) -> Any:
         raise NotFound(_("nothing to undo (the journal keeps the last {n} changes; see them "
                          "with relcrm undo --list)").format(n=keep(con)))
     change = Change(*row)
+    if change.note:  # about an erased person: it, and so everything before it, stays
+        raise UsageError(_("cannot undo change #{id}: {note}; the changes before it cannot be "
+                           "undone either (they would take its rows with them)").format(
+            id=change.id, note=change.note))
     entries = con.raw.execute("SELECT tbl, op, pk, old, new FROM _journal WHERE change_id = %s "
                               "ORDER BY id", (change.id,)).fetchall()
     from .core.derive import DERIVED

@@ -364,10 +364,29 @@ def test_hostile_input_fails_the_same_way_on_both_engines(engines, args):
     assert got.err == expected.err
 
 
+def test_an_erased_person_leaves_no_trace_in_the_journal_or_the_index(pair):
+    on_sqlite, on_postgres = pair
+    for args in (("log", "5", "call", "An asked for the zebracorn price"),
+                 ("edit", "5", "--note", "prefers Zalo")):
+        _same(on_sqlite, on_postgres, args)
+    said = on_postgres("delete", "5", "--yes", "--forget").out
+    # the same, but for the backups beside a book file that still hold them
+    assert said.endswith("It cannot be undone.\n") and said.rstrip("\n") in on_sqlite(
+        "--db", on_sqlite.path, "delete", "5", "--yes", "--forget").out
+    for args in (("undo",), ("undo", "--list"), ("search", "zebracorn"), ("show", "5")):
+        _same(on_sqlite, on_postgres, args)
+    team = on_postgres.team
+    assert team.psql("SELECT count(*) FROM _journal WHERE coalesce(old, new) LIKE "
+                     "'%Nguyễn Văn An%' OR coalesce(old, new) LIKE '%Zalo%' OR "
+                     "coalesce(old, new) LIKE '%zebracorn%'") == "0"
+    assert team.psql("SELECT count(*) FROM _search WHERE body LIKE '%zebracorn%' OR "
+                     "body LIKE '%zalo%'") == "0"
+
+
 def test_a_write_not_available_on_a_team_database_is_refused_in_one_line(pair):
     _, on_postgres = pair
     before = on_postgres.dump()
-    for args in (("sync",), ("delete", "5", "--yes", "--forget")):
+    for args in (("sync",),):
         on_postgres.fails(1, *args, match="not available on a team database")
     assert on_postgres.dump() == before
 

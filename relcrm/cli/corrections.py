@@ -62,23 +62,24 @@ def delete(
     plan = people.plan_removal(con, found["id"])
     _confirm((_("Erase {what}") if forget else _("Delete {what}")).format(what=plan.describe()),
              yes)
+    team = db.url() is not None
     with db.write_session() as session:
         from ..core.derive import session_con
 
-        if forget:  # the freed pages are overwritten with zeros
+        if forget and not team:  # the freed pages are overwritten with zeros
             session_con(session).execute("PRAGMA secure_delete = ON")
         removal = people.delete_prospect(session, found["id"])
         erased = 0
         if forget:
             erased = people.erase_from_journal(session_con(session), found["id"])
-            # what sync last sent of them (their email and phone keys) goes too; where their
-            # card is stays, so the next sync deletes it from the phone
-            session_con(session).execute(
-                "UPDATE _sync_item SET sent = '{}' WHERE kind = 'prospect' AND ref_id = ?",
-                (found["id"],))
-    if forget:
+            if not team:  # what sync last sent of them (their email and phone keys) goes
+                # too; where their card is stays, so the next sync deletes it from the phone
+                session_con(session).execute(
+                    "UPDATE _sync_item SET sent = '{}' WHERE kind = 'prospect' AND ref_id = ?",
+                    (found["id"],))
+    if forget and not team:  # (a team database's own copies: VACUUM, by its administrator)
         _wipe(db.db_path())
-    kept = people.backups_holding(db.db_path(), record) if forget else []
+    kept = people.backups_holding(db.db_path(), record) if forget and not team else []
     result = {"id": removal.prospect_id, "name": removal.name, "erased": forget,
               "journal_entries_erased": erased,
               "backups_holding": render.Listed(kept, ",") if kept else None,
