@@ -357,7 +357,8 @@ def versus_postgres(relcrm: str, env: dict, book: Path, name: str, label: str,
               f"| — |")
         for what, argv in (("followups", ["followups"]), ("list", ["list"]),
                            ("show NAME", ["show", name]), ("list -f csv", ["list", "-f", "csv"]),
-                           ("review", ["review"])):
+                           ("review", ["review"]), ("search NAME", ["search", name]),
+                           ("log NAME email (a write)", ["log", name, "email", "bench"])):
             solo, team = wall_interleaved([([relcrm, *argv], env), ([relcrm, *argv], seller)],
                                           runs)
             ratio = team / solo

@@ -17,13 +17,22 @@ What differs, because several sellers write at once and each sees only their own
 - The journal is written by the database on the seller's behalf (a SECURITY DEFINER trigger):
   a seller can read their own changes, never write one. `_change` has a seller; `undo` takes
   back the seller's own latest change, with the rights of the journal (relcrm_revert), so that
-  an account the seller added can go again although sellers may not delete accounts.
+  an account the seller added can go again although sellers may not delete accounts. It
+  refuses, changing nothing, when a colleague has changed since what it would put back, or has
+  come to depend on what it would delete (a seller's steps and deals do not cascade with a
+  shared account); relcrm_revert journals nothing itself.
 - An account's derived values (its last touch, deciders, due date) count every seller's
-  people: they are recomputed by relcrm_settle_shared, which runs as the tables' owner and
-  writes derived columns only. A prospect's own values are computed with the seller's rights.
+  people: they are recomputed by relcrm_settle_shared, which runs as the tables' owner, for
+  the caller's own people and everyone at the accounts named, and writes derived columns only
+  (sellers cannot write those of an account; a cadence it reads is checked by the database).
+  A prospect's own values are computed with the seller's rights.
 - Each command is one READ COMMITTED transaction; the accounts it recomputes are locked first,
   in id order, so two sellers at one account wait for each other instead of each computing from
   what the other has not committed yet.
+- Ids are the database's: `add` and `import` write none (importing._Moved follows the ids
+  given), a merge keeps the old id through relcrm_merged, and undo re-inserts with the owner's
+  rights. The days off of shared workdays are laid by relcrm_days_off, and `delete --forget`
+  erases from the journal through relcrm_forget.
 """
 
 from __future__ import annotations

@@ -386,7 +386,7 @@ def test_an_erased_person_leaves_no_trace_in_the_journal_or_the_index(pair):
 def test_a_write_not_available_on_a_team_database_is_refused_in_one_line(pair):
     _, on_postgres = pair
     before = on_postgres.dump()
-    for args in (("sync",),):
+    for args in (("sync",), ("config", "sync.url", "https://dav.example.com/")):
         on_postgres.fails(1, *args, match="not available on a team database")
     assert on_postgres.dump() == before
 

@@ -70,6 +70,11 @@ def config(
     from .. import db
     from ..core import config as core
 
+    if setting.key.startswith("sync.") and db.url() is not None:
+        # a team database's settings are the team's: one seller's phone sync is not
+        from ..pg import not_yet
+
+        raise not_yet()
     with db.write_session() as session:
         changed = core.set_value(session, setting.key, value)
     if quiet:  # a setting's id is its key
