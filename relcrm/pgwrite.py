@@ -60,7 +60,7 @@ COMMANDS = frozenset({
     "delete", "account delete", "import"})
 # what a manager changes across the team (every seller's people at an account move with it),
 # and takes back (undo reads the rows its change left, whoever's they are)
-TEAM_WIDE = frozenset({"account merge", "account delete", "undo"})
+TEAM_WIDE = frozenset({"account merge", "account delete", "account edit", "undo"})
 
 _TRIGGER = re.compile(
     r"CREATE TRIGGER (\w+)\s+AFTER (INSERT|UPDATE|DELETE)(?: OF ([\w, ]+?))? ON (\w+)\s*"
@@ -249,6 +249,22 @@ BEGIN
   RETURN cardinality(erased);
 END $f$;
 
+-- an account renamed: its people's company follows, so a seller renames one where only
+-- their own people are (a manager, seeing everyone's, renames any)
+CREATE OR REPLACE FUNCTION relcrm_alone_at(account bigint) RETURNS void LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = public, pg_temp AS $f$
+BEGIN
+  IF current_setting('relcrm.team', true) = 'on'
+     AND pg_has_role(session_user, (SELECT manager_group FROM _team), 'MEMBER') THEN
+    RETURN;
+  END IF;
+  IF EXISTS (SELECT 1 FROM prospect p WHERE p.account_id = account
+             AND p.seller <> session_user) THEN
+    RAISE EXCEPTION 'colleagues'' people are at account %: a manager renames it', account
+      USING ERRCODE = '42501';
+  END IF;
+END $f$;
+
 -- undo: the seller's own change, put back with the journal's rights, newest entry first
 CREATE OR REPLACE FUNCTION relcrm_revert(change bigint) RETURNS void LANGUAGE plpgsql
 SECURITY DEFINER SET search_path = public, pg_temp SET "{CHANGE}" = '' AS $f$
@@ -381,10 +397,11 @@ def machinery(database: str) -> list[str]:
         JOURNAL, _settle_shared(),
         "REVOKE ALL ON FUNCTION relcrm_journal(), relcrm_revert(bigint), "
         "relcrm_settle_shared(text, text), relcrm_merged(bigint, bigint, text, text), "
-        "relcrm_days_off(text), relcrm_forget(bigint, bigint[]) FROM PUBLIC",
+        "relcrm_days_off(text), relcrm_forget(bigint, bigint[]), relcrm_alone_at(bigint) "
+        "FROM PUBLIC",
         f"GRANT EXECUTE ON FUNCTION relcrm_revert(bigint), relcrm_settle_shared(text, text), "
         f"relcrm_merged(bigint, bigint, text, text), relcrm_days_off(text), "
-        f"relcrm_forget(bigint, bigint[]) TO {both}",
+        f"relcrm_forget(bigint, bigint[]), relcrm_alone_at(bigint) TO {both}",
         f"GRANT SELECT, INSERT, DELETE ON _dirty TO {both}",
         "ALTER TABLE _dirty ENABLE ROW LEVEL SECURITY",
         "DROP POLICY IF EXISTS own ON _dirty",

@@ -1345,3 +1345,16 @@ def test_an_account_two_books_share_counts_the_people_of_both(two_sellers):
         "JOIN account a ON a.id = p.account_id WHERE a.name = 'Sài Gòn Tech' "
         "AND r.role = 'decider' AND p.stage <> 'lost'")
     assert deciders == people == "2"
+
+
+def test_an_account_with_colleagues_people_is_renamed_by_a_manager(two_sellers):
+    alice, mai = two_sellers.as_("alice"), two_sellers.as_("mai")
+    before = two_sellers.dump()
+    alice.fails(1, "account", "edit", "Sơn Ca", "--name", "Sơn Ca Music",
+                match="a manager renames it")
+    assert two_sellers.dump() == before
+    mai("account", "edit", "Sơn Ca", "--name", "Sơn Ca Music")
+    assert two_sellers.team.psql("SELECT DISTINCT company FROM prospect WHERE account_id = "
+                                 "(SELECT id FROM account WHERE name = 'Sơn Ca Music')") == \
+        "Sơn Ca Music"
+    alice("account", "edit", "Sơn Ca Music", "--industry", "Music")  # other changes: anyone's
