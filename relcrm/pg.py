@@ -1185,12 +1185,16 @@ def import_book(url: str, path: Any, seller: str) -> list[dict[str, Any]]:
                                "moved": moved, "joined": joined, "kept": kept, "left": left})
             if installed(raw):
                 from .pgsearch import index_missing
-                from .pgwrite import settle_all
 
                 index_missing(Connection(raw, url))  # the notes moved in, searchable
-                # the derived values, counted again: an account the book joined counts the
-                # people of every book now (its last touch, deciders, due date)
-                settle_all(Connection(raw, url))
+                # the derived values of an account the book joined, counted again: it has the
+                # people of every book now (its last touch, deciders, due date), and the care
+                # dates of everyone there follow (a book's own people came with theirs)
+                if joined_ids.get("account"):
+                    import json
+
+                    raw.execute("SELECT relcrm_settle_shared('[]', %s)",
+                                (json.dumps(sorted(joined_ids["account"])),))
             raw.execute("INSERT INTO _import (sha256, seller, file, at) VALUES (%s, %s, %s, %s)",
                         (fingerprint, seller, str(path), dates.iso(dates.now())))
         if bulk:  # the planner's statistics, for the rows just moved in (autovacuum is later)

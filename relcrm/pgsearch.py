@@ -17,6 +17,7 @@ BM25 uses are those of the seller's own notes and the shared ones.
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from typing import Any
 
@@ -27,9 +28,14 @@ SOURCES = {0: "qualification", 1: "touch", 2: "call_note", 3: "step", 4: "fact",
            5: "prospect", 6: "account", 7: "deal"}
 
 
+_TOKEN = re.compile(r"[^\W_]+")  # letters and digits (str.isalnum), not the underscore
+
+
 def tokens(body: str) -> list[str]:
-    """The tokens FTS5's unicode61 tokenizer makes of a folded text: runs of letters, digits
-    and private-use characters."""
+    """The tokens FTS5's unicode61 tokenizer makes of a folded text: runs of letters and
+    digits (and of private-use characters, which it counts as letters too)."""
+    if body.isascii():
+        return _TOKEN.findall(body)
     out, current = [], []
     for ch in body:
         kind = unicodedata.category(ch)
@@ -68,7 +74,9 @@ def statements(both: str) -> list[str]:
     ]
 
 
-def _index(con: Any, rows: Any) -> None:
+def _index(con: Any, rows: Any, chunk: int = 5000) -> None:
+    """Index rows of (rowid, text, date): one INSERT per 5,000 (arrays unnested), so that a
+    book moved in is indexed in seconds, with the policies checked as for any insert."""
     from .text import fold
 
     values = []
@@ -76,10 +84,11 @@ def _index(con: Any, rows: Any) -> None:
         if text and text.strip():
             body = fold(text)
             values.append((rowid, body, at, len(tokens(body))))
-    if values:
-        with con.raw.cursor() as cursor:
-            cursor.executemany("INSERT INTO _search (rowid, body, at, size) VALUES "
-                               "(%s, %s, %s, %s)", values)
+    for start in range(0, len(values), chunk):
+        part = values[start:start + chunk]
+        con.raw.execute("INSERT INTO _search (rowid, body, at, size) SELECT * FROM unnest("
+                        "%s::bigint[], %s::text[], %s::text[], %s::bigint[])",
+                        [list(column) for column in zip(*part)])
 
 
 def refresh(con: Any, rowids: list[int]) -> None:

@@ -582,14 +582,6 @@ def end(con: Any, change: int) -> bool:
     return True
 
 
-def settle_all(con: Any) -> None:
-    """Every derived value the caller may write, recomputed (a book moved in)."""
-    from .core import derive
-
-    derive._refresh_own(con, derive.ALL, derive.ALL, {})
-    con.raw.execute("SELECT relcrm_settle_shared(NULL, NULL)")
-
-
 def settle(con: Any) -> None:
     """derive.settle on a team database: the seller's own people with the seller's rights,
     then what spans sellers with the owner's (relcrm_settle_shared)."""
