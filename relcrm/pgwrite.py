@@ -265,16 +265,65 @@ BEGIN
   END IF;
 END $f$;
 
--- undo: the seller's own change, put back with the journal's rights, newest entry first
+"""
+
+
+def _revert() -> str:
+    """relcrm_revert(change): undo, with the journal's rights, of the seller's own change. It
+    checks what `relcrm undo` checks (pgwrite.undo says why in the seller's language), so that
+    calling it with psql can do no more: every row the change left is as it left it (but for
+    derived values and updated_at), no row of a colleague's is put back or removed, and a
+    shared row the change added goes only when nothing a colleague wrote refers to it."""
+    import json as _json
+
+    from .core.derive import DERIVED
+    from .pg import OWNED
+
+    skip = _json.dumps({t: [*cols, "updated_at"] for t, cols in DERIVED.items()})
+    owned = ", ".join(f"'{t}'" for t in OWNED)
+    return f"""
 CREATE OR REPLACE FUNCTION relcrm_revert(change bigint) RETURNS void LANGUAGE plpgsql
 SECURITY DEFINER SET search_path = public, pg_temp SET "{CHANGE}" = '' AS $f$
 DECLARE
-  e record; cols text;
+  e record; cols text; k text; want jsonb; cur jsonb; tbl text; pk text;
+  expect jsonb := '{{}}';
+  skip jsonb := '{skip}';
+  -- a manager's change may have changed everyone's (an account merged): theirs to undo
+  manager boolean := pg_has_role(session_user, (SELECT manager_group FROM _team), 'MEMBER');
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM _change WHERE id = change AND open = 0
                  AND undone_at IS NULL AND seller = session_user) THEN
     RAISE EXCEPTION 'relcrm: change % is not a change of % to undo', change, session_user;
   END IF;
+  -- what the change left: each row gone (null), or the values it wrote last
+  FOR e IN SELECT * FROM _journal WHERE change_id = change ORDER BY id LOOP
+    k := e.tbl || ' ' || e.pk;
+    IF e.op = 'delete' THEN
+      expect := expect || jsonb_build_object(k, 'null'::jsonb);
+      IF e.tbl IN ({owned}) AND e.old::jsonb ->> 'seller' <> session_user AND NOT manager THEN
+        RAISE EXCEPTION 'relcrm: % is a colleague''s', k USING ERRCODE = 'insufficient_privilege';
+      END IF;
+    ELSIF e.op = 'insert' THEN
+      expect := expect || jsonb_build_object(k, coalesce(e.new::jsonb, '{{}}'::jsonb));
+    ELSE
+      expect := expect || jsonb_build_object(k, coalesce(nullif(expect -> k, 'null'::jsonb),
+                                                         '{{}}'::jsonb) || e.new::jsonb);
+    END IF;
+  END LOOP;
+  FOR k, want IN SELECT key, value FROM jsonb_each(expect) LOOP
+    tbl := split_part(k, ' ', 1);
+    pk := substr(k, length(tbl) + 2);
+    EXECUTE format('SELECT to_jsonb(t) FROM %I t WHERE %s', tbl, relcrm_where(pk)) INTO cur;
+    IF (cur IS NULL) <> (want = 'null'::jsonb) OR (cur IS NOT NULL AND EXISTS (
+        SELECT 1 FROM jsonb_each(want) w WHERE cur -> w.key IS DISTINCT FROM w.value
+        AND NOT coalesce(skip -> tbl, '[]'::jsonb) ? w.key)) THEN
+      RAISE EXCEPTION 'relcrm: % was changed since', k USING ERRCODE = 'serialization_failure';
+    END IF;
+    IF cur IS NOT NULL AND tbl IN ({owned}) AND cur ->> 'seller' <> session_user
+       AND NOT manager THEN
+      RAISE EXCEPTION 'relcrm: % is a colleague''s', k USING ERRCODE = 'insufficient_privilege';
+    END IF;
+  END LOOP;
   SET CONSTRAINTS ALL DEFERRED;
   FOR e IN SELECT * FROM _journal WHERE change_id = change ORDER BY id DESC LOOP
     IF e.op = 'insert' AND e.tbl = 'important_date' AND EXISTS (
@@ -282,10 +331,27 @@ BEGIN
       RAISE EXCEPTION 'a colleague''s touch greets important date %', e.row_id
         USING ERRCODE = 'foreign_key_violation';
     END IF;
+    -- an account it added keeps what others hung on it since (its dates, KAM history,
+    -- criteria): it stays
+    IF e.op = 'insert' AND e.tbl = 'account' AND (
+        EXISTS (SELECT 1 FROM important_date d WHERE d.account_id = e.row_id AND NOT EXISTS (
+                  SELECT 1 FROM _journal j WHERE j.change_id = change AND j.op = 'insert'
+                  AND j.tbl = 'important_date' AND j.row_id = d.id))
+        OR EXISTS (SELECT 1 FROM kam_change c WHERE c.account_id = e.row_id AND NOT EXISTS (
+                  SELECT 1 FROM _journal j WHERE j.change_id = change AND j.op = 'insert'
+                  AND j.tbl = 'kam_change' AND j.row_id = c.id))
+        OR EXISTS (SELECT 1 FROM account_criterion c WHERE c.account_id = e.row_id
+                   AND NOT EXISTS (SELECT 1 FROM _journal j WHERE j.change_id = change
+                   AND j.op = 'insert' AND j.tbl = 'account_criterion' AND j.pk =
+                   jsonb_build_object('account_id', c.account_id, 'criterion',
+                                      c.criterion)::text))) THEN
+      RAISE EXCEPTION 'others refer to account %', e.row_id
+        USING ERRCODE = 'foreign_key_violation';
+    END IF;
     IF e.op = 'insert' THEN
       EXECUTE format('DELETE FROM %I WHERE %s', e.tbl, relcrm_where(e.pk));
     ELSIF e.op = 'update' THEN
-      SELECT string_agg(format('%I', k), ', ') INTO cols FROM jsonb_object_keys(e.old::jsonb) k;
+      SELECT string_agg(format('%I', c), ', ') INTO cols FROM jsonb_object_keys(e.old::jsonb) c;
       IF cols IS NOT NULL THEN
         EXECUTE format('UPDATE %I SET (%s) = (SELECT %s FROM jsonb_populate_record(NULL::%I, '
                        '$1)) WHERE %s', e.tbl, cols, cols, e.tbl, relcrm_where(e.pk))
@@ -298,8 +364,7 @@ BEGIN
   END LOOP;
   SET CONSTRAINTS ALL IMMEDIATE;  -- a row still referred to says so here, not at commit
   DELETE FROM _journal WHERE change_id = change;
-END $f$;
-"""
+END $f$"""
 
 
 def _settle_shared() -> str:
@@ -394,7 +459,7 @@ def machinery(database: str) -> list[str]:
         "('step'::regclass, 'deal'::regclass) LOOP EXECUTE format('ALTER TABLE %s DROP "
         "CONSTRAINT %I, ADD CONSTRAINT %I %s', r.t, r.conname, r.conname, "
         "replace(r.def, ' ON DELETE CASCADE', '')); END LOOP; END $$",
-        JOURNAL, _settle_shared(),
+        JOURNAL, _revert(), _settle_shared(),
         "REVOKE ALL ON FUNCTION relcrm_journal(), relcrm_revert(bigint), "
         "relcrm_settle_shared(text, text), relcrm_merged(bigint, bigint, text, text), "
         "relcrm_days_off(text), relcrm_forget(bigint, bigint[]), relcrm_alone_at(bigint) "
@@ -425,7 +490,18 @@ def machinery(database: str) -> list[str]:
         "REVOKE UPDATE (" + ", ".join(DERIVED["account"]) + f") ON account FROM {both}",
         # a shared setting back to its default (config KEY --reset) is a delete
         f"GRANT DELETE ON setting TO {both}",
-        # what the owner's computations read is what relcrm accepts: a cadence is 1-365 days
+        # what the owner's computations read is what relcrm accepts: the times they count
+        # from are times (a seller's psql could write anything into their own rows' text),
+        "CREATE OR REPLACE FUNCTION relcrm_is_time(t text) RETURNS boolean LANGUAGE plpgsql "
+        "IMMUTABLE AS $$ BEGIN RETURN t IS NULL OR (t ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}' AND "
+        "t::timestamp IS NOT NULL); EXCEPTION WHEN others THEN RETURN false; END $$",
+        *(f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {table}_times, ADD CONSTRAINT "
+          f"{table}_times CHECK (" + " AND ".join(f"relcrm_is_time({c})" for c in columns)
+          + ") NOT VALID"
+          for table, columns in (("prospect", ("created_at", "last_touch_at")),
+                                 ("touch", ("at",)), ("kam_change", ("at",)),
+                                 ("account", ("created_at",)))),
+        # and a cadence is 1-365 days
         "ALTER TABLE setting DROP CONSTRAINT IF EXISTS setting_cadence",
         "ALTER TABLE setting ADD CONSTRAINT setting_cadence CHECK (CASE WHEN key LIKE "
         "'cadence.%' THEN CASE WHEN value ~ '^[0-9]{1,3}$' THEN value::int BETWEEN 1 AND 365 "
@@ -590,6 +666,10 @@ def settle(con: Any) -> None:
     rows = con.execute("SELECT kind, id FROM _dirty").fetchall()
     if not rows:
         return
+    from . import workdays
+
+    if workdays.ensure(con):  # a new year: the team's days off go on (everything is marked)
+        rows = con.execute("SELECT kind, id FROM _dirty").fetchall()
     con.execute("DELETE FROM _dirty")
     notes = [i for kind, i in rows if kind == "s"]
     if notes:  # the notes a write changed: into the search index (pgsearch)
@@ -684,6 +764,10 @@ def undo(con: Any) -> Any:
     except psycopg.errors.ForeignKeyViolation:
         raise UsageError(_("cannot undo change #{id} ({command}): a colleague's records refer "
                            "to what it added since; nothing was undone").format(
+            id=change.id, command=change.command)) from None
+    except psycopg.errors.InsufficientPrivilege:  # a record handed to a colleague since
+        raise UsageError(_("cannot undo change #{id} ({command}): a record it changed is a "
+                           "colleague's now; nothing was undone").format(
             id=change.id, command=change.command)) from None
     change.undone_at = dates.iso(dates.now())
     con.raw.execute("UPDATE _change SET undone_at = %s WHERE id = %s",

@@ -540,11 +540,11 @@ def test_psql_gives_a_seller_no_more_than_relcrm(two_sellers):
     # rows written as bob, or moved to bob, or hung on bob's people, are refused
     bob_person = team.psql("SELECT min(id) FROM prospect WHERE seller = 'bob'")
     for sql in ("INSERT INTO prospect (name, name_key, stage, created_at, updated_at, seller) "
-                "VALUES ('x', 'x', 'attract', 'a', 'a', 'bob')",
+                "VALUES ('x', 'x', 'attract', '2026-11-20T10:00:00', '2026-11-20T10:00:00', 'bob')",
                 "UPDATE prospect SET seller = 'bob'",
                 f"INSERT INTO tag (prospect_id, name) VALUES ({bob_person}, 'x')",
                 f"INSERT INTO touch (prospect_id, kind, at, summary, created_at, seq) VALUES "
-                f"({bob_person}, 'call', 'a', 'x', 'a', 1)",
+                f"({bob_person}, 'call', '2026-11-20T10:00:00', 'x', '2026-11-20T10:00:00', 1)",
                 f"INSERT INTO step (prospect_id, kind, text, due_at, status, created_at, uid) "
                 f"VALUES ({bob_person}, 'todo', 'x', 'a', 'open', 'a', 'u1')",
                 "ALTER TABLE prospect DISABLE ROW LEVEL SECURITY",
@@ -563,11 +563,13 @@ def test_psql_gives_a_seller_no_more_than_relcrm(two_sellers):
     assert team.psql("SELECT count(*) FROM prospect WHERE note = 'mine'") == "1"
     hers = team.psql("SELECT min(id) FROM prospect WHERE seller = 'alice'")
     team.psql(f"INSERT INTO touch (prospect_id, kind, at, summary, created_at, seq) VALUES "
-              f"({hers}, 'call', 'a', 'x', 'a', 1); INSERT INTO tag (prospect_id, name) "
+              f"({hers}, 'call', '2026-11-20T10:00:00', 'x', '2026-11-20T10:00:00', 1); "
+              f"INSERT INTO tag (prospect_id, name) "
               f"VALUES ({hers}, 'x'); INSERT INTO step (prospect_id, kind, text, due_at, status, "
               f"created_at, uid) VALUES ({hers}, 'todo', 'x', 'a', 'open', 'a', 'u1')",
               user="alice")
-    assert team.psql("SELECT seller FROM touch WHERE summary = 'x' AND at = 'a'") == "alice"
+    assert team.psql("SELECT seller FROM touch WHERE summary = 'x' AND "
+                     "at = '2026-11-20T10:00:00'") == "alice"
 
 
 def test_a_manager_sees_everyone_only_when_asking(two_sellers):
@@ -648,16 +650,18 @@ def test_links_need_both_ends_to_be_ones_own(two_sellers):
 def test_no_one_in_the_team_chooses_an_id(two_sellers):
     team = two_sellers.team
     for sql in ("INSERT INTO prospect (id, name, name_key, stage, created_at, updated_at) "
-                "VALUES (99999, 'x', 'x', 'attract', 'a', 'a')",
+                "VALUES (99999, 'x', 'x', 'attract', '2026-11-20T10:00:00', "
+                "'2026-11-20T10:00:00')",
                 "INSERT INTO prospect (id, name, name_key, stage, created_at, updated_at) "
-                "OVERRIDING SYSTEM VALUE VALUES (99999, 'x', 'x', 'attract', 'a', 'a')",
+                "OVERRIDING SYSTEM VALUE VALUES (99999, 'x', 'x', 'attract', "
+                "'2026-11-20T10:00:00', '2026-11-20T10:00:00')",
                 "UPDATE prospect SET id = id + 100000"):
         with pytest.raises(subprocess.CalledProcessError) as refused:
             team.psql(sql, user="alice")
         assert "permission denied" in refused.value.stderr, sql
     team.psql("INSERT INTO prospect (name, name_key, stage, stage_since, created_at, "
-              "updated_at, continuations, search_key) VALUES ('x', 'x', 'attract', 'a', 'a', "
-              "'a', 0, 'x')", user="alice")  # the database gives the id
+              "updated_at, continuations, search_key) VALUES ('x', 'x', 'attract', 'a', "
+              "'2026-11-20T10:00:00', 'a', 0, 'x')", user="alice")  # the database gives the id
 
 
 def test_an_accounts_dates_are_shared_to_read_and_kept_from_sellers(two_sellers):
@@ -1358,3 +1362,57 @@ def test_an_account_with_colleagues_people_is_renamed_by_a_manager(two_sellers):
                                  "(SELECT id FROM account WHERE name = 'Sơn Ca Music')") == \
         "Sơn Ca Music"
     alice("account", "edit", "Sơn Ca Music", "--industry", "Music")  # other changes: anyone's
+
+
+def test_what_the_second_review_of_team_writes_found_holds(two_sellers):
+    team = two_sellers.team
+    alice, bob, mai = two_sellers.as_("alice"), two_sellers.as_("bob"), two_sellers.as_("mai")
+    # relcrm_revert called with psql checks what relcrm undo checks
+    alice("account", "add", "Zeta Corp")
+    bob("account", "edit", "Zeta Corp", "--note", "bob: tender worth 2 tỷ")
+    alice.fails(2, "undo", match="changed since by a colleague")
+    assert "changed since" in _psql_fails(
+        team, "SELECT relcrm_revert((SELECT max(id) FROM _change))", "alice")
+    assert team.psql("SELECT note FROM account WHERE name = 'Zeta Corp'") == \
+        "bob: tender worth 2 tỷ"
+    bob("undo")
+    # ... and never takes a record handed to a colleague since
+    alice("undo")
+    pid = alice("add", "Handover Person", "--company", "Minh Phát Co.", "-q").out.strip()
+    team.psql(f"UPDATE prospect SET seller = 'bob' WHERE id = {pid}")  # the manager's hand
+    bob("log", pid, "call", "they want 500 units")
+    alice.fails(2, "undo", match="changed since by a colleague")
+    assert "changed since" in _psql_fails(
+        team, "SELECT relcrm_revert((SELECT max(id) FROM _change))", "alice")
+    assert "500 units" in bob("show", pid).out
+    # an account alice added keeps what a colleague hung on it since
+    bob("undo")
+    alice("account", "add", "Kappa Corp", "--criterion", "price")
+    bob("account", "date", "Kappa Corp", "founding", "1/12/2005")
+    alice.fails(2, "undo", match="a colleague's records refer")
+    assert "founding" in mai("date", "list", "--days", "400").out
+    del mai
+
+
+def test_a_seller_cannot_move_or_block_colleagues_follow_ups_with_bad_times(two_sellers):
+    team = two_sellers.team
+    alice_first = team.psql("SELECT min(id) FROM prospect WHERE seller = 'alice'")
+    for sql in (f"UPDATE prospect SET last_touch_at = 'zzzz' WHERE id = {alice_first}",
+                f"UPDATE touch SET at = '2026-13-45' WHERE prospect_id = {alice_first}",
+                "INSERT INTO kam_change (account_id, at, from_stage, to_stage, seq) SELECT id, "
+                "'zzzz', NULL, 'early', 9 FROM account LIMIT 1"):
+        assert "_times" in _psql_fails(team, sql, "alice")
+    # a planted index entry finds nothing the record does not hold
+    team.psql("INSERT INTO _search (rowid, body, at, size) SELECT id * 8 + 6, 'planted tender', "
+              "'2099-01-01', 2 FROM account WHERE name = 'Sơn Ca' AND NOT EXISTS (SELECT 1 "
+              "FROM _search WHERE rowid = account.id * 8 + 6)", user="alice")
+    assert "Nothing found" in two_sellers.as_("bob")("search", "planted tender").out
+
+
+def test_a_team_database_lays_the_days_off_of_a_new_year(two_sellers):
+    alice = two_sellers.as_("alice")
+    assert two_sellers.team.psql("SELECT max(day) FROM _day_off WHERE length(day) = 4") < "2034"
+    alice("log", "5", "call", "happy new year", env={"RELCRM_TODAY": "2034-12-29"})
+    assert two_sellers.team.psql("SELECT max(day) FROM _day_off WHERE length(day) = 4") >= "2035"
+    assert "2035-01-01" in two_sellers.team.psql("SELECT day FROM _day_off WHERE day = "
+                                                 "'2035-01-01'")

@@ -149,7 +149,8 @@ def find(con: sqlite3.Connection, text: str, limit: int = 50) -> tuple[list[Hit]
     query = _query(text)
     if not query:
         return [], 0
-    if type(con).__module__ == "relcrm.pg":  # a team database ranks as FTS5 does (pgsearch)
+    team = type(con).__module__ == "relcrm.pg"
+    if team:  # a team database ranks as FTS5 does (pgsearch)
         from .. import pgsearch
 
         found = pgsearch.ranked(con, _words(text))
@@ -167,6 +168,8 @@ def find(con: sqlite3.Connection, text: str, limit: int = 50) -> tuple[list[Hit]
         if row is None:  # not settled yet (a write outside relcrm): skip
             continue
         pid, name, account_id, _, _, original, what = row
+        if team and not matches(original or "", text):  # an entry planted with psql, or not
+            continue  # settled yet: the record itself must hold the words
         account = None
         if account_id is not None:
             found = con.execute("SELECT name FROM account WHERE id = ?",
