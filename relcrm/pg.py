@@ -1186,7 +1186,8 @@ def import_book(url: str, path: Any, seller: str) -> list[dict[str, Any]]:
             if installed(raw):
                 from .pgsearch import index_missing
 
-                index_missing(Connection(raw, url))  # the notes moved in, searchable
+                # the notes moved in, searchable (the administrator says whose they are)
+                index_missing(Connection(raw, url), seller if bulk else None)
                 # the derived values of an account the book joined, counted again: it has the
                 # people of every book now (its last touch, deciders, due date), and the care
                 # dates of everyone there follow (a book's own people came with theirs)

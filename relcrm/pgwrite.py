@@ -509,7 +509,7 @@ def machinery(database: str) -> list[str]:
     ]
     from .pgsearch import statements
 
-    out += statements(both)
+    out += statements(seller, manager)
     out += triggers(con)
     for table in TABLES:
         keys = "{" + ",".join(_pk(con, table)) + "}"

@@ -1200,6 +1200,10 @@ def test_a_sellers_search_finds_only_what_they_may_read(two_sellers):
         two_sellers.team.psql(f"INSERT INTO _search VALUES ({bobs_touch} * 8 + 1, 'x', NULL, 1)",
                               user="alice")
     assert "row-level security" in refused.value.stderr
+    # nor says whose an entry is (the database does)
+    assert "permission denied" in _psql_fails(
+        two_sellers.team, "INSERT INTO _search (rowid, body, at, size, seller) SELECT id * 8 + 1,"
+        " 'x', NULL, 1, 'bob' FROM touch WHERE seller = 'alice' LIMIT 1", "alice")
     alice("undo")
     assert "Nothing found" in alice("search", "zebracorn").out
 
