@@ -242,6 +242,12 @@ def setup(args: list[str]) -> None:
     code, notice = choose(BOOK_SETTINGS)  # the book is opened once, here
     activate(code)
     order = BOOK_SETTINGS.get("date_order") or None
+    if order not in (None, "dmy", "mdy"):  # a value written by another program (or with psql
+        # on a team database): said, and read day first, so that --reset can still run
+        print("relcrm: " + _("the book's date_order {order!r} is not dmy or mdy: dates are "
+                             "read day first (relcrm config date_order --reset)").format(
+            order=order), file=sys.stderr)
+        order = None
     dates = sys.modules.get(f"{__package__}.dates")  # imported only by commands that read dates
     if dates is None and order is not None:
         from . import dates

@@ -451,6 +451,10 @@ def machinery(database: str) -> list[str]:
         "pg_constraint WHERE contype = 'f' AND NOT condeferrable AND connamespace = "
         "'public'::regnamespace LOOP EXECUTE format('ALTER TABLE %s ALTER CONSTRAINT %I "
         "DEFERRABLE INITIALLY IMMEDIATE', r.t, r.conname); END LOOP; END $$",
+        # a step's calendar uid is unique among its seller's (an import of a colleague's
+        # export would fail on theirs, and tell that they have it)
+        "DROP INDEX IF EXISTS ix_step_uid",
+        "CREATE UNIQUE INDEX ix_step_uid ON step (seller, uid)",
         # a seller's step or deal at a shared account never goes with it (an undo of the
         # account a colleague added, a manager's delete): the account stays while they do
         "DO $$ DECLARE r record; BEGIN FOR r IN SELECT conrelid::regclass AS t, conname, "

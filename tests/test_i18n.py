@@ -3,6 +3,7 @@ current; the language is chosen by RELCRM_LANG, config language or the locale; p
 options survive translation."""
 
 import re
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -210,3 +211,17 @@ def test_numbers_in_vietnamese_messages_use_the_vietnamese_separators():
         assert i18n.number(536576) == "536,576"
     finally:
         i18n.activate("en")
+
+
+def test_a_bad_stored_date_order_is_said_and_can_be_reset(cli):
+    """A date_order written by another program (or, on a team database, by a seller's psql)
+    blocked every command, --reset too: it is said, dates are read day first, and it resets."""
+    cli("add", "An", "--company", "Minh Phát")
+    con = sqlite3.connect(cli.path)
+    con.execute("INSERT OR REPLACE INTO setting (key, value) VALUES ('date_order', 'zzz')")
+    con.commit()
+    con.close()
+    listed = cli.run("list")
+    assert listed.code == 0 and "An" in listed.out and "date_order 'zzz'" in listed.err
+    cli("config", "date_order", "--reset")
+    assert cli.run("list").err == ""

@@ -1214,7 +1214,9 @@ def test_imports_say_and_do_the_same_on_both_engines_and_undo_alike(pair, tmp_pa
     engines (the team database gives the ids; the report says those), each import undone."""
     on_sqlite, on_postgres = pair
     examples = Path(__file__).parent.parent / "examples"
-    other = Cli(tmp_path / "other.db")  # a book of other people, with their history
+    def other(*args):  # a book of other people, with their history
+        return Cli(tmp_path / "other.db")("--db", tmp_path / "other.db", *args)
+
     other("add", "Hồ Quang Hiếu", "--company", "Sao Mai Foods", "--email", "hieu@saomai.vn")
     other("add", "Đỗ Mỹ Linh", "--company", "Sao Mai Foods", "--tag", "hcm")
     other("add", "Kim Ngân", "--company", "Ngân Hà Trading", "--phone", "0903 123 456")
@@ -1420,3 +1422,15 @@ def test_a_team_database_lays_the_days_off_of_a_new_year(two_sellers):
     assert two_sellers.team.psql("SELECT max(day) FROM _day_off WHERE length(day) = 4") >= "2035"
     assert "2035-01-01" in two_sellers.team.psql("SELECT day FROM _day_off WHERE day = "
                                                  "'2035-01-01'")
+
+
+def test_a_seller_imports_an_export_a_colleague_has_moved_in_too(two_sellers, tmp_path):
+    """The steps' calendar uids are unique among one seller's: carol's import of the book
+    alice and bob moved in failed on theirs (and told her they had them)."""
+    two_sellers("team", "add-seller", "carol")
+    book = solo(tmp_path)
+    Cli(book)("--db", book, "export", "all", "-f", "json", "-o", tmp_path / "all.json")
+    carol = two_sellers.as_("carol")
+    said = carol("import", tmp_path / "all.json").out
+    assert "Imported 12 new prospects" in said
+    assert two_sellers.team.psql("SELECT count(DISTINCT seller) FROM step") == "3"
