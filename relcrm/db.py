@@ -52,6 +52,12 @@ def select(path: str | Path | None) -> None:
     _selected = Path(path).expanduser() if path else None
 
 
+def on_team(con: object) -> bool:
+    """Whether a connection is to a team database (pg.Connection), not to a book file: the
+    one test the shared code makes where the two differ (without importing relcrm.pg)."""
+    return type(con).__module__ == "relcrm.pg"
+
+
 def url() -> str | None:
     """The team database in use (a PostgreSQL URL from --db or $RELCRM_DB), else None."""
     if _selected_url is not None:

@@ -202,7 +202,9 @@ def undo(con: sqlite3.Connection) -> Change:
     """Revert the latest change not undone yet (in the caller's transaction, which must not
     have a change open). Raises NotFound when there is nothing to undo, UsageError when a row
     it left was changed since (nothing is undone then)."""
-    if not isinstance(con, sqlite3.Connection):  # a team database
+    from .db import on_team
+
+    if on_team(con):  # a team database
         from . import pgwrite
 
         return pgwrite.undo(con)

@@ -354,7 +354,7 @@ class Connection:
         returning = bool(inserted) and inserted.group(1) in _with_ids() and \
             "RETURNING" not in query.upper()
         if returning:  # its new id, as sqlite3's cursor.lastrowid gives it
-            query += " RETURNING id"
+            query = query.rstrip().rstrip(";") + " RETURNING id"
         try:
             # parameters always given, even none: psycopg then reads %% as the % it stands for
             cursor = Cursor(self.raw.execute(query, params or ()))

@@ -84,7 +84,9 @@ def rebuild(con: sqlite3.Connection, today: dt.date | None = None) -> None:
     country = settings.get(con, "country")
     rows = [*_days_off(workdays, country, first, last),
             *((str(year), "", "built") for year in range(first, last + 1))]
-    if type(con).__module__ == "relcrm.pg":  # a team database's days off are the team's:
+    from .db import on_team
+
+    if on_team(con):  # a team database's days off are the team's:
         import json  # the database lays them (relcrm_days_off), as it keeps the journal
 
         con.execute("SELECT relcrm_days_off(?)", (json.dumps([list(r) for r in rows]),))

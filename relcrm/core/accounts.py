@@ -133,7 +133,9 @@ def _apply(session: "Session", account: "Account", details: AccountDetails,
             person.company = name  # the people's company is the account's name
             _keys(person)
         con = session_con(session)
-        if type(con).__module__ == "relcrm.pg":  # a colleague's people there keep the old
+        from ..db import on_team
+
+        if on_team(con):  # a colleague's people there keep the old
             # name unless a manager renames it (who changes everyone's): the database says
             con.execute("SELECT relcrm_alone_at(?)", (account.id,))
     if details.industry is not None:

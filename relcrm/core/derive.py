@@ -259,7 +259,9 @@ def _refresh(con: sqlite3.Connection, people: str, accounts: str, params: dict) 
 def settle(con: sqlite3.Connection) -> None:
     """Recompute the derived values of everything the current write changed (`_dirty`), in
     its transaction, and empty `_dirty`. Called by db.write_session before every commit."""
-    if not isinstance(con, sqlite3.Connection):  # a team database
+    from ..db import on_team
+
+    if on_team(con):  # a team database
         from .. import pgwrite
 
         pgwrite.settle(con)

@@ -44,7 +44,7 @@ from ..methodology import (BUY_CLASSES, BUYING_BY_KEY, CRITERIA, DEAL_STATUSES, 
                            STEP_KINDS, TOUCH_KINDS, TYPE_BY_KEY, resolve_choice)
 from ..text import fold
 from . import derive, fields, occasions
-from .prospects import next_prospect_id
+from .prospects import largest_prospect_id
 from .steps import FIRST_CONTACT, IMPORT_PLANNED, PLANNED_NOTE
 
 DUPLICATE_POLICIES = ("skip", "update", "error")
@@ -172,12 +172,8 @@ def _next_id(con: sqlite3.Connection, table: str) -> int:
     """The id after the table's largest (added here: in SQL, 2**63 - 1 + 1 becomes a float);
     for prospects, after the ids merged people had too (they still name them). On a team
     database, after the largest the seller can see: a number for the plan only (apply)."""
-    if table == "prospect" and type(con).__module__ == "relcrm.pg":
-        return max(con.execute("SELECT coalesce(max(id), 0) FROM prospect").fetchone()[0],
-                   con.execute("SELECT coalesce(max(id), 0) FROM prospect_alias"
-                               ).fetchone()[0]) + 1
     if table == "prospect":
-        return next_prospect_id(con)
+        return largest_prospect_id(con) + 1
     return (con.execute(f"SELECT max(id) FROM {table}").fetchone()[0] or 0) + 1
 
 
@@ -1705,14 +1701,13 @@ class _Moved:
     planned id is past every id the seller can see, so it names no row already there)."""
 
     def __init__(self) -> None:
-        from ..pg import _solo_schema
+        from ..pg import _solo_schema, _with_ids
 
         con = _solo_schema()
         self.refs = {t: {r[3]: r[2] for r in con.execute(f"PRAGMA foreign_key_list({t})")}
                      for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type = "
                                              "'table'")}
-        self.with_ids = {t for t in self.refs if [r[1] for r in con.execute(
-            f"PRAGMA table_info({t})") if r[5]] == ["id"]}
+        self.with_ids = _with_ids()
         self.ids: dict[str, dict[int, int]] = {}
 
     def keyed(self, table: str) -> bool:
@@ -1748,7 +1743,9 @@ def apply(session, plan: Plan, progress: Progress | None = None, chunk: int = 20
                           StepChange, StepPerson, Tag, Touch, TouchPerson)
     from .accounts import link
 
-    team = type(derive.session_con(session)).__module__ == "relcrm.pg"
+    from ..db import on_team
+
+    team = on_team(derive.session_con(session))
     moved = _Moved() if team else None
 
     def bulk(table, rows: list[dict[str, Any]], prefix: str | None = None) -> None:

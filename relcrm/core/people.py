@@ -111,7 +111,9 @@ def erase_from_journal(con: sqlite3.Connection, prospect_id: int) -> int:
     of theirs deleted earlier (whose images name them, or name their touches and steps)."""
     import json
 
-    if type(con).__module__ == "relcrm.pg":  # a team database's journal is the database's
+    from ..db import on_team
+
+    if on_team(con):  # a team database's journal is the database's
         # to write: it erases them itself, from the seller's own changes
         from ..pgwrite import CHANGE
 
@@ -354,7 +356,9 @@ def merge(session: "Session", source_ref: str, target_ref: str,
                      f"merge: kept the stage of #{pid if prefer_source else tid}", seq))
     con.execute("UPDATE prospect_alias SET prospect_id = :target WHERE prospect_id = :source",
                 params)
-    if type(con).__module__ == "relcrm.pg":  # a team database gives no seller an id to
+    from ..db import on_team
+
+    if on_team(con):  # a team database gives no seller an id to
         # write: the database keeps the old id for the seller's own merged person
         con.execute("SELECT relcrm_merged(?, ?, ?, ?)",
                     (pid, tid, source.name, dates.iso(dates.now())))

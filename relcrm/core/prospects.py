@@ -306,11 +306,17 @@ def _tag_names(prospect_id: int):
     return select(Tag.name).where(Tag.prospect_id == prospect_id)
 
 
+def largest_prospect_id(con: sqlite3.Connection) -> int:
+    """The largest id in use by a person, or that a merged person had (of those the caller
+    may read, on a team database)."""
+    return max(con.execute("SELECT coalesce(max(id), 0) FROM prospect").fetchone()[0],
+               con.execute("SELECT coalesce(max(id), 0) FROM prospect_alias").fetchone()[0])
+
+
 def next_prospect_id(con: sqlite3.Connection) -> int | None:
     """A new prospect's id: after every id in use, and every id a merged person had (an old id
     stays theirs: `show OLDID` shows who they became). None on a team database, where the
     database gives it (old ids draw from the same sequence there)."""
-    if type(con).__module__ == "relcrm.pg":
-        return None
-    return max(con.execute("SELECT coalesce(max(id), 0) FROM prospect").fetchone()[0],
-               con.execute("SELECT coalesce(max(id), 0) FROM prospect_alias").fetchone()[0]) + 1
+    from ..db import on_team
+
+    return None if on_team(con) else largest_prospect_id(con) + 1

@@ -57,7 +57,9 @@ def refresh(con: sqlite3.Connection, rowids: list[int]) -> None:
     """Re-index these source rows (deleted ones leave the index)."""
     import json
 
-    if type(con).__module__ == "relcrm.pg":
+    from ..db import on_team
+
+    if on_team(con):
         from .. import pgsearch
 
         return pgsearch.refresh(con, rowids)
@@ -149,12 +151,14 @@ def find(con: sqlite3.Connection, text: str, limit: int = 50) -> tuple[list[Hit]
     query = _query(text)
     if not query:
         return [], 0
-    team = type(con).__module__ == "relcrm.pg"
+    from ..db import on_team
+
+    team = on_team(con)
     if team:  # a team database ranks as FTS5 does (pgsearch)
         from .. import pgsearch
 
         found = pgsearch.ranked(con, _words(text))
-        total, best = len(found), found[:limit]
+        total, best = len(found), iter(found)
     else:
         total = con.execute("SELECT count(*) FROM _search WHERE _search MATCH ?",
                             (query,)).fetchone()[0]
@@ -162,14 +166,21 @@ def find(con: sqlite3.Connection, text: str, limit: int = 50) -> tuple[list[Hit]
                            "ORDER BY bm25(_search), at DESC, rowid DESC LIMIT ?",
                            (query, limit)).fetchall()
     hits = []
+    words = _words(text)
     for rowid, rank, at in best:
+        if len(hits) == limit:
+            break
         code, source_id = rowid % 8, rowid // 8
         row = con.execute(_DETAILS[code], (source_id,)).fetchone()
         if row is None:  # not settled yet (a write outside relcrm): skip
             continue
         pid, name, account_id, _, _, original, what = row
-        if team and not matches(original or "", text):  # an entry planted with psql, or not
-            continue  # settled yet: the record itself must hold the words
+        if team:  # the record itself must hold the words (an entry planted with psql does
+            from ..pgsearch import tokens  # not count)
+            held = tokens(fold(original or ""))
+            if not all(any(t.startswith(w) for t in held) for w in words):
+                total -= 1
+                continue
         account = None
         if account_id is not None:
             found = con.execute("SELECT name FROM account WHERE id = ?",
