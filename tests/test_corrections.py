@@ -266,6 +266,7 @@ def test_undo_keep_keeps_only_the_last(book):
     assert book.one("SELECT count(DISTINCT change_id) FROM _journal") == 0
 
 
+@pytest.mark.slow  # over 2 s: the full run (CI) has it
 def test_undo_keep_is_100_by_default(cli):
     assert cli("config", "undo.keep").out.strip() == "100"
     for n in range(103):

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 
 from relcrm import __version__
 
@@ -158,6 +159,7 @@ def test_name_completion_reads_the_book(tmp_path):
     assert not (tmp_path / "missing.db").exists()
 
 
+@pytest.mark.slow  # over 2 s: the full run (CI) has it
 def test_account_completion_reads_the_book(tmp_path):
     book = str(tmp_path / "book.db")
     run("--db", book, "add", "An", "--company", "Minh Phát")

@@ -249,7 +249,8 @@ def test_encodings(cli):
     cli.fails(2, "import", fx("generic.csv"), "--encoding", "utf-16", match="is not valid utf-16")
 
 
-@pytest.mark.parametrize("rows", [5_000, pytest.param(50_000, marks=pytest.mark.slow)])
+@pytest.mark.parametrize("rows", [pytest.param(5_000, marks=pytest.mark.slow),
+                                  pytest.param(50_000, marks=pytest.mark.slow)])
 def test_a_large_linkedin_file_imports_in_one_go(cli, tmp_path, rows):
     f = tmp_path / "Connections.csv"
     lines = ["Notes:", '"LinkedIn notes."', "",
@@ -269,6 +270,7 @@ def test_a_large_linkedin_file_imports_in_one_go(cli, tmp_path, rows):
     assert cli.one("SELECT count(*) FROM prospect") == 0
 
 
+@pytest.mark.slow  # about 4 s: the full run (CI) has it
 def test_a_progress_bar_on_a_terminal_only(cli, tmp_path):
     import os
 

@@ -725,6 +725,7 @@ def _fuzz_book(cli, tmp_path, book_json, examples: int) -> None:
     attack()
 
 
+@pytest.mark.slow  # about 4 s: the full run (CI) has it
 def test_any_value_in_any_field_of_a_book_is_read_or_refused_cleanly(cli, tmp_path,
                                                                      full_book_json):
     _fuzz_book(cli, tmp_path, full_book_json, 40)

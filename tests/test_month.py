@@ -111,6 +111,7 @@ def test_31_imported_contacts_are_spread_at_10_a_day_over_working_days(cli, tmp_
             if r["name"] in ("A", "B")} == {"new"}
 
 
+@pytest.mark.slow  # over 2 s: the full run (CI) has it
 def test_no_cadence_date_falls_on_a_sunday_or_on_tet(cli):
     off = holidays.country_holidays("VN", years=[2027])
     start = dt.date(2027, 1, 18)

@@ -90,6 +90,7 @@ def test_a_narrow_terminal_keeps_the_reason_readable(book):
     assert "Company" in wide and "Stage" in wide
 
 
+@pytest.mark.slow  # over 2 s: the full run (CI) has it
 def test_a_table_too_long_to_read_is_written_plain_on_a_terminal(tmp_path):
     """Rich lays out a whole table before printing it (9,500 rows took 5.6 s); more than
     render.LONG rows are written plain, row by row, even on a terminal; fewer stay a table."""

@@ -813,6 +813,7 @@ def test_an_upgrade_that_moves_data_is_refused_and_changes_nothing(team):
     cli.fails(1, "team", "init", team.url(), match="moves data in a way relcrm cannot do")
 
 
+@pytest.mark.slow  # about 4 s: the full run (CI) has it
 def test_four_sellers_move_their_books_in_at_once(server, templates, tmp_path):
     """The team's write that exists today, four at once, each as the seller themself: every
     record kept, no error shown, the shared accounts not doubled."""
@@ -990,6 +991,7 @@ def test_tab_completes_the_names_the_seller_may_read(sellers, tmp_path):
     assert complete("bob", f"relcrm --db {url} show Ng") == ["Ngô_Thị_Lan", "Nguyễn_Văn_An"]
 
 
+@pytest.mark.slow  # about 4 s: the full run (CI) has it
 def test_a_shell_on_a_team_database(two_sellers):
     from test_shell import _session
 
@@ -1073,6 +1075,8 @@ def _same(on_sqlite, on_postgres, args):
     return got
 
 
+@pytest.mark.slow  # about 9 s: the full run (CI) has it (the quick one keeps the
+# undo and review tests of team writes)
 def test_writes_say_and_do_the_same_on_both_engines_and_undo_alike(pair):
     on_sqlite, on_postgres = pair
     before = [_same(on_sqlite, on_postgres, args).out for args in AFTER]

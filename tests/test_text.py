@@ -2,6 +2,7 @@
 
 import unicodedata
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,6 +26,7 @@ def test_fold_examples():
     assert fold("\u00a0An\u2003Bình\n") == "an binh"
 
 
+@pytest.mark.slow  # a property test of about 2.5 s: the full run (CI) has it
 @settings(max_examples=2000, deadline=None)
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=20)
        | st.text(alphabet="aAeEđĐ _\u00a0\u0300\u0301\u0302\u0303\u0309\u0323ơưăâêôƯƠ",
