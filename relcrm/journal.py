@@ -202,12 +202,6 @@ def undo(con: sqlite3.Connection) -> Change:
     """Revert the latest change not undone yet (in the caller's transaction, which must not
     have a change open). Raises NotFound when there is nothing to undo, UsageError when a row
     it left was changed since (nothing is undone then)."""
-    from .db import on_team
-
-    if on_team(con):  # a team database
-        from . import pgwrite
-
-        return pgwrite.undo(con)
     row = con.execute("SELECT id, at, command, summary, undone_at, note FROM _change "
                       "WHERE open = 0 AND undone_at IS NULL ORDER BY id DESC LIMIT 1").fetchone()
     if row is None:
@@ -218,6 +212,12 @@ def undo(con: sqlite3.Connection) -> Change:
         raise UsageError(_("cannot undo change #{id}: {note}; the changes before it cannot be "
                            "undone either (they would take its rows with them)").format(
             id=change.id, note=change.note))
+    from .db import on_team
+
+    if on_team(con):  # a team database (the seller's own changes only: their policy)
+        from . import pgwrite
+
+        return pgwrite.undo(con, change)
     entries = con.execute("SELECT tbl, op, row_id, old, new FROM _journal WHERE change_id = ? "
                           "ORDER BY id", (change.id,)).fetchall()
     columns = {table: _columns(con, table) for table in {e[0] for e in entries}}

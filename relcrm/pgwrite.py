@@ -704,26 +704,15 @@ def _where(pk: str) -> tuple[str, list[Any]]:
     return " AND ".join(f"{k} = %s" for k in keys), list(keys.values())
 
 
-def undo(con: Any) -> Any:
-    """journal.undo on a team database: the seller's own latest change, checked as on a book
-    file (every row it left still as it left it), then put back by relcrm_revert."""
+def undo(con: Any, change: Any) -> Any:
+    """journal.undo on a team database, for the change it picked (the seller's own latest):
+    checked as on a book file (every row it left still as it left it), then put back by
+    relcrm_revert."""
     from . import dates
-    from .errors import NotFound, UsageError
+    from .errors import UsageError
     from .i18n import dynamic
-    from .journal import Change, keep
     from .registry import BY_TABLE
 
-    row = con.raw.execute("SELECT id, at, command, summary, undone_at, note FROM _change WHERE "
-                          "open = 0 AND undone_at IS NULL AND seller = current_user "
-                          "ORDER BY id DESC LIMIT 1").fetchone()
-    if row is None:
-        raise NotFound(_("nothing to undo (the journal keeps the last {n} changes; see them "
-                         "with relcrm undo --list)").format(n=keep(con)))
-    change = Change(*row)
-    if change.note:  # about an erased person: it, and so everything before it, stays
-        raise UsageError(_("cannot undo change #{id}: {note}; the changes before it cannot be "
-                           "undone either (they would take its rows with them)").format(
-            id=change.id, note=change.note))
     entries = con.raw.execute("SELECT tbl, op, pk, old, new FROM _journal WHERE change_id = %s "
                               "ORDER BY id", (change.id,)).fetchall()
     from .core.derive import DERIVED
