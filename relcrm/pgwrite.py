@@ -53,7 +53,7 @@ CHANGE = "relcrm.change"  # the journal's open change of that transaction
 COMMANDS = frozenset({
     "add", "edit", "log", "call", "qualify", "snooze", "undo", "stage advance", "stage set",
     "step add", "step done", "step drop", "step move", "role", "kam advance", "kam set",
-    "account add",
+    "account add", "account step",
     "account edit", "deal add", "deal stage", "deal won", "deal lost", "deal reopen",
     "deal edit", "fact", "date add", "date drop", "account date", "config", "touch edit",
     "touch delete", "call edit", "occasion add", "occasion drop", "merge", "account merge",
