@@ -390,8 +390,8 @@ NOT_TEAM_WRITES = {
     "account list", "account show", "account candidates", "deal list", "deal show", "pipeline",
     "kam list", "kam history", "followups", "plan", "review", "search", "date list",
     "occasion list", "occasion gifts", "types", "brief", "export", "backup", "restore",
-    "doctor", "demo", "shell", "sync", "sync setup", "sync status", "team init", "team add-seller", "team sellers",
-    "team import-book"}
+    "doctor", "demo", "shell", "sync", "sync setup", "sync status", "team init",
+    "team add-seller", "team sellers", "team import-book"}
 
 
 def test_every_command_is_a_team_write_or_declared_otherwise():
