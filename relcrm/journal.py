@@ -135,6 +135,8 @@ def summary(con: sqlite3.Connection, change: int) -> str | None:
             (change,)):
         if op == "update" and not _facts_differ(table, old, new):
             continue
+        # a seller's own setting (team database: seller_setting) is a setting
+        table = "setting" if table == "seller_setting" else table
         rows.setdefault(op, {}).setdefault(table, set()).add(row_id)
     counts = {op: {table: len(ids) for table, ids in tables.items()}
               for op, tables in rows.items()}

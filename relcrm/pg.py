@@ -495,7 +495,16 @@ def _current(raw: Any, url: str, *, older: bool = False) -> int:
 def installed(raw: Any) -> bool:
     """Whether the team database takes changes: what pgwrite.machinery lays is there."""
     return raw.execute("SELECT to_regproc('relcrm_days_off') IS NOT NULL AND "
-                       "to_regclass('_search') IS NOT NULL").fetchone()[0]
+                       "to_regclass('_search') IS NOT NULL AND "
+                       "to_regclass('_sync_item') IS NOT NULL").fetchone()[0]
+
+
+def require_installed(raw: Any, url: str) -> None:
+    """Refuse, in one line, a command that writes to a team database not readied for it."""
+    if not installed(raw):
+        raise DatabaseError(_("{url} does not take changes yet: its administrator runs "
+                              "relcrm team init URL once with this relcrm").format(
+            url=shown(url)))
 
 
 def schema_version(raw: Any) -> int | None:
@@ -1077,6 +1086,7 @@ def import_book(url: str, path: Any, seller: str) -> list[dict[str, Any]]:
             raw.execute(f"SELECT set_config('{TEAM_SETTING}', 'on', true)")
             ids: dict[str, dict[int, int]] = {}
             joined_ids: dict[str, set[int]] = {}
+            sync_from = False  # the book's phone sync moves too (see _move_sync)
             for table in tables():
                 # the tables, columns and links are relcrm's own (its solo schema), never
                 # names read from the book: a doctored book's names would be SQL run by the
@@ -1130,11 +1140,13 @@ def import_book(url: str, path: Any, seller: str) -> list[dict[str, Any]]:
                     for old, existing in same.items():
                         mapping[old] = existing
                     joined += len(same)
-                left = 0
-                if table == "setting":  # a seller's own phone sync is not the team's
+                left = own = 0
+                if table == "setting":  # a seller's own phone sync is not the team's: theirs
                     personal = [r for r in rows if str(r[0]).startswith("sync.")]
                     rows = [r for r in rows if not str(r[0]).startswith("sync.")]
-                    left = len(personal)
+                    own = _move_sync(raw, seller, personal, bulk)
+                    left = len(personal) - own
+                    sync_from = bool(own)
                 if table == "step" and rows:  # a step's uid names it on phones: one each
                     at = columns.index("uid")
                     taken = {r[0] for r in raw.execute("SELECT uid FROM step WHERE uid = ANY(%s)",
@@ -1177,12 +1189,15 @@ def import_book(url: str, path: Any, seller: str) -> list[dict[str, Any]]:
                 if keyed:  # what the team database holds now of what was written
                     moved = raw.execute(f"SELECT count(*) FROM {table} WHERE id = ANY(%s)",
                                         (written,)).fetchone()[0]
-                if moved + joined + kept + left != total:
+                if moved + joined + kept + left + own != total:
                     raise DatabaseError(_("moving {table} did not add up ({moved} of {total}); "
                                           "nothing was moved").format(
-                        table=table, moved=moved + joined + kept + left, total=total))
+                        table=table, moved=moved + joined + kept + left + own, total=total))
                 report.append({"table": table, "entity": BY_TABLE[table].many, "book": total,
-                               "moved": moved, "joined": joined, "kept": kept, "left": left})
+                               "moved": moved + own, "joined": joined, "kept": kept,
+                               "left": left, "own": own})
+            if sync_from:  # where the phone's objects are, for the ids the team gave
+                _move_sync_state(raw, book, seller, ids, bulk)
             if installed(raw):
                 from .pgsearch import index_missing
 
@@ -1207,6 +1222,51 @@ def import_book(url: str, path: Any, seller: str) -> list[dict[str, Any]]:
     finally:
         raw.close()
         book.close()
+
+
+def _move_sync(raw: Any, seller: str, personal: list[list[Any]], bulk: bool) -> int:
+    """A book's phone-sync settings become the seller's own (seller_setting), when the one
+    moving the book may write those: the seller, or the administrator. A manager moving a
+    colleague's book in cannot (each seller's are theirs alone): they stay in the book.
+    Returns how many moved."""
+    if not personal or not installed(raw):
+        return 0
+    me = raw.execute("SELECT current_user").fetchone()[0]
+    if not bulk and me != seller:
+        return 0
+    if raw.execute("SELECT count(*) FROM seller_setting WHERE seller = %s AND key LIKE "
+                   "'sync.%%'", (seller,)).fetchone()[0]:
+        return 0  # the seller syncs from the team database already: theirs stay
+    names = ["key", "value"] + (["seller"] if bulk else [])
+    return _insert(raw, "seller_setting", names,
+                   [[key, value] + ([seller] if bulk else []) for key, value in personal])
+
+
+# what each kind of object on a seller's phone names: a row of which table
+_SYNCED = {"step": ("step",), "date": ("important_date",), "occasion": ("occasion",),
+           "prospect": ("prospect", "prospect_alias")}
+
+
+def _move_sync_state(raw: Any, book: sqlite3.Connection, seller: str,
+                     ids: dict[str, dict[int, int]], bulk: bool) -> None:
+    """The book's sync state (what is where on the phone, the server's tokens) moves with its
+    settings, each object naming the record by its id in the team database: the seller's
+    next sync then replaces the book's objects on the phone with the team database's (an
+    object's UID holds its record's id), instead of leaving the old ones beside the new."""
+    extra = ["seller"] if bulk else []
+    state = [list(r) + ([seller] if bulk else []) for r in book.execute(
+        "SELECT key, value FROM _sync_state")]
+    _insert(raw, "_sync_state", ["key", "value", *extra], state)
+    items = []
+    for row in book.execute("SELECT uid, collection, kind, ref_id, href, etag, digest, sent "
+                            "FROM _sync_item"):
+        row = list(row)
+        found = next((ids[t][row[3]] for t in _SYNCED.get(row[2], ()) if row[3] in ids.get(
+            t, {})), 0)  # 0: a record gone from the book (its object goes from the phone)
+        row[3] = found
+        items.append(row + ([seller] if bulk else []))
+    _insert(raw, "_sync_item", ["uid", "collection", "kind", "ref_id", "href", "etag",
+                                "digest", "sent", *extra], items)
 
 
 def _insert(raw: Any, table: str, names: list[str], rows: list[list[Any]], *,
@@ -1336,7 +1396,12 @@ def doctor(url: str) -> list[tuple[str, str, bool]]:
     version = schema_version(raw)
     out.append(("schema", _("version {version} (this relcrm: {latest})").format(
         version=version, latest=LATEST), version == LATEST))
-    guarded = [t for t in TABLES if t not in SHARED]
+    from .pgwrite import PERSONAL
+
+    # each seller's records, and what relcrm keeps of each seller's (their changes, search
+    # entries, sync state and own settings)
+    guarded = [t for t in TABLES if t not in SHARED] + [
+        "_change", "_journal", "_search", "_import", "_dirty", *PERSONAL]
     rows = raw.execute(
         "SELECT c.relname, c.relrowsecurity, (SELECT count(*) FROM pg_policy p WHERE "
         "p.polrelid = c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "

@@ -57,7 +57,10 @@ COMMANDS = frozenset({
     "account edit", "deal add", "deal stage", "deal won", "deal lost", "deal reopen",
     "deal edit", "fact", "date add", "date drop", "account date", "config", "touch edit",
     "touch delete", "call edit", "occasion add", "occasion drop", "merge", "account merge",
-    "delete", "account delete", "import"})
+    "delete", "account delete", "import", "sync", "sync setup"})
+# the commands whose own state (their phone sync's: never journaled) stays when they changed
+# no record
+KEEP_STATE = frozenset({"sync", "sync setup"})
 # what a manager changes across the team (every seller's people at an account move with it),
 # and takes back (undo reads the rows its change left, whoever's they are)
 TEAM_WIDE = frozenset({"account merge", "account delete", "account edit", "undo"})
@@ -280,7 +283,7 @@ def _revert() -> str:
     from .pg import OWNED
 
     skip = _json.dumps({t: [*cols, "updated_at"] for t, cols in DERIVED.items()})
-    owned = ", ".join(f"'{t}'" for t in OWNED)
+    owned = ", ".join(f"'{t}'" for t in (*OWNED, "seller_setting"))
     return f"""
 CREATE OR REPLACE FUNCTION relcrm_revert(change bigint) RETURNS void LANGUAGE plpgsql
 SECURITY DEFINER SET search_path = public, pg_temp SET "{CHANGE}" = '' AS $f$
@@ -511,12 +514,13 @@ def machinery(database: str) -> list[str]:
         "'cadence.%' THEN CASE WHEN value ~ '^[0-9]{1,3}$' THEN value::int BETWEEN 1 AND 365 "
         "ELSE false END ELSE true END) NOT VALID",
     ]
+    out += personal(both)
     from .pgsearch import statements
 
     out += statements(seller, manager)
     out += triggers(con)
-    for table in TABLES:
-        keys = "{" + ",".join(_pk(con, table)) + "}"
+    for table in (*TABLES, "seller_setting"):
+        keys = "{" + ",".join(_pk(con, table) if table in TABLES else PERSONAL[table]) + "}"
         derived = "{" + ",".join(DERIVED.get(table, ())) + "}"
         # named to fire before the foreign keys' cascades ("RI_..."): a deleted person is
         # journaled before the rows that go with them, as on a book file
@@ -524,6 +528,38 @@ def machinery(database: str) -> list[str]:
         out.append(f'CREATE TRIGGER "Journal_{table}" AFTER INSERT OR UPDATE OR DELETE ON '
                    f"{table} FOR EACH ROW EXECUTE FUNCTION relcrm_journal('{keys}', "
                    f"'{derived}')")
+    return out
+
+
+# Each seller's own: the settings that are theirs alone (phone sync: settings.PERSONAL) and
+# the state of their phone sync (core/sync.py), by their keys. Only the seller sees and writes
+# their rows (a manager too: a colleague's sync is not the team's); the settings are journaled
+# (undo takes a change of them back), the sync state is machinery, as in a book file.
+PERSONAL = {"seller_setting": ("seller", "key"), "_sync_item": ("seller", "uid"),
+            "_sync_state": ("seller", "key")}
+
+
+def personal(both: str) -> list[str]:
+    """The tables of each seller's own settings and phone-sync state, and their security."""
+    text = 'TEXT COLLATE "C"'
+    columns = {
+        "seller_setting": [f"key {text} NOT NULL", f"value {text} NOT NULL"],
+        "_sync_item": [f"uid {text} NOT NULL", f"collection {text} NOT NULL",
+                       f"kind {text} NOT NULL", "ref_id BIGINT NOT NULL", f"href {text}",
+                       f"etag {text}", f"digest {text}", f"sent {text} NOT NULL DEFAULT '{{}}'"],
+        "_sync_state": [f"key {text} NOT NULL", f"value {text} NOT NULL"]}
+    out = []
+    for table, keys in PERSONAL.items():
+        names = ", ".join(c.split()[0] for c in columns[table])
+        out += [f"CREATE TABLE IF NOT EXISTS {table} (seller {text} NOT NULL DEFAULT "
+                f"current_user REFERENCES seller (name), " + ", ".join(columns[table])
+                + f", PRIMARY KEY ({', '.join(keys)}))",
+                # the seller is who writes: never chosen
+                f"GRANT SELECT, INSERT ({names}), UPDATE ({names}), DELETE ON {table} TO {both}",
+                f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+                f"DROP POLICY IF EXISTS own ON {table}",
+                f"CREATE POLICY own ON {table} TO {both} USING (seller = current_user) "
+                f"WITH CHECK (seller = current_user)"]
     return out
 
 
@@ -560,10 +596,7 @@ def write_session(url: str, *, journal: bool = True) -> Iterator[Any]:
     raw = pg.raw_connect(url)
     try:
         pg._current(raw, url)
-        if not pg.installed(raw):
-            raise DatabaseError(_("{url} does not take changes yet: its administrator runs "
-                                  "relcrm team init URL once with this relcrm").format(
-                url=pg.shown(url)))
+        pg.require_installed(raw, url)
     except psycopg.Error as exc:
         raw.close()
         raise DatabaseError(pg.describe(exc, url)) from None
@@ -594,8 +627,12 @@ def write_session(url: str, *, journal: bool = True) -> Iterator[Any]:
 
                 settle_session(session)
                 if change is not None and not end(con, change):
-                    session.rollback()  # nothing the seller typed changed: as it was
-                    return
+                    if name not in KEEP_STATE:
+                        session.rollback()  # nothing the seller typed changed: as it was
+                        return
+                    # a sync that took nothing from the phone: no change left behind, and
+                    # what it learnt of the server (its tokens, ETags) kept, as on a book file
+                    con.raw.execute("DELETE FROM _change WHERE id = %s", (change,))
                 session.commit()
             except psycopg.Error as exc:
                 session.rollback()
@@ -739,7 +776,7 @@ def undo(con: Any, change: Any) -> Any:
         current = found[0] if found else None
         if (current is None) != (wrote is None) or any(
                 current.get(c) != v for c, v in (wrote or {}).items()):
-            entity = BY_TABLE[table]
+            entity = BY_TABLE[table if table in BY_TABLE else "setting"]  # seller_setting
             raise UsageError(_("cannot undo change #{id} ({command}): {record} #{row} was "
                                "changed since by a colleague, or outside relcrm; nothing was "
                                "undone").format(

@@ -261,10 +261,25 @@ def find(key: str) -> Setting:
     return setting
 
 
+def personal(key: str) -> bool:
+    """A setting that is one seller's own (their phone sync): on a team database each seller
+    has theirs, where a book file has one of each."""
+    return key.startswith("sync.")
+
+
+def table_of(con: Any, key: str) -> str:
+    """Where a setting is kept: the book's `setting`; on a team database a seller's own ones
+    in `seller_setting` (pgwrite.PERSONAL), which shows each seller only theirs."""
+    from .db import on_team
+
+    return "seller_setting" if personal(key) and on_team(con) else "setting"
+
+
 def get(con: sqlite3.Connection, key: str) -> str:
     """A setting's value in the book (its default when never set). A stored value is checked
     (a book edited by another program could hold anything): a bad one is a clear error."""
-    row = con.execute("SELECT value FROM setting WHERE key = ?", (key,)).fetchone()
+    row = con.execute(f"SELECT value FROM {table_of(con, key)} WHERE key = ?",
+                      (key,)).fetchone()
     if row is None:
         return BY_KEY[key].default
     if key not in _CHECKED_WHEN_SET:
@@ -288,17 +303,30 @@ def check(key: str, value: str) -> None:
 
 def all_values(con: sqlite3.Connection) -> dict[str, str]:
     """Every setting's value (stored ones checked, as by get)."""
-    stored = dict(con.execute("SELECT key, value FROM setting").fetchall())
+    stored = _stored(con)
     for key, value in stored.items():
         if key in BY_KEY and key not in _CHECKED_WHEN_SET:
             check(key, value)
     return {s.key: stored.get(s.key, s.default) for s in SETTINGS}
 
 
+def _stored(con: Any) -> dict[str, str]:
+    """Every stored setting, by key: on a team database the team's, and the seller's own."""
+    from .db import on_team
+
+    stored = dict(con.execute("SELECT key, value FROM setting").fetchall())
+    if on_team(con):
+        stored = {k: v for k, v in stored.items() if not personal(k)}
+        # (a team database readied by an older relcrm has none until team init)
+        if con.raw.execute("SELECT to_regclass('seller_setting') IS NOT NULL").fetchone()[0]:
+            stored.update(con.execute("SELECT key, value FROM seller_setting").fetchall())
+    return stored
+
+
 def problems(con: sqlite3.Connection) -> list[str]:
     """Stored settings this relcrm cannot use (doctor), and rows of unknown keys."""
     found = []
-    for key, value in con.execute("SELECT key, value FROM setting ORDER BY key"):
+    for key, value in sorted(_stored(con).items()):
         if key not in BY_KEY:
             found.append(_("unknown setting {key!r}").format(key=key))
             continue

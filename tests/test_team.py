@@ -390,7 +390,7 @@ NOT_TEAM_WRITES = {
     "account list", "account show", "account candidates", "deal list", "deal show", "pipeline",
     "kam list", "kam history", "followups", "plan", "review", "search", "date list",
     "occasion list", "occasion gifts", "types", "brief", "export", "backup", "restore",
-    "doctor", "demo", "shell", "sync", "sync setup", "sync status", "team init",
+    "doctor", "demo", "shell", "sync status", "team init",
     "team add-seller", "team sellers", "team import-book"}
 
 
@@ -412,13 +412,21 @@ def test_every_command_is_a_team_write_or_declared_otherwise():
     assert tree - COMMANDS == NOT_TEAM_WRITES
 
 
-def test_a_write_not_available_on_a_team_database_is_refused_in_one_line(pair):
-    _, on_postgres = pair
-    before = on_postgres.dump()
-    on_postgres.fails(1, "sync", match="not available on a team database")
-    on_postgres.fails(1, "config", "sync.url", "https://dav.example.com/",
-                      match="each seller's own")
-    assert on_postgres.dump() == before
+def test_a_team_database_without_each_sellers_sync_asks_for_team_init(admin, team):
+    """A team database readied for writes by the relcrm before sync came (no per-seller sync
+    state): every write says what to do in one line and changes nothing; team init readies
+    it, every row kept."""
+    admin("team", "add-seller", "alice")
+    alice = admin.as_("alice")
+    alice("add", "An", "--company", "Minh Phát")
+    team.psql("DROP TABLE _sync_item, _sync_state, seller_setting")
+    for args in (("add", "Bình"), ("sync",), ("config", "sync.url", "https://dav.example/"),
+                 ("account", "step", "Minh Phát", "fri", "visit")):
+        alice.fails(1, *args, match="does not take changes yet")
+    assert "takes changes now" in admin("team", "init", team.url()).out
+    alice("config", "sync.url", "https://dav.example/")
+    assert alice("config", "sync.url").out == "https://dav.example/\n"
+    assert alice("list", "-f", "csv").out.count("\n") == 2
 
 
 # -- doctor, backup, restore: what they do on a team database -------------------------------
@@ -426,12 +434,14 @@ def test_a_write_not_available_on_a_team_database_is_refused_in_one_line(pair):
 def test_doctor_checks_the_team_database_and_finds_security_turned_off(two_sellers):
     alice = two_sellers.as_("alice")
     report = alice("doctor").out
-    assert "row-level security on 18 tables, 27 policies" in report
+    assert "row-level security on 26 tables, 39 policies" in report
     assert "2 sellers, 1 manager" in report and report.rstrip().endswith("ok")
     assert json.loads(alice("doctor", "-f", "json").out)[0]["verdict"] == "ok"
     two_sellers.team.psql("ALTER TABLE call_note DISABLE ROW LEVEL SECURITY")
+    two_sellers.team.psql("DROP POLICY own ON _sync_state")
     broken = alice.run("doctor")
-    assert broken.code == 1 and "PROBLEM: no row-level security on call_note" in broken.out
+    assert broken.code == 1 and "PROBLEM: no row-level security on call_note, _sync_state" \
+        in broken.out
     alice.fails(2, "doctor", "--repair", match="for a book file")
 
 
@@ -984,12 +994,59 @@ def test_a_changed_copy_of_a_book_moved_in_is_refused(sellers, tmp_path):
                   match="would double them")
 
 
-def test_a_sellers_phone_sync_stays_in_their_book(sellers, tmp_path):
-    book = solo(tmp_path)
-    Cli(book)("--db", book, "config", "sync.url", "http://127.0.0.1:5232/")
-    said = sellers("team", "import-book", book, "--seller", "alice").out
-    assert "of your own (phone sync) left in the book" in said
+def test_a_sellers_phone_sync_settings_become_their_own(sellers, tmp_path):
+    """Moved in by the administrator, a book's sync settings are its seller's alone; moved in
+    by a manager, who cannot write a colleague's own settings, they stay in the book, said."""
+    for seller, by in (("alice", sellers), ("bob", sellers.as_("mai"))):
+        (tmp_path / seller).mkdir()
+        book = solo(tmp_path / seller)
+        Cli(book)("--db", book, "config", "sync.url", f"http://127.0.0.1:5232/{seller}/")
+        said = by("team", "import-book", book, "--seller", seller).out
+        if seller == "alice":
+            assert "1 of them alice's own (phone sync)" in said
+            assert "alice's phone sync came along" in said
+        else:
+            assert "1 of your own (phone sync) left in the book" in said
+            assert "phone sync came along" not in said
     assert sellers.team.psql("SELECT count(*) FROM setting WHERE key LIKE 'sync.%'") == "0"
+    assert sellers.as_("alice")("config", "sync.url").out == "http://127.0.0.1:5232/alice/\n"
+    assert sellers.as_("bob")("config", "sync.url").out == "\n"
+
+
+def test_a_phone_synced_from_a_book_moves_with_it_and_shows_nothing_twice(sellers, tmp_path,
+                                                                           dav):
+    """The seller's phone synced from their book file; the book moves in (its ids change, and
+    with them the UIDs of its contacts and dates); the first sync from the team database
+    replaces the book's objects with the team database's, one of each on the phone, and a
+    to-do ticked on the phone before the move marks the right step done."""
+    import datetime as dt
+
+    book = solo(tmp_path)
+    before = Phone(Cli(book), dav, "moving")
+    before.setup()
+    first = before.sync()
+    # the team database has a colleague's book already: the ids the seller's book gets differ
+    (tmp_path / "bob").mkdir()
+    sellers("team", "import-book", solo(tmp_path / "bob"), "--seller", "bob")
+    uids = before.step_uids()
+    step = min(uids)
+    text = Cli(book).one("SELECT text FROM step WHERE id = ?", step)
+    app = before.app
+    app.complete(uids[step], dt.datetime(2026, 11, 25, 2, 30, tzinfo=dt.timezone.utc))
+    alice = sellers.as_("alice")
+    said = alice("team", "import-book", book, "--seller", "alice").out
+    assert "alice's phone sync came along" in said
+    after = Phone(alice, dav, "moving")
+    moved = after.sync()
+    assert moved["received"] == [moved["received"][0]] and "done on the phone" in \
+        moved["received"][0]
+    new_id = int(moved["received"][0].split("#")[1].split(" ")[0])
+    assert sellers.team.psql(f"SELECT seller, status, text FROM step WHERE id = {new_id}") == \
+        f"alice|done|{text}"
+    entries, cards = app.entries(), app.cards()  # (each fails on a UID there twice)
+    assert len(cards) == 12 and len(entries) == first["created"] - 12 - 1
+    assert set(after.step_uids().values()) <= set(entries)
+    assert after.sync() == {**moved, "created": 0, "updated": 0, "deleted": 0, "received": []}
 
 
 def test_a_manager_moves_a_sellers_book_in(sellers, tmp_path):
@@ -1028,12 +1085,12 @@ def test_a_shell_on_a_team_database(two_sellers):
         b"followups --days 0\n",
         b"show ngu", b"\t", b"\n",                # TAB completes a name from the server
         b'add "Lan" --company "Minh Ph\xc3\xa1t"\n',  # a write: made
-        b"sync\n",  # not available: refused, the session goes on
+        b"restore x.db\n",  # refused in one line: the session goes on
         b"list --limit 1 -f csv\n",
         b"\x04",
     ])
     assert code == 0, out
-    assert "Nguyễn Văn An" in out and "Added #" in out and "not available" in out
+    assert "Nguyễn Văn An" in out and "Added #" in out and "pg_restore" in out
     assert out.count("relcrm> ") >= 5
     assert "Traceback" not in out
 
@@ -1475,3 +1532,174 @@ def test_a_seller_imports_an_export_a_colleague_has_moved_in_too(two_sellers, tm
     said = carol("import", tmp_path / "all.json").out
     assert "Imported 12 new prospects" in said
     assert two_sellers.team.psql("SELECT count(DISTINCT seller) FROM step") == "3"
+
+
+# -- sync: each seller's own phone --------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def dav():
+    """A real Radicale CalDAV/CardDAV server (tests/radicale_server.py): each seller syncs to
+    a calendar and an address book of their own there."""
+    from radicale_server import Radicale
+
+    with Radicale() as running:
+        yield running
+
+
+class Phone:
+    """A seller's calendar and address book on `dav`, as their phone sees them."""
+
+    def __init__(self, cli, dav, name: str) -> None:
+        self.cli, self.dav, self.name = cli, dav, name
+        self.env = {"RELCRM_SYNC_PASSWORD": dav.password}
+        if isinstance(cli, TeamCli):
+            self.env.update(RELCRM_TODAY=TODAY)
+        else:
+            self.env.update(RELCRM_DB=str(cli.path), RELCRM_TODAY=TODAY)
+
+    def setup(self) -> Run:
+        return self.cli("sync", "setup", self.dav.url, "--user", self.dav.user, "--calendar",
+                        self.name, "--addressbook", self.name, env=self.env)
+
+    def sync(self, *args: str) -> dict:
+        """relcrm sync --format json: its one record, without the server's address."""
+        records = json.loads(self.cli("sync", *args, "--format", "json", env=self.env).out)
+        return {k: v for k, v in records[0].items() if k != "url"}
+
+    def run(self, *args: str) -> Run:
+        return self.cli.run(*args, env=self.env)
+
+    def _state(self, key: str) -> str:
+        query = f"SELECT value FROM _sync_state WHERE key = '{key}'"
+        if isinstance(self.cli, TeamCli):
+            return self.cli.team.psql(query, user=self.cli.user)
+        return self.cli.one(query)
+
+    @property
+    def app(self):
+        from test_sync import Phone as App
+
+        return App(self.dav, self.name, self._state("addressbook_url"))
+
+    def step_uids(self) -> dict[int, str]:
+        """Each open step's UID on the phone, by the step's id."""
+        query = "SELECT id, uid FROM step WHERE status = 'open' ORDER BY id"
+        if isinstance(self.cli, TeamCli):
+            rows = [r.split("|") for r in self.cli.team.psql(
+                query.replace("id, uid", "id || '|' || uid"), user=self.cli.user).splitlines()]
+        else:
+            rows = self.cli.sql(query)
+        return {int(i): f"relcrm-step-{u}@relcrm" for i, u in rows}
+
+
+def test_a_sync_says_and_does_the_same_on_both_engines_and_is_undone_alike(pair, dav):
+    """The v8 book as a book file and as alice's on a team database, each synced to a
+    calendar of its own: the same objects go to each phone; a to-do ticked, a step moved and
+    an object deleted on each phone come back the same; `undo` takes what came back on both."""
+    import datetime as dt
+
+    on_sqlite, on_postgres = pair
+    phones = [Phone(on_sqlite, dav, "solo"), Phone(on_postgres, dav, "team-alice")]
+    for phone in phones:
+        phone.setup()
+    first = [phone.sync() for phone in phones]
+    assert first[0] == first[1]
+    assert first[0]["created"] > 20 and first[0]["received"] == []
+    uids = [phone.step_uids() for phone in phones]
+    assert uids[0].keys() == uids[1].keys()
+    ticked = moved = None
+    for phone, by_id in zip(phones, uids):
+        app = phone.app
+        entries = app.entries()
+        todos = [i for i, uid in by_id.items() if entries[uid].name == "VTODO"]
+        ticked, moved, gone = todos[0], todos[1], todos[2]
+        app.complete(by_id[ticked], dt.datetime(2026, 11, 25, 2, 30, tzinfo=dt.timezone.utc))
+        app.edit(by_id[moved], due=entries[by_id[moved]]["DUE"].dt + dt.timedelta(days=7))
+        app.delete(by_id[gone])
+    dry = [phone.sync("--dry-run") for phone in phones]
+    assert dry[0] == dry[1]
+    second = [phone.sync() for phone in phones]
+    assert second[0] == second[1]
+    assert len(second[0]["received"]) == 2 and len(second[0]["recreated"]) == 1, second[0]
+    for args in [("step", "list"), ("step", "history", str(moved))]:
+        got, expected = phones[1].run(*args), phones[0].run(*args)
+        assert (got.code, got.out, got.err) == (expected.code, expected.out, expected.err)
+    journals = [[(c["command"].replace(phone.name, "NAME"), c["summary"]) for c in json.loads(
+        phone.run("undo", "--list", "-f", "json").out)] for phone in phones]
+    assert journals[0] == journals[1]  # (a team database's change ids have gaps)
+    assert journals[0][0][1] == "added 2 step changes; changed 2 steps"
+    third = [phone.sync() for phone in phones]  # nothing left to send or take
+    assert third[0] == third[1] == {**third[0], "created": 0, "updated": 0, "deleted": 0,
+                                    "received": [], "recreated": []}
+    # what came from the phone is one change of the seller's, undone as on a book file
+    undone = [json.loads(phone.run("undo", "-f", "json").out)[0] for phone in phones]
+    assert undone[0]["summary"] == undone[1]["summary"] == journals[0][0][1]
+    for args in [("step", "list"), ("show", "5")]:
+        assert phones[1].run(*args).out == phones[0].run(*args).out
+
+
+def test_each_seller_syncs_their_own_phone_and_no_one_elses(two_sellers, dav):
+    """alice and bob each have a copy of the v8 book: each one's phone gets their own people
+    and steps, and the shared accounts' dates; their sync settings and state are theirs alone,
+    to relcrm and to psql, a manager's included; undo takes back a seller's own sync setup."""
+    team = two_sellers.team
+    alice, bob, mai = (two_sellers.as_(n) for n in ("alice", "bob", "mai"))
+    phones = {"alice": Phone(alice, dav, "alice"), "bob": Phone(bob, dav, "bob")}
+    phones["alice"].setup()
+    # bob's settings are his own: alice's setup is not his
+    assert bob("config", "sync.url").out == "\n"
+    bob.fails(2, "sync", match="sync is not set up", env={"RELCRM_SYNC_PASSWORD": "x"})
+    phones["bob"].setup()
+    sent = {name: phone.sync() for name, phone in phones.items()}
+    assert sent["alice"] == sent["bob"] and sent["alice"]["created"] > 20
+    cards = {name: phone.app.cards() for name, phone in phones.items()}
+    assert len(cards["alice"]) == len(cards["bob"]) == 12
+    assert not set(cards["alice"]) & set(cards["bob"])  # each one's own people
+    steps = {name: set(phone.step_uids().values()) for name, phone in phones.items()}
+    for name, phone in phones.items():
+        entries = set(phone.app.entries())
+        assert steps[name] <= entries and not steps[name] & steps[
+            "bob" if name == "alice" else "alice"]
+    # what each seller's sync keeps is theirs alone, also through psql
+    mine = team.psql("SELECT count(*) FROM _sync_item WHERE seller = 'alice'")
+    assert team.psql("SELECT count(*) FROM _sync_item", user="alice") == mine
+    for user in ("bob", "mai"):
+        assert team.psql("SELECT count(*) FROM _sync_item WHERE seller = 'alice'",
+                         user=user) == "0"
+        assert team.psql("SELECT count(*) FROM seller_setting WHERE seller = 'alice'",
+                         user=user) == "0"
+    for sql in ("UPDATE _sync_state SET value = 'x' WHERE seller = 'alice'",
+                "DELETE FROM _sync_item WHERE seller = 'alice'"):
+        assert team.psql(sql, user="bob") == ""  # (no row of alice's to touch)
+    assert team.psql("SELECT count(*) FROM _sync_item WHERE seller = 'alice'") == mine
+    with pytest.raises(subprocess.CalledProcessError):
+        team.psql("INSERT INTO _sync_state (seller, key, value) VALUES ('alice', 'k', 'v')",
+                  user="bob")
+    assert mai("config", "sync.user").out == "\n"
+    # a person forgotten for good leaves no keys in the seller's sync state
+    alice("delete", "5", "--forget", "--yes")
+    assert team.psql("SELECT sent FROM _sync_item WHERE kind = 'prospect' AND ref_id = 5",
+                     user="alice") == "{}"
+    # the setup is a change of alice's (an erasure leaves none behind): undone, her
+    # settings go, bob's stay
+    assert "sync setup" in alice("undo", "-f", "json").out
+    assert alice("config", "sync.url").out == "\n"
+    assert bob("config", "sync.url").out == dav.url + "\n"
+
+
+def test_a_seller_syncs_once_at_a_time_and_colleagues_meanwhile(two_sellers, dav):
+    import psycopg
+
+    alice, bob = two_sellers.as_("alice"), two_sellers.as_("bob")
+    phones = {"alice": Phone(alice, dav, "alice-once"), "bob": Phone(bob, dav, "bob-once")}
+    for phone in phones.values():
+        phone.setup()
+    with psycopg.connect(two_sellers.team.url("alice"), autocommit=True) as held:
+        held.execute("SELECT pg_advisory_lock(hashtextextended('relcrm sync alice', 0))")
+        before = two_sellers.dump()
+        said = alice.run("sync", env=phones["alice"].env)
+        assert said.code == 1 and said.err.count("\n") == 1
+        assert "another relcrm sync of yours on this team database is running" in said.err
+        assert two_sellers.dump() == before
+        assert phones["bob"].sync()["created"] > 20
+    assert phones["alice"].sync()["created"] > 20

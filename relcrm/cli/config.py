@@ -70,12 +70,6 @@ def config(
     from .. import db
     from ..core import config as core
 
-    if setting.key.startswith("sync.") and db.url() is not None:
-        # a team database's settings are the team's: one seller's phone sync is not
-        from ..errors import DatabaseError
-
-        raise DatabaseError(_("phone sync settings are each seller's own: a team database's "
-                              "settings are the whole team's (sync works on a book file)"))
     with db.write_session() as session:
         changed = core.set_value(session, setting.key, value)
     if quiet:  # a setting's id is its key

@@ -72,11 +72,11 @@ def delete(
         erased = 0
         if forget:
             erased = people.erase_from_journal(session_con(session), found["id"])
-            if not team:  # what sync last sent of them (their email and phone keys) goes
-                # too; where their card is stays, so the next sync deletes it from the phone
-                session_con(session).execute(
-                    "UPDATE _sync_item SET sent = '{}' WHERE kind = 'prospect' AND ref_id = ?",
-                    (found["id"],))
+            # what sync last sent of them (their email and phone keys) goes too; where their
+            # card is stays, so the next sync deletes it from the phone
+            session_con(session).execute(
+                "UPDATE _sync_item SET sent = '{}' WHERE kind = 'prospect' AND ref_id = ?",
+                (found["id"],))
     if forget and not team:  # (a team database's own copies: VACUUM, by its administrator)
         _wipe(db.db_path())
     kept = people.backups_holding(db.db_path(), record) if forget and not team else []

@@ -78,10 +78,7 @@ def sync(
 
     Exits 3 when the server cannot be reached or refuses, changing nothing.
     """
-    from .. import db
-
-    if db.url() is not None:  # sync keeps its state beside a book file (and a lock file)
-        raise db.book_file_only()
+    _ready()
     if ctx.invoked_subcommand is not None:
         return
     from ..core import sync as core
@@ -95,6 +92,16 @@ def sync(
             _show(exc.summary, config, fmt(format_), dry_run, stopped=True)
         raise
     _show(summary, config, fmt(format_), dry_run)
+
+
+def _ready() -> None:
+    """On a team database, each seller's sync state must be there (team init lays it)."""
+    from .. import db
+
+    if db.url() is not None:
+        from .. import pg
+
+        pg.require_installed(read().raw, db.url())
 
 
 def _config(con: Any) -> dict[str, str]:

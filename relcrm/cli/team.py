@@ -125,6 +125,9 @@ def import_book(
             line += ", " + _("{joined} joined the team's").format(joined=row["joined"])
         if row["kept"]:
             line += ", " + _("{kept} kept the team's").format(kept=row["kept"])
+        if row["own"]:
+            line += ", " + _("{own} of them {seller}'s own (phone sync)").format(
+                own=row["own"], seller=seller)
         if row["left"]:
             line += ", " + _("{left} of your own (phone sync) left in the book").format(
                 left=row["left"])
@@ -132,3 +135,7 @@ def import_book(
     total = sum(r["book"] for r in report)
     _say(_("All {total} records accounted for; the book file was not changed.").format(
         total=total))
+    if any(r.get("own") for r in report):
+        _say(_("{seller}'s phone sync came along: their next relcrm sync, from the team "
+               "database, puts its records on the phone in place of the book's.").format(
+            seller=seller))

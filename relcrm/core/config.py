@@ -28,10 +28,11 @@ def set_value(session: "Session", key: str, value: str | None) -> Changed:
     setting = settings.find(key)
     new = setting.default if value is None else setting.parse(value)
     con = session_con(session)
-    row = con.execute("SELECT value FROM setting WHERE key = ?", (setting.key,)).fetchone()
+    table = settings.table_of(con, setting.key)
+    row = con.execute(f"SELECT value FROM {table} WHERE key = ?", (setting.key,)).fetchone()
     before = row[0] if row is not None else setting.default  # as stored, even if broken
     if value is None:
-        con.execute("DELETE FROM setting WHERE key = ?", (setting.key,))
+        con.execute(f"DELETE FROM {table} WHERE key = ?", (setting.key,))
     else:
         store(con, setting.key, new)
     if setting.key in ("workdays", "country"):
@@ -42,5 +43,6 @@ def set_value(session: "Session", key: str, value: str | None) -> Changed:
 def store(con, key: str, value: str) -> None:
     """Set a setting's row (an UPDATE, else an INSERT: an upsert would turn the _dirty
     triggers' INSERT OR IGNORE into a failing insert)."""
-    if not con.execute("UPDATE setting SET value = ? WHERE key = ?", (value, key)).rowcount:
-        con.execute("INSERT INTO setting (key, value) VALUES (?, ?)", (key, value))
+    table = settings.table_of(con, key)  # a seller's own, on a team database
+    if not con.execute(f"UPDATE {table} SET value = ? WHERE key = ?", (value, key)).rowcount:
+        con.execute(f"INSERT INTO {table} (key, value) VALUES (?, ?)", (key, value))

@@ -15,10 +15,11 @@ has it, and an object deleted there is created again (the book is the source of 
 
 The state of each object on the server (`_sync_item`: where it is, its ETag, a digest of what
 was last sent and the values the phone may change as sent) and the server's sync tokens
-(`_sync_state`) are kept in the book, outside the journal. A sync reads the server's changes
-since the last token (RFC 6578 sync-collection), applies them in one transaction with the new
-tokens, then sends what differs from what was last sent, recording each object as the server
-took it. Interrupted anywhere, the next sync finds the same changes again and completes.
+(`_sync_state`) are kept in the book, outside the journal (on a team database, each seller's
+own rows: every seller syncs their own phone, see pgwrite.PERSONAL). A sync reads the
+server's changes since the last token (RFC 6578 sync-collection), applies them in one
+transaction with the new tokens, then sends what differs from what was last sent, recording
+each object as the server took it. Interrupted anywhere, the next sync finds the same changes again and completes.
 
 The protocol is the `caldav` library's (calendars, and its DAV client for the address book);
 the objects are written with icalendar and vobject. Imported only by `relcrm sync`.
@@ -30,8 +31,9 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 from .. import dates, queries, settings
 from ..errors import RelcrmError, UsageError
@@ -231,8 +233,11 @@ def known(con: sqlite3.Connection) -> dict[str, Known]:
 
 def remember(con: sqlite3.Connection, item: Item | Known, href: str | None, etag: str | None,
              sent_digest: str | None) -> None:
-    con.execute("INSERT OR REPLACE INTO _sync_item (uid, collection, kind, ref_id, href, etag, "
-                "digest, sent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    # a delete and an insert, on both engines (a team database keeps each seller's own rows:
+    # the seller is the database's to fill in, and the delete sees only theirs)
+    forget(con, item.uid)
+    con.execute("INSERT INTO _sync_item (uid, collection, kind, ref_id, href, etag, digest, "
+                "sent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (item.uid, item.collection, item.kind, item.ref_id, href, etag, sent_digest,
                  json.dumps(item.sent, sort_keys=True)))
 
@@ -247,11 +252,9 @@ def state(con: sqlite3.Connection, key: str) -> str | None:
 
 
 def set_state(con: sqlite3.Connection, key: str, value: str | None) -> None:
-    if value is None:
-        con.execute("DELETE FROM _sync_state WHERE key = ?", (key,))
-    else:
-        con.execute("INSERT OR REPLACE INTO _sync_state (key, value) VALUES (?, ?)",
-                    (key, value))
+    con.execute("DELETE FROM _sync_state WHERE key = ?", (key,))
+    if value is not None:
+        con.execute("INSERT INTO _sync_state (key, value) VALUES (?, ?)", (key, value))
 
 
 # -- the plan of a sync -------------------------------------------------------------------------
@@ -551,19 +554,25 @@ def setup(config: dict[str, str], secret: str) -> dict[str, Any]:
 def run(config: dict[str, str], secret: str, *, dry_run: bool = False) -> Summary:
     """One sync (see the module doc): the server's changes taken in one transaction with the
     new tokens, then what differs sent, each object recorded as the server took it."""
-    from .. import db
-
-    with _one_at_a_time(db.real_path(db.db_path())):
+    with _one_at_a_time():
         return _run(config, secret, dry_run)
 
 
-def _one_at_a_time(book: Any) -> Any:
-    """An exclusive lock on a file beside the book (never the book itself: closing a handle
-    on it would drop SQLite's locks) for the whole sync: a second sync of the same book says
-    so at once instead of sending everything twice."""
+def _one_at_a_time() -> Any:
+    """An exclusive lock for the whole sync: a second sync of the same book says so at once
+    instead of sending everything twice. On a book file, a lock on a file beside it (never
+    the book itself: closing a handle on it would drop SQLite's locks); on a team database, a
+    lock of the seller's held by a connection of its own (each seller syncs their own phone;
+    the lock goes with the connection, also when relcrm is killed)."""
     import contextlib
     import fcntl
     import os
+
+    from .. import db
+
+    if db.url() is not None:
+        return _one_seller_at_a_time(db.url())
+    book = db.real_path(db.db_path())
 
     @contextlib.contextmanager
     def held() -> Any:
@@ -578,6 +587,55 @@ def _one_at_a_time(book: Any) -> Any:
         finally:
             os.close(fd)
     return held()
+
+
+@contextmanager
+def _one_seller_at_a_time(url: str) -> Iterator[None]:
+    from .. import pg
+
+    raw = pg.raw_connect(url)
+    try:
+        if not raw.execute("SELECT pg_try_advisory_lock(hashtextextended('relcrm sync ' || "
+                           "session_user, 0))").fetchone()[0]:
+            raise RelcrmError(_("another relcrm sync of yours on this team database is "
+                                "running; wait for it to finish, then sync again"))
+        yield
+    finally:
+        raw.close()
+
+
+@contextmanager
+def _state_connection() -> Iterator[Any]:
+    """A connection that writes the sync state alone, outside any command's change."""
+    from .. import db
+
+    if db.url() is None:
+        con = db.connect(create=False)
+    else:
+        from .. import pg
+
+        con = pg.Connection(pg.raw_connect(db.url()), db.url())
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def _transaction(con: Any) -> Iterator[None]:
+    from .. import db
+
+    if db.on_team(con):
+        with con.raw.transaction():
+            yield
+        return
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 def _run(config: dict[str, str], secret: str, dry_run: bool) -> Summary:
@@ -645,25 +703,22 @@ def _run(config: dict[str, str], secret: str, dry_run: bool) -> Summary:
 def _send(server: "Server", plan: Outgoing, summary: Summary) -> None:
     """PUT and DELETE what the plan says, recording each object as the server took it, a
     batch at a time (an interrupted sync leaves the rest to send next time)."""
-    from .. import db
+    with _state_connection() as con:
+        _send_on(con, server, plan, summary)
 
-    con = db.connect(create=False)
+
+def _send_on(con: Any, server: "Server", plan: Outgoing, summary: Summary) -> None:
     done: list[tuple[str, Any]] = []
 
     def record() -> None:
         if not done:
             return
-        con.execute("BEGIN IMMEDIATE")
-        try:
+        with _transaction(con):
             for what, args in done:
                 if what == "put":
                     remember(con, *args)
                 else:
                     forget(con, args)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         done.clear()
 
     total = len(plan.puts) + len(plan.deletes)
@@ -696,10 +751,8 @@ def _send(server: "Server", plan: Outgoing, summary: Summary) -> None:
     finally:
         progress.end()
         record()  # what the server took is recorded, also when the rest failed
-    con.execute("BEGIN IMMEDIATE")
-    set_state(con, "last_sync", dates.iso(dates.now()))
-    con.execute("COMMIT")
-    con.close()
+    with _transaction(con):
+        set_state(con, "last_sync", dates.iso(dates.now()))
 
 
 class _Progress:
