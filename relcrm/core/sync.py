@@ -19,7 +19,8 @@ was last sent and the values the phone may change as sent) and the server's sync
 own rows: every seller syncs their own phone, see pgwrite.PERSONAL). A sync reads the
 server's changes since the last token (RFC 6578 sync-collection), applies them in one
 transaction with the new tokens, then sends what differs from what was last sent, recording
-each object as the server took it. Interrupted anywhere, the next sync finds the same changes again and completes.
+each object as the server took it. Interrupted anywhere, the next sync finds the same
+changes again and completes.
 
 The protocol is the `caldav` library's (calendars, and its DAV client for the address book);
 the objects are written with icalendar and vobject. Imported only by `relcrm sync`.
