@@ -40,6 +40,7 @@ GROUP_PREFIX = "relcrm_"  # the team's two group roles: relcrm_<database>_<tag>_
 OWNED = ("prospect", "step", "deal", "touch")  # the tables whose rows have a seller
 SHARED = ("account", "account_criterion", "kam_change", "occasion", "setting")
 TEAM_SETTING = "relcrm.team"
+ONLY_SETTING = "relcrm.seller"  # a manager's view of one seller's records (--seller NAME)
 
 
 def shown(url: str) -> str:
@@ -493,10 +494,13 @@ def _current(raw: Any, url: str, *, older: bool = False) -> int:
 
 
 def installed(raw: Any) -> bool:
-    """Whether the team database takes changes: what pgwrite.machinery lays is there."""
-    return raw.execute("SELECT to_regproc('relcrm_days_off') IS NOT NULL AND "
-                       "to_regclass('_search') IS NOT NULL AND "
-                       "to_regclass('_sync_item') IS NOT NULL").fetchone()[0]
+    """Whether the team database takes changes: what pgwrite.machinery lays is there, as this
+    relcrm lays it (its version, pgwrite.MACHINERY, is noted on the _team table)."""
+    from .pgwrite import MACHINERY
+
+    note = raw.execute("SELECT obj_description(to_regclass('_team'), 'pg_class')").fetchone()[0]
+    found = re.fullmatch(r"relcrm machinery (\d+)", note or "")
+    return found is not None and int(found.group(1)) >= MACHINERY[0]
 
 
 def require_installed(raw: Any, url: str) -> None:
@@ -785,7 +789,9 @@ def security(database: str, columns: dict[str, list[str]]) -> list[str]:
             continue
         if table in OWNED:
             mine = "seller = current_user"
-            seen = f"({mine} OR {team})"
+            # a manager's --seller NAME: one seller's (relcrm.seller, set by only_seller)
+            seen = f"(({mine} OR {team}) AND coalesce(nullif(current_setting('{ONLY_SETTING}', " \
+                   f"true), ''), seller) = seller)"
             # a touch or step is written on one's own people only (a foreign key does not
             # look through row-level security: the policy does)
             links = "".join(  # and a touch's deal and greeted date are one's own too
@@ -973,6 +979,33 @@ def use_team(con: Connection) -> None:
                            "seller (relcrm team add-seller NAME --manager makes a manager)"
                            ).format(name=con.raw.info.user))
     con.raw.execute(f"SELECT set_config('{TEAM_SETTING}', 'on', false)")
+
+
+def only_seller(con: Connection, name: str) -> None:
+    """Show one seller's records in this session (`--seller NAME`, after use_team): the
+    managers' policy narrows to them."""
+    if not con.raw.execute("SELECT 1 FROM seller WHERE name = %s", (name,)).fetchone():
+        from .errors import NotFound
+
+        raise NotFound(_("no seller {name} in the team database; relcrm team sellers lists "
+                         "them").format(name=name))
+    if not installed(con.raw):
+        raise DatabaseError(_("{url} cannot show one seller's records yet: its administrator "
+                              "runs relcrm team init URL once with this relcrm").format(
+            url=shown(con.url)))
+    narrow(con, name)
+
+
+def narrow(con: Connection, name: str | None) -> None:
+    """A manager's session shows one seller's records (None: everyone's again)."""
+    con.raw.execute(f"SELECT set_config('{ONLY_SETTING}', %s, false)", (name or "",))
+
+
+def sellers_in(con: Connection) -> list[str]:
+    """The team's members who hold records the session may read, by name."""
+    return [r[0] for r in con.raw.execute(
+        "SELECT name FROM seller s WHERE EXISTS (SELECT 1 FROM prospect p WHERE p.seller = "
+        "s.name) OR EXISTS (SELECT 1 FROM touch t WHERE t.seller = s.name) ORDER BY name")]
 
 
 # --------------------------------------------------------------------------- moving in

@@ -58,6 +58,11 @@ COMMANDS = frozenset({
     "deal edit", "fact", "date add", "date drop", "account date", "config", "touch edit",
     "touch delete", "call edit", "occasion add", "occasion drop", "merge", "account merge",
     "delete", "account delete", "import", "sync", "sync setup"})
+# What machinery() and pg.security() lay, by version: a team database readied by an older
+# relcrm says so until `relcrm team init` lays them again (pg.installed). Any change to those
+# statements bumps the number; the fingerprint (of the statements) is checked by a test so that
+# no change goes without its bump. 1: writes (stop 23); 2: each seller's sync, --seller.
+MACHINERY = (2, "78d4de07db")
 # the commands whose own state (their phone sync's: never journaled) stays when they changed
 # no record
 KEEP_STATE = frozenset({"sync", "sync setup"})
@@ -519,6 +524,7 @@ def machinery(database: str) -> list[str]:
 
     out += statements(seller, manager)
     out += triggers(con)
+    out.append(f"COMMENT ON TABLE _team IS 'relcrm machinery {MACHINERY[0]}'")
     for table in (*TABLES, "seller_setting"):
         keys = "{" + ",".join(_pk(con, table) if table in TABLES else PERSONAL[table]) + "}"
         derived = "{" + ",".join(DERIVED.get(table, ())) + "}"
@@ -561,6 +567,18 @@ def personal(both: str) -> list[str]:
                 f"CREATE POLICY own ON {table} TO {both} USING (seller = current_user) "
                 f"WITH CHECK (seller = current_user)"]
     return out
+
+
+def fingerprint() -> str:
+    """What machinery() and pg.security() lay, in ten hex digits (MACHINERY's second half)."""
+    import hashlib
+
+    from .pg import _columns_of, _solo_schema, security, tables
+
+    con = _solo_schema()
+    statements = machinery("relcrm") + security(
+        "relcrm", {t: _columns_of(con, t) for t in tables()})
+    return hashlib.sha1("\n".join(statements).encode()).hexdigest()[:10]
 
 
 # --------------------------------------------------------------------------- the session

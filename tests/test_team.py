@@ -394,6 +394,16 @@ NOT_TEAM_WRITES = {
     "team add-seller", "team sellers", "team import-book"}
 
 
+def test_what_team_init_lays_is_versioned():
+    """A change to the statements that ready a team database (security, machinery) bumps
+    pgwrite.MACHINERY: a team database readied before then says so until team init."""
+    from relcrm import pgwrite
+
+    assert pgwrite.fingerprint() == pgwrite.MACHINERY[1], (
+        "the team database's machinery changed: bump pgwrite.MACHINERY's number and set its "
+        f"fingerprint to {pgwrite.fingerprint()!r}")
+
+
 def test_every_command_is_a_team_write_or_declared_otherwise():
     """A write command forgotten in pgwrite.COMMANDS says 'not available' on a team database
     (account step did): a new command is put on one side or the other here."""
@@ -419,7 +429,8 @@ def test_a_team_database_without_each_sellers_sync_asks_for_team_init(admin, tea
     admin("team", "add-seller", "alice")
     alice = admin.as_("alice")
     alice("add", "An", "--company", "Minh Phát")
-    team.psql("DROP TABLE _sync_item, _sync_state, seller_setting")
+    team.psql("DROP TABLE _sync_item, _sync_state, seller_setting; "
+              "COMMENT ON TABLE _team IS 'relcrm machinery 1'")  # as that relcrm left it
     for args in (("add", "Bình"), ("sync",), ("config", "sync.url", "https://dav.example/"),
                  ("account", "step", "Minh Phát", "fri", "visit")):
         alice.fails(1, *args, match="does not take changes yet")
@@ -620,6 +631,36 @@ def test_a_manager_sees_everyone_only_when_asking(two_sellers):
     assert team.psql("SET relcrm.team = 'on'; SELECT count(*) FROM call_note", user="mai") \
         == team.psql("SELECT count(*) FROM call_note")
 
+
+def test_a_manager_looks_at_one_seller_and_reviews_each(two_sellers, tmp_path):
+    """--seller NAME narrows a manager's --team to one seller's records (list, followups,
+    plan, review); review --team adds each seller's figures beside the team's."""
+    alice, bob, mai = (two_sellers.as_(n) for n in ("alice", "bob", "mai"))
+    bob("log", "Nguyễn Văn An", "call", "rang about the film order")
+    bob("log", "Ngô Thị Lan", "visit", "line walk")
+    for command in (("list",), ("followups", "--all"), ("plan", "week")):
+        rows = json.loads(mai(*command, "--seller", "bob", "-f", "json").out)
+        assert rows and {r["seller"] for r in rows} <= {"bob", None}, command
+        everyone = json.loads(mai(*command, "--team", "-f", "json").out)
+        assert [r for r in everyone if r["seller"] == "bob"] == [
+            r for r in rows if r["seller"] == "bob"], command
+    assert "bob" in mai("list", "--seller", "bob").out.splitlines()[1]
+    figures = json.loads(mai("review", "--team", "-f", "json").out)
+    touches = {r["seller"]: r["current"] for r in figures if r["figure"] == "touches"}
+    assert touches == {None: touches["alice"] + touches["bob"], "alice": touches["alice"],
+                       "bob": touches["alice"] + 2}
+    assert json.loads(mai("review", "--seller", "bob", "-f", "json").out) == [
+        r for r in figures if r["seller"] == "bob"]
+    table = mai("review", "--team").out
+    by = table[table.index("By seller"):].splitlines()
+    assert by[1].split()[:2] == ["Seller", "Touches"]
+    assert by[2].split()[0] == "alice" and by[3].split()[0] == "bob"
+    # a seller sees only their own anyway; an unknown seller; a book file
+    alice.fails(2, "list", "--seller", "bob", match="--team shows the whole team's records")
+    mai.fails(1, "followups", "--seller", "nobody", match="no seller nobody")
+    book = solo(tmp_path)
+    Cli(book).fails(2, "--db", book, "review", "--seller", "bob",
+                    match="--seller is for a team database")
 
 # -- the SQLite path stays as it was ----------------------------------------------------------
 
@@ -833,7 +874,7 @@ def test_a_team_database_made_for_reading_only_is_made_to_take_changes(admin, te
     change nothing, and team init readies it with every row kept."""
     admin("team", "add-seller", "alice")
     team.psql("DROP FUNCTION relcrm_days_off(text); DROP TABLE _search, _journal, _change, "
-              "_dirty")
+              "_dirty; COMMENT ON TABLE _team IS NULL")  # as that relcrm left it
     alice = admin.as_("alice")
     before = team.dump()
     alice.fails(1, "add", "An", match="does not take changes yet")

@@ -107,22 +107,27 @@ def settled(session) -> sqlite3.Connection:
     return session_con(session)
 
 
-def read(team: bool = False) -> sqlite3.Connection:
+def read(team: bool = False, seller: str | None = None) -> sqlite3.Connection:
     """A read connection to the book in use (a missing book reads as empty, and is not made).
-    With `team` (--team), a team database shows every seller's records (to a manager)."""
+    With `team` (--team), a team database shows every seller's records (to a manager); with
+    `seller` (--seller NAME), one seller's."""
     from .. import db
 
-    if team and db.url() is None:
+    if (team or seller is not None) and db.url() is None:
         from ..errors import UsageError
         from ..i18n import _
 
         raise UsageError(_("--team is for a team database (--db postgresql://...); this book "
-                           "is one seller's"))
+                           "is one seller's") if seller is None else _(
+            "--seller is for a team database (--db postgresql://...); this book is one "
+            "seller's"))
     con = db.connect(create=False)
-    if team:
+    if team or seller is not None:
         from .. import pg
 
         pg.use_team(con)  # type: ignore[arg-type]
+        if seller is not None:
+            pg.only_seller(con, seller)  # type: ignore[arg-type]
     return con
 
 
@@ -142,6 +147,9 @@ def with_sellers(con: Any, rows: list[dict[str, Any]], columns: tuple[str, ...],
 
 TeamOpt = Annotated[bool, typer.Option(
     "--team", help="On a team database: the whole team's records, not only yours (managers).")]
+SellerOpt = Annotated[Optional[str], typer.Option(
+    "--seller", metavar="NAME", help="On a team database: one seller's records (managers; "
+    "with the Seller column of --team).", show_default=False)]
 
 
 def is_quiet() -> bool:

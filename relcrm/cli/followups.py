@@ -7,7 +7,7 @@ import typer
 
 from .. import dates
 from ..methodology import KAM_BY_KEY, STAGE_BY_KEY
-from .common import FormatOpt, TeamOpt, fmt, read, with_sellers
+from .common import FormatOpt, SellerOpt, TeamOpt, fmt, read, with_sellers
 
 
 def stage(row: dict[str, Any]) -> str:
@@ -55,6 +55,7 @@ def followups(
     ] = False,
     format_: FormatOpt = "table",
     team: TeamOpt = False,
+    seller: SellerOpt = None,
 ) -> None:
     """Who needs follow-up this week (Monday to Sunday, and anything overdue), and why.
 
@@ -80,7 +81,8 @@ def followups(
         files.check_output(ics.expanduser(), what="calendar")
     if limit is None:
         limit = 50 if kind == "table" and ics is None else 0
-    con = read(team)
+    con = read(team, seller)
+    team = team or seller is not None
     due = core.due(con, days=days, include_disqualified=all_, limit=limit or None)
     columns = with_sellers(con, due.rows, core.COLUMNS, team)  # --team: whose each one is
     if ics is not None:

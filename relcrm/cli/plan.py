@@ -7,7 +7,7 @@ import typer
 
 from .. import dates
 from ..i18n import _, dynamic, ngettext
-from .common import FormatOpt, TeamOpt, complete_words, fmt, read, with_sellers
+from .common import FormatOpt, SellerOpt, TeamOpt, complete_words, fmt, read, with_sellers
 from .followups import stage, who
 
 
@@ -27,6 +27,7 @@ def plan(
         "--all", "-a", help="Include disqualified prospects.")] = False,
     format_: FormatOpt = "table",
     team: TeamOpt = False,
+    seller: SellerOpt = None,
 ) -> None:
     """The agenda of a period, day by day: appointments with their times, other steps,
     check-ins by cadence and key accounts, with a count per day, days off and busy days marked.
@@ -43,7 +44,8 @@ def plan(
     if busy < 0:
         raise UsageError(_("--busy must be 0 (never) or more, not {busy}").format(busy=busy))
     today = dates.today()
-    con = read(team)
+    con = read(team, seller)
+    team = team or seller is not None
     agenda = core.build(con, core.period(period, days, today), busy=busy,
                         include_disqualified=all_)
     columns = with_sellers(con, agenda.items, core.COLUMNS, team)  # --team: whose each one is

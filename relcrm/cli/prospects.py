@@ -7,7 +7,7 @@ import typer
 from .. import dates
 from ..i18n import _, current, named
 from ..methodology import CRITERIA, STAGE_BY_KEY
-from .common import (FormatOpt, NextStepOpt, QuietOpt, RefArg, TeamOpt, WhenOpt,
+from .common import (FormatOpt, NextStepOpt, QuietOpt, RefArg, SellerOpt, TeamOpt, WhenOpt,
                      complete_accounts, emit_record, fmt, money, read, when, with_sellers)
 
 CompanyOpt = Annotated[Optional[str], typer.Option(
@@ -111,6 +111,7 @@ def list_(
         "otherwise; 0 = all).")] = None,
     format_: FormatOpt = "table",
     team: TeamOpt = False,
+    seller: SellerOpt = None,
 ) -> None:
     """List prospects (lost ones only with --all or --stage lost)."""
     from .. import queries
@@ -131,7 +132,8 @@ def list_(
         from ..core.fields import tag as clean_tag
 
         tag_name = clean_tag(tag)
-    con = read(team)
+    con = read(team, seller)
+    team = team or seller is not None
     rows, total = queries.list_prospects(con, stage=stage_key, tag=tag_name,
                                          company=company, search=search, status=status,
                                          include_lost=all_, sort=sort, limit=limit)

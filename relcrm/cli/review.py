@@ -6,7 +6,7 @@ import typer
 
 from .. import dates
 from ..i18n import N_, _, dynamic, named, ngettext, number
-from .common import FormatOpt, TeamOpt, book_currency, fmt, money, read, when
+from .common import FormatOpt, SellerOpt, TeamOpt, book_currency, fmt, money, read, when
 
 # figures with a row per key: on a table, the rows where both periods are 0 are left out
 # (unless --all); a bar on a terminal compares the keys of one figure
@@ -135,6 +135,7 @@ def review(
         "--all", "-a", help="Show the rows where both periods are 0 too.")] = False,
     format_: FormatOpt = "table",
     team: TeamOpt = False,
+    seller: SellerOpt = None,
 ) -> None:
     """The review of a period of selling, each figure beside the period before: effort
     (touches by kind and day, calls, minutes, customers against prospects), SPIN calls (by
@@ -158,9 +159,18 @@ def review(
     end = dates.to_day(when(to, past=True)) if to is not None else None
     today = dates.today()
     period, before = core.periods(today, month=month, last=last, start=start, end=end)
-    result = core.build(read(team), period, before, today)
+    con = read(team, seller)
+    result = core.build(con, period, before, today)
+    by_seller = _by_seller(con, period, before, today) if team and seller is None else []
     if kind != "table":
-        render.machine(kind, core.COLUMNS, result.rows())
+        if not team and seller is None:
+            render.machine(kind, core.COLUMNS, result.rows())
+            return
+        # the team's figures (no seller), then each seller's
+        rows = [{**r, "seller": seller} for r in result.rows()]
+        for name, own in by_seller:
+            rows += [{**r, "seller": name} for r in own.rows()]
+        render.machine(kind, core.COLUMNS + ("seller",), rows)
         return
 
     import sys
@@ -234,3 +244,54 @@ def review(
                 render.Col(_("Name"), "name", no_wrap=True),
                 render.Col(_("Why"), "detail", style="dim"),
             ])
+    if by_seller:
+        print()
+        _seller_table(by_seller, book)
+
+
+# the figures a manager compares sellers by (review --team): (figure, column title)
+_HEADLINE = (("touches", N_("Touches")), ("calls", N_("Calls")),
+             ("advance_rate", N_("Advance rate")), ("won", N_("Won")),
+             ("won_value", N_("Won value")), ("win_rate", N_("Win rate")),
+             ("overdue_steps", N_("Overdue steps")), ("went_cold", N_("Gone cold")))
+
+
+def _by_seller(con: Any, period: Any, before: Any, today: Any) -> list[tuple[str, Any]]:
+    """Each seller's review of the same period (review --team), by name."""
+    from .. import pg
+    from ..core import review as core
+
+    out = []
+    try:
+        for name in pg.sellers_in(con):
+            pg.narrow(con, name)
+            out.append((name, core.build(con, period, before, today)))
+    finally:
+        pg.narrow(con, None)
+    return out
+
+
+def _seller_table(by_seller: list[tuple[str, Any]], book: str) -> None:
+    """One row per seller: the headline figures of their period, each with its change."""
+    from .. import db, render
+
+    rows = []
+    for name, own in by_seller:
+        row: dict[str, Any] = {"seller": name}
+        for figure, _title in _HEADLINE:
+            found = [f for f in own.figures if f.figure == figure
+                     and (figure != "won_value" or f.key == book)]
+            if not found:
+                row[figure] = "–"
+                continue
+            f = found[0]
+            current, previous = f.current, f.previous
+            if f.kind == "money":
+                current, previous = db.money(current), db.money(previous)
+            change = _change(current, previous, f.kind, f.currency, book)
+            row[figure] = _show(current, f.kind, f.currency, book) + (
+                f" ({change})" if change and change != "=" else "")
+        rows.append(row)
+    render.table(rows, [render.Col(_("Seller"), "seller", style="bold", no_wrap=True)] + [
+        render.Col(dynamic(title), figure, justify="right", no_wrap=True)
+        for figure, title in _HEADLINE], title=_("By seller"))
