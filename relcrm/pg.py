@@ -1174,10 +1174,11 @@ def import_book(url: str, path: Any, seller: str) -> list[dict[str, Any]]:
                         mapping[old] = existing
                     joined += len(same)
                 left = own = 0
+                why = ""
                 if table == "setting":  # a seller's own phone sync is not the team's: theirs
                     personal = [r for r in rows if str(r[0]).startswith("sync.")]
                     rows = [r for r in rows if not str(r[0]).startswith("sync.")]
-                    own = _move_sync(raw, seller, personal, bulk)
+                    own, why = _move_sync(raw, seller, personal, bulk)
                     left = len(personal) - own
                     sync_from = bool(own)
                 if table == "step" and rows:  # a step's uid names it on phones: one each
@@ -1228,7 +1229,7 @@ def import_book(url: str, path: Any, seller: str) -> list[dict[str, Any]]:
                         table=table, moved=moved + joined + kept + left + own, total=total))
                 report.append({"table": table, "entity": BY_TABLE[table].many, "book": total,
                                "moved": moved + own, "joined": joined, "kept": kept,
-                               "left": left, "own": own})
+                               "left": left, "own": own, "why": why})
             if sync_from:  # where the phone's objects are, for the ids the team gave
                 _move_sync_state(raw, book, seller, ids, bulk)
             if installed(raw):
@@ -1257,22 +1258,26 @@ def import_book(url: str, path: Any, seller: str) -> list[dict[str, Any]]:
         book.close()
 
 
-def _move_sync(raw: Any, seller: str, personal: list[list[Any]], bulk: bool) -> int:
+def _move_sync(raw: Any, seller: str, personal: list[list[Any]],
+               bulk: bool) -> tuple[int, str]:
     """A book's phone-sync settings become the seller's own (seller_setting), when the one
     moving the book may write those: the seller, or the administrator. A manager moving a
-    colleague's book in cannot (each seller's are theirs alone): they stay in the book.
-    Returns how many moved."""
-    if not personal or not installed(raw):
-        return 0
+    colleague's book in cannot (each seller's are theirs alone): they stay in the book, and
+    so they do when the seller syncs from the team database already. Returns how many moved,
+    and why the others stayed ("older", "colleague", "syncing")."""
+    if not personal:
+        return 0, ""
+    if not installed(raw):
+        return 0, "older"
     me = raw.execute("SELECT current_user").fetchone()[0]
     if not bulk and me != seller:
-        return 0
-    if raw.execute("SELECT count(*) FROM seller_setting WHERE seller = %s AND key LIKE "
-                   "'sync.%%'", (seller,)).fetchone()[0]:
-        return 0  # the seller syncs from the team database already: theirs stay
+        return 0, "colleague"
+    if raw.execute("SELECT count(*) FROM seller_setting WHERE seller = %s",
+                   (seller,)).fetchone()[0]:
+        return 0, "syncing"
     names = ["key", "value"] + (["seller"] if bulk else [])
     return _insert(raw, "seller_setting", names,
-                   [[key, value] + ([seller] if bulk else []) for key, value in personal])
+                   [[key, value] + ([seller] if bulk else []) for key, value in personal]), ""
 
 
 # what each kind of object on a seller's phone names: a row of which table
@@ -1287,6 +1292,10 @@ def _move_sync_state(raw: Any, book: sqlite3.Connection, seller: str,
     next sync then replaces the book's objects on the phone with the team database's (an
     object's UID holds its record's id), instead of leaving the old ones beside the new."""
     extra = ["seller"] if bulk else []
+    # what the seller's sync state held without its settings (a sync setup undone) is
+    # replaced: the book's settings say where their phone is now
+    raw.execute("DELETE FROM _sync_state WHERE seller = %s AND key <> 'lock'", (seller,))
+    raw.execute("DELETE FROM _sync_item WHERE seller = %s", (seller,))
     state = [list(r) + ([seller] if bulk else []) for r in book.execute(
         "SELECT key, value FROM _sync_state")]
     _insert(raw, "_sync_state", ["key", "value", *extra], state)

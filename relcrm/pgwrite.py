@@ -62,7 +62,7 @@ COMMANDS = frozenset({
 # relcrm says so until `relcrm team init` lays them again (pg.installed). Any change to those
 # statements bumps the number; the fingerprint (of the statements) is checked by a test so that
 # no change goes without its bump. 1: writes (stop 23); 2: each seller's sync, --seller.
-MACHINERY = (2, "78d4de07db")
+MACHINERY = (2, "a88d8336fc")
 # the commands whose own state (their phone sync's: never journaled) stays when they changed
 # no record
 KEEP_STATE = frozenset({"sync", "sync setup"})
@@ -566,6 +566,10 @@ def personal(both: str) -> list[str]:
                 f"DROP POLICY IF EXISTS own ON {table}",
                 f"CREATE POLICY own ON {table} TO {both} USING (seller = current_user) "
                 f"WITH CHECK (seller = current_user)"]
+    # a seller's own settings are those settings.personal() names: no other overrides the team's
+    out += ["ALTER TABLE seller_setting DROP CONSTRAINT IF EXISTS seller_setting_personal",
+            "ALTER TABLE seller_setting ADD CONSTRAINT seller_setting_personal CHECK "
+            "(key LIKE 'sync.%')"]
     return out
 
 
@@ -638,6 +642,9 @@ def write_session(url: str, *, journal: bool = True) -> Iterator[Any]:
             raw.execute(f"SELECT set_config('{WRITING}', 'on', true)")
             if name in TEAM_WIDE:  # a manager's policy then shows every seller's rows
                 raw.execute(f"SELECT set_config('{pg.TEAM_SETTING}', 'on', true)")
+            elif name in KEEP_STATE:  # a phone is its seller's own: a manager's too, even
+                # when their connection asks for the team's (options=-c relcrm.team=on)
+                raw.execute(f"SELECT set_config('{pg.TEAM_SETTING}', 'off', true)")
             change = begin(con) if journal else None
             try:
                 yield session

@@ -916,7 +916,17 @@ def export(con: sqlite3.Connection, entity: str, *, since: str | None = None,
     import json
 
     spec = EXPORTS[entity]
-    sql, params = f"{spec.select} WHERE {spec.where}", {}
+    select = spec.select
+    if entity == "settings":
+        from .db import on_team
+
+        if on_team(con) and con.raw.execute(  # type: ignore[attr-defined]
+                "SELECT to_regclass('seller_setting') IS NOT NULL").fetchone()[0]:
+            # a team database's settings, with the seller's own (their phone sync)
+            select = ("SELECT g.key, g.value FROM (SELECT key, value FROM setting WHERE key "
+                      "NOT LIKE 'sync.%' UNION ALL SELECT key, value FROM seller_setting "
+                      "WHERE seller = current_user) g")
+    sql, params = f"{select} WHERE {spec.where}", {}
     if since is not None:
         sql += f" AND {spec.when} >= :since"
         params["since"] = since

@@ -278,8 +278,12 @@ def table_of(con: Any, key: str) -> str:
 def get(con: sqlite3.Connection, key: str) -> str:
     """A setting's value in the book (its default when never set). A stored value is checked
     (a book edited by another program could hold anything): a bad one is a clear error."""
-    row = con.execute(f"SELECT value FROM {table_of(con, key)} WHERE key = ?",
-                      (key,)).fetchone()
+    table = table_of(con, key)
+    if table == "setting":
+        row = con.execute("SELECT value FROM setting WHERE key = ?", (key,)).fetchone()
+    else:
+        found = _own(con).get(key)
+        row = None if found is None else (found,)
     if row is None:
         return BY_KEY[key].default
     if key not in _CHECKED_WHEN_SET:
@@ -317,10 +321,17 @@ def _stored(con: Any) -> dict[str, str]:
     stored = dict(con.execute("SELECT key, value FROM setting").fetchall())
     if on_team(con):
         stored = {k: v for k, v in stored.items() if not personal(k)}
-        # (a team database readied by an older relcrm has none until team init)
-        if con.raw.execute("SELECT to_regclass('seller_setting') IS NOT NULL").fetchone()[0]:
-            stored.update(con.execute("SELECT key, value FROM seller_setting").fetchall())
+        stored.update(_own(con))
     return stored
+
+
+def _own(con: Any) -> dict[str, str]:
+    """On a team database, the connected seller's own settings (none for its administrator,
+    nor on a team database readied by an older relcrm, until team init)."""
+    if not con.raw.execute("SELECT to_regclass('seller_setting') IS NOT NULL").fetchone()[0]:
+        return {}
+    return {k: v for k, v in con.raw.execute(
+        "SELECT key, value FROM seller_setting WHERE seller = current_user") if personal(k)}
 
 
 def problems(con: sqlite3.Connection) -> list[str]:

@@ -436,6 +436,21 @@ def test_a_phone_and_an_email_added_to_a_contact_are_added_to_the_prospect(book,
     assert book.sql("SELECT count(*) FROM contact WHERE prospect_id = 1") == [(3,)]
 
 
+@pytest.mark.parametrize("sent", ["not json", "[1]", "null"])
+def test_sync_state_another_program_garbled_reads_as_nothing_sent(book, synced, sent):
+    """The values an object was sent with, garbled in the book (a review wrote them with
+    sqlite3): the next sync still takes the phone's changes, checked as any other."""
+    uid = _card_uid(book, "Nguyễn Văn An")
+    _write(book, "UPDATE _sync_item SET sent = ?", sent)
+    synced.phone.edit_card(uid, lambda body: body.replace(
+        "END:VCARD", "EMAIL;TYPE=home:an.nguyen@gmail.com\r\nEND:VCARD"))
+    _sid, step_uid = _step(book, "send the quote")
+    synced.phone.complete(step_uid, dt.datetime(2026, 11, 25, 2, 30, tzinfo=UTC))
+    result = synced()
+    assert "Nguyễn Văn An: email an.nguyen@gmail.com added on the phone" in result["received"]
+    assert book.one("SELECT status FROM step WHERE text = 'send the quote'") == "done"
+
+
 def test_a_step_moved_in_both_places_keeps_relcrms_day(book, synced):
     """The seller moves the to-do to Monday in relcrm, and (before a sync) to Wednesday on the
     phone: relcrm's Monday wins, the summary says so, and the phone shows Monday again."""

@@ -1047,7 +1047,8 @@ def test_a_sellers_phone_sync_settings_become_their_own(sellers, tmp_path):
             assert "1 of them alice's own (phone sync)" in said
             assert "alice's phone sync came along" in said
         else:
-            assert "1 of your own (phone sync) left in the book" in said
+            assert "1 of bob's own (phone sync) left in the book: only bob may set those" \
+                in said
             assert "phone sync came along" not in said
     assert sellers.team.psql("SELECT count(*) FROM setting WHERE key LIKE 'sync.%'") == "0"
     assert sellers.as_("alice")("config", "sync.url").out == "http://127.0.0.1:5232/alice/\n"
@@ -1735,12 +1736,64 @@ def test_a_seller_syncs_once_at_a_time_and_colleagues_meanwhile(two_sellers, dav
     phones = {"alice": Phone(alice, dav, "alice-once"), "bob": Phone(bob, dav, "bob-once")}
     for phone in phones.values():
         phone.setup()
-    with psycopg.connect(two_sellers.team.url("alice"), autocommit=True) as held:
-        held.execute("SELECT pg_advisory_lock(hashtextextended('relcrm sync alice', 0))")
+    # a colleague cannot take the lock of alice's sync (the review took an advisory lock's)
+    with psycopg.connect(two_sellers.team.url("bob")) as other:
+        assert other.execute("SELECT count(*) FROM (SELECT 1 FROM _sync_state WHERE "
+                             "seller = 'alice' FOR UPDATE) s").fetchone()[0] == 0
+        other.execute("SELECT pg_advisory_lock(hashtextextended('relcrm sync alice', 0))")
+        assert phones["alice"].sync()["created"] > 20
+    with psycopg.connect(two_sellers.team.url("alice")) as held:
+        held.execute("SELECT 1 FROM _sync_state WHERE key = 'lock' FOR UPDATE")
         before = two_sellers.dump()
         said = alice.run("sync", env=phones["alice"].env)
         assert said.code == 1 and said.err.count("\n") == 1
         assert "another relcrm sync of yours on this team database is running" in said.err
         assert two_sellers.dump() == before
         assert phones["bob"].sync()["created"] > 20
-    assert phones["alice"].sync()["created"] > 20
+    assert phones["alice"].sync()["created"] == 0
+
+
+def test_what_the_review_of_team_sync_found_holds(two_sellers, dav, tmp_path):
+    """A seller's own settings are their phone sync's only; the administrator has none and
+    cannot sync; a manager's sync is their own even when their connection asks for the
+    team's; an export carries the seller's own settings, as on a book file; a book moves in
+    over the sync state a seller's undone setup left."""
+    import psycopg
+
+    team = two_sellers.team
+    alice, mai = two_sellers.as_("alice"), two_sellers.as_("mai")
+    Phone(alice, dav, "review-alice").setup()
+    with pytest.raises(subprocess.CalledProcessError):
+        team.psql("INSERT INTO seller_setting (key, value) VALUES ('occasion.lead_days', '60')",
+                  user="alice")
+    exported = alice("export", "settings", "-f", "json").out
+    assert '"key": "sync.calendar", "value": "review-alice"' in exported
+    admin = TeamCli(team)
+    assert admin("config", "sync.url").out == "\n"
+    admin.fails(2, "sync", "status", match="each seller's own")
+    # a manager whose connection shows the team: their phone gets their own (none), not all
+    url = team.url("mai") + "?options=-c%20relcrm.team%3Don"
+    assert json.loads(mai("list", "-f", "json", env={"RELCRM_DB": url}).out)  # the team's
+    phone = Phone(mai, dav, "review-mai")
+    phone.env["RELCRM_DB"] = url
+    phone.setup()
+    sent = phone.sync()
+    assert len(phone.app.cards()) == 0 and not phone.step_uids()
+    assert sent["created"] == len(phone.app.entries())  # dates of the shared accounts only
+    # alice undoes her setup: her sync state stays, without settings; her book moves in over it
+    assert "sync setup" in alice("undo").out
+    with psycopg.connect(team.url()) as con:
+        assert con.execute("SELECT count(*) FROM _sync_state WHERE seller = 'alice'"
+                           ).fetchone()[0]
+    book = solo(tmp_path)
+    synced = Phone(Cli(book), dav, "review-book")
+    synced.setup()
+    synced.sync()  # the book has its own sync state: its server's tokens, its objects
+    with psycopg.connect(team.url()) as con:  # a book of alice's she has not moved in yet
+        con.execute("DELETE FROM _import WHERE seller = 'alice'")
+        con.execute("DELETE FROM prospect WHERE seller = 'alice'")
+    said = alice("team", "import-book", book, "--seller", "alice").out
+    assert "alice's phone sync came along" in said
+    assert alice("config", "sync.calendar").out == "review-book\n"
+    moved = Phone(alice, dav, "review-book").sync()
+    assert moved["received"] == [] and moved["recreated"] == []

@@ -83,7 +83,7 @@ def sync(
         return
     from ..core import sync as core
 
-    config = _config(read())
+    config = _config(_own())
     secret, _source = password(config["url"], config["user"], ask=True)
     try:
         summary = core.run(config, secret, dry_run=dry_run)
@@ -95,13 +95,34 @@ def sync(
 
 
 def _ready() -> None:
-    """On a team database, each seller's sync state must be there (team init lays it)."""
+    """On a team database, each seller's sync state must be there (team init lays it), and
+    whoever syncs is a seller of the team (each one's phone is their own)."""
     from .. import db
 
     if db.url() is not None:
         from .. import pg
 
-        pg.require_installed(read().raw, db.url())
+        con = read()
+        pg.require_installed(con.raw, db.url())
+        if not con.raw.execute("SELECT 1 FROM seller WHERE name = current_user").fetchone():
+            from ..errors import UsageError
+
+            raise UsageError(_("relcrm sync is each seller's own: connect to the team database "
+                               "as a seller of the team, not as {name}").format(
+                name=con.raw.info.user))
+
+
+def _own() -> Any:
+    """A read connection showing the seller's own records, also to a manager whose
+    connection asks for the team's: a phone is its seller's own."""
+    con = read()
+    from .. import db
+
+    if db.on_team(con):
+        from .. import pg
+
+        con.raw.execute(f"SELECT set_config('{pg.TEAM_SETTING}', 'off', false)")
+    return con
 
 
 def _config(con: Any) -> dict[str, str]:
@@ -232,7 +253,7 @@ def status(format_: FormatOpt = "table") -> None:
     from ..core import sync as core
     from ..errors import RelcrmError
 
-    con = read()
+    con = _own()
     config = _config(con)
     pending = core.pending(con)
     incoming: Optional[int] = None

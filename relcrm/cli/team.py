@@ -129,13 +129,19 @@ def import_book(
             line += ", " + _("{own} of them {seller}'s own (phone sync)").format(
                 own=row["own"], seller=seller)
         if row["left"]:
-            line += ", " + _("{left} of your own (phone sync) left in the book").format(
-                left=row["left"])
+            line += ", " + {
+                "colleague": _("{left} of {seller}'s own (phone sync) left in the book: only "
+                               "{seller} may set those (relcrm sync setup)"),
+                "syncing": _("{left} of {seller}'s own (phone sync) left in the book: {seller} "
+                             "syncs from the team database already"),
+            }.get(row.get("why"), _("{left} of your own (phone sync) left in the book")).format(
+                left=row["left"], seller=seller)
         _say(line)
     total = sum(r["book"] for r in report)
     _say(_("All {total} records accounted for; the book file was not changed.").format(
         total=total))
     if any(r.get("own") for r in report):
         _say(_("{seller}'s phone sync came along: their next relcrm sync, from the team "
-               "database, puts its records on the phone in place of the book's.").format(
-            seller=seller))
+               "database, puts its records on the phone in place of the book's. Sync from the "
+               "team database only from now on: a sync from the book file would put the "
+               "book's records back beside them.").format(seller=seller))

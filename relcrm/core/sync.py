@@ -227,9 +227,20 @@ class Known:
 
 
 def known(con: sqlite3.Connection) -> dict[str, Known]:
-    return {r[0]: Known(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7] or "{}"))
+    return {r[0]: Known(r[0], r[1], r[2], r[3], r[4], r[5], r[6], _sent(r[7]))
             for r in con.execute("SELECT uid, collection, kind, ref_id, href, etag, digest, "
                                  "sent FROM _sync_item")}
+
+
+def _sent(text: str | None) -> dict[str, Any]:
+    """The values an object was sent with (JSON); what is not a JSON object (the state edited
+    by another program) reads as nothing sent: the phone's values are then its own changes,
+    each checked as any change from the phone."""
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def remember(con: sqlite3.Connection, item: Item | Known, href: str | None, etag: str | None,
@@ -541,7 +552,8 @@ def setup(config: dict[str, str], secret: str) -> dict[str, Any]:
             store(con, f"sync.{key}", config[key])
         if state(con, "server") != _server_key(config):
             con.execute("DELETE FROM _sync_item")
-            con.execute("DELETE FROM _sync_state")
+            # (a team database's lock row of a sync running now stays: see _one_at_a_time)
+            con.execute("DELETE FROM _sync_state WHERE key <> 'lock'")
             set_state(con, "server", _server_key(config))
         for collection in (CALENDAR, ADDRESSBOOK):  # made again (deleted on the server ...):
             url = found[f"{collection}_url"]      # what was sent there is sent again
@@ -592,15 +604,28 @@ def _one_at_a_time() -> Any:
 
 @contextmanager
 def _one_seller_at_a_time(url: str) -> Iterator[None]:
+    """A lock on a row of the seller's own sync state, held by a connection of its own: no
+    one else can see that row, so no colleague can take the lock and keep a seller from
+    syncing (an advisory lock's key anyone could take)."""
+    import psycopg
+
     from .. import pg
 
     raw = pg.raw_connect(url)
     try:
-        if not raw.execute("SELECT pg_try_advisory_lock(hashtextextended('relcrm sync ' || "
-                           "session_user, 0))").fetchone()[0]:
+        raw.execute("INSERT INTO _sync_state (key, value) VALUES ('lock', '') "
+                    "ON CONFLICT DO NOTHING")
+        raw.autocommit = False
+        try:
+            raw.execute("SELECT 1 FROM _sync_state WHERE key = 'lock' FOR UPDATE NOWAIT")
+        except psycopg.errors.LockNotAvailable:
             raise RelcrmError(_("another relcrm sync of yours on this team database is "
-                                "running; wait for it to finish, then sync again"))
+                                "running; wait for it to finish, then sync again")) from None
         yield
+    except psycopg.Error as exc:
+        from ..errors import DatabaseError
+
+        raise DatabaseError(pg.describe(exc, url)) from None
     finally:
         raw.close()
 
