@@ -400,6 +400,7 @@ class Health:
     pending: int = 0  # rows of _dirty left by a write that did not settle (should be none)
     search_stale: int = 0  # entries of the search index that differ from the notes
     bad_settings: list[str] | None = None  # stored settings this relcrm cannot use
+    bad_dates: list[str] | None = None  # dates and occasions with no day to place
 
     @property
     def ok(self) -> bool:
@@ -407,7 +408,7 @@ class Health:
                                      and self.private and not self.id_limits
                                      and not any((self.stale or {}).values())
                                      and not self.pending and not self.bad_settings
-                                     and not self.search_stale)
+                                     and not self.search_stale and not self.bad_dates)
 
     def record(self) -> dict[str, Any]:
         return {"path": str(self.path), "exists": self.exists, "ok": self.ok,
@@ -419,6 +420,7 @@ class Health:
                 "backups": len(self.backups or []), "leftovers": len(self.leftovers or []),
                 "id_problems": ",".join(self.id_limits or []),
                 "stale_search_entries": self.search_stale,
+                "bad_dates": len(self.bad_dates or []),
                 **{f"stale_{t}s": len(ids) for t, ids in (self.stale or {}).items()}}
 
 
@@ -468,6 +470,9 @@ def health(book: Path) -> Health:
             from .core import derive
 
             report.bad_settings = settings.problems(con)
+            from .core import care
+
+            report.bad_dates = care.unplaceable(con)
             if report.bad_settings:  # the rebuild needs them: report them alone
                 return report
             report.stale = derive.stale(con)

@@ -1479,6 +1479,13 @@ def doctor(url: str) -> list[tuple[str, str, bool]]:
                              "{deals} deals readable by {user}").format(
         prospects=counts["prospect"], touches=counts["touch"], steps=counts["step"],
         deals=counts["deal"], user=raw.info.user), True))
+    from .core.care import unplaceable
+
+    bad = unplaceable(con)  # (a seller's psql could write any number into a shared date)
+    if bad:
+        out.append(("dates", _("PROBLEM: {details}").format(details=_(
+            "{n} with no day relcrm can place, left out of follow-ups and plans: {dates}")
+            .format(n=len(bad), dates="; ".join(bad))), False))
     ok = all(line[2] for line in out)
     out.append(("verdict", _("ok") if ok else _("PROBLEMS found (see above)"), ok))
     return out

@@ -222,3 +222,30 @@ def test_an_accounts_founding_day(an):
     lines = [r for r in followups(an, "2026-11-28") if r["reason"] == "occasion"]
     assert [(r["subject"], r["company"]) for r in lines] == [("account", "Minh Phát")]
     assert "founding Tue 1/12 (21 years)" in lines[0]["why"]
+
+
+def test_a_date_with_no_day_is_left_out_with_a_warning_and_doctor_names_it(an):
+    """A book written by another program (on a team database, a colleague's psql) holds a
+    birthday on 31/2, a date whose month is text and an occasion in month 13: the lists leave
+    them out, saying so once on stderr, instead of failing; doctor names each with its way out;
+    the gift list of that occasion is one line, exit 1."""
+    import sqlite3
+
+    con = sqlite3.connect(an.path)
+    with con:
+        con.execute("INSERT INTO important_date (prospect_id, kind, month, day, lunar, "
+                    "created_at) VALUES (1, 'birthday', 2, 31, 0, '2026-01-01T00:00:00')")
+        con.execute("INSERT INTO important_date (prospect_id, kind, month, day, lunar, "
+                    "created_at) VALUES (1, 'birthday', 'x', 3, 0, '2026-01-01T00:00:00')")
+        con.execute("INSERT INTO occasion (key, name, month, day) VALUES ('bad', 'Bad', 13, 1)")
+    con.close()
+    for args in (("followups",), ("plan", "week"), ("date", "list"), ("occasion", "list"),
+                 ("show", "1"), ("brief", "1"), ("followups", "--ics", "-")):
+        result = an.run(*args, env=ON("2026-11-25"))
+        assert result.code == 0, (args, result.err)
+        assert "has no day relcrm can place" in result.err and "Traceback" not in result.err
+    doctor = an.run("doctor")
+    assert doctor.code == 1
+    assert "important date #1 (31/2): relcrm date drop 1" in doctor.out
+    assert "the occasion bad (1/13): relcrm occasion drop bad" in doctor.out
+    an.fails(1, "occasion", "gifts", "bad", match="has no day relcrm can place")

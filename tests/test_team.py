@@ -1797,3 +1797,19 @@ def test_what_the_review_of_team_sync_found_holds(two_sellers, dav, tmp_path):
     assert alice("config", "sync.calendar").out == "review-book\n"
     moved = Phone(alice, dav, "review-book").sync()
     assert moved["received"] == [] and moved["recreated"] == []
+
+
+def test_a_shared_date_with_no_day_leaves_colleagues_working(two_sellers):
+    """alice writes with psql an occasion in month 13 and an account's founding day on 31/2
+    (shared rows): bob's followups, plan and date list leave them out with a warning instead
+    of failing, and his doctor names them."""
+    team = two_sellers.team
+    bob = two_sellers.as_("bob")
+    team.psql("INSERT INTO occasion (key, name, month, day) VALUES ('bad', 'Bad', 13, 1); "
+              "INSERT INTO important_date (account_id, kind, month, day, lunar, created_at) "
+              "VALUES (1, 'founding', 2, 31, 0, '2026-01-01T00:00:00')", user="alice")
+    for args in (("followups",), ("plan", "week"), ("date", "list"), ("occasion", "list")):
+        result = bob.run(*args)
+        assert result.code == 0 and "has no day relcrm can place" in result.err, args
+    doctor = bob.run("doctor")
+    assert doctor.code == 1 and "the occasion bad (1/13): relcrm occasion drop bad" in doctor.out

@@ -182,6 +182,9 @@ class RelcrmGroup(TyperGroup):
             from .. import db as database
 
             database.command = shlex.join(["relcrm", *args])
+            said = sys.modules.get("relcrm.core.occasions")
+            if said is not None:  # each command says once what it leaves out (a shell: each)
+                said._SAID.clear()
             from .. import i18n
 
             i18n.setup(args)  # the language of this command: help texts and messages

@@ -152,7 +152,8 @@ def _labels() -> dict[str, str]:
             "privacy": _("privacy"), "schema": _("schema"), "integrity": _("integrity"),
             "links": _("links"), "records": _("records"), "backups": _("backups"),
             "settings": _("settings"), "derived": _("derived"), "search": _("search"),
-            "ids": _("ids"), "leftovers": _("leftovers"), "verdict": _("verdict")}
+            "ids": _("ids"), "leftovers": _("leftovers"), "dates": _("dates"),
+            "verdict": _("verdict")}
 
 
 def _line(key: str, text: str) -> str:
@@ -217,6 +218,10 @@ def _describe(report) -> str:
         lines.append(_line("settings", _(
             "PROBLEM: {problems} (set them again with relcrm config KEY VALUE, or KEY "
             "--reset)").format(problems="; ".join(report.bad_settings))))
+    if report.bad_dates:
+        lines.append(_line("dates", _problem(_(
+            "{n} with no day relcrm can place, left out of follow-ups and plans: {dates}")
+            .format(n=len(report.bad_dates), dates="; ".join(report.bad_dates)))))
     if report.pending:
         lines.append(_line("derived", _(
             "PROBLEM: {n:,} records wait to be recomputed (a write was stopped half-way outside "

@@ -155,8 +155,10 @@ def upcoming(con: sqlite3.Connection, today: dt.date, *, days: int | None = None
     horizon = None if days is None else today + dt.timedelta(days=days)
     for (ident, kind, month, day, year, lunar, note, person, name, acc, account,
          stage) in rows:
-        date = occasions.DayOfYear(day, month, year, bool(lunar))
-        if horizon is not None and not occasions.may_fall(date, today, horizon):
+        date = occasions.stored(day, month, year, lunar, _("important date #{id}").format(
+            id=ident))
+        if date is None or horizon is not None and not occasions.may_fall(date, today,
+                                                                          horizon):
             continue
         on, adjusted = occasions.next_on(date, today)
         ahead = (on - today).days
@@ -204,6 +206,23 @@ def describe(row: dict[str, Any], today: dt.date) -> str:
 # -- the book's occasions and the gift list ------------------------------------------------
 
 
+def unplaceable(con: sqlite3.Connection) -> list[str]:
+    """The book's dates and occasions with no day relcrm can place (doctor): each named with
+    the way to drop it."""
+    out = []
+    for ident, month, day, year, lunar in con.execute(
+            "SELECT id, month, day, year, lunar FROM important_date ORDER BY id"):
+        if occasions.stored(day, month, year, lunar, "", quiet=True) is None:
+            out.append(_("important date #{id} ({day}/{month}): relcrm date drop {id}").format(
+                id=ident, day=day, month=month))
+    for key, month, day, lunar in con.execute(
+            "SELECT key, month, day, lunar FROM occasion ORDER BY id"):
+        if occasions.stored(day, month, None, lunar, "", quiet=True) is None:
+            out.append(_("the occasion {key} ({day}/{month}): relcrm occasion drop {key}")
+                       .format(key=key, day=day, month=month))
+    return out
+
+
 OCCASION_COLUMNS = ("id", "key", "name", "date", "lunar", "gifts", "next_on", "days")
 
 
@@ -214,8 +233,9 @@ def occasion_rows(con: sqlite3.Connection, today: dt.date,
     out = []
     for ident, key, name, month, day, lunar, gifts in con.execute(
             "SELECT id, key, name, month, day, lunar, gifts FROM occasion ORDER BY id"):
-        date = occasions.DayOfYear(day, month, None, bool(lunar))
-        if until is not None and not occasions.may_fall(date, today, until):
+        date = occasions.stored(day, month, None, lunar, _("the occasion {key}").format(
+            key=key))
+        if date is None or until is not None and not occasions.may_fall(date, today, until):
             continue
         on, _adjusted = occasions.next_on(date, today)
         if until is not None and on > until:
@@ -309,7 +329,14 @@ def gift_list(con: sqlite3.Connection, occasion_ref: str, today: dt.date, *,
     account its deciders first. Tier A: key accounts and Loyal; B: Consolidate or the
     accounts that make the top 80% of last year's orders; C: the other customers."""
     occasion = find_occasion(con, occasion_ref)
-    date = occasions.DayOfYear(occasion["day"], occasion["month"], None, bool(occasion["lunar"]))
+    date = occasions.stored(occasion["day"], occasion["month"], None, occasion["lunar"],
+                            "", quiet=True)
+    if date is None:
+        from ..errors import DatabaseError
+
+        raise DatabaseError(_("the occasion {key} has no day relcrm can place; drop it and add "
+                              "it again (relcrm occasion drop {key})").format(
+            key=occasion["key"]))
     if year is not None:
         if not occasions.FIRST_YEAR <= year <= occasions.LAST_YEAR:
             raise UsageError(_("--year must be {first} to {last}")

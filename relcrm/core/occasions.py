@@ -16,6 +16,7 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from ..errors import UsageError
 from ..i18n import N_, _, dynamic
@@ -63,6 +64,30 @@ def parse(text: str, *, lunar: bool = False) -> DayOfYear:
         day, month = int(found.group(1)), int(found.group(2))
         year = int(found.group(3)) if found.group(3) else None
     return check(day, month, year, lunar=lunar, leap=leap, shown=text)
+
+
+def stored(day: Any, month: Any, year: Any, lunar: Any, what: str,
+           quiet: bool = False) -> DayOfYear | None:
+    """A date as the book holds it, checked as `check` checks a typed one: None, said once on
+    stderr, when it is no day (a book written by another program; on a team database, a
+    colleague's psql): the lists leave it out instead of failing for everyone."""
+    try:
+        if not all(isinstance(v, int) for v in (day, month)) or not (
+                year is None or isinstance(year, int)):
+            raise UsageError("")
+        return check(day, month, year, lunar=bool(lunar))
+    except UsageError:
+        if not quiet and what not in _SAID:
+            _SAID.add(what)
+            from ..render import warn
+
+            warn(_("{what} has no day relcrm can place ({day}/{month}{year}); it is left out "
+                   "until it is fixed").format(what=what, day=day, month=month,
+                                               year=f"/{year}" if year else ""))
+        return None
+
+
+_SAID: set[str] = set()
 
 
 def check(day: int, month: int, year: int | None, *, lunar: bool, leap: bool = False,
