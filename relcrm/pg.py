@@ -604,8 +604,27 @@ _SELLER_INDEXES = {
 }
 
 
+_COLUMNS = re.compile(r"(\bON\s+\w+\s*)\(([^()]*)\)", re.IGNORECASE)
+
+
+def _nulls_as_sqlite(sql: str) -> str:
+    """An index as SQLite orders it: NULL before every value. The reads' ORDER BY say so on
+    PostgreSQL (translate: x NULLS FIRST, x DESC NULLS LAST), and an index in PostgreSQL's own
+    order (NULL last) cannot give that order: each such read sorted instead (review's care
+    thinning: 225 ms of sorting a few touches per person, 71 ms from the index)."""
+    def each(found: re.Match) -> str:
+        terms = []
+        for term in found.group(2).split(","):
+            term = " ".join(term.split())
+            terms.append(term[:-len(" DESC")] + " DESC NULLS LAST"
+                         if term.upper().endswith(" DESC") else term + " NULLS FIRST")
+        return f"{found.group(1)}({', '.join(terms)})"
+    return _COLUMNS.sub(each, sql, count=1)
+
+
 def _indexes(con: sqlite3.Connection, present: list[str]) -> dict[str, str]:
-    """Each index of the solo schema `con` on the tables `present`, and the team's own."""
+    """Each index of the solo schema `con` on the tables `present`, and the team's own, with
+    NULL ordered as SQLite orders it (_nulls_as_sqlite)."""
     out = dict(con.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND "
         f"tbl_name IN ({', '.join(repr(t) for t in present)}) ORDER BY name").fetchall())
@@ -615,7 +634,7 @@ def _indexes(con: sqlite3.Connection, present: list[str]) -> dict[str, str]:
         wanted = re.search(r"\(seller, (\w+)\)", sql).group(1)
         if table in columns and wanted in columns[table]:
             out[name] = sql
-    return out
+    return {name: _nulls_as_sqlite(sql) for name, sql in out.items()}
 
 
 def schema(database: str, upto: int | None = None) -> list[str]:
@@ -680,8 +699,11 @@ def upgrade(raw: Any, current: int) -> list[int]:
             if (table, name) not in live_columns:
                 raw.execute(f"ALTER TABLE {table} ADD COLUMN "
                             f"{_column(name, declared, notnull, default)}")
+    older = not installed(raw)  # laid by an older relcrm: its indexes are made again
     for name, sql in _indexes(con, present).items():
-        if name not in live_indexes:
+        if name in live_indexes and older:
+            raw.execute(f"DROP INDEX {name}")
+        if name not in live_indexes or older:
             raw.execute(sql)
     for table, policy in raw.execute(
             "SELECT c.relname, p.polname FROM pg_policy p JOIN pg_class c ON c.oid = "

@@ -61,8 +61,9 @@ COMMANDS = frozenset({
 # What machinery() and pg.security() lay, by version: a team database readied by an older
 # relcrm says so until `relcrm team init` lays them again (pg.installed). Any change to those
 # statements bumps the number; the fingerprint (of the statements) is checked by a test so that
-# no change goes without its bump. 1: writes (stop 23); 2: each seller's sync, --seller.
-MACHINERY = (2, "a88d8336fc")
+# no change goes without its bump. 1: writes (stop 23); 2: each seller's sync, --seller,
+# indexes ordering NULL first as SQLite does.
+MACHINERY = (2, "3bb5ede4d3")
 # the commands whose own state (their phone sync's: never journaled) stays when they changed
 # no record
 KEEP_STATE = frozenset({"sync", "sync setup"})
@@ -574,14 +575,16 @@ def personal(both: str) -> list[str]:
 
 
 def fingerprint() -> str:
-    """What machinery() and pg.security() lay, in ten hex digits (MACHINERY's second half)."""
+    """What machinery(), pg.security() and the indexes lay, in ten hex digits (MACHINERY's
+    second half)."""
     import hashlib
 
-    from .pg import _columns_of, _solo_schema, security, tables
+    from .pg import _columns_of, _indexes, _solo_schema, security, tables
 
     con = _solo_schema()
     statements = machinery("relcrm") + security(
-        "relcrm", {t: _columns_of(con, t) for t in tables()})
+        "relcrm", {t: _columns_of(con, t) for t in tables()}) + list(
+        _indexes(con, tables()).values())
     return hashlib.sha1("\n".join(statements).encode()).hexdigest()[:10]
 
 

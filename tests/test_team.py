@@ -429,12 +429,16 @@ def test_a_team_database_without_each_sellers_sync_asks_for_team_init(admin, tea
     admin("team", "add-seller", "alice")
     alice = admin.as_("alice")
     alice("add", "An", "--company", "Minh Phát")
-    team.psql("DROP TABLE _sync_item, _sync_state, seller_setting; "
+    team.psql("DROP TABLE _sync_item, _sync_state, seller_setting; DROP INDEX "
+              "ix_touch_contact; CREATE INDEX ix_touch_contact ON touch (prospect_id, at, kind); "
               "COMMENT ON TABLE _team IS 'relcrm machinery 1'")  # as that relcrm left it
     for args in (("add", "Bình"), ("sync",), ("config", "sync.url", "https://dav.example/"),
                  ("account", "step", "Minh Phát", "fri", "visit")):
         alice.fails(1, *args, match="does not take changes yet")
     assert "takes changes now" in admin("team", "init", team.url()).out
+    # its indexes are made again, ordering NULL first as SQLite does (as the reads ask)
+    assert team.psql("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_touch_contact'"
+                     ).endswith("(prospect_id NULLS FIRST, at NULLS FIRST, kind NULLS FIRST)")
     alice("config", "sync.url", "https://dav.example/")
     assert alice("config", "sync.url").out == "https://dav.example/\n"
     assert alice("list", "-f", "csv").out.count("\n") == 2
