@@ -178,34 +178,38 @@ def ranked(con: Any, words: list[str]) -> list[tuple[int, float, str | None]]:
     average = max(float(total) / count, 1.0)
     hits = dict.fromkeys(unique, 0)
     frequencies: list[tuple[int, str | None, int, dict[str, int]]] = []
+    # one pass over the index (a materialized CTE): the entries holding any word, counted for
+    # each word in PostgreSQL where the text is ASCII (a regular expression anchored at a
+    # token's start), returned whole where it is not (tokenized here); the first row holds
+    # how many entries have each word, the others the entries that have them all
     plain = all(w.isascii() for w in unique)  # (a word typed in another script: all by hand)
-    if plain:
-        starts = {w: "(^|[^a-z0-9])" + w for w in unique}
-        params: list[Any] = []
-        for w in unique:
-            params += [_like(w), starts[w]]
-        found = con.raw.execute(
-            "SELECT " + ", ".join("count(*) FILTER (WHERE body LIKE %s AND body ~ %s)"
-                                  for _w in unique)
-            + " FROM _search WHERE octet_length(body) = char_length(body)", params).fetchone()
-        hits.update(zip(unique, found))
-        every = " AND ".join("body LIKE %s AND body ~ %s" for _w in unique)
-        counted = ", ".join("regexp_count(body, %s)" for _w in unique)
-        for rowid, at, size, *freq in con.raw.execute(
-                f"SELECT rowid, at, size, {counted} FROM _search WHERE octet_length(body) = "
-                f"char_length(body) AND {every}", [starts[w] for w in unique] + params):
+    ascii_ = "octet_length(body) = char_length(body)"
+    starts = ["(^|[^a-z0-9])" + w for w in unique] if plain else []
+    counted = "".join(f", CASE WHEN ascii THEN regexp_count(body, %s) ELSE 0 END AS f{i}"
+                      for i in range(len(starts)))
+    columns = "".join(f", f{i}" for i in range(len(starts)))
+    sql = (f"WITH m AS MATERIALIZED (SELECT rowid, at, size, body, {ascii_} AS ascii FROM "
+           "_search WHERE " + " OR ".join(["body LIKE %s"] * len(unique)) + "), "
+           f"c AS MATERIALIZED (SELECT rowid, at, size, ascii, body{counted} FROM m) "
+           "SELECT NULL, NULL, NULL, NULL" + "".join(
+               f", count(*) FILTER (WHERE ascii AND f{i} > 0)" for i in range(len(starts)))
+           + " FROM c UNION ALL "
+           f"SELECT rowid, at, size, CASE WHEN ascii THEN NULL ELSE body END{columns} FROM c "
+           "WHERE " + ("NOT ascii OR (" + " AND ".join(f"f{i} > 0" for i in range(len(starts)))
+                       + ")" if starts else "true"))
+    rows = con.raw.execute(sql, [_like(w) for w in unique] + starts).fetchall()
+    if starts:
+        hits.update(zip(unique, rows[0][4:]))
+    for rowid, at, size, body, *freq in rows[1:]:
+        if body is None:  # ASCII: counted by PostgreSQL, holding every word
             frequencies.append((rowid, at, size, dict(zip(unique, freq))))
-    rest = "octet_length(body) <> char_length(body) AND " if plain else ""
-    for rowid, body, at, size in con.raw.execute(
-            f"SELECT rowid, body, at, size FROM _search WHERE {rest}("
-            + " OR ".join(["body LIKE %s"] * len(unique)) + ")",
-            [_like(w) for w in unique]).fetchall():
+            continue
         found_tokens = tokens(body)
-        freq = {w: sum(1 for t in found_tokens if t.startswith(w)) for w in unique}
+        counts = {w: sum(1 for t in found_tokens if t.startswith(w)) for w in unique}
         for w in unique:
-            hits[w] += freq[w] > 0
-        if all(freq.values()):
-            frequencies.append((rowid, at, size, freq))
+            hits[w] += counts[w] > 0
+        if all(counts.values()):
+            frequencies.append((rowid, at, size, counts))
     idf = {}
     for w in unique:
         value = math.log((count - hits[w] + 0.5) / (hits[w] + 0.5))
