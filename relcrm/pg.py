@@ -991,31 +991,49 @@ def sellers_of(con: Connection, ids: list[int]) -> dict[int, str]:
         {"ids": json.dumps(ids)})}
 
 
-def use_team(con: Connection) -> None:
+def use_team(con: Connection, option: str = "--team") -> None:
     """Show everyone's records in this session (`--team`): for managers only."""
     allowed = con.raw.execute(
         "SELECT pg_has_role(current_user, %s, 'member') OR rolbypassrls OR rolsuper "
         "FROM pg_roles WHERE rolname = current_user", (groups(con.raw)[1],)).fetchone()
     if not (allowed and allowed[0]):
-        raise UsageError(_("--team shows the whole team's records to a manager; {name} is a "
-                           "seller (relcrm team add-seller NAME --manager makes a manager)"
-                           ).format(name=con.raw.info.user))
+        raise UsageError((_(
+            "--team shows the whole team's records to a manager; {name} is a seller (relcrm "
+            "team add-seller NAME --manager makes a manager)") if option == "--team" else _(
+            "--seller shows one seller's records to a manager; {name} is a seller (relcrm "
+            "team add-seller NAME --manager makes a manager)")).format(name=con.raw.info.user))
     con.raw.execute(f"SELECT set_config('{TEAM_SETTING}', 'on', false)")
 
 
 def only_seller(con: Connection, name: str) -> None:
     """Show one seller's records in this session (`--seller NAME`, after use_team): the
     managers' policy narrows to them."""
+    if not name.strip():
+        raise UsageError(_("--seller needs a seller's name; relcrm team sellers lists them"))
     if not con.raw.execute("SELECT 1 FROM seller WHERE name = %s", (name,)).fetchone():
         from .errors import NotFound
 
         raise NotFound(_("no seller {name} in the team database; relcrm team sellers lists "
                          "them").format(name=name))
+    narrowable(con)
+    narrow(con, name)
+
+
+def narrowable(con: Connection) -> None:
+    """Refuse, in one line, to show one seller's records where the policy that narrows to
+    them does not hold: a team database readied by an older relcrm, or a role that row-level
+    security does not bind (the administrator: the tables' owner sees every row)."""
     if not installed(con.raw):
         raise DatabaseError(_("{url} cannot show one seller's records yet: its administrator "
                               "runs relcrm team init URL once with this relcrm").format(
             url=shown(con.url)))
-    narrow(con, name)
+    if con.raw.execute(
+            "SELECT rolsuper OR rolbypassrls OR pg_has_role(current_user, (SELECT tableowner "
+            "FROM pg_tables WHERE schemaname = 'public' AND tablename = 'prospect'), 'USAGE') "
+            "FROM pg_roles WHERE rolname = current_user").fetchone()[0]:
+        raise UsageError(_("{name} reads past row-level security (the team database's "
+                           "administrator): one seller's records, and each seller's figures, "
+                           "are shown to a manager").format(name=con.raw.info.user))
 
 
 def narrow(con: Connection, name: str | None) -> None:
@@ -1024,10 +1042,8 @@ def narrow(con: Connection, name: str | None) -> None:
 
 
 def sellers_in(con: Connection) -> list[str]:
-    """The team's members who hold records the session may read, by name."""
-    return [r[0] for r in con.raw.execute(
-        "SELECT name FROM seller s WHERE EXISTS (SELECT 1 FROM prospect p WHERE p.seller = "
-        "s.name) OR EXISTS (SELECT 1 FROM touch t WHERE t.seller = s.name) ORDER BY name")]
+    """The team's members, by name (one who has done nothing yet is a row of zeros)."""
+    return [r[0] for r in con.raw.execute("SELECT name FROM seller ORDER BY name")]
 
 
 # --------------------------------------------------------------------------- moving in
@@ -1458,14 +1474,20 @@ def doctor(url: str) -> list[tuple[str, str, bool]]:
     raw = con.raw
     out = [("book", shown(url), True)]
     version = schema_version(raw)
+    ready = installed(raw)
     out.append(("schema", _("version {version} (this relcrm: {latest})").format(
-        version=version, latest=LATEST), version == LATEST))
+        version=version, latest=LATEST) + ("" if ready else "; " + _(
+            "PROBLEM: readied by an older relcrm: its administrator runs relcrm team init URL "
+            "once with this relcrm")), version == LATEST and ready))
     from .pgwrite import PERSONAL
 
     # each seller's records, and what relcrm keeps of each seller's (their changes, search
     # entries, sync state and own settings)
     guarded = [t for t in TABLES if t not in SHARED] + [
         "_change", "_journal", "_search", "_import", "_dirty", *PERSONAL]
+    if not ready:  # what an older relcrm did not lay: said on the schema's line
+        guarded = [t for t in guarded if raw.execute("SELECT to_regclass(%s)", (t,))
+                   .fetchone()[0] is not None]
     rows = raw.execute(
         "SELECT c.relname, c.relrowsecurity, (SELECT count(*) FROM pg_policy p WHERE "
         "p.polrelid = c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "

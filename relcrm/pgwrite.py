@@ -622,6 +622,11 @@ def write_session(url: str, *, journal: bool = True) -> Iterator[Any]:
     try:
         pg._current(raw, url)
         pg.require_installed(raw, url)
+        if not raw.execute("SELECT 1 FROM seller WHERE name = current_user").fetchone():
+            # each change is a team member's (the journal, the seller of what it adds)
+            raise DatabaseError(_("{name} is not in the team: relcrm's commands change the "
+                                  "team database as one of its sellers or managers (relcrm "
+                                  "team add-seller NAME)").format(name=raw.info.user))
     except psycopg.Error as exc:
         raw.close()
         raise DatabaseError(pg.describe(exc, url)) from None

@@ -238,6 +238,8 @@ def test_a_date_with_no_day_is_left_out_with_a_warning_and_doctor_names_it(an):
         con.execute("INSERT INTO important_date (prospect_id, kind, month, day, lunar, "
                     "created_at) VALUES (1, 'birthday', 'x', 3, 0, '2026-01-01T00:00:00')")
         con.execute("INSERT INTO occasion (key, name, month, day) VALUES ('bad', 'Bad', 13, 1)")
+        con.execute("INSERT INTO important_date (prospect_id, kind, month, day, lunar, "
+                    "created_at) VALUES (1, 'giỗ', 12, 1, 'zz', '2026-01-01T00:00:00')")
     con.close()
     for args in (("followups",), ("plan", "week"), ("date", "list"), ("occasion", "list"),
                  ("show", "1"), ("brief", "1"), ("followups", "--ics", "-")):
@@ -248,4 +250,6 @@ def test_a_date_with_no_day_is_left_out_with_a_warning_and_doctor_names_it(an):
     assert doctor.code == 1
     assert "important date #1 (31/2): relcrm date drop 1" in doctor.out
     assert "the occasion bad (1/13): relcrm occasion drop bad" in doctor.out
+    assert "important date #3 (1/12): relcrm date drop 3" in doctor.out  # its lunar: 'zz'
+    assert "(a manager)" not in doctor.out  # (a book file is its seller's alone)
     an.fails(1, "occasion", "gifts", "bad", match="has no day relcrm can place")

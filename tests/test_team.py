@@ -435,6 +435,11 @@ def test_a_team_database_without_each_sellers_sync_asks_for_team_init(admin, tea
     for args in (("add", "Bình"), ("sync",), ("config", "sync.url", "https://dav.example/"),
                  ("account", "step", "Minh Phát", "fri", "visit")):
         alice.fails(1, *args, match="does not take changes yet")
+    admin("team", "add-seller", "mai", "--manager")
+    admin.as_("mai").fails(1, "review", "--team", match="cannot show one seller's records yet")
+    doctor = alice.run("doctor")  # what is missing is the older relcrm's: init says the rest
+    assert doctor.code == 1 and "readied by an older relcrm" in doctor.out
+    assert "no row-level security" not in doctor.out
     assert "takes changes now" in admin("team", "init", team.url()).out
     # its indexes are made again, ordering NULL first as SQLite does (as the reads ask)
     assert team.psql("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_touch_contact'"
@@ -652,16 +657,33 @@ def test_a_manager_looks_at_one_seller_and_reviews_each(two_sellers, tmp_path):
     figures = json.loads(mai("review", "--team", "-f", "json").out)
     touches = {r["seller"]: r["current"] for r in figures if r["figure"] == "touches"}
     assert touches == {None: touches["alice"] + touches["bob"], "alice": touches["alice"],
-                       "bob": touches["alice"] + 2}
+                       "bob": touches["alice"] + 2, "mai": 0}
     assert json.loads(mai("review", "--seller", "bob", "-f", "json").out) == [
         r for r in figures if r["seller"] == "bob"]
     table = mai("review", "--team").out
     by = table[table.index("By seller"):].splitlines()
     assert by[1].split()[:2] == ["Seller", "Touches"]
     assert by[2].split()[0] == "alice" and by[3].split()[0] == "bob"
-    # a seller sees only their own anyway; an unknown seller; a book file
-    alice.fails(2, "list", "--seller", "bob", match="--team shows the whole team's records")
+    # everyone in the team has a row, a manager with no records too (zeros)
+    assert [line.split()[0] for line in by[2:5]] == ["alice", "bob", "mai"]
+    assert by[4].split()[1:3] == ["0", "0"]
+    # a won value in another currency is shown beside the book's (the review: dropped)
+    deal = next(r["id"] for r in json.loads(bob("deal", "list", "-f", "json").out)
+                if r["currency"] == "USD")
+    bob("deal", "won", str(deal))
+    table = mai("review", "--team").out
+    bob_row = next(line for line in table[table.index("By seller"):].splitlines()
+                   if line.startswith("bob"))
+    assert "21,000.50\xa0USD" in bob_row and "1,080,000,000" in bob_row  # 12,500.50 + 8,500
+    # a seller sees only their own anyway; an unknown seller; no name; a book file
+    alice.fails(2, "list", "--seller", "bob", match="--seller shows one seller's records to a "
+                "manager; alice is a seller")
     mai.fails(1, "followups", "--seller", "nobody", match="no seller nobody")
+    mai.fails(2, "plan", "--seller", "", match="--seller needs a seller's name")
+    # the administrator reads past row-level security: no narrowing there, said in one line
+    admin = TeamCli(two_sellers.team)
+    for args in (("list", "--seller", "bob"), ("review", "--team")):
+        admin.fails(2, *args, match="reads past row-level security")
     book = solo(tmp_path)
     Cli(book).fails(2, "--db", book, "review", "--seller", "bob",
                     match="--seller is for a team database")
@@ -1816,4 +1838,15 @@ def test_a_shared_date_with_no_day_leaves_colleagues_working(two_sellers):
         result = bob.run(*args)
         assert result.code == 0 and "has no day relcrm can place" in result.err, args
     doctor = bob.run("doctor")
-    assert doctor.code == 1 and "the occasion bad (1/13): relcrm occasion drop bad" in doctor.out
+    assert doctor.code == 1 and "the occasion bad (1/13): relcrm occasion drop bad (a " \
+        "manager)" in doctor.out
+    # an account's date is the team's: a seller's drop is refused, not said done (the
+    # review: "Dropped date #7", and nothing was)
+    bad = team.psql("SELECT id FROM important_date WHERE month = 2 AND day = 31")
+    assert f"relcrm date drop {bad} (a manager)" in doctor.out
+    bob.fails(1, "date", "drop", bad, match="an account's, shared by the team; a manager "
+              "removes it")
+    assert "Dropped" in two_sellers.as_("mai")("date", "drop", bad).out
+    # the administrator is not in the team: a write is one line (it was an internal error)
+    TeamCli(team).fails(1, "config", "sync.url", "http://x/", match="postgres is not in the "
+                        "team")

@@ -125,7 +125,7 @@ def read(team: bool = False, seller: str | None = None) -> sqlite3.Connection:
     if team or seller is not None:
         from .. import pg
 
-        pg.use_team(con)  # type: ignore[arg-type]
+        pg.use_team(con, "--team" if seller is None else "--seller")  # type: ignore[arg-type]
         if seller is not None:
             pg.only_seller(con, seller)  # type: ignore[arg-type]
     return con

@@ -261,6 +261,7 @@ def _by_seller(con: Any, period: Any, before: Any, today: Any) -> list[tuple[str
     from .. import pg
     from ..core import review as core
 
+    pg.narrowable(con)
     out = []
     try:
         for name in pg.sellers_in(con):
@@ -279,18 +280,18 @@ def _seller_table(by_seller: list[tuple[str, Any]], book: str) -> None:
     for name, own in by_seller:
         row: dict[str, Any] = {"seller": name}
         for figure, _title in _HEADLINE:
-            found = [f for f in own.figures if f.figure == figure
-                     and (figure != "won_value" or f.key == book)]
-            if not found:
-                row[figure] = "–"
-                continue
-            f = found[0]
-            current, previous = f.current, f.previous
-            if f.kind == "money":
-                current, previous = db.money(current), db.money(previous)
-            change = _change(current, previous, f.kind, f.currency, book)
-            row[figure] = _show(current, f.kind, f.currency, book) + (
-                f" ({change})" if change and change != "=" else "")
+            shown = []  # (won value: one per currency, the book's first)
+            for f in sorted((f for f in own.figures if f.figure == figure),
+                            key=lambda f: (f.key != book, f.key or "")):
+                current, previous = f.current, f.previous
+                if f.kind == "money":
+                    if not current and not previous:
+                        continue
+                    current, previous = db.money(current), db.money(previous)
+                change = _change(current, previous, f.kind, f.currency, book)
+                shown.append(_show(current, f.kind, f.currency, book) + (
+                    f" ({change})" if change and change != "=" else ""))
+            row[figure] = "; ".join(shown) or "–"
         rows.append(row)
     render.table(rows, [render.Col(_("Seller"), "seller", style="bold", no_wrap=True)] + [
         render.Col(dynamic(title), figure, justify="right", no_wrap=True)

@@ -118,7 +118,13 @@ def drop_date(con: sqlite3.Connection, date_id: str) -> dict[str, Any]:
     row = _get(con, "date", date_id, "SELECT d.id, d.kind, coalesce(p.name, a.name) FROM "
                "important_date d LEFT JOIN prospect p ON p.id = d.prospect_id LEFT JOIN "
                "account a ON a.id = d.account_id WHERE d.id = ?", "relcrm date list")
-    con.execute("DELETE FROM important_date WHERE id = ?", (row[0],))
+    if not con.execute("DELETE FROM important_date WHERE id = ?", (row[0],)).rowcount:
+        # a team database shows a seller an account's dates, and lets a manager remove them
+        from ..errors import DatabaseError
+
+        raise DatabaseError(_("the team database refused: date #{id} is {name}'s, an "
+                              "account's, shared by the team; a manager removes it").format(
+            id=row[0], name=row[2]))
     return {"id": row[0], "kind": row[1], "name": row[2]}
 
 
@@ -209,17 +215,26 @@ def describe(row: dict[str, Any], today: dt.date) -> str:
 def unplaceable(con: sqlite3.Connection) -> list[str]:
     """The book's dates and occasions with no day relcrm can place (doctor): each named with
     the way to drop it."""
+    from ..db import on_team
+
+    def shown(day: Any, month: Any, year: Any) -> str:
+        return f"{day}/{month}" + (f"/{year}" if year is not None else "")
+
+    # on a team database an account's dates and the occasions are the team's: a manager's
+    team = (lambda line: _("{line} (a manager)").format(line=line)) if on_team(con) \
+        else (lambda line: line)
     out = []
-    for ident, month, day, year, lunar in con.execute(
-            "SELECT id, month, day, year, lunar FROM important_date ORDER BY id"):
+    for ident, month, day, year, lunar, person in con.execute(
+            "SELECT id, month, day, year, lunar, prospect_id FROM important_date ORDER BY id"):
         if occasions.stored(day, month, year, lunar, "", quiet=True) is None:
-            out.append(_("important date #{id} ({day}/{month}): relcrm date drop {id}").format(
-                id=ident, day=day, month=month))
+            line = _("important date #{id} ({day}): relcrm date drop {id}").format(
+                id=ident, day=shown(day, month, year))
+            out.append(line if person is not None else team(line))
     for key, month, day, lunar in con.execute(
             "SELECT key, month, day, lunar FROM occasion ORDER BY id"):
         if occasions.stored(day, month, None, lunar, "", quiet=True) is None:
-            out.append(_("the occasion {key} ({day}/{month}): relcrm occasion drop {key}")
-                       .format(key=key, day=day, month=month))
+            out.append(team(_("the occasion {key} ({day}): relcrm occasion drop {key}")
+                            .format(key=key, day=shown(day, month, None))))
     return out
 
 

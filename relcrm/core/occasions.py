@@ -73,7 +73,7 @@ def stored(day: Any, month: Any, year: Any, lunar: Any, what: str,
     colleague's psql): the lists leave it out instead of failing for everyone."""
     try:
         if not all(isinstance(v, int) for v in (day, month)) or not (
-                year is None or isinstance(year, int)):
+                year is None or isinstance(year, int)) or lunar not in (0, 1):
             raise UsageError("")
         return check(day, month, year, lunar=bool(lunar))
     except UsageError:
@@ -83,7 +83,7 @@ def stored(day: Any, month: Any, year: Any, lunar: Any, what: str,
 
             warn(_("{what} has no day relcrm can place ({day}/{month}{year}); it is left out "
                    "until it is fixed").format(what=what, day=day, month=month,
-                                               year=f"/{year}" if year else ""))
+                                               year=f"/{year}" if year is not None else ""))
         return None
 
 
