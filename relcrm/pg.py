@@ -673,7 +673,8 @@ def upgrade(raw: Any, current: int) -> list[int]:
     from .migrations import _AFTER, MIGRATIONS
 
     pending = [(n, name) for n, name, _script in MIGRATIONS if n > current]
-    moving = [n for n, _name in pending if n in _AFTER]
+    moving = [n for n, _name, script in MIGRATIONS
+              if n > current and (n in _AFTER or moves_data(script))]
     if moving:
         raise DatabaseError(_("the team database has schema version {version}; version "
                               "{moving} moves data in a way relcrm cannot do on PostgreSQL yet: "
@@ -721,6 +722,20 @@ def upgrade(raw: Any, current: int) -> list[int]:
         raw.execute("INSERT INTO _migrations (version, name, applied_at) VALUES (%s, %s, %s)",
                     (number, name, now))
     return [n for n, _name in pending]
+
+
+_TRIGGER_BODY = re.compile(r"CREATE\s+TRIGGER\b.*?\bEND\s*;", re.IGNORECASE | re.DOTALL)
+_DATA = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE)\b|\bDROP\s+(TABLE|COLUMN)\b|"
+                   r"\bRENAME\b", re.IGNORECASE)
+
+
+def moves_data(script: str) -> bool:
+    """Whether a migration's SQL changes rows, or drops or renames what holds them (outside
+    its triggers' bodies): upgrade() lays a newer schema's tables, columns and indexes, and
+    cannot do that on a team database."""
+    script = re.sub(r"--[^\n]*", "", script)
+    script = re.sub(r"\bON\s+(DELETE|UPDATE)\b", "", script, flags=re.IGNORECASE)  # (keys)
+    return bool(_DATA.search(_TRIGGER_BODY.sub("", script)))
 
 
 def _parent_check(table: str) -> str | None:

@@ -911,6 +911,20 @@ def test_a_team_database_made_for_reading_only_is_made_to_take_changes(admin, te
     assert alice("list", "-f", "csv").out.count("\n") == 1
 
 
+def test_a_migration_that_moves_data_in_sql_is_known_as_one():
+    """upgrade() adds tables, columns and indexes; a migration whose SQL changes rows (or
+    drops or renames what holds them) is refused on a team database as one moving data with
+    Python is (it was run as if it only added)."""
+    from relcrm.migrations import MIGRATIONS
+    from relcrm.pg import moves_data
+
+    assert [n for n, _name, script in MIGRATIONS if moves_data(script)] == [2, 3, 4, 5, 6]
+    assert moves_data("ALTER TABLE deal RENAME COLUMN value TO amount;")
+    assert moves_data("CREATE INDEX ix ON t (a); UPDATE t SET a = 1 WHERE a IS NULL;")
+    assert not moves_data("CREATE TABLE t (id INTEGER REFERENCES p (id) ON DELETE CASCADE);\n"
+                          "CREATE TRIGGER tr AFTER INSERT ON t BEGIN UPDATE p SET x = 1; END;")
+
+
 def test_an_upgrade_that_moves_data_is_refused_and_changes_nothing(team):
     from relcrm import pg
 
