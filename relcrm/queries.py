@@ -919,9 +919,9 @@ def export(con: sqlite3.Connection, entity: str, *, since: str | None = None,
     select = spec.select
     if entity == "settings":
         from .db import on_team
+        from .settings import has_own
 
-        if on_team(con) and con.raw.execute(  # type: ignore[attr-defined]
-                "SELECT to_regclass('seller_setting') IS NOT NULL").fetchone()[0]:
+        if on_team(con) and has_own(con):
             # a team database's settings, with the seller's own (their phone sync)
             select = ("SELECT g.key, g.value FROM (SELECT key, value FROM setting WHERE key "
                       "NOT LIKE 'sync.%' UNION ALL SELECT key, value FROM seller_setting "

@@ -325,10 +325,19 @@ def _stored(con: Any) -> dict[str, str]:
     return stored
 
 
+def has_own(con: Any) -> bool:
+    """Whether a team database keeps each seller's own settings (seller_setting): one
+    readied by an older relcrm has none until team init. Asked once per connection."""
+    if not hasattr(con, "has_own"):
+        con.has_own = con.raw.execute(
+            "SELECT to_regclass('seller_setting') IS NOT NULL").fetchone()[0]
+    return con.has_own
+
+
 def _own(con: Any) -> dict[str, str]:
     """On a team database, the connected seller's own settings (none for its administrator,
     nor on a team database readied by an older relcrm, until team init)."""
-    if not con.raw.execute("SELECT to_regclass('seller_setting') IS NOT NULL").fetchone()[0]:
+    if not has_own(con):
         return {}
     return {k: v for k, v in con.raw.execute(
         "SELECT key, value FROM seller_setting WHERE seller = current_user") if personal(k)}

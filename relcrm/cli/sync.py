@@ -78,12 +78,12 @@ def sync(
 
     Exits 3 when the server cannot be reached or refuses, changing nothing.
     """
-    _ready()
+    ctx.obj = _own()  # one connection for the command, its subcommand's too
     if ctx.invoked_subcommand is not None:
         return
     from ..core import sync as core
 
-    config = _config(_own())
+    config = _config(ctx.obj)
     secret, _source = password(config["url"], config["user"], ask=True)
     try:
         summary = core.run(config, secret, dry_run=dry_run)
@@ -94,33 +94,24 @@ def sync(
     _show(summary, config, fmt(format_), dry_run)
 
 
-def _ready() -> None:
-    """On a team database, each seller's sync state must be there (team init lays it), and
-    whoever syncs is a seller of the team (each one's phone is their own)."""
-    from .. import db
-
-    if db.url() is not None:
-        from .. import pg
-
-        con = read()
-        pg.require_installed(con.raw, db.url())
-        if not con.raw.execute("SELECT 1 FROM seller WHERE name = current_user").fetchone():
-            from ..errors import UsageError
-
-            raise UsageError(_("relcrm sync is each seller's own: connect to the team database "
-                               "as a seller of the team, not as {name}").format(
-                name=con.raw.info.user))
-
-
 def _own() -> Any:
-    """A read connection showing the seller's own records, also to a manager whose
-    connection asks for the team's: a phone is its seller's own."""
+    """A read connection to the book. On a team database: each seller's sync state must be
+    there (team init lays it), whoever syncs is a seller of the team, and the connection shows
+    their own records, also to a manager whose connection asks for the team's (a phone is its
+    seller's own)."""
     con = read()
     from .. import db
 
     if db.on_team(con):
         from .. import pg
 
+        pg.require_installed(con.raw, con.url)
+        if not con.raw.execute("SELECT 1 FROM seller WHERE name = current_user").fetchone():
+            from ..errors import UsageError
+
+            raise UsageError(_("relcrm sync is each seller's own: connect to the team database "
+                               "as a seller of the team, not as {name}").format(
+                name=con.raw.info.user))
         con.raw.execute(f"SELECT set_config('{pg.TEAM_SETTING}', 'off', false)")
     return con
 
@@ -188,6 +179,7 @@ def _show(summary: Any, config: dict[str, str], kind: str, dry_run: bool,
 
 @app.command("setup")
 def setup(
+    ctx: typer.Context,
     url: Annotated[str, typer.Argument(
         metavar="URL", help="The server's address: https://dav.example.com/, or "
         "http://127.0.0.1:5232/ for Radicale on this machine.", show_default=False)],
@@ -208,7 +200,7 @@ def setup(
     from .. import settings
     from ..core import sync as core
 
-    con = read()
+    con = ctx.obj  # (sync's own connection: see sync())
     url = settings.BY_KEY["sync.url"].parse(url)
     if not url:
         from ..errors import UsageError
@@ -245,7 +237,7 @@ def setup(
 
 
 @app.command("status")
-def status(format_: FormatOpt = "table") -> None:
+def status(ctx: typer.Context, format_: FormatOpt = "table") -> None:
     """When the book was last synced, and what is waiting in each direction: what the book
     would send, and what the server has changed since (asked of the server when the password
     is at hand without a prompt)."""
@@ -253,7 +245,7 @@ def status(format_: FormatOpt = "table") -> None:
     from ..core import sync as core
     from ..errors import RelcrmError
 
-    con = _own()
+    con = ctx.obj  # (sync's own connection: see sync())
     config = _config(con)
     pending = core.pending(con)
     incoming: Optional[int] = None
